@@ -1,0 +1,137 @@
+// EventHeader wire format: the constants every writer and reader agrees on.
+// This header is the contract shared by the writer and the decoder; it holds
+// no writer or decoder logic. See docs/eventheader-spec.md in the shared docs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ehtrace {
+
+// Levels 1..5 have names; 6..255 are legal but unnamed. 0 is invalid.
+enum class event_level : std::uint8_t {
+    invalid = 0,
+    critical = 1,
+    error = 2,
+    warning = 3,
+    info = 4,
+    verbose = 5,
+};
+
+enum class event_opcode : std::uint8_t {
+    info = 0,
+    activity_start = 1,
+    activity_stop = 2,
+    collection_start = 3,
+    collection_stop = 4,
+    extension = 5,
+    reply = 6,
+    resume = 7,
+    suspend = 8,
+    send = 9,
+    receive = 0xF0,
+};
+
+// Header flags byte (offset 0).
+namespace header_flags {
+inline constexpr std::uint8_t pointer64 = 0x01;
+inline constexpr std::uint8_t little_endian = 0x02;
+inline constexpr std::uint8_t extension = 0x04;
+// What this process writes without extensions.
+inline constexpr std::uint8_t native =
+    (sizeof(void*) == 8 ? pointer64 : 0) |
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? little_endian : 0);
+}  // namespace header_flags
+
+// Extension block kinds (low 15 bits of the kind word).
+enum class extension_kind : std::uint16_t {
+    invalid = 0,
+    metadata = 1,
+    activity_id = 2,
+};
+inline constexpr std::uint16_t extension_kind_mask = 0x7FFF;
+inline constexpr std::uint16_t extension_chain_flag = 0x8000;
+
+enum class field_encoding : std::uint8_t {
+    invalid = 0,
+    structure = 1,
+    value8 = 2,
+    value16 = 3,
+    value32 = 4,
+    value64 = 5,
+    value128 = 6,
+    zstring_char8 = 7,
+    zstring_char16 = 8,
+    zstring_char32 = 9,
+    string_length16_char8 = 10,
+    string_length16_char16 = 11,
+    string_length16_char32 = 12,
+    binary_length16_char8 = 13,
+    max = 14,  // first unknown value
+};
+namespace encoding_flags {
+inline constexpr std::uint8_t value_mask = 0x1F;
+inline constexpr std::uint8_t const_array = 0x20;
+inline constexpr std::uint8_t var_array = 0x40;
+inline constexpr std::uint8_t format_follows = 0x80;
+}  // namespace encoding_flags
+
+enum class field_format : std::uint8_t {
+    default_format = 0,
+    unsigned_int = 1,
+    signed_int = 2,
+    hex_int = 3,
+    errno_value = 4,
+    pid = 5,
+    time = 6,
+    boolean = 7,
+    floating = 8,
+    hex_bytes = 9,
+    string8 = 10,
+    string_utf = 11,
+    string_utf_bom = 12,
+    string_xml = 13,
+    string_json = 14,
+    uuid = 15,
+    port = 16,
+    ip_address = 17,
+    ip_address_obsolete = 18,
+    max = 19,  // first unknown value
+};
+namespace format_flags {
+inline constexpr std::uint8_t value_mask = 0x7F;
+inline constexpr std::uint8_t tag_follows = 0x80;
+}  // namespace format_flags
+
+// Fixed sizes and limits.
+inline constexpr std::size_t header_size = 8;
+inline constexpr std::size_t extension_block_header_size = 4;
+inline constexpr std::size_t activity_id_size = 16;
+inline constexpr std::size_t max_event_size = 65535;
+inline constexpr std::size_t max_struct_fields = 127;
+inline constexpr std::size_t max_tracepoint_name_length = 255;
+// Name + field list, as accepted by DIAG_IOCSREG.
+inline constexpr std::size_t max_command_length = 511;
+
+// The field list that marks a user_events tracepoint as EventHeader-encoded.
+inline constexpr char eventheader_fields[] =
+    "u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
+
+// 8-byte header, in the event's byte order (native for everything we write).
+struct event_header {
+    std::uint8_t flags;
+    std::uint8_t version;
+    std::uint16_t id;
+    std::uint16_t tag;
+    std::uint8_t opcode;
+    std::uint8_t level;
+};
+static_assert(sizeof(event_header) == header_size);
+
+struct extension_block_header {
+    std::uint16_t size;
+    std::uint16_t kind;
+};
+static_assert(sizeof(extension_block_header) == extension_block_header_size);
+
+}  // namespace ehtrace
