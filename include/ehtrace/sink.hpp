@@ -1,0 +1,126 @@
+// Where tracepoint writes go. The kernel (user_events) is the default; a
+// process can send everything to a capture file instead (EHTRACE_CAPTURE or
+// set_sink), and tests and benchmarks can plug in their own sink.
+//
+// A tracepoint stays with the sink it was registered with until it is
+// unregistered, so set_sink affects registrations that follow it: call it
+// before registering providers.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ehtrace/tracepoint.hpp>
+
+namespace ehtrace {
+
+class sink {
+public:
+    virtual ~sink() = default;
+
+    // Takes a tracepoint whose command (tp.command()) is valid. Returns 0 or
+    // an errno value. Always-on sinks set the enable bit here.
+    virtual int add(basic_tracepoint& tp) noexcept = 0;
+    // Forgets tp; clears its enable word.
+    virtual void remove(basic_tracepoint& tp) noexcept = 0;
+    // iov[0] is free for the sink's own use; iov[1..iovcnt) is the event.
+    virtual int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept = 0;
+    // What this sink is, for user_events_diagnostic().
+    virtual std::string describe() const = 0;
+};
+
+// The kernel's user_events (the default).
+sink& kernel_sink() noexcept;
+
+// The sink the next registration uses: the one set with set_sink, else a
+// capture sink for EHTRACE_CAPTURE=<path> if set, else the kernel.
+sink& current_sink() noexcept;
+
+// Sends the registrations that follow to `s` (nullptr: back to the default).
+// `s` must outlive every tracepoint registered with it. Returns the previous.
+// The built-in sinks (kernel, EHTRACE_CAPTURE) are never destroyed, so static
+// tracepoints can be unregistered even during exit.
+sink* set_sink(sink* s) noexcept;
+
+// An always-enabled sink that counts events and bytes and keeps nothing.
+class counting_sink final : public sink {
+public:
+    int add(basic_tracepoint& tp) noexcept override;
+    void remove(basic_tracepoint& tp) noexcept override;
+    int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept override;
+    std::string describe() const override { return "counting sink (events are counted, not kept)"; }
+
+    std::uint64_t events() const noexcept { return events_.load(std::memory_order_relaxed); }
+    std::uint64_t bytes() const noexcept { return bytes_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::uint64_t> events_{0};
+    std::atomic<std::uint64_t> bytes_{0};
+};
+
+// An always-enabled sink that keeps every event in memory: for unit tests of
+// instrumentation.
+class memory_sink final : public sink {
+public:
+    struct record {
+        std::string tracepoint_name;
+        std::vector<std::uint8_t> bytes;  // the event, header onward
+    };
+
+    int add(basic_tracepoint& tp) noexcept override;
+    void remove(basic_tracepoint& tp) noexcept override;
+    int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept override;
+    std::string describe() const override { return "in-memory sink"; }
+
+    std::vector<record> records() const;
+    std::vector<std::string> registered_commands() const;
+    void clear();
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<record> records_;
+    std::vector<std::string> commands_;
+};
+
+// Appends every event to a file: the capture record layout (".dat": u32
+// record size, tracepoint name and NUL, event bytes) or, for any other
+// extension, perf.data. One write per event, safe from many threads and
+// across fork.
+class capture_sink final : public sink {
+public:
+    enum class file_format { dat, perf_data };
+
+    // Opens (truncates) `path`; the format follows the extension. Returns
+    // nullptr and sets `error` (an errno value) on failure.
+    static std::unique_ptr<capture_sink> open(const std::string& path, int& error);
+    ~capture_sink() override;
+
+    int add(basic_tracepoint& tp) noexcept override;
+    void remove(basic_tracepoint& tp) noexcept override;
+    int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept override;
+    std::string describe() const override;
+
+    // Completes the file (perf.data needs its header written); idempotent.
+    // Runs at normal process exit for the EHTRACE_CAPTURE sink.
+    void finish() noexcept;
+
+    file_format format() const noexcept { return format_; }
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    capture_sink(int fd, std::string path, file_format format);
+    struct perf_state;
+
+    int fd_;
+    std::string path_;
+    file_format format_;
+    std::unique_ptr<perf_state> perf_;
+};
+
+}  // namespace ehtrace

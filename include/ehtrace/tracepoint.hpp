@@ -1,0 +1,96 @@
+// User tracepoints: one registration of a user_events tracepoint, the
+// equivalent of the reference libtracepoint. The EventHeader APIs are built
+// on this; it is also usable directly for plain tracepoints with any field
+// list ("u32 a; char b[16]; __rel_loc u8[] blob").
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+struct iovec;
+
+namespace ehtrace {
+
+class sink;
+
+// A tracepoint registration: the enable word that the kernel (or the active
+// sink) flips, and the write index the sink assigned. Constant-initialized
+// and trivially destructible, so it can be a block-scope static at a call
+// site with no guard and no start-up cost; its owner must unregister() it
+// before its storage goes away (`tracepoint` below does that itself).
+//
+// Registration and unregistration are thread-safe. Writing is thread-safe;
+// writing concurrently with unregistering the same object is allowed and
+// either writes or returns EBADF.
+class basic_tracepoint {
+public:
+    constexpr basic_tracepoint() noexcept = default;
+    basic_tracepoint(const basic_tracepoint&) = delete;
+    basic_tracepoint& operator=(const basic_tracepoint&) = delete;
+
+    // Registers "<name> <field>; <field>; ..." (or a bare name for a
+    // tracepoint without fields) with the current sink. Returns 0 or an errno
+    // value: EINVAL for a malformed command, EALREADY if this object is
+    // registered, or what the sink reports (e.g. ENOENT/EACCES when the
+    // kernel has no user_events). Whatever it returns, the object stays
+    // safe to use: writes to an unregistered tracepoint are no-ops.
+    int register_command(std::string_view command) noexcept;
+
+    // Returns 0, or EALREADY when not registered.
+    int unregister() noexcept;
+
+    // The hot-path check: one relaxed load.
+    bool enabled() const noexcept { return enable_word_.load(std::memory_order_relaxed) != 0; }
+
+    // Writes one event. iov[0] is reserved for the sink (the kernel's write
+    // index goes there); the event's bytes are iov[1..iovcnt). Returns 0 or
+    // an errno value; EBADF when nobody listens or the object is unregistered.
+    int write(::iovec* iov, int iovcnt) const noexcept;
+
+    bool registered() const noexcept { return sink_.load(std::memory_order_acquire) != nullptr; }
+    // Of the last registration ("" before the first one).
+    std::string_view name() const noexcept;
+    std::string_view command() const noexcept;
+
+    // --- for sink implementations -------------------------------------
+    std::atomic<std::uint32_t>& enable_word() noexcept { return enable_word_; }
+    std::int32_t write_index() const noexcept { return write_index_.load(std::memory_order_relaxed); }
+    void set_write_index(std::int32_t index) noexcept { write_index_.store(index, std::memory_order_relaxed); }
+
+    // The bit of the enable word that sinks set; the kernel flips it too.
+    static constexpr std::uint8_t enable_bit = 0;
+
+protected:
+    void release_storage() noexcept;
+
+private:
+    std::atomic<std::uint32_t> enable_word_{0};
+    std::atomic<std::int32_t> write_index_{-1};
+    std::atomic<sink*> sink_{nullptr};
+    char* name_and_command_ = nullptr;  // "name\0command\0", owned
+    std::uint16_t name_length_ = 0;
+    std::uint16_t command_length_ = 0;
+};
+
+// A basic_tracepoint that unregisters when destroyed: for tracepoints owned
+// by objects or functions rather than static call sites.
+class tracepoint : public basic_tracepoint {
+public:
+    constexpr tracepoint() noexcept = default;
+    ~tracepoint();
+};
+
+// Why user_events works or not, in one sentence, e.g. "tracefs mounted at
+// /sys/kernel/tracing but user_events_data is missing: kernel built without
+// CONFIG_USER_EVENTS (Linux 6.4 or later)". Describes the capture file
+// instead when EHTRACE_CAPTURE (or set_sink) sends events elsewhere.
+std::string user_events_diagnostic();
+
+// The builder of registration commands: "<name> <fields>" with the field
+// list normalized to "; "-separated form (older kernels compare word by word).
+// Returns "" when the name or fields are invalid.
+std::string make_command(std::string_view name, std::string_view fields);
+
+}  // namespace ehtrace
