@@ -1,0 +1,171 @@
+// The EventHeader encoder shared by the compile-time and dynamic APIs: one
+// definition of how names, field definitions and headers become bytes. Every
+// function here is constexpr, so the compile-time API runs it during
+// compilation and the dynamic builder runs the same code at run time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include <ehtrace/format.hpp>
+
+namespace ehtrace {
+
+// Why a name was refused.
+enum class name_error : std::uint8_t {
+    none,
+    empty,
+    contains_semicolon,  // ';' separates attributes in the metadata
+    contains_nul,
+};
+
+constexpr name_error check_name(std::string_view name, bool allow_empty = false) noexcept {
+    if (name.empty() && !allow_empty) return name_error::empty;
+    for (char c : name) {
+        if (c == ';') return name_error::contains_semicolon;
+        if (c == '\0') return name_error::contains_nul;
+    }
+    return name_error::none;
+}
+
+// Why a provider name (or options string) was refused.
+enum class provider_name_error : std::uint8_t {
+    none,
+    empty,
+    invalid_character,  // only [A-Za-z0-9_] is tracefs-safe
+    invalid_options,    // options: uppercase letter then [a-z0-9]*, sorted by letter
+    too_long,           // tracepoint name would be 256 bytes or more
+};
+
+constexpr bool is_provider_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+constexpr provider_name_error check_provider_name(std::string_view name) noexcept {
+    if (name.empty()) return provider_name_error::empty;
+    for (char c : name) {
+        if (!is_provider_char(c)) return provider_name_error::invalid_character;
+    }
+    return provider_name_error::none;
+}
+
+constexpr provider_name_error check_provider_options(std::string_view options) noexcept {
+    char previous_letter = 0;
+    for (std::size_t i = 0; i < options.size();) {
+        char letter = options[i];
+        if (letter < 'A' || letter > 'Z' || letter < previous_letter) return provider_name_error::invalid_options;
+        previous_letter = letter;
+        ++i;
+        while (i < options.size() && ((options[i] >= 'a' && options[i] <= 'z') || (options[i] >= '0' && options[i] <= '9')))
+            ++i;
+    }
+    return provider_name_error::none;
+}
+
+// "_L<level hex>K<keyword hex>" suffix length, for name-length checks.
+constexpr std::size_t hex_digits(std::uint64_t value) noexcept {
+    std::size_t digits = 1;
+    while (value >>= 4) ++digits;
+    return digits;
+}
+
+constexpr std::size_t tracepoint_name_length(std::size_t provider_length, std::uint8_t level, std::uint64_t keyword,
+                                             std::size_t options_length) noexcept {
+    return provider_length + 2 + hex_digits(level) + 1 + hex_digits(keyword) + options_length;
+}
+
+// Byte sink over a caller-provided buffer; with a null buffer it only
+// counts, so one routine both sizes and fills. Unit is uint8_t for event
+// bytes and char for names and registration commands.
+template <class Unit>
+class basic_byte_writer {
+public:
+    constexpr basic_byte_writer() noexcept = default;
+    constexpr explicit basic_byte_writer(Unit* out) noexcept : out_(out) {}
+
+    constexpr void put(std::uint8_t byte) noexcept {
+        if (out_ != nullptr) out_[size_] = static_cast<Unit>(byte);
+        ++size_;
+    }
+    // Multi-byte values in the writer's (native) byte order, as EventHeader
+    // events are written by the producing process.
+    constexpr void put_u16(std::uint16_t value) noexcept {
+        if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+            put(static_cast<std::uint8_t>(value));
+            put(static_cast<std::uint8_t>(value >> 8));
+        } else {
+            put(static_cast<std::uint8_t>(value >> 8));
+            put(static_cast<std::uint8_t>(value));
+        }
+    }
+    constexpr void put_string(std::string_view text) noexcept {
+        for (char c : text) put(static_cast<std::uint8_t>(c));
+    }
+    constexpr void put_zstring(std::string_view text) noexcept {
+        put_string(text);
+        put(0);
+    }
+    constexpr std::size_t size() const noexcept { return size_; }
+
+private:
+    Unit* out_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+using byte_writer = basic_byte_writer<std::uint8_t>;
+using char_writer = basic_byte_writer<char>;
+
+// A field definition in the metadata block:
+//   name NUL, encoding [format [tag]] [array length]
+// `encoding` carries the array flags; the format byte is written when the
+// format or the tag is not zero.
+template <class Writer>
+constexpr void encode_field_definition(Writer& out, std::string_view name, std::uint8_t encoding, std::uint8_t format,
+                                       std::uint16_t tag, std::uint16_t const_array_length) noexcept {
+    out.put_zstring(name);
+    const bool has_format = format != 0 || tag != 0;
+    out.put(static_cast<std::uint8_t>(encoding | (has_format ? encoding_flags::format_follows : 0)));
+    if (has_format) {
+        out.put(static_cast<std::uint8_t>(format | (tag != 0 ? format_flags::tag_follows : 0)));
+        if (tag != 0) out.put_u16(tag);
+    }
+    if (encoding & encoding_flags::const_array) out.put_u16(const_array_length);
+}
+
+// The header, as the 8 bytes at the start of every event.
+template <class Writer>
+constexpr void encode_header(Writer& out, bool has_extensions, std::uint8_t version, std::uint16_t id,
+                             std::uint16_t tag, std::uint8_t opcode, std::uint8_t level) noexcept {
+    out.put(static_cast<std::uint8_t>(header_flags::native | (has_extensions ? header_flags::extension : 0)));
+    out.put(version);
+    out.put_u16(id);
+    out.put_u16(tag);
+    out.put(opcode);
+    out.put(level);
+}
+
+template <class Writer>
+constexpr void encode_extension_header(Writer& out, std::uint16_t size, extension_kind kind, bool more) noexcept {
+    out.put_u16(size);
+    out.put_u16(static_cast<std::uint16_t>(static_cast<std::uint16_t>(kind) | (more ? extension_chain_flag : 0)));
+}
+
+// "<provider>_L<level>K<keyword><options>", lowercase hex.
+template <class Writer>
+constexpr void encode_tracepoint_name(Writer& out, std::string_view provider, std::uint8_t level,
+                                      std::uint64_t keyword, std::string_view options) noexcept {
+    constexpr char digits[] = "0123456789abcdef";
+    auto put_hex = [&](std::uint64_t value) {
+        for (std::size_t i = hex_digits(value); i-- > 0;) out.put(static_cast<std::uint8_t>(digits[(value >> (4 * i)) & 0xF]));
+    };
+    out.put_string(provider);
+    out.put('_');
+    out.put('L');
+    put_hex(level);
+    out.put('K');
+    put_hex(keyword);
+    out.put_string(options);
+}
+
+}  // namespace ehtrace

@@ -1,0 +1,544 @@
+// Fields of the compile-time API: `ehtrace::field<"name">(value)` deduces the
+// encoding and format from the value's type; wrappers such as
+// `ehtrace::hex(v)` or `ehtrace::json(text)` choose another format;
+// `ehtrace::struct_<"name">(fields...)` nests fields.
+//
+// A field object only refers to the caller's value (or holds a converted
+// copy, e.g. a port in network byte order); it is built, and the value read,
+// only when the event is enabled. Its metadata is a function of its type.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <netinet/in.h>
+#include <span>
+#include <string>
+#include <string_view>
+#include <sys/uio.h>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include <ehtrace/encoding.hpp>
+#include <ehtrace/fixed_string.hpp>
+#include <ehtrace/format.hpp>
+
+namespace ehtrace {
+
+// A 128-bit identifier in RFC 4122 byte order (network order): uuid fields,
+// activity ids.
+struct uuid {
+    std::uint8_t bytes[16];
+    friend constexpr bool operator==(const uuid&, const uuid&) = default;
+};
+
+namespace detail {
+
+constexpr std::uint8_t enc(field_encoding e) noexcept { return static_cast<std::uint8_t>(e); }
+constexpr std::uint8_t fmt(field_format f) noexcept { return static_cast<std::uint8_t>(f); }
+
+// The encoding and default format of a fixed-size C++ type, or invalid.
+struct scalar_kind {
+    std::uint8_t encoding;
+    std::uint8_t format;
+};
+
+template <class T>
+constexpr scalar_kind scalar_kind_of() noexcept {
+    using F = field_format;
+    using E = field_encoding;
+    if constexpr (std::is_enum_v<T>) {
+        return scalar_kind_of<std::underlying_type_t<T>>();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return {enc(E::value8), fmt(F::boolean)};
+    } else if constexpr (std::is_same_v<T, char> || std::is_same_v<T, char8_t>) {
+        return {enc(E::value8), fmt(F::string8)};
+    } else if constexpr (std::is_same_v<T, char16_t>) {
+        return {enc(E::value16), fmt(F::string_utf)};
+    } else if constexpr (std::is_same_v<T, char32_t> || std::is_same_v<T, wchar_t>) {
+        static_assert(sizeof(wchar_t) == 4, "ehtrace: wchar_t is expected to be 32-bit on Linux");
+        return {enc(E::value32), fmt(F::string_utf)};
+    } else if constexpr (std::is_integral_v<T>) {
+        constexpr auto e = sizeof(T) == 1 ? E::value8 : sizeof(T) == 2 ? E::value16 : sizeof(T) == 4 ? E::value32 : E::value64;
+        return {enc(e), std::is_signed_v<T> ? fmt(F::signed_int) : fmt(F::default_format)};
+    } else if constexpr (std::is_same_v<T, float>) {
+        return {enc(E::value32), fmt(F::floating)};
+    } else if constexpr (std::is_same_v<T, double>) {
+        return {enc(E::value64), fmt(F::floating)};
+    } else if constexpr (std::is_pointer_v<T>) {
+        return {enc(sizeof(T) == 8 ? E::value64 : E::value32), fmt(F::hex_int)};
+    } else if constexpr (std::is_same_v<T, uuid>) {
+        return {enc(E::value128), fmt(F::uuid)};
+    } else if constexpr (std::is_same_v<T, in_addr>) {
+        return {enc(E::value32), fmt(F::ip_address)};
+    } else if constexpr (std::is_same_v<T, in6_addr>) {
+        return {enc(E::value128), fmt(F::ip_address)};
+    } else {
+        return {enc(E::invalid), 0};
+    }
+}
+
+template <class T>
+inline constexpr bool is_scalar_field_type = scalar_kind_of<std::remove_cv_t<T>>().encoding != 0;
+
+template <class C>
+inline constexpr bool is_char_type = std::is_same_v<C, char> || std::is_same_v<C, char8_t> ||
+                                     std::is_same_v<C, char16_t> || std::is_same_v<C, char32_t> ||
+                                     std::is_same_v<C, wchar_t>;
+
+template <class C>
+constexpr std::uint8_t zstring_encoding() noexcept {
+    return sizeof(C) == 1 ? enc(field_encoding::zstring_char8)
+         : sizeof(C) == 2 ? enc(field_encoding::zstring_char16)
+                          : enc(field_encoding::zstring_char32);
+}
+
+template <class C>
+constexpr std::uint8_t counted_string_encoding() noexcept {
+    return sizeof(C) == 1 ? enc(field_encoding::string_length16_char8)
+         : sizeof(C) == 2 ? enc(field_encoding::string_length16_char16)
+                          : enc(field_encoding::string_length16_char32);
+}
+
+inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
+    return {const_cast<void*>(data), size};
+}
+
+// --- encoders: what a field puts in the payload ---------------------------
+// Each has `encoding` (with array flags), `format`, `array_length`,
+// `iov_count`, `fixed_size` (payload bytes, or 0 when they vary) and
+// `fill(iovec*&)`.
+
+template <class T, std::uint8_t Format>
+struct scalar_encoder {
+    const T* value;
+    static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding;
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = 0;
+    static constexpr int iov_count = 1;
+    static constexpr std::size_t fixed_size = sizeof(T);
+    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(value, sizeof(T)); }
+};
+
+// A value converted when the field is built (ports to network byte order,
+// time points to seconds); the payload points into this object, which lives
+// until the write returns.
+template <class Stored, std::uint8_t Format>
+struct stored_encoder {
+    Stored value;
+    static constexpr std::uint8_t encoding = scalar_kind_of<Stored>().encoding;
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = 0;
+    static constexpr int iov_count = 1;
+    static constexpr std::size_t fixed_size = sizeof(Stored);
+    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(&value, sizeof(Stored)); }
+};
+
+template <class C, std::uint8_t Format>
+struct zstring_encoder {
+    const C* text;  // never null: a null pointer is written as ""
+    static constexpr std::uint8_t encoding = zstring_encoding<C>();
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = 0;
+    static constexpr int iov_count = 1;
+    static constexpr std::size_t fixed_size = 0;
+    void fill(::iovec*& out) const noexcept {
+        *out++ = make_iovec(text, (std::char_traits<C>::length(text) + 1) * sizeof(C));
+    }
+};
+
+// A string in a char array that may lack a terminator: the characters up
+// to the first NUL (or the whole array), then a terminator of our own.
+template <class C, std::size_t N, std::uint8_t Format>
+struct char_array_encoder {
+    const C* text;
+    static constexpr std::uint8_t encoding = zstring_encoding<C>();
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = 0;
+    static constexpr int iov_count = 2;
+    static constexpr std::size_t fixed_size = 0;
+    void fill(::iovec*& out) const noexcept {
+        static constexpr C terminator{};
+        std::size_t length = 0;
+        while (length < N && text[length] != C{}) ++length;
+        *out++ = make_iovec(text, length * sizeof(C));
+        *out++ = make_iovec(&terminator, sizeof(C));
+    }
+};
+
+// u16 count of units, then the units. A longer string keeps its true size
+// in the iovec, so the event-size check refuses it rather than cutting it.
+template <class Unit, std::uint8_t Encoding, std::uint8_t Format>
+struct counted_encoder {
+    const Unit* data;
+    std::size_t count;
+    std::uint16_t count16 = static_cast<std::uint16_t>(count);
+    static constexpr std::uint8_t encoding = Encoding;
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = 0;
+    static constexpr int iov_count = 2;
+    static constexpr std::size_t fixed_size = 0;
+    void fill(::iovec*& out) const noexcept {
+        *out++ = make_iovec(&count16, sizeof count16);
+        *out++ = make_iovec(data, count * sizeof(Unit));
+    }
+};
+
+template <class T, std::size_t N, std::uint8_t Format>
+struct const_array_encoder {
+    static_assert(N >= 1 && N <= 65535, "ehtrace: a constant-length array needs 1..65535 elements");
+    const T* data;
+    static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding | encoding_flags::const_array;
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = static_cast<std::uint16_t>(N);
+    static constexpr int iov_count = 1;
+    static constexpr std::size_t fixed_size = N * sizeof(T);
+    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(data, N * sizeof(T)); }
+};
+
+template <class T, std::uint8_t Format>
+struct var_array_encoder {
+    const T* data;
+    std::size_t count;
+    std::uint16_t count16 = static_cast<std::uint16_t>(count);
+    static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding | encoding_flags::var_array;
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = 0;
+    static constexpr int iov_count = 2;
+    static constexpr std::size_t fixed_size = 0;
+    void fill(::iovec*& out) const noexcept {
+        *out++ = make_iovec(&count16, sizeof count16);
+        *out++ = make_iovec(data, count * sizeof(T));
+    }
+};
+
+// --- type deduction ------------------------------------------------------
+
+template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
+struct is_span : std::false_type {};
+template <class T, std::size_t N>
+struct is_span<std::span<T, N>> : std::true_type {};
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+
+template <class T>
+struct is_init_list : std::false_type {};
+template <class T>
+struct is_init_list<std::initializer_list<T>> : std::true_type {};
+
+template <class T>
+struct is_string_like : std::false_type {};
+template <class C, class Tr>
+struct is_string_like<std::basic_string_view<C, Tr>> : std::bool_constant<is_char_type<C>> {};
+template <class C, class Tr, class A>
+struct is_string_like<std::basic_string<C, Tr, A>> : std::bool_constant<is_char_type<C>> {};
+
+template <class T>
+struct always_false : std::false_type {};
+
+// Strings default to UTF (UTF-8 for char and char8_t).
+inline constexpr std::uint8_t utf = 0;
+
+// Override >= 0 replaces the deduced format (the wrappers below).
+constexpr std::uint8_t pick_format(int override_format, std::uint8_t deduced) noexcept {
+    return override_format >= 0 ? static_cast<std::uint8_t>(override_format) : deduced;
+}
+
+template <int Override = -1, class V>
+auto make_encoder(const V& value) noexcept {
+    using T = std::remove_cv_t<V>;
+    if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
+        auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
+        return stored_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{static_cast<std::int64_t>(seconds)};
+    } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
+        using C = std::remove_cv_t<std::remove_pointer_t<T>>;
+        static constexpr C empty{};
+        return zstring_encoder<C, pick_format(Override, utf)>{value != nullptr ? value : &empty};
+    } else if constexpr (is_scalar_field_type<T>) {
+        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{&value};
+    } else if constexpr (std::is_array_v<T>) {
+        using E = std::remove_cv_t<std::remove_extent_t<T>>;
+        constexpr std::size_t n = std::extent_v<T>;
+        if constexpr (is_char_type<E>) {
+            return char_array_encoder<E, n, pick_format(Override, utf)>{value};
+        } else {
+            static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
+            return const_array_encoder<E, n, pick_format(Override, scalar_kind_of<E>().format)>{value};
+        }
+    } else if constexpr (is_string_like<T>::value) {
+        using C = typename T::value_type;
+        return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{value.data(), value.size()};
+    } else if constexpr (is_std_array<T>::value) {
+        using E = std::remove_cv_t<typename T::value_type>;
+        static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
+        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{value.data()};
+    } else if constexpr (is_span<T>::value) {
+        using E = std::remove_cv_t<typename T::element_type>;
+        static_assert(is_scalar_field_type<E>, "ehtrace: span elements must be fixed-size field types");
+        if constexpr (T::extent != std::dynamic_extent) {
+            return const_array_encoder<E, T::extent, pick_format(Override, scalar_kind_of<E>().format)>{value.data()};
+        } else {
+            return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{value.data(), value.size()};
+        }
+    } else if constexpr (is_vector<T>::value) {
+        using E = typename T::value_type;
+        static_assert(!std::is_same_v<E, bool>, "ehtrace: std::vector<bool> has no contiguous storage; copy it to bool[]");
+        static_assert(is_scalar_field_type<E>, "ehtrace: vector elements must be fixed-size field types");
+        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{value.data(), value.size()};
+    } else if constexpr (is_init_list<T>::value) {
+        using E = std::remove_cv_t<typename T::value_type>;
+        static_assert(is_scalar_field_type<E>, "ehtrace: list elements must be fixed-size field types");
+        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{value.begin(), value.size()};
+    } else {
+        static_assert(always_false<T>::value,
+                      "ehtrace: unsupported field type; use an arithmetic, enum, pointer, string, uuid, in_addr, "
+                      "in6_addr, time_point, array or span value, or wrap bytes in ehtrace::binary(...)");
+    }
+}
+
+template <class V>
+using encoder_for = decltype(make_encoder(std::declval<const V&>()));
+
+// --- format wrappers ------------------------------------------------------
+
+struct wrapper_marker {};
+
+// A value whose encoder was chosen by a wrapper (another format, a converted
+// value) rather than deduced by field().
+template <class Encoder>
+struct formatted : wrapper_marker {
+    Encoder encoder;
+};
+
+template <std::uint8_t Format, class Encoder>
+constexpr bool format_fits() noexcept {
+    constexpr std::uint8_t e = Encoder::encoding & encoding_flags::value_mask;
+    using E = field_encoding;
+    using F = field_format;
+    constexpr bool integer = e >= enc(E::value8) && e <= enc(E::value64);
+    constexpr bool string = e >= enc(E::zstring_char8) && e <= enc(E::string_length16_char32);
+    switch (static_cast<F>(Format)) {
+        case F::unsigned_int:
+        case F::signed_int:
+        case F::hex_int: return integer;
+        case F::errno_value:
+        case F::pid: return e == enc(E::value32);
+        case F::time: return e == enc(E::value32) || e == enc(E::value64);
+        case F::boolean: return e >= enc(E::value8) && e <= enc(E::value32);
+        case F::floating: return e == enc(E::value32) || e == enc(E::value64);
+        case F::hex_bytes: return true;
+        case F::string8: return e == enc(E::value8) || e == enc(E::zstring_char8) || e == enc(E::string_length16_char8);
+        case F::string_utf: return string || e == enc(E::value16) || e == enc(E::value32);
+        case F::string_utf_bom:
+        case F::string_xml:
+        case F::string_json: return string || e == enc(E::binary_length16_char8);
+        case F::uuid: return e == enc(E::value128);
+        case F::port: return e == enc(E::value16);
+        case F::ip_address: return e == enc(E::value32) || e == enc(E::value128);
+        default: return false;
+    }
+}
+
+template <field_format Format, class V>
+auto with_format(const V& value) noexcept {
+    using Encoder = encoder_for<V>;
+    static_assert(format_fits<fmt(Format), Encoder>(),
+                  "ehtrace: this format does not apply to this value's type (see the format table in the spec)");
+    return formatted<decltype(make_encoder<fmt(Format)>(value))>{{}, make_encoder<fmt(Format)>(value)};
+}
+
+template <class V>
+inline constexpr bool is_wrapper = std::is_base_of_v<wrapper_marker, V>;
+
+template <class V>
+auto field_encoder(const V& value) noexcept {
+    if constexpr (is_wrapper<V>) {
+        return value.encoder;
+    } else {
+        return make_encoder(value);
+    }
+}
+
+struct field_marker {};
+
+template <fixed_string Name, std::uint16_t Tag, class Encoder>
+struct field_value : field_marker {
+    Encoder encoder;
+    static constexpr int iov_count = Encoder::iov_count;
+    static constexpr std::size_t fixed_size = Encoder::fixed_size;
+    template <class Writer>
+    static constexpr void encode_metadata(Writer& out) noexcept {
+        encode_field_definition(out, Name.view(), Encoder::encoding, Encoder::format, Tag, Encoder::array_length);
+    }
+    void fill(::iovec*& out) const noexcept { encoder.fill(out); }
+};
+
+template <fixed_string Name, std::uint16_t Tag, class... Fields>
+struct struct_value : field_marker {
+    static_assert(sizeof...(Fields) >= 1, "ehtrace: a struct needs at least one field");
+    static_assert(sizeof...(Fields) <= max_struct_fields, "ehtrace: a struct has at most 127 fields");
+    static_assert((std::is_base_of_v<field_marker, Fields> && ...),
+                  "ehtrace: a struct holds only fields (ehtrace::field, ehtrace::struct_, raw fields)");
+    std::tuple<Fields...> fields;
+    static constexpr int iov_count = (0 + ... + Fields::iov_count);
+    static constexpr std::size_t fixed_size =
+        ((Fields::fixed_size != 0) && ...) ? (0 + ... + Fields::fixed_size) : 0;
+    template <class Writer>
+    static constexpr void encode_metadata(Writer& out) noexcept {
+        encode_field_definition(out, Name.view(), enc(field_encoding::structure),
+                                static_cast<std::uint8_t>(sizeof...(Fields)), Tag, 0);
+        (Fields::encode_metadata(out), ...);
+    }
+    void fill(::iovec*& out) const noexcept {
+        std::apply([&](const auto&... f) { (f.fill(out), ...); }, fields);
+    }
+};
+
+// Raw pieces for hand-encoded data.
+template <fixed_string Name, std::uint8_t Encoding, std::uint8_t Format, std::uint16_t Tag, std::uint16_t ArrayLength,
+          bool HasData>
+struct raw_value : field_marker {
+    const void* data = nullptr;
+    std::size_t size = 0;
+    static constexpr int iov_count = HasData ? 1 : 0;
+    static constexpr std::size_t fixed_size = 0;
+    template <class Writer>
+    static constexpr void encode_metadata(Writer& out) noexcept {
+        if constexpr (!Name.view().empty() || Encoding != 0) {
+            encode_field_definition(out, Name.view(), Encoding, Format, Tag, ArrayLength);
+        }
+    }
+    void fill(::iovec*& out) const noexcept {
+        if constexpr (HasData) *out++ = make_iovec(data, size);
+    }
+};
+
+template <fixed_string Name>
+constexpr void check_field_name() noexcept {
+    static_assert(check_name(Name.view()) != name_error::empty, "ehtrace: a field name must not be empty");
+    static_assert(check_name(Name.view()) != name_error::contains_semicolon,
+                  "ehtrace: a field name must not contain ';'");
+    static_assert(check_name(Name.view()) != name_error::contains_nul, "ehtrace: a field name must not contain NUL");
+}
+
+}  // namespace detail
+
+// --- the user-facing spelling --------------------------------------------
+
+// A field named Name whose encoding and format follow from the value's type:
+//   integers (signed_int for signed types), bool (value8 boolean), float and
+//   double, char/char16_t/char32_t/wchar_t values, pointers (hex), enums (as
+//   their underlying type), uuid, in_addr, in6_addr, system_clock::time_point;
+//   const char* and friends as zero-terminated strings, std::string(_view)
+//   and friends as counted strings (UTF); C arrays, std::array and static
+//   spans as constant-length arrays; dynamic spans, vectors and
+//   initializer lists as variable-length arrays.
+// Tag is the field's 16-bit tag (0: none).
+template <fixed_string Name, std::uint16_t Tag = 0, class V>
+auto field(const V& value) noexcept {
+    detail::check_field_name<Name>();
+    using E = decltype(detail::field_encoder(value));
+    return detail::field_value<Name, Tag, E>{{}, detail::field_encoder(value)};
+}
+
+template <fixed_string Name, std::uint16_t Tag = 0, class T>
+auto field(std::initializer_list<T> values) noexcept {
+    detail::check_field_name<Name>();
+    using E = decltype(detail::make_encoder(values));
+    return detail::field_value<Name, Tag, E>{{}, detail::make_encoder(values)};
+}
+
+// A nested struct: `struct_<"point">(field<"x">(x), field<"y">(y))`.
+template <fixed_string Name, std::uint16_t Tag = 0, class... Fields>
+auto struct_(Fields... fields) noexcept {
+    detail::check_field_name<Name>();
+    return detail::struct_value<Name, Tag, Fields...>{{}, {fields...}};
+}
+
+// Format wrappers: field<"flags">(hex(flags)), field<"err">(errno_value(e)).
+template <class V>
+auto hex(const V& v) noexcept { return detail::with_format<field_format::hex_int>(v); }
+template <class V>
+auto as_signed(const V& v) noexcept { return detail::with_format<field_format::signed_int>(v); }
+template <class V>
+auto as_unsigned(const V& v) noexcept { return detail::with_format<field_format::unsigned_int>(v); }
+inline auto errno_value(const std::int32_t& e) noexcept { return detail::with_format<field_format::errno_value>(e); }
+inline auto pid(const std::int32_t& p) noexcept { return detail::with_format<field_format::pid>(p); }
+// Seconds since 1970 (32- or 64-bit); time_points are deduced without it.
+template <class V>
+auto time(const V& seconds) noexcept {
+    static_assert(std::is_integral_v<V>, "ehtrace: time() takes integer seconds since 1970");
+    return detail::with_format<field_format::time>(seconds);
+}
+// A boolean of 8, 16 or 32 bits (bool itself is deduced; this is for BOOL-like ints).
+template <class V>
+auto boolean(const V& v) noexcept { return detail::with_format<field_format::boolean>(v); }
+template <class V>
+auto hex_bytes(const V& v) noexcept { return detail::with_format<field_format::hex_bytes>(v); }
+// 8-bit code page (Latin-1) text.
+template <class V>
+auto latin1(const V& text) noexcept { return detail::with_format<field_format::string8>(text); }
+template <class V>
+auto utf_bom(const V& text) noexcept { return detail::with_format<field_format::string_utf_bom>(text); }
+template <class V>
+auto json(const V& text) noexcept { return detail::with_format<field_format::string_json>(text); }
+template <class V>
+auto xml(const V& text) noexcept { return detail::with_format<field_format::string_xml>(text); }
+
+// A port number given in host byte order; written in network byte order.
+inline auto port(std::uint16_t host_order) noexcept {
+    return detail::formatted<detail::stored_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
+        {}, {htons(host_order)}};
+}
+// An IPv4 address already in network byte order (as in sockaddr_in).
+inline auto ipv4(const std::uint32_t& network_order) noexcept {
+    return detail::with_format<field_format::ip_address>(network_order);
+}
+
+// Bytes shown as hex: binary(ptr, size), binary(span), binary(string_view).
+inline auto binary(const void* data, std::size_t size) noexcept {
+    using E = detail::counted_encoder<std::uint8_t, detail::enc(field_encoding::binary_length16_char8), 0>;
+    return detail::formatted<E>{{}, {static_cast<const std::uint8_t*>(data), size}};
+}
+template <class T, std::size_t N>
+auto binary(std::span<T, N> bytes) noexcept { return binary(bytes.data(), bytes.size_bytes()); }
+inline auto binary(std::string_view bytes) noexcept { return binary(bytes.data(), bytes.size()); }
+
+// Raw fields for hand-encoded data:
+//   raw_field<"name", encoding, format, tag, array_length>(data, size):
+//     the metadata is given, the payload bytes are written as they are;
+//   raw_metadata<"name", encoding, ...>(): a definition without payload bytes
+//     (e.g. a struct header whose members follow);
+//   raw_data(data, size): payload bytes without a definition.
+// `encoding` may carry the array flags. The bytes must match the metadata.
+template <fixed_string Name, field_encoding Encoding, field_format Format = field_format::default_format,
+          std::uint16_t Tag = 0, std::uint16_t ArrayLength = 0, std::uint8_t EncodingFlags = 0>
+auto raw_field(const void* data, std::size_t size) noexcept {
+    detail::check_field_name<Name>();
+    return detail::raw_value<Name, static_cast<std::uint8_t>(detail::enc(Encoding) | EncodingFlags),
+                             detail::fmt(Format), Tag, ArrayLength, true>{{}, data, size};
+}
+template <fixed_string Name, field_encoding Encoding, field_format Format = field_format::default_format,
+          std::uint16_t Tag = 0, std::uint16_t ArrayLength = 0, std::uint8_t EncodingFlags = 0>
+auto raw_metadata() noexcept {
+    detail::check_field_name<Name>();
+    return detail::raw_value<Name, static_cast<std::uint8_t>(detail::enc(Encoding) | EncodingFlags),
+                             detail::fmt(Format), Tag, ArrayLength, false>{};
+}
+inline auto raw_data(const void* data, std::size_t size) noexcept {
+    return detail::raw_value<"", 0, 0, 0, 0, true>{{}, data, size};
+}
+
+}  // namespace ehtrace

@@ -1,0 +1,410 @@
+// The compile-time EventHeader API.
+//
+//   EHTRACE_PROVIDER(my_provider, "MyCompany_MyComponent");   // a header or .cpp
+//
+//   int main() {
+//       ehtrace::provider_registration registration(my_provider);
+//       EHTRACE_WRITE(my_provider, "Hello", ehtrace::level<4>, ehtrace::keyword<0x1>,
+//                     ehtrace::field<"x">(42), ehtrace::field<"who">(name));
+//   }
+//
+// Names, levels, keywords, opcodes, ids and tags are template arguments, so
+// the tracepoint name, the header and the metadata of every event are
+// constants built by the compiler. At run time a disabled event costs one
+// relaxed load and one branch; its arguments are not evaluated.
+#pragma once
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <sys/uio.h>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <ehtrace/encoding.hpp>
+#include <ehtrace/fields.hpp>
+#include <ehtrace/fixed_string.hpp>
+#include <ehtrace/format.hpp>
+#include <ehtrace/tracepoint.hpp>
+
+namespace ehtrace {
+namespace detail {
+
+// The static state of one write site: its registration, and the constant
+// registration command it registers with. Trivially destructible and
+// constant-initialized: no guard on the hot path.
+struct event_site {
+    basic_tracepoint tracepoint;
+    const char* command;
+
+    constexpr explicit event_site(const char* registration_command) noexcept : command(registration_command) {}
+};
+
+// The sites of one provider in one ELF module, collected by the linker.
+struct site_range {
+    event_site* const* begin;
+    event_site* const* end;
+};
+
+}  // namespace detail
+
+// What every provider type shares: registration of all its write sites.
+class provider_base {
+public:
+    constexpr explicit provider_base(detail::site_range (*sites)() noexcept) noexcept : sites_(sites) {}
+    provider_base(const provider_base&) = delete;
+    provider_base& operator=(const provider_base&) = delete;
+
+    // Registers the tracepoint of every write site of this provider in this
+    // module, so a collector sees all of them before any event fires.
+    // Returns 0, or the first error (an errno value) — the provider is usable
+    // either way; events whose registration failed stay disabled.
+    int register_events() noexcept;
+    // Unregisters every site. Required before the module (shared object) that
+    // holds the sites is unloaded. Returns 0, or EALREADY if not registered.
+    int unregister_events() noexcept;
+    bool registered() const noexcept { return registered_.load(std::memory_order_acquire); }
+
+private:
+    detail::site_range (*sites_)() noexcept;
+    std::atomic<bool> registered_{false};
+};
+
+template <fixed_string Name, fixed_string Options = "">
+class provider : public provider_base {
+    static_assert(check_provider_name(Name.view()) != provider_name_error::empty,
+                  "ehtrace: the provider name must not be empty");
+    static_assert(check_provider_name(Name.view()) != provider_name_error::invalid_character,
+                  "ehtrace: the provider name may hold only letters, digits and '_' (no space, no ':')");
+    static_assert(check_provider_options(Options.view()) == provider_name_error::none,
+                  "ehtrace: provider options are an uppercase letter followed by lowercase letters or digits, "
+                  "sorted by letter, e.g. \"Gmygroup\"");
+
+public:
+    static constexpr std::string_view name = Name.view();
+    static constexpr std::string_view options = Options.view();
+    using provider_base::provider_base;
+};
+
+// RAII registration: registers in the constructor, unregisters in the destructor.
+class provider_registration {
+public:
+    explicit provider_registration(provider_base& p) noexcept : provider_(p), error_(p.register_events()) {}
+    ~provider_registration() { provider_.unregister_events(); }
+    provider_registration(const provider_registration&) = delete;
+    provider_registration& operator=(const provider_registration&) = delete;
+    int error() const noexcept { return error_; }
+
+private:
+    provider_base& provider_;
+    int error_;
+};
+
+// --- event attributes (compile-time constants except activity ids) --------
+
+namespace detail {
+
+struct event_attributes {
+    std::uint8_t level = static_cast<std::uint8_t>(event_level::verbose);
+    int level_count = 0;
+    std::uint64_t keyword = 0;
+    std::uint8_t opcode = 0;
+    int opcode_count = 0;
+    std::uint16_t id = 0;
+    std::uint8_t version = 0;
+    std::uint16_t tag = 0;
+    int activity_count = 0;
+    int related_count = 0;
+};
+
+struct attribute_marker {};
+
+template <auto Level>
+struct level_attribute : attribute_marker {
+    static_assert(static_cast<int>(Level) >= 1 && static_cast<int>(Level) <= 255,
+                  "ehtrace: the level must be 1..255 (1 critical, 2 error, 3 warning, 4 info, 5 verbose)");
+    static constexpr void apply(event_attributes& a) noexcept {
+        a.level = static_cast<std::uint8_t>(Level);
+        ++a.level_count;
+    }
+};
+
+template <std::uint64_t Keyword>
+struct keyword_attribute : attribute_marker {
+    static constexpr void apply(event_attributes& a) noexcept { a.keyword |= Keyword; }
+};
+
+template <auto Opcode>
+struct opcode_attribute : attribute_marker {
+    static_assert(static_cast<int>(Opcode) >= 0 && static_cast<int>(Opcode) <= 255, "ehtrace: the opcode must be 0..255");
+    static constexpr void apply(event_attributes& a) noexcept {
+        a.opcode = static_cast<std::uint8_t>(Opcode);
+        ++a.opcode_count;
+    }
+};
+
+template <std::uint16_t Id, std::uint8_t Version>
+struct id_attribute : attribute_marker {
+    static constexpr void apply(event_attributes& a) noexcept {
+        a.id = Id;
+        a.version = Version;
+    }
+};
+
+template <std::uint16_t Tag>
+struct event_tag_attribute : attribute_marker {
+    static constexpr void apply(event_attributes& a) noexcept { a.tag = Tag; }
+};
+
+struct activity_attribute : attribute_marker {
+    const uuid* id;
+    static constexpr void apply(event_attributes& a) noexcept { ++a.activity_count; }
+};
+
+struct related_activity_attribute : attribute_marker {
+    const uuid* id;
+    static constexpr void apply(event_attributes& a) noexcept { ++a.related_count; }
+};
+
+}  // namespace detail
+
+// Level 1..255 (event_level values or numbers); default verbose (5).
+template <auto Level>
+inline constexpr detail::level_attribute<Level> level{};
+// Keyword bits; several keyword<> attributes are OR'ed.
+template <std::uint64_t Keyword>
+inline constexpr detail::keyword_attribute<Keyword> keyword{};
+// Opcode (event_opcode values or numbers); default info (0).
+template <auto Opcode>
+inline constexpr detail::opcode_attribute<Opcode> opcode{};
+// Stable event id and its layout version.
+template <std::uint16_t Id, std::uint8_t Version = 0>
+inline constexpr detail::id_attribute<Id, Version> id{};
+// The event's 16-bit tag.
+template <std::uint16_t Tag>
+inline constexpr detail::event_tag_attribute<Tag> event_tag{};
+// Activity ids, given at run time.
+inline detail::activity_attribute activity(const uuid& id) noexcept { return {{}, &id}; }
+inline detail::related_activity_attribute related_activity(const uuid& id) noexcept { return {{}, &id}; }
+
+namespace detail {
+
+template <class... Args>
+struct type_list {};
+
+template <class... Args>
+type_list<std::remove_cvref_t<Args>...> type_list_of(Args&&...);  // unevaluated only
+
+template <class A>
+constexpr void apply_attribute(event_attributes& a) noexcept {
+    if constexpr (std::is_base_of_v<attribute_marker, A>) A::apply(a);
+}
+
+template <class A>
+constexpr void check_argument() noexcept {
+    static_assert(std::is_base_of_v<attribute_marker, A> || std::is_base_of_v<field_marker, A>,
+                  "ehtrace: event arguments are attributes (ehtrace::level<>, keyword<>, opcode<>, id<>, "
+                  "event_tag<>, activity(), related_activity()) or fields (ehtrace::field<\"name\">(value), "
+                  "struct_<>, raw_field<>)");
+}
+
+template <class... Args>
+constexpr event_attributes attributes_of() noexcept {
+    event_attributes a;
+    (apply_attribute<Args>(a), ...);
+    return a;
+}
+
+// The tracepoint an event goes to: "<provider>_L<level>K<keyword><options>",
+// and its registration command "<name> u8 eventheader_flags; ...".
+template <class Provider, std::uint8_t Level, std::uint64_t Keyword>
+struct tracepoint_definition {
+    static constexpr std::size_t name_length =
+        tracepoint_name_length(Provider::name.size(), Level, Keyword, Provider::options.size());
+    static_assert(name_length <= max_tracepoint_name_length,
+                  "ehtrace: the tracepoint name (provider name + _L<level>K<keyword> + options) must be "
+                  "shorter than 256 bytes; shorten the provider name");
+
+    static constexpr auto command = [] {
+        std::array<char, name_length + 1 + sizeof eventheader_fields> text{};
+        char_writer out(text.data());
+        encode_tracepoint_name(out, Provider::name, Level, Keyword, Provider::options);
+        out.put(' ');
+        out.put_zstring(std::string_view(eventheader_fields, sizeof eventheader_fields - 1));
+        return text;
+    }();
+    static constexpr std::string_view name{command.data(), name_length};
+};
+
+template <class Provider, fixed_string Name, class Args>
+struct event_definition;
+
+template <class Provider, fixed_string Name, class... Args>
+struct event_definition<Provider, Name, type_list<Args...>> {
+    static_assert(check_name(Name.view()) != name_error::empty, "ehtrace: the event name must not be empty");
+    static_assert(check_name(Name.view()) != name_error::contains_semicolon,
+                  "ehtrace: the event name must not contain ';'");
+    static_assert(check_name(Name.view()) != name_error::contains_nul, "ehtrace: the event name must not contain NUL");
+    static_assert(((check_argument<Args>(), true) && ...));
+
+    static constexpr event_attributes attributes = attributes_of<Args...>();
+    static_assert(attributes.level_count <= 1, "ehtrace: give the level at most once");
+    static_assert(attributes.opcode_count <= 1, "ehtrace: give the opcode at most once");
+    static_assert(attributes.activity_count <= 1 && attributes.related_count <= 1,
+                  "ehtrace: give activity() and related_activity() at most once each");
+    static_assert(attributes.related_count == 0 || attributes.activity_count == 1,
+                  "ehtrace: related_activity() needs activity() too");
+
+    using tracepoint = tracepoint_definition<Provider, attributes.level, attributes.keyword>;
+
+    static constexpr bool has_activity = attributes.activity_count != 0;
+    static constexpr std::size_t activity_size = activity_id_size * (attributes.activity_count + attributes.related_count);
+
+    template <class A>
+    static constexpr void encode_field_metadata(byte_writer& out) noexcept {
+        if constexpr (std::is_base_of_v<field_marker, A>) A::encode_metadata(out);
+    }
+    static constexpr std::size_t metadata_size = [] {
+        byte_writer out;
+        out.put_zstring(Name.view());
+        (encode_field_metadata<Args>(out), ...);
+        return out.size();
+    }();
+    static_assert(metadata_size <= max_event_size, "ehtrace: the event's metadata exceeds 65,535 bytes");
+
+    // Constant bytes before the activity ids (header and, with activity ids,
+    // the activity block's header) and after them (the metadata block).
+    // Without activity ids the two are adjacent and written as one piece.
+    static constexpr std::size_t leading_size = header_size + (has_activity ? extension_block_header_size : 0);
+    static constexpr std::size_t trailing_size = extension_block_header_size + metadata_size;
+
+    static constexpr auto constant_bytes = [] {
+        std::array<std::uint8_t, leading_size + trailing_size> bytes{};
+        byte_writer out(bytes.data());
+        encode_header(out, true, attributes.version, attributes.id, attributes.tag, attributes.opcode,
+                      attributes.level);
+        if (has_activity) {
+            encode_extension_header(out, static_cast<std::uint16_t>(activity_size), extension_kind::activity_id, true);
+        }
+        encode_extension_header(out, static_cast<std::uint16_t>(metadata_size), extension_kind::metadata, false);
+        out.put_zstring(Name.view());
+        (encode_field_metadata<Args>(out), ...);
+        return bytes;
+    }();
+
+    template <class A>
+    static constexpr int iov_count_of() noexcept {
+        if constexpr (std::is_base_of_v<field_marker, A>) {
+            return A::iov_count;
+        } else if constexpr (std::is_same_v<A, activity_attribute> || std::is_same_v<A, related_activity_attribute>) {
+            return 1;
+        } else {
+            return 0;
+        }
+    }
+    template <class A>
+    static constexpr std::size_t payload_size_of() noexcept {
+        if constexpr (std::is_base_of_v<field_marker, A>) {
+            return A::fixed_size;
+        } else {
+            return 0;
+        }
+    }
+    // Events whose size is a constant are checked here, not at run time.
+    static constexpr bool fixed_size = ((!std::is_base_of_v<field_marker, Args> || payload_size_of<Args>() != 0) && ...);
+    static constexpr std::size_t constant_size =
+        leading_size + activity_size + trailing_size + (0 + ... + payload_size_of<Args>());
+    static_assert(!fixed_size || constant_size <= max_event_size, "ehtrace: the event exceeds 65,535 bytes");
+
+    static constexpr int iov_count = 1 + (has_activity ? 2 : 1) + (0 + ... + iov_count_of<Args>());
+
+    template <class... Values>
+    static int write(const event_site& site, const Values&... values) noexcept {
+        ::iovec iov[iov_count];
+        ::iovec* out = iov + 1;
+        if constexpr (has_activity) {
+            *out++ = make_iovec(constant_bytes.data(), leading_size);
+            (fill_activity<activity_attribute>(out, values), ...);
+            (fill_activity<related_activity_attribute>(out, values), ...);
+            *out++ = make_iovec(constant_bytes.data() + leading_size, trailing_size);
+        } else {
+            *out++ = make_iovec(constant_bytes.data(), constant_bytes.size());
+        }
+        (fill_field(out, values), ...);
+        if constexpr (!fixed_size) {
+            std::size_t size = 0;
+            for (const ::iovec* piece = iov + 1; piece != out; ++piece) size += piece->iov_len;
+            if (size > max_event_size) return E2BIG;
+        }
+        return site.tracepoint.write(iov, static_cast<int>(out - iov));
+    }
+
+private:
+    template <class Wanted, class V>
+    static void fill_activity(::iovec*& out, const V& value) noexcept {
+        if constexpr (std::is_same_v<V, Wanted>) *out++ = make_iovec(value.id->bytes, activity_id_size);
+    }
+    template <class V>
+    static void fill_field(::iovec*& out, const V& value) noexcept {
+        if constexpr (std::is_base_of_v<field_marker, V>) value.fill(out);
+    }
+};
+
+}  // namespace detail
+}  // namespace ehtrace
+
+// Defines `symbol`, a provider named `name` (a string literal of letters,
+// digits and '_'), optionally with an options string such as "Gmygroup".
+// Usable in a header: every translation unit of one module (executable or
+// shared object) shares the object; each module has its own, registering
+// only its own events. `symbol` must be a plain identifier.
+#define EHTRACE_PROVIDER(symbol, ...)                                                                    \
+    extern "C" {                                                                                         \
+    extern ::ehtrace::detail::event_site* const __start_ehtrace_##symbol[]                             \
+        __attribute__((weak, visibility("hidden")));                                                    \
+    extern ::ehtrace::detail::event_site* const __stop_ehtrace_##symbol[]                              \
+        __attribute__((weak, visibility("hidden")));                                                    \
+    }                                                                                                    \
+    __attribute__((visibility("hidden"))) inline ::ehtrace::detail::site_range ehtrace_sites_##symbol() \
+        noexcept {                                                                                       \
+        return {__start_ehtrace_##symbol, __stop_ehtrace_##symbol};                                      \
+    }                                                                                                    \
+    __attribute__((visibility("hidden"))) inline constinit ::ehtrace::provider<__VA_ARGS__> symbol {   \
+        ehtrace_sites_##symbol                                                                           \
+    }
+
+// The static site of one write: registered with `provider` through the
+// linker section "ehtrace_<provider>".
+#define EHTRACE_DETAIL_SITE(provider, command_)                                                          \
+    static constinit ::ehtrace::detail::event_site ehtrace_site_{command_};                             \
+    [[gnu::section("ehtrace_" #provider), gnu::used, gnu::retain]] static ::ehtrace::detail::event_site* \
+        const ehtrace_site_entry_ = &ehtrace_site_
+
+// Writes an event if its tracepoint is enabled; evaluates to 0 or an errno
+// value (EBADF when disabled, E2BIG over 65,535 bytes). The arguments after
+// the name are attributes and fields, in any order; the fields are written
+// in the order given. Arguments are evaluated only when enabled.
+#define EHTRACE_WRITE(provider, event_name, ...)                                                          \
+    ([&]() -> int {                                                                                       \
+        using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
+            std::remove_cvref_t<decltype(provider)>, event_name,                                         \
+            decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>;                                      \
+        EHTRACE_DETAIL_SITE(provider, ehtrace_event_::tracepoint::command.data());                       \
+        if (!ehtrace_site_.tracepoint.enabled()) [[likely]]                                              \
+            return EBADF;                                                                                 \
+        return ehtrace_event_::write(ehtrace_site_ __VA_OPT__(, ) __VA_ARGS__);                          \
+    }())
+
+// Whether an event with these attributes (level<>, keyword<>) would be
+// written now, e.g. to skip preparing expensive arguments.
+#define EHTRACE_ENABLED(provider, ...)                                                                    \
+    ([]() -> bool {                                                                                       \
+        using ehtrace_attributes_ = decltype(::ehtrace::detail::type_list_of(__VA_ARGS__));             \
+        using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
+            std::remove_cvref_t<decltype(provider)>, "enabled", ehtrace_attributes_>;                     \
+        EHTRACE_DETAIL_SITE(provider, ehtrace_event_::tracepoint::command.data());                       \
+        return ehtrace_site_.tracepoint.enabled();                                                        \
+    }())
