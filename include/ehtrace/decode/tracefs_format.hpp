@@ -1,0 +1,68 @@
+// The tracefs "format" text of a tracepoint: field names, types, offsets and
+// sizes, and how each field prints (spec section 5, plain tracepoints).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ehtrace::decode {
+
+struct sample_meta;
+
+enum class field_location : std::uint8_t {
+    fixed,     // bytes at offset, size
+    data_loc,  // u32 at offset: (length << 16) | offset from the record start
+    rel_loc,   // u32 at offset: (length << 16) | offset from the end of this field
+};
+
+enum class field_display : std::uint8_t {
+    string,    // char arrays: text up to the first NUL
+    decimal,   // int, short, char, long long, fixed-width typedefs
+    hex,       // pointers, long, unsigned long, other typedefs: "0x.."
+    hex_bytes, // sizes that are not 1/2/4/8
+};
+
+struct tracefs_field {
+    std::string type;  // declaration without the name, e.g. "char[16]", "pid_t"
+    std::string name;
+    std::uint32_t offset = 0;
+    std::uint32_t size = 0;
+    bool is_signed = false;
+    field_location location = field_location::fixed;
+    field_display display = field_display::hex;
+    std::uint32_t element_size = 0;  // arrays: bytes per element; scalars: size
+    bool is_array = false;           // [N], [] or __data_loc/__rel_loc
+};
+
+struct tracefs_format {
+    std::string system;  // e.g. "sched", "user_events"
+    std::string name;    // e.g. "sched_switch"
+    std::uint32_t id = 0;
+    std::vector<tracefs_field> fields;  // common_* fields first
+    std::size_t common_field_count = 0;
+
+    // True when the non-common fields are exactly the EventHeader field list.
+    [[nodiscard]] bool is_eventheader() const noexcept;
+    // Offset of the EventHeader header in the record (valid when is_eventheader()).
+    [[nodiscard]] std::uint32_t eventheader_offset() const noexcept;
+    // "system:name"
+    [[nodiscard]] std::string full_name() const { return system + ":" + name; }
+};
+
+// Parses a tracefs format file. Returns false (with a reason) when no
+// "format:" section with at least one valid field is found. Unknown lines are
+// ignored; malformed field lines are skipped.
+[[nodiscard]] bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::string* why = nullptr);
+
+// The bytes of one field inside a raw record, or empty if out of range.
+[[nodiscard]] std::span<std::byte const> field_bytes(tracefs_field const& field, std::span<std::byte const> raw,
+                                                     bool big_endian = false) noexcept;
+
+// {"n":"system:name", one key per non-common field, "meta":{...}}.
+void append_tracepoint_json(std::string& out, tracefs_format const& format, std::span<std::byte const> raw,
+                            sample_meta const& meta, bool big_endian = false);
+
+}  // namespace ehtrace::decode

@@ -1,0 +1,405 @@
+#include <ehtrace/decode/event_enumerator.hpp>
+
+#include "byte_order.hpp"
+
+#include <cstring>
+
+namespace ehtrace::decode {
+
+std::string_view to_string(decode_error error) noexcept {
+    switch (error) {
+    case decode_error::none: return "no error";
+    case decode_error::bad_tracepoint_name: return "not an EventHeader tracepoint name";
+    case decode_error::header_truncated: return "event shorter than the 8-byte header";
+    case decode_error::level_mismatch: return "header level differs from the tracepoint name's level";
+    case decode_error::extension_truncated: return "extension block runs past the event";
+    case decode_error::bad_activity_id: return "activity id block is not 16 or 32 bytes";
+    case decode_error::missing_metadata: return "event has no metadata block";
+    case decode_error::metadata_truncated: return "metadata runs past its block";
+    case decode_error::bad_encoding: return "invalid field encoding";
+    case decode_error::unknown_encoding: return "unknown field encoding";
+    case decode_error::bad_struct: return "struct with no fields";
+    case decode_error::nesting_too_deep: return "structs and arrays nested too deeply";
+    case decode_error::payload_truncated: return "field value runs past the event";
+    }
+    return "unknown error";
+}
+
+namespace {
+
+std::string_view split_attributes(std::string_view full, std::string_view& attributes) noexcept {
+    auto const semicolon = full.find(';');
+    if (semicolon == std::string_view::npos) {
+        attributes = {};
+        return full;
+    }
+    attributes = full.substr(semicolon);
+    return full.substr(0, semicolon);
+}
+
+std::size_t unit_size(std::uint8_t encoding) noexcept {
+    switch (static_cast<field_encoding>(encoding)) {
+    case field_encoding::zstring_char16:
+    case field_encoding::string_length16_char16: return 2;
+    case field_encoding::zstring_char32:
+    case field_encoding::string_length16_char32: return 4;
+    default: return 1;
+    }
+}
+
+}  // namespace
+
+bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
+    error_ = error;
+    error_offset_ = offset;
+    state_ = enumerator_state::error;
+    return false;
+}
+
+bool event_enumerator::read_u16(std::size_t offset, std::uint16_t& value) const noexcept {
+    if (offset > event_bytes_.size() || event_bytes_.size() - offset < 2) return false;
+    value = load<std::uint16_t>(event_bytes_.data() + offset, byte_swap_);
+    return true;
+}
+
+decode_error event_enumerator::start(std::string_view tracepoint_name,
+                                     std::span<std::byte const> event) noexcept {
+    event_bytes_ = event;
+    event_ = {};
+    item_ = {};
+    depth_ = 0;
+    error_ = decode_error::none;
+    error_offset_ = 0;
+    state_ = enumerator_state::none;
+    metadata_begin_ = metadata_end_ = metadata_pos_ = 0;
+    payload_begin_ = data_pos_ = 0;
+
+    std::string_view const name = strip_tracepoint_system(tracepoint_name);
+    event_.tracepoint_name = name;
+    if (!parse_tracepoint_name(name, event_.name_parts)) {
+        error_ = decode_error::bad_tracepoint_name;
+        return error_;
+    }
+    if (event.size() < header_size) {
+        error_ = decode_error::header_truncated;
+        error_offset_ = 0;
+        return error_;
+    }
+    auto const* bytes = event.data();
+    event_.header.flags = static_cast<std::uint8_t>(bytes[0]);
+    byte_swap_ = static_cast<bool>(event_.header.flags & header_flags::little_endian) !=
+                 (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+    event_.header.version = static_cast<std::uint8_t>(bytes[1]);
+    event_.header.id = load<std::uint16_t>(bytes + 2, byte_swap_);
+    event_.header.tag = load<std::uint16_t>(bytes + 4, byte_swap_);
+    event_.header.opcode = static_cast<std::uint8_t>(bytes[6]);
+    event_.header.level = static_cast<std::uint8_t>(bytes[7]);
+    // From here on the header is valid even if the rest fails.
+    state_ = enumerator_state::error;
+    if (event_.header.level != event_.name_parts.level) {
+        fail(decode_error::level_mismatch, 7);
+        return error_;
+    }
+
+    std::size_t pos = header_size;
+    bool more = event_.header.flags & header_flags::extension;
+    bool have_metadata = false;
+    while (more) {
+        std::uint16_t size = 0, kind = 0;
+        if (!read_u16(pos, size) || !read_u16(pos + 2, kind) ||
+            event.size() - pos - extension_block_header_size < size) {
+            fail(decode_error::extension_truncated, pos);
+            return error_;
+        }
+        std::size_t const data = pos + extension_block_header_size;
+        switch (static_cast<extension_kind>(kind & extension_kind_mask)) {
+        case extension_kind::metadata:
+            if (!have_metadata) {
+                have_metadata = true;
+                metadata_begin_ = data;
+                metadata_end_ = data + size;
+            }
+            break;
+        case extension_kind::activity_id:
+            if (size != activity_id_size && size != 2 * activity_id_size) {
+                fail(decode_error::bad_activity_id, pos);
+                return error_;
+            }
+            event_.activity_id = bytes + data;
+            event_.related_activity_id = size == 2 * activity_id_size ? bytes + data + activity_id_size : nullptr;
+            break;
+        default:
+            break;  // unknown kinds are skipped by size
+        }
+        more = kind & extension_chain_flag;
+        pos = data + size;
+    }
+    payload_begin_ = data_pos_ = pos;
+
+    if (!have_metadata) {
+        fail(decode_error::missing_metadata, header_size);
+        return error_;
+    }
+    auto const* meta = bytes + metadata_begin_;
+    auto const* nul = static_cast<std::byte const*>(std::memchr(meta, 0, metadata_end_ - metadata_begin_));
+    if (nul == nullptr) {
+        fail(decode_error::metadata_truncated, metadata_begin_);
+        return error_;
+    }
+    std::string_view const full_name(reinterpret_cast<char const*>(meta), static_cast<std::size_t>(nul - meta));
+    event_.name = split_attributes(full_name, event_.name_attributes);
+    metadata_pos_ = metadata_begin_ + full_name.size() + 1;
+    state_ = enumerator_state::before_first;
+    return decode_error::none;
+}
+
+bool event_enumerator::read_definition(field_definition& out) noexcept {
+    std::size_t pos = metadata_pos_;
+    auto const* bytes = event_bytes_.data();
+    auto const* nul = static_cast<std::byte const*>(std::memchr(bytes + pos, 0, metadata_end_ - pos));
+    if (nul == nullptr) return fail(decode_error::metadata_truncated, pos);
+    std::string_view const full(reinterpret_cast<char const*>(bytes + pos), static_cast<std::size_t>(nul - (bytes + pos)));
+    out = {};
+    out.name = split_attributes(full, out.attributes);
+    pos += full.size() + 1;
+    if (pos >= metadata_end_) return fail(decode_error::metadata_truncated, pos);
+    auto const encoding = static_cast<std::uint8_t>(bytes[pos++]);
+    out.encoding = encoding & encoding_flags::value_mask;
+    out.array_flags = encoding & (encoding_flags::const_array | encoding_flags::var_array);
+    if (encoding & encoding_flags::format_follows) {
+        if (pos >= metadata_end_) return fail(decode_error::metadata_truncated, pos);
+        auto const format = static_cast<std::uint8_t>(bytes[pos++]);
+        out.format = format & format_flags::value_mask;
+        if (format & format_flags::tag_follows) {
+            if (metadata_end_ - pos < 2) return fail(decode_error::metadata_truncated, pos);
+            out.tag = load<std::uint16_t>(bytes + pos, byte_swap_);
+            pos += 2;
+        }
+    }
+    if (out.array_flags & encoding_flags::const_array) {
+        if (metadata_end_ - pos < 2) return fail(decode_error::metadata_truncated, pos);
+        out.const_count = load<std::uint16_t>(bytes + pos, byte_swap_);
+        pos += 2;
+    }
+    std::size_t const definition_offset = metadata_pos_;
+    metadata_pos_ = pos;
+    if (out.array_flags == (encoding_flags::const_array | encoding_flags::var_array) ||
+        out.encoding == static_cast<std::uint8_t>(field_encoding::invalid) ||
+        ((out.array_flags & encoding_flags::const_array) && out.const_count == 0)) {
+        return fail(decode_error::bad_encoding, definition_offset);
+    }
+    if (out.encoding >= static_cast<std::uint8_t>(field_encoding::max)) {
+        return fail(decode_error::unknown_encoding, definition_offset);
+    }
+    if (out.encoding == static_cast<std::uint8_t>(field_encoding::structure) && out.format == 0) {
+        return fail(decode_error::bad_struct, definition_offset);
+    }
+    return true;
+}
+
+bool event_enumerator::skip_definitions(std::size_t count) noexcept {
+    field_definition definition;
+    while (count != 0) {
+        if (!read_definition(definition)) return false;
+        --count;
+        if (definition.encoding == static_cast<std::uint8_t>(field_encoding::structure)) count += definition.format;
+    }
+    return true;
+}
+
+bool event_enumerator::push(frame const& f) noexcept {
+    if (depth_ == max_depth) return fail(decode_error::nesting_too_deep, metadata_pos_);
+    stack_[depth_++] = f;
+    return true;
+}
+
+bool event_enumerator::start_field(field_definition const& definition) noexcept {
+    if (definition.array_flags == 0) return start_element(definition, false, 0, 0);
+    std::uint16_t count = definition.const_count;
+    if (definition.array_flags & encoding_flags::var_array) {
+        if (!read_u16(data_pos_, count)) return fail(decode_error::payload_truncated, data_pos_);
+        data_pos_ += 2;
+    }
+    frame f{};
+    f.definition = definition;
+    f.is_array = true;
+    f.count = count;
+    f.element_metadata_begin = metadata_pos_;
+    if (!push(f)) return false;
+    if (count == 0 && definition.encoding == static_cast<std::uint8_t>(field_encoding::structure) &&
+        !skip_definitions(definition.format)) {
+        return false;
+    }
+    item_ = {};
+    item_.name = definition.name;
+    item_.name_attributes = definition.attributes;
+    item_.encoding = static_cast<field_encoding>(definition.encoding);
+    item_.format = static_cast<field_format>(definition.format);
+    item_.tag = definition.tag;
+    item_.is_array = true;
+    item_.array_count = count;
+    item_.byte_swap = byte_swap_;
+    state_ = enumerator_state::array_begin;
+    return true;
+}
+
+bool event_enumerator::start_element(field_definition const& definition, bool is_element, std::uint16_t index,
+                                     std::uint16_t count) noexcept {
+    item_ = {};
+    item_.name = definition.name;
+    item_.name_attributes = definition.attributes;
+    item_.encoding = static_cast<field_encoding>(definition.encoding);
+    item_.format = static_cast<field_format>(definition.format);
+    item_.tag = definition.tag;
+    item_.is_array = is_element;
+    item_.is_element = is_element;
+    item_.array_index = index;
+    item_.array_count = count;
+    item_.byte_swap = byte_swap_;
+
+    if (item_.encoding == field_encoding::structure) {
+        frame f{};
+        f.definition = definition;
+        f.remaining = definition.format;
+        if (!push(f)) return false;
+        item_.struct_field_count = definition.format;
+        state_ = enumerator_state::struct_begin;
+        return true;
+    }
+
+    std::size_t const available = event_bytes_.size() - data_pos_;
+    std::size_t value_begin = data_pos_;
+    std::size_t value_size = 0;
+    std::size_t consumed = 0;
+    switch (item_.encoding) {
+    case field_encoding::value8: value_size = consumed = 1; break;
+    case field_encoding::value16: value_size = consumed = 2; break;
+    case field_encoding::value32: value_size = consumed = 4; break;
+    case field_encoding::value64: value_size = consumed = 8; break;
+    case field_encoding::value128: value_size = consumed = 16; break;
+    case field_encoding::zstring_char8:
+    case field_encoding::zstring_char16:
+    case field_encoding::zstring_char32: {
+        std::size_t const unit = unit_size(definition.encoding);
+        auto const* p = event_bytes_.data() + data_pos_;
+        std::size_t units = 0;
+        bool terminated = false;
+        for (std::size_t off = 0; available - off >= unit; off += unit) {
+            bool zero = true;
+            for (std::size_t b = 0; b != unit; ++b) zero &= p[off + b] == std::byte{0};
+            if (zero) {
+                terminated = true;
+                break;
+            }
+            ++units;
+        }
+        if (!terminated) return fail(decode_error::payload_truncated, data_pos_);
+        value_size = units * unit;
+        consumed = value_size + unit;
+        break;
+    }
+    case field_encoding::string_length16_char8:
+    case field_encoding::string_length16_char16:
+    case field_encoding::string_length16_char32:
+    case field_encoding::binary_length16_char8: {
+        std::uint16_t length = 0;
+        if (!read_u16(data_pos_, length)) return fail(decode_error::payload_truncated, data_pos_);
+        value_begin = data_pos_ + 2;
+        value_size = std::size_t{length} * unit_size(definition.encoding);
+        consumed = value_size + 2;
+        break;
+    }
+    default:
+        return fail(decode_error::unknown_encoding, data_pos_);
+    }
+    if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
+    item_.value = event_bytes_.subspan(value_begin, value_size);
+    data_pos_ += consumed;
+    state_ = enumerator_state::value;
+    return true;
+}
+
+// Called when the current item (value, struct_end, array_end) is complete and
+// its frame (if any) is popped: decides what comes next.
+bool event_enumerator::after_item() noexcept {
+    if (depth_ == 0) {
+        if (metadata_pos_ >= metadata_end_) {
+            state_ = enumerator_state::after_last;
+            return false;
+        }
+        field_definition definition;
+        return read_definition(definition) && start_field(definition);
+    }
+    frame& top = stack_[depth_ - 1];
+    if (top.is_array) {
+        if (++top.index < top.count) {
+            if (top.definition.encoding == static_cast<std::uint8_t>(field_encoding::structure)) {
+                metadata_pos_ = top.element_metadata_begin;
+            }
+            return start_element(top.definition, true, top.index, top.count);
+        }
+        item_ = {};
+        item_.name = top.definition.name;
+        item_.name_attributes = top.definition.attributes;
+        item_.encoding = static_cast<field_encoding>(top.definition.encoding);
+        item_.is_array = true;
+        item_.array_count = top.count;
+        state_ = enumerator_state::array_end;
+        return true;
+    }
+    if (top.remaining == 0) {
+        state_ = enumerator_state::struct_end;
+        item_ = {};
+        item_.name = top.definition.name;
+        item_.name_attributes = top.definition.attributes;
+        item_.encoding = field_encoding::structure;
+        return true;
+    }
+    --top.remaining;
+    field_definition definition;
+    return read_definition(definition) && start_field(definition);
+}
+
+bool event_enumerator::move_next() noexcept {
+    switch (state_) {
+    case enumerator_state::before_first:
+    case enumerator_state::value:
+        return after_item();
+    case enumerator_state::array_begin: {
+        frame& top = stack_[depth_ - 1];
+        if (top.count == 0) {
+            state_ = enumerator_state::array_end;
+            return true;
+        }
+        return start_element(top.definition, true, 0, top.count);
+    }
+    case enumerator_state::struct_begin: {
+        frame& top = stack_[depth_ - 1];
+        --top.remaining;
+        field_definition definition;
+        return read_definition(definition) && start_field(definition);
+    }
+    case enumerator_state::array_end:
+    case enumerator_state::struct_end:
+        --depth_;
+        return after_item();
+    default:
+        return false;
+    }
+}
+
+bool event_enumerator::move_next_sibling() noexcept {
+    int depth = 0;
+    do {
+        switch (state_) {
+        case enumerator_state::array_begin:
+        case enumerator_state::struct_begin: ++depth; break;
+        case enumerator_state::array_end:
+        case enumerator_state::struct_end: --depth; break;
+        default: break;
+        }
+    } while (move_next() && depth > 0);
+    return state_ != enumerator_state::error && state_ != enumerator_state::after_last;
+}
+
+}  // namespace ehtrace::decode

@@ -1,0 +1,202 @@
+#include <ehtrace/decode/event_enumerator.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
+
+#include "test_bytes.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace ehtrace::decode;
+using ehtrace::test::bytes;
+
+namespace {
+
+// Event "Ev" of provider "Prov" (level 4, keyword 0x2c) with one field of
+// most kinds, written per spec section 3.
+bytes sample_event(bool big) {
+    bytes meta(big);
+    meta.zstr("Ev;ea=1");
+    meta.zstr("u8").u8(0x02);
+    meta.zstr("i16").u8(0x83).u8(0x02);
+    meta.zstr("h32").u8(0x84).u8(0x03);
+    meta.zstr("err").u8(0x84).u8(0x04);
+    meta.zstr("t").u8(0x85).u8(0x06);
+    meta.zstr("f").u8(0x85).u8(0x08);
+    meta.zstr("s").u8(0x07);
+    meta.zstr("arr").u8(0x22).u16(3);
+    meta.zstr("st").u8(0x81).u8(0x02);
+    meta.zstr("a").u8(0x02);
+    meta.zstr("b").u8(0x07);
+    meta.zstr("tagged;x=y").u8(0x83).u8(0x81).u16(0x1234);
+    meta.zstr("v").u8(0xC1).u8(0x01);
+    meta.zstr("q").u8(0x03);
+    meta.zstr("u8").u8(0x02);  // duplicate name, kept
+
+    bytes payload(big);
+    payload.u8(200);
+    payload.u16(0xFFFE);
+    payload.u32(0xBEEF);
+    payload.u32(2);
+    payload.u64(0);
+    payload.u64(0x3FF8000000000000ull);  // 1.5
+    payload.zstr("hi");
+    payload.raw({1, 2, 3});
+    payload.u8(7).zstr("x");
+    payload.u16(5);
+    payload.u16(2).u16(10).u16(11);
+    payload.u8(9);
+    return ehtrace::test::event(big, 4, meta, payload);
+}
+
+constexpr char sample_json[] =
+    R"j({"n":"Prov:Ev","u8":200,"i16":-2,"h32":"0xBEEF","err":"ENOENT(2)","t":"1970-01-01T00:00:00",)j"
+    R"("f":1.5,"s":"hi","arr":[1,2,3],"st":{"a":7,"b":"x"},"tagged":5,"v":[{"q":10},{"q":11}],"u8":9,)"
+    R"("meta":{"level":4,"keyword":"0x2C"}})";
+
+}  // namespace
+
+TEST(EventEnumerator, JsonBothByteOrders) {
+    for (bool big : {false, true}) {
+        auto const ev = sample_event(big);
+        std::string out;
+        EXPECT_EQ(format_event_json(out, "Prov_L4K2c", ev.span()), decode_error::none);
+        EXPECT_EQ(out, sample_json) << "big=" << big;
+    }
+}
+
+TEST(EventEnumerator, ItemsAndNavigation) {
+    auto const ev = sample_event(false);
+    event_enumerator e;
+    ASSERT_EQ(e.start("user_events:Prov_L4K2c", ev.span()), decode_error::none);
+    EXPECT_EQ(e.event().name, "Ev");
+    EXPECT_EQ(e.event().name_attributes, ";ea=1");
+    EXPECT_EQ(e.event().pointer_size(), 8u);
+    EXPECT_FALSE(e.event().big_endian());
+    ASSERT_TRUE(e.move_next());
+    EXPECT_EQ(e.state(), enumerator_state::value);
+    EXPECT_EQ(e.item().name, "u8");
+    EXPECT_EQ(e.item().encoding, ehtrace::field_encoding::value8);
+    // Skip to "arr".
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE(e.move_next());
+    ASSERT_EQ(e.state(), enumerator_state::array_begin);
+    EXPECT_EQ(e.item().name, "arr");
+    EXPECT_EQ(e.item().array_count, 3);
+    ASSERT_TRUE(e.move_next());
+    EXPECT_TRUE(e.item().is_element);
+    EXPECT_EQ(e.item().array_index, 0);
+    ASSERT_TRUE(e.move_next());
+    EXPECT_EQ(e.item().array_index, 1);
+    ASSERT_TRUE(e.move_next());
+    ASSERT_TRUE(e.move_next());
+    EXPECT_EQ(e.state(), enumerator_state::array_end);
+    ASSERT_TRUE(e.move_next());
+    ASSERT_EQ(e.state(), enumerator_state::struct_begin);
+    EXPECT_EQ(e.item().name, "st");
+    EXPECT_EQ(e.item().struct_field_count, 2);
+    ASSERT_TRUE(e.move_next_sibling());  // past the whole struct
+    EXPECT_EQ(e.item().name, "tagged");
+    EXPECT_EQ(e.item().tag, 0x1234);
+    EXPECT_EQ(e.item().name_attributes, ";x=y");
+    ASSERT_TRUE(e.move_next());
+    ASSERT_EQ(e.state(), enumerator_state::array_begin);
+    EXPECT_EQ(e.item().encoding, ehtrace::field_encoding::structure);
+    ASSERT_TRUE(e.move_next_sibling());  // past the array of structs
+    EXPECT_EQ(e.item().name, "u8");
+    EXPECT_EQ(e.item().value.size(), 1u);
+    EXPECT_FALSE(e.move_next());
+    EXPECT_EQ(e.state(), enumerator_state::after_last);
+}
+
+TEST(EventEnumerator, EveryTruncationIsAnErrorNotACrash) {
+    auto const ev = sample_event(false);
+    for (std::size_t cut = 0; cut < ev.size(); ++cut) {
+        std::vector<std::byte> shorter(ev.span().begin(), ev.span().begin() + static_cast<long>(cut));
+        std::string out;
+        auto const error = format_event_json(out, "Prov_L4K2c", shorter);
+        // The trailing duplicate "u8" is the last byte: every cut loses data.
+        EXPECT_NE(error, decode_error::none) << cut;
+        EXPECT_EQ(out.front(), '{');
+        EXPECT_EQ(out.back(), '}');
+    }
+}
+
+TEST(EventEnumerator, HeaderErrors) {
+    event_enumerator e;
+    bytes meta;
+    meta.zstr("E");
+    auto ev = ehtrace::test::event(false, 4, meta, bytes());
+    EXPECT_EQ(e.start("P_L5K1", ev.span()), decode_error::level_mismatch);
+    EXPECT_EQ(e.start("P_X", ev.span()), decode_error::bad_tracepoint_name);
+    EXPECT_EQ(e.start("P_L4K1", ev.span().first(7)), decode_error::header_truncated);
+    EXPECT_EQ(e.start("P_L4K1", ev.span().first(10)), decode_error::extension_truncated);
+
+    bytes no_ext;
+    no_ext.raw({0x03, 0, 0, 0, 0, 0, 0, 4});
+    EXPECT_EQ(e.start("P_L4K1", no_ext.span()), decode_error::missing_metadata);
+    EXPECT_EQ(e.event().header.level, 4);  // header still readable
+}
+
+TEST(EventEnumerator, UnknownExtensionSkippedAndActivityIds) {
+    bytes b;
+    b.raw({0x07, 2, 0x34, 0x12, 0xCD, 0xAB, 1, 5});  // version 2, id 0x1234, tag 0xABCD, start, level 5
+    b.u16(3).u16(0x8007).raw({9, 9, 9});            // unknown kind 7, chained
+    b.u16(32).u16(0x8002);
+    for (unsigned i = 0; i < 32; ++i) b.u8(i);
+    b.u16(4).u16(0x0001).zstr("E").zstr("").u8(0x02);  // field "" value8
+    b.u8(42);
+    std::string out;
+    ASSERT_EQ(format_event_json(out, "P_L5K0Gg1", b.span()), decode_error::none);
+    EXPECT_EQ(out,
+              R"({"n":"P:E","":42,"meta":{"id":4660,"version":2,"level":5,"opcode":1,"tag":"0xABCD",)"
+              R"("activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
+              R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f","options":"Gg1"}})");
+}
+
+TEST(EventEnumerator, BadEncodings) {
+    auto check = [](bytes const& meta, bytes const& payload, decode_error expected) {
+        auto const ev = ehtrace::test::event(false, 1, meta, payload);
+        std::string out;
+        EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), expected) << out;
+        EXPECT_NE(out.find("\"error\":"), std::string::npos);
+        EXPECT_NE(out.find("\"level\":1"), std::string::npos);  // header still shown
+    };
+    check(bytes().zstr("E").zstr("x").u8(0x1F), bytes().u8(0), decode_error::unknown_encoding);
+    check(bytes().zstr("E").zstr("x").u8(0x00), bytes().u8(0), decode_error::bad_encoding);
+    check(bytes().zstr("E").zstr("x").u8(0x62).u16(1), bytes().u8(0), decode_error::bad_encoding);
+    check(bytes().zstr("E").zstr("x").u8(0x22).u16(0), bytes().u8(0), decode_error::bad_encoding);
+    check(bytes().zstr("E").zstr("x").u8(0x81).u8(0), bytes(), decode_error::bad_struct);
+    check(bytes().zstr("E").zstr("x").u8(0x07), bytes().str("abc"), decode_error::payload_truncated);
+    check(bytes().zstr("E").zstr("x"), bytes(), decode_error::metadata_truncated);
+}
+
+TEST(EventEnumerator, ValuesBeforeDamageAreKept) {
+    auto const ev = ehtrace::test::event(false, 1, bytes().zstr("E").zstr("a").u8(0x02).zstr("s").u8(0x81).u8(0x01).zstr("b").u8(0x04),
+                                         bytes().u8(1).u8(2));
+    std::string out;
+    EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::payload_truncated);
+    EXPECT_EQ(out.rfind(R"({"n":"P:E","a":1,"s":{},"error":"field value runs past the event at event offset )", 0), 0u)
+        << out;
+}
+
+TEST(EventEnumerator, EmptyArrayOfStructsSkipsItsDefinitions) {
+    bytes meta;
+    meta.zstr("E").zstr("v").u8(0xC1).u8(0x02).zstr("a").u8(0x02).zstr("n").u8(0x81).u8(0x01).zstr("c").u8(0x02);
+    meta.zstr("after").u8(0x02);
+    auto const ev = ehtrace::test::event(false, 1, meta, bytes().u16(0).u8(77));
+    std::string out;
+    EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::none);
+    EXPECT_EQ(out, R"({"n":"P:E","v":[],"after":77,"meta":{"level":1}})");
+}
+
+TEST(EventEnumerator, NestingLimit) {
+    bytes meta;
+    meta.zstr("E");
+    for (int i = 0; i < 40; ++i) meta.zstr("s").u8(0x81).u8(0x01);
+    meta.zstr("x").u8(0x02);
+    auto const ev = ehtrace::test::event(false, 1, meta, bytes().u8(1));
+    std::string out;
+    EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::nesting_too_deep);
+    // Balanced brackets even after the failure.
+    int depth = 0;
+    for (char c : out) depth += (c == '{') - (c == '}');
+    EXPECT_EQ(depth, 0) << out;
+}

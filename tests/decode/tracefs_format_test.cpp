@@ -1,0 +1,139 @@
+#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
+
+#include "test_bytes.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace ehtrace::decode;
+using ehtrace::test::bytes;
+
+namespace {
+
+constexpr char sched_switch_format[] =
+    "name: sched_switch\n"
+    "ID: 372\n"
+    "format:\n"
+    "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+    "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+    "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+    "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+    "\n"
+    "\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+    "\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+    "\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
+    "\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
+    "\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+    "\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
+    "\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n"
+    "\n"
+    "print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
+
+bytes comm(char const* s) {
+    bytes b;
+    std::string_view const v(s);
+    b.str(v);
+    for (std::size_t i = v.size(); i < 16; ++i) b.u8(0);
+    return b;
+}
+
+}  // namespace
+
+TEST(TracefsFormat, ParsesSchedSwitch) {
+    tracefs_format f;
+    ASSERT_TRUE(parse_tracefs_format(sched_switch_format, f));
+    EXPECT_EQ(f.name, "sched_switch");
+    EXPECT_EQ(f.id, 372u);
+    EXPECT_EQ(f.common_field_count, 4u);
+    ASSERT_EQ(f.fields.size(), 11u);
+    EXPECT_EQ(f.fields[4].name, "prev_comm");
+    EXPECT_EQ(f.fields[4].type, "char[16]");
+    EXPECT_EQ(f.fields[4].display, field_display::string);
+    EXPECT_EQ(f.fields[5].display, field_display::hex);      // pid_t
+    EXPECT_EQ(f.fields[6].display, field_display::decimal);  // int
+    EXPECT_EQ(f.fields[7].display, field_display::hex);      // long
+    EXPECT_FALSE(f.is_eventheader());
+}
+
+TEST(TracefsFormat, SchedSwitchJson) {
+    tracefs_format f;
+    ASSERT_TRUE(parse_tracefs_format(sched_switch_format, f));
+    f.system = "sched";
+    bytes raw;
+    raw.u16(372).u8(0).u8(0).u32(2384);
+    raw.append(comm("bash")).u32(0x950).u32(120).u64(1).append(comm("swapper/0")).u32(0).u32(static_cast<std::uint32_t>(-5));
+    std::string out;
+    sample_meta meta;
+    append_tracepoint_json(out, f, raw.span(), meta);
+    EXPECT_EQ(out,
+              R"({"n":"sched:sched_switch","prev_comm":"bash","prev_pid":"0x950","prev_prio":120,)"
+              R"("prev_state":"0x1","next_comm":"swapper/0","next_pid":"0x0","next_prio":-5,"meta":{}})");
+}
+
+TEST(TracefsFormat, DataLocRelLocAndArrays) {
+    constexpr char text[] =
+        "name: t\nID: 9\nformat:\n"
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+        "\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;\n"
+        "\tfield:__rel_loc char[] rel;\toffset:12;\tsize:4;\tsigned:0;\n"
+        "\tfield:u16 vals[2];\toffset:16;\tsize:4;\tsigned:0;\n"
+        "\tfield:s8 small;\toffset:20;\tsize:1;\tsigned:1;\n"
+        "\tfield:unsigned long addr;\toffset:21;\tsize:8;\tsigned:0;\n"
+        "\tfield:const char * ptr;\toffset:29;\tsize:8;\tsigned:0;\n"
+        "\tfield:long long big;\toffset:37;\tsize:8;\tsigned:1;\n"
+        "\tfield:__data_loc u32[] dyn;\toffset:45;\tsize:4;\tsigned:0;\n"
+        "\tfield:char far[4];\toffset:200;\tsize:4;\tsigned:0;\n"
+        "\nprint fmt: \"x\"\n";
+    tracefs_format f;
+    ASSERT_TRUE(parse_tracefs_format(text, f));
+    f.system = "s";
+    ASSERT_EQ(f.fields.size(), 13u);
+    EXPECT_EQ(f.fields[4].location, field_location::data_loc);
+    EXPECT_EQ(f.fields[5].location, field_location::rel_loc);
+    bytes raw;
+    raw.u16(9).u8(0).u8(0).u32(1);
+    // data_loc: length 5 at offset 49; rel_loc: length 3 at 16 (end of field) + 38 = 54.
+    raw.u32((5u << 16) | 49).u32((3u << 16) | 38);
+    raw.u16(1).u16(65535).u8(0xFE).u64(0xffffffff81000000ull).u64(0x1000).u64(static_cast<std::uint64_t>(-7));
+    raw.u32((8u << 16) | 60);
+    raw.zstr("/bin").str("ab").u8(0).raw({0, 0, 0}).u32(7).u32(8);
+    ASSERT_EQ(raw.size(), 68u);
+    std::string out;
+    append_tracepoint_json(out, f, raw.span(), sample_meta{});
+    EXPECT_EQ(out,
+              R"({"n":"s:t","filename":"/bin","rel":"ab","vals":[1,65535],"small":-2,)"
+              R"("addr":"0xFFFFFFFF81000000","ptr":"0x1000","big":-7,"dyn":[7,8],"far":null,"meta":{}})");
+}
+
+TEST(TracefsFormat, RecognisesEventHeader) {
+    constexpr char text[] =
+        "name: Acme_L4K1\nID: 1500\nformat:\n"
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+        "\tfield:u8 eventheader_flags;\toffset:8;\tsize:1;\tsigned:0;\n"
+        "\tfield:u8 version;\toffset:9;\tsize:1;\tsigned:0;\n"
+        "\tfield:u16 id;\toffset:10;\tsize:2;\tsigned:0;\n"
+        "\tfield:u16 tag;\toffset:12;\tsize:2;\tsigned:0;\n"
+        "\tfield:u8 opcode;\toffset:14;\tsize:1;\tsigned:0;\n"
+        "\tfield:u8 level;\toffset:15;\tsize:1;\tsigned:0;\n\n"
+        "print fmt: \"\"\n";
+    tracefs_format f;
+    ASSERT_TRUE(parse_tracefs_format(text, f));
+    EXPECT_TRUE(f.is_eventheader());
+    EXPECT_EQ(f.eventheader_offset(), 8u);
+    f.fields.pop_back();
+    EXPECT_FALSE(f.is_eventheader());
+}
+
+TEST(TracefsFormat, RejectsGarbage) {
+    tracefs_format f;
+    std::string why;
+    EXPECT_FALSE(parse_tracefs_format("hello", f, &why));
+    EXPECT_FALSE(why.empty());
+    EXPECT_FALSE(parse_tracefs_format("format:\n\tfield:;offset:x;\n", f));
+}
