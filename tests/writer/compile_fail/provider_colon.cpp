@@ -1,0 +1,3 @@
+// expect: no space, no ':'
+#include <ehtrace/provider.hpp>
+EHTRACE_PROVIDER(p, "My:Provider");

@@ -1,0 +1,183 @@
+// Behaviour of the compile-time API: lazy arguments, registration of every
+// site up front, limits, activities.
+#include "event_test_support.hpp"
+
+#include <ehtrace/activity.hpp>
+#include <ehtrace/provider.hpp>
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+EHTRACE_PROVIDER(behaviour, "Behaviour_Test");
+
+namespace {
+
+using namespace ehtrace_test;
+using ehtrace::field;
+
+// Registers tracepoints but leaves them disabled, like a kernel with no
+// consumer attached.
+class disabled_sink final : public ehtrace::sink {
+public:
+    int add(ehtrace::basic_tracepoint&) noexcept override { return 0; }
+    void remove(ehtrace::basic_tracepoint&) noexcept override {}
+    int write(const ehtrace::basic_tracepoint&, ::iovec*, int) noexcept override {
+        ++writes;
+        return 0;
+    }
+    std::string describe() const override { return "disabled"; }
+    int writes = 0;
+};
+
+int evaluations = 0;
+int counted(int value) {
+    ++evaluations;
+    return value;
+}
+
+void write_lazy_event() {
+    EHTRACE_WRITE(behaviour, "Lazy", ehtrace::level<4>, field<"v">(counted(1)), field<"w">(counted(2)));
+}
+
+TEST(Behaviour, ArgumentsAreEvaluatedOnlyWhenEnabled) {
+    disabled_sink sink;
+    auto* previous = ehtrace::set_sink(&sink);
+    ASSERT_EQ(behaviour.register_events(), 0);
+    evaluations = 0;
+    write_lazy_event();
+    EXPECT_EQ(evaluations, 0);
+    EXPECT_EQ(sink.writes, 0);
+    behaviour.unregister_events();
+    ehtrace::set_sink(previous);
+
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    write_lazy_event();
+    EXPECT_EQ(evaluations, 2);
+    EXPECT_EQ(capture.records().size(), 1u);
+}
+
+TEST(Behaviour, UnregisteredProviderWritesNothingAndReportsEBADF) {
+    memory_capture capture;
+    int value = 0;
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Never", field<"v">(counted(value))), EBADF);
+    EXPECT_TRUE(capture.records().empty());
+}
+
+// Sites anywhere in the module are registered by register_events(), even
+// those whose code has not run yet.
+void never_called() {
+    EHTRACE_WRITE(behaviour, "NotYetRun", ehtrace::level<2>, ehtrace::keyword<0x40>);
+}
+
+TEST(Behaviour, RegisteringTheProviderRegistersEverySiteBeforeItFires) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    std::set<std::string> names;
+    for (const auto& command : capture.sink().registered_commands()) names.insert(command.substr(0, command.find(' ')));
+    EXPECT_TRUE(names.count("Behaviour_Test_L2K40")) << "site in a function never called was not registered";
+    EXPECT_TRUE(names.count("Behaviour_Test_L4K0"));
+    EXPECT_TRUE(capture.records().empty());
+    (void)&never_called;
+}
+
+TEST(Behaviour, EnabledReflectsTheTracepointState) {
+    EXPECT_FALSE(EHTRACE_ENABLED(behaviour, ehtrace::level<4>));
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    EXPECT_TRUE(EHTRACE_ENABLED(behaviour, ehtrace::level<4>));
+    EXPECT_TRUE(EHTRACE_ENABLED(behaviour, ehtrace::level<1>, ehtrace::keyword<7>));
+}
+
+TEST(Behaviour, EventsOver65535BytesAreRefusedAndNothingElseIsAffected) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    std::string huge(70000, 'x');
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Big", field<"s">(huge)), E2BIG);
+    std::string fits(65000, 'y');
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Big", field<"s">(fits)), 0);
+    std::vector<std::uint32_t> too_many(20000, 1);  // 80,000 bytes
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Arr", field<"a">(too_many)), E2BIG);
+    auto records = capture.records();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_LE(records[0].bytes.size(), 65535u);
+    EXPECT_GT(records[0].bytes.size(), 65000u);
+}
+
+TEST(Behaviour, UnregisterDisablesEverySite) {
+    memory_capture capture;
+    ASSERT_EQ(behaviour.register_events(), 0);
+    EXPECT_TRUE(behaviour.registered());
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Once"), 0);
+    EXPECT_EQ(behaviour.unregister_events(), 0);
+    EXPECT_FALSE(behaviour.registered());
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Once"), EBADF);
+    EXPECT_EQ(behaviour.unregister_events(), EALREADY);
+    EXPECT_EQ(capture.records().size(), 1u);
+}
+
+TEST(Activity, IdsAreVersion4AndDistinct) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        auto id = ehtrace::new_activity_id();
+        EXPECT_EQ(id.bytes[6] >> 4, 4);
+        EXPECT_EQ(id.bytes[8] & 0xC0, 0x80);
+        seen.insert(std::string(reinterpret_cast<const char*>(id.bytes), 16));
+    }
+    EXPECT_EQ(seen.size(), 1000u);
+}
+
+// Activity block: flags at 0, opcode at 6; block header at 8..11, ids at 12.
+ehtrace::uuid activity_of(const bytes& event) {
+    ehtrace::uuid id{};
+    std::copy(event.begin() + 12, event.begin() + 28, id.bytes);
+    return id;
+}
+
+TEST(Activity, ScopesWriteStartAndStopAndNest) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    ehtrace::uuid outer_id{}, inner_id{};
+    EXPECT_EQ(ehtrace::current_activity(), nullptr);
+    {
+        auto outer = EHTRACE_ACTIVITY(behaviour, "Outer", ehtrace::level<4>, ehtrace::keyword<1>,
+                                      field<"n">(std::uint8_t{1}));
+        outer_id = outer.id();
+        EXPECT_EQ(ehtrace::current_activity(), &outer.id());
+        {
+            auto inner = EHTRACE_ACTIVITY(behaviour, "Inner");
+            inner_id = inner.id();
+            EXPECT_EQ(inner.parent(), &outer.id());
+            EHTRACE_WRITE(behaviour, "Work", ehtrace::activity(inner.id()));
+        }
+        EXPECT_EQ(ehtrace::current_activity(), &outer.id());
+    }
+    EXPECT_EQ(ehtrace::current_activity(), nullptr);
+
+    auto records = capture.records();
+    ASSERT_EQ(records.size(), 5u);
+    // Outer start: opcode 1, 16-byte block (no parent), level 4 keyword 1.
+    EXPECT_EQ(records[0].tracepoint_name, "Behaviour_Test_L4K1");
+    EXPECT_EQ(records[0].bytes[6], 1);
+    EXPECT_EQ(records[0].bytes[8], 16);
+    EXPECT_EQ(activity_of(records[0].bytes), outer_id);
+    // Inner start: 32-byte block, related id = outer.
+    EXPECT_EQ(records[1].bytes[6], 1);
+    EXPECT_EQ(records[1].bytes[8], 32);
+    EXPECT_EQ(activity_of(records[1].bytes), inner_id);
+    ehtrace::uuid related{};
+    std::copy(records[1].bytes.begin() + 28, records[1].bytes.begin() + 44, related.bytes);
+    EXPECT_EQ(related, outer_id);
+    EXPECT_EQ(activity_of(records[2].bytes), inner_id);  // Work
+    EXPECT_EQ(records[2].bytes[6], 0);
+    // Inner stop, then outer stop with the start's level and keyword.
+    EXPECT_EQ(records[3].bytes[6], 2);
+    EXPECT_EQ(activity_of(records[3].bytes), inner_id);
+    EXPECT_EQ(records[4].bytes[6], 2);
+    EXPECT_EQ(records[4].tracepoint_name, "Behaviour_Test_L4K1");
+    EXPECT_EQ(activity_of(records[4].bytes), outer_id);
+}
+
+}  // namespace
