@@ -1,0 +1,629 @@
+// Dynamic (runtime-defined) EventHeader events: for middle layers, language
+// bindings and OpenTelemetry-style exporters that learn event and field
+// names only at run time. The compile-time API (provider.hpp) and this one
+// share one encoder (encoding.hpp), so the same definition gives the same
+// bytes either way.
+//
+//   ehtrace::dynamic::provider provider("Acme_Web");        // check provider.error()
+//   ehtrace::dynamic::event_set* info = provider.register_set(4, 0x10);
+//   thread_local ehtrace::dynamic::event_builder builder;  // one per thread
+//   if (info != nullptr && info->enabled()) {
+//       builder.reset("Request");
+//       builder.add_string("url", url).add_value("status", std::int32_t{200});
+//       auto http = builder.begin_struct("http");
+//       builder.add_value("bytes", std::uint64_t{1234});
+//       builder.end_struct(http);
+//       int error = builder.write(*info);                 // 0 or an errno value
+//   }
+//
+// Errors never crash and never throw: every add_* records the first problem
+// (error(), error_message()) and ignores later calls until reset(); write()
+// then returns it. The builder stays usable after any error.
+//
+// This header compiles as C++17 (the OpenTelemetry C++ SDK's standard).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+#include <type_traits>
+
+#include <ehtrace/encoding.hpp>
+#include <ehtrace/format.hpp>
+#include <ehtrace/tracepoint.hpp>
+
+namespace ehtrace::dynamic {
+
+class provider;
+class event_builder;
+
+// A tracepoint for all events of one provider with one (level, keyword):
+// "<provider>_L<level>K<keyword><options>". Owned by its provider; its
+// address is stable (the kernel writes its enable word) until the provider
+// is destroyed.
+class event_set {
+public:
+    event_set(const event_set&) = delete;
+    event_set& operator=(const event_set&) = delete;
+
+    // True while a consumer collects this tracepoint: one relaxed load.
+    bool enabled() const noexcept { return tracepoint_.enabled(); }
+
+    std::uint8_t level() const noexcept { return level_; }
+    std::uint64_t keyword() const noexcept { return keyword_; }
+    // NUL-terminated.
+    std::string_view tracepoint_name() const noexcept { return tracepoint_.name(); }
+    bool registered() const noexcept { return tracepoint_.registered(); }
+    // What the sink said when the set was registered: 0, or an errno value
+    // (e.g. ENOENT when the kernel has no user_events). A set that failed to
+    // register is never enabled; writing to it returns EBADF.
+    int registration_error() const noexcept { return registration_error_; }
+
+private:
+    friend class provider;
+    friend class event_builder;
+    event_set(std::uint8_t level, std::uint64_t keyword) noexcept : keyword_(keyword), level_(level) {}
+    ~event_set();
+
+    ehtrace::tracepoint tracepoint_;
+    const std::uint64_t keyword_;
+    event_set* next_ = nullptr;  // set before the set is published, then constant
+    int registration_error_ = 0;
+    const std::uint8_t level_;
+};
+
+// A provider known at run time: a validated name and options string, and
+// the event sets registered for it. Thread-safe: any thread may look up or
+// register sets while others write. Lookups of existing sets take no lock
+// (the set list is append-only; sets live until the provider is destroyed).
+class provider {
+public:
+    // `name`: [A-Za-z0-9_]+; `options`: e.g. "Gmygroup" (an uppercase letter,
+    // then [a-z0-9]*, sorted by letter). The longest tracepoint name either
+    // can produce must stay under 256 bytes. Check error() afterwards.
+    explicit provider(std::string_view name, std::string_view options = {}) noexcept;
+    // Unregisters every set.
+    ~provider();
+    provider(const provider&) = delete;
+    provider& operator=(const provider&) = delete;
+
+    // 0, or EINVAL when the name or options were refused (see error_message()).
+    int error() const noexcept { return error_; }
+    // "" when error() is 0.
+    const char* error_message() const noexcept { return error_message_; }
+
+    std::string_view name() const noexcept { return {name_, name_length_}; }
+    std::string_view options() const noexcept { return {options_, options_length_}; }
+
+    // The set for (level, keyword), registering it on first use. nullptr if
+    // the provider is invalid or unregistered, the level is 0, or memory ran
+    // out. A set the sink refused is still returned (see
+    // event_set::registration_error()): events to it are dropped.
+    event_set* register_set(std::uint8_t level, std::uint64_t keyword) noexcept {
+        if (event_set* found = find_set(level, keyword)) return found;
+        return register_new_set(level, keyword);
+    }
+
+    // The set for (level, keyword) if it was registered, else nullptr.
+    event_set* find_set(std::uint8_t level, std::uint64_t keyword) const noexcept {
+        for (event_set* set = sets_.load(std::memory_order_acquire); set != nullptr; set = set->next_) {
+            if (set->level_ == level && set->keyword_ == keyword) return set;
+        }
+        return nullptr;
+    }
+
+    // Unregisters every set. The sets stay allocated (writes to them return
+    // EBADF) and register_set() registers nothing new. Idempotent.
+    void unregister() noexcept;
+
+private:
+    event_set* register_new_set(std::uint8_t level, std::uint64_t keyword) noexcept;
+
+    std::atomic<event_set*> sets_{nullptr};
+    std::mutex mutex_;  // serializes registration and unregister()
+    bool unregistered_ = false;
+    int error_ = 0;
+    const char* error_message_ = "";
+    std::uint8_t name_length_ = 0;
+    std::uint8_t options_length_ = 0;
+    char name_[max_tracepoint_name_length + 1] = {};
+    char options_[max_tracepoint_name_length + 1] = {};
+};
+
+// Returned by begin_struct(), given back to end_struct().
+struct struct_bookmark {
+    std::uint32_t value = invalid;
+    static constexpr std::uint32_t invalid = 0xFFFFFFFF;
+};
+
+namespace detail {
+
+// A byte buffer whose storage outlives reset(), so a reused builder stops
+// allocating once its buffers fit the largest event it has built. It never
+// grows past the event size limit.
+class byte_buffer {
+public:
+    byte_buffer() noexcept = default;
+    ~byte_buffer();
+    byte_buffer(const byte_buffer&) = delete;
+    byte_buffer& operator=(const byte_buffer&) = delete;
+
+    const std::uint8_t* data() const noexcept { return data_; }
+    std::uint8_t* data() noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+    void clear() noexcept { size_ = 0; }
+    void truncate(std::size_t size) noexcept { size_ = size; }
+
+    // Room for `count` more bytes at the end: fill them, then commit().
+    // nullptr when the buffer would pass the event size limit or memory ran out.
+    std::uint8_t* reserve(std::size_t count) noexcept {
+        return capacity_ - size_ >= count ? data_ + size_ : grow(count);
+    }
+    void commit(const std::uint8_t* end) noexcept { size_ = static_cast<std::size_t>(end - data_); }
+
+    // True when the last grow() failed for lack of memory rather than for
+    // the event size limit.
+    bool out_of_memory() const noexcept { return out_of_memory_; }
+
+private:
+    std::uint8_t* grow(std::size_t count) noexcept;
+
+    std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+    bool out_of_memory_ = false;
+};
+
+// The Writer that encoding.hpp's encoders write through, over room the
+// caller has already reserved.
+struct unchecked_writer {
+    std::uint8_t* out;
+
+    void put(std::uint8_t byte) noexcept { *out++ = byte; }
+    void put_u16(std::uint16_t value) noexcept {
+        std::memcpy(out, &value, sizeof value);  // native byte order, as the header says
+        out += sizeof value;
+    }
+    void put_bytes(const void* bytes, std::size_t size) noexcept {
+        if (size != 0) std::memcpy(out, bytes, size);
+        out += size;
+    }
+    void put_string(std::string_view text) noexcept { put_bytes(text.data(), text.size()); }
+    void put_zstring(std::string_view text) noexcept {
+        put_string(text);
+        put(0);
+    }
+};
+
+constexpr std::uint8_t value_encoding_for_size(std::size_t size) noexcept {
+    return static_cast<std::uint8_t>(size == 1 ? field_encoding::value8
+                                     : size == 2 ? field_encoding::value16
+                                     : size == 4 ? field_encoding::value32
+                                     : size == 8 ? field_encoding::value64
+                                     : size == 16 ? field_encoding::value128
+                                                  : field_encoding::invalid);
+}
+
+// The default format of a C++ scalar type; the same rules as the
+// compile-time API's fields.hpp (signed integers signed_int, unsigned ones
+// default, bool boolean, char string8, char16_t/char32_t/wchar_t string_utf,
+// floating point float, pointers hex_int, enums as their underlying type).
+template <class T>
+constexpr field_format default_format_of() noexcept {
+    if constexpr (std::is_enum_v<T>) {
+        return default_format_of<std::underlying_type_t<T>>();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return field_format::boolean;
+    } else if constexpr (std::is_same_v<T, char>
+#if defined(__cpp_char8_t)
+                         || std::is_same_v<T, char8_t>
+#endif
+    ) {
+        return field_format::string8;
+    } else if constexpr (std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t> || std::is_same_v<T, wchar_t>) {
+        return field_format::string_utf;
+    } else if constexpr (std::is_integral_v<T>) {
+        return std::is_signed_v<T> ? field_format::signed_int : field_format::default_format;
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return field_format::floating;
+    } else if constexpr (std::is_pointer_v<T>) {
+        return field_format::hex_int;
+    } else {
+        return field_format::default_format;
+    }
+}
+
+template <class T>
+inline constexpr bool is_scalar_value =
+    std::is_trivially_copyable_v<T> && !std::is_same_v<T, long double> &&
+    value_encoding_for_size(sizeof(T)) != static_cast<std::uint8_t>(field_encoding::invalid);
+
+template <class Char>
+constexpr std::uint8_t string_encoding(bool zero_terminated) noexcept {
+    static_assert(sizeof(Char) == 1 || sizeof(Char) == 2 || sizeof(Char) == 4, "code units are 8, 16 or 32 bits");
+    constexpr std::uint8_t unit_index = sizeof(Char) == 1 ? 0 : sizeof(Char) == 2 ? 1 : 2;
+    return static_cast<std::uint8_t>(
+        (zero_terminated ? static_cast<std::uint8_t>(field_encoding::zstring_char8)
+                         : static_cast<std::uint8_t>(field_encoding::string_length16_char8)) +
+        unit_index);
+}
+
+// The code units before the first 0 unit: a zero-terminated string cannot
+// carry one, and writing it would desynchronize the payload.
+template <class Char>
+std::size_t units_before_nul(const Char* units, std::size_t count) noexcept {
+    if constexpr (sizeof(Char) == 1) {
+        const void* nul = count != 0 ? std::memchr(units, 0, count) : nullptr;
+        return nul != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nul) - reinterpret_cast<const char*>(units))
+                              : count;
+    } else {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (units[i] == 0) return i;
+        }
+        return count;
+    }
+}
+
+}  // namespace detail
+
+// Builds one event at a time: reset(), add fields, write() to one or more
+// event sets. One builder per thread (thread_local works well); reuse it,
+// its buffers are kept across events.
+class event_builder {
+public:
+    // Structs nest at most this deep: reference decoders stop at 8 levels.
+    static constexpr std::size_t max_struct_depth = 8;
+
+    event_builder() noexcept = default;
+    ~event_builder() = default;
+    event_builder(const event_builder&) = delete;
+    event_builder& operator=(const event_builder&) = delete;
+
+    // --- event ------------------------------------------------------------
+
+    // Starts a new event: clears fields, error, id, version and opcode.
+    event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
+        metadata_.clear();
+        payload_.clear();
+        depth_ = 0;
+        error_ = 0;
+        error_message_ = "";
+        id_ = 0;
+        version_ = 0;
+        opcode_ = 0;
+        tag_ = event_tag;
+        if (check_name(event_name) != name_error::none) return fail_name(event_name, "event");
+        std::uint8_t* out = metadata_.reserve(event_name.size() + 1);
+        if (out == nullptr) return fail_no_room();
+        detail::unchecked_writer writer{out};
+        writer.put_zstring(event_name);
+        metadata_.commit(writer.out);
+        return *this;
+    }
+
+    // A stable id (0: none) and the version of its field layout.
+    event_builder& set_id_version(std::uint16_t id, std::uint8_t version) noexcept {
+        id_ = id;
+        version_ = version;
+        return *this;
+    }
+    event_builder& set_opcode(event_opcode opcode) noexcept {
+        opcode_ = static_cast<std::uint8_t>(opcode);
+        return *this;
+    }
+    event_builder& set_tag(std::uint16_t event_tag) noexcept {
+        tag_ = event_tag;
+        return *this;
+    }
+
+    // Writes the event to `set`: header (level from the set), the activity
+    // id block if `activity_id` (16 bytes) is given, with `related_activity_id`
+    // (16 bytes, needs activity_id) after it, the metadata block, the payload.
+    // Returns 0 or an errno value: the builder's error (see error()), EINVAL
+    // for an open struct or a related id without an activity id, E2BIG for an
+    // event over 65,535 bytes, EBADF when the set is disabled or unregistered,
+    // or the sink's error. The builder keeps the event: it can be written
+    // again, to this or another set.
+    int write(const event_set& set, const void* activity_id = nullptr,
+              const void* related_activity_id = nullptr) noexcept;
+
+    // 0, or the first error since reset(): EINVAL (bad name or argument,
+    // unbalanced struct), ERANGE (struct over 127 fields, nesting over
+    // max_struct_depth, array over 65,535 elements), E2BIG (event over
+    // 65,535 bytes), ENOMEM.
+    int error() const noexcept { return error_; }
+    // A sentence for error(), "" when there is none.
+    const char* error_message() const noexcept { return error_message_; }
+
+    // --- scalars ----------------------------------------------------------
+
+    // One fixed-size value (value8..value128 by `encoding`), its bytes at
+    // `value` in native byte order (network order for uuid, port, ip_address).
+    event_builder& add_scalar(std::string_view name, field_encoding encoding, field_format format,
+                              const void* value, std::uint16_t tag = 0) noexcept {
+        const std::size_t size = value_size(encoding);
+        if (size == 0) return fail_argument("a scalar field needs a value8..value128 encoding");
+        if (value == nullptr) return fail_argument("a scalar field's value is null");
+        if (add_definition(name, static_cast<std::uint8_t>(encoding), format, tag)) append_payload(value, size);
+        return *this;
+    }
+
+    // One value of a C++ scalar type: the encoding follows sizeof(T), the
+    // format defaults as in the compile-time API (signed integers signed_int,
+    // bool boolean, double float, pointers hex_int, char string8...).
+    template <class T>
+    event_builder& add_value(std::string_view name, T value, field_format format = detail::default_format_of<T>(),
+                             std::uint16_t tag = 0) noexcept {
+        static_assert(detail::is_scalar_value<T>, "add_value takes a 1, 2, 4, 8 or 16-byte trivially copyable value");
+        return add_scalar(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))), format,
+                          &value, tag);
+    }
+
+    // Shorthands for the formats that need a particular encoding.
+    event_builder& add_value128(std::string_view name, const void* bytes16, field_format format = field_format::default_format,
+                                std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value128, format, bytes16, tag);
+    }
+    event_builder& add_uuid(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value128, field_format::uuid, bytes16, tag);
+    }
+    // `address` in network byte order, as in sockaddr_in::sin_addr.s_addr.
+    event_builder& add_ipv4(std::string_view name, std::uint32_t address, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value32, field_format::ip_address, &address, tag);
+    }
+    event_builder& add_ipv6(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value128, field_format::ip_address, bytes16, tag);
+    }
+    // `port` in network byte order, as in sockaddr_in::sin_port.
+    event_builder& add_port(std::string_view name, std::uint16_t port, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value16, field_format::port, &port, tag);
+    }
+    event_builder& add_errno(std::string_view name, std::int32_t value, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value32, field_format::errno_value, &value, tag);
+    }
+    event_builder& add_pid(std::string_view name, std::int32_t pid, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value32, field_format::pid, &pid, tag);
+    }
+    // Seconds since 1970 (value64); add_value(name, std::int32_t{s}, field_format::time) for value32.
+    event_builder& add_time(std::string_view name, std::int64_t seconds, std::uint16_t tag = 0) noexcept {
+        return add_scalar(name, field_encoding::value64, field_format::time, &seconds, tag);
+    }
+    // A 32-bit boolean (bool itself is value8 boolean via add_value).
+    event_builder& add_bool32(std::string_view name, bool value, std::uint16_t tag = 0) noexcept {
+        const std::int32_t stored = value ? 1 : 0;
+        return add_scalar(name, field_encoding::value32, field_format::boolean, &stored, tag);
+    }
+
+    // --- arrays of fixed-size values ----------------------------------------
+
+    // Variable-length array: count (0..65535) in the payload.
+    event_builder& add_scalar_array(std::string_view name, field_encoding encoding, field_format format,
+                                    const void* values, std::size_t count, std::uint16_t tag = 0) noexcept;
+    // Constant-length array: count (1..65535) in the metadata.
+    event_builder& add_scalar_const_array(std::string_view name, field_encoding encoding, field_format format,
+                                          const void* values, std::size_t count, std::uint16_t tag = 0) noexcept;
+
+    template <class T>
+    event_builder& add_array(std::string_view name, const T* values, std::size_t count,
+                             field_format format = detail::default_format_of<T>(), std::uint16_t tag = 0) noexcept {
+        static_assert(detail::is_scalar_value<T>, "add_array takes arrays of 1, 2, 4, 8 or 16-byte values");
+        return add_scalar_array(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))), format,
+                                values, count, tag);
+    }
+    template <class T>
+    event_builder& add_const_array(std::string_view name, const T* values, std::size_t count,
+                                   field_format format = detail::default_format_of<T>(), std::uint16_t tag = 0) noexcept {
+        static_assert(detail::is_scalar_value<T>, "add_const_array takes arrays of 1, 2, 4, 8 or 16-byte values");
+        return add_scalar_const_array(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))),
+                                      format, values, count, tag);
+    }
+
+    // --- strings and binary -----------------------------------------------
+
+    // Counted strings (string_length16_char8/16/32): at most 65,535 code units.
+    // The default format is UTF; string8, string_xml, string_json... apply.
+    event_builder& add_string(std::string_view name, std::string_view value,
+                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, detail::string_encoding<char>(false), format, tag, value.data(), value.size(), 1);
+    }
+    event_builder& add_string(std::string_view name, std::u16string_view value,
+                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, detail::string_encoding<char16_t>(false), format, tag, value.data(), value.size(), 2);
+    }
+    event_builder& add_string(std::string_view name, std::u32string_view value,
+                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, detail::string_encoding<char32_t>(false), format, tag, value.data(), value.size(), 4);
+    }
+
+    // Zero-terminated strings (zstring_char8/16/32): written up to the first
+    // 0 code unit in `value`, then a 0 unit.
+    event_builder& add_zstring(std::string_view name, std::string_view value,
+                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, detail::string_encoding<char>(true), format, tag, value.data(),
+                         detail::units_before_nul(value.data(), value.size()), 1);
+    }
+    event_builder& add_zstring(std::string_view name, std::u16string_view value,
+                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, detail::string_encoding<char16_t>(true), format, tag, value.data(),
+                         detail::units_before_nul(value.data(), value.size()), 2);
+    }
+    event_builder& add_zstring(std::string_view name, std::u32string_view value,
+                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, detail::string_encoding<char32_t>(true), format, tag, value.data(),
+                         detail::units_before_nul(value.data(), value.size()), 4);
+    }
+
+    // binary_length16_char8: at most 65,535 bytes, shown as hex by default.
+    event_builder& add_binary(std::string_view name, const void* data, std::size_t size,
+                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        return add_units(name, static_cast<std::uint8_t>(field_encoding::binary_length16_char8), format, tag, data,
+                         size, 1);
+    }
+
+    // Variable-length arrays of strings (up to 65,535 of them).
+    template <class Char>
+    event_builder& add_string_array(std::string_view name, const std::basic_string_view<Char>* values,
+                                    std::size_t count, field_format format = field_format::default_format,
+                                    std::uint16_t tag = 0) noexcept {
+        return add_strings(name, values, count, format, tag, false);
+    }
+    template <class Char>
+    event_builder& add_zstring_array(std::string_view name, const std::basic_string_view<Char>* values,
+                                     std::size_t count, field_format format = field_format::default_format,
+                                     std::uint16_t tag = 0) noexcept {
+        return add_strings(name, values, count, format, tag, true);
+    }
+
+    // --- structs ----------------------------------------------------------
+
+    // Opens a struct: the fields added until the matching end_struct() are
+    // its members (1..127 of them). Structs nest up to max_struct_depth.
+    struct_bookmark begin_struct(std::string_view name, std::uint16_t tag = 0) noexcept;
+    // Closes the innermost open struct (EINVAL if `bookmark` is not that
+    // one) and patches its field count into the metadata. A struct left
+    // empty is dropped from the event, since the format has no empty struct.
+    event_builder& end_struct(struct_bookmark bookmark) noexcept;
+
+    // --- the raw event, for tests and custom sinks -------------------------
+    // The metadata block's content (event name, field definitions) and the payload.
+    const std::uint8_t* metadata_data() const noexcept { return metadata_.data(); }
+    std::size_t metadata_size() const noexcept { return metadata_.size(); }
+    const std::uint8_t* payload_data() const noexcept { return payload_.data(); }
+    std::size_t payload_size() const noexcept { return payload_.size(); }
+
+private:
+    struct open_struct {
+        std::uint32_t definition_offset;  // where the struct's field definition starts
+        std::uint32_t format_offset;      // its format byte, which holds the field count
+        std::uint8_t field_count;
+    };
+    // name NUL + encoding + format + tag + constant array length
+    static constexpr std::size_t max_definition_overhead = 1 + 1 + 1 + 2 + 2;
+
+    static constexpr std::size_t value_size(field_encoding encoding) noexcept {
+        const auto e = static_cast<std::uint8_t>(encoding);
+        return e >= static_cast<std::uint8_t>(field_encoding::value8) &&
+                       e <= static_cast<std::uint8_t>(field_encoding::value128)
+                   ? std::size_t{1} << (e - static_cast<std::uint8_t>(field_encoding::value8))
+                   : 0;
+    }
+
+    // Appends a field definition; false (with error() set) when the field
+    // cannot be added. Counts the field in the innermost open struct.
+    bool add_definition(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
+                        std::uint16_t const_array_length = 0) noexcept {
+        if (error_ != 0) return false;
+        if (check_name(name) != name_error::none) {
+            fail_name(name, "field");
+            return false;
+        }
+        if (static_cast<std::uint8_t>(format) > format_flags::value_mask) {
+            fail_argument("a format is 0..127");
+            return false;
+        }
+        if (depth_ != 0 && !count_struct_field()) return false;
+        std::uint8_t* out = metadata_.reserve(name.size() + max_definition_overhead);
+        if (out == nullptr) {
+            fail_no_room();
+            return false;
+        }
+        detail::unchecked_writer writer{out};
+        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length);
+        metadata_.commit(writer.out);
+        return true;
+    }
+
+    bool count_struct_field() noexcept {
+        open_struct& innermost = structs_[depth_ - 1];
+        if (innermost.field_count == max_struct_fields) {
+            fail_too_many_fields();
+            return false;
+        }
+        ++innermost.field_count;
+        return true;
+    }
+
+    void append_payload(const void* bytes, std::size_t size) noexcept {
+        std::uint8_t* out = payload_.reserve(size);
+        if (out == nullptr) {
+            fail_no_room();
+            return;
+        }
+        std::memcpy(out, bytes, size);
+        payload_.commit(out + size);
+    }
+
+    // A u16 count of units, then the units (counted strings, binary, and
+    // the elements of string arrays when `define` is false), or the units and
+    // a 0 unit for the zstring encodings.
+    event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
+                             const void* units, std::size_t count, std::size_t unit_size) noexcept {
+        if (add_definition(name, encoding, format, tag)) append_units(encoding, units, count, unit_size);
+        return *this;
+    }
+    void append_units(std::uint8_t encoding, const void* units, std::size_t count, std::size_t unit_size) noexcept {
+        const bool zero_terminated = encoding >= static_cast<std::uint8_t>(field_encoding::zstring_char8) &&
+                                     encoding <= static_cast<std::uint8_t>(field_encoding::zstring_char32);
+        if (count > 0xFFFF && !zero_terminated) {
+            fail(E2BIG, "a counted string or binary field holds at most 65,535 code units");
+            return;
+        }
+        if (count > max_event_size) {  // cannot fit; also keeps count * unit_size from overflowing
+            fail_no_room();
+            return;
+        }
+        const std::size_t bytes = count * unit_size;
+        std::uint8_t* out = payload_.reserve(bytes + (zero_terminated ? unit_size : sizeof(std::uint16_t)));
+        if (out == nullptr) {
+            fail_no_room();
+            return;
+        }
+        detail::unchecked_writer writer{out};
+        if (!zero_terminated) writer.put_u16(static_cast<std::uint16_t>(count));
+        writer.put_bytes(units, bytes);
+        if (zero_terminated) {
+            for (std::size_t i = 0; i < unit_size; ++i) writer.put(0);
+        }
+        payload_.commit(writer.out);
+    }
+
+    template <class Char>
+    event_builder& add_strings(std::string_view name, const std::basic_string_view<Char>* values, std::size_t count,
+                               field_format format, std::uint16_t tag, bool zero_terminated) noexcept {
+        const std::uint8_t encoding = detail::string_encoding<Char>(zero_terminated);
+        if (!begin_array(name, encoding, format, tag, count)) return *this;
+        for (std::size_t i = 0; i < count && error_ == 0; ++i) {
+            const std::size_t length =
+                zero_terminated ? detail::units_before_nul(values[i].data(), values[i].size()) : values[i].size();
+            append_units(encoding, values[i].data(), length, sizeof(Char));
+        }
+        return *this;
+    }
+    // A variable-length array's definition and its u16 element count.
+    bool begin_array(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
+                     std::size_t count) noexcept;
+
+    // Record the first error; out of line, they are the cold paths.
+    event_builder& fail(int error, const char* message) noexcept;
+    event_builder& fail_name(std::string_view name, const char* what) noexcept;
+    event_builder& fail_argument(const char* message) noexcept;
+    event_builder& fail_no_room() noexcept;
+    event_builder& fail_too_many_fields() noexcept;
+
+    detail::byte_buffer metadata_;  // event name NUL, then field definitions
+    detail::byte_buffer payload_;
+    const char* error_message_ = "";
+    int error_ = 0;
+    std::uint16_t id_ = 0;
+    std::uint16_t tag_ = 0;
+    std::uint8_t version_ = 0;
+    std::uint8_t opcode_ = 0;
+    std::uint8_t depth_ = 0;
+    open_struct structs_[max_struct_depth] = {};
+};
+
+}  // namespace ehtrace::dynamic

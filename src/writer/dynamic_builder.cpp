@@ -1,0 +1,191 @@
+// The out-of-line parts of the event builder: buffer growth, structs,
+// arrays, write(), and the error paths.
+#include <ehtrace/dynamic.hpp>
+
+#include <new>
+#include <sys/uio.h>
+
+namespace ehtrace::dynamic {
+
+namespace detail {
+
+byte_buffer::~byte_buffer() { ::operator delete(data_); }
+
+std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
+    // Nothing larger than an event is ever needed; refusing here bounds the
+    // memory a runaway event can take.
+    if (count > max_event_size - size_) return nullptr;
+    constexpr std::size_t first_capacity = 256;
+    std::size_t capacity = capacity_ < first_capacity ? first_capacity : capacity_ * 2;
+    if (capacity < size_ + count) capacity = size_ + count;
+    if (capacity > max_event_size) capacity = max_event_size;
+    auto* data = static_cast<std::uint8_t*>(::operator new(capacity, std::nothrow));
+    if (data == nullptr) {
+        out_of_memory_ = true;
+        return nullptr;
+    }
+    out_of_memory_ = false;
+    if (size_ != 0) std::memcpy(data, data_, size_);
+    ::operator delete(data_);
+    data_ = data;
+    capacity_ = capacity;
+    return data_ + size_;
+}
+
+}  // namespace detail
+
+namespace {
+
+// The bookmark names the struct by nesting level and metadata position, so a
+// stale or foreign bookmark is detected rather than patching the wrong byte.
+std::uint32_t bookmark_value(std::size_t depth_index, std::uint32_t format_offset) noexcept {
+    return static_cast<std::uint32_t>(depth_index << 16) | format_offset;
+}
+
+}  // namespace
+
+event_builder& event_builder::fail(int error, const char* message) noexcept {
+    if (error_ == 0) {  // the first error explains the rest
+        error_ = error;
+        error_message_ = message;
+    }
+    return *this;
+}
+
+event_builder& event_builder::fail_name(std::string_view name, const char* what) noexcept {
+    const bool event = what[0] == 'e';
+    switch (check_name(name)) {
+        case name_error::empty:
+            return fail(EINVAL, event ? "the event name is empty" : "a field name is empty");
+        case name_error::contains_semicolon:
+            return fail(EINVAL, event ? "the event name contains ';'" : "a field name contains ';'");
+        case name_error::contains_nul:
+            return fail(EINVAL, event ? "the event name contains a NUL character" : "a field name contains a NUL character");
+        case name_error::none: break;
+    }
+    return fail(EINVAL, "invalid name");
+}
+
+event_builder& event_builder::fail_argument(const char* message) noexcept { return fail(EINVAL, message); }
+
+event_builder& event_builder::fail_no_room() noexcept {
+    if (metadata_.out_of_memory() || payload_.out_of_memory()) return fail(ENOMEM, "out of memory");
+    return fail(E2BIG, "the event is larger than 65,535 bytes");
+}
+
+event_builder& event_builder::fail_too_many_fields() noexcept {
+    return fail(ERANGE, "a struct has more than 127 fields");
+}
+
+bool event_builder::begin_array(std::string_view name, std::uint8_t encoding, field_format format,
+                                std::uint16_t tag, std::size_t count) noexcept {
+    if (error_ != 0) return false;
+    if (count > 0xFFFF) {
+        fail(ERANGE, "an array has more than 65,535 elements");
+        return false;
+    }
+    if (!add_definition(name, static_cast<std::uint8_t>(encoding | encoding_flags::var_array), format, tag)) {
+        return false;
+    }
+    const auto stored_count = static_cast<std::uint16_t>(count);
+    append_payload(&stored_count, sizeof stored_count);
+    return error_ == 0;
+}
+
+event_builder& event_builder::add_scalar_array(std::string_view name, field_encoding encoding, field_format format,
+                                               const void* values, std::size_t count, std::uint16_t tag) noexcept {
+    const std::size_t size = value_size(encoding);
+    if (size == 0) return fail_argument("an array of values needs a value8..value128 encoding");
+    if (values == nullptr && count != 0) return fail_argument("an array's values are null");
+    if (begin_array(name, static_cast<std::uint8_t>(encoding), format, tag, count) && count != 0) {
+        append_payload(values, count * size);
+    }
+    return *this;
+}
+
+event_builder& event_builder::add_scalar_const_array(std::string_view name, field_encoding encoding,
+                                                     field_format format, const void* values, std::size_t count,
+                                                     std::uint16_t tag) noexcept {
+    const std::size_t size = value_size(encoding);
+    if (size == 0) return fail_argument("an array of values needs a value8..value128 encoding");
+    if (count == 0) return fail_argument("a constant-length array needs at least one element");
+    if (count > 0xFFFF) return fail(ERANGE, "an array has more than 65,535 elements");
+    if (values == nullptr) return fail_argument("an array's values are null");
+    if (add_definition(name, static_cast<std::uint8_t>(static_cast<std::uint8_t>(encoding) | encoding_flags::const_array),
+                       format, tag, static_cast<std::uint16_t>(count))) {
+        append_payload(values, count * size);
+    }
+    return *this;
+}
+
+struct_bookmark event_builder::begin_struct(std::string_view name, std::uint16_t tag) noexcept {
+    if (error_ != 0) return {};
+    if (depth_ == max_struct_depth) {
+        fail(ERANGE, "structs are nested more than 8 levels deep");
+        return {};
+    }
+    const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
+    // The format byte holds the field count; 1 until end_struct() patches it
+    // (a nonzero format makes the encoder write the byte).
+    if (!add_definition(name, static_cast<std::uint8_t>(field_encoding::structure), static_cast<field_format>(1), tag)) {
+        return {};
+    }
+    const auto format_offset = static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
+    structs_[depth_] = {definition_offset, format_offset, 0};
+    struct_bookmark bookmark{bookmark_value(depth_, format_offset)};
+    ++depth_;
+    return bookmark;
+}
+
+event_builder& event_builder::end_struct(struct_bookmark bookmark) noexcept {
+    if (error_ != 0) return *this;
+    if (depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u, structs_[depth_ - 1].format_offset)) {
+        return fail(EINVAL, "end_struct() does not match the innermost open struct");
+    }
+    const open_struct closed = structs_[--depth_];
+    if (closed.field_count == 0) {
+        // The format has no empty struct: drop its definition (the last thing
+        // in the metadata, as nothing was added to it) and uncount it.
+        metadata_.truncate(closed.definition_offset);
+        if (depth_ != 0) --structs_[depth_ - 1].field_count;
+        return *this;
+    }
+    std::uint8_t& format = metadata_.data()[closed.format_offset];
+    format = static_cast<std::uint8_t>((format & format_flags::tag_follows) | closed.field_count);
+    return *this;
+}
+
+int event_builder::write(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept {
+    if (error_ != 0) return error_;
+    if (metadata_.size() == 0) return fail_argument("write() before reset()").error_;
+    if (depth_ != 0) return fail_argument("a struct is still open: call end_struct() before write()").error_;
+    if (related_activity_id != nullptr && activity_id == nullptr) {
+        return fail_argument("a related activity id needs an activity id").error_;
+    }
+
+    // Header, [activity id block], metadata block header: one small buffer.
+    std::uint8_t prefix[header_size + extension_block_header_size + 2 * activity_id_size +
+                        extension_block_header_size];
+    detail::unchecked_writer writer{prefix};
+    encode_header(writer, true, version_, id_, tag_, opcode_, set.level());
+    if (activity_id != nullptr) {
+        const std::size_t ids_size = related_activity_id != nullptr ? 2 * activity_id_size : activity_id_size;
+        encode_extension_header(writer, static_cast<std::uint16_t>(ids_size), extension_kind::activity_id, true);
+        writer.put_bytes(activity_id, activity_id_size);
+        if (related_activity_id != nullptr) writer.put_bytes(related_activity_id, activity_id_size);
+    }
+    const std::size_t prefix_size = static_cast<std::size_t>(writer.out - prefix) + extension_block_header_size;
+    if (prefix_size + metadata_.size() + payload_.size() > max_event_size) {
+        return fail(E2BIG, "the event is larger than 65,535 bytes").error_;
+    }
+    encode_extension_header(writer, static_cast<std::uint16_t>(metadata_.size()), extension_kind::metadata, false);
+
+    ::iovec iov[4];
+    iov[0] = {nullptr, 0};  // the sink's (the kernel's write index)
+    iov[1] = {prefix, prefix_size};
+    iov[2] = {metadata_.data(), metadata_.size()};
+    iov[3] = {payload_.data(), payload_.size()};
+    return set.tracepoint_.write(iov, payload_.size() != 0 ? 4 : 3);
+}
+
+}  // namespace ehtrace::dynamic

@@ -1,0 +1,439 @@
+// The event builder's bytes for every add-* call, structs, arrays, limits
+// and error paths. Expected bytes are written from the spec's tables, not
+// from the encoder.
+#include <ehtrace/dynamic.hpp>
+
+#include "dynamic_test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <string>
+
+namespace {
+
+using namespace dynamic_test;
+using ehtrace::field_encoding;
+using ehtrace::field_format;
+using ehtrace::dynamic::event_builder;
+using ehtrace::dynamic::struct_bookmark;
+
+bytes metadata_of(const event_builder& b) { return bytes(b.metadata_data(), b.metadata_data() + b.metadata_size()); }
+bytes payload_of(const event_builder& b) { return bytes(b.payload_data(), b.payload_data() + b.payload_size()); }
+
+// Builds event "E" with one field and checks the field's definition and data.
+template <class Add>
+void expect_field(Add add, const bytes& definition, const bytes& data) {
+    event_builder b;
+    b.reset("E");
+    add(b);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(metadata_of(b), cat({"E", definition}));
+    EXPECT_EQ(payload_of(b), data);
+}
+
+const std::uint8_t sample16[16] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                                   0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+bytes sample16_bytes() { return bytes(sample16, sample16 + 16); }
+
+TEST(DynamicBuilder, ResetWritesTheEventName) {
+    event_builder b;
+    b.reset("Hello");
+    EXPECT_EQ(metadata_of(b), cat({"Hello"}));
+    EXPECT_EQ(b.payload_size(), 0u);
+    EXPECT_EQ(b.error(), 0);
+    EXPECT_STREQ(b.error_message(), "");
+}
+
+// --- unsigned integers: default format, no format byte ---------------------
+
+TEST(DynamicBuilder, UnsignedIntegersUseTheDefaultFormat) {
+    expect_field([](event_builder& b) { b.add_value("u8", std::uint8_t{0xAB}); }, cat({"u8", 0x02}), {0xAB});
+    expect_field([](event_builder& b) { b.add_value("u16", std::uint16_t{0x1234}); }, cat({"u16", 0x03}), u16(0x1234));
+    expect_field([](event_builder& b) { b.add_value("u32", std::uint32_t{0x12345678}); }, cat({"u32", 0x04}), u32(0x12345678));
+    expect_field([](event_builder& b) { b.add_value("u64", std::uint64_t{0x1122334455667788}); }, cat({"u64", 0x05}),
+                 u64(0x1122334455667788));
+}
+
+TEST(DynamicBuilder, SignedIntegersUseSignedInt) {
+    expect_field([](event_builder& b) { b.add_value("i8", std::int8_t{-1}); }, cat({"i8", 0x82, 0x02}), {0xFF});
+    expect_field([](event_builder& b) { b.add_value("i16", std::int16_t{-2}); }, cat({"i16", 0x83, 0x02}), u16(0xFFFE));
+    expect_field([](event_builder& b) { b.add_value("i32", std::int32_t{-3}); }, cat({"i32", 0x84, 0x02}), u32(0xFFFFFFFD));
+    expect_field([](event_builder& b) { b.add_value("i64", std::int64_t{-4}); }, cat({"i64", 0x85, 0x02}),
+                 u64(0xFFFFFFFFFFFFFFFC));
+}
+
+TEST(DynamicBuilder, EveryIntegerFormat) {
+    expect_field([](event_builder& b) { b.add_value("x", std::uint8_t{1}, field_format::unsigned_int); }, cat({"x", 0x82, 0x01}),
+                 {1});
+    expect_field([](event_builder& b) { b.add_value("x", std::uint16_t{1}, field_format::signed_int); }, cat({"x", 0x83, 0x02}),
+                 u16(1));
+    expect_field([](event_builder& b) { b.add_value("x", std::uint32_t{0xBEEF}, field_format::hex_int); },
+                 cat({"x", 0x84, 0x03}), u32(0xBEEF));
+    expect_field([](event_builder& b) { b.add_value("x", std::uint64_t{0xBEEF}, field_format::hex_int); },
+                 cat({"x", 0x85, 0x03}), u64(0xBEEF));
+    expect_field([](event_builder& b) { b.add_value("x", std::int64_t{5}, field_format::unsigned_int); },
+                 cat({"x", 0x85, 0x01}), u64(5));
+    // A signed value asked for in the default format: no format byte.
+    expect_field([](event_builder& b) { b.add_value("x", std::int32_t{7}, field_format::default_format); }, cat({"x", 0x04}),
+                 u32(7));
+}
+
+TEST(DynamicBuilder, SpecialScalarFormats) {
+    expect_field([](event_builder& b) { b.add_errno("e", 2); }, cat({"e", 0x84, 0x04}), u32(2));
+    expect_field([](event_builder& b) { b.add_pid("p", 4242); }, cat({"p", 0x84, 0x05}), u32(4242));
+    expect_field([](event_builder& b) { b.add_time("t", 1700000000); }, cat({"t", 0x85, 0x06}), u64(1700000000));
+    expect_field([](event_builder& b) { b.add_value("t32", std::int32_t{86400}, field_format::time); }, cat({"t32", 0x84, 0x06}),
+                 u32(86400));
+    expect_field([](event_builder& b) { b.add_value("ok", true); }, cat({"ok", 0x82, 0x07}), {0x01});
+    expect_field([](event_builder& b) { b.add_value("b16", std::uint16_t{1}, field_format::boolean); }, cat({"b16", 0x83, 0x07}),
+                 u16(1));
+    expect_field([](event_builder& b) { b.add_bool32("b32", true); }, cat({"b32", 0x84, 0x07}), u32(1));
+    expect_field([](event_builder& b) { b.add_value("f", 1.5f); }, cat({"f", 0x84, 0x08}), u32(0x3FC00000));
+    expect_field([](event_builder& b) { b.add_value("d", 1.5); }, cat({"d", 0x85, 0x08}), u64(0x3FF8000000000000));
+    expect_field([](event_builder& b) { b.add_value("hb", std::uint32_t{0x04030201}, field_format::hex_bytes); },
+                 cat({"hb", 0x84, 0x09}), {1, 2, 3, 4});
+    expect_field([](event_builder& b) { b.add_port("port", 0x5000); }, cat({"port", 0x83, 0x10}), {0x00, 0x50});  // 80
+    expect_field([](event_builder& b) { b.add_ipv4("ip", 0x0100007F); }, cat({"ip", 0x84, 0x11}), {127, 0, 0, 1});
+    expect_field([](event_builder& b) { b.add_ipv6("ip6", sample16); }, cat({"ip6", 0x86, 0x11}), sample16_bytes());
+    expect_field([](event_builder& b) { b.add_uuid("id", sample16); }, cat({"id", 0x86, 0x0F}), sample16_bytes());
+    expect_field([](event_builder& b) { b.add_value128("raw", sample16); }, cat({"raw", 0x06}), sample16_bytes());
+    expect_field([](event_builder& b) { b.add_value("old", std::uint32_t{0x0100007F}, field_format::ip_address_obsolete); },
+                 cat({"old", 0x84, 0x12}), {127, 0, 0, 1});
+}
+
+TEST(DynamicBuilder, CharactersAndPointers) {
+    expect_field([](event_builder& b) { b.add_value("c", 'A'); }, cat({"c", 0x82, 0x0A}), {'A'});
+    expect_field([](event_builder& b) { b.add_value("c16", u'\u00e9'); }, cat({"c16", 0x83, 0x0B}), u16(0xE9));
+    expect_field([](event_builder& b) { b.add_value("c32", U'\U0001F600'); }, cat({"c32", 0x84, 0x0B}), u32(0x1F600));
+    expect_field([](event_builder& b) { b.add_value("w", L'x'); }, cat({"w", 0x84, 0x0B}), u32('x'));
+    const void* pointer = reinterpret_cast<const void*>(std::uintptr_t{0x7fff12345678});
+    expect_field([&](event_builder& b) { b.add_value("ptr", pointer); }, cat({"ptr", 0x85, 0x03}), u64(0x7fff12345678));
+    enum class color : std::int16_t { red = -1 };
+    expect_field([](event_builder& b) { b.add_value("color", color::red); }, cat({"color", 0x83, 0x02}), u16(0xFFFF));
+}
+
+TEST(DynamicBuilder, AddScalarTakesAnyValueEncoding) {
+    const std::uint64_t value = 0x0102030405060708;
+    expect_field([&](event_builder& b) { b.add_scalar("v", field_encoding::value64, field_format::hex_int, &value); },
+                 cat({"v", 0x85, 0x03}), u64(value));
+    expect_field([&](event_builder& b) { b.add_scalar("v", field_encoding::value8, field_format::default_format, &value); },
+                 cat({"v", 0x02}), {0x08});
+}
+
+// --- per-field tags ----------------------------------------------------------
+
+TEST(DynamicBuilder, FieldTagsFollowTheFormatByte) {
+    // Default format with a tag: the format byte (0) is written with its tag flag.
+    expect_field([](event_builder& b) { b.add_value("t", std::uint16_t{1}, field_format::default_format, 0x1234); },
+                 cat({"t", 0x83, 0x80, 0x34, 0x12}), u16(1));
+    expect_field([](event_builder& b) { b.add_value("t", std::int32_t{1}, field_format::signed_int, 0xABCD); },
+                 cat({"t", 0x84, 0x82, 0xCD, 0xAB}), u32(1));
+    expect_field([](event_builder& b) { b.add_string("s", "x", field_format::default_format, 0x0102); },
+                 cat({"s", 0x8A, 0x80, 0x02, 0x01}), cat({u16(1), 'x'}));
+    expect_field([](event_builder& b) { b.add_uuid("u", sample16, 7); }, cat({"u", 0x86, 0x8F, 0x07, 0x00}), sample16_bytes());
+}
+
+// --- strings and binary --------------------------------------------------------
+
+TEST(DynamicBuilder, CountedStringsInEveryCodeUnitSize) {
+    expect_field([](event_builder& b) { b.add_string("s8", std::string_view("hi")); }, cat({"s8", 0x0A}),
+                 cat({u16(2), 'h', 'i'}));
+    expect_field([](event_builder& b) { b.add_string("s16", std::u16string_view(u"hi")); }, cat({"s16", 0x0B}),
+                 cat({u16(2), u16('h'), u16('i')}));
+    expect_field([](event_builder& b) { b.add_string("s32", std::u32string_view(U"hi")); }, cat({"s32", 0x0C}),
+                 cat({u16(2), u32('h'), u32('i')}));
+    expect_field([](event_builder& b) { b.add_string("empty", std::string_view()); }, cat({"empty", 0x0A}), u16(0));
+    // A counted string keeps embedded NULs: its length says where it ends.
+    expect_field([](event_builder& b) { b.add_string("nul", std::string_view("a\0b", 3)); }, cat({"nul", 0x0A}),
+                 cat({u16(3), 'a', 0, 'b'}));
+}
+
+TEST(DynamicBuilder, ZeroTerminatedStringsInEveryCodeUnitSize) {
+    expect_field([](event_builder& b) { b.add_zstring("z8", std::string_view("hi")); }, cat({"z8", 0x07}), {'h', 'i', 0});
+    expect_field([](event_builder& b) { b.add_zstring("z16", std::u16string_view(u"hi")); }, cat({"z16", 0x08}),
+                 cat({u16('h'), u16('i'), u16(0)}));
+    expect_field([](event_builder& b) { b.add_zstring("z32", std::u32string_view(U"hi")); }, cat({"z32", 0x09}),
+                 cat({u32('h'), u32('i'), u32(0)}));
+    // Cut at an embedded NUL: the terminator ends the value for every reader.
+    expect_field([](event_builder& b) { b.add_zstring("cut", std::string_view("a\0b", 3)); }, cat({"cut", 0x07}), {'a', 0});
+    expect_field([](event_builder& b) { b.add_zstring("cut16", std::u16string_view(u"a\0b", 3)); }, cat({"cut16", 0x08}),
+                 cat({u16('a'), u16(0)}));
+}
+
+TEST(DynamicBuilder, StringFormats) {
+    expect_field([](event_builder& b) { b.add_string("j", "{}", field_format::string_json); }, cat({"j", 0x8A, 0x0E}),
+                 cat({u16(2), '{', '}'}));
+    expect_field([](event_builder& b) { b.add_string("x", "<a/>", field_format::string_xml); }, cat({"x", 0x8A, 0x0D}),
+                 cat({u16(4), chars("<a/>")}));
+    expect_field([](event_builder& b) { b.add_zstring("l1", "\xe9", field_format::string8); }, cat({"l1", 0x87, 0x0A}),
+                 {0xE9, 0});
+    expect_field([](event_builder& b) { b.add_string("bom", std::u16string_view(u"\ufeffa"), field_format::string_utf_bom); },
+                 cat({"bom", 0x8B, 0x0C}), cat({u16(2), u16(0xFEFF), u16('a')}));
+    expect_field([](event_builder& b) { b.add_zstring("utf", "a", field_format::string_utf); }, cat({"utf", 0x87, 0x0B}),
+                 {'a', 0});
+}
+
+TEST(DynamicBuilder, Binary) {
+    const std::uint8_t data[] = {0xDE, 0xAD, 0x00, 0xEF};
+    expect_field([&](event_builder& b) { b.add_binary("bin", data, sizeof data); }, cat({"bin", 0x0D}),
+                 cat({u16(4), 0xDE, 0xAD, 0x00, 0xEF}));
+    expect_field([&](event_builder& b) { b.add_binary("json", "{}", 2, field_format::string_json); }, cat({"json", 0x8D, 0x0E}),
+                 cat({u16(2), '{', '}'}));
+    expect_field([&](event_builder& b) { b.add_binary("none", nullptr, 0); }, cat({"none", 0x0D}), u16(0));
+}
+
+// --- arrays ----------------------------------------------------------------------
+
+TEST(DynamicBuilder, VariableLengthArrays) {
+    const std::uint16_t u[] = {1, 2, 3};
+    expect_field([&](event_builder& b) { b.add_array("u", u, 3); }, cat({"u", 0x43}), cat({u16(3), u16(1), u16(2), u16(3)}));
+    const std::int32_t i[] = {-1, 2};
+    expect_field([&](event_builder& b) { b.add_array("i", i, 2); }, cat({"i", 0xC4, 0x02}),
+                 cat({u16(2), u32(0xFFFFFFFF), u32(2)}));
+    const double d[] = {1.5};
+    expect_field([&](event_builder& b) { b.add_array("d", d, 1); }, cat({"d", 0xC5, 0x08}), cat({u16(1), u64(0x3FF8000000000000)}));
+    const bool flags[] = {true, false};
+    expect_field([&](event_builder& b) { b.add_array("flags", flags, 2); }, cat({"flags", 0xC2, 0x07}), cat({u16(2), 1, 0}));
+    expect_field([&](event_builder& b) { b.add_array("empty", u, 0); }, cat({"empty", 0x43}), u16(0));
+    expect_field([&](event_builder& b) { b.add_array<std::uint8_t>("null", nullptr, 0); }, cat({"null", 0x42}), u16(0));
+    std::uint8_t uuids[32];
+    for (int k = 0; k < 32; ++k) uuids[k] = static_cast<std::uint8_t>(k);
+    expect_field([&](event_builder& b) { b.add_scalar_array("ids", field_encoding::value128, field_format::uuid, uuids, 2); },
+                 cat({"ids", 0xC6, 0x0F}), cat({u16(2), bytes(uuids, uuids + 32)}));
+    expect_field([&](event_builder& b) { b.add_array("tagged", u, 1, field_format::hex_int, 0x0B0A); },
+                 cat({"tagged", 0xC3, 0x83, 0x0A, 0x0B}), cat({u16(1), u16(1)}));
+}
+
+TEST(DynamicBuilder, ConstantLengthArrays) {
+    const std::uint32_t u[] = {7, 8};
+    expect_field([&](event_builder& b) { b.add_const_array("u", u, 2); }, cat({"u", 0x24, u16(2)}), cat({u32(7), u32(8)}));
+    const std::int16_t i[] = {-1, 1, 0};
+    expect_field([&](event_builder& b) { b.add_const_array("i", i, 3, field_format::signed_int, 0x0201); },
+                 cat({"i", 0xA3, 0x82, 0x01, 0x02, u16(3)}), cat({u16(0xFFFF), u16(1), u16(0)}));
+    const char text[] = {'a', 'b'};
+    expect_field([&](event_builder& b) { b.add_const_array("c", text, 2); }, cat({"c", 0xA2, 0x0A, u16(2)}), {'a', 'b'});
+    expect_field([&](event_builder& b) { b.add_scalar_const_array("ip", field_encoding::value128, field_format::ip_address,
+                                                         sample16, 1); },
+                 cat({"ip", 0xA6, 0x11, u16(1)}), sample16_bytes());
+}
+
+TEST(DynamicBuilder, ArraysOfStrings) {
+    const std::string_view items[] = {"a", "", "bc"};
+    expect_field([&](event_builder& b) { b.add_string_array("s", items, 3); }, cat({"s", 0x4A}),
+                 cat({u16(3), u16(1), 'a', u16(0), u16(2), 'b', 'c'}));
+    expect_field([&](event_builder& b) { b.add_zstring_array("z", items, 3); }, cat({"z", 0x47}),
+                 cat({u16(3), 'a', 0, 0, 'b', 'c', 0}));
+    const std::u16string_view wide[] = {u"x"};
+    expect_field([&](event_builder& b) { b.add_string_array("w", wide, 1); }, cat({"w", 0x4B}), cat({u16(1), u16(1), u16('x')}));
+    const std::u32string_view wider[] = {U"x"};
+    expect_field([&](event_builder& b) { b.add_zstring_array("w32", wider, 1, field_format::default_format, 3); },
+                 cat({"w32", 0xC9, 0x80, 0x03, 0x00}), cat({u16(1), u32('x'), u32(0)}));
+    expect_field([&](event_builder& b) { b.add_string_array("json", items, 1, field_format::string_json); },
+                 cat({"json", 0xCA, 0x0E}), cat({u16(1), u16(1), 'a'}));
+    expect_field([&](event_builder& b) { b.add_string_array<char>("none", nullptr, 0); }, cat({"none", 0x4A}), u16(0));
+}
+
+// --- structs ---------------------------------------------------------------------
+
+TEST(DynamicBuilder, StructCountIsPatchedWhenClosed) {
+    event_builder b;
+    b.reset("E");
+    auto point = b.begin_struct("point");
+    b.add_value("x", std::uint8_t{1}).add_value("y", std::uint8_t{2});
+    b.end_struct(point);
+    b.add_value("after", std::uint8_t{3});
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(metadata_of(b), cat({"E", "point", 0x81, 0x02, "x", 0x02, "y", 0x02, "after", 0x02}));
+    EXPECT_EQ(payload_of(b), (bytes{1, 2, 3}));
+}
+
+TEST(DynamicBuilder, NestedStructsCountTheirOwnFields) {
+    event_builder b;
+    b.reset("E");
+    auto outer = b.begin_struct("outer", 0x0201);
+    b.add_value("a", std::uint8_t{1});
+    auto inner = b.begin_struct("inner");
+    b.add_value("b", std::uint8_t{2}).add_value("c", std::uint8_t{3}).add_value("d", std::uint8_t{4});
+    b.end_struct(inner);
+    b.add_string("e", "z");
+    b.end_struct(outer);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    // outer: a, inner, e = 3 fields (tag kept); inner: 3 fields.
+    EXPECT_EQ(metadata_of(b), cat({"E", "outer", 0x81, 0x83, 0x01, 0x02, "a", 0x02, "inner", 0x81, 0x03, "b", 0x02,
+                                   "c", 0x02, "d", 0x02, "e", 0x0A}));
+    EXPECT_EQ(payload_of(b), cat({1, 2, 3, 4, u16(1), 'z'}));
+}
+
+TEST(DynamicBuilder, EmptyStructsAreDropped) {
+    event_builder b;
+    b.reset("E");
+    auto outer = b.begin_struct("outer");
+    auto empty = b.begin_struct("empty");
+    b.end_struct(empty);
+    b.add_value("x", std::uint8_t{1});
+    b.end_struct(outer);
+    auto alone = b.begin_struct("alone");
+    b.end_struct(alone);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(metadata_of(b), cat({"E", "outer", 0x81, 0x01, "x", 0x02}));
+}
+
+TEST(DynamicBuilder, StructsHoldAtMost127Fields) {
+    event_builder b;
+    b.reset("E");
+    auto s = b.begin_struct("s");
+    for (int i = 0; i < 127; ++i) b.add_value("f", std::uint8_t{0});
+    b.end_struct(s);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(b.metadata_data()[5], 127);  // "E\0s\0" encoding, then the count
+
+    b.reset("E");
+    s = b.begin_struct("s");
+    for (int i = 0; i < 128; ++i) b.add_value("f", std::uint8_t{0});
+    b.end_struct(s);
+    EXPECT_EQ(b.error(), ERANGE);
+    EXPECT_STREQ(b.error_message(), "a struct has more than 127 fields");
+
+    // The top level has no such limit.
+    b.reset("E");
+    for (int i = 0; i < 300; ++i) b.add_value("f", std::uint8_t{0});
+    EXPECT_EQ(b.error(), 0);
+}
+
+TEST(DynamicBuilder, StructNestingIsLimited) {
+    event_builder b;
+    b.reset("E");
+    struct_bookmark marks[event_builder::max_struct_depth];
+    for (auto& mark : marks) mark = b.begin_struct("s");
+    b.add_value("leaf", std::uint8_t{1});
+    for (std::size_t i = event_builder::max_struct_depth; i-- > 0;) b.end_struct(marks[i]);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+
+    b.reset("E");
+    for (auto& mark : marks) mark = b.begin_struct("s");
+    auto too_deep = b.begin_struct("s");
+    EXPECT_EQ(too_deep.value, struct_bookmark::invalid);
+    EXPECT_EQ(b.error(), ERANGE);
+}
+
+TEST(DynamicBuilder, UnbalancedStructsAreErrors) {
+    event_builder b;
+    b.reset("E");
+    b.end_struct(struct_bookmark{});
+    EXPECT_EQ(b.error(), EINVAL);
+
+    b.reset("E");
+    auto outer = b.begin_struct("outer");
+    auto inner = b.begin_struct("inner");
+    b.add_value("x", 1);
+    b.end_struct(outer);  // out of order
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "end_struct() does not match the innermost open struct");
+    (void)inner;
+
+    // A bookmark from an earlier event does not close this event's struct.
+    b.reset("E");
+    auto first = b.begin_struct("first");
+    b.add_value("x", 1);
+    b.end_struct(first);
+    b.reset("E");
+    b.add_value("pad", 1);
+    b.begin_struct("second");
+    b.add_value("x", 1);
+    b.end_struct(first);
+    EXPECT_EQ(b.error(), EINVAL);
+}
+
+// --- errors ---------------------------------------------------------------------
+
+TEST(DynamicBuilder, InvalidNamesAreRefused) {
+    event_builder b;
+    b.reset("");
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "the event name is empty");
+    b.reset("a;b");
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "the event name contains ';'");
+
+    b.reset("E");
+    b.add_value("", 1);
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "a field name is empty");
+    b.reset("E");
+    b.add_value("x;y", 1);
+    EXPECT_STREQ(b.error_message(), "a field name contains ';'");
+    b.reset("E");
+    b.add_string(std::string_view("x\0y", 3), "v");
+    EXPECT_STREQ(b.error_message(), "a field name contains a NUL character");
+}
+
+TEST(DynamicBuilder, TheFirstErrorIsKeptAndLaterCallsAreIgnored) {
+    event_builder b;
+    b.reset("E");
+    b.add_value("ok", std::uint8_t{1});
+    b.add_value("bad;", std::uint8_t{2});
+    b.add_value("later", std::uint8_t{3});
+    std::uint16_t big[1] = {};
+    b.add_array("huge", big, 70000);  // would be ERANGE, but EINVAL came first
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_EQ(metadata_of(b), cat({"E", "ok", 0x02}));
+    EXPECT_EQ(payload_of(b), bytes{1});
+}
+
+TEST(DynamicBuilder, InvalidArgumentsAreRefused) {
+    event_builder b;
+    const std::uint32_t value = 1;
+    b.reset("E").add_scalar("v", field_encoding::zstring_char8, field_format::default_format, &value);
+    EXPECT_EQ(b.error(), EINVAL);
+    b.reset("E").add_scalar("v", field_encoding::value32, field_format::default_format, nullptr);
+    EXPECT_EQ(b.error(), EINVAL);
+    b.reset("E").add_scalar("v", field_encoding::value32, static_cast<field_format>(0x80), &value);
+    EXPECT_EQ(b.error(), EINVAL);
+    b.reset("E").add_const_array("v", &value, 0);
+    EXPECT_EQ(b.error(), EINVAL);
+    b.reset("E").add_array<std::uint32_t>("v", nullptr, 2);
+    EXPECT_EQ(b.error(), EINVAL);
+    b.reset("E").add_scalar_array("v", field_encoding::structure, field_format::default_format, &value, 1);
+    EXPECT_EQ(b.error(), EINVAL);
+}
+
+TEST(DynamicBuilder, ArrayAndStringLimits) {
+    event_builder b;
+    std::vector<std::uint8_t> many(70000);
+    b.reset("E").add_array("a", many.data(), 65536);
+    EXPECT_EQ(b.error(), ERANGE);
+    b.reset("E").add_const_array("a", many.data(), 65536);
+    EXPECT_EQ(b.error(), ERANGE);
+    std::vector<std::string_view> strings(65536);
+    b.reset("E").add_string_array("s", strings.data(), strings.size());
+    EXPECT_EQ(b.error(), ERANGE);
+    std::string text(65536, 'x');
+    b.reset("E").add_string("s", text);
+    EXPECT_EQ(b.error(), E2BIG);
+    b.reset("E").add_binary("b", text.data(), text.size());
+    EXPECT_EQ(b.error(), E2BIG);
+    b.reset("E").add_zstring("z", text);
+    EXPECT_EQ(b.error(), E2BIG);
+    EXPECT_STREQ(b.error_message(), "the event is larger than 65,535 bytes");
+    // The builder's buffers never grow past the event limit.
+    b.reset("E");
+    for (int i = 0; i < 10; ++i) b.add_binary("b", text.data(), 30000);
+    EXPECT_EQ(b.error(), E2BIG);
+    EXPECT_LE(b.payload_size(), ehtrace::max_event_size);
+}
+
+TEST(DynamicBuilder, ReusableAfterEveryError) {
+    event_builder b;
+    b.reset("E");
+    auto s = b.begin_struct("s");
+    for (int i = 0; i < 200; ++i) b.add_value("f", 1);
+    (void)s;
+    ASSERT_NE(b.error(), 0);
+    b.reset("Next").add_value("x", std::uint8_t{9});
+    EXPECT_EQ(b.error(), 0);
+    EXPECT_EQ(metadata_of(b), cat({"Next", "x", 0x02}));
+    EXPECT_EQ(payload_of(b), bytes{9});
+}
+
+}  // namespace
