@@ -24,7 +24,9 @@ install(FILES
     DESTINATION ${ehtrace_cmake_dir})
 
 # pkg-config: ehtrace (writer), ehtrace-decode, ehtrace-collect where built.
+# Relocatable: the prefix is found from the .pc file's own directory.
 get_property(ehtrace_pkgconfig_modules GLOBAL PROPERTY EHTRACE_PKGCONFIG_MODULES)
+file(RELATIVE_PATH ehtrace_pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 foreach(module IN LISTS ehtrace_pkgconfig_modules)
     configure_file(cmake/${module}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${module}.pc @ONLY)
     install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${module}.pc
