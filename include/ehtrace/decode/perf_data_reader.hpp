@@ -1,0 +1,119 @@
+// Reader for Linux perf.data files: the seekable file layout (perf record -o
+// file) and the streamed pipe layout (perf record -o -). Yields samples in
+// time order (perf's FINISHED_ROUND rule) with their tracepoint format.
+// Memory use is bounded by what perf buffers per round, not by file size.
+#pragma once
+
+#include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ehtrace::decode {
+
+struct perf_event_desc {
+    std::uint32_t type = 0;  // perf_event_attr.type (2 = tracepoint)
+    std::uint64_t config = 0;
+    std::uint64_t sample_type = 0;
+    std::uint64_t read_format = 0;
+    bool sample_id_all = false;
+    std::string name;                        // "system:name" or perf's event name
+    tracefs_format const* format = nullptr;  // tracepoints with TRACING_DATA
+};
+
+struct perf_sample {
+    perf_event_desc const* event = nullptr;
+    sample_meta meta;                    // time is wall-clock UTC when the file says how
+    std::uint64_t perf_time = 0;         // the sample's own clock value
+    std::span<std::byte const> raw;      // PERF_SAMPLE_RAW bytes; empty if none
+    std::uint64_t offset = 0;            // of the record in the input
+};
+
+struct perf_session_info {
+    std::string hostname;
+    std::string os_release;
+    bool has_clock_data = false;  // CLOCK_DATA: sample clock -> wall clock
+    std::uint32_t clockid = 0;
+    std::int64_t wall_minus_clock_ns = 0;
+};
+
+class perf_data_reader {
+public:
+    // Pending samples above this size are released unsorted (a file without
+    // FINISHED_ROUND records must not make memory grow without bound).
+    static constexpr std::size_t max_pending_bytes = 64u << 20;
+
+    explicit perf_data_reader(byte_source& input);
+    ~perf_data_reader();
+
+    // Next sample in time order; valid until the next call. False at the end
+    // or after damage (error() then says where).
+    bool next(perf_sample& sample);
+    [[nodiscard]] read_error const& error() const noexcept { return error_; }
+    [[nodiscard]] perf_session_info const& session() const noexcept { return session_; }
+    [[nodiscard]] bool is_pipe() const noexcept { return pipe_; }
+    // Appends the JSON object for a sample (EventHeader, plain tracepoint, or
+    // other) to `out`. Returns false if an EventHeader event was damaged.
+    bool append_json(std::string& out, perf_sample const& sample) const;
+
+private:
+    struct pending {
+        std::uint64_t time, sequence, offset;
+        perf_event_desc const* event;
+        sample_meta meta;
+        std::vector<std::byte> raw;
+    };
+
+    bool open();
+    bool open_file_layout();
+    bool read_pipe_record();
+    bool read_file_record();
+    bool handle_record(std::span<std::byte const> record, std::uint64_t offset);
+    bool handle_sample(std::span<std::byte const> record, std::uint64_t offset);
+    bool add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset);
+    bool handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset);
+    bool parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset);
+    bool parse_event_desc(std::span<std::byte const> data, std::uint64_t offset);
+    void release_until(std::uint64_t limit);
+    bool fail(std::string message, std::uint64_t offset);
+    void resolve_names();
+
+    byte_source& input_;
+    read_error error_;
+    perf_session_info session_;
+    bool opened_ = false, pipe_ = false, finished_ = false, names_resolved_ = false;
+
+    // File layout: the whole input mapped (or given as memory).
+    std::span<std::byte const> file_;
+    void* mapping_ = nullptr;
+    std::size_t mapping_size_ = 0;
+    std::uint64_t data_pos_ = 0, data_end_ = 0, declared_data_end_ = 0;
+
+    std::vector<std::unique_ptr<perf_event_desc>> events_;
+    std::unordered_map<std::uint64_t, perf_event_desc*> events_by_id_;
+    std::unordered_map<std::uint64_t, std::string> names_by_id_;  // EVENT_DESC
+    std::vector<std::unique_ptr<tracefs_format>> formats_;
+    std::unordered_map<std::uint32_t, tracefs_format const*> formats_by_id_;
+    int id_position_ = -1;  // u64 index of the sample id in a sample, -1 = none
+
+    std::vector<pending> pending_;
+    std::size_t pending_bytes_ = 0;
+    std::deque<pending> ready_;
+    std::vector<std::vector<std::byte>> spare_buffers_;
+    std::vector<std::byte> current_raw_;  // raw bytes of the sample last returned
+    std::uint64_t sequence_ = 0, max_time_ = 0, flush_limit_ = 0;
+};
+
+enum class input_layout : std::uint8_t { unknown, perf_file, perf_pipe, capture };
+
+// Recognises the input from its first 16 bytes.
+[[nodiscard]] input_layout detect_input_layout(std::span<std::byte const> first_bytes) noexcept;
+
+}  // namespace ehtrace::decode

@@ -1,0 +1,568 @@
+#include <ehtrace/decode/perf_data_reader.hpp>
+
+#include <ehtrace/decode/capture_reader.hpp>
+#include <ehtrace/decode/event_enumerator.hpp>
+
+#include "byte_order.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+namespace ehtrace::decode {
+namespace {
+
+// Facts from include/uapi/linux/perf_event.h and perf's header.h.
+constexpr std::uint64_t perf_magic = 0x32454c4946524550ull;  // "PERFILE2" read as little-endian u64
+constexpr std::uint64_t perf_magic_swapped = 0x50455246494c4532ull;
+constexpr std::size_t pipe_header_size = 16;
+constexpr std::size_t file_header_size = 104;
+constexpr std::size_t record_header_size = 8;
+
+constexpr std::uint32_t record_sample = 9;
+constexpr std::uint32_t record_header_attr = 64;
+constexpr std::uint32_t record_header_tracing_data = 66;
+constexpr std::uint32_t record_finished_round = 68;
+constexpr std::uint32_t record_auxtrace = 71;
+constexpr std::uint32_t record_header_feature = 80;
+
+constexpr std::uint64_t sample_ip = 1u << 0, sample_tid = 1u << 1, sample_time = 1u << 2, sample_addr = 1u << 3,
+                        sample_read = 1u << 4, sample_callchain = 1u << 5, sample_id = 1u << 6,
+                        sample_cpu = 1u << 7, sample_period = 1u << 8, sample_stream_id = 1u << 9,
+                        sample_raw = 1u << 10, sample_identifier = 1u << 16;
+constexpr std::uint64_t read_total_time_enabled = 1u << 0, read_total_time_running = 1u << 1, read_id = 1u << 2,
+                        read_group = 1u << 3, read_lost = 1u << 4;
+constexpr std::uint32_t attr_type_tracepoint = 2;
+constexpr std::uint64_t attr_flag_sample_id_all = 1ull << 18;
+
+constexpr std::uint64_t feature_tracing_data = 1, feature_hostname = 3, feature_osrelease = 4,
+                        feature_event_desc = 12, feature_clockid = 23, feature_clock_data = 29;
+constexpr std::size_t feature_bits = 256;
+
+constexpr std::size_t max_tracing_data = 256u << 20;
+
+template <class T>
+T read_at(std::span<std::byte const> s, std::size_t offset) {
+    return load<T>(s.data() + offset);
+}
+
+bool fits(std::span<std::byte const> s, std::uint64_t offset, std::uint64_t size) {
+    return offset <= s.size() && s.size() - offset >= size;
+}
+
+std::string offset_text(std::uint64_t v) { return std::to_string(v); }
+
+// perf's length-prefixed, NUL-padded string.
+bool read_header_string(std::span<std::byte const> data, std::size_t& pos, std::string& out) {
+    if (!fits(data, pos, 4)) return false;
+    std::uint32_t const length = read_at<std::uint32_t>(data, pos);
+    pos += 4;
+    if (!fits(data, pos, length)) return false;
+    auto const* p = reinterpret_cast<char const*>(data.data() + pos);
+    out.assign(p, strnlen(p, length));
+    pos += length;
+    return true;
+}
+
+}  // namespace
+
+input_layout detect_input_layout(std::span<std::byte const> first) noexcept {
+    if (first.size() >= 16 && load<std::uint64_t>(first.data()) == perf_magic) {
+        std::uint64_t const header_size = load<std::uint64_t>(first.data() + 8);
+        if (header_size == pipe_header_size) return input_layout::perf_pipe;
+        return input_layout::perf_file;
+    }
+    if (looks_like_capture(first)) return input_layout::capture;
+    return input_layout::unknown;
+}
+
+perf_data_reader::perf_data_reader(byte_source& input) : input_(input) {}
+
+perf_data_reader::~perf_data_reader() {
+    if (mapping_ != nullptr) munmap(mapping_, mapping_size_);
+}
+
+bool perf_data_reader::fail(std::string message, std::uint64_t offset) {
+    if (!error_) error_ = {std::move(message), offset};
+    return false;
+}
+
+bool perf_data_reader::open() {
+    opened_ = true;
+    auto const head = input_.peek(pipe_header_size);
+    if (head.size() < pipe_header_size) {
+        return fail(head.empty() ? "empty input" : "truncated perf.data header", 0);
+    }
+    std::uint64_t const magic = read_at<std::uint64_t>(head, 0);
+    if (magic == perf_magic_swapped) return fail("perf.data from an opposite-endian machine is not supported", 0);
+    if (magic != perf_magic) return fail("not a perf.data file (bad magic)", 0);
+    std::uint64_t const header_size = read_at<std::uint64_t>(head, 8);
+    if (header_size == pipe_header_size) {
+        pipe_ = true;
+        input_.consume(pipe_header_size);
+        return true;
+    }
+    if (header_size < file_header_size) return fail("bad perf.data header size " + offset_text(header_size), 8);
+    return open_file_layout();
+}
+
+bool perf_data_reader::open_file_layout() {
+    file_ = input_.memory();
+    if (file_.empty()) {
+        struct stat st {};
+        if (fstat(input_.fd(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            return fail("perf.data file layout needs a seekable file (use perf record -o - for pipes)", 0);
+        }
+        mapping_size_ = static_cast<std::size_t>(st.st_size);
+        mapping_ = mmap(nullptr, mapping_size_, PROT_READ, MAP_PRIVATE, input_.fd(), 0);
+        if (mapping_ == MAP_FAILED) {
+            mapping_ = nullptr;
+            return fail("cannot map perf.data file", 0);
+        }
+        madvise(mapping_, mapping_size_, MADV_SEQUENTIAL);
+        file_ = {static_cast<std::byte const*>(mapping_), mapping_size_};
+    }
+    if (!fits(file_, 0, file_header_size)) return fail("truncated perf.data header", 0);
+    std::uint64_t const attr_size = read_at<std::uint64_t>(file_, 16);
+    std::uint64_t const attrs_offset = read_at<std::uint64_t>(file_, 24);
+    std::uint64_t const attrs_size = read_at<std::uint64_t>(file_, 32);
+    data_pos_ = read_at<std::uint64_t>(file_, 40);
+    std::uint64_t const data_size = read_at<std::uint64_t>(file_, 48);
+
+    if (attr_size < 16 + 64 || attr_size > 4096) return fail("bad attr size " + offset_text(attr_size), 16);
+    if (!fits(file_, attrs_offset, attrs_size)) return fail("attr section outside the file", 24);
+    for (std::uint64_t pos = attrs_offset; pos + attr_size <= attrs_offset + attrs_size; pos += attr_size) {
+        auto const attr = file_.subspan(pos, attr_size - 16);
+        std::uint64_t const ids_offset = read_at<std::uint64_t>(file_, pos + attr_size - 16);
+        std::uint64_t const ids_size = read_at<std::uint64_t>(file_, pos + attr_size - 8);
+        if (!fits(file_, ids_offset, ids_size)) return fail("attr id list outside the file", pos);
+        if (!add_attr(attr, file_.subspan(ids_offset, ids_size), pos)) return false;
+    }
+
+    // perf leaves data.size 0 when it was killed before finishing the header:
+    // then the data runs to the end of the file.
+    if (data_pos_ > file_.size()) return fail("data section outside the file", 40);
+    data_end_ = data_size == 0 ? file_.size() : data_pos_ + data_size;
+    if (data_end_ > file_.size()) {
+        // Truncated file: read what is there, report the damage at the end.
+        declared_data_end_ = data_end_;
+        data_end_ = file_.size();
+    } else {
+        // Feature sections follow the data, one {offset,size} per set bit.
+        std::uint64_t section = data_pos_ + data_size;
+        for (std::size_t bit = 0; bit != feature_bits; ++bit) {
+            std::uint64_t const word = read_at<std::uint64_t>(file_, 72 + 8 * (bit / 64));
+            if (!(word >> (bit % 64) & 1)) continue;
+            if (!fits(file_, section, 16)) break;  // missing feature index: the data is still usable
+            std::uint64_t const offset = read_at<std::uint64_t>(file_, section);
+            std::uint64_t const size = read_at<std::uint64_t>(file_, section + 8);
+            if (fits(file_, offset, size) && !handle_feature(bit, file_.subspan(offset, size), offset)) return false;
+            section += 16;
+        }
+    }
+    return true;
+}
+
+bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids,
+                                std::uint64_t offset) {
+    if (attr.size() < 48) return fail("perf_event_attr too short", offset);
+    auto desc = std::make_unique<perf_event_desc>();
+    desc->type = read_at<std::uint32_t>(attr, 0);
+    desc->config = read_at<std::uint64_t>(attr, 8);
+    desc->sample_type = read_at<std::uint64_t>(attr, 24);
+    desc->read_format = read_at<std::uint64_t>(attr, 32);
+    desc->sample_id_all = read_at<std::uint64_t>(attr, 40) & attr_flag_sample_id_all;
+    if (events_.empty()) {
+        std::uint64_t const st = desc->sample_type;
+        if (st & sample_identifier) {
+            id_position_ = 0;
+        } else if (st & sample_id) {
+            id_position_ = !!(st & sample_ip) + !!(st & sample_tid) + !!(st & sample_time) + !!(st & sample_addr);
+        }
+    }
+    for (std::size_t i = 0; i + 8 <= ids.size(); i += 8) events_by_id_[read_at<std::uint64_t>(ids, i)] = desc.get();
+    events_.push_back(std::move(desc));
+    names_resolved_ = false;
+    return true;
+}
+
+bool perf_data_reader::handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset) {
+    std::size_t pos = 0;
+    switch (feature) {
+    case feature_tracing_data: return parse_tracing_data(data, offset);
+    case feature_hostname: read_header_string(data, pos, session_.hostname); return true;
+    case feature_osrelease: read_header_string(data, pos, session_.os_release); return true;
+    case feature_event_desc: return parse_event_desc(data, offset);
+    case feature_clockid:
+        if (data.size() >= 8) session_.clockid = static_cast<std::uint32_t>(read_at<std::uint64_t>(data, 0));
+        return true;
+    case feature_clock_data:
+        // u32 version, u32 clockid, u64 wall-clock ns, u64 clockid ns (same instant)
+        if (data.size() >= 24 && read_at<std::uint32_t>(data, 0) >= 1) {
+            session_.clockid = read_at<std::uint32_t>(data, 4);
+            session_.wall_minus_clock_ns = static_cast<std::int64_t>(read_at<std::uint64_t>(data, 8) -
+                                                                     read_at<std::uint64_t>(data, 16));
+            session_.has_clock_data = true;
+        }
+        return true;
+    default: return true;
+    }
+}
+
+bool perf_data_reader::parse_event_desc(std::span<std::byte const> data, std::uint64_t offset) {
+    if (data.size() < 8) return true;
+    std::uint32_t const count = read_at<std::uint32_t>(data, 0);
+    std::uint32_t const attr_size = read_at<std::uint32_t>(data, 4);
+    std::size_t pos = 8;
+    for (std::uint32_t i = 0; i != count; ++i) {
+        if (!fits(data, pos, std::uint64_t{attr_size} + 4)) return fail("truncated EVENT_DESC", offset + pos);
+        pos += attr_size;
+        std::uint32_t const id_count = read_at<std::uint32_t>(data, pos);
+        pos += 4;
+        std::string name;
+        if (!read_header_string(data, pos, name) || !fits(data, pos, std::uint64_t{id_count} * 8)) {
+            return fail("truncated EVENT_DESC", offset + pos);
+        }
+        for (std::uint32_t k = 0; k != id_count; ++k, pos += 8) names_by_id_[read_at<std::uint64_t>(data, pos)] = name;
+    }
+    names_resolved_ = false;
+    return true;
+}
+
+// Layout from perf's trace-event-read.c: magic, version, endianness, long
+// size, page size, header_page, header_event, ftrace formats, then per system
+// its event formats; kallsyms and printk formats follow and are not needed.
+bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset) {
+    static constexpr unsigned char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+    std::size_t pos = 0;
+    auto const bad = [&](char const* what) {
+        return fail(std::string("bad TRACING_DATA: ") + what, offset + pos);
+    };
+    if (data.size() < sizeof magic || std::memcmp(data.data(), magic, sizeof magic) != 0) return bad("magic");
+    pos = sizeof magic;
+    auto const* version_end = static_cast<std::byte const*>(std::memchr(data.data() + pos, 0, data.size() - pos));
+    if (version_end == nullptr) return bad("version");
+    pos = static_cast<std::size_t>(version_end - data.data()) + 1;
+    if (!fits(data, pos, 6)) return bad("truncated");
+    bool const swap = (static_cast<unsigned>(data[pos]) != 0) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    pos += 2 + 4;  // endianness, long size, page size
+    auto const u32 = [&](std::uint32_t& v) {
+        if (!fits(data, pos, 4)) return false;
+        v = load<std::uint32_t>(data.data() + pos, swap);
+        pos += 4;
+        return true;
+    };
+    auto const sized_block = [&](std::span<std::byte const>& block) {
+        if (!fits(data, pos, 8)) return false;
+        std::uint64_t const size = load<std::uint64_t>(data.data() + pos, swap);
+        pos += 8;
+        if (!fits(data, pos, size)) return false;
+        block = data.subspan(pos, size);
+        pos += size;
+        return true;
+    };
+    auto const named = [&](std::string_view name) {
+        if (!fits(data, pos, name.size() + 1) || std::memcmp(data.data() + pos, name.data(), name.size()) != 0) {
+            return false;
+        }
+        pos += name.size() + 1;
+        return true;
+    };
+    auto const add_format = [&](std::span<std::byte const> text, std::string_view system) {
+        auto format = std::make_unique<tracefs_format>();
+        if (!parse_tracefs_format({reinterpret_cast<char const*>(text.data()), text.size()}, *format)) return;
+        format->system = std::string(system);
+        formats_by_id_[format->id] = format.get();
+        formats_.push_back(std::move(format));
+    };
+    std::span<std::byte const> block;
+    if (!named("header_page") || !sized_block(block)) return bad("header_page");
+    if (!named("header_event") || !sized_block(block)) return bad("header_event");
+    std::uint32_t count = 0;
+    if (!u32(count)) return bad("ftrace count");
+    for (std::uint32_t i = 0; i != count; ++i) {
+        if (!sized_block(block)) return bad("ftrace format");
+        add_format(block, "ftrace");
+    }
+    std::uint32_t systems = 0;
+    if (!u32(systems)) return bad("system count");
+    for (std::uint32_t s = 0; s != systems; ++s) {
+        auto const* end = static_cast<std::byte const*>(std::memchr(data.data() + pos, 0, data.size() - pos));
+        if (end == nullptr) return bad("system name");
+        std::string_view const system(reinterpret_cast<char const*>(data.data() + pos),
+                                      static_cast<std::size_t>(end - (data.data() + pos)));
+        pos += system.size() + 1;
+        if (!u32(count)) return bad("event count");
+        for (std::uint32_t i = 0; i != count; ++i) {
+            if (!sized_block(block)) return bad("event format");
+            add_format(block, system);
+        }
+    }
+    names_resolved_ = false;
+    return true;
+}
+
+void perf_data_reader::resolve_names() {
+    for (auto const& [id, desc] : events_by_id_) {
+        if (auto it = names_by_id_.find(id); it != names_by_id_.end() && desc->name.empty()) desc->name = it->second;
+    }
+    for (auto& desc : events_) {
+        if (desc->type != attr_type_tracepoint) continue;
+        if (auto it = formats_by_id_.find(static_cast<std::uint32_t>(desc->config)); it != formats_by_id_.end()) {
+            desc->format = it->second;
+            desc->name = it->second->full_name();
+        }
+    }
+    names_resolved_ = true;
+}
+
+bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uint64_t offset) {
+    if (events_.empty()) return fail("sample before any event attributes", offset);
+    perf_event_desc const* desc = events_.front().get();
+    std::size_t const body = record_header_size;
+    if (events_.size() > 1 && id_position_ >= 0) {
+        std::size_t const at = body + 8 * static_cast<std::size_t>(id_position_);
+        if (!fits(record, at, 8)) return fail("sample too short for its id", offset);
+        auto const it = events_by_id_.find(read_at<std::uint64_t>(record, at));
+        if (it == events_by_id_.end()) return true;  // an id no attr declared: not ours to decode
+        desc = it->second;
+    }
+    std::uint64_t const st = desc->sample_type;
+    std::size_t pos = body;
+    pending p{};
+    p.event = desc;
+    p.offset = offset;
+    auto const need = [&](std::size_t n) { return fits(record, pos, n); };
+    auto const skip_u64 = [&](std::uint64_t bit) {
+        if (!(st & bit)) return true;
+        if (!need(8)) return false;
+        pos += 8;
+        return true;
+    };
+    if (!skip_u64(sample_identifier) || !skip_u64(sample_ip)) return fail("truncated sample", offset);
+    if (st & sample_tid) {
+        if (!need(8)) return fail("truncated sample", offset);
+        p.meta.has_tid = true;
+        p.meta.pid = read_at<std::uint32_t>(record, pos);
+        p.meta.tid = read_at<std::uint32_t>(record, pos + 4);
+        pos += 8;
+    }
+    if (st & sample_time) {
+        if (!need(8)) return fail("truncated sample", offset);
+        p.time = read_at<std::uint64_t>(record, pos);
+        p.meta.has_time = true;
+        pos += 8;
+    }
+    if (!skip_u64(sample_addr) || !skip_u64(sample_id) || !skip_u64(sample_stream_id)) {
+        return fail("truncated sample", offset);
+    }
+    if (st & sample_cpu) {
+        if (!need(8)) return fail("truncated sample", offset);
+        p.meta.has_cpu = true;
+        p.meta.cpu = read_at<std::uint32_t>(record, pos);
+        pos += 8;
+    }
+    if (!skip_u64(sample_period)) return fail("truncated sample", offset);
+    if (st & sample_read) {
+        std::uint64_t const rf = desc->read_format;
+        std::uint64_t const times = !!(rf & read_total_time_enabled) + !!(rf & read_total_time_running);
+        std::uint64_t const per_value = 1 + !!(rf & read_id) + !!(rf & read_lost);
+        std::uint64_t words = 0;
+        if (rf & read_group) {
+            if (!need(8)) return fail("truncated sample", offset);
+            std::uint64_t const nr = read_at<std::uint64_t>(record, pos);
+            if (nr > record.size()) return fail("bad read_format group size", offset);
+            words = 1 + times + nr * per_value;
+        } else {
+            words = times + per_value;
+        }
+        if (!need(words * 8)) return fail("truncated sample", offset);
+        pos += words * 8;
+    }
+    if (st & sample_callchain) {
+        if (!need(8)) return fail("truncated sample", offset);
+        std::uint64_t const nr = read_at<std::uint64_t>(record, pos);
+        if (nr > record.size() / 8 || !fits(record, pos + 8, nr * 8)) return fail("truncated sample", offset);
+        pos += 8 + nr * 8;
+    }
+    std::span<std::byte const> raw;
+    if (st & sample_raw) {
+        if (!need(4)) return fail("truncated sample", offset);
+        std::uint32_t const size = read_at<std::uint32_t>(record, pos);
+        if (!fits(record, pos + 4, size)) return fail("raw data runs past its sample", offset);
+        raw = record.subspan(pos + 4, size);
+    }
+
+    if (!spare_buffers_.empty()) {
+        p.raw = std::move(spare_buffers_.back());
+        spare_buffers_.pop_back();
+    }
+    p.raw.assign(raw.begin(), raw.end());
+    p.sequence = sequence_++;
+    max_time_ = std::max(max_time_, p.time);
+    pending_bytes_ += p.raw.size() + sizeof(pending);
+    pending_.push_back(std::move(p));
+    if (pending_bytes_ > max_pending_bytes) release_until(~std::uint64_t{0});
+    return true;
+}
+
+void perf_data_reader::release_until(std::uint64_t limit) {
+    auto const split = std::stable_partition(pending_.begin(), pending_.end(),
+                                             [limit](pending const& p) { return p.time > limit; });
+    std::stable_sort(split, pending_.end(), [](pending const& a, pending const& b) {
+        return a.time != b.time ? a.time < b.time : a.sequence < b.sequence;
+    });
+    for (auto it = split; it != pending_.end(); ++it) {
+        pending_bytes_ -= it->raw.size() + sizeof(pending);
+        ready_.push_back(std::move(*it));
+    }
+    pending_.erase(split, pending_.end());
+}
+
+bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uint64_t offset) {
+    std::uint32_t const type = read_at<std::uint32_t>(record, 0);
+    switch (type) {
+    case record_sample: return handle_sample(record, offset);
+    case record_finished_round:
+        // perf's rule: everything up to the newest time seen before the
+        // previous round marker is final.
+        release_until(flush_limit_);
+        flush_limit_ = max_time_;
+        return true;
+    case record_header_attr: {
+        if (record.size() < record_header_size + 8) return fail("truncated attr record", offset);
+        std::uint32_t attr_size = read_at<std::uint32_t>(record, record_header_size + 4);
+        if (attr_size == 0) attr_size = 64;
+        if (!fits(record, record_header_size, attr_size)) return fail("truncated attr record", offset);
+        return add_attr(record.subspan(record_header_size, attr_size),
+                        record.subspan(record_header_size + attr_size), offset);
+    }
+    case record_header_feature:
+        if (record.size() < record_header_size + 8) return fail("truncated feature record", offset);
+        return handle_feature(read_at<std::uint64_t>(record, record_header_size), record.subspan(16), offset + 16);
+    default: return true;
+    }
+}
+
+bool perf_data_reader::read_file_record() {
+    if (data_pos_ == data_end_) {
+        if (declared_data_end_ > data_end_) {
+            return fail("file truncated: data section should end at offset " + offset_text(declared_data_end_),
+                        data_end_);
+        }
+        finished_ = true;
+        return true;
+    }
+    if (data_end_ - data_pos_ < record_header_size) return fail("truncated record header", data_pos_);
+    std::uint16_t const size = read_at<std::uint16_t>(file_, data_pos_ + 6);
+    if (size < record_header_size) return fail("bad record size " + std::to_string(size), data_pos_);
+    if (data_end_ - data_pos_ < size) return fail("truncated record", data_pos_);
+    auto const record = file_.subspan(data_pos_, size);
+    std::uint64_t const offset = data_pos_;
+    data_pos_ += size;
+    if (read_at<std::uint32_t>(record, 0) == record_auxtrace && size >= 16) {
+        std::uint64_t const extra = read_at<std::uint64_t>(record, 8);
+        if (data_end_ - data_pos_ < extra) return fail("truncated auxtrace data", offset);
+        data_pos_ += extra;
+    }
+    return handle_record(record, offset);
+}
+
+bool perf_data_reader::read_pipe_record() {
+    std::uint64_t const offset = input_.offset();
+    auto header = input_.peek(record_header_size);
+    if (header.empty()) {
+        if (!input_.io_error().empty()) return fail("read error: " + input_.io_error(), offset);
+        finished_ = true;
+        return true;
+    }
+    if (header.size() < record_header_size) return fail("truncated record header", offset);
+    std::uint32_t const type = read_at<std::uint32_t>(header, 0);
+    std::uint16_t const size = read_at<std::uint16_t>(header, 6);
+    if (size < record_header_size) return fail("bad record size " + std::to_string(size), offset);
+    auto const record = input_.peek(size);
+    if (record.size() < size) return fail("truncated record", offset);
+    if (type == record_header_tracing_data) {
+        if (size < 12) return fail("bad tracing data record", offset);
+        std::uint32_t const data_size = read_at<std::uint32_t>(record, 8);
+        input_.consume(size);
+        if (data_size > max_tracing_data) return fail("tracing data too large", offset);
+        auto const data = input_.peek(data_size);
+        if (data.size() < data_size) return fail("truncated tracing data", offset);
+        bool const ok = parse_tracing_data(data, offset + size);
+        input_.consume(data_size);
+        return ok;
+    }
+    if (type == record_auxtrace && size >= 16) {
+        std::uint64_t const extra = read_at<std::uint64_t>(record, 8);
+        input_.consume(size);
+        return input_.skip(extra) || fail("truncated auxtrace data", offset);
+    }
+    bool const ok = handle_record(record, offset);
+    input_.consume(size);
+    return ok;
+}
+
+bool perf_data_reader::next(perf_sample& sample) {
+    if (!current_raw_.empty() || current_raw_.capacity() != 0) {
+        spare_buffers_.push_back(std::move(current_raw_));
+        current_raw_ = {};
+    }
+    if (!opened_ && !open()) return false;
+    while (ready_.empty()) {
+        if (finished_ || error_) {
+            // End or damage: what was read before it still counts.
+            release_until(~std::uint64_t{0});
+            if (ready_.empty()) return false;
+            break;
+        }
+        if (!(pipe_ ? read_pipe_record() : read_file_record())) continue;
+    }
+    if (!names_resolved_) resolve_names();
+    pending& p = ready_.front();
+    sample.event = p.event;
+    sample.meta = p.meta;
+    sample.perf_time = p.time;
+    sample.meta.time_ns = p.time;
+    if (session_.has_clock_data && p.meta.has_time) {
+        sample.meta.time_ns = static_cast<std::uint64_t>(static_cast<std::int64_t>(p.time) + session_.wall_minus_clock_ns);
+        sample.meta.time_is_utc = true;
+    }
+    sample.offset = p.offset;
+    current_raw_ = std::move(p.raw);
+    sample.raw = current_raw_;
+    ready_.pop_front();
+    return true;
+}
+
+bool perf_data_reader::append_json(std::string& out, perf_sample const& sample) const {
+    perf_event_desc const* desc = sample.event;
+    tracefs_format const* format = desc ? desc->format : nullptr;
+    if (format != nullptr && format->is_eventheader()) {
+        std::uint32_t const at = format->eventheader_offset();
+        if (at <= sample.raw.size()) {
+            event_enumerator e;
+            e.start(format->name, sample.raw.subspan(at));
+            if (e.state() != enumerator_state::none) {
+                return append_event_json(out, e, sample.meta) == decode_error::none;
+            }
+        }
+    }
+    if (format != nullptr) {
+        append_tracepoint_json(out, *format, sample.raw, sample.meta);
+        return true;
+    }
+    out.append("{\"n\":");
+    append_json_string(out, desc && !desc->name.empty() ? desc->name : std::string("perf:unknown"));
+    if (!sample.raw.empty()) {
+        out.append(",\"raw\":");
+        append_value_json(out, sample.raw, field_encoding::binary_length16_char8, field_format::hex_bytes, false);
+    }
+    append_sample_meta_json(out, sample.meta, true);
+    out.push_back('}');
+    return true;
+}
+
+}  // namespace ehtrace::decode

@@ -1,0 +1,158 @@
+// ehtrace-decode on damaged input: events before the damage, a one-line error
+// naming file and offset, non-zero exit, and still a valid document shape.
+#include "tool_test_support.hpp"
+
+#include <regex>
+
+using namespace ehtrace::test;
+
+namespace {
+
+std::string const decoder = EHTRACE_DECODE_EXE;
+
+std::string le32(std::uint32_t v) {
+    std::string s(4, '\0');
+    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>(v >> (8 * i));
+    return s;
+}
+
+// One capture record: u32 size (whole record), name, NUL, EventHeader event
+// (flags 0x07, level 4, metadata "E" with field "x" value8, payload 42).
+std::string capture_record(std::string const& name, unsigned char value) {
+    std::string event = std::string("\x07\0\0\0\0\0\0\x04", 8);
+    std::string const meta = std::string("E\0x\0\x02", 5);
+    event += std::string("\x05\0\x01\0", 4) + meta + static_cast<char>(value);
+    std::string const body = name + '\0' + event;
+    return le32(static_cast<std::uint32_t>(4 + body.size())) + body;
+}
+
+void expect_damage_report(run_result const& r, std::string const& file, std::uint64_t offset) {
+    EXPECT_EQ(r.status, 1) << r.err;
+    std::string const expected = "ehtrace-decode: " + file + ": error at offset " + std::to_string(offset) + ":";
+    EXPECT_EQ(r.err.rfind(expected, 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+class DecodeTool : public ::testing::Test {
+protected:
+    temp_dir dir;
+};
+
+}  // namespace
+
+TEST_F(DecodeTool, Help) {
+    auto const r = run(decoder + " --help", dir);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find("Usage: ehtrace-decode"), std::string::npos);
+    EXPECT_NE(run(decoder + " --bogus x", dir).status, 0);
+    EXPECT_NE(run(decoder, dir).status, 0);
+}
+
+TEST_F(DecodeTool, CaptureFileDecodes) {
+    std::string const file = dir / "ok.dat";
+    write_file(file, capture_record("Prov_L4K1", 42) + capture_record("user_events:Prov_L4K1", 43));
+    auto const r = run(decoder + " --jsonl " + file, dir);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "{\"n\":\"Prov:E\",\"x\":42,\"meta\":{\"level\":4,\"keyword\":\"0x1\"}}\n"
+                     "{\"n\":\"Prov:E\",\"x\":43,\"meta\":{\"level\":4,\"keyword\":\"0x1\"}}\n");
+    auto const filtered = run(decoder + " --jsonl --provider Other " + file, dir);
+    EXPECT_EQ(filtered.out, "");
+    auto const by_level = run(decoder + " --jsonl --level 3 " + file, dir);
+    EXPECT_EQ(by_level.out, "");
+    auto const by_event = run(decoder + " --jsonl --event E --level 4 -o " + (dir / "o.json") + " " + file, dir);
+    EXPECT_EQ(by_event.status, 0);
+    std::string const written = read_file(dir / "o.json");
+    EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
+}
+
+TEST_F(DecodeTool, TruncatedCaptureFile) {
+    std::string const file = dir / "cut.dat";
+    std::string const first = capture_record("Prov_L4K1", 1);
+    std::string const second = capture_record("Prov_L4K1", 2);
+    write_file(file, first + second.substr(0, second.size() - 3));
+    auto const r = run(decoder + " " + file, dir);
+    expect_damage_report(r, file, first.size());
+    EXPECT_NE(r.out.find("\"x\":1"), std::string::npos);
+    EXPECT_EQ(r.out.find("\"x\":2"), std::string::npos);
+    EXPECT_EQ(r.out.substr(r.out.size() - 4), "]\n}\n");  // the document is still closed
+}
+
+TEST_F(DecodeTool, ZeroLengthAndWrongMagic) {
+    std::string const empty = dir / "empty.data";
+    write_file(empty, "");
+    expect_damage_report(run(decoder + " " + empty, dir), empty, 0);
+    std::string const junk = dir / "junk.data";
+    write_file(junk, std::string("\x01\x02\x03\x04 this is not a trace at all", 32));
+    expect_damage_report(run(decoder + " " + junk, dir), junk, 0);
+    std::string const swapped = dir / "swapped.data";
+    write_file(swapped, std::string("2ELIFREP\0\0\0\0\0\0\0\x10", 16));
+    expect_damage_report(run(decoder + " " + swapped, dir), swapped, 0);
+    // Other files are still decoded; the exit status reports the bad one.
+    std::string const good = dir / "good.dat";
+    write_file(good, capture_record("P_L4K0", 5));
+    auto const r = run(decoder + " " + empty + " " + good, dir);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("\"x\":5"), std::string::npos);
+}
+
+TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
+    if (!ensure_tracefs()) GTEST_SKIP() << "tracefs with sched events is not available";
+    std::string const data = dir / "whole.data";
+    ASSERT_EQ(run(perf_path() + " record -q -e sched:sched_switch -e sched:sched_process_exec -o " + data +
+                      " -- sh -c 'for i in 1 2 3 4 5; do /bin/true; done'",
+                  dir)
+                  .status,
+              0);
+    std::string const whole = read_file(data);
+    auto const full = run(decoder + " --jsonl " + data, dir);
+    ASSERT_EQ(full.status, 0) << full.err;
+    auto const total = std::count(full.out.begin(), full.out.end(), '\n');
+    ASSERT_GT(total, 3);
+
+    // data section offset/size from the perf.data header (u64 at 40 and 48).
+    auto const u64_at = [&](std::size_t at) {
+        std::uint64_t v = 0;
+        for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(whole[at + i]);
+        return v;
+    };
+    std::uint64_t const data_offset = u64_at(40), data_size = u64_at(48);
+
+    // Truncated in the middle of the data section.
+    std::string const cut = dir / "cut.data";
+    write_file(cut, whole.substr(0, data_offset + data_size / 2 + 3));
+    auto const r = run(decoder + " --jsonl " + cut, dir);
+    EXPECT_EQ(r.status, 1);
+    auto const partial = std::count(r.out.begin(), r.out.end(), '\n');
+    EXPECT_GT(partial, 0);
+    EXPECT_LT(partial, total);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex("error at offset (\\d+)"))) << r.err;
+    EXPECT_GE(std::stoull(m[1]), data_offset);
+    EXPECT_LE(std::stoull(m[1]), data_offset + data_size / 2 + 3);
+
+    // Pipe layout truncated mid-record.
+    std::string const pipe = dir / "pipe.data";
+    ASSERT_EQ(run(perf_path() + " record -q -e sched:sched_switch -o - -- sh -c 'for i in 1 2 3 4 5; do /bin/true; done' > " + pipe, dir).status, 0);
+    std::string const pipe_bytes = read_file(pipe);
+    std::string const pipe_cut = dir / "pipe-cut.data";
+    write_file(pipe_cut, pipe_bytes.substr(0, pipe_bytes.size() - 5));
+    auto const p = run(decoder + " --jsonl " + pipe_cut, dir);
+    EXPECT_EQ(p.status, 1);
+    EXPECT_NE(p.err.find("error at offset"), std::string::npos) << p.err;
+
+    // A record header with size 0 in the middle of the data.
+    std::string corrupt = whole;
+    std::size_t pos = data_offset, records = 0;
+    while (pos + 8 <= data_offset + data_size && records < static_cast<std::size_t>(total / 2 + 4)) {
+        unsigned const size = static_cast<unsigned char>(corrupt[pos + 6]) | static_cast<unsigned char>(corrupt[pos + 7]) << 8;
+        if (static_cast<unsigned char>(corrupt[pos]) == 9) ++records;
+        pos += size;
+    }
+    corrupt[pos + 6] = corrupt[pos + 7] = 0;
+    std::string const bad = dir / "bad.data";
+    write_file(bad, corrupt);
+    auto const b = run(decoder + " --jsonl " + bad, dir);
+    expect_damage_report(b, bad, pos);
+    EXPECT_GT(std::count(b.out.begin(), b.out.end(), '\n'), 0);
+}
