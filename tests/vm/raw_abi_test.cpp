@@ -156,6 +156,19 @@ TEST(Abi, RegistrationRejectsBadArguments) {
     EXPECT_EQ(errno, EINVAL);
 }
 
+TEST(Abi, FieldListSyntax) {
+    data_file f;
+    enable_word a, b, c;
+    // A new event's fields are parsed strictly: one blank between words.
+    EXPECT_EQ(reg(f.fd(), "vmabi_syntax u32   value", a, nullptr), EINVAL);
+    EXPECT_EQ(reg(f.fd(), "vmabi_syntax u32 value;u32 more", a, nullptr), 0) << "no blank after ';' is fine";
+    // An existing event is matched word by word, so blanks no longer matter.
+    EXPECT_EQ(reg(f.fd(), "vmabi_syntax   u32   value;   u32  more", b, nullptr), 0);
+    EXPECT_EQ(reg(f.fd(), "vmabi_syntax u32 value", c, nullptr), EADDRINUSE) << "a prefix is a different list";
+    EXPECT_EQ(unreg(f.fd(), a), 0);
+    EXPECT_EQ(unreg(f.fd(), b), 0);
+}
+
 TEST(Abi, EnableBitFollowsTracefsEnable) {
     data_file f;
     enable_word w;
