@@ -113,15 +113,18 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 // `iov_count`, `fixed_size` (payload bytes, or 0 when they vary) and
 // `fill(iovec*&)`.
 
+// Scalars are copied into the field object rather than pointed at: the
+// caller's variable then never needs a memory home, so the disabled path of
+// a write site spills nothing.
 template <class T, std::uint8_t Format>
 struct scalar_encoder {
-    const T* value;
+    T value;
     static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding;
     static constexpr std::uint8_t format = Format;
     static constexpr std::uint16_t array_length = 0;
     static constexpr int iov_count = 1;
     static constexpr std::size_t fixed_size = sizeof(T);
-    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(value, sizeof(T)); }
+    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
 };
 
 // A value converted when the field is built (ports to network byte order,
@@ -267,7 +270,7 @@ auto make_encoder(const V& value) noexcept {
         static constexpr C empty{};
         return zstring_encoder<C, pick_format(Override, utf)>{value != nullptr ? value : &empty};
     } else if constexpr (is_scalar_field_type<T>) {
-        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{&value};
+        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{value};
     } else if constexpr (std::is_array_v<T>) {
         using E = std::remove_cv_t<std::remove_extent_t<T>>;
         constexpr std::size_t n = std::extent_v<T>;
