@@ -1,0 +1,463 @@
+// perf.data file layout (tools/perf/Documentation/perf.data-file-format.txt):
+//   [0, 104)            header, written last
+//   [104, data_end)     data: PERF_RECORD_SAMPLE / FINISHED_ROUND records
+//   data_end            feature index: one {offset,size} per set feature bit
+//   ...                 feature bodies, attr id lists, attr section
+#include <ehtrace/perf_data_writer.hpp>
+
+#include <ehtrace/format.hpp>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace ehtrace {
+namespace {
+
+constexpr std::size_t file_header_size = 104;
+constexpr std::size_t attr_size = 128;  // PERF_ATTR_SIZE_VER7
+constexpr std::uint32_t record_sample = 9;
+constexpr std::uint32_t record_finished_round = 68;
+constexpr std::uint32_t attr_type_tracepoint = 2;
+constexpr std::uint64_t sample_tid = 1u << 1, sample_time = 1u << 2, sample_cpu = 1u << 7,
+                        sample_period = 1u << 8, sample_raw = 1u << 10, sample_identifier = 1u << 16;
+constexpr std::uint64_t sample_type = sample_identifier | sample_tid | sample_time | sample_cpu | sample_period |
+                                      sample_raw;
+constexpr std::uint64_t attr_flag_sample_id_all = 1ull << 18, attr_flag_use_clockid = 1ull << 25;
+constexpr unsigned feature_tracing_data = 1, feature_hostname = 3, feature_osrelease = 4, feature_arch = 6,
+                   feature_nrcpus = 7, feature_event_desc = 12, feature_clockid = 23, feature_clock_data = 29;
+
+// Little-endian-agnostic appends in host order (perf.data is host order).
+class byte_builder {
+public:
+    explicit byte_builder(std::vector<std::byte>& out) : out_(out) {}
+    template <class T>
+    byte_builder& put(T value) {
+        auto const* p = reinterpret_cast<std::byte const*>(&value);
+        out_.insert(out_.end(), p, p + sizeof(T));
+        return *this;
+    }
+    byte_builder& bytes(std::span<std::byte const> b) {
+        out_.insert(out_.end(), b.begin(), b.end());
+        return *this;
+    }
+    byte_builder& text(std::string_view s, bool nul = false) {
+        bytes(std::as_bytes(std::span(s.data(), s.size())));
+        if (nul) put<std::uint8_t>(0);
+        return *this;
+    }
+    byte_builder& zeros(std::size_t n) {
+        out_.insert(out_.end(), n, std::byte{0});
+        return *this;
+    }
+    // perf's header string: u32 length (NUL-padded to 64), then the bytes.
+    byte_builder& header_string(std::string_view s) {
+        std::size_t const padded = (s.size() + 1 + 63) / 64 * 64;
+        put(static_cast<std::uint32_t>(padded));
+        text(s);
+        return zeros(padded - s.size());
+    }
+    [[nodiscard]] std::size_t size() const { return out_.size(); }
+
+private:
+    std::vector<std::byte>& out_;
+};
+
+std::uint64_t now_ns(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Ring-buffer page and entry header descriptions as tracefs shows them
+// (events/header_page, events/header_event); perf's parser reads them.
+constexpr std::string_view header_page_text =
+    "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+    "\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+    "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+    "\tfield: char data;\toffset:16;\tsize:4080;\tsigned:1;\n";
+constexpr std::string_view header_event_text =
+    "# compressed entry header\n"
+    "\ttype_len    :    5 bits\n"
+    "\ttime_delta  :   27 bits\n"
+    "\tarray       :   32 bits\n"
+    "\n"
+    "\tpadding     : type == 29\n"
+    "\ttime_extend : type == 30\n"
+    "\ttime_stamp : type == 31\n"
+    "\tdata max type_len  == 28\n";
+
+struct user_field {
+    std::string type, name;
+    std::uint32_t size = 0;
+};
+
+// Size the kernel gives a user_events field type (trace_events_user.c), 0 if
+// it rejects the type.
+std::uint32_t user_field_size(std::string_view type) {
+    struct entry {
+        std::string_view type;
+        std::uint32_t size;
+    };
+    static constexpr entry table[] = {
+        {"s64", 8}, {"u64", 8}, {"s32", 4}, {"u32", 4}, {"int", 4}, {"unsigned int", 4}, {"s16", 2},
+        {"u16", 2}, {"short", 2}, {"unsigned short", 2}, {"s8", 1}, {"u8", 1}, {"char", 1}, {"unsigned char", 1},
+    };
+    for (auto const& e : table) {
+        if (e.type == type) return e.size;
+    }
+    if (type.starts_with("__data_loc ") || type.starts_with("__rel_loc ")) return 4;
+    for (std::string_view prefix : {"char[", "unsigned char["}) {
+        if (type.starts_with(prefix) && type.back() == ']') {
+            std::uint32_t n = 0;
+            for (char c : type.substr(prefix.size(), type.size() - prefix.size() - 1)) {
+                if (c < '0' || c > '9') return 0;
+                n = n * 10 + static_cast<std::uint32_t>(c - '0');
+                if (n > 1024) return 0;
+            }
+            return n;
+        }
+    }
+    return 0;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return s;
+}
+
+bool parse_user_field(std::string_view text, user_field& out) {
+    text = trim(text);
+    std::vector<std::string_view> words;
+    while (!text.empty()) {
+        auto const space = text.find(' ');
+        words.push_back(text.substr(0, space));
+        text = space == std::string_view::npos ? std::string_view{} : trim(text.substr(space + 1));
+    }
+    // Two-word types, as the kernel splits them.
+    std::size_t type_words = 1;
+    if (!words.empty() && (words[0] == "unsigned" || words[0] == "struct")) type_words = 2;
+    if (!words.empty() && (words[0] == "__data_loc" || words[0] == "__rel_loc")) {
+        type_words = words.size() > 1 && words[1] == "unsigned" ? 3 : 2;
+    }
+    bool const is_struct = !words.empty() && words[0] == "struct";
+    if (words.size() != type_words + 1 + (is_struct ? 1 : 0)) return false;
+    for (std::size_t i = 0; i != type_words; ++i) {
+        if (i) out.type.push_back(' ');
+        out.type.append(words[i]);
+    }
+    out.name = std::string(words[type_words]);
+    if (is_struct) {
+        out.size = 0;
+        for (char c : words.back()) {
+            if (c < '0' || c > '9') return false;
+            out.size = out.size * 10 + static_cast<std::uint32_t>(c - '0');
+        }
+    } else {
+        out.size = user_field_size(out.type);
+    }
+    return out.size != 0;
+}
+
+char const* print_conversion(std::string_view type) {
+    if (type == "s64") return "%lld";
+    if (type == "u64") return "%llu";
+    if (type == "s32" || type == "int" || type == "s16" || type == "short" || type == "s8" || type == "char")
+        return "%d";
+    if (type == "u32" || type == "unsigned int" || type == "u16" || type == "unsigned short" || type == "u8" ||
+        type == "unsigned char")
+        return "%u";
+    if (type.find("char[") != std::string_view::npos) return "%s";
+    return "%llu";
+}
+
+}  // namespace
+
+std::string synthesize_user_events_format(std::string_view command, std::uint32_t id) {
+    command = trim(command);
+    auto const space = command.find(' ');
+    std::string_view const name = command.substr(0, space);
+    std::string_view fields_text = space == std::string_view::npos ? std::string_view{} : command.substr(space + 1);
+    if (name.empty()) return {};
+    std::vector<user_field> fields;
+    while (!trim(fields_text).empty()) {
+        auto const semicolon = fields_text.find(';');
+        user_field field;
+        if (!parse_user_field(fields_text.substr(0, semicolon), field)) return {};
+        fields.push_back(std::move(field));
+        fields_text = semicolon == std::string_view::npos ? std::string_view{} : fields_text.substr(semicolon + 1);
+    }
+
+    std::string out;
+    out += "name: ";
+    out += name;
+    out += "\nID: " + std::to_string(id) + "\nformat:\n";
+    out += "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+           "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+           "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+           "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n";
+    std::uint32_t offset = 8;
+    std::string print_format = "\"", print_args;
+    for (std::size_t i = 0; i != fields.size(); ++i) {
+        auto const& f = fields[i];
+        // tracefs prints "char[20] msg" as "char msg[20]"; __data_loc types stay whole.
+        std::string declaration;
+        auto const bracket = f.type.find('[');
+        if (bracket != std::string::npos && !f.type.starts_with("__data_loc")) {
+            declaration = f.type.substr(0, bracket) + " " + f.name + f.type.substr(bracket);
+        } else {
+            declaration = f.type + " " + f.name;
+        }
+        bool const is_signed = f.type[0] != 'u';
+        out += "\tfield:" + declaration + ";\toffset:" + std::to_string(offset) + ";\tsize:" + std::to_string(f.size) +
+               ";\tsigned:" + (is_signed ? "1" : "0") + ";\n";
+        offset += f.size;
+        if (i) print_format += ' ';
+        print_format += f.name + "=" + print_conversion(f.type);
+        if (f.type.starts_with("__data_loc ") && f.type.find("char") != std::string::npos) {
+            print_args += ", __get_str(" + f.name + ")";
+        } else if (f.type.starts_with("__rel_loc ") && f.type.find("char") != std::string::npos) {
+            print_args += ", __get_rel_str(" + f.name + ")";
+        } else {
+            print_args += ", REC->" + f.name;
+        }
+    }
+    out += "\nprint fmt: " + print_format + "\"" + print_args + "\n";
+    return out;
+}
+
+perf_data_writer::~perf_data_writer() {
+    if (fd_ >= 0) close();
+}
+
+int perf_data_writer::open(char const* path, clockid_t clock) {
+    int const fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return errno;
+    return open_fd(fd, true, clock);
+}
+
+int perf_data_writer::open_fd(int fd, bool take_ownership, clockid_t clock) {
+    if (fd_ >= 0) return EBUSY;
+    fd_ = fd;
+    owns_fd_ = take_ownership;
+    error_ = 0;
+    clock_ = clock;
+    tracepoints_.clear();
+    samples_ = 0;
+    buffer_.clear();
+    offset_ = 0;
+    // The two clocks read back to back: their difference maps sample times to
+    // wall-clock time (CLOCK_DATA).
+    clock_ns_at_open_ = now_ns(clock);
+    wall_ns_at_open_ = now_ns(CLOCK_REALTIME);
+    buffer_.assign(file_header_size, std::byte{0});  // placeholder header
+    return 0;
+}
+
+int perf_data_writer::add_tracepoint(std::string_view system, std::string_view name, std::string_view format,
+                                     std::uint32_t id) {
+    if (fd_ < 0) return -EBADF;
+    if (samples_ != 0) return -EINVAL;  // attrs are fixed once samples refer to them
+    tracepoints_.push_back({std::string(system), std::string(name), std::string(format), id});
+    return static_cast<int>(tracepoints_.size() - 1);
+}
+
+int perf_data_writer::append(std::span<std::byte const> bytes) {
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+    return buffer_.size() >= (1u << 16) ? flush() : 0;
+}
+
+int perf_data_writer::flush() {
+    std::size_t done = 0;
+    while (done < buffer_.size()) {
+        ssize_t const n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            error_ = errno;
+            return error_;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    offset_ += buffer_.size();
+    buffer_.clear();
+    return 0;
+}
+
+int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t const n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+int perf_data_writer::write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
+                                   std::uint32_t tid, std::span<std::byte const> record) {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    if (tracepoint < 0 || static_cast<std::size_t>(tracepoint) >= tracepoints_.size()) return EINVAL;
+    // Raw data is padded so that its u32 size plus the data end on 8 bytes,
+    // as the kernel does; the record size is a u16.
+    std::size_t const raw_size = (record.size() + 4 + 7) / 8 * 8 - 4;
+    std::size_t const total = 8 + 8 + 8 + 8 + 8 + 8 + 4 + raw_size;
+    if (total > 0xFFFF) return E2BIG;
+    scratch_.clear();
+    byte_builder b(scratch_);
+    b.put<std::uint32_t>(record_sample).put<std::uint16_t>(1 /* user */).put(static_cast<std::uint16_t>(total));
+    b.put<std::uint64_t>(static_cast<std::uint64_t>(tracepoint) + 1);  // IDENTIFIER
+    b.put(pid).put(tid);                                                // TID
+    b.put(time_ns);                                                     // TIME
+    b.put(cpu).put<std::uint32_t>(0);                                   // CPU
+    b.put<std::uint64_t>(1);                                            // PERIOD
+    b.put(static_cast<std::uint32_t>(raw_size)).bytes(record).zeros(raw_size - record.size());
+    ++samples_;
+    return append(scratch_);
+}
+
+int perf_data_writer::write_user_event(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
+                                       std::uint32_t tid, std::span<std::byte const> payload) {
+    if (tracepoint < 0 || static_cast<std::size_t>(tracepoint) >= tracepoints_.size()) return EINVAL;
+    std::vector<std::byte> record;
+    record.reserve(8 + payload.size());
+    byte_builder b(record);
+    b.put(static_cast<std::uint16_t>(tracepoints_[static_cast<std::size_t>(tracepoint)].id));
+    b.put<std::uint8_t>(0).put<std::uint8_t>(0).put(pid).bytes(payload);
+    return write_sample(tracepoint, time_ns, cpu, pid, tid, record);
+}
+
+int perf_data_writer::finish_round() {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    scratch_.clear();
+    byte_builder(scratch_).put<std::uint32_t>(record_finished_round).put<std::uint16_t>(0).put<std::uint16_t>(8);
+    return append(scratch_);
+}
+
+int perf_data_writer::close() {
+    if (fd_ < 0) return EBADF;
+    int result = error_;
+    std::uint64_t const data_end = offset_ + buffer_.size();
+    if (result == 0) {
+        // Feature bodies, each kept for the index.
+        struct section {
+            unsigned feature;
+            std::vector<std::byte> body;
+        };
+        std::vector<section> features;
+        auto add = [&](unsigned feature) -> byte_builder {
+            features.push_back({feature, {}});
+            return byte_builder(features.back().body);
+        };
+        {
+            std::vector<std::byte> body;
+            byte_builder t(body);
+            t.put<std::uint8_t>(0x17).put<std::uint8_t>(0x08).put<std::uint8_t>(0x44).text("tracing");
+            t.text("0.6", true);
+            t.put<std::uint8_t>(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__).put<std::uint8_t>(sizeof(long));
+            t.put(static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE)));
+            t.text("header_page", true).put<std::uint64_t>(header_page_text.size()).text(header_page_text);
+            t.text("header_event", true).put<std::uint64_t>(header_event_text.size()).text(header_event_text);
+            t.put<std::uint32_t>(0);  // ftrace formats
+            std::vector<std::string_view> systems;
+            for (auto const& tp : tracepoints_) {
+                bool seen = false;
+                for (auto s : systems) seen |= s == tp.system;
+                if (!seen) systems.push_back(tp.system);
+            }
+            t.put(static_cast<std::uint32_t>(systems.size()));
+            for (auto system : systems) {
+                t.text(system, true);
+                std::uint32_t count = 0;
+                for (auto const& tp : tracepoints_) count += tp.system == system;
+                t.put(count);
+                for (auto const& tp : tracepoints_) {
+                    if (tp.system == system) t.put<std::uint64_t>(tp.format.size()).text(tp.format);
+                }
+            }
+            t.put<std::uint32_t>(0).put<std::uint32_t>(0).put<std::uint64_t>(0);  // kallsyms, printk, cmdlines
+            add(feature_tracing_data).bytes(body);
+        }
+        utsname uts{};
+        uname(&uts);
+        add(feature_hostname).header_string(uts.nodename);
+        add(feature_osrelease).header_string(uts.release);
+        add(feature_arch).header_string(uts.machine);
+        {
+            auto const cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
+            auto const online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
+            add(feature_nrcpus).put(cpus).put(online);
+        }
+        auto attr_bytes = [&](std::vector<std::byte>& out, tracepoint_entry const& tp) {
+            byte_builder a(out);
+            std::size_t const start = out.size();
+            a.put<std::uint32_t>(attr_type_tracepoint).put<std::uint32_t>(attr_size);
+            a.put<std::uint64_t>(tp.id).put<std::uint64_t>(1).put(sample_type).put<std::uint64_t>(0);
+            a.put<std::uint64_t>(attr_flag_sample_id_all | attr_flag_use_clockid);
+            a.zeros(92 - (out.size() - start));
+            a.put(static_cast<std::int32_t>(clock_));  // clockid at offset 92
+            a.zeros(attr_size - (out.size() - start));
+        };
+        {
+            std::vector<std::byte> body;
+            byte_builder d(body);
+            d.put(static_cast<std::uint32_t>(tracepoints_.size())).put(static_cast<std::uint32_t>(attr_size));
+            for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
+                attr_bytes(body, tracepoints_[i]);
+                d.put<std::uint32_t>(1).header_string(tracepoints_[i].system + ":" + tracepoints_[i].name);
+                d.put<std::uint64_t>(i + 1);
+            }
+            add(feature_event_desc).bytes(body);
+        }
+        add(feature_clockid).put(static_cast<std::uint64_t>(clock_));
+        add(feature_clock_data)
+            .put<std::uint32_t>(1)
+            .put(static_cast<std::uint32_t>(clock_))
+            .put(wall_ns_at_open_)
+            .put(clock_ns_at_open_);
+
+        // Feature index right after the data, then bodies, ids and attrs.
+        std::vector<std::byte> tail;
+        byte_builder t(tail);
+        std::uint64_t body_offset = data_end + 16 * features.size();
+        for (auto const& f : features) {
+            t.put(body_offset).put(static_cast<std::uint64_t>(f.body.size()));
+            body_offset += f.body.size();
+        }
+        for (auto const& f : features) t.bytes(f.body);
+        std::uint64_t const ids_offset = data_end + tail.size();
+        for (std::size_t i = 0; i != tracepoints_.size(); ++i) t.put<std::uint64_t>(i + 1);
+        std::uint64_t const attrs_offset = data_end + tail.size();
+        for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
+            attr_bytes(tail, tracepoints_[i]);
+            t.put(ids_offset + 8 * i).put<std::uint64_t>(8);
+        }
+        result = append(tail);
+        if (result == 0) result = flush();
+
+        std::vector<std::byte> header;
+        byte_builder h(header);
+        h.text("PERFILE2").put<std::uint64_t>(file_header_size).put<std::uint64_t>(attr_size + 16);
+        h.put(attrs_offset).put(static_cast<std::uint64_t>(tracepoints_.size() * (attr_size + 16)));
+        h.put<std::uint64_t>(file_header_size).put(data_end - file_header_size);
+        h.put<std::uint64_t>(0).put<std::uint64_t>(0);  // event_types: unused
+        std::uint64_t bits[4] = {};
+        for (auto const& f : features) bits[f.feature / 64] |= 1ull << (f.feature % 64);
+        for (auto bit : bits) h.put(bit);
+        if (result == 0) result = write_at(0, header);
+    }
+    if (owns_fd_ && ::close(fd_) != 0 && result == 0) result = errno;
+    fd_ = -1;
+    buffer_.clear();
+    return result;
+}
+
+}  // namespace ehtrace

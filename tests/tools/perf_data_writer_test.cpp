@@ -1,0 +1,125 @@
+// perf.data written by ehtrace's writer must read back through our reader and
+// through Debian's `perf script`.
+#include <ehtrace/decode/perf_data_reader.hpp>
+#include <ehtrace/perf_data_writer.hpp>
+
+#include "tool_test_support.hpp"
+
+#include <cstring>
+#include <regex>
+#include <sstream>
+
+using namespace ehtrace::test;
+
+namespace {
+
+constexpr char eventheader_command[] =
+    "Acme_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
+
+// Header (flags 0x07, level 4) + metadata "Hello" with field "n" value32 +
+// payload. Written out per spec section 2/3.
+std::vector<std::byte> hello_event(std::uint32_t n) {
+    std::vector<unsigned char> b = {0x07, 0, 0, 0, 0, 0, 0, 4, 9, 0, 1, 0, 'H', 'e', 'l', 'l', 'o', 0, 'n', 0, 0x04};
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(n >> (8 * i)));
+    std::vector<std::byte> out(b.size());
+    std::memcpy(out.data(), b.data(), b.size());
+    return out;
+}
+
+std::vector<std::byte> plain_record(std::uint32_t count, char const* label) {
+    std::vector<std::byte> r(8 + 4 + 8);
+    std::uint16_t const type = 701;
+    std::memcpy(r.data(), &type, 2);
+    std::memcpy(r.data() + 8, &count, 4);
+    std::memcpy(r.data() + 12, label, std::min<std::size_t>(8, std::strlen(label)));
+    return r;
+}
+
+}  // namespace
+
+TEST(PerfDataWriter, SynthesizedFormatMatchesKernelLayout) {
+    EXPECT_EQ(ehtrace::synthesize_user_events_format(eventheader_command, 1234),
+              "name: Acme_L4K1\nID: 1234\nformat:\n"
+              "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+              "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+              "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+              "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+              "\tfield:u8 eventheader_flags;\toffset:8;\tsize:1;\tsigned:0;\n"
+              "\tfield:u8 version;\toffset:9;\tsize:1;\tsigned:0;\n"
+              "\tfield:u16 id;\toffset:10;\tsize:2;\tsigned:0;\n"
+              "\tfield:u16 tag;\toffset:12;\tsize:2;\tsigned:0;\n"
+              "\tfield:u8 opcode;\toffset:14;\tsize:1;\tsigned:0;\n"
+              "\tfield:u8 level;\toffset:15;\tsize:1;\tsigned:0;\n\n"
+              "print fmt: \"eventheader_flags=%u version=%u id=%u tag=%u opcode=%u level=%u\", "
+              "REC->eventheader_flags, REC->version, REC->id, REC->tag, REC->opcode, REC->level\n");
+    std::string const other =
+        ehtrace::synthesize_user_events_format("t char[20] msg; unsigned int id; __data_loc char[] path; s64 v", 5);
+    EXPECT_NE(other.find("\tfield:char msg[20];\toffset:8;\tsize:20;\tsigned:1;\n"), std::string::npos) << other;
+    EXPECT_NE(other.find("\tfield:unsigned int id;\toffset:28;\tsize:4;\tsigned:0;\n"), std::string::npos);
+    EXPECT_NE(other.find("\tfield:__data_loc char[] path;\toffset:32;\tsize:4;\tsigned:1;\n"), std::string::npos);
+    EXPECT_NE(other.find("\tfield:s64 v;\toffset:36;\tsize:8;\tsigned:1;\n"), std::string::npos);
+    EXPECT_NE(other.find("__get_str(path)"), std::string::npos);
+    EXPECT_EQ(ehtrace::synthesize_user_events_format("t long x", 5), "");
+    EXPECT_EQ(ehtrace::synthesize_user_events_format("t u32", 5), "");
+}
+
+TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
+    temp_dir dir;
+    std::string const path = dir / "ours.data";
+    ehtrace::perf_data_writer writer;
+    ASSERT_EQ(writer.open(path.c_str(), CLOCK_MONOTONIC), 0);
+    int const eh = writer.add_tracepoint("user_events", "Acme_L4K1",
+                                         ehtrace::synthesize_user_events_format(eventheader_command, 700), 700);
+    int const plain = writer.add_tracepoint("user_events", "plain",
+                                            ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701),
+                                            701);
+    ASSERT_GE(eh, 0);
+    ASSERT_GE(plain, 0);
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    std::uint64_t const t0 = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    // Written out of order within the round; readers must sort.
+    ASSERT_EQ(writer.write_user_event(eh, t0 + 300, 1, 42, 43, hello_event(3)), 0);
+    ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
+    ASSERT_EQ(writer.write_sample(plain, t0 + 200, 1, 42, 44, plain_record(5, "five")), 0);
+    ASSERT_EQ(writer.finish_round(), 0);
+    ASSERT_EQ(writer.close(), 0);
+
+    std::string error;
+    auto input = ehtrace::decode::byte_source::open(path, error);
+    ASSERT_TRUE(input) << error;
+    ehtrace::decode::perf_data_reader reader(*input);
+    std::vector<std::string> events;
+    ehtrace::decode::perf_sample sample;
+    while (reader.next(sample)) {
+        std::string json;
+        EXPECT_TRUE(reader.append_json(json, sample));
+        events.push_back(std::regex_replace(json, std::regex(R"("time":"[^"]*")"), R"("time":T)"));
+        EXPECT_TRUE(sample.meta.time_is_utc);
+    }
+    EXPECT_FALSE(reader.error()) << reader.error().message;
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[0], R"({"n":"Acme:Hello","n":1,"meta":{"time":T,"cpu":0,"pid":42,"tid":42,"level":4,"keyword":"0x1"}})");
+    EXPECT_EQ(events[1], R"({"n":"user_events:plain","count":5,"label":"five","meta":{"time":T,"cpu":1,"pid":42,"tid":44}})");
+    EXPECT_EQ(events[2], R"({"n":"Acme:Hello","n":3,"meta":{"time":T,"cpu":1,"pid":42,"tid":43,"level":4,"keyword":"0x1"}})");
+    EXPECT_TRUE(reader.session().has_clock_data);
+    EXPECT_FALSE(reader.session().hostname.empty());
+
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
+    auto const script = run(perf_path() + " script -i " + path + " -F pid,tid,cpu,time,event,trace --ns", dir);
+    ASSERT_EQ(script.status, 0) << script.err;
+    EXPECT_EQ(script.err.find("rror"), std::string::npos) << script.err;
+    std::regex const line(R"(\s*(\d+)/(\d+)\s+\[(\d+)\]\s+\d+\.\d+:\s+user_events:(\w+):\s+(.*))");
+    std::vector<std::string> seen;
+    std::istringstream in(script.out);
+    for (std::string l; std::getline(in, l);) {
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(l, m, line)) << l;
+        seen.push_back(std::string(m[1]) + "/" + std::string(m[2]) + " " + std::string(m[3]) + " " +
+                       std::string(m[4]) + " " + std::string(m[5]));
+    }
+    ASSERT_EQ(seen.size(), 3u) << script.out;
+    EXPECT_EQ(seen[0], "42/42 000 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
+    EXPECT_EQ(seen[1].rfind("42/44 001 plain count=5 label=five", 0), 0u) << seen[1];
+    EXPECT_EQ(seen[2], "42/43 001 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
+}
