@@ -55,8 +55,8 @@ public:
 
     std::uint8_t level() const noexcept { return level_; }
     std::uint64_t keyword() const noexcept { return keyword_; }
-    // NUL-terminated.
-    std::string_view tracepoint_name() const noexcept { return tracepoint_.name(); }
+    // "<provider>_L<level>K<keyword><options>", NUL-terminated.
+    std::string_view tracepoint_name() const noexcept { return {tracepoint_name_, tracepoint_name_length_}; }
     bool registered() const noexcept { return tracepoint_.registered(); }
     // What the sink said when the set was registered: 0, or an errno value
     // (e.g. ENOENT when the kernel has no user_events). A set that failed to
@@ -74,6 +74,8 @@ private:
     event_set* next_ = nullptr;  // set before the set is published, then constant
     int registration_error_ = 0;
     const std::uint8_t level_;
+    std::uint8_t tracepoint_name_length_ = 0;
+    char tracepoint_name_[max_tracepoint_name_length + 1] = {};
 };
 
 // A provider known at run time: a validated name and options string, and
@@ -119,13 +121,14 @@ public:
     // Unregisters every set. The sets stay allocated (writes to them return
     // EBADF) and register_set() registers nothing new. Idempotent.
     void unregister() noexcept;
+    bool unregistered() const noexcept { return unregistered_.load(std::memory_order_acquire); }
 
 private:
     event_set* register_new_set(std::uint8_t level, std::uint64_t keyword) noexcept;
 
     std::atomic<event_set*> sets_{nullptr};
     std::mutex mutex_;  // serializes registration and unregister()
-    bool unregistered_ = false;
+    std::atomic<bool> unregistered_{false};
     int error_ = 0;
     const char* error_message_ = "";
     std::uint8_t name_length_ = 0;
@@ -460,6 +463,7 @@ public:
     // binary_length16_char8: at most 65,535 bytes, shown as hex by default.
     event_builder& add_binary(std::string_view name, const void* data, std::size_t size,
                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        if (data == nullptr && size != 0) return fail_argument("binary data is null");
         return add_units(name, static_cast<std::uint8_t>(field_encoding::binary_length16_char8), format, tag, data,
                          size, 1);
     }
@@ -469,13 +473,54 @@ public:
     event_builder& add_string_array(std::string_view name, const std::basic_string_view<Char>* values,
                                     std::size_t count, field_format format = field_format::default_format,
                                     std::uint16_t tag = 0) noexcept {
-        return add_strings(name, values, count, format, tag, false);
+        if (values == nullptr && count != 0) return fail_argument("an array's values are null");
+        return add_string_array_of<Char>(name, count, [values](std::size_t i) { return values[i]; }, format, tag);
     }
     template <class Char>
     event_builder& add_zstring_array(std::string_view name, const std::basic_string_view<Char>* values,
                                      std::size_t count, field_format format = field_format::default_format,
                                      std::uint16_t tag = 0) noexcept {
-        return add_strings(name, values, count, format, tag, true);
+        if (values == nullptr && count != 0) return fail_argument("an array's values are null");
+        return add_string_array_of<Char>(name, count, [values](std::size_t i) { return values[i]; }, format, tag,
+                                         true);
+    }
+    // The same from any container: `item(i)` returns element i as something
+    // convertible to std::basic_string_view<Char> (e.g. another library's
+    // string_view, through a small lambda). Nothing is copied or allocated.
+    template <class Char, class Item>
+    event_builder& add_string_array_of(std::string_view name, std::size_t count, Item item,
+                                       field_format format = field_format::default_format, std::uint16_t tag = 0,
+                                       bool zero_terminated = false) noexcept {
+        const std::uint8_t encoding = detail::string_encoding<Char>(zero_terminated);
+        if (!begin_array(name, encoding, format, tag, count)) return *this;
+        for (std::size_t i = 0; i < count && error_ == 0; ++i) {
+            const std::basic_string_view<Char> value = item(i);
+            const std::size_t length =
+                zero_terminated ? detail::units_before_nul(value.data(), value.size()) : value.size();
+            append_units(encoding, value.data(), length, sizeof(Char));
+        }
+        return *this;
+    }
+
+    // A string as raw code units of `unit_size` (1, 2 or 4) bytes, for
+    // language bindings whose strings are not C++ character types. `count`
+    // units are written; a zero-terminated one stops at the first 0 unit.
+    event_builder& add_string_units(std::string_view name, const void* units, std::size_t count,
+                                    std::size_t unit_size, bool zero_terminated,
+                                    field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+        if (units == nullptr && count != 0) return fail_argument("a string's code units are null");
+        switch (unit_size) {
+            case 1:
+                return add_units(name, detail::string_encoding<char>(zero_terminated), format, tag, units,
+                                 zero_terminated ? detail::units_before_nul(static_cast<const char*>(units), count) : count, 1);
+            case 2:
+                return add_units(name, detail::string_encoding<char16_t>(zero_terminated), format, tag, units,
+                                 zero_terminated ? detail::units_before_nul(static_cast<const std::uint16_t*>(units), count) : count, 2);
+            case 4:
+                return add_units(name, detail::string_encoding<char32_t>(zero_terminated), format, tag, units,
+                                 zero_terminated ? detail::units_before_nul(static_cast<const std::uint32_t*>(units), count) : count, 4);
+            default: return fail_argument("a code unit is 1, 2 or 4 bytes");
+        }
     }
 
     // --- structs ----------------------------------------------------------
@@ -591,18 +636,6 @@ private:
         payload_.commit(writer.out);
     }
 
-    template <class Char>
-    event_builder& add_strings(std::string_view name, const std::basic_string_view<Char>* values, std::size_t count,
-                               field_format format, std::uint16_t tag, bool zero_terminated) noexcept {
-        const std::uint8_t encoding = detail::string_encoding<Char>(zero_terminated);
-        if (!begin_array(name, encoding, format, tag, count)) return *this;
-        for (std::size_t i = 0; i < count && error_ == 0; ++i) {
-            const std::size_t length =
-                zero_terminated ? detail::units_before_nul(values[i].data(), values[i].size()) : values[i].size();
-            append_units(encoding, values[i].data(), length, sizeof(Char));
-        }
-        return *this;
-    }
     // A variable-length array's definition and its u16 element count.
     bool begin_array(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
                      std::size_t count) noexcept;

@@ -64,7 +64,7 @@ event_set* provider::register_new_set(std::uint8_t level, std::uint64_t keyword)
     std::lock_guard lock(mutex_);
     // Another thread may have registered it since the lock-free lookup.
     if (event_set* found = find_set(level, keyword)) return found;
-    if (unregistered_) return nullptr;
+    if (unregistered_.load(std::memory_order_relaxed)) return nullptr;
 
     auto* set = new (std::nothrow) event_set(level, keyword);
     if (set == nullptr) return nullptr;
@@ -78,6 +78,9 @@ event_set* provider::register_new_set(std::uint8_t level, std::uint64_t keyword)
     writer.put(' ');
     writer.put_string(eventheader_fields);
     const auto length = static_cast<std::size_t>(reinterpret_cast<char*>(writer.out) - command);
+    const auto name_length = tracepoint_name_length(name_length_, level, keyword, options_length_);
+    std::memcpy(set->tracepoint_name_, command, name_length);
+    set->tracepoint_name_length_ = static_cast<std::uint8_t>(name_length);
     set->registration_error_ = set->tracepoint_.register_command(std::string_view(command, length));
 
     // Publish: readers walk the list without the lock.
@@ -88,7 +91,7 @@ event_set* provider::register_new_set(std::uint8_t level, std::uint64_t keyword)
 
 void provider::unregister() noexcept {
     std::lock_guard lock(mutex_);
-    unregistered_ = true;
+    unregistered_.store(true, std::memory_order_release);
     for (event_set* set = sets_.load(std::memory_order_relaxed); set != nullptr; set = set->next_) {
         set->tracepoint_.unregister();
     }
