@@ -38,6 +38,11 @@ public:
     // safe to use: writes to an unregistered tracepoint are no-ops.
     int register_command(std::string_view command) noexcept;
 
+    // The same for a NUL-terminated command that outlives the registration
+    // (a string literal, a constant): nothing is copied or allocated, which
+    // is what static call sites in shared objects need to unload cleanly.
+    int register_static_command(const char* command) noexcept;
+
     // Returns 0, or EALREADY when not registered.
     int unregister() noexcept;
 
@@ -50,9 +55,10 @@ public:
     int write(::iovec* iov, int iovcnt) const noexcept;
 
     bool registered() const noexcept { return sink_.load(std::memory_order_acquire) != nullptr; }
-    // Of the last registration ("" before the first one).
-    std::string_view name() const noexcept;
-    std::string_view command() const noexcept;
+    // Of the last registration ("" before the first one). The name is not
+    // NUL-terminated.
+    std::string_view name() const noexcept { return {command_, name_length_}; }
+    std::string_view command() const noexcept { return {command_, command_length_}; }
 
     // --- for sink implementations -------------------------------------
     std::atomic<std::uint32_t>& enable_word() noexcept { return enable_word_; }
@@ -66,10 +72,15 @@ protected:
     void release_storage() noexcept;
 
 private:
+    int register_with_current_sink() noexcept;
+
     std::atomic<std::uint32_t> enable_word_{0};
     std::atomic<std::int32_t> write_index_{-1};
     std::atomic<sink*> sink_{nullptr};
-    char* name_and_command_ = nullptr;  // "name\0command\0", owned
+    // The command stays readable after unregister(): a write racing with
+    // unregister() may still read the name through its sink.
+    const char* command_ = "";
+    char* owned_command_ = nullptr;  // command_ when it was copied
     std::uint16_t name_length_ = 0;
     std::uint16_t command_length_ = 0;
 };

@@ -73,14 +73,15 @@ int capture_sink::add(basic_tracepoint& tp) noexcept {
 void capture_sink::remove(basic_tracepoint& tp) noexcept { tp.enable_word().store(0, std::memory_order_relaxed); }
 
 int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept {
-    // [u32 record size][name NUL][event...]: one writev, so O_APPEND keeps
+    // [u32 record size][name][NUL][event...]: one writev, so O_APPEND keeps
     // records from different threads and processes whole.
     constexpr int inline_slots = 64;
+    static constexpr char nul = '\0';
     ::iovec inline_iov[inline_slots];
     std::unique_ptr<::iovec[]> heap_iov;
     ::iovec* out = inline_iov;
-    if (iovcnt + 1 > inline_slots) {
-        heap_iov.reset(new (std::nothrow)::iovec[static_cast<std::size_t>(iovcnt) + 1]);
+    if (iovcnt + 2 > inline_slots) {
+        heap_iov.reset(new (std::nothrow)::iovec[static_cast<std::size_t>(iovcnt) + 2]);
         if (!heap_iov) return ENOMEM;
         out = heap_iov.get();
     }
@@ -92,9 +93,10 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) no
     if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) size_le = __builtin_bswap32(size_le);
 
     out[0] = {&size_le, sizeof size_le};
-    out[1] = {const_cast<char*>(name.data()), name.size() + 1};  // name() is NUL-terminated storage
-    for (int i = 1; i < iovcnt; ++i) out[i + 1] = iov[i];
-    return write_all(fd_, out, iovcnt + 1);
+    out[1] = {const_cast<char*>(name.data()), name.size()};
+    out[2] = {const_cast<char*>(&nul), 1};
+    for (int i = 1; i < iovcnt; ++i) out[i + 2] = iov[i];
+    return write_all(fd_, out, iovcnt + 2);
 }
 
 void capture_sink::finish() noexcept {}

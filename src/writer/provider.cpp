@@ -9,7 +9,7 @@ int provider_base::register_events() noexcept {
     detail::site_range sites = sites_();
     for (auto* entry = sites.begin; entry != sites.end; ++entry) {
         detail::event_site& site = **entry;
-        int error = site.tracepoint.register_command(site.command);
+        int error = site.tracepoint.register_static_command(site.command);
         // A site in an inline function can be listed once per translation
         // unit that expanded it; the first listing registered it.
         if (error == EALREADY) continue;

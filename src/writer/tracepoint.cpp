@@ -11,11 +11,9 @@ namespace ehtrace {
 namespace {
 
 // Registration is rare; one lock keeps register/unregister of the same
-// object from racing and keeps sink bookkeeping simple.
-std::mutex& registration_mutex() {
-    static auto* mutex = new std::mutex;
-    return *mutex;
-}
+// object from racing and keeps sink bookkeeping simple. Constant-initialized
+// and trivially destructible: usable during start-up and exit.
+constinit std::mutex registration_mutex;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
@@ -62,30 +60,56 @@ std::string make_command(std::string_view name, std::string_view fields) {
     return command;
 }
 
+namespace {
+
+// The name part of a command, or "" when the command is malformed.
+std::string_view command_name(std::string_view command) {
+    std::string_view name = command.substr(0, std::min(command.size(), command.find_first_of(" \t\n")));
+    return valid_tracepoint_name(name) && command.size() <= max_command_length ? name : std::string_view();
+}
+
+}  // namespace
+
 int basic_tracepoint::register_command(std::string_view command) noexcept {
     command = trim(command);
-    std::string_view name = command.substr(0, std::min(command.size(), command.find_first_of(" \t\n")));
-    if (!valid_tracepoint_name(name) || command.size() > max_command_length) return EINVAL;
+    std::string_view name = command_name(command);
+    if (name.empty()) return EINVAL;
 
-    std::lock_guard lock(registration_mutex());
+    std::lock_guard lock(registration_mutex);
     if (sink_.load(std::memory_order_relaxed) != nullptr) return EALREADY;
-
-    // The name and command stay allocated after unregister(): a write racing
-    // with unregister() may still read them through its sink. Registering the
-    // same command again reuses them.
     if (command != this->command()) {
-        auto* storage = new (std::nothrow) char[name.size() + 1 + command.size() + 1];
-        if (storage == nullptr) return ENOMEM;
-        std::memcpy(storage, name.data(), name.size());
-        storage[name.size()] = '\0';
-        std::memcpy(storage + name.size() + 1, command.data(), command.size());
-        storage[name.size() + 1 + command.size()] = '\0';
+        // Registering the same command again reuses the copy.
+        auto* copy = new (std::nothrow) char[command.size() + 1];
+        if (copy == nullptr) return ENOMEM;
+        std::memcpy(copy, command.data(), command.size());
+        copy[command.size()] = '\0';
         release_storage();
-        name_and_command_ = storage;
+        owned_command_ = copy;
+        command_ = copy;
         name_length_ = static_cast<std::uint16_t>(name.size());
         command_length_ = static_cast<std::uint16_t>(command.size());
     }
+    return register_with_current_sink();
+}
 
+int basic_tracepoint::register_static_command(const char* command) noexcept {
+    std::string_view text = command != nullptr ? std::string_view(command) : std::string_view();
+    std::string_view name = command_name(text);
+    if (name.empty() || text != trim(text)) return EINVAL;
+
+    std::lock_guard lock(registration_mutex);
+    if (sink_.load(std::memory_order_relaxed) != nullptr) return EALREADY;
+    if (command != command_) {
+        release_storage();
+        command_ = command;
+        name_length_ = static_cast<std::uint16_t>(name.size());
+        command_length_ = static_cast<std::uint16_t>(text.size());
+    }
+    return register_with_current_sink();
+}
+
+// Called with registration_mutex held and the command set.
+int basic_tracepoint::register_with_current_sink() noexcept {
     sink& target = current_sink();
     if (int error = target.add(*this); error != 0) {
         enable_word_.store(0, std::memory_order_relaxed);
@@ -96,7 +120,7 @@ int basic_tracepoint::register_command(std::string_view command) noexcept {
 }
 
 int basic_tracepoint::unregister() noexcept {
-    std::lock_guard lock(registration_mutex());
+    std::lock_guard lock(registration_mutex);
     sink* owner = sink_.load(std::memory_order_relaxed);
     if (owner == nullptr) return EALREADY;
     sink_.store(nullptr, std::memory_order_release);
@@ -107,8 +131,9 @@ int basic_tracepoint::unregister() noexcept {
 }
 
 void basic_tracepoint::release_storage() noexcept {
-    delete[] name_and_command_;
-    name_and_command_ = nullptr;
+    delete[] owned_command_;
+    owned_command_ = nullptr;
+    command_ = "";
     name_length_ = command_length_ = 0;
 }
 
@@ -121,15 +146,6 @@ int basic_tracepoint::write(::iovec* iov, int iovcnt) const noexcept {
     sink* owner = sink_.load(std::memory_order_acquire);
     if (owner == nullptr || !enabled()) return EBADF;
     return owner->write(*this, iov, iovcnt);
-}
-
-std::string_view basic_tracepoint::name() const noexcept {
-    return name_and_command_ ? std::string_view(name_and_command_, name_length_) : std::string_view();
-}
-
-std::string_view basic_tracepoint::command() const noexcept {
-    return name_and_command_ ? std::string_view(name_and_command_ + name_length_ + 1, command_length_)
-                             : std::string_view();
 }
 
 std::string user_events_diagnostic() { return current_sink().describe(); }

@@ -18,7 +18,7 @@ fi
 
 check_capture() {  # binary, label
     local capture="$work/$2.dat"
-    EHTRACE_CAPTURE="$capture" "$1"
+    LD_LIBRARY_PATH="$work/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" EHTRACE_CAPTURE="$capture" "$1"
     [[ -s "$capture" ]] || { echo "$2: nothing captured"; exit 1; }
     grep -q "Ehtrace_Consumer_L5K0" "$capture" || { echo "$2: wrong tracepoint"; exit 1; }
     echo "$2: ok"
