@@ -115,7 +115,8 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 
 // Scalars are copied into the field object rather than pointed at: the
 // caller's variable then never needs a memory home, so the disabled path of
-// a write site spills nothing.
+// a write site spills nothing. Converted values (ports in network byte
+// order, time points as seconds) are stored the same way.
 template <class T, std::uint8_t Format>
 struct scalar_encoder {
     T value;
@@ -125,20 +126,6 @@ struct scalar_encoder {
     static constexpr int iov_count = 1;
     static constexpr std::size_t fixed_size = sizeof(T);
     void fill(::iovec*& out) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
-};
-
-// A value converted when the field is built (ports to network byte order,
-// time points to seconds); the payload points into this object, which lives
-// until the write returns.
-template <class Stored, std::uint8_t Format>
-struct stored_encoder {
-    Stored value;
-    static constexpr std::uint8_t encoding = scalar_kind_of<Stored>().encoding;
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = 0;
-    static constexpr int iov_count = 1;
-    static constexpr std::size_t fixed_size = sizeof(Stored);
-    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(&value, sizeof(Stored)); }
 };
 
 template <class C, std::uint8_t Format>
@@ -264,7 +251,7 @@ auto make_encoder(const V& value) noexcept {
     using T = std::remove_cv_t<V>;
     if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
         auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
-        return stored_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{static_cast<std::int64_t>(seconds)};
+        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{static_cast<std::int64_t>(seconds)};
     } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
         using C = std::remove_cv_t<std::remove_pointer_t<T>>;
         static constexpr C empty{};
@@ -502,7 +489,7 @@ auto xml(const V& text) noexcept { return detail::with_format<field_format::stri
 
 // A port number given in host byte order; written in network byte order.
 inline auto port(std::uint16_t host_order) noexcept {
-    return detail::formatted<detail::stored_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
+    return detail::formatted<detail::scalar_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
         {}, {htons(host_order)}};
 }
 // An IPv4 address already in network byte order (as in sockaddr_in).
