@@ -436,6 +436,46 @@ TEST(Abi, OtherUsersCannotOpenTheDataFile) {
     EXPECT_EQ(WEXITSTATUS(status), 0) << "10 setuid, 11 opened, 12 other errno";
 }
 
+TEST(Abi, PreRegistrationLetsAConsumerAttachBeforeTheWriterStarts) {
+    // A collector registers the name, drops its own enable word and keeps
+    // the file open: the tracepoint exists and can be enabled.
+    data_file collector;
+    enable_word own;
+    ASSERT_EQ(reg(collector.fd(), "vmabi_prereg_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; "
+                                  "u8 opcode; u8 level",
+                  own, nullptr),
+              0);
+    ASSERT_EQ(unreg(collector.fd(), own), 0);
+    ASSERT_TRUE(exists(event_dir("vmabi_prereg_L4K1"))) << "kept while the collector's file is open";
+    perf_consumer perf;
+    ASSERT_EQ(perf.open(event_id("vmabi_prereg_L4K1")), 0);
+    ASSERT_EQ(perf.enable(), 0);
+    EXPECT_FALSE(own.bit(0));
+
+    // The writer starts later, with its own file and enable word: enabled
+    // from its registration on, so its first event is collected.
+    pid_t writer = ::fork();
+    ASSERT_GE(writer, 0);
+    if (writer == 0) {
+        collector.close();
+        data_file f;
+        enable_word w;
+        std::uint32_t index = 0;
+        if (reg(f.fd(), "vmabi_prereg_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level",
+                w, &index) != 0)
+            _exit(10);
+        if (!w.bit(0)) _exit(11);  // set during the registration ioctl
+        const std::uint8_t event[8] = {0x03, 0, 0, 0, 0, 0, 0, 4};
+        if (write_event(f.fd(), index, event, sizeof event) != 12) _exit(12);
+        _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(writer, &status, 0), writer);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "10 register, 11 not enabled at registration, 12 write";
+    EXPECT_EQ(perf.take_samples().size(), 1u);
+}
+
 // --- registration flags (this kernel is 6.12: both exist) --------------------
 
 TEST(Flags, PersistKeepsTheEventAfterItsLastUser) {
@@ -540,6 +580,40 @@ TEST(Limits, LargestEventThatReachesPerf) {
     // The kernel's bound: ALIGN(8 common bytes + event, 8) <= PERF_MAX_TRACE_SIZE (8192).
     EXPECT_EQ(lo, 8192u - common_size);
     perf.close();
+    EXPECT_EQ(unreg(f.fd(), w), 0);
+}
+
+// The same for an ftrace consumer (tracefs `enable`, the `trace` file): the
+// per-CPU ring buffer's page size bounds it.
+TEST(Limits, LargestEventThatReachesFtrace) {
+    data_file f;
+    enable_word w;
+    std::uint32_t index = 0;
+    const std::string name = "vmabi_bigftrace_L4K1";
+    ASSERT_EQ(reg(f.fd(), name + " u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level", w,
+                  &index),
+              0);
+    const std::string trace = std::string(tracefs) + "/trace";
+    ASSERT_TRUE(enable_via_tracefs(name, true));
+    ASSERT_TRUE(wait_for([&] { return w.bit(0); }));
+
+    std::vector<std::uint8_t> event(65536, 0x41);
+    auto delivered = [&](size_t size) {
+        EXPECT_EQ(write_file(trace, ""), 0) << "clearing the trace buffer";
+        EXPECT_EQ(write_event(f.fd(), index, event.data(), size), static_cast<ssize_t>(4 + size));
+        return read_file(trace).find(name + ":") != std::string::npos;
+    };
+    ASSERT_TRUE(delivered(8));
+    ASSERT_FALSE(delivered(event.size()));
+    size_t lo = 8, hi = event.size();
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        (delivered(mid) ? lo : hi) = mid;
+    }
+    std::printf("MEASURED largest event delivered to ftrace: %zu bytes (plus the 4-byte write index)\n", lo);
+    RecordProperty("largest_ftrace_event", static_cast<int>(lo));
+    EXPECT_GE(lo, 3000u);
+    ASSERT_TRUE(enable_via_tracefs(name, false));
     EXPECT_EQ(unreg(f.fd(), w), 0);
 }
 
