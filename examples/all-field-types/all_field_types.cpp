@@ -70,6 +70,10 @@ static void arrays_and_structs() {
                   field<"hexes">(ehtrace::hex(fixed)),
                   ehtrace::struct_<"point">(field<"x">(3), field<"y">(4),
                                             ehtrace::struct_<"meta">(field<"label">("origin"))),
+                  ehtrace::struct_array<"points">(std::vector<std::array<int, 2>>{{1, 2}, {3, 4}},
+                                                  [](const std::array<int, 2>& p) {
+                                                      return ehtrace::fields(field<"x">(p[0]), field<"y">(p[1]));
+                                                  }),
                   field<"tagged", 0x42>(std::uint8_t{1}),
                   ehtrace::raw_field<"raw", ehtrace::field_encoding::value32>(&raw_value, sizeof raw_value));
 }

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <iterator>
 #include <initializer_list>
 #include <netinet/in.h>
 #include <span>
@@ -396,6 +398,68 @@ struct struct_value : field_marker {
     }
 };
 
+// A variable-length array of structs. Each element's fields come from
+// `project(element)`, which returns ehtrace::fields(...); the metadata is
+// the struct definition once, the payload a u16 count and then every
+// element's field bytes, gathered into a buffer when the event is written
+// (the element count is known only then).
+template <fixed_string Name, std::uint16_t Tag, class Range, class Projection>
+struct struct_array_value : field_marker {
+    using element = std::remove_cvref_t<decltype(*std::begin(std::declval<const Range&>()))>;
+    using element_fields = std::remove_cvref_t<std::invoke_result_t<Projection&, const element&>>;
+
+    template <class Tuple>
+    struct shape;
+    template <class... Fields>
+    struct shape<std::tuple<Fields...>> {
+        static_assert(sizeof...(Fields) >= 1 && sizeof...(Fields) <= max_struct_fields,
+                      "ehtrace: a struct has 1..127 fields");
+        static_assert((std::is_base_of_v<field_marker, Fields> && ...),
+                      "ehtrace: the projection of struct_array must return ehtrace::fields(...)");
+        static constexpr std::size_t count = sizeof...(Fields);
+        static constexpr int iov_count = (0 + ... + Fields::iov_count);
+        template <class Writer>
+        static constexpr void encode(Writer& out) noexcept {
+            (Fields::encode_metadata(out), ...);
+        }
+    };
+
+    std::vector<std::uint8_t> buffer;
+    std::uint16_t count16 = 0;
+
+    struct_array_value(const Range& range, Projection& project) {
+        std::size_t count = 0;
+        for (const auto& e : range) {
+            element_fields fields = project(e);
+            ::iovec pieces[shape<element_fields>::iov_count > 0 ? shape<element_fields>::iov_count : 1];
+            ::iovec* out = pieces;
+            std::apply([&](const auto&... f) { (f.fill(out), ...); }, fields);
+            for (const ::iovec* p = pieces; p != out; ++p) {
+                auto* bytes = static_cast<const std::uint8_t*>(p->iov_base);
+                buffer.insert(buffer.end(), bytes, bytes + p->iov_len);
+            }
+            ++count;
+        }
+        // Over 65,535 elements the event is over 65,535 bytes and refused.
+        count16 = static_cast<std::uint16_t>(count > 0xFFFF ? 0xFFFF : count);
+        if (count > 0xFFFF) buffer.resize(max_event_size + 1);
+    }
+
+    static constexpr int iov_count = 2;
+    static constexpr std::size_t fixed_size = 0;
+    template <class Writer>
+    static constexpr void encode_metadata(Writer& out) noexcept {
+        encode_field_definition(out, Name.view(),
+                                static_cast<std::uint8_t>(enc(field_encoding::structure) | encoding_flags::var_array),
+                                static_cast<std::uint8_t>(shape<element_fields>::count), Tag, 0);
+        shape<element_fields>::encode(out);
+    }
+    void fill(::iovec*& out) const noexcept {
+        *out++ = make_iovec(&count16, sizeof count16);
+        *out++ = make_iovec(buffer.data(), buffer.size());
+    }
+};
+
 // Raw pieces for hand-encoded data.
 template <fixed_string Name, std::uint8_t Encoding, std::uint8_t Format, std::uint16_t Tag, std::uint16_t ArrayLength,
           bool HasData>
@@ -455,6 +519,20 @@ template <fixed_string Name, std::uint16_t Tag = 0, class... Fields>
 auto struct_(Fields... fields) noexcept {
     detail::check_field_name<Name>();
     return detail::struct_value<Name, Tag, Fields...>{{}, {fields...}};
+}
+
+// The fields of one element of a struct_array.
+template <class... Fields>
+std::tuple<Fields...> fields(Fields... f) noexcept {
+    return {f...};
+}
+
+// An array of structs: struct_array<"points">(points, [](const point& p) {
+//     return ehtrace::fields(field<"x">(p.x), field<"y">(p.y)); })
+template <fixed_string Name, std::uint16_t Tag = 0, class Range, class Projection>
+auto struct_array(const Range& range, Projection project) {
+    detail::check_field_name<Name>();
+    return detail::struct_array_value<Name, Tag, Range, Projection>(range, project);
 }
 
 // Format wrappers: field<"flags">(hex(flags)), field<"err">(errno_value(e)).

@@ -227,6 +227,24 @@ TEST_F(EventBytes, NestedStructs) {
                            cat({1, 2, 3, 1})));
 }
 
+TEST_F(EventBytes, ArraysOfStructs) {
+    struct point {
+        std::uint8_t x;
+        std::uint16_t y;
+    };
+    std::vector<point> points{{1, 0x0203}, {4, 0x0506}};
+    std::vector<point> none;
+    auto project = [](const point& p) { return ehtrace::fields(field<"x">(p.x), field<"y">(p.y)); };
+    ASSERT_EQ(EHTRACE_WRITE(golden, "SA", ehtrace::struct_array<"pts">(points, project),
+                            ehtrace::struct_array<"none", 0x0007>(none, project)),
+              0);
+    EXPECT_EQ(single(capture).bytes,
+              simple_event(5,
+                           cat({"SA", "pts", 0xc1, 0x02, "x", 0x02, "y", 0x03, "none", 0xc1, 0x82, u16(7), "x", 0x02,
+                                "y", 0x03}),
+                           cat({u16(2), 1, u16(0x0203), 4, u16(0x0506), u16(0)})));
+}
+
 TEST_F(EventBytes, RawFieldsAndPieces) {
     std::uint32_t value = 0xfeed;
     std::uint8_t member[2] = {5, 6};
