@@ -20,8 +20,50 @@ enum class name_error : std::uint8_t {
     contains_nul,
 };
 
+namespace detail {
+
+// Whether any byte of `word` is zero (exact: no false answers).
+constexpr bool has_zero_byte(std::uint64_t word) noexcept {
+    return ((word - 0x0101010101010101u) & ~word & 0x8080808080808080u) != 0;
+}
+
+// `size` (1..8) bytes as a word, in some byte order (the checks below do
+// not care which); only the bytes present are read.
+constexpr std::uint64_t load_bytes(const char* p, std::size_t size) noexcept {
+    std::uint64_t word = 0;
+    if (!__builtin_is_constant_evaluated()) {
+        __builtin_memcpy(&word, p, size);  // one load for the constant sizes used here
+        return word;
+    }
+    for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    return word;
+}
+
+// True when no byte of the 8-byte `word` is ';' or NUL: the run-time fast
+// path of check_name for the dynamic builder, which checks every field name.
+constexpr bool word_is_plain(std::uint64_t word) noexcept {
+    return !has_zero_byte(word) && !has_zero_byte(word ^ 0x3B3B3B3B3B3B3B3Bu);
+}
+
+}  // namespace detail
+
 constexpr name_error check_name(std::string_view name, bool allow_empty = false) noexcept {
     if (name.empty() && !allow_empty) return name_error::empty;
+    // Whole words at a time (the last one overlaps the one before; 4..7
+    // bytes make one word of two overlapping halves). Only a word that may
+    // hold ';' or NUL falls through to the exact byte loop.
+    if (name.size() >= 8) {
+        bool plain = true;
+        for (std::size_t i = 0; plain && i < name.size(); i += 8) {
+            const std::size_t at = i + 8 <= name.size() ? i : name.size() - 8;
+            plain = detail::word_is_plain(detail::load_bytes(name.data() + at, 8));
+        }
+        if (plain) return name_error::none;
+    } else if (name.size() >= 4) {
+        const std::uint64_t word =
+            detail::load_bytes(name.data(), 4) | detail::load_bytes(name.data() + name.size() - 4, 4) << 32;
+        if (detail::word_is_plain(word)) return name_error::none;
+    }
     for (char c : name) {
         if (c == ';') return name_error::contains_semicolon;
         if (c == '\0') return name_error::contains_nul;

@@ -437,3 +437,36 @@ TEST(DynamicBuilder, ReusableAfterEveryError) {
 }
 
 }  // namespace
+
+namespace {
+
+// check_name's word-at-a-time path (names of 4 bytes or more) agrees with a
+// plain byte loop for ';' and NUL at every position of every length.
+TEST(DynamicBuilder, NameChecksFindEveryBadByte) {
+    for (std::size_t length = 1; length <= 40; ++length) {
+        std::string name(length, 'n');
+        EXPECT_EQ(ehtrace::check_name(name), ehtrace::name_error::none) << length;
+        for (std::size_t at = 0; at < length; ++at) {
+            for (char bad : {';', '\0'}) {
+                std::string wrong = name;
+                wrong[at] = bad;
+                const auto expected =
+                    bad == ';' ? ehtrace::name_error::contains_semicolon : ehtrace::name_error::contains_nul;
+                EXPECT_EQ(ehtrace::check_name(wrong), expected) << length << " " << at;
+                event_builder b;
+                b.reset("E").add_value(wrong, 1);
+                EXPECT_EQ(b.error(), EINVAL);
+            }
+        }
+        // Bytes next to the bad ones (':' and '<', 0x01 and 0xFF) are fine.
+        for (char near : {':', '<', '\x01', '\xff'}) {
+            std::string fine = name;
+            fine[length / 2] = near;
+            EXPECT_EQ(ehtrace::check_name(fine), ehtrace::name_error::none) << length << " " << int(near);
+        }
+    }
+    static_assert(ehtrace::check_name("abcdefghij;") == ehtrace::name_error::contains_semicolon);
+    static_assert(ehtrace::check_name("abcdefghij") == ehtrace::name_error::none);
+}
+
+}  // namespace
