@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 
@@ -54,6 +56,69 @@ TEST(Layer, DiagnosticForAnUnprivilegedUser) {
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0) << "10 setuid, 11 opened, 12 errno, 13 wording";
+}
+
+// Run by UnprivilegedWriterWithTheDiagnosticsAdvice in a fresh process (so
+// the layer opens user_events_data as this user), never on its own.
+TEST(Layer, DISABLED_WriteAsUnprivilegedUser) {
+    ASSERT_NE(::getuid(), 0u);
+    std::printf("as uid %u: %s\n", ::getuid(), ehtrace::user_events_diagnostic().c_str());
+    ehtrace::tracepoint tp;
+    ASSERT_EQ(tp.register_command("vmlayer_unprivileged u32 value"), 0);
+    EXPECT_TRUE(tp.enabled()) << "pre-registered and enabled by root";
+    std::uint32_t value = 0x600d;
+    EXPECT_EQ(write_bytes(tp, &value, sizeof value), 0);
+}
+
+TEST(Layer, UnprivilegedWriterWithTheDiagnosticsAdvice) {
+    // The advice user_events_diagnostic() gives a user without access:
+    // group write on user_events_data, group search on the tracing directory.
+    const std::string data = std::string(tracefs) + "/user_events_data";
+    constexpr gid_t tracing_group = 4242;
+    struct stat data_before{}, dir_before{};
+    ASSERT_EQ(::stat(data.c_str(), &data_before), 0);
+    ASSERT_EQ(::stat(tracefs, &dir_before), 0);
+    std::printf("before: user_events_data mode %o, tracing dir mode %o\n", data_before.st_mode & 07777,
+                dir_before.st_mode & 07777);
+    ASSERT_EQ(::chown(data.c_str(), 0, tracing_group), 0) << std::strerror(errno);
+    ASSERT_EQ(::chmod(data.c_str(), (data_before.st_mode & 07777) | S_IWGRP), 0) << std::strerror(errno);
+    ASSERT_EQ(::chown(tracefs, 0, tracing_group), 0) << std::strerror(errno);
+    ASSERT_EQ(::chmod(tracefs, (dir_before.st_mode & 07777) | S_IXGRP), 0) << std::strerror(errno);
+
+    // Root pre-registers the tracepoint and enables it in tracefs.
+    ehtrace::tracepoint root_side;
+    ASSERT_EQ(root_side.register_command("vmlayer_unprivileged u32 value"), 0);
+    ASSERT_TRUE(set_tracefs_enable("vmlayer_unprivileged", true));
+    perf_consumer perf;
+    ASSERT_EQ(perf.open(event_id("vmlayer_unprivileged")), 0);
+    ASSERT_EQ(perf.enable(), 0);
+
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        gid_t groups[] = {tracing_group};
+        if (::setgroups(1, groups) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) _exit(100);
+        char self[] = "/proc/self/exe";
+        char filter[] = "--gtest_filter=Layer.DISABLED_WriteAsUnprivilegedUser";
+        char also[] = "--gtest_also_run_disabled_tests";
+        char* argv[] = {self, filter, also, nullptr};
+        ::execv(self, argv);
+        _exit(101);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "100 setuid, 101 exec, 1 the test failed (output above)";
+    auto samples = perf.take_samples();
+    ASSERT_EQ(samples.size(), 1u);
+    std::uint32_t value = 0x600d;
+    EXPECT_TRUE(carries(samples[0], common_size, &value, sizeof value));
+
+    ASSERT_TRUE(set_tracefs_enable("vmlayer_unprivileged", false));
+    EXPECT_EQ(::chown(data.c_str(), data_before.st_uid, data_before.st_gid), 0);
+    EXPECT_EQ(::chmod(data.c_str(), data_before.st_mode & 07777), 0);
+    EXPECT_EQ(::chown(tracefs, dir_before.st_uid, dir_before.st_gid), 0);
+    EXPECT_EQ(::chmod(tracefs, dir_before.st_mode & 07777), 0);
 }
 
 TEST(Layer, RegisterAndUnregister) {
