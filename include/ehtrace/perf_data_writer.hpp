@@ -35,7 +35,8 @@ public:
     // Uses a seekable fd (the header is written at offset 0 on close).
     int open_fd(int fd, bool take_ownership, clockid_t clock = CLOCK_MONOTONIC);
 
-    // Declares a tracepoint before the first sample. `format` is its tracefs
+    // Declares a tracepoint (before or after samples of others: the attrs
+    // are written by close()). `format` is its tracefs
     // format text (see synthesize_user_events_format); `id` must match the
     // "ID:" line. Returns the tracepoint's index (>= 0) or -errno.
     int add_tracepoint(std::string_view system, std::string_view name, std::string_view format, std::uint32_t id);

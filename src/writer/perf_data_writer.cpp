@@ -261,7 +261,8 @@ int perf_data_writer::open_fd(int fd, bool take_ownership, clockid_t clock) {
 int perf_data_writer::add_tracepoint(std::string_view system, std::string_view name, std::string_view format,
                                      std::uint32_t id) {
     if (fd_ < 0) return -EBADF;
-    if (samples_ != 0) return -EINVAL;  // attrs are fixed once samples refer to them
+    // Also after samples: attrs, ids and formats are written by close(), and
+    // a sample names its tracepoint by index + 1, which never changes.
     tracepoints_.push_back({std::string(system), std::string(name), std::string(format), id});
     return static_cast<int>(tracepoints_.size() - 1);
 }

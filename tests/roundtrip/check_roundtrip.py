@@ -3,7 +3,12 @@
 ehtrace-decode --jsonl and compares every event, field by field, with the
 expected JSON lines. Activity ids are random: each distinct id is replaced by
 <A1>, <A2>, ... in order of appearance, so the test still checks that start,
-inner and stop events carry the same ids and the right parent."""
+inner and stop events carry the same ids and the right parent.
+
+Usage: check_roundtrip.py [--drop-run-meta] example decoder expected suffix
+--drop-run-meta (for perf.data captures) requires and then removes the meta
+keys time/cpu/pid/tid, which a .dat capture does not record; without it the
+comparison is exact."""
 import json
 import os
 import re
@@ -24,8 +29,29 @@ def normalize_activity_ids(text):
     return UUID.sub(rename, text)
 
 
+# What a perf.data capture adds to "meta" and a .dat capture does not have:
+# the sample's time, cpu, pid and tid. Dropped with --drop-run-meta only.
+RUN_META_KEYS = ("time", "cpu", "pid", "tid")
+
+
+def drop_run_meta(event):
+    meta = event.get("meta")
+    if isinstance(meta, dict):
+        for key in RUN_META_KEYS:
+            if key not in meta:
+                raise ValueError("perf.data event without meta.%s: %s" % (key, json.dumps(event)))
+            del meta[key]
+        if not meta:
+            del event["meta"]
+    return event
+
+
 def main():
-    example, decoder, expected_path, suffix = sys.argv[1:5]
+    args = sys.argv[1:]
+    drop = "--drop-run-meta" in args
+    if drop:
+        args.remove("--drop-run-meta")
+    example, decoder, expected_path, suffix = args[0:4]
     with tempfile.TemporaryDirectory() as work:
         capture = os.path.join(work, "capture" + suffix)
         env = dict(os.environ, EHTRACE_CAPTURE=capture)
@@ -34,6 +60,8 @@ def main():
     # Only the random activity ids change between runs; the uuid field written
     # by the example is not version 4, so it is left alone.
     actual = [json.loads(line) for line in normalize_activity_ids(decoded).splitlines() if line.strip()]
+    if drop:
+        actual = [drop_run_meta(event) for event in actual]
     with open(expected_path, encoding="utf-8") as f:
         expected = [json.loads(line) for line in f if line.strip()]
     failures = 0

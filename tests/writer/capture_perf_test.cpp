@@ -1,0 +1,222 @@
+// capture_sink on a path not ending in ".dat" writes perf.data: events from
+// the compile-time API must decode to the values written, through our reader
+// and through Debian's `perf script`.
+#include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/perf_data_reader.hpp>
+#include <ehtrace/provider.hpp>
+#include <ehtrace/sink.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+EHTRACE_PROVIDER(perf_capture_provider, "EhtraceTest_PerfCapture");
+EHTRACE_PROVIDER(late_provider, "EhtraceTest_Late");
+
+namespace {
+
+std::string temp_path(char const* suffix) {
+    return "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix;
+}
+
+struct decoded {
+    std::vector<std::string> events;  // JSON with the meta time/cpu/pid/tid cut out
+    std::vector<std::string> pids, tids;
+    std::string error;
+};
+
+// Every sample through perf_data_reader + append_json. The per-run meta keys
+// (time, cpu, pid, tid) are checked for presence and cut out.
+decoded decode_file(std::string const& path) {
+    decoded out;
+    auto input = ehtrace::decode::byte_source::open(path, out.error);
+    if (!input) return out;
+    ehtrace::decode::perf_data_reader reader(*input);
+    ehtrace::decode::perf_sample sample;
+    std::regex const run_meta(R"re("meta":\{"time":"[0-9T:.-]+Z","cpu":\d+,"pid":(\d+),"tid":(\d+),?)re");
+    while (reader.next(sample)) {
+        std::string json;
+        if (!reader.append_json(json, sample)) out.error += "damaged event: " + json + "\n";
+        std::smatch m;
+        if (!std::regex_search(json, m, run_meta)) {
+            out.error += "no time/cpu/pid/tid in " + json + "\n";
+            out.events.push_back(json);
+            continue;
+        }
+        out.pids.push_back(m[1]);
+        out.tids.push_back(m[2]);
+        out.events.push_back(std::string(m.prefix()) + "\"meta\":{" + std::string(m.suffix()));
+    }
+    if (reader.error()) out.error += reader.error().message;
+    return out;
+}
+
+std::string perf_path() {
+    for (char const* candidate : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
+        if (::access(candidate, X_OK) == 0) return candidate;
+    }
+    return {};
+}
+
+struct command_result {
+    int status = -1;
+    std::string out, err;
+};
+
+command_result run(std::string const& command, std::string const& scratch) {
+    std::string const full = "(" + command + ") >" + scratch + ".out 2>" + scratch + ".err";
+    int const status = std::system(full.c_str());
+    command_result r;
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream out(scratch + ".out"), err(scratch + ".err");
+    r.out.assign(std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>());
+    r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+    ::unlink((scratch + ".out").c_str());
+    ::unlink((scratch + ".err").c_str());
+    return r;
+}
+
+// Writes the events every test below checks; `late` is registered only after
+// samples of the first provider exist.
+void write_events() {
+    ehtrace::provider_registration registration(perf_capture_provider);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(42)), 0);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Text", ehtrace::level<4>, ehtrace::field<"s">(std::string_view("hi")),
+                            ehtrace::field<"u">(std::uint64_t{7})),
+              0);
+    ehtrace::provider_registration late(late_provider);
+    ASSERT_EQ(EHTRACE_WRITE(late_provider, "Later", ehtrace::field<"n">(-3)), 0);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(43)), 0);
+}
+
+std::vector<std::string> const expected_events = {
+    R"({"n":"EhtraceTest_PerfCapture:Ev","x":42,"meta":{"level":5}})",
+    R"({"n":"EhtraceTest_PerfCapture:Text","s":"hi","u":7,"meta":{"level":4}})",
+    R"({"n":"EhtraceTest_Late:Later","n":-3,"meta":{"level":5}})",
+    R"({"n":"EhtraceTest_PerfCapture:Ev","x":43,"meta":{"level":5}})",
+};
+
+class CapturePerf : public ::testing::Test {
+protected:
+    void SetUp() override {
+        int error = 0;
+        capture = ehtrace::capture_sink::open(path, error);
+        ASSERT_TRUE(capture) << std::strerror(error);
+        ASSERT_EQ(capture->format(), ehtrace::capture_sink::file_format::perf_data);
+        previous = ehtrace::set_sink(capture.get());
+    }
+    void TearDown() override {
+        ehtrace::set_sink(previous);
+        capture.reset();
+        ::unlink(path.c_str());
+    }
+    std::string const path = temp_path(".data");
+    std::unique_ptr<ehtrace::capture_sink> capture;
+    ehtrace::sink* previous = nullptr;
+};
+
+}  // namespace
+
+TEST_F(CapturePerf, EventsDecodeToTheValuesWritten) {
+    write_events();
+    capture->finish();
+    capture->finish();  // idempotent
+
+    auto const result = decode_file(path);
+    EXPECT_EQ(result.error, "");
+    EXPECT_EQ(result.events, expected_events);
+    for (auto const& pid : result.pids) EXPECT_EQ(pid, std::to_string(::getpid()));
+    for (auto const& tid : result.tids) EXPECT_EQ(tid, std::to_string(::gettid()));
+    // Writes after finish() fail instead of going nowhere silently.
+    ehtrace::provider_registration registration(perf_capture_provider);
+    EXPECT_NE(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(44)), 0);
+}
+
+TEST_F(CapturePerf, PerfScriptReadsTheFile) {
+    write_events();
+    capture->finish();
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
+    auto const script = run(perf_path() + " script -i " + path + " -F pid,tid,event,trace", path);
+    ASSERT_EQ(script.status, 0) << script.err;
+    EXPECT_EQ(script.err.find("rror"), std::string::npos) << script.err;
+    std::regex const line(R"(\s*(\d+)/(\d+)\s+user_events:(\w+):.*)");
+    std::vector<std::string> names;
+    std::istringstream in(script.out);
+    for (std::string l; std::getline(in, l);) {
+        if (l.empty()) continue;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(l, m, line)) << l;
+        EXPECT_EQ(m[1], std::to_string(::getpid()));
+        names.push_back(m[3]);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"EhtraceTest_PerfCapture_L5K0", "EhtraceTest_PerfCapture_L4K0",
+                                               "EhtraceTest_Late_L5K0", "EhtraceTest_PerfCapture_L5K0"}))
+        << script.out;
+}
+
+// The file belongs to the process that opened it: a forked child's writes are
+// refused (EPERM) and its finish()/exit leave the file alone.
+TEST_F(CapturePerf, ForkedChildCannotCorruptTheFile) {
+    ehtrace::provider_registration registration(perf_capture_provider);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);
+    pid_t const child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        int const written = EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(2));
+        capture->finish();
+        capture.reset();  // the destructor must not close the parent's file either
+        std::_Exit(written == EPERM ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
+    capture->finish();
+
+    auto const result = decode_file(path);
+    EXPECT_EQ(result.error, "");
+    EXPECT_EQ(result.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
+                                                       R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
+}
+
+// Thread-safe: concurrent writers, every sample whole and present.
+TEST_F(CapturePerf, ManyThreads) {
+    ehtrace::provider_registration registration(perf_capture_provider);
+    constexpr int threads = 4, per_thread = 2000;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([t] {
+            for (int i = 0; i < per_thread; ++i) {
+                EHTRACE_WRITE(perf_capture_provider, "Tick", ehtrace::field<"t">(t), ehtrace::field<"i">(i));
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    capture->finish();
+    auto const result = decode_file(path);
+    EXPECT_EQ(result.error, "");
+    ASSERT_EQ(result.events.size(), std::size_t{threads} * per_thread);
+    std::vector<int> next(threads, 0);
+    std::regex const tick(R"re(\{"n":"EhtraceTest_PerfCapture:Tick","t":(\d+),"i":(\d+),"meta":\{"level":5\}\})re");
+    for (auto const& e : result.events) {
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(e, m, tick)) << e;
+        int const t = std::stoi(m[1]);
+        ASSERT_LT(t, threads);
+        EXPECT_EQ(std::stoi(m[2]), next[static_cast<std::size_t>(t)]++);
+    }
+}
