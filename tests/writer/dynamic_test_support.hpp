@@ -1,84 +1,8 @@
-// Helpers for the dynamic API's tests: an in-memory sink for the scope of a
-// test, and expected bytes written by hand from the spec's tables.
+// The dynamic API's tests use the shared helpers under their own namespace.
 #pragma once
 
-#include <ehtrace/sink.hpp>
-
-#include <cstdint>
-#include <initializer_list>
-#include <string>
-#include <string_view>
-#include <vector>
+#include "event_test_support.hpp"
 
 namespace dynamic_test {
-
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && sizeof(void*) == 8,
-              "the expected bytes in these tests are written for 64-bit little-endian machines");
-
-using bytes = std::vector<std::uint8_t>;
-
-// Registrations made during the scope go to an in-memory sink.
-class memory_capture {
-public:
-    memory_capture() : previous_(ehtrace::set_sink(&sink_)) {}
-    ~memory_capture() { ehtrace::set_sink(previous_); }
-    memory_capture(const memory_capture&) = delete;
-    memory_capture& operator=(const memory_capture&) = delete;
-
-    std::vector<ehtrace::memory_sink::record> records() const { return sink_.records(); }
-    std::vector<std::string> commands() const { return sink_.registered_commands(); }
-
-private:
-    ehtrace::memory_sink sink_;
-    ehtrace::sink* previous_;
-};
-
-// One piece of expected bytes: an int is one byte, a string literal is its
-// characters and a NUL, a byte vector is itself.
-struct piece {
-    bytes value;
-    piece(int byte) : value{static_cast<std::uint8_t>(byte)} {}
-    piece(const char* text) : value(text, text + std::char_traits<char>::length(text) + 1) {}
-    piece(bytes b) : value(std::move(b)) {}
-};
-
-inline bytes cat(std::initializer_list<piece> pieces) {
-    bytes out;
-    for (const auto& p : pieces) out.insert(out.end(), p.value.begin(), p.value.end());
-    return out;
-}
-
-inline bytes le(std::uint64_t value, int size) {
-    bytes out;
-    for (int i = 0; i < size; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-    return out;
-}
-inline bytes u16(std::uint64_t v) { return le(v, 2); }
-inline bytes u32(std::uint64_t v) { return le(v, 4); }
-inline bytes u64(std::uint64_t v) { return le(v, 8); }
-// Characters without a NUL.
-inline bytes chars(std::string_view text) { return bytes(text.begin(), text.end()); }
-
-// A whole event as x86-64 writes it: header with the extension flag, then
-// the optional activity block, then the metadata block, then the payload.
-inline bytes event(int version, unsigned id, unsigned tag, int opcode, int level, const bytes& metadata,
-                   const bytes& payload, const bytes& activity_ids = {}) {
-    bytes out{0x07, static_cast<std::uint8_t>(version)};
-    auto append = [&out](const bytes& b) { out.insert(out.end(), b.begin(), b.end()); };
-    append(u16(id));
-    append(u16(tag));
-    out.push_back(static_cast<std::uint8_t>(opcode));
-    out.push_back(static_cast<std::uint8_t>(level));
-    if (!activity_ids.empty()) {
-        append(u16(activity_ids.size()));
-        append(u16(0x8002));  // activity id kind, another block follows
-        append(activity_ids);
-    }
-    append(u16(metadata.size()));
-    append(u16(0x0001));  // metadata kind, the payload follows
-    append(metadata);
-    append(payload);
-    return out;
-}
-
+using namespace ehtrace_test;
 }  // namespace dynamic_test

@@ -170,8 +170,8 @@ TEST_F(EventBytes, CountedStringsBinaryJsonXml) {
               simple_event(5,
                            cat({"C", "s", 0x0a, "s16", 0x0b, "s32", 0x0c, "ws", 0x0c, "j", 0x8a, 0x0e, "x", 0x8a, 0x0d,
                                 "bin", 0x0d, "l1", 0x87, 0x0a}),
-                           cat({u16(3), raw("abc"), u16(2), u16('x'), u16('y'), u16(1), u32('z'), u16(1), u32('w'),
-                                u16(2), raw("{}"), u16(4), raw("<a/>"), u16(2), 0xde, 0xad, raw("caf\xe9"), 0})));
+                           cat({u16(3), chars("abc"), u16(2), u16('x'), u16('y'), u16(1), u32('z'), u16(1), u32('w'),
+                                u16(2), chars("{}"), u16(4), chars("<a/>"), u16(2), 0xde, 0xad, chars("caf\xe9"), 0})));
 }
 
 TEST_F(EventBytes, ConstantLengthArrays) {

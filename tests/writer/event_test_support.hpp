@@ -1,6 +1,10 @@
-// Test helpers for the compile-time API: capture events in memory and build
-// expected bytes by hand from the spec's tables (independent of the encoder).
+// Test helpers for the compile-time and dynamic APIs: capture events in
+// memory and build expected bytes by hand from the spec's tables
+// (independent of the encoder).
 #pragma once
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && sizeof(void*) == 8,
+              "the expected bytes in these tests are written for 64-bit little-endian machines");
 
 #include <ehtrace/provider.hpp>
 #include <ehtrace/sink.hpp>
@@ -20,7 +24,11 @@ class memory_capture {
 public:
     memory_capture() : previous_(ehtrace::set_sink(&sink_)) {}
     ~memory_capture() { ehtrace::set_sink(previous_); }
+    memory_capture(const memory_capture&) = delete;
+    memory_capture& operator=(const memory_capture&) = delete;
+
     std::vector<ehtrace::memory_sink::record> records() const { return sink_.records(); }
+    std::vector<std::string> commands() const { return sink_.registered_commands(); }
     ehtrace::memory_sink& sink() { return sink_; }
 
 private:
@@ -43,26 +51,36 @@ inline bytes cat(std::initializer_list<piece> pieces) {
     return out;
 }
 
-inline bytes u16(unsigned v) { return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8)}; }
-inline bytes u32(std::uint32_t v) {
-    return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v >> 16),
-            static_cast<std::uint8_t>(v >> 24)};
-}
-inline bytes u64(std::uint64_t v) {
+inline bytes le(std::uint64_t value, int size) {
     bytes out;
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < size; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
     return out;
 }
-inline bytes raw(std::string_view text) { return bytes(text.begin(), text.end()); }
+inline bytes u16(std::uint64_t v) { return le(v, 2); }
+inline bytes u32(std::uint64_t v) { return le(v, 4); }
+inline bytes u64(std::uint64_t v) { return le(v, 8); }
+// Characters without a NUL.
+inline bytes chars(std::string_view text) { return bytes(text.begin(), text.end()); }
 
-// An event without activity ids: header (x86-64: flags 0x07), then the
-// metadata block holding `metadata`, then `payload`.
+// A whole event as x86-64 writes it: header with the extension flag, then
+// the optional activity block, then the metadata block, then the payload.
 inline bytes event(int version, unsigned id, unsigned tag, int opcode, int level, const bytes& metadata,
-                   const bytes& payload) {
-    bytes out = cat({0x07, version, u16(id), u16(tag), opcode, level, u16(static_cast<unsigned>(metadata.size())),
-                     u16(0x0001)});
-    out.insert(out.end(), metadata.begin(), metadata.end());
-    out.insert(out.end(), payload.begin(), payload.end());
+                   const bytes& payload, const bytes& activity_ids = {}) {
+    bytes out{0x07, static_cast<std::uint8_t>(version)};
+    auto append = [&out](const bytes& b) { out.insert(out.end(), b.begin(), b.end()); };
+    append(u16(id));
+    append(u16(tag));
+    out.push_back(static_cast<std::uint8_t>(opcode));
+    out.push_back(static_cast<std::uint8_t>(level));
+    if (!activity_ids.empty()) {
+        append(u16(activity_ids.size()));
+        append(u16(0x8002));  // activity id kind, another block follows
+        append(activity_ids);
+    }
+    append(u16(metadata.size()));
+    append(u16(0x0001));  // metadata kind, the payload follows
+    append(metadata);
+    append(payload);
     return out;
 }
 
