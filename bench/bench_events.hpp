@@ -1,0 +1,104 @@
+// The event shapes every benchmark and the instruction-count driver use, so
+// the time figures (ehtrace-bench) and the instruction counts
+// (ehtrace-bench-count) measure the same code.
+//
+//   4-field event "Bench4", level 4: i32 "x", f64 "d", zero-terminated char
+//   string "s" (11 chars), u64 "u".
+//
+//   mixed event "BenchMixed", level 4: an activity id; counted strings
+//   "path" (16 bytes), "agent" (40 bytes), "message" (64 bytes); a
+//   variable-length array "samples" of 16 u32; a struct "request" of i32
+//   "status", u64 "bytes", f64 "seconds", bool "cached".
+//
+// The compile-time writes are macros because a write site is a static
+// object: each provider needs its own sites.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+#include <ehtrace/dynamic.hpp>
+#include <ehtrace/provider.hpp>
+
+namespace ehtrace_bench {
+
+inline constexpr char string11[] = "hello world";  // the 11-character "s"
+static_assert(sizeof string11 == 12);
+
+struct values4 {
+    std::int32_t x = 42;
+    double d = 3.25;
+    const char* s = string11;
+    std::uint64_t u = 0x1234567890ull;
+};
+
+inline constexpr std::string_view path16 = "/api/v1/accounts";
+inline constexpr std::string_view agent40 = "Mozilla/5.0 (X11; Linux x86_64) ehtrace1";
+inline constexpr std::string_view message64 = "request completed after 3 retries; upstream answered 200 OK fast";
+static_assert(path16.size() == 16 && agent40.size() == 40 && message64.size() == 64);
+
+struct mixed_values {
+    std::string_view path = path16;
+    std::string_view agent = agent40;
+    std::string_view message = message64;
+    std::array<std::uint32_t, 16> samples{};
+    std::int32_t status = 200;
+    std::uint64_t bytes = 18432;
+    double seconds = 0.0125;
+    bool cached = true;
+    ehtrace::uuid activity{};
+
+    mixed_values() noexcept {
+        for (std::uint32_t i = 0; i < samples.size(); ++i) samples[i] = i * 37u + 5u;
+        for (std::uint8_t i = 0; i < 16; ++i) activity.bytes[i] = static_cast<std::uint8_t>(0xA0u + i);
+    }
+};
+
+// The same events through the dynamic builder (event set looked up once by
+// the caller, builder reused). Each returns 0 or an errno value.
+inline int write_dynamic4(ehtrace::dynamic::event_builder& b, const ehtrace::dynamic::event_set& set,
+                          const values4& v) noexcept {
+    if (!set.enabled()) return EBADF;
+    b.reset("Bench4");
+    b.add_value("x", v.x);
+    b.add_value("d", v.d);
+    b.add_zstring("s", std::string_view(v.s, std::strlen(v.s)));
+    b.add_value("u", v.u);
+    return b.write(set);
+}
+
+inline int write_dynamic_mixed(ehtrace::dynamic::event_builder& b, const ehtrace::dynamic::event_set& set,
+                               const mixed_values& v) noexcept {
+    if (!set.enabled()) return EBADF;
+    b.reset("BenchMixed");
+    b.add_string("path", v.path);
+    b.add_string("agent", v.agent);
+    b.add_string("message", v.message);
+    b.add_array("samples", v.samples.data(), v.samples.size());
+    auto request = b.begin_struct("request");
+    b.add_value("status", v.status);
+    b.add_value("bytes", v.bytes);
+    b.add_value("seconds", v.seconds);
+    b.add_value("cached", v.cached);
+    b.end_struct(request);
+    return b.write(set, v.activity.bytes);
+}
+
+}  // namespace ehtrace_bench
+
+#define EHTRACE_BENCH_WRITE4(provider, v)                                                                   \
+    EHTRACE_WRITE(provider, "Bench4", ::ehtrace::level<4>, ::ehtrace::field<"x">((v).x),                   \
+                  ::ehtrace::field<"d">((v).d), ::ehtrace::field<"s">((v).s), ::ehtrace::field<"u">((v).u))
+
+#define EHTRACE_BENCH_WRITE_MIXED(provider, v)                                                              \
+    EHTRACE_WRITE(provider, "BenchMixed", ::ehtrace::level<4>, ::ehtrace::activity((v).activity),          \
+                  ::ehtrace::field<"path">((v).path), ::ehtrace::field<"agent">((v).agent),                \
+                  ::ehtrace::field<"message">((v).message),                                                 \
+                  ::ehtrace::field<"samples">(std::span<const std::uint32_t>((v).samples)),                 \
+                  ::ehtrace::struct_<"request">(::ehtrace::field<"status">((v).status),                     \
+                                                ::ehtrace::field<"bytes">((v).bytes),                       \
+                                                ::ehtrace::field<"seconds">((v).seconds),                   \
+                                                ::ehtrace::field<"cached">((v).cached)))

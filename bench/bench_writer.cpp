@@ -1,0 +1,207 @@
+// Write-side benchmarks: a disabled site, enabled compile-time and dynamic
+// events into a null sink (counting_sink: measures encoding and dispatch,
+// not the kernel), and capture files on tmpfs.
+#include "bench_events.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ehtrace/sink.hpp>
+
+// Never registered: every site of this provider stays disabled.
+EHTRACE_PROVIDER(bench_off, "EhtraceBench_Off");
+// Registered with a counting sink on first use.
+EHTRACE_PROVIDER(bench_on, "EhtraceBench");
+// Registered with a capture sink for the duration of one capture benchmark.
+EHTRACE_PROVIDER(bench_capture, "EhtraceBench_Capture");
+
+namespace {
+
+using ehtrace_bench::mixed_values;
+using ehtrace_bench::values4;
+
+// The null sink and what is registered with it; never destroyed, so nothing
+// runs against a dead sink during exit.
+struct null_sink_setup {
+    ehtrace::counting_sink* sink = new ehtrace::counting_sink;
+    ehtrace::dynamic::provider* dynamic_provider = nullptr;
+    ehtrace::dynamic::event_set* dynamic_set = nullptr;
+    int error = 0;
+
+    null_sink_setup() {
+        ehtrace::sink* previous = ehtrace::set_sink(sink);
+        error = bench_on.register_events();
+        dynamic_provider = new ehtrace::dynamic::provider("EhtraceBench");
+        dynamic_set = dynamic_provider->register_set(4, 0);
+        ehtrace::set_sink(previous);
+        if (error == 0 && dynamic_set == nullptr) error = EINVAL;
+        if (error == 0) error = dynamic_set->registration_error();
+    }
+};
+
+null_sink_setup& null_sink() {
+    static null_sink_setup* setup = new null_sink_setup;
+    return *setup;
+}
+
+// Bytes per event written to the counting sink during a benchmark.
+class sink_delta {
+public:
+    explicit sink_delta(const ehtrace::counting_sink& s) : sink_(s), events_(s.events()), bytes_(s.bytes()) {}
+    void report(benchmark::State& state) const {
+        const std::uint64_t events = sink_.events() - events_;
+        if (events != 0) {
+            state.counters["bytes_per_event"] = static_cast<double>(sink_.bytes() - bytes_) / static_cast<double>(events);
+        }
+        state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    }
+
+private:
+    const ehtrace::counting_sink& sink_;
+    std::uint64_t events_, bytes_;
+};
+
+void BM_DisabledEvent(benchmark::State& state) {
+    values4 v;
+    if (EHTRACE_BENCH_WRITE4(bench_off, v) != EBADF) state.SkipWithError("the disabled site is enabled");
+    for (auto _ : state) {
+        int result = EHTRACE_BENCH_WRITE4(bench_off, v);
+        benchmark::DoNotOptimize(result);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DisabledEvent);
+
+void BM_EnabledEvent4Fields(benchmark::State& state) {
+    null_sink_setup& setup = null_sink();
+    values4 v;
+    if (setup.error != 0 || EHTRACE_BENCH_WRITE4(bench_on, v) != 0) state.SkipWithError("the enabled site fails");
+    sink_delta delta(*setup.sink);
+    for (auto _ : state) {
+        int result = EHTRACE_BENCH_WRITE4(bench_on, v);
+        benchmark::DoNotOptimize(result);
+    }
+    delta.report(state);
+}
+BENCHMARK(BM_EnabledEvent4Fields);
+
+void BM_DynamicEvent4Fields(benchmark::State& state) {
+    null_sink_setup& setup = null_sink();
+    ehtrace::dynamic::event_set& set = *setup.dynamic_set;
+    ehtrace::dynamic::event_builder builder;
+    values4 v;
+    if (setup.error != 0 || ehtrace_bench::write_dynamic4(builder, set, v) != 0) {
+        state.SkipWithError("the dynamic event fails");
+    }
+    sink_delta delta(*setup.sink);
+    for (auto _ : state) {
+        int result = ehtrace_bench::write_dynamic4(builder, set, v);
+        benchmark::DoNotOptimize(result);
+    }
+    delta.report(state);
+}
+BENCHMARK(BM_DynamicEvent4Fields);
+
+void BM_EnabledEventMixed(benchmark::State& state) {
+    null_sink_setup& setup = null_sink();
+    mixed_values v;
+    if (setup.error != 0 || EHTRACE_BENCH_WRITE_MIXED(bench_on, v) != 0) state.SkipWithError("the enabled site fails");
+    sink_delta delta(*setup.sink);
+    for (auto _ : state) {
+        int result = EHTRACE_BENCH_WRITE_MIXED(bench_on, v);
+        benchmark::DoNotOptimize(result);
+    }
+    delta.report(state);
+}
+BENCHMARK(BM_EnabledEventMixed);
+
+void BM_DynamicEventMixed(benchmark::State& state) {
+    null_sink_setup& setup = null_sink();
+    ehtrace::dynamic::event_set& set = *setup.dynamic_set;
+    ehtrace::dynamic::event_builder builder;
+    mixed_values v;
+    if (setup.error != 0 || ehtrace_bench::write_dynamic_mixed(builder, set, v) != 0) {
+        state.SkipWithError("the dynamic event fails");
+    }
+    sink_delta delta(*setup.sink);
+    for (auto _ : state) {
+        int result = ehtrace_bench::write_dynamic_mixed(builder, set, v);
+        benchmark::DoNotOptimize(result);
+    }
+    delta.report(state);
+}
+BENCHMARK(BM_DynamicEventMixed);
+
+// --- capture files -----------------------------------------------------------
+
+// A directory on tmpfs: EHTRACE_BENCH_CAPTURE_DIR, else /dev/shm, else /tmp.
+std::string capture_path(const char* extension) {
+    std::string dir;
+    if (const char* env = std::getenv("EHTRACE_BENCH_CAPTURE_DIR"); env != nullptr && *env != '\0') {
+        dir = env;
+    } else if (::access("/dev/shm", W_OK) == 0) {
+        dir = "/dev/shm";
+    } else {
+        dir = "/tmp";
+    }
+    return dir + "/ehtrace-bench-" + std::to_string(::getpid()) + extension;
+}
+
+// Shared by the threads of one capture benchmark: thread 0 opens the sink
+// and registers before the timed loop (Google Benchmark starts every
+// thread's loop together) and cleans up after it.
+struct capture_run {
+    std::unique_ptr<ehtrace::capture_sink> sink;
+    std::string path;
+};
+capture_run capture_state;
+
+void capture_benchmark(benchmark::State& state, const char* extension) {
+    if (state.thread_index() == 0) {
+        capture_state.path = capture_path(extension);
+        int error = 0;
+        capture_state.sink = ehtrace::capture_sink::open(capture_state.path, error);
+        if (!capture_state.sink) {
+            state.SkipWithError(("cannot open " + capture_state.path + ": " + std::strerror(error)).c_str());
+        } else {
+            ehtrace::sink* previous = ehtrace::set_sink(capture_state.sink.get());
+            if (bench_capture.register_events() != 0) state.SkipWithError("registration with the capture sink failed");
+            ehtrace::set_sink(previous);
+        }
+    }
+    values4 v;
+    for (auto _ : state) {
+        int result = EHTRACE_BENCH_WRITE4(bench_capture, v);
+        benchmark::DoNotOptimize(result);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    if (state.thread_index() == 0) {
+        bench_capture.unregister_events();
+        if (capture_state.sink) {
+            capture_state.sink->finish();
+            struct ::stat st {};
+            if (::stat(capture_state.path.c_str(), &st) == 0) {
+                state.counters["file_MB"] = static_cast<double>(st.st_size) / (1 << 20);
+            }
+            capture_state.sink.reset();
+            ::unlink(capture_state.path.c_str());
+        }
+    }
+}
+
+// The .dat capture layout: one writev with O_APPEND per event.
+void BM_CaptureFile(benchmark::State& state) { capture_benchmark(state, ".dat"); }
+BENCHMARK(BM_CaptureFile)->Threads(1)->Threads(2)->UseRealTime();
+
+// EHTRACE_CAPTURE=x.data: perf.data through perf_data_writer, under a lock.
+void BM_CapturePerfData(benchmark::State& state) { capture_benchmark(state, ".data"); }
+BENCHMARK(BM_CapturePerfData)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace

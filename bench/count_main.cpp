@@ -1,0 +1,156 @@
+// ehtrace-bench-count <case> <N>: writes N events of one case, for
+// instruction counts that do not depend on how busy the machine is:
+//
+//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_loop_enabled4
+//            ehtrace-bench-count enabled4 20000
+//
+// counts only the loop (setup and registration are outside it). The cost of
+// one event is (I(N2) - I(N1)) / (N2 - N1) minus the same figure for the
+// "empty" case (the loop itself); bench/count_instructions.py does that.
+//
+// Cases: empty (the loop alone), disabled (a site whose tracepoint is not
+// enabled), enabled4 (the 4-field event into counting_sink), dynamic4 (the
+// same event through a reused dynamic builder), mixed, dynamic_mixed (the
+// wider event both ways); "all" runs each once.
+#include "bench_events.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include <ehtrace/sink.hpp>
+
+EHTRACE_PROVIDER(count_off, "EhtraceBench_Off");
+EHTRACE_PROVIDER(count_on, "EhtraceBench");
+
+namespace {
+
+using ehtrace_bench::mixed_values;
+using ehtrace_bench::values4;
+
+// Each iteration ends with a compiler barrier, so no load or store of one
+// event is merged with the next; the empty case has the same barrier.
+inline void barrier() noexcept { asm volatile("" ::: "memory"); }
+
+ehtrace::dynamic::event_set* dynamic_set = nullptr;
+ehtrace::dynamic::event_builder* builder = nullptr;
+
+}  // namespace
+
+// The loops: extern "C" and not inlined, so callgrind's --toggle-collect
+// can name them.
+extern "C" {
+
+__attribute__((noinline)) void bench_loop_empty(unsigned long n) {
+    for (unsigned long i = 0; i < n; ++i) barrier();
+}
+
+__attribute__((noinline)) void bench_loop_disabled(unsigned long n, const values4& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)EHTRACE_BENCH_WRITE4(count_off, v);
+        barrier();
+    }
+}
+
+__attribute__((noinline)) void bench_loop_enabled4(unsigned long n, const values4& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)EHTRACE_BENCH_WRITE4(count_on, v);
+        barrier();
+    }
+}
+
+__attribute__((noinline)) void bench_loop_dynamic4(unsigned long n, const values4& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)ehtrace_bench::write_dynamic4(*builder, *dynamic_set, v);
+        barrier();
+    }
+}
+
+__attribute__((noinline)) void bench_loop_mixed(unsigned long n, const mixed_values& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)EHTRACE_BENCH_WRITE_MIXED(count_on, v);
+        barrier();
+    }
+}
+
+__attribute__((noinline)) void bench_loop_dynamic_mixed(unsigned long n, const mixed_values& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)ehtrace_bench::write_dynamic_mixed(*builder, *dynamic_set, v);
+        barrier();
+    }
+}
+
+}  // extern "C"
+
+namespace {
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: ehtrace-bench-count <case> <N>\n"
+                 "cases: empty disabled enabled4 dynamic4 mixed dynamic_mixed all\n");
+    return 2;
+}
+
+// Runs one case; returns the events the sink counted, or -1 for an unknown case.
+long long run_case(std::string_view name, unsigned long n, const ehtrace::counting_sink& sink) {
+    const values4 v4;
+    const mixed_values vm;
+    const std::uint64_t before = sink.events();
+    if (name == "empty") {
+        bench_loop_empty(n);
+    } else if (name == "disabled") {
+        bench_loop_disabled(n, v4);
+    } else if (name == "enabled4") {
+        bench_loop_enabled4(n, v4);
+    } else if (name == "dynamic4") {
+        bench_loop_dynamic4(n, v4);
+    } else if (name == "mixed") {
+        bench_loop_mixed(n, vm);
+    } else if (name == "dynamic_mixed") {
+        bench_loop_dynamic_mixed(n, vm);
+    } else {
+        return -1;
+    }
+    return static_cast<long long>(sink.events() - before);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) return usage();
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0') return usage();
+
+    // Never destroyed: nothing at exit writes to a dead sink.
+    auto* sink = new ehtrace::counting_sink;
+    ehtrace::sink* previous = ehtrace::set_sink(sink);
+    int error = count_on.register_events();
+    auto* provider = new ehtrace::dynamic::provider("EhtraceBench");
+    dynamic_set = provider->register_set(4, 0);
+    ehtrace::set_sink(previous);
+    builder = new ehtrace::dynamic::event_builder;
+    if (error != 0 || dynamic_set == nullptr || dynamic_set->registration_error() != 0) {
+        std::fprintf(stderr, "ehtrace-bench-count: registration with the counting sink failed\n");
+        return 1;
+    }
+
+    const std::string_view which = argv[1];
+    static constexpr std::string_view all[] = {"empty", "disabled", "enabled4", "dynamic4", "mixed", "dynamic_mixed"};
+    for (std::string_view name : all) {
+        if (which != "all" && which != name) continue;
+        const long long events = run_case(name, n, *sink);
+        const bool writes = name != "empty" && name != "disabled";
+        if (events != (writes ? static_cast<long long>(n) : 0)) {
+            std::fprintf(stderr, "ehtrace-bench-count: %.*s wrote %lld events, expected %lu\n",
+                         static_cast<int>(name.size()), name.data(), events, writes ? n : 0ul);
+            return 1;
+        }
+        std::printf("%.*s %lu\n", static_cast<int>(name.size()), name.data(), n);
+        if (which != "all") return 0;
+    }
+    if (which != "all") return usage();
+    return 0;
+}
