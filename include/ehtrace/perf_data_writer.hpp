@@ -49,11 +49,18 @@ public:
     // (type = id, pid) in front of `payload` (for EventHeader: header onward).
     int write_user_event(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
                          std::uint32_t tid, std::span<std::byte const> payload);
+    // Appends a PERF_RECORD_LOST: the kernel dropped `lost` samples on `cpu`
+    // (perf report/script warn about them). Needs a declared tracepoint.
+    int write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu);
     // Marks that no later sample will be older than the ones written so far
     // (perf's FINISHED_ROUND); readers may then release them in time order.
     int finish_round();
 
     // Writes the header and feature sections and closes. 0 or errno.
+    // After a write failed with ENOSPC/EFBIG/EDQUOT the file is cut back to
+    // the last whole record flushed before the failure (further if the
+    // metadata still does not fit) and completed, so it stays readable; the
+    // error is still returned.
     int close();
 
     [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
@@ -66,6 +73,7 @@ private:
     };
     int append(std::span<std::byte const> bytes);
     int flush();
+    int finish_file(std::uint64_t data_end);  // feature sections, attrs, header
     int write_at(std::uint64_t offset, std::span<std::byte const> bytes);
 
     int fd_ = -1;
@@ -77,6 +85,7 @@ private:
     std::vector<std::byte> buffer_;
     std::vector<std::byte> scratch_;
     std::uint64_t offset_ = 0;  // file offset of buffer_[0]
+    std::vector<std::uint64_t> flushed_ends_;  // recent record boundaries on disk (disk-full recovery)
     std::uint64_t samples_ = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <ehtrace/format.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,6 +22,7 @@ constexpr std::size_t file_header_size = 104;
 constexpr std::size_t attr_size = 128;  // PERF_ATTR_SIZE_VER7
 constexpr std::uint32_t record_sample = 9;
 constexpr std::uint32_t record_finished_round = 68;
+constexpr std::uint32_t record_lost = 2;
 constexpr std::uint32_t attr_type_tracepoint = 2;
 constexpr std::uint64_t sample_tid = 1u << 1, sample_time = 1u << 2, sample_cpu = 1u << 7,
                         sample_period = 1u << 8, sample_raw = 1u << 10, sample_identifier = 1u << 16;
@@ -285,6 +287,8 @@ int perf_data_writer::flush() {
     }
     offset_ += buffer_.size();
     buffer_.clear();
+    if (flushed_ends_.size() == 64) flushed_ends_.erase(flushed_ends_.begin());
+    flushed_ends_.push_back(offset_);
     return 0;
 }
 
@@ -335,6 +339,20 @@ int perf_data_writer::write_user_event(int tracepoint, std::uint64_t time_ns, st
     return write_sample(tracepoint, time_ns, cpu, pid, tid, record);
 }
 
+int perf_data_writer::write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu) {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    if (tracepoints_.empty()) return EINVAL;
+    scratch_.clear();
+    byte_builder b(scratch_);
+    // id, lost, then the sample_id trailer of sample_id_all: TID, TIME, CPU, IDENTIFIER.
+    b.put<std::uint32_t>(record_lost).put<std::uint16_t>(0).put<std::uint16_t>(8 + 16 + 32);
+    b.put<std::uint64_t>(1).put(lost);
+    b.put<std::uint32_t>(0xFFFFFFFFu).put<std::uint32_t>(0xFFFFFFFFu).put(time_ns);
+    b.put(cpu).put<std::uint32_t>(0).put<std::uint64_t>(1);
+    return append(scratch_);
+}
+
 int perf_data_writer::finish_round() {
     if (fd_ < 0) return EBADF;
     if (error_) return error_;
@@ -345,9 +363,34 @@ int perf_data_writer::finish_round() {
 
 int perf_data_writer::close() {
     if (fd_ < 0) return EBADF;
+    auto const disk_full = [](int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT; };
     int result = error_;
-    std::uint64_t const data_end = offset_ + buffer_.size();
-    if (result == 0) {
+    if (result == 0) result = finish_file(offset_ + buffer_.size());
+    if (disk_full(result)) {
+        // offset_ ends the last whole flush: cut the file there and finish it;
+        // when even the metadata does not fit, give up older flushes too.
+        std::uint64_t end = std::max<std::uint64_t>(offset_, file_header_size);
+        for (int attempt = 0; attempt < 70; ++attempt) {
+            buffer_.clear();
+            error_ = 0;
+            if (::ftruncate(fd_, static_cast<off_t>(end)) != 0) break;
+            offset_ = end;
+            int const finished = finish_file(end);
+            if (finished == 0 || !disk_full(finished) || end == file_header_size) break;
+            while (!flushed_ends_.empty() && flushed_ends_.back() >= end) flushed_ends_.pop_back();
+            end = flushed_ends_.empty() ? file_header_size : std::max<std::uint64_t>(flushed_ends_.back(), file_header_size);
+        }
+    }
+    if (owns_fd_ && ::close(fd_) != 0 && result == 0) result = errno;
+    fd_ = -1;
+    buffer_.clear();
+    flushed_ends_.clear();
+    return result;
+}
+
+int perf_data_writer::finish_file(std::uint64_t const data_end) {
+    int result = 0;
+    {
         // Feature bodies, each kept for the index.
         struct section {
             unsigned feature;
@@ -455,9 +498,6 @@ int perf_data_writer::close() {
         for (auto bit : bits) h.put(bit);
         if (result == 0) result = write_at(0, header);
     }
-    if (owns_fd_ && ::close(fd_) != 0 && result == 0) result = errno;
-    fd_ = -1;
-    buffer_.clear();
     return result;
 }
 

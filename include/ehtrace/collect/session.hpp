@@ -1,0 +1,131 @@
+// A tracing session over perf_event_open: a set of tracepoints
+// ("system:name"), one ring buffer per CPU, samples with time (CLOCK_MONOTONIC,
+// converted to wall-clock in the output), cpu, pid/tid and the raw record.
+//
+// Realtime mode drains the rings continuously into a perf.data file and/or a
+// callback. Circular mode (the flight recorder) keeps the most recent bytes
+// per CPU in memory and writes them out on save() or at stop().
+//
+// Single-threaded: call everything from one thread (the tools' main loop).
+#pragma once
+
+#include <ehtrace/collect/tracefs_cache.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
+
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ehtrace {
+class perf_data_writer;
+}
+
+namespace ehtrace::collect {
+
+struct session_options {
+    std::string tracefs;  // tracing directory; "" = find it
+    // Kernel ring buffer per CPU, rounded up to a power-of-two number of pages
+    // (at least one page).
+    std::size_t ring_bytes = 1u << 20;
+    // Circular mode: bytes of samples kept per CPU (0 = realtime mode).
+    std::size_t circular_bytes_per_cpu = 0;
+    // How long poll() sleeps at most before draining anyway.
+    int drain_interval_ms = 100;
+};
+
+// One sample as it leaves a ring (or the flight recorder).
+struct collected_sample {
+    tracepoint_meta const* tracepoint = nullptr;
+    decode::tracefs_format const* format = nullptr;  // parsed `tracepoint->format`
+    std::uint64_t time_ns = 0;                       // CLOCK_MONOTONIC
+    std::uint64_t wall_time_ns = 0;                  // nanoseconds since 1970 UTC
+    std::uint32_t cpu = 0, pid = 0, tid = 0;
+    std::span<std::byte const> raw;  // the tracepoint record, common fields first
+};
+
+struct session_stats {
+    std::uint64_t samples = 0;           // samples taken from the rings
+    std::uint64_t lost = 0;              // samples the kernel dropped (PERF_RECORD_LOST)
+    std::uint64_t lost_records = 0;      // PERF_RECORD_LOST records seen
+    std::uint64_t overwritten = 0;       // circular: samples pushed out by newer ones
+    std::uint64_t written = 0;           // samples in the output file(s)
+    int output_error = 0;                // first error writing the output (ENOSPC ...)
+    std::vector<std::uint64_t> lost_per_cpu;
+};
+
+class session {
+public:
+    explicit session(session_options options = {});
+    ~session();  // stop() if running
+    session(session const&) = delete;
+    session& operator=(session const&) = delete;
+
+    // The tracing directory; "" with problem() set when none is usable.
+    [[nodiscard]] std::string const& tracefs_dir() const noexcept;
+    [[nodiscard]] tracefs_cache& cache() noexcept;
+
+    // Adds a tracepoint "system:name" (no globs: see tracefs_cache::match).
+    // Before start() or while running (then it is enabled at once). 0 or an
+    // errno value; *error gets a sentence (no such tracepoint, not permitted,
+    // tracefs missing).
+    int add(std::string_view spec, std::string* error = nullptr);
+    // Turns a tracepoint of the session on or off while running. 0, ENOENT
+    // (not in the session) or an errno value from the kernel.
+    int enable(std::string_view spec, bool on = true);
+
+    // Realtime output file (perf.data). Before start(). 0 or errno.
+    int set_output(std::string const& path);
+    // Called for each sample in realtime mode, in per-CPU time order.
+    void set_callback(std::function<void(collected_sample const&)> callback);
+
+    // Opens one ring per CPU and the tracepoints' perf events, then enables
+    // them. 0 or an errno value with *error set.
+    int start(std::string* error = nullptr);
+    [[nodiscard]] bool running() const noexcept;
+
+    // Waits up to `timeout_ms` (-1: the drain interval) for ring data, then
+    // drains every ring. Returns 0; EINTR when a signal interrupted the wait
+    // (the rings are drained anyway).
+    int poll(int timeout_ms = -1);
+    // Drains every ring now.
+    void drain();
+
+    // Circular mode: writes the samples kept so far to `path` (perf.data),
+    // oldest first; the flight recorder keeps them. 0 or errno.
+    int save(std::string const& path);
+
+    // Drains, disables, closes the perf events and finishes the output file.
+    // 0 or the output's first error (the file is still valid; see
+    // perf_data_writer::close).
+    int stop();
+
+    [[nodiscard]] session_stats const& stats() const noexcept;
+    // Wall-clock minus CLOCK_MONOTONIC, measured at construction.
+    [[nodiscard]] std::int64_t wall_minus_clock_ns() const noexcept;
+    [[nodiscard]] std::vector<tracepoint_meta const*> tracepoints() const;
+
+    // Appends the JSON line object of a sample (the decoder's conventions:
+    // EventHeader events decoded, plain tracepoints by their format).
+    static void append_json(std::string& out, collected_sample const& sample);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// SIGINT/SIGTERM (and SIGHUP) set a flag instead of killing the process, and
+// interrupt a blocking poll(); SIGUSR1 sets the save-request flag.
+void install_stop_signals();
+[[nodiscard]] bool stop_requested() noexcept;
+[[nodiscard]] int stop_signal() noexcept;  // the signal that asked, 0 if none
+// True once per SIGUSR1 received since the last call.
+[[nodiscard]] bool take_save_request() noexcept;
+
+}  // namespace ehtrace::collect

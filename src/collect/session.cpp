@@ -1,0 +1,665 @@
+// perf_event_open session. Layout per CPU: one dummy software event owns the
+// mmap'ed ring buffer; every tracepoint's event on that CPU sends its records
+// there (PERF_EVENT_IOC_SET_OUTPUT), so a CPU has one ring whatever the
+// number of tracepoints. Samples carry IDENTIFIER first, which maps them back
+// to their tracepoint (PERF_EVENT_IOC_ID).
+#include <ehtrace/collect/session.hpp>
+
+#include <ehtrace/decode/event_enumerator.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/perf_data_writer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace ehtrace::collect {
+namespace {
+
+constexpr std::uint64_t sample_type =
+    PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_RAW;
+
+std::uint64_t clock_ns(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::vector<int> online_cpus() {
+    std::vector<int> cpus;
+    std::string text;
+    if (read_text_file("/sys/devices/system/cpu/online", text) == 0) {
+        // "0-3,5,7-8"
+        std::size_t i = 0;
+        auto number = [&](int& out) {
+            if (i >= text.size() || text[i] < '0' || text[i] > '9') return false;
+            out = 0;
+            while (i < text.size() && text[i] >= '0' && text[i] <= '9') out = out * 10 + (text[i++] - '0');
+            return true;
+        };
+        while (i < text.size()) {
+            int first = 0, last = 0;
+            if (!number(first)) break;
+            last = first;
+            if (i < text.size() && text[i] == '-') {
+                ++i;
+                if (!number(last)) break;
+            }
+            for (int c = first; c <= last && c < 4096; ++c) cpus.push_back(c);
+            if (i < text.size() && text[i] == ',') ++i;
+            else break;
+        }
+    }
+    if (cpus.empty()) {
+        long const n = sysconf(_SC_NPROCESSORS_ONLN);
+        for (int c = 0; c < std::max(1L, n); ++c) cpus.push_back(c);
+    }
+    return cpus;
+}
+
+int perf_event_open(perf_event_attr& attr, int cpu) {
+    return static_cast<int>(::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+std::string paranoid_text() {
+    std::string text;
+    read_text_file("/proc/sys/kernel/perf_event_paranoid", text);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text.empty() ? "unknown" : text;
+}
+
+std::string open_error_text(int error, std::string const& what) {
+    if (error == EACCES || error == EPERM) {
+        return "not permitted to collect " + what + " system-wide (" + std::strerror(error) +
+               ", kernel.perf_event_paranoid=" + paranoid_text() +
+               "): run as root, or `sysctl -w kernel.perf_event_paranoid=-1`, or give the tool CAP_PERFMON "
+               "(`setcap cap_perfmon+ep $(command -v ehtrace-collect)`)";
+    }
+    if (error == EMFILE || error == ENFILE) {
+        return "opening perf events for " + what + " failed: too many open files (" + std::strerror(error) +
+               "): raise `ulimit -n`";
+    }
+    return "opening perf events for " + what + " failed: " + std::strerror(error);
+}
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_save_requests = 0;
+
+extern "C" void ehtrace_collect_on_signal(int sig) {
+    if (sig == SIGUSR1) {
+        g_save_requests = g_save_requests + 1;
+    } else {
+        g_stop_signal = sig;
+    }
+}
+
+}  // namespace
+
+void install_stop_signals() {
+    struct sigaction sa{};
+    sa.sa_handler = ehtrace_collect_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: a blocking poll() returns EINTR
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaction(sig, &sa, nullptr);
+}
+
+bool stop_requested() noexcept { return g_stop_signal != 0; }
+int stop_signal() noexcept { return g_stop_signal; }
+
+bool take_save_request() noexcept {
+    if (g_save_requests == 0) return false;
+    g_save_requests = g_save_requests - 1;
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+
+struct session::impl {
+    struct tracepoint_state {
+        tracepoint_meta const* meta = nullptr;
+        decode::tracefs_format format;
+        int writer_index = -1;
+        std::uint32_t index = 0;  // in session::impl::tracepoints
+        std::vector<int> fds;  // one per ring, -1 where the CPU refused
+        bool enabled = true;
+    };
+
+    // The flight recorder of one CPU: whole records in a byte ring, oldest
+    // evicted first.
+    struct recorder {
+        struct stored {
+            std::uint64_t time;
+            std::uint32_t pid, tid;
+            std::uint32_t tracepoint;
+            std::uint32_t raw_size;
+        };
+        struct slot {
+            std::size_t offset, size;
+        };
+        std::vector<std::byte> bytes;
+        std::deque<slot> slots;  // oldest first
+        std::size_t tail = 0;    // where the next record goes
+
+        // Returns how many records were pushed out.
+        std::uint64_t add(stored const& s, std::span<std::byte const> raw) {
+            std::size_t const n = (sizeof(stored) + raw.size() + 7) / 8 * 8;
+            std::uint64_t evicted = 0;
+            if (n > bytes.size()) return 1;  // never fits: counts as pushed out
+            if (slots.empty()) tail = 0;
+            if (tail + n > bytes.size()) {
+                while (!slots.empty() && slots.front().offset >= tail) {
+                    slots.pop_front();
+                    ++evicted;
+                }
+                tail = 0;
+            }
+            while (!slots.empty() && slots.front().offset >= tail && slots.front().offset < tail + n) {
+                slots.pop_front();
+                ++evicted;
+            }
+            std::memcpy(bytes.data() + tail, &s, sizeof s);
+            std::memcpy(bytes.data() + tail + sizeof s, raw.data(), raw.size());
+            slots.push_back({tail, n});
+            tail += n;
+            return evicted;
+        }
+    };
+
+    struct ring {
+        int cpu = -1;
+        int fd = -1;  // the dummy event owning the buffer
+        std::byte* map = nullptr;
+        std::size_t map_size = 0, data_size = 0;
+        recorder flight;
+    };
+
+    session_options options;
+    tracefs_location location;
+    std::unique_ptr<tracefs_cache> cache;
+    std::vector<std::unique_ptr<tracepoint_state>> tracepoints;
+    std::unordered_map<std::uint64_t, tracepoint_state*> by_sample_id;
+    std::vector<ring> rings;
+    std::unique_ptr<perf_data_writer> writer;
+    std::function<void(collected_sample const&)> callback;
+    session_stats stats;
+    std::int64_t wall_minus_clock = 0;
+    bool running = false;
+    std::size_t page = 4096;
+    std::vector<std::byte> scratch;
+    bool wrote_since_round = false;
+
+    explicit impl(session_options o) : options(std::move(o)) {
+        location = locate_tracefs(options.tracefs);
+        cache = std::make_unique<tracefs_cache>(location.dir);
+        page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+        std::uint64_t const wall = clock_ns(CLOCK_REALTIME);
+        std::uint64_t const mono = clock_ns(CLOCK_MONOTONIC);
+        wall_minus_clock = static_cast<std::int64_t>(wall - mono);
+    }
+
+    tracepoint_state* find(std::string_view spec) {
+        for (auto& tp : tracepoints) {
+            if (tp->meta->full_name() == spec) return tp.get();
+        }
+        return nullptr;
+    }
+
+    perf_event_attr base_attr() const {
+        perf_event_attr attr{};
+        attr.size = sizeof attr;
+        attr.sample_type = sample_type;
+        attr.sample_id_all = 1;
+        attr.use_clockid = 1;
+        attr.clockid = CLOCK_MONOTONIC;
+        attr.disabled = 1;
+        return attr;
+    }
+
+    int open_rings(std::string* error) {
+        std::size_t pages = 1;
+        while (pages * page < options.ring_bytes && pages < (1u << 20)) pages *= 2;
+        for (int cpu : online_cpus()) {
+            perf_event_attr attr = base_attr();
+            attr.type = PERF_TYPE_SOFTWARE;
+            attr.config = PERF_COUNT_SW_DUMMY;
+            attr.watermark = 1;
+            attr.wakeup_watermark = static_cast<std::uint32_t>(std::max<std::size_t>(pages * page / 4, 1));
+            int const fd = perf_event_open(attr, cpu);
+            if (fd < 0) {
+                int const e = errno;
+                if (e == ENODEV) continue;  // offline meanwhile
+                if (error) *error = open_error_text(e, "on CPU " + std::to_string(cpu));
+                return e;
+            }
+            ring r;
+            r.cpu = cpu;
+            r.fd = fd;
+            r.data_size = pages * page;
+            r.map_size = page + r.data_size;
+            void* map = ::mmap(nullptr, r.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (map == MAP_FAILED) {
+                int const e = errno;
+                ::close(fd);
+                if (error) {
+                    *error = "mapping a " + std::to_string(r.data_size / 1024) + " KiB ring buffer for CPU " +
+                             std::to_string(cpu) + " failed: " + std::strerror(e) +
+                             (e == EPERM ? " (over kernel.perf_event_mlock_kb: use a smaller buffer or run as root)"
+                                         : "");
+                }
+                return e;
+            }
+            r.map = static_cast<std::byte*>(map);
+            if (options.circular_bytes_per_cpu) r.flight.bytes.resize(options.circular_bytes_per_cpu);
+            rings.push_back(std::move(r));
+        }
+        if (rings.empty()) {
+            if (error) *error = "no online CPU accepted a perf event";
+            return ENODEV;
+        }
+        stats.lost_per_cpu.assign(rings.size(), 0);
+        return 0;
+    }
+
+    // Opens the perf events of `tp` on every ring; enables them if `enable`.
+    int attach(tracepoint_state& tp, bool enable, std::string* error) {
+        tp.fds.assign(rings.size(), -1);
+        for (std::size_t i = 0; i != rings.size(); ++i) {
+            perf_event_attr attr = base_attr();
+            attr.type = PERF_TYPE_TRACEPOINT;
+            attr.config = tp.meta->id;
+            attr.sample_period = 1;
+            int const fd = perf_event_open(attr, rings[i].cpu);
+            int e = fd < 0 ? errno : 0;
+            if (fd >= 0 && ::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, rings[i].fd) != 0) e = errno;
+            std::uint64_t id = 0;
+            if (fd >= 0 && e == 0 && ::ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0) e = errno;
+            if (e != 0) {
+                if (fd >= 0) ::close(fd);
+                detach(tp);
+                if (error) {
+                    *error = e == ENOENT ? "tracepoint " + tp.meta->full_name() + " disappeared (id " +
+                                               std::to_string(tp.meta->id) + " unknown to perf)"
+                                         : open_error_text(e, tp.meta->full_name());
+                }
+                return e;
+            }
+            tp.fds[i] = fd;
+            by_sample_id[id] = &tp;
+        }
+        tp.enabled = enable;
+        if (enable) {
+            for (int fd : tp.fds) {
+                if (fd >= 0 && ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+                    int const e = errno;
+                    if (error) *error = open_error_text(e, tp.meta->full_name());
+                    return e;
+                }
+            }
+        }
+        return 0;
+    }
+
+    void detach(tracepoint_state& tp) {
+        for (auto it = by_sample_id.begin(); it != by_sample_id.end();) {
+            it = it->second == &tp ? by_sample_id.erase(it) : std::next(it);
+        }
+        for (int& fd : tp.fds) {
+            if (fd >= 0) ::close(fd);
+            fd = -1;
+        }
+    }
+
+    void note_output_error(int e) {
+        if (e != 0 && stats.output_error == 0) stats.output_error = e;
+    }
+
+    void handle_sample(ring& r, std::size_t ring_index, std::span<std::byte const> rec) {
+        // identifier, pid/tid, time, cpu/res, raw size, raw
+        constexpr std::size_t fixed = 8 + 8 + 8 + 8 + 8 + 4;
+        if (rec.size() < fixed) return;
+        auto const at = [&](std::size_t off, auto& v) { std::memcpy(&v, rec.data() + off, sizeof v); };
+        std::uint64_t id = 0, time = 0;
+        std::uint32_t pid = 0, tid = 0, cpu = 0, raw_size = 0;
+        at(8, id);
+        at(16, pid);
+        at(20, tid);
+        at(24, time);
+        at(32, cpu);
+        at(40, raw_size);
+        if (raw_size > rec.size() - fixed) return;
+        auto const raw = rec.subspan(fixed, raw_size);
+        auto it = by_sample_id.find(id);
+        if (it == by_sample_id.end()) return;
+        tracepoint_state& tp = *it->second;
+        ++stats.samples;
+        if (options.circular_bytes_per_cpu) {
+            recorder::stored const s{time, pid, tid, tp.index, raw_size};
+            stats.overwritten += r.flight.add(s, raw);
+            return;
+        }
+        (void)ring_index;
+        if (writer && writer->is_open() && stats.output_error == 0) {
+            int const e = writer->write_sample(tp.writer_index, time, cpu, pid, tid, raw);
+            if (e == 0) {
+                ++stats.written;
+                wrote_since_round = true;
+            } else {
+                note_output_error(e);
+            }
+        }
+        if (callback) {
+            collected_sample s;
+            s.tracepoint = tp.meta;
+            s.format = &tp.format;
+            s.time_ns = time;
+            s.wall_time_ns = static_cast<std::uint64_t>(static_cast<std::int64_t>(time) + wall_minus_clock);
+            s.cpu = cpu;
+            s.pid = pid;
+            s.tid = tid;
+            s.raw = raw;
+            callback(s);
+        }
+    }
+
+    void handle_lost(ring& r, std::size_t ring_index, std::span<std::byte const> rec) {
+        // id, lost, then sample_id: pid/tid, time, cpu/res, identifier
+        if (rec.size() < 24) return;
+        std::uint64_t lost = 0, time = 0;
+        std::memcpy(&lost, rec.data() + 16, 8);
+        if (rec.size() >= 40) std::memcpy(&time, rec.data() + 32, 8);
+        stats.lost += lost;
+        ++stats.lost_records;
+        stats.lost_per_cpu[ring_index] += lost;
+        if (!options.circular_bytes_per_cpu && writer && writer->is_open() && stats.output_error == 0) {
+            note_output_error(writer->write_lost(lost, time, static_cast<std::uint32_t>(r.cpu)));
+        }
+    }
+
+    void drain_ring(ring& r, std::size_t index) {
+        auto* meta = reinterpret_cast<perf_event_mmap_page*>(r.map);
+        std::byte const* data = r.map + page;
+        std::uint64_t const head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+        std::uint64_t tail = meta->data_tail;
+        while (tail < head) {
+            std::size_t const off = static_cast<std::size_t>(tail % r.data_size);
+            perf_event_header h{};
+            // Records are 8-byte aligned and the data size is a multiple of 8:
+            // a header never wraps.
+            std::memcpy(&h, data + off, sizeof h);
+            if (h.size < sizeof h || h.size > head - tail) break;
+            std::span<std::byte const> rec;
+            if (off + h.size <= r.data_size) {
+                rec = {data + off, h.size};
+            } else {
+                scratch.resize(h.size);
+                std::size_t const first = r.data_size - off;
+                std::memcpy(scratch.data(), data + off, first);
+                std::memcpy(scratch.data() + first, data, h.size - first);
+                rec = scratch;
+            }
+            if (h.type == PERF_RECORD_SAMPLE) handle_sample(r, index, rec);
+            else if (h.type == PERF_RECORD_LOST) handle_lost(r, index, rec);
+            tail += h.size;
+        }
+        __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+    }
+
+    void drain_all() {
+        for (std::size_t i = 0; i != rings.size(); ++i) drain_ring(rings[i], i);
+        if (wrote_since_round && writer && writer->is_open() && stats.output_error == 0) {
+            note_output_error(writer->finish_round());
+        }
+        wrote_since_round = false;
+    }
+
+    void close_all() {
+        for (auto& tp : tracepoints) {
+            for (int fd : tp->fds) {
+                if (fd >= 0) ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+            }
+        }
+        drain_all();
+        for (auto& tp : tracepoints) detach(*tp);
+        for (auto& r : rings) {
+            if (r.map) ::munmap(r.map, r.map_size);
+            if (r.fd >= 0) ::close(r.fd);
+            r.map = nullptr;
+            r.fd = -1;
+        }
+    }
+
+    int write_flight(std::string const& path) {
+        perf_data_writer out;
+        if (int e = out.open(path.c_str(), CLOCK_MONOTONIC)) return e;
+        std::vector<int> index(tracepoints.size(), -1);
+        for (std::size_t i = 0; i != tracepoints.size(); ++i) {
+            auto const* m = tracepoints[i]->meta;
+            index[i] = out.add_tracepoint(m->system, m->name, m->format, m->id);
+        }
+        struct entry {
+            std::uint64_t time;
+            std::size_t ring, slot;
+        };
+        std::vector<entry> order;
+        for (std::size_t r = 0; r != rings.size(); ++r) {
+            auto const& f = rings[r].flight;
+            for (std::size_t s = 0; s != f.slots.size(); ++s) {
+                recorder::stored st{};
+                std::memcpy(&st, f.bytes.data() + f.slots[s].offset, sizeof st);
+                order.push_back({st.time, r, s});
+            }
+        }
+        std::stable_sort(order.begin(), order.end(), [](entry const& a, entry const& b) { return a.time < b.time; });
+        int result = 0;
+        std::uint64_t written = 0;
+        for (auto const& e : order) {
+            auto const& f = rings[e.ring].flight;
+            std::byte const* p = f.bytes.data() + f.slots[e.slot].offset;
+            recorder::stored st{};
+            std::memcpy(&st, p, sizeof st);
+            result = out.write_sample(index[st.tracepoint], st.time, static_cast<std::uint32_t>(rings[e.ring].cpu),
+                                      st.pid, st.tid, {p + sizeof st, st.raw_size});
+            if (result != 0) break;
+            ++written;
+        }
+        if (result == 0) result = out.finish_round();
+        int const closed = out.close();
+        stats.written += written;
+        return result ? result : closed;
+    }
+};
+
+session::session(session_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+session::~session() {
+    if (impl_->running || (impl_->writer && impl_->writer->is_open())) stop();
+}
+
+std::string const& session::tracefs_dir() const noexcept { return impl_->location.dir; }
+tracefs_cache& session::cache() noexcept { return *impl_->cache; }
+
+int session::add(std::string_view spec, std::string* error) {
+    impl& s = *impl_;
+    if (s.location.dir.empty()) {
+        if (error) *error = s.location.problem;
+        return ENOENT;
+    }
+    if (s.find(spec)) return 0;
+    std::string_view system, name;
+    if (!split_tracepoint_spec(spec, system, name)) {
+        if (error) *error = s.cache->explain(spec, EINVAL);
+        return EINVAL;
+    }
+    int e = 0;
+    tracepoint_meta const* meta = s.cache->lookup(system, name, &e);
+    if (meta == nullptr) {
+        if (error) *error = s.cache->explain(spec, e);
+        return e;
+    }
+    auto tp = std::make_unique<impl::tracepoint_state>();
+    tp->meta = meta;
+    tp->index = static_cast<std::uint32_t>(s.tracepoints.size());
+    std::string why;
+    if (!decode::parse_tracefs_format(meta->format, tp->format, &why)) {
+        if (error) *error = "tracepoint " + std::string(spec) + ": unreadable format (" + why + ")";
+        return EINVAL;
+    }
+    if (tp->format.system.empty()) tp->format.system = meta->system;
+    if (tp->format.name.empty()) tp->format.name = meta->name;
+    tp->format.id = meta->id;
+    if (s.running) {
+        if (int r = s.attach(*tp, true, error)) return r;
+    }
+    if (s.writer && s.writer->is_open()) tp->writer_index = s.writer->add_tracepoint(meta->system, meta->name, meta->format, meta->id);
+    s.tracepoints.push_back(std::move(tp));
+    return 0;
+}
+
+int session::enable(std::string_view spec, bool on) {
+    auto* tp = impl_->find(spec);
+    if (tp == nullptr) return ENOENT;
+    tp->enabled = on;
+    for (int fd : tp->fds) {
+        if (fd >= 0 && ::ioctl(fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0) != 0) return errno;
+    }
+    return 0;
+}
+
+int session::set_output(std::string const& path) {
+    impl& s = *impl_;
+    if (s.running || s.options.circular_bytes_per_cpu) return EINVAL;
+    s.writer = std::make_unique<perf_data_writer>();
+    if (int e = s.writer->open(path.c_str(), CLOCK_MONOTONIC)) {
+        s.writer.reset();
+        return e;
+    }
+    for (auto& tp : s.tracepoints) {
+        tp->writer_index = s.writer->add_tracepoint(tp->meta->system, tp->meta->name, tp->meta->format, tp->meta->id);
+    }
+    return 0;
+}
+
+void session::set_callback(std::function<void(collected_sample const&)> callback) {
+    impl_->callback = std::move(callback);
+}
+
+int session::start(std::string* error) {
+    impl& s = *impl_;
+    if (s.running) return EALREADY;
+    if (s.location.dir.empty()) {
+        if (error) *error = s.location.problem;
+        return ENOENT;
+    }
+    if (s.tracepoints.empty()) {
+        if (error) *error = "no tracepoint to collect";
+        return EINVAL;
+    }
+    if (int e = s.open_rings(error)) {
+        s.close_all();
+        s.rings.clear();
+        return e;
+    }
+    for (auto& tp : s.tracepoints) {
+        if (int e = s.attach(*tp, tp->enabled, error)) {
+            s.close_all();
+            s.rings.clear();
+            return e;
+        }
+    }
+    s.running = true;
+    return 0;
+}
+
+bool session::running() const noexcept { return impl_->running; }
+
+int session::poll(int timeout_ms) {
+    impl& s = *impl_;
+    if (!s.running) return EINVAL;
+    if (timeout_ms < 0) timeout_ms = s.options.drain_interval_ms;
+    std::vector<pollfd> fds;
+    fds.reserve(s.rings.size());
+    for (auto const& r : s.rings) fds.push_back({r.fd, POLLIN, 0});
+    int result = 0;
+    if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno == EINTR) result = EINTR;
+    s.drain_all();
+    return result;
+}
+
+void session::drain() {
+    if (impl_->running) impl_->drain_all();
+}
+
+int session::save(std::string const& path) {
+    impl& s = *impl_;
+    if (!s.options.circular_bytes_per_cpu) return EINVAL;
+    if (s.running) s.drain_all();
+    return s.write_flight(path);
+}
+
+int session::stop() {
+    impl& s = *impl_;
+    if (s.running) {
+        s.close_all();
+        s.running = false;
+    }
+    int result = 0;
+    if (s.writer && s.writer->is_open()) {
+        int const e = s.writer->close();
+        s.note_output_error(e);
+        result = e;
+    }
+    return result ? result : s.stats.output_error;
+}
+
+session_stats const& session::stats() const noexcept { return impl_->stats; }
+std::int64_t session::wall_minus_clock_ns() const noexcept { return impl_->wall_minus_clock; }
+
+std::vector<tracepoint_meta const*> session::tracepoints() const {
+    std::vector<tracepoint_meta const*> out;
+    for (auto const& tp : impl_->tracepoints) out.push_back(tp->meta);
+    return out;
+}
+
+void session::append_json(std::string& out, collected_sample const& sample) {
+    decode::sample_meta meta;
+    meta.has_time = true;
+    meta.time_is_utc = true;
+    meta.time_ns = sample.wall_time_ns;
+    meta.has_cpu = true;
+    meta.cpu = sample.cpu;
+    meta.has_tid = true;
+    meta.pid = sample.pid;
+    meta.tid = sample.tid;
+    if (sample.format != nullptr && sample.format->is_eventheader()) {
+        std::uint32_t const at = sample.format->eventheader_offset();
+        if (at <= sample.raw.size()) {
+            decode::event_enumerator e;
+            e.start(sample.format->name, sample.raw.subspan(at));
+            if (e.state() != decode::enumerator_state::none) {
+                decode::append_event_json(out, e, meta);
+                return;
+            }
+        }
+    }
+    if (sample.format != nullptr) {
+        decode::append_tracepoint_json(out, *sample.format, sample.raw, meta);
+        return;
+    }
+    out.append("{\"n\":");
+    decode::append_json_string(out, sample.tracepoint ? sample.tracepoint->full_name() : std::string("unknown"));
+    decode::append_sample_meta_json(out, meta, true);
+    out.push_back('}');
+}
+
+}  // namespace ehtrace::collect

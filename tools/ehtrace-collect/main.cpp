@@ -1,0 +1,320 @@
+// ehtrace-collect: records tracepoints (kernel ones, user_events, EventHeader
+// names it pre-registers itself) into perf.data, or prints them as JSON lines.
+#include <ehtrace/collect/doctor.hpp>
+#include <ehtrace/collect/registrar.hpp>
+#include <ehtrace/collect/session.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace ehtrace::collect;
+
+constexpr char usage[] =
+    "Usage: ehtrace-collect [options] TRACEPOINT... [-- COMMAND [ARG...]]\n"
+    "Records tracepoints into a perf.data file (ehtrace-decode, perf script).\n"
+    "\n"
+    "TRACEPOINT is one of:\n"
+    "  system:name          a tracepoint, e.g. sched:sched_switch, user_events:MyProv_L4K1,\n"
+    "                       user_events_multi:Name.1a; glob patterns match existing ones\n"
+    "                       (user_events:MyProvider_*)\n"
+    "  Provider_L<l>K<k>    an EventHeader tracepoint name: pre-registered, so it can be\n"
+    "                       collected before the program that writes it starts\n"
+    "  \"name fields\"        a user_events command (\"my_tp u32 count; char[16] who\"): same\n"
+    "\n"
+    "Options:\n"
+    "  -o FILE            output file (default ehtrace.data; with --live, none unless given)\n"
+    "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
+    "                     at the end (and on SIGUSR1)\n"
+    "  --live             print each event as a JSON line on stdout as it arrives\n"
+    "  --duration S       stop after S seconds (fractions allowed)\n"
+    "  --buffer KIB       kernel ring buffer per CPU (default 1024, rounded to pages)\n"
+    "  --tracefs DIR      tracefs mounted at DIR instead of /sys/kernel/tracing\n"
+    "  --check            diagnose the system (as ehtrace-doctor) and exit\n"
+    "  -q, --quiet        no summary on stderr\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Stops on SIGINT/SIGTERM, after --duration, or when COMMAND exits; the file is\n"
+    "complete in every case. Lost events (buffers overflowed) are reported.\n";
+
+struct options {
+    std::string output;
+    bool output_given = false;
+    double circular_mib = 0;
+    bool live = false;
+    double duration = 0;
+    std::size_t buffer_kib = 1024;
+    std::string tracefs;
+    bool check = false, quiet = false;
+    std::vector<std::string> tracepoints;
+    std::vector<std::string> command;
+};
+
+int fail(std::string const& message, int status = 1) {
+    std::fprintf(stderr, "ehtrace-collect: %s\n", message.c_str());
+    return status;
+}
+
+bool parse_number(char const* text, double& out) {
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtod(text, &end);
+    return errno == 0 && end != text && *end == '\0' && out >= 0;
+}
+
+int parse(int argc, char** argv, options& o) {
+    for (int i = 1; i < argc; ++i) {
+        std::string const a = argv[i];
+        auto value = [&](char const* name) -> char const* {
+            if (i + 1 >= argc) {
+                fail(std::string("option ") + name + " needs a value");
+                return nullptr;
+            }
+            return argv[++i];
+        };
+        if (a == "--") {
+            for (++i; i < argc; ++i) o.command.push_back(argv[i]);
+            break;
+        }
+        if (a == "-h" || a == "--help") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        if (a == "-o") {
+            char const* v = value("-o");
+            if (!v) return 2;
+            o.output = v;
+            o.output_given = true;
+        } else if (a == "--circular" || a == "--duration" || a == "--buffer") {
+            char const* v = value(a.c_str());
+            double number = 0;
+            if (!v) return 2;
+            if (!parse_number(v, number)) return fail(a + " needs a non-negative number, not '" + v + "'", 2);
+            if (a == "--circular") o.circular_mib = number;
+            else if (a == "--duration") o.duration = number;
+            else o.buffer_kib = static_cast<std::size_t>(number);
+        } else if (a == "--tracefs") {
+            char const* v = value("--tracefs");
+            if (!v) return 2;
+            o.tracefs = v;
+        } else if (a == "--live") {
+            o.live = true;
+        } else if (a == "--check") {
+            o.check = true;
+        } else if (a == "-q" || a == "--quiet") {
+            o.quiet = true;
+        } else if (a.size() > 1 && a[0] == '-') {
+            return fail("unknown option " + a + " (see --help)", 2);
+        } else {
+            o.tracepoints.push_back(a);
+        }
+    }
+    if (!o.output_given && !o.live) o.output = "ehtrace.data";
+    if (!o.check && o.tracepoints.empty()) return fail("no tracepoint given (see --help)", 2);
+    return -1;
+}
+
+// A child that waits for the session to start before exec'ing COMMAND.
+struct workload {
+    pid_t pid = -1;
+    int go_fd = -1;
+
+    int spawn(std::vector<std::string> const& command) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
+        pid = ::fork();
+        if (pid < 0) return errno;
+        if (pid == 0) {
+            ::close(fds[1]);
+            char byte;
+            if (::read(fds[0], &byte, 1) != 1) ::_exit(127);
+            std::vector<char*> args;
+            for (auto const& c : command) args.push_back(const_cast<char*>(c.c_str()));
+            args.push_back(nullptr);
+            ::execvp(args[0], args.data());
+            std::fprintf(stderr, "ehtrace-collect: cannot run %s: %s\n", args[0], std::strerror(errno));
+            ::_exit(127);
+        }
+        ::close(fds[0]);
+        go_fd = fds[1];
+        return 0;
+    }
+    void go() {
+        if (go_fd >= 0) {
+            (void)!::write(go_fd, "g", 1);
+            ::close(go_fd);
+            go_fd = -1;
+        }
+    }
+    void cancel() {
+        if (go_fd >= 0) ::close(go_fd);  // the child exits
+        go_fd = -1;
+    }
+    // True once the child has exited.
+    bool done(int& status) {
+        if (pid < 0) return false;
+        int s = 0;
+        if (::waitpid(pid, &s, WNOHANG) == pid) {
+            status = s;
+            pid = -1;
+            return true;
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options o;
+    if (int const r = parse(argc, argv, o); r >= 0) return r;
+
+    if (o.check) {
+        doctor_options d;
+        d.tracefs = o.tracefs;
+        auto const findings = diagnose(d);
+        std::fputs(format_findings(findings).c_str(), stdout);
+        return all_usable(findings) ? 0 : 1;
+    }
+
+    session_options so;
+    so.tracefs = o.tracefs;
+    so.ring_bytes = std::max<std::size_t>(o.buffer_kib, 1) * 1024;
+    so.circular_bytes_per_cpu = static_cast<std::size_t>(o.circular_mib * 1024 * 1024);
+    if (o.circular_mib > 0 && so.circular_bytes_per_cpu < 4096) so.circular_bytes_per_cpu = 4096;
+    if (o.circular_mib > 0 && o.output.empty()) return fail("--circular needs an output file (-o FILE)", 2);
+    session s(so);
+    if (s.tracefs_dir().empty()) {
+        std::string error;
+        (void)s.add("sched:sched_switch", &error);  // reports the tracefs problem
+        return fail(error);
+    }
+
+    // Resolve the arguments: pre-registration, globs, plain names.
+    registrar reg(s.tracefs_dir());
+    std::vector<std::string> specs;
+    for (auto const& arg : o.tracepoints) {
+        bool const is_command = arg.find_first_of(" \t") != std::string::npos;
+        if (is_command || arg.find(':') == std::string::npos) {
+            std::string message;
+            if (reg.add(arg, 0, &message) != 0) return fail(message);
+            if (!o.quiet) std::fprintf(stderr, "ehtrace-collect: %s\n", message.c_str());
+            specs.push_back(reg.tracepoints().back());
+            std::string_view system, name;
+            if (split_tracepoint_spec(specs.back(), system, name)) s.cache().forget(system, name);
+            continue;
+        }
+        if (has_glob(arg)) {
+            auto matches = s.cache().match(arg);
+            if (matches.empty()) return fail("no existing tracepoint matches " + arg + " (in " + s.tracefs_dir() + "/events)");
+            specs.insert(specs.end(), matches.begin(), matches.end());
+            continue;
+        }
+        specs.push_back(arg);
+    }
+    for (auto const& spec : specs) {
+        std::string error;
+        if (s.add(spec, &error) != 0) return fail(error);
+    }
+
+    if (!o.output.empty() && o.circular_mib <= 0) {
+        if (int e = s.set_output(o.output)) return fail("cannot create " + o.output + ": " + std::strerror(e));
+    }
+    std::string line;
+    if (o.live) {
+        s.set_callback([&line](collected_sample const& sample) {
+            line.clear();
+            session::append_json(line, sample);
+            line.push_back('\n');
+            std::fwrite(line.data(), 1, line.size(), stdout);
+        });
+    }
+
+    workload child;
+    if (!o.command.empty()) {
+        if (int e = child.spawn(o.command)) return fail(std::string("cannot start the command: ") + std::strerror(e));
+    }
+    install_stop_signals();
+    std::string error;
+    if (s.start(&error) != 0) {
+        child.cancel();
+        s.stop();
+        if (!o.output.empty() && o.circular_mib <= 0) ::unlink(o.output.c_str());
+        return fail(error);
+    }
+    child.go();
+    if (!o.quiet) {
+        std::fprintf(stderr, "ehtrace-collect: collecting %zu tracepoint%s%s; Ctrl-C to stop\n", specs.size(),
+                     specs.size() == 1 ? "" : "s", o.circular_mib > 0 ? " (circular)" : "");
+    }
+
+    auto const started = std::chrono::steady_clock::now();
+    int child_status = 0;
+    bool child_exited = false;
+    int saves = 0;
+    while (!stop_requested()) {
+        int timeout = 100;
+        if (o.duration > 0) {
+            double const left = o.duration - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            if (left <= 0) break;
+            timeout = std::min(timeout, static_cast<int>(left * 1000) + 1);
+        }
+        s.poll(timeout);
+        if (o.live) std::fflush(stdout);
+        if (take_save_request() && o.circular_mib > 0) {
+            int const e = s.save(o.output);
+            ++saves;
+            if (!o.quiet) {
+                std::fprintf(stderr, "ehtrace-collect: %s %s\n", e ? "saving failed:" : "saved", e ? std::strerror(e) : o.output.c_str());
+            }
+        }
+        if (!o.command.empty() && child.done(child_status)) {
+            child_exited = true;
+            break;
+        }
+    }
+    int status = 0;
+    int out_error = 0;
+    if (o.circular_mib > 0) {
+        s.drain();
+        out_error = s.save(o.output);
+        s.stop();
+    } else {
+        out_error = s.stop();
+    }
+    if (o.live) std::fflush(stdout);
+    auto const& st = s.stats();
+    if (out_error != 0) {
+        fail("writing " + o.output + " failed: " + std::strerror(out_error) + "; the file holds the " +
+             std::to_string(st.written) + " events written before (still readable)");
+        status = 1;
+    }
+    if (!o.quiet) {
+        std::string summary = std::to_string(st.samples) + " events";
+        if (!o.output.empty()) summary += ", " + std::to_string(st.written) + " written to " + o.output;
+        if (o.circular_mib > 0) summary += " (" + std::to_string(st.overwritten) + " older ones overwritten)";
+        if (stop_signal() != 0) summary += "; stopped by signal " + std::to_string(stop_signal());
+        std::fprintf(stderr, "ehtrace-collect: %s\n", summary.c_str());
+        if (st.lost > 0) {
+            std::fprintf(stderr,
+                         "ehtrace-collect: lost %llu events (%llu times the kernel buffer overflowed): use a larger "
+                         "--buffer\n",
+                         static_cast<unsigned long long>(st.lost), static_cast<unsigned long long>(st.lost_records));
+        } else {
+            std::fprintf(stderr, "ehtrace-collect: lost 0 events\n");
+        }
+    }
+    (void)saves;
+    if (child_exited && status == 0 && WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127) status = 1;
+    return status;
+}
