@@ -19,6 +19,8 @@
 EHTRACE_PROVIDER(bench_off, "EhtraceBench_Off");
 // Registered with a counting sink on first use.
 EHTRACE_PROVIDER(bench_on, "EhtraceBench");
+// Registered with a no-op sink on first use.
+EHTRACE_PROVIDER(bench_noop, "EhtraceBench_Noop");
 // Registered with a capture sink for the duration of one capture benchmark.
 EHTRACE_PROVIDER(bench_capture, "EhtraceBench_Capture");
 
@@ -48,6 +50,28 @@ struct null_sink_setup {
 
 null_sink_setup& null_sink() {
     static null_sink_setup* setup = new null_sink_setup;
+    return *setup;
+}
+
+struct noop_sink_setup {
+    ehtrace_bench::noop_sink* sink = new ehtrace_bench::noop_sink;
+    ehtrace::dynamic::provider* dynamic_provider = nullptr;
+    ehtrace::dynamic::event_set* dynamic_set = nullptr;
+    int error = 0;
+
+    noop_sink_setup() {
+        ehtrace::sink* previous = ehtrace::set_sink(sink);
+        error = bench_noop.register_events();
+        dynamic_provider = new ehtrace::dynamic::provider("EhtraceBench_Noop");
+        dynamic_set = dynamic_provider->register_set(4, 0);
+        ehtrace::set_sink(previous);
+        if (error == 0 && dynamic_set == nullptr) error = EINVAL;
+        if (error == 0) error = dynamic_set->registration_error();
+    }
+};
+
+noop_sink_setup& noop_sink() {
+    static noop_sink_setup* setup = new noop_sink_setup;
     return *setup;
 }
 
@@ -108,6 +132,35 @@ void BM_DynamicEvent4Fields(benchmark::State& state) {
     delta.report(state);
 }
 BENCHMARK(BM_DynamicEvent4Fields);
+
+// Diagnostics: the same two events into a sink that does nothing.
+void BM_EnabledEvent4FieldsNoopSink(benchmark::State& state) {
+    noop_sink_setup& setup = noop_sink();
+    values4 v;
+    if (setup.error != 0 || EHTRACE_BENCH_WRITE4(bench_noop, v) != 0) state.SkipWithError("the enabled site fails");
+    for (auto _ : state) {
+        int result = EHTRACE_BENCH_WRITE4(bench_noop, v);
+        benchmark::DoNotOptimize(result);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_EnabledEvent4FieldsNoopSink);
+
+void BM_DynamicEvent4FieldsNoopSink(benchmark::State& state) {
+    noop_sink_setup& setup = noop_sink();
+    ehtrace::dynamic::event_set& set = *setup.dynamic_set;
+    ehtrace::dynamic::event_builder builder;
+    values4 v;
+    if (setup.error != 0 || ehtrace_bench::write_dynamic4(builder, set, v) != 0) {
+        state.SkipWithError("the dynamic event fails");
+    }
+    for (auto _ : state) {
+        int result = ehtrace_bench::write_dynamic4(builder, set, v);
+        benchmark::DoNotOptimize(result);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DynamicEvent4FieldsNoopSink);
 
 void BM_EnabledEventMixed(benchmark::State& state) {
     null_sink_setup& setup = null_sink();

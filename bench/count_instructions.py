@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-ALL_CASES = ["disabled", "enabled4", "dynamic4", "mixed", "dynamic_mixed"]
+ALL_CASES = ["disabled", "enabled4", "dynamic4", "enabled4_noop", "dynamic4_noop", "mixed", "dynamic_mixed"]
 
 
 def count(valgrind, driver, case, n, workdir):

@@ -11,7 +11,9 @@
 // Cases: empty (the loop alone), disabled (a site whose tracepoint is not
 // enabled), enabled4 (the 4-field event into counting_sink), dynamic4 (the
 // same event through a reused dynamic builder), mixed, dynamic_mixed (the
-// wider event both ways); "all" runs each once.
+// wider event both ways), enabled4_noop and dynamic4_noop (the 4-field
+// event into a sink that does nothing, without counting_sink's atomics);
+// "all" runs each once.
 #include "bench_events.hpp"
 
 #include <cerrno>
@@ -24,6 +26,7 @@
 
 EHTRACE_PROVIDER(count_off, "EhtraceBench_Off");
 EHTRACE_PROVIDER(count_on, "EhtraceBench");
+EHTRACE_PROVIDER(count_noop, "EhtraceBench_Noop");
 
 namespace {
 
@@ -35,6 +38,7 @@ using ehtrace_bench::values4;
 inline void barrier() noexcept { asm volatile("" ::: "memory"); }
 
 ehtrace::dynamic::event_set* dynamic_set = nullptr;
+ehtrace::dynamic::event_set* noop_set = nullptr;
 ehtrace::dynamic::event_builder* builder = nullptr;
 
 }  // namespace
@@ -68,6 +72,20 @@ __attribute__((noinline)) void bench_loop_dynamic4(unsigned long n, const values
     }
 }
 
+__attribute__((noinline)) void bench_loop_enabled4_noop(unsigned long n, const values4& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)EHTRACE_BENCH_WRITE4(count_noop, v);
+        barrier();
+    }
+}
+
+__attribute__((noinline)) void bench_loop_dynamic4_noop(unsigned long n, const values4& v) {
+    for (unsigned long i = 0; i < n; ++i) {
+        (void)ehtrace_bench::write_dynamic4(*builder, *noop_set, v);
+        barrier();
+    }
+}
+
 __attribute__((noinline)) void bench_loop_mixed(unsigned long n, const mixed_values& v) {
     for (unsigned long i = 0; i < n; ++i) {
         (void)EHTRACE_BENCH_WRITE_MIXED(count_on, v);
@@ -89,7 +107,7 @@ namespace {
 int usage() {
     std::fprintf(stderr,
                  "usage: ehtrace-bench-count <case> <N>\n"
-                 "cases: empty disabled enabled4 dynamic4 mixed dynamic_mixed all\n");
+                 "cases: empty disabled enabled4 dynamic4 enabled4_noop dynamic4_noop mixed dynamic_mixed all\n");
     return 2;
 }
 
@@ -106,6 +124,10 @@ long long run_case(std::string_view name, unsigned long n, const ehtrace::counti
         bench_loop_enabled4(n, v4);
     } else if (name == "dynamic4") {
         bench_loop_dynamic4(n, v4);
+    } else if (name == "enabled4_noop") {
+        bench_loop_enabled4_noop(n, v4);
+    } else if (name == "dynamic4_noop") {
+        bench_loop_dynamic4_noop(n, v4);
     } else if (name == "mixed") {
         bench_loop_mixed(n, vm);
     } else if (name == "dynamic_mixed") {
@@ -131,18 +153,26 @@ int main(int argc, char** argv) {
     auto* provider = new ehtrace::dynamic::provider("EhtraceBench");
     dynamic_set = provider->register_set(4, 0);
     ehtrace::set_sink(previous);
+    auto* noop = new ehtrace_bench::noop_sink;
+    ehtrace::set_sink(noop);
+    if (error == 0) error = count_noop.register_events();
+    auto* noop_provider = new ehtrace::dynamic::provider("EhtraceBench_Noop");
+    noop_set = noop_provider->register_set(4, 0);
+    ehtrace::set_sink(previous);
     builder = new ehtrace::dynamic::event_builder;
-    if (error != 0 || dynamic_set == nullptr || dynamic_set->registration_error() != 0) {
+    if (error != 0 || dynamic_set == nullptr || dynamic_set->registration_error() != 0 || noop_set == nullptr ||
+        noop_set->registration_error() != 0) {
         std::fprintf(stderr, "ehtrace-bench-count: registration with the counting sink failed\n");
         return 1;
     }
 
     const std::string_view which = argv[1];
-    static constexpr std::string_view all[] = {"empty", "disabled", "enabled4", "dynamic4", "mixed", "dynamic_mixed"};
+    static constexpr std::string_view all[] = {"empty",         "disabled",      "enabled4", "dynamic4",
+                                               "enabled4_noop", "dynamic4_noop", "mixed",    "dynamic_mixed"};
     for (std::string_view name : all) {
         if (which != "all" && which != name) continue;
         const long long events = run_case(name, n, *sink);
-        const bool writes = name != "empty" && name != "disabled";
+        const bool writes = name != "empty" && name != "disabled" && !name.ends_with("_noop");
         if (events != (writes ? static_cast<long long>(n) : 0)) {
             std::fprintf(stderr, "ehtrace-bench-count: %.*s wrote %lld events, expected %lu\n",
                          static_cast<int>(name.size()), name.data(), events, writes ? n : 0ul);
