@@ -1,0 +1,156 @@
+// Fuzz target: the EventHeader event enumerator and the JSON formatter.
+//
+// Input: selector byte, [name bytes], event bytes (header onward).
+//   selector & 0xC0 == 0x40: the name is built from the event's own level
+//     byte ("Fuzz_L<level>K<selector & 0xF>", option "Gfuzz" if 0x10,
+//     "user_events:" prefix if 0x20), so mutations reach the metadata;
+//   selector & 0xC0 == 0x80: the next byte is a length (mod 96), then the
+//     name itself is taken from the input;
+//   otherwise: one of a fixed list of names, good and bad.
+// Checks: start/walk never read outside the event, the walk ends, every value
+// span lies inside the event, depth stays bounded, the JSON is one valid value.
+#include "fuzz_support.hpp"
+
+#include <ehtrace/decode/event_enumerator.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using namespace ehtrace::decode;
+
+constexpr std::string_view fixed_names[] = {
+    "Fuzz_L1K1",
+    "Fuzz_L4K0",
+    "Fuzz_L5K1Gfuzz",
+    "user_events:Fuzz_L4K1",
+    "user_events_multi:Fuzz_L5K0.1a",
+    "Fuzz_Provider_Name_LffKffffffffffffffff",
+    "Fuzz_LffKffffffffffffffff",
+    "Fuzz_L0K0",
+    "no_level",
+    "sched:sched_switch",
+    "",
+    "_L4K1",
+};
+
+std::string hex(unsigned v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    if (v >= 16) out.push_back(digits[(v >> 4) & 0xF]);
+    out.push_back(digits[v & 0xF]);
+    return out;
+}
+
+bool inside(std::span<std::byte const> part, std::span<std::byte const> whole) {
+    if (part.empty()) return true;
+    return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+
+void walk(std::string_view name, std::span<std::byte const> event, unsigned style) {
+    event_enumerator e;
+    decode_error const error = e.start(name, event);
+    if (error != decode_error::none) {
+        if (e.state() != enumerator_state::none && e.state() != enumerator_state::error) {
+            ehtrace::fuzz::fail("start() failed but the state is neither none nor error");
+        }
+        if (e.error_offset() > event.size()) ehtrace::fuzz::fail("error offset past the event");
+        return;
+    }
+    if (e.state() != enumerator_state::before_first) ehtrace::fuzz::fail("start() succeeded but not before_first");
+    if (!inside(e.payload(), event)) ehtrace::fuzz::fail("payload outside the event");
+    std::size_t const limit = (event.size() + 1) * 80 + 1000;
+    std::size_t steps = 0;
+    for (;;) {
+        bool const sibling = (style >> (steps % 8)) & 1;
+        bool const more = sibling ? e.move_next_sibling() : e.move_next();
+        if (++steps > limit) ehtrace::fuzz::fail("enumeration did not end");
+        if (!more) break;
+        if (e.depth() > event_enumerator::max_depth) ehtrace::fuzz::fail("depth above max_depth");
+        item_info const& item = e.item();
+        if (!inside(item.value, event)) ehtrace::fuzz::fail("item value outside the event");
+        if (e.state() == enumerator_state::value) {
+            std::string json;
+            append_value_json(json, item);
+            ehtrace::fuzz::check_json(json, 1);
+        }
+    }
+    if (e.state() != enumerator_state::after_last && e.state() != enumerator_state::error) {
+        ehtrace::fuzz::fail("walk stopped neither after_last nor in error");
+    }
+    if (e.state() == enumerator_state::error && e.error_offset() > event.size()) {
+        ehtrace::fuzz::fail("error offset past the event");
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+    ehtrace::fuzz::input_reader in(data, size);
+    unsigned const selector = in.u8();
+    std::string name;
+    if ((selector & 0xC0) == 0x40) {
+        unsigned const level = in.remaining() >= 8 ? data[size - in.remaining() + 7] : 1;
+        if (selector & 0x20) name = "user_events:";
+        name += "Fuzz_L" + hex(level) + "K" + hex(selector & 0xF);
+        if (selector & 0x10) name += "Gfuzz";
+    } else if ((selector & 0xC0) == 0x80) {
+        std::size_t n = in.u8() % 96;
+        if (n > in.remaining()) n = in.remaining();
+        name.assign(reinterpret_cast<char const*>(data + (size - in.remaining())), n);
+        for (std::size_t i = 0; i < n; ++i) in.u8();
+    } else {
+        name = fixed_names[selector % std::size(fixed_names)];
+    }
+    std::span<std::byte const> const event(reinterpret_cast<std::byte const*>(data + (size - in.remaining())),
+                                           in.remaining());
+
+    // The formatter: always one complete JSON object.
+    std::string json;
+    sample_meta meta;
+    meta.has_time = selector & 1;
+    meta.time_is_utc = selector & 2;
+    meta.time_ns = event.size() >= 8 ? static_cast<std::uint64_t>(event.size()) * 0x9E3779B97F4A7C15ull : 0;
+    meta.has_cpu = selector & 4;
+    meta.cpu = static_cast<std::uint32_t>(selector * 7919u);
+    meta.has_tid = selector & 8;
+    format_event_json(json, name, event, meta);
+    ehtrace::fuzz::check_json(json, 1);
+
+    // The enumerator, walked two ways.
+    walk(name, event, 0);
+    walk(name, event, selector | 0x5A);
+
+    // The raw value formatter on the last bytes, with an encoding and format
+    // taken from the first two event bytes.
+    if (event.size() >= 2) {
+        auto const encoding = static_cast<ehtrace::field_encoding>(2 + static_cast<unsigned>(event[0]) % 12);
+        auto const format = static_cast<ehtrace::field_format>(static_cast<unsigned>(event[1]) & 0x7F);
+        std::size_t n = event.size() - 2;
+        unsigned const e = static_cast<unsigned>(encoding);
+        if (e >= 2 && e <= 6) {
+            n = std::size_t{1} << (e - 2);
+        } else if (e == 8 || e == 11) {
+            n &= ~std::size_t{1};
+        } else if (e == 9 || e == 12) {
+            n &= ~std::size_t{3};
+        }
+        if (n <= event.size() - 2) {
+            std::string value;
+            append_value_json(value, event.subspan(event.size() - n), encoding, format, (event[0] & std::byte{0x80}) != std::byte{});
+            ehtrace::fuzz::check_json(value, 1);
+        }
+        std::string text;
+        std::uint64_t bits = 0;
+        for (std::size_t i = 0; i < 8 && i < event.size(); ++i) bits = bits << 8 | static_cast<std::uint8_t>(event[i]);
+        auto const seconds = static_cast<std::int64_t>(bits);
+        append_time_text(text, seconds);
+        append_errno_text(text, static_cast<std::uint32_t>(seconds));
+        if (event.size() >= 16) append_uuid_text(text, event.data());
+    }
+    return 0;
+}

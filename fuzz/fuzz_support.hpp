@@ -1,0 +1,222 @@
+// Shared helpers for the fuzz targets: a strict JSON checker for what the
+// formatters produce, and a byte reader that turns fuzz input into choices.
+// Plain C++20 and the standard library only, so the same targets also build
+// as replay drivers (replay_main.cpp) with gcc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+namespace ehtrace::fuzz {
+
+// Stops the run in a way every fuzzer and the replay driver report.
+[[noreturn]] inline void fail(char const* what, std::string_view context = {}) {
+    std::fprintf(stderr, "fuzz check failed: %s\n", what);
+    if (!context.empty()) {
+        std::fprintf(stderr, "context (%zu bytes): %.*s\n", context.size(),
+                     static_cast<int>(context.size() < 2000 ? context.size() : 2000), context.data());
+    }
+    std::abort();
+}
+
+// Checks that `text` is exactly a sequence of JSON values separated by
+// whitespace (RFC 8259 grammar, UTF-8 validated, no NaN/Infinity), nesting
+// bounded. Returns the number of top-level values or -1 when invalid.
+class json_checker {
+public:
+    explicit json_checker(std::string_view text) noexcept : s_(text) {}
+
+    int count_values() noexcept {
+        int count = 0;
+        skip_ws();
+        while (pos_ < s_.size()) {
+            if (!value(0)) return -1;
+            ++count;
+            skip_ws();
+        }
+        return count;
+    }
+
+private:
+    static constexpr int max_depth = 200;
+
+    void skip_ws() noexcept {
+        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) ++pos_;
+    }
+    bool literal(std::string_view word) noexcept {
+        if (s_.substr(pos_, word.size()) != word) return false;
+        pos_ += word.size();
+        return true;
+    }
+    bool value(int depth) noexcept {
+        if (depth > max_depth) return false;
+        skip_ws();
+        if (pos_ >= s_.size()) return false;
+        switch (s_[pos_]) {
+            case '{': return object(depth);
+            case '[': return array(depth);
+            case '"': return string();
+            case 't': return literal("true");
+            case 'f': return literal("false");
+            case 'n': return literal("null");
+            default: return number();
+        }
+    }
+    bool object(int depth) noexcept {
+        ++pos_;
+        skip_ws();
+        if (pos_ < s_.size() && s_[pos_] == '}') return ++pos_, true;
+        for (;;) {
+            skip_ws();
+            if (pos_ >= s_.size() || s_[pos_] != '"' || !string()) return false;
+            skip_ws();
+            if (pos_ >= s_.size() || s_[pos_] != ':') return false;
+            ++pos_;
+            if (!value(depth + 1)) return false;
+            skip_ws();
+            if (pos_ >= s_.size()) return false;
+            if (s_[pos_] == '}') return ++pos_, true;
+            if (s_[pos_] != ',') return false;
+            ++pos_;
+        }
+    }
+    bool array(int depth) noexcept {
+        ++pos_;
+        skip_ws();
+        if (pos_ < s_.size() && s_[pos_] == ']') return ++pos_, true;
+        for (;;) {
+            if (!value(depth + 1)) return false;
+            skip_ws();
+            if (pos_ >= s_.size()) return false;
+            if (s_[pos_] == ']') return ++pos_, true;
+            if (s_[pos_] != ',') return false;
+            ++pos_;
+        }
+    }
+    bool digits() noexcept {
+        std::size_t const begin = pos_;
+        while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+        return pos_ != begin;
+    }
+    bool number() noexcept {
+        if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
+        if (pos_ >= s_.size()) return false;
+        if (s_[pos_] == '0') {
+            ++pos_;
+        } else if (!digits()) {
+            return false;
+        }
+        if (pos_ < s_.size() && s_[pos_] == '.') {
+            ++pos_;
+            if (!digits()) return false;
+        }
+        if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+            ++pos_;
+            if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
+            if (!digits()) return false;
+        }
+        return true;
+    }
+    bool hex4() noexcept {
+        for (int i = 0; i < 4; ++i, ++pos_) {
+            if (pos_ >= s_.size()) return false;
+            char const c = s_[pos_];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+        }
+        return true;
+    }
+    // One UTF-8 sequence starting at pos_ (lead byte >= 0x80).
+    bool utf8() noexcept {
+        auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(s_[i]); };
+        unsigned const lead = byte(pos_);
+        std::size_t length = 0;
+        std::uint32_t cp = 0;
+        if (lead >= 0xC2 && lead <= 0xDF) length = 2, cp = lead & 0x1F;
+        else if (lead >= 0xE0 && lead <= 0xEF) length = 3, cp = lead & 0x0F;
+        else if (lead >= 0xF0 && lead <= 0xF4) length = 4, cp = lead & 0x07;
+        else return false;
+        if (s_.size() - pos_ < length) return false;
+        for (std::size_t i = 1; i < length; ++i) {
+            unsigned const b = byte(pos_ + i);
+            if ((b & 0xC0) != 0x80) return false;
+            cp = cp << 6 | (b & 0x3F);
+        }
+        if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+        if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+        pos_ += length;
+        return true;
+    }
+    bool string() noexcept {
+        ++pos_;
+        while (pos_ < s_.size()) {
+            unsigned char const c = static_cast<unsigned char>(s_[pos_]);
+            if (c == '"') return ++pos_, true;
+            if (c < 0x20) return false;
+            if (c == '\\') {
+                ++pos_;
+                if (pos_ >= s_.size()) return false;
+                char const e = s_[pos_++];
+                if (e == 'u') {
+                    if (!hex4()) return false;
+                } else if (std::strchr("\"\\/bfnrt", e) == nullptr || e == '\0') {
+                    return false;
+                }
+            } else if (c >= 0x80) {
+                if (!utf8()) return false;
+            } else {
+                ++pos_;
+            }
+        }
+        return false;
+    }
+
+    std::string_view s_;
+    std::size_t pos_ = 0;
+};
+
+// Aborts unless `text` holds exactly `expected` JSON values (-1: any number).
+inline void check_json(std::string_view text, int expected = -1) {
+    int const n = json_checker(text).count_values();
+    if (n < 0) fail("formatter produced invalid JSON", text);
+    if (expected >= 0 && n != expected) fail("formatter produced the wrong number of JSON values", text);
+}
+
+// Consumes fuzz input as a stream of choices; past the end it yields zeros.
+class input_reader {
+public:
+    input_reader(std::uint8_t const* data, std::size_t size) noexcept : data_(data), size_(size) {}
+
+    [[nodiscard]] bool empty() const noexcept { return pos_ >= size_; }
+    [[nodiscard]] std::size_t remaining() const noexcept { return pos_ < size_ ? size_ - pos_ : 0; }
+
+    std::uint8_t u8() noexcept { return pos_ < size_ ? data_[pos_++] : 0; }
+    std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(u8() | u8() << 8); }
+    std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(u16() | std::uint32_t{u16()} << 16); }
+    std::uint64_t u64() noexcept { return u32() | std::uint64_t{u32()} << 32; }
+    // 0..limit-1 (limit > 0).
+    std::size_t below(std::size_t limit) noexcept { return u16() % limit; }
+    // Up to `max` bytes of the input, length chosen by the input.
+    std::span<std::uint8_t const> bytes(std::size_t max) noexcept {
+        std::size_t n = below(max + 1);
+        if (n > remaining()) n = remaining();
+        std::span<std::uint8_t const> out(data_ + pos_, n);
+        pos_ += n;
+        return out;
+    }
+    std::string_view text(std::size_t max) noexcept {
+        auto const b = bytes(max);
+        return {reinterpret_cast<char const*>(b.data()), b.size()};
+    }
+
+private:
+    std::uint8_t const* data_;
+    std::size_t size_;
+    std::size_t pos_ = 0;
+};
+
+}  // namespace ehtrace::fuzz

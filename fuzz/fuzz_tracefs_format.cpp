@@ -1,0 +1,59 @@
+// Fuzz target: the tracefs "format" parser and the plain-tracepoint JSON.
+//
+// Input: format text, then optionally a NUL byte and the raw record bytes
+// (common fields included) to format with it, in both byte orders.
+// Checks: field_bytes stays inside the record, the JSON is one valid object,
+// the EventHeader offset of an EventHeader format lies inside a field.
+#include "fuzz_support.hpp"
+
+#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+    using namespace ehtrace::decode;
+    auto const* nul = static_cast<std::uint8_t const*>(std::memchr(data, 0, size));
+    std::size_t const text_size = nul != nullptr ? static_cast<std::size_t>(nul - data) : size;
+    std::string_view const text(reinterpret_cast<char const*>(data), text_size);
+    std::span<std::byte const> raw;
+    if (nul != nullptr) raw = {reinterpret_cast<std::byte const*>(nul + 1), size - text_size - 1};
+
+    tracefs_format format;
+    std::string why;
+    if (!parse_tracefs_format(text, format, &why)) {
+        if (why.empty()) ehtrace::fuzz::fail("parse failed without a reason", text);
+        return 0;
+    }
+    if (format.fields.empty()) ehtrace::fuzz::fail("parse succeeded with no fields", text);
+    if (format.common_field_count > format.fields.size()) ehtrace::fuzz::fail("more common fields than fields", text);
+    (void)format.full_name();
+    if (format.is_eventheader()) {
+        std::uint32_t const at = format.eventheader_offset();
+        bool found = false;
+        for (auto const& field : format.fields) {
+            if (at >= field.offset && at - field.offset <= field.size) found = true;
+        }
+        if (!found) ehtrace::fuzz::fail("EventHeader offset is not at a field", text);
+    }
+    for (bool big_endian : {false, true}) {
+        for (auto const& field : format.fields) {
+            auto const bytes = field_bytes(field, raw, big_endian);
+            if (!bytes.empty() && (bytes.data() < raw.data() || bytes.data() + bytes.size() > raw.data() + raw.size())) {
+                ehtrace::fuzz::fail("field_bytes outside the record", text);
+            }
+        }
+        sample_meta meta;
+        meta.has_cpu = big_endian;
+        meta.has_tid = !raw.empty();
+        meta.pid = static_cast<std::uint32_t>(raw.size());
+        std::string json;
+        append_tracepoint_json(json, format, raw, meta, big_endian);
+        ehtrace::fuzz::check_json(json, 1);
+    }
+    return 0;
+}
