@@ -144,12 +144,13 @@ bool perf_data_reader::open_file_layout() {
     // perf leaves data.size 0 when it was killed before finishing the header:
     // then the data runs to the end of the file.
     if (data_pos_ > file_.size()) return fail("data section outside the file", 40);
-    data_end_ = data_size == 0 ? file_.size() : data_pos_ + data_size;
-    if (data_end_ > file_.size()) {
+    // data_size comes from the file: compare without overflowing data_pos_ + data_size.
+    if (data_size != 0 && data_size > file_.size() - data_pos_) {
         // Truncated file: read what is there, report the damage at the end.
-        declared_data_end_ = data_end_;
+        declared_data_end_ = data_size > ~std::uint64_t{0} - data_pos_ ? ~std::uint64_t{0} : data_pos_ + data_size;
         data_end_ = file_.size();
     } else {
+        data_end_ = data_size == 0 ? file_.size() : data_pos_ + data_size;
         // Feature sections follow the data, one {offset,size} per set bit.
         std::uint64_t section = data_pos_ + data_size;
         for (std::size_t bit = 0; bit != feature_bits; ++bit) {
@@ -527,7 +528,8 @@ bool perf_data_reader::next(perf_sample& sample) {
     sample.perf_time = p.time;
     sample.meta.time_ns = p.time;
     if (session_.has_clock_data && p.meta.has_time) {
-        sample.meta.time_ns = static_cast<std::uint64_t>(static_cast<std::int64_t>(p.time) + session_.wall_minus_clock_ns);
+        // Modulo 2^64: both values come from the file, a signed sum could overflow.
+        sample.meta.time_ns = p.time + static_cast<std::uint64_t>(session_.wall_minus_clock_ns);
         sample.meta.time_is_utc = true;
     }
     sample.offset = p.offset;
