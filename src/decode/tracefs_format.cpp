@@ -290,7 +290,9 @@ void append_tracepoint_json(std::string& out, tracefs_format const& format, std:
         }
         switch (field.display) {
         case field_display::string: {
-            auto const* nul = static_cast<std::byte const*>(std::memchr(bytes.data(), 0, bytes.size()));
+            // A __data_loc pointing outside the record gives no bytes (and a null data()).
+            auto const* nul =
+                bytes.empty() ? nullptr : static_cast<std::byte const*>(std::memchr(bytes.data(), 0, bytes.size()));
             std::size_t const length = nul ? static_cast<std::size_t>(nul - bytes.data()) : bytes.size();
             append_json_string(out, std::string_view(reinterpret_cast<char const*>(bytes.data()), length));
             break;
