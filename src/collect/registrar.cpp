@@ -60,7 +60,11 @@ std::string registration_command(std::string_view text, std::string* why) {
         return std::string(text) + " " + eventheader_fields;
     }
     std::string_view const name = text.substr(0, space);
-    std::string command = make_command(name, text.substr(space + 1));
+    bool name_ok = name.size() < 256;
+    for (char c : name) {
+        name_ok &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+    std::string command = name_ok ? make_command(name, text.substr(space + 1)) : std::string();
     if (command.empty()) {
         return fail("'" + std::string(text) + "' is not a valid user_events command (name: letters, digits and "
                     "'_', under 256 bytes; fields: \"type name\" separated by ';'; at most 511 bytes)");

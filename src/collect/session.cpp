@@ -424,6 +424,15 @@ struct session::impl {
     }
 
     void close_all() {
+        if (!rings.empty() && !tracepoints.empty()) {
+            // The kernel reports a loss (PERF_RECORD_LOST) only once a later
+            // record fits: drain, give it a moment to write one, drain again.
+            drain_all();
+            std::vector<pollfd> fds;
+            for (auto const& r : rings) fds.push_back({r.fd, POLLIN, 0});
+            (void)::poll(fds.data(), fds.size(), 5);
+            drain_all();
+        }
         for (auto& tp : tracepoints) {
             for (int fd : tp->fds) {
                 if (fd >= 0) ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);

@@ -374,6 +374,7 @@ int perf_data_writer::close() {
             buffer_.clear();
             error_ = 0;
             if (::ftruncate(fd_, static_cast<off_t>(end)) != 0) break;
+            if (::lseek(fd_, static_cast<off_t>(end), SEEK_SET) < 0) break;  // flush() appends at the position
             offset_ = end;
             int const finished = finish_file(end);
             if (finished == 0 || !disk_full(finished) || end == file_header_size) break;

@@ -1,0 +1,260 @@
+// ehtrace-collect, ehtrace-register and ehtrace-doctor as users run them.
+#include "collect_test_support.hpp"
+
+#include <csignal>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+using namespace collect_test;
+
+namespace {
+
+std::string const collect_exe = EHTRACE_COLLECT_EXE;
+std::string const decode_exe = EHTRACE_DECODE_EXE;
+std::string const register_exe = EHTRACE_REGISTER_EXE;
+std::string const doctor_exe = EHTRACE_DOCTOR_EXE;
+
+bool user_events_here() { return ::access("/sys/kernel/tracing/user_events_data", F_OK) == 0; }
+
+#define REQUIRE_SCHED()                                                        \
+    do {                                                                       \
+        if (auto why = sched_unavailable(); !why.empty()) GTEST_SKIP() << why; \
+    } while (0)
+
+std::uint64_t lost_in(std::string const& err) {
+    std::smatch m;
+    if (!std::regex_search(err, m, std::regex(R"(lost (\d+) events)"))) return ~0ull;
+    return std::stoull(m[1]);
+}
+
+}  // namespace
+
+TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "w.data", pidfile = dir / "pid";
+    auto const r = run(collect_exe + " -o " + out +
+                           " sched:sched_process_fork sched:sched_process_exec sched:sched_process_exit"
+                           " -- /bin/sh -c 'echo $$ >" + pidfile + "; exec /bin/true'",
+                       dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("collecting 3 tracepoints"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("lost 0 events"), std::string::npos) << r.err;
+    std::string const pid = std::to_string(std::stoi(read_file(pidfile)));
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%X", static_cast<unsigned>(std::stoi(pid)));
+
+    auto const d = run(decode_exe + " --jsonl " + out, dir);
+    ASSERT_EQ(d.status, 0) << d.err;
+    std::istringstream lines(d.out);
+    std::vector<std::string> mine;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find(std::string("\"pid\":\"") + hex + "\"") != std::string::npos) mine.push_back(line);
+    }
+    // The child execs /bin/sh (ehtrace-collect starting the command), then /bin/true, then exits.
+    ASSERT_EQ(mine.size(), 3u) << d.out.substr(0, 3000);
+    EXPECT_EQ(mine[0].rfind("{\"n\":\"sched:sched_process_exec\",\"filename\":\"/bin/sh\"", 0), 0u) << mine[0];
+    EXPECT_EQ(mine[1].rfind("{\"n\":\"sched:sched_process_exec\",\"filename\":\"/bin/true\"", 0), 0u) << mine[1];
+    EXPECT_NE(mine[1].find("\"meta\":{\"time\":\"20"), std::string::npos) << mine[1];
+    EXPECT_NE(mine[1].find(",\"pid\":" + pid + ",\"tid\":" + pid + "}"), std::string::npos) << mine[1];
+    EXPECT_EQ(mine[2].rfind("{\"n\":\"sched:sched_process_exit\",\"comm\":\"true\"", 0), 0u) << mine[2];
+
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
+    auto const p = run(perf_path() + " script -i " + out + " -F pid,tid,cpu,time,event,trace", dir);
+    ASSERT_EQ(p.status, 0) << p.err;
+    std::regex const exec_line("\\s*" + pid + "/" + pid + R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exec: filename=/bin/true pid=)" + pid + ".*");
+    std::regex const exit_line("\\s*" + pid + "/" + pid + R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exit: comm=true pid=)" + pid + ".*");
+    std::istringstream in(p.out);
+    int state = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (state == 0 && std::regex_match(line, exec_line)) state = 1;
+        else if (state == 1 && std::regex_match(line, exit_line)) state = 2;
+    }
+    EXPECT_EQ(state, 2) << p.out.substr(0, 3000);
+}
+
+TEST(CollectTool, LivePrintsJsonLines) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    auto const r = run(collect_exe + " -q --live sched:sched_process_exec -- /bin/true", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("{\"n\":\"sched:sched_process_exec\",\"filename\":\"/bin/true\""), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "");
+    EXPECT_FALSE(std::filesystem::exists(dir / "ehtrace.data"));
+}
+
+TEST(CollectTool, SigintLeavesAValidFile) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "int.data", err = dir / "err.txt";
+    pid_t const tool = ::fork();
+    if (tool == 0) {
+        std::freopen(err.c_str(), "w", stderr);
+        ::execl(collect_exe.c_str(), "ehtrace-collect", "-o", out.c_str(), "sched:sched_process_exec",
+                "sched:sched_switch", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    for (int i = 0; i < 500 && read_file(err).find("collecting") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(read_file(err).find("collecting"), std::string::npos) << read_file(err);
+    for (int i = 0; i < 3; ++i) std::system("/bin/true");
+    ::kill(tool, SIGINT);
+    int status = 0;
+    ::waitpid(tool, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << read_file(err);
+    EXPECT_NE(read_file(err).find("stopped by signal 2"), std::string::npos) << read_file(err);
+    std::vector<std::string> events;
+    std::string error;
+    ASSERT_TRUE(decode_json(out, events, &error)) << error;
+    int execs = 0;
+    for (auto const& e : events) execs += e.find("\"filename\":\"/bin/true\"") != std::string::npos;
+    EXPECT_GE(execs, 3);
+    if (!perf_path().empty()) {
+        auto const p = run(perf_path() + " script -i " + out + " | grep -c 'filename=/bin/true'", dir);
+        EXPECT_GE(std::atoi(p.out.c_str()), 3) << p.err;
+    }
+}
+
+TEST(CollectTool, CircularKeepsRecentDataAndGlobsMatch) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "c.data";
+    auto const r = run(collect_exe + " --circular 0.01 -o " + out +
+                           " 'sched:sched_process_f*' -- /bin/sh -c 'i=0; while [ $i -lt 400 ]; do (:); "
+                           "i=$((i+1)); done'",
+                       dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("(circular)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("older ones overwritten"), std::string::npos) << r.err;
+    std::vector<std::string> events;
+    std::string error;
+    ASSERT_TRUE(decode_json(out, events, &error)) << error;
+    EXPECT_GT(events.size(), 10u);
+    EXPECT_LT(events.size(), 400u);
+    bool fork = false;
+    for (auto const& e : events) fork |= e.rfind("{\"n\":\"sched:sched_process_fork\"", 0) == 0;
+    EXPECT_TRUE(fork);
+}
+
+// The tool is stopped (SIGSTOP) while a burst of forks overflows its one-page
+// rings, so losses are certain; it must say how many.
+TEST(CollectTool, LostEventsAreReported) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "l.data", err = dir / "err.txt";
+    pid_t const tool = ::fork();
+    if (tool == 0) {
+        std::freopen(err.c_str(), "w", stderr);
+        ::execl(collect_exe.c_str(), "ehtrace-collect", "--buffer", "4", "-o", out.c_str(), "sched:sched_switch",
+                "sched:sched_process_fork", "sched:sched_process_exit", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    for (int i = 0; i < 500 && read_file(err).find("collecting") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(read_file(err).find("collecting"), std::string::npos) << read_file(err);
+    ::kill(tool, SIGSTOP);
+    std::system("/bin/sh -c 'i=0; while [ $i -lt 300 ]; do (:); i=$((i+1)); done'");
+    ::kill(tool, SIGCONT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::system("/bin/true");  // a sample after the drain lets the kernel write its LOST record
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::kill(tool, SIGINT);
+    int status = 0;
+    ::waitpid(tool, &status, 0);
+    std::string const text = read_file(err);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    std::uint64_t const lost = lost_in(text);
+    ASSERT_NE(lost, ~0ull) << "no lost-events line: " << text;
+    EXPECT_GT(lost, 0u) << text;
+    EXPECT_NE(text.find("use a larger --buffer"), std::string::npos) << text;
+    std::vector<std::string> events;
+    std::string error;
+    EXPECT_TRUE(decode_json(out, events, &error)) << error;
+    if (!perf_path().empty()) {
+        auto const report = run(perf_path() + " report -i " + out + " --stdio 2>&1 | head -20", dir);
+        EXPECT_NE(report.out.find(" lost "), std::string::npos) << report.out;
+    }
+}
+
+TEST(CollectTool, ClearErrors) {
+    temp_dir dir;
+    auto r = run(collect_exe + " sched:no_such_tracepoint", dir);
+    EXPECT_EQ(r.status, 1);
+    if (sched_unavailable().empty()) {
+        EXPECT_NE(r.err.find("tracepoint sched:no_such_tracepoint does not exist"), std::string::npos) << r.err;
+    }
+    r = run(collect_exe + " --tracefs " + (dir / "none") + " sched:sched_switch", dir);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("mount -t tracefs nodev " + (dir / "none")), std::string::npos) << r.err;
+    r = run(collect_exe + " --tracefs " + dir.str() + " sched:sched_switch", dir);
+    EXPECT_NE(r.err.find("is not a tracefs mount"), std::string::npos) << r.err;
+    r = run(collect_exe + " 'sched:zz_nothing_*'", dir);
+    EXPECT_EQ(r.status, 1);
+    if (sched_unavailable().empty()) {
+        EXPECT_NE(r.err.find("no existing tracepoint matches"), std::string::npos) << r.err;
+    }
+    r = run(collect_exe + " Bad-Name", dir);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("is not an EventHeader tracepoint name"), std::string::npos) << r.err;
+    r = run(collect_exe + " --bogus", dir);
+    EXPECT_EQ(r.status, 2);
+    r = run(collect_exe, dir);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("no tracepoint given"), std::string::npos);
+    if (!user_events_here() && ::access("/sys/kernel/tracing/events", F_OK) == 0) {
+        r = run(collect_exe + " MyProvider_L4K1", dir);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_NE(r.err.find("CONFIG_USER_EVENTS"), std::string::npos) << r.err;
+        r = run(collect_exe + " user_events:MyProvider_L4K1", dir);
+        EXPECT_NE(r.err.find("this kernel has no user_events"), std::string::npos) << r.err;
+    }
+}
+
+TEST(CollectTool, DoctorAndCheck) {
+    temp_dir dir;
+    auto const d = run(doctor_exe, dir);
+    EXPECT_NE(d.out.find("kernel: Linux "), std::string::npos) << d.out;
+    EXPECT_NE(d.out.find("perf_event_paranoid"), std::string::npos) << d.out;
+    if (!user_events_here() && ::access("/sys/kernel/tracing/events", F_OK) == 0) {
+        EXPECT_EQ(d.status, 1);
+        EXPECT_NE(d.out.find("problem  user_events: user_events is missing"), std::string::npos) << d.out;
+        EXPECT_NE(d.out.find("CONFIG_USER_EVENTS=y"), std::string::npos) << d.out;
+    }
+    auto const c = run(collect_exe + " --check", dir);
+    EXPECT_EQ(c.out, d.out);
+    EXPECT_EQ(c.status, d.status);
+    auto const f = run(doctor_exe + " --tracefs " + (dir / "none"), dir);
+    EXPECT_EQ(f.status, 1);
+    EXPECT_NE(f.out.find("problem  tracefs"), std::string::npos) << f.out;
+    EXPECT_NE(f.out.find("mount -t tracefs nodev " + (dir / "none")), std::string::npos) << f.out;
+    EXPECT_EQ(run(doctor_exe + " --nope", dir).status, 2);
+}
+
+TEST(CollectTool, RegisterChecksAndExplains) {
+    temp_dir dir;
+    auto r = run(register_exe + " Bad-Name", dir);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("is not an EventHeader tracepoint name"), std::string::npos) << r.err;
+    r = run(register_exe, dir);
+    EXPECT_EQ(r.status, 2);
+    r = run(register_exe + " --persist --delete X_L1K1", dir);
+    EXPECT_EQ(r.status, 2);
+    std::ofstream(dir / "list.txt") << "# comment\nGood_L4K1\n  bad-name u32 x\n";
+    r = run(register_exe + " -f " + (dir / "list.txt"), dir);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("not a valid user_events command"), std::string::npos) << r.err;
+    r = run(register_exe + " --tracefs " + (dir / "none") + " Good_L4K1", dir);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("mount -t tracefs"), std::string::npos) << r.err;
+    if (!user_events_here() && ::access("/sys/kernel/tracing/events", F_OK) == 0) {
+        r = run(register_exe + " Good_L4K1", dir);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_NE(r.err.find("CONFIG_USER_EVENTS"), std::string::npos) << r.err;
+        r = run(register_exe + " --delete Good_L4K1", dir);
+        EXPECT_EQ(r.status, 1);
+    }
+}
