@@ -308,6 +308,8 @@ void append_tracepoint_json(std::string& out, tracefs_format const& format, std:
                     append_number(out, field, bytes.data() + k, swap);
                 }
                 out.push_back(']');
+            } else if (bytes.size() < field.element_size) {
+                out.append("null");  // a size-0 field: nothing to read
             } else {
                 append_number(out, field, bytes.data(), swap);
             }
