@@ -292,8 +292,12 @@ std::size_t units_before_nul(const Char* units, std::size_t count) noexcept {
         return nul != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nul) - reinterpret_cast<const char*>(units))
                               : count;
     } else {
+        // Byte-wise loads: add_string_units() takes code units at any address.
+        const auto* bytes = reinterpret_cast<const unsigned char*>(units);
         for (std::size_t i = 0; i < count; ++i) {
-            if (units[i] == 0) return i;
+            Char unit;
+            std::memcpy(&unit, bytes + i * sizeof(Char), sizeof(Char));
+            if (unit == 0) return i;
         }
         return count;
     }
