@@ -36,12 +36,18 @@
 #include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
 
-// The builder's per-field path is a few loads and stores; inlining it into
-// each add_* call is what keeps an event in the tens of nanoseconds.
+// The builder's per-field path is a few loads and stores. Every add_* entry
+// point is forced inline (GCC at -O2 would not inline them), so that literal
+// field names stay constants: their checks and copies then fold to a few
+// stores. The error paths are out of line and cold.
 #if defined(__GNUC__)
 #define EHTRACE_DYNAMIC_INLINE inline __attribute__((always_inline))
+#define EHTRACE_DYNAMIC_COLD __attribute__((cold))
+#define EHTRACE_DYNAMIC_UNLIKELY(condition) __builtin_expect(static_cast<bool>(condition), 0)
 #else
 #define EHTRACE_DYNAMIC_INLINE inline
+#define EHTRACE_DYNAMIC_COLD
+#define EHTRACE_DYNAMIC_UNLIKELY(condition) (condition)
 #endif
 
 namespace ehtrace::dynamic {
@@ -165,27 +171,35 @@ public:
 
     const std::uint8_t* data() const noexcept { return data_; }
     std::uint8_t* data() noexcept { return data_; }
-    std::size_t size() const noexcept { return size_; }
-    void clear() noexcept { size_ = 0; }
-    void truncate(std::size_t size) noexcept { size_ = size; }
+    std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
+    void clear() noexcept { end_ = data_; }
+    void truncate(std::size_t size) noexcept { end_ = data_ + size; }
 
     // Room for `count` more bytes at the end: fill them, then commit().
     // nullptr when the buffer would pass the event size limit or memory ran out.
-    std::uint8_t* reserve(std::size_t count) noexcept {
-        return capacity_ - size_ >= count ? data_ + size_ : grow(count);
+    EHTRACE_DYNAMIC_INLINE std::uint8_t* reserve(std::size_t count) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(static_cast<std::size_t>(limit_ - end_) < count)) return grow(count);
+        return end_;
     }
-    void commit(const std::uint8_t* end) noexcept { size_ = static_cast<std::size_t>(end - data_); }
+    void commit(std::uint8_t* end) noexcept { end_ = end; }
+
+    // The fast path of reserve(), for callers that check first and write
+    // at end() after: true when `count` more bytes fit without growing.
+    bool has_room(std::size_t count) const noexcept { return static_cast<std::size_t>(limit_ - end_) >= count; }
+    std::uint8_t* end() noexcept { return end_; }
 
     // True when the last grow() failed for lack of memory rather than for
     // the event size limit.
     bool out_of_memory() const noexcept { return out_of_memory_; }
 
 private:
-    std::uint8_t* grow(std::size_t count) noexcept;
+    // Allocates room for `count` more bytes, keeping the content.
+    EHTRACE_DYNAMIC_COLD std::uint8_t* grow(std::size_t count) noexcept;
 
+    // [data_, end_) is the content, [end_, limit_) free room.
     std::uint8_t* data_ = nullptr;
-    std::size_t size_ = 0;
-    std::size_t capacity_ = 0;
+    std::uint8_t* end_ = nullptr;
+    std::uint8_t* limit_ = nullptr;
     bool out_of_memory_ = false;
 };
 
@@ -286,8 +300,21 @@ constexpr std::uint8_t string_encoding(bool zero_terminated) noexcept {
 // The code units before the first 0 unit: a zero-terminated string cannot
 // carry one, and writing it would desynchronize the payload.
 template <class Char>
-std::size_t units_before_nul(const Char* units, std::size_t count) noexcept {
+EHTRACE_DYNAMIC_INLINE std::size_t units_before_nul(const Char* units, std::size_t count) noexcept {
     if constexpr (sizeof(Char) == 1) {
+        // Strings of 4..16 bytes without a 0 byte (nearly all short ones):
+        // two overlapping loads answer without a call into libc.
+        const auto* chars = reinterpret_cast<const char*>(units);
+        if (count >= 8 && count <= 16) {
+            if (!ehtrace::detail::has_zero_byte(ehtrace::detail::load_bytes(chars, 8)) &&
+                !ehtrace::detail::has_zero_byte(ehtrace::detail::load_bytes(chars + count - 8, 8))) {
+                return count;
+            }
+        } else if (count >= 4 && count < 8) {
+            const std::uint64_t word = ehtrace::detail::load_bytes(chars, 4) |
+                                       ehtrace::detail::load_bytes(chars + count - 4, 4) << 32;
+            if (!ehtrace::detail::has_zero_byte(word)) return count;
+        }
         const void* nul = count != 0 ? std::memchr(units, 0, count) : nullptr;
         return nul != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nul) - reinterpret_cast<const char*>(units))
                               : count;
@@ -321,20 +348,21 @@ public:
     // --- event ------------------------------------------------------------
 
     // Starts a new event: clears fields, error, id, version and opcode.
-    event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
         metadata_.clear();
         payload_.clear();
-        depth_ = 0;
-        error_ = 0;
-        error_message_ = "";
+        error_ = 0;  // error_message() is "" while error_ is 0
         id_ = 0;
+        tag_ = event_tag;
         version_ = 0;
         opcode_ = 0;
-        tag_ = event_tag;
-        if (check_name(event_name) != name_error::none) return fail_name(event_name, "event");
-        std::uint8_t* out = metadata_.reserve(event_name.size() + 1);
-        if (out == nullptr) return fail_no_room();
-        detail::unchecked_writer writer{out};
+        depth_ = 0;
+        if (EHTRACE_DYNAMIC_UNLIKELY(check_name(event_name) != name_error::none)) return fail_name(event_name, "event");
+        if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(event_name.size() + 1)) &&
+            !make_room(event_name.size() + 1, 0)) {
+            return *this;
+        }
+        detail::unchecked_writer writer{metadata_.end()};
         writer.put_zstring(event_name);
         metadata_.commit(writer.out);
         return *this;
@@ -372,18 +400,30 @@ public:
     // 65,535 bytes), ENOMEM.
     int error() const noexcept { return error_; }
     // A sentence for error(), "" when there is none.
-    const char* error_message() const noexcept { return error_message_; }
+    const char* error_message() const noexcept { return error_ != 0 ? error_message_ : ""; }
 
     // --- scalars ----------------------------------------------------------
 
     // One fixed-size value (value8..value128 by `encoding`), its bytes at
     // `value` in native byte order (network order for uuid, port, ip_address).
-    event_builder& add_scalar(std::string_view name, field_encoding encoding, field_format format,
-                              const void* value, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_scalar(std::string_view name, field_encoding encoding,
+                                                     field_format format, const void* value,
+                                                     std::uint16_t tag = 0) noexcept {
         const std::size_t size = value_size(encoding);
-        if (size == 0) return fail_argument("a scalar field needs a value8..value128 encoding");
-        if (value == nullptr) return fail_argument("a scalar field's value is null");
-        if (add_definition(name, static_cast<std::uint8_t>(encoding), format, tag)) append_payload(value, size);
+        if (EHTRACE_DYNAMIC_UNLIKELY(size == 0)) return fail_argument("a scalar field needs a value8..value128 encoding");
+        if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
+        if (!check_field(name, format)) return *this;
+        std::uint8_t* out = begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size);
+        if (out == nullptr) return *this;
+        // 1, 2, 4, 8 or 16 bytes: a constant size where the encoding is one.
+        switch (size) {
+            case 1: std::memcpy(out, value, 1); break;
+            case 2: std::memcpy(out, value, 2); break;
+            case 4: std::memcpy(out, value, 4); break;
+            case 8: std::memcpy(out, value, 8); break;
+            default: std::memcpy(out, value, 16); break;
+        }
+        payload_.commit(out + size);
         return *this;
     }
 
@@ -391,7 +431,7 @@ public:
     // format defaults as in the compile-time API (signed integers signed_int,
     // bool boolean, double float, pointers hex_int, char string8...).
     template <class T>
-    event_builder& add_value(std::string_view name, T value, field_format format = detail::default_format_of<T>(),
+    EHTRACE_DYNAMIC_INLINE event_builder& add_value(std::string_view name, T value, field_format format = detail::default_format_of<T>(),
                              std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_value takes a 1, 2, 4, 8 or 16-byte trivially copyable value");
         return add_scalar(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))), format,
@@ -399,36 +439,36 @@ public:
     }
 
     // Shorthands for the formats that need a particular encoding.
-    event_builder& add_value128(std::string_view name, const void* bytes16, field_format format = field_format::default_format,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_value128(std::string_view name, const void* bytes16, field_format format = field_format::default_format,
                                 std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value128, format, bytes16, tag);
     }
-    event_builder& add_uuid(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_uuid(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value128, field_format::uuid, bytes16, tag);
     }
     // `address` in network byte order, as in sockaddr_in::sin_addr.s_addr.
-    event_builder& add_ipv4(std::string_view name, std::uint32_t address, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_ipv4(std::string_view name, std::uint32_t address, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value32, field_format::ip_address, &address, tag);
     }
-    event_builder& add_ipv6(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_ipv6(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value128, field_format::ip_address, bytes16, tag);
     }
     // `port` in network byte order, as in sockaddr_in::sin_port.
-    event_builder& add_port(std::string_view name, std::uint16_t port, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_port(std::string_view name, std::uint16_t port, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value16, field_format::port, &port, tag);
     }
-    event_builder& add_errno(std::string_view name, std::int32_t value, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_errno(std::string_view name, std::int32_t value, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value32, field_format::errno_value, &value, tag);
     }
-    event_builder& add_pid(std::string_view name, std::int32_t pid, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_pid(std::string_view name, std::int32_t pid, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value32, field_format::pid, &pid, tag);
     }
     // Seconds since 1970 (value64); add_value(name, std::int32_t{s}, field_format::time) for value32.
-    event_builder& add_time(std::string_view name, std::int64_t seconds, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_time(std::string_view name, std::int64_t seconds, std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value64, field_format::time, &seconds, tag);
     }
     // A 32-bit boolean (bool itself is value8 boolean via add_value).
-    event_builder& add_bool32(std::string_view name, bool value, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_bool32(std::string_view name, bool value, std::uint16_t tag = 0) noexcept {
         const std::int32_t stored = value ? 1 : 0;
         return add_scalar(name, field_encoding::value32, field_format::boolean, &stored, tag);
     }
@@ -461,39 +501,39 @@ public:
 
     // Counted strings (string_length16_char8/16/32): at most 65,535 code units.
     // The default format is UTF; string8, string_xml, string_json... apply.
-    event_builder& add_string(std::string_view name, std::string_view value,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::string_view value,
                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char>(false), format, tag, value.data(), value.size(), 1);
     }
-    event_builder& add_string(std::string_view name, std::u16string_view value,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::u16string_view value,
                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char16_t>(false), format, tag, value.data(), value.size(), 2);
     }
-    event_builder& add_string(std::string_view name, std::u32string_view value,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::u32string_view value,
                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char32_t>(false), format, tag, value.data(), value.size(), 4);
     }
 
     // Zero-terminated strings (zstring_char8/16/32): written up to the first
     // 0 code unit in `value`, then a 0 unit.
-    event_builder& add_zstring(std::string_view name, std::string_view value,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, std::string_view value,
                                field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 1);
     }
-    event_builder& add_zstring(std::string_view name, std::u16string_view value,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, std::u16string_view value,
                                field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char16_t>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 2);
     }
-    event_builder& add_zstring(std::string_view name, std::u32string_view value,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, std::u32string_view value,
                                field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char32_t>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 4);
     }
 
     // binary_length16_char8: at most 65,535 bytes, shown as hex by default.
-    event_builder& add_binary(std::string_view name, const void* data, std::size_t size,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_binary(std::string_view name, const void* data, std::size_t size,
                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         if (data == nullptr && size != 0) return fail_argument("binary data is null");
         return add_units(name, static_cast<std::uint8_t>(field_encoding::binary_length16_char8), format, tag, data,
@@ -537,7 +577,7 @@ public:
     // A string as raw code units of `unit_size` (1, 2 or 4) bytes, for
     // language bindings whose strings are not C++ character types. `count`
     // units are written; a zero-terminated one stops at the first 0 unit.
-    event_builder& add_string_units(std::string_view name, const void* units, std::size_t count,
+    EHTRACE_DYNAMIC_INLINE event_builder& add_string_units(std::string_view name, const void* units, std::size_t count,
                                     std::size_t unit_size, bool zero_terminated,
                                     field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         if (units == nullptr && count != 0) return fail_argument("a string's code units are null");
@@ -589,20 +629,51 @@ private:
                    : 0;
     }
 
-    // Appends a field definition; false (with error() set) when the field
-    // cannot be added. Counts the field in the innermost open struct.
-    EHTRACE_DYNAMIC_INLINE bool add_definition(std::string_view name, std::uint8_t encoding, field_format format,
-                                               std::uint16_t tag, std::uint16_t const_array_length = 0) noexcept {
-        if (error_ != 0) return false;
-        if (check_name(name) != name_error::none) {
+    // The checks every field passes before anything is written: no earlier
+    // error, a valid name and format, room in the innermost open struct
+    // (where the field is then counted). False with error() set otherwise.
+    EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, field_format format) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return false;
+        if (EHTRACE_DYNAMIC_UNLIKELY(check_name(name) != name_error::none)) {
             fail_name(name, "field");
             return false;
         }
-        if (static_cast<std::uint8_t>(format) > format_flags::value_mask) {
+        if (EHTRACE_DYNAMIC_UNLIKELY(static_cast<std::uint8_t>(format) > format_flags::value_mask)) {
             fail_argument("a format is 0..127");
             return false;
         }
         if (depth_ != 0 && !count_struct_field()) return false;
+        return true;
+    }
+
+    // After check_field(): room for the field's definition and for
+    // `data_size` (> 0) payload bytes, both checked before either is used.
+    // Writes and commits the definition and returns where the data goes
+    // (the caller commits it), or nullptr with error() set.
+    EHTRACE_DYNAMIC_INLINE std::uint8_t* begin_field(std::string_view name, std::uint8_t encoding, field_format format,
+                                                     std::uint16_t tag, std::size_t data_size,
+                                                     std::uint16_t const_array_length = 0) noexcept {
+        const std::size_t definition_size = name.size() + max_definition_overhead;
+        if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(definition_size) || !payload_.has_room(data_size)) &&
+            !make_room(definition_size, data_size)) {
+            return nullptr;
+        }
+        detail::unchecked_writer writer{metadata_.end()};
+        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length);
+        metadata_.commit(writer.out);
+        return payload_.end();
+    }
+    // Grows the buffers for `definition_size` metadata and `data_size`
+    // (either may be 0) payload bytes; false with error() set when they
+    // cannot grow (the event would pass the size limit, or memory ran out).
+    EHTRACE_DYNAMIC_COLD bool make_room(std::size_t definition_size, std::size_t data_size) noexcept;
+
+    // Appends a field definition; false (with error() set) when the field
+    // cannot be added. Counts the field in the innermost open struct. For
+    // the fields whose data is written separately (structs, arrays).
+    bool add_definition(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
+                        std::uint16_t const_array_length = 0) noexcept {
+        if (!check_field(name, format)) return false;
         std::uint8_t* out = metadata_.reserve(name.size() + max_definition_overhead);
         if (out == nullptr) {
             fail_no_room();
@@ -616,7 +687,7 @@ private:
 
     bool count_struct_field() noexcept {
         open_struct& innermost = structs_[depth_ - 1];
-        if (innermost.field_count == max_struct_fields) {
+        if (EHTRACE_DYNAMIC_UNLIKELY(innermost.field_count == max_struct_fields)) {
             fail_too_many_fields();
             return false;
         }
@@ -634,38 +705,58 @@ private:
         payload_.commit(out + size);
     }
 
-    // A u16 count of units, then the units (counted strings, binary, and
-    // the elements of string arrays when `define` is false), or the units and
-    // a 0 unit for the zstring encodings.
-    event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
-                             const void* units, std::size_t count, std::size_t unit_size) noexcept {
-        if (add_definition(name, encoding, format, tag)) append_units(encoding, units, count, unit_size);
-        return *this;
+    static constexpr bool is_zero_terminated(std::uint8_t encoding) noexcept {
+        return encoding >= static_cast<std::uint8_t>(field_encoding::zstring_char8) &&
+               encoding <= static_cast<std::uint8_t>(field_encoding::zstring_char32);
     }
-    void append_units(std::uint8_t encoding, const void* units, std::size_t count, std::size_t unit_size) noexcept {
-        const bool zero_terminated = encoding >= static_cast<std::uint8_t>(field_encoding::zstring_char8) &&
-                                     encoding <= static_cast<std::uint8_t>(field_encoding::zstring_char32);
-        if (count > 0xFFFF && !zero_terminated) {
+    // The payload bytes of `count` units: a u16 count and the units (counted
+    // strings, binary), or the units and a 0 unit (zstrings). False with
+    // error() set when they cannot fit.
+    EHTRACE_DYNAMIC_INLINE bool check_unit_count(std::uint8_t encoding, std::size_t count) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF && !is_zero_terminated(encoding))) {
             fail(E2BIG, "a counted string or binary field holds at most 65,535 code units");
-            return;
+            return false;
         }
-        if (count > max_event_size) {  // cannot fit; also keeps count * unit_size from overflowing
+        if (EHTRACE_DYNAMIC_UNLIKELY(count > max_event_size)) {  // cannot fit; keeps count * unit_size from overflowing
             fail_no_room();
-            return;
+            return false;
         }
-        const std::size_t bytes = count * unit_size;
-        std::uint8_t* out = payload_.reserve(bytes + (zero_terminated ? unit_size : sizeof(std::uint16_t)));
-        if (out == nullptr) {
-            fail_no_room();
-            return;
-        }
+        return true;
+    }
+    static constexpr std::size_t units_data_size(std::uint8_t encoding, std::size_t count,
+                                                 std::size_t unit_size) noexcept {
+        return count * unit_size + (is_zero_terminated(encoding) ? unit_size : sizeof(std::uint16_t));
+    }
+    EHTRACE_DYNAMIC_INLINE void put_units(std::uint8_t* out, std::uint8_t encoding, const void* units,
+                                          std::size_t count, std::size_t unit_size) noexcept {
         detail::unchecked_writer writer{out};
-        if (!zero_terminated) writer.put_u16(static_cast<std::uint16_t>(count));
-        writer.put_bytes(units, bytes);
-        if (zero_terminated) {
+        if (!is_zero_terminated(encoding)) writer.put_u16(static_cast<std::uint16_t>(count));
+        writer.put_bytes(units, count * unit_size);
+        if (is_zero_terminated(encoding)) {
             for (std::size_t i = 0; i < unit_size; ++i) writer.put(0);
         }
         payload_.commit(writer.out);
+    }
+
+    // A string or binary field: its definition, then its units as put_units() writes them.
+    EHTRACE_DYNAMIC_INLINE event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format,
+                                                    std::uint16_t tag, const void* units, std::size_t count,
+                                                    std::size_t unit_size) noexcept {
+        if (!check_field(name, format) || !check_unit_count(encoding, count)) return *this;
+        std::uint8_t* out = begin_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size));
+        if (out != nullptr) put_units(out, encoding, units, count, unit_size);
+        return *this;
+    }
+    // An element of a string array: its units only.
+    EHTRACE_DYNAMIC_INLINE void append_units(std::uint8_t encoding, const void* units, std::size_t count,
+                                             std::size_t unit_size) noexcept {
+        if (!check_unit_count(encoding, count)) return;
+        std::uint8_t* out = payload_.reserve(units_data_size(encoding, count, unit_size));
+        if (EHTRACE_DYNAMIC_UNLIKELY(out == nullptr)) {
+            fail_no_room();
+            return;
+        }
+        put_units(out, encoding, units, count, unit_size);
     }
 
     // A variable-length array's definition and its u16 element count.
@@ -673,11 +764,11 @@ private:
                      std::size_t count) noexcept;
 
     // Record the first error; out of line, they are the cold paths.
-    event_builder& fail(int error, const char* message) noexcept;
-    event_builder& fail_name(std::string_view name, const char* what) noexcept;
-    event_builder& fail_argument(const char* message) noexcept;
-    event_builder& fail_no_room() noexcept;
-    event_builder& fail_too_many_fields() noexcept;
+    EHTRACE_DYNAMIC_COLD event_builder& fail(int error, const char* message) noexcept;
+    EHTRACE_DYNAMIC_COLD event_builder& fail_name(std::string_view name, const char* what) noexcept;
+    EHTRACE_DYNAMIC_COLD event_builder& fail_argument(const char* message) noexcept;
+    EHTRACE_DYNAMIC_COLD event_builder& fail_no_room() noexcept;
+    EHTRACE_DYNAMIC_COLD event_builder& fail_too_many_fields() noexcept;
 
     detail::byte_buffer metadata_;  // event name NUL, then field definitions
     detail::byte_buffer payload_;

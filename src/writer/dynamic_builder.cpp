@@ -14,10 +14,12 @@ byte_buffer::~byte_buffer() { ::operator delete(data_); }
 std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
     // Nothing larger than an event is ever needed; refusing here bounds the
     // memory a runaway event can take.
-    if (count > max_event_size - size_) return nullptr;
+    const std::size_t size = this->size();
+    if (count > max_event_size - size) return nullptr;
     constexpr std::size_t first_capacity = 256;
-    std::size_t capacity = capacity_ < first_capacity ? first_capacity : capacity_ * 2;
-    if (capacity < size_ + count) capacity = size_ + count;
+    const auto old_capacity = static_cast<std::size_t>(limit_ - data_);
+    std::size_t capacity = old_capacity < first_capacity ? first_capacity : old_capacity * 2;
+    if (capacity < size + count) capacity = size + count;
     if (capacity > max_event_size) capacity = max_event_size;
     auto* data = static_cast<std::uint8_t*>(::operator new(capacity, std::nothrow));
     if (data == nullptr) {
@@ -25,11 +27,12 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
         return nullptr;
     }
     out_of_memory_ = false;
-    if (size_ != 0) std::memcpy(data, data_, size_);
+    if (size != 0) std::memcpy(data, data_, size);
     ::operator delete(data_);
     data_ = data;
-    capacity_ = capacity;
-    return data_ + size_;
+    end_ = data + size;
+    limit_ = data + capacity;
+    return end_;
 }
 
 }  // namespace detail
@@ -64,6 +67,15 @@ event_builder& event_builder::fail_name(std::string_view name, const char* what)
         case name_error::none: break;
     }
     return fail(EINVAL, "invalid name");
+}
+
+bool event_builder::make_room(std::size_t definition_size, std::size_t data_size) noexcept {
+    if ((definition_size != 0 && metadata_.reserve(definition_size) == nullptr) ||
+        (data_size != 0 && payload_.reserve(data_size) == nullptr)) {
+        fail_no_room();
+        return false;
+    }
+    return true;
 }
 
 event_builder& event_builder::fail_argument(const char* message) noexcept { return fail(EINVAL, message); }
