@@ -37,8 +37,13 @@ std::span<std::byte const> byte_source::peek(std::size_t n) {
             end_ -= begin_;
             begin_ = 0;
         }
-        if (buffer_.size() < n) buffer_.resize(std::max(n, std::size_t{1} << 16));
         while (end_ < n) {
+            if (end_ == buffer_.size()) {
+                // Grow with the bytes that actually arrive, not with the size
+                // asked for: a short input that claims a huge record stays small.
+                std::size_t const want = std::max(n, std::size_t{1} << 16);
+                buffer_.resize(std::min(want, std::max(buffer_.size() * 2, std::size_t{1} << 16)));
+            }
             ssize_t const got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
             if (got < 0) {
                 if (errno == EINTR) continue;
