@@ -62,6 +62,27 @@ bool event_enumerator::read_u16(std::size_t offset, std::uint16_t& value) const 
     return true;
 }
 
+bool event_enumerator::parse_name(std::string_view name, tracepoint_name_parts& parts) noexcept {
+    name_cache& c = name_cache_;
+    if (name.size() == c.size && std::memcmp(name.data(), c.text.data(), name.size()) == 0) {
+        parts.provider = name.substr(0, c.provider_size);
+        parts.options = name.substr(c.options_offset, c.options_size);
+        parts.level = c.level;
+        parts.keyword = c.keyword;
+        return true;
+    }
+    if (!parse_tracepoint_name(name, parts)) return false;
+    // parse_tracepoint_name accepts no name longer than the cache holds.
+    std::memcpy(c.text.data(), name.data(), name.size());
+    c.size = name.size();
+    c.provider_size = parts.provider.size();
+    c.options_offset = static_cast<std::size_t>(parts.options.data() - name.data());
+    c.options_size = parts.options.size();
+    c.level = parts.level;
+    c.keyword = parts.keyword;
+    return true;
+}
+
 decode_error event_enumerator::start(std::string_view tracepoint_name,
                                      std::span<std::byte const> event) noexcept {
     event_bytes_ = event;
@@ -76,7 +97,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
 
     std::string_view const name = strip_tracepoint_system(tracepoint_name);
     event_.tracepoint_name = name;
-    if (!parse_tracepoint_name(name, event_.name_parts)) {
+    if (!parse_name(name, event_.name_parts)) {
         error_ = decode_error::bad_tracepoint_name;
         return error_;
     }

@@ -6,6 +6,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace ehtrace::decode {
@@ -132,18 +134,48 @@ std::size_t utf8_sequence(std::span<std::byte const> s, std::size_t i, char32_t&
     return length;
 }
 
+// True for the ASCII bytes that stand for themselves in a JSON string.
+constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
+
+// Copies runs of plain ASCII and of valid multi-byte sequences (which
+// append_code_point would re-encode to the same bytes) in one append each;
+// escapes and invalid bytes (U+FFFD each) go through append_code_point.
 void append_utf8_body(std::string& out, std::span<std::byte const> s) {
-    for (std::size_t i = 0; i < s.size();) {
-        char32_t c;
-        std::size_t const n = utf8_sequence(s, i, c);
-        if (n == 0) {
-            append_code_point(out, replacement);
-            ++i;
-        } else {
-            append_code_point(out, c);
-            i += n;
+    auto const* const p = reinterpret_cast<unsigned char const*>(s.data());
+    std::size_t const size = s.size();
+    std::size_t run = 0;  // start of the bytes not yet appended
+    std::size_t i = 0;
+    while (i < size) {
+        // Plain ASCII, 8 bytes at a time while possible.
+        while (size - i >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p + i, 8);
+            constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            // A byte is special if >= 0x80, < 0x20, '"' or '\\' (exact per-byte
+            // tests: no borrow crosses bytes because high bits are excluded first).
+            std::uint64_t const low7 = word & ~highs;
+            std::uint64_t const control = (low7 + (0x80 - 0x20) * ones) & highs;  // high bit set iff byte >= 0x20
+            std::uint64_t const quote = ((low7 ^ ('"' * ones)) + 0x7F * ones) & highs;  // set iff byte != '"'
+            std::uint64_t const slash = ((low7 ^ ('\\' * ones)) + 0x7F * ones) & highs;
+            std::uint64_t const good = control & quote & slash & ~word;  // ~word: high bit clear
+            if (good != highs) break;
+            i += 8;
         }
+        while (i < size && is_plain_ascii(p[i])) ++i;
+        if (i == size) break;
+        if (p[i] >= 0x80) {
+            char32_t c;
+            if (std::size_t const n = utf8_sequence(s, i, c); n != 0) {
+                i += n;  // valid: the bytes themselves
+                continue;
+            }
+        }
+        out.append(reinterpret_cast<char const*>(p + run), i - run);
+        if (p[i] >= 0x80) append_code_point(out, replacement);
+        else append_code_point(out, p[i]);
+        run = ++i;
     }
+    out.append(reinterpret_cast<char const*>(p + run), size - run);
 }
 
 void append_utf8_quoted(std::string& out, std::span<std::byte const> s) {
@@ -371,7 +403,80 @@ void append_json_string(std::string& out, std::string_view utf8) {
     append_utf8_quoted(out, std::as_bytes(std::span(utf8.data(), utf8.size())));
 }
 
+namespace {
+
+// Two decimal digits at p.
+inline void put2(char* p, unsigned v) noexcept {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+}
+
+// Seconds since 1970 covered by the arithmetic path: years 0000..9999, where
+// "%04d" prints exactly four digits and gmtime_r cannot fail.
+constexpr std::int64_t first_fast_second = -62167219200;  // 0000-01-01T00:00:00
+constexpr std::int64_t last_fast_second = 253402300799;   // 9999-12-31T23:59:59
+
+// "YYYY-MM-DDThh:mm:ss" (19 characters) for a second in the fast range, by
+// the proleptic Gregorian calendar (Howard Hinnant's civil_from_days), which
+// is what gmtime_r computes.
+void format_second(char* text, std::int64_t seconds) noexcept {
+    std::int64_t days = seconds / 86400;
+    std::int64_t rest = seconds % 86400;
+    if (rest < 0) rest += 86400, --days;
+    days += 719468;  // from 1970-01-01 to 0000-03-01
+    std::int64_t const era = (days >= 0 ? days : days - 146096) / 146097;
+    auto const doe = static_cast<unsigned>(days - era * 146097);
+    unsigned const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned const mp = (5 * doy + 2) / 153;
+    unsigned const day = doy - (153 * mp + 2) / 5 + 1;
+    unsigned const month = mp < 10 ? mp + 3 : mp - 9;
+    auto const year = static_cast<unsigned>(static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2));
+    auto const second_of_day = static_cast<unsigned>(rest);
+    put2(text, year / 100);
+    put2(text + 2, year % 100);
+    text[4] = '-';
+    put2(text + 5, month);
+    text[7] = '-';
+    put2(text + 8, day);
+    text[10] = 'T';
+    put2(text + 11, second_of_day / 3600);
+    text[13] = ':';
+    put2(text + 14, second_of_day / 60 % 60);
+    text[16] = ':';
+    put2(text + 17, second_of_day % 60);
+}
+
+// The text of the last second formatted on this thread: events come in time
+// order, so most share their second with the one before.
+struct second_cache {
+    std::int64_t seconds = INT64_MIN;  // outside the fast range: nothing cached yet
+    char text[19] = {};
+};
+thread_local second_cache last_second;
+
+void append_fraction(std::string& out, std::uint32_t nanoseconds) {
+    char text[10];
+    text[0] = '.';
+    for (int k = 9; k != 0; --k) {
+        text[k] = static_cast<char>('0' + nanoseconds % 10);
+        nanoseconds /= 10;
+    }
+    out.append(text, sizeof text);
+}
+
+}  // namespace
+
 void append_time_text(std::string& out, std::int64_t seconds) {
+    if (seconds >= first_fast_second && seconds <= last_fast_second) {
+        second_cache& cache = last_second;
+        if (cache.seconds != seconds) {
+            format_second(cache.text, seconds);
+            cache.seconds = seconds;
+        }
+        out.append(cache.text, sizeof cache.text);
+        return;
+    }
     std::time_t const t = static_cast<std::time_t>(seconds);
     std::tm tm{};
     if (gmtime_r(&t, &tm) != nullptr) {
@@ -482,16 +587,14 @@ void append_sample_meta_json(std::string& out, sample_meta const& meta, bool lea
         key("time");
         std::uint64_t const seconds = meta.time_ns / 1000000000;
         auto const nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
-        char fraction[16];
-        std::snprintf(fraction, sizeof fraction, ".%09u", static_cast<unsigned>(nanoseconds));
         if (meta.time_is_utc) {
             out.push_back('"');
             append_time_text(out, static_cast<std::int64_t>(seconds));
-            out.append(fraction);
+            append_fraction(out, nanoseconds);
             out.append("Z\"");
         } else {
             append_uint(out, seconds);
-            out.append(fraction);
+            append_fraction(out, nanoseconds);
         }
     }
     if (meta.has_cpu) {
@@ -556,12 +659,13 @@ void append_error_member(std::string& out, event_enumerator const& e) {
 
 decode_error append_event_json(std::string& out, event_enumerator& e, sample_meta const& meta) {
     event_info const& info = e.event();
+    // "provider:name" without a temporary: ':' ends any UTF-8 sequence, so
+    // the two parts give the same text as the joined string.
     out.append("{\"n\":\"");
-    std::string name_text(info.name_parts.provider);
-    name_text.push_back(':');
-    name_text.append(info.name);
-    out.pop_back();
-    append_json_string(out, name_text);
+    append_utf8_body(out, std::as_bytes(std::span(info.name_parts.provider.data(), info.name_parts.provider.size())));
+    out.push_back(':');
+    append_utf8_body(out, std::as_bytes(std::span(info.name.data(), info.name.size())));
+    out.push_back('"');
     bool comma = true;
     // Closing brackets of the open arrays/structs, so damage mid-struct still
     // leaves a valid document.

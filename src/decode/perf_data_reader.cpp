@@ -396,30 +396,45 @@ bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uin
         raw = record.subspan(pos + 4, size);
     }
 
-    if (!spare_buffers_.empty()) {
-        p.raw = std::move(spare_buffers_.back());
-        spare_buffers_.pop_back();
+    if (pipe_) {
+        // The input buffer is reused by the next read: keep a copy.
+        if (!spare_buffers_.empty()) {
+            p.copy = std::move(spare_buffers_.back());
+            spare_buffers_.pop_back();
+        }
+        p.copy.assign(raw.begin(), raw.end());
+        p.raw = p.copy;  // a vector's bytes stay put when the vector is moved
+    } else {
+        p.raw = raw;  // the file stays mapped: no copy
     }
-    p.raw.assign(raw.begin(), raw.end());
     p.sequence = sequence_++;
     max_time_ = std::max(max_time_, p.time);
-    pending_bytes_ += p.raw.size() + sizeof(pending);
-    pending_.push_back(std::move(p));
+    pending_bytes_ += p.raw.size() + pending_overhead;
+    if (ready_end_ != queue_.size() && p.time < queue_.back().time) pending_sorted_ = false;
+    queue_.push_back(std::move(p));
     if (pending_bytes_ > max_pending_bytes) release_until(~std::uint64_t{0});
     return true;
 }
 
+// Moves the waiting samples with time <= limit, in (time, file order) order,
+// to the end of the released ones; the others keep waiting in file order.
 void perf_data_reader::release_until(std::uint64_t limit) {
-    auto const split = std::stable_partition(pending_.begin(), pending_.end(),
-                                             [limit](pending const& p) { return p.time > limit; });
-    std::stable_sort(split, pending_.end(), [](pending const& a, pending const& b) {
-        return a.time != b.time ? a.time < b.time : a.sequence < b.sequence;
-    });
-    for (auto it = split; it != pending_.end(); ++it) {
-        pending_bytes_ -= it->raw.size() + sizeof(pending);
-        ready_.push_back(std::move(*it));
+    auto const first = queue_.begin() + static_cast<std::ptrdiff_t>(ready_end_);
+    auto split = first;
+    if (pending_sorted_) {
+        // The usual case, samples in time order: those up to `limit` are a
+        // prefix, already in (time, sequence) order.
+        split = std::partition_point(first, queue_.end(), [limit](pending const& p) { return p.time <= limit; });
+    } else {
+        split = std::stable_partition(first, queue_.end(), [limit](pending const& p) { return p.time <= limit; });
+        std::stable_sort(first, split, [](pending const& a, pending const& b) {
+            return a.time != b.time ? a.time < b.time : a.sequence < b.sequence;
+        });
+        pending_sorted_ = std::is_sorted(split, queue_.end(),
+                                         [](pending const& a, pending const& b) { return a.time < b.time; });
     }
-    pending_.erase(split, pending_.end());
+    for (auto it = first; it != split; ++it) pending_bytes_ -= it->raw.size() + pending_overhead;
+    ready_end_ = static_cast<std::size_t>(split - queue_.begin());
 }
 
 bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uint64_t offset) {
@@ -507,22 +522,28 @@ bool perf_data_reader::read_pipe_record() {
 }
 
 bool perf_data_reader::next(perf_sample& sample) {
-    if (!current_raw_.empty() || current_raw_.capacity() != 0) {
+    if (current_raw_.capacity() != 0) {
         spare_buffers_.push_back(std::move(current_raw_));
         current_raw_ = {};
     }
     if (!opened_ && !open()) return false;
-    while (ready_.empty()) {
+    if (head_ == ready_end_ && head_ != 0) {
+        // All released samples returned: drop them, keep the waiting ones.
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        ready_end_ -= head_;
+        head_ = 0;
+    }
+    while (head_ == ready_end_) {
         if (finished_ || error_) {
             // End or damage: what was read before it still counts.
             release_until(~std::uint64_t{0});
-            if (ready_.empty()) return false;
+            if (head_ == ready_end_) return false;
             break;
         }
         if (!(pipe_ ? read_pipe_record() : read_file_record())) continue;
     }
     if (!names_resolved_) resolve_names();
-    pending& p = ready_.front();
+    pending& p = queue_[head_++];
     sample.event = p.event;
     sample.meta = p.meta;
     sample.perf_time = p.time;
@@ -533,9 +554,8 @@ bool perf_data_reader::next(perf_sample& sample) {
         sample.meta.time_is_utc = true;
     }
     sample.offset = p.offset;
-    current_raw_ = std::move(p.raw);
-    sample.raw = current_raw_;
-    ready_.pop_front();
+    sample.raw = p.raw;
+    if (p.copy.capacity() != 0) current_raw_ = std::move(p.copy);  // keeps sample.raw's bytes
     return true;
 }
 
@@ -545,7 +565,7 @@ bool perf_data_reader::append_json(std::string& out, perf_sample const& sample) 
     if (format != nullptr && format->is_eventheader()) {
         std::uint32_t const at = format->eventheader_offset();
         if (at <= sample.raw.size()) {
-            event_enumerator e;
+            event_enumerator& e = enumerator_;
             e.start(format->name, sample.raw.subspan(at));
             if (e.state() != enumerator_state::none) {
                 return append_event_json(out, e, sample.meta) == decode_error::none;

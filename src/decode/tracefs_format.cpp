@@ -203,6 +203,23 @@ void append_number(std::string& out, tracefs_field const& field, std::byte const
     out.append(buffer, end);
 }
 
+// The non-common fields of `format` are exactly the EventHeader field list.
+bool has_eventheader_fields(tracefs_format const& format) noexcept {
+    auto const& fields = format.fields;
+    std::string_view expected = eventheader_fields;
+    std::size_t index = format.common_field_count;
+    while (!expected.empty()) {
+        auto const separator = expected.find("; ");
+        std::string_view const declaration = expected.substr(0, separator);
+        expected = separator == std::string_view::npos ? std::string_view{} : expected.substr(separator + 2);
+        auto const space = declaration.find(' ');
+        if (index >= fields.size()) return false;
+        auto const& f = fields[index++];
+        if (f.type != declaration.substr(0, space) || f.name != declaration.substr(space + 1)) return false;
+    }
+    return index == fields.size();
+}
+
 }  // namespace
 
 bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::string* why) {
@@ -232,26 +249,13 @@ bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::strin
         else common_done = true;
         out.fields.push_back(std::move(field));
     }
+    out.eventheader_ = false;
     if (out.fields.empty()) {
         if (why) *why = in_format ? "format section has no fields" : "no \"format:\" section";
         return false;
     }
+    out.eventheader_ = has_eventheader_fields(out);
     return true;
-}
-
-bool tracefs_format::is_eventheader() const noexcept {
-    std::string_view expected = eventheader_fields;
-    std::size_t index = common_field_count;
-    while (!expected.empty()) {
-        auto const separator = expected.find("; ");
-        std::string_view const declaration = expected.substr(0, separator);
-        expected = separator == std::string_view::npos ? std::string_view{} : expected.substr(separator + 2);
-        auto const space = declaration.find(' ');
-        if (index >= fields.size()) return false;
-        auto const& f = fields[index++];
-        if (f.type != declaration.substr(0, space) || f.name != declaration.substr(space + 1)) return false;
-    }
-    return index == fields.size();
 }
 
 std::uint32_t tracefs_format::eventheader_offset() const noexcept {

@@ -138,6 +138,19 @@ private:
     enumerator_state state_ = enumerator_state::none;
     decode_error error_ = decode_error::none;
     std::size_t error_offset_ = 0;
+
+    // The last tracepoint name parsed (after strip_tracepoint_system) and its
+    // parts as offsets into it: events of one tracepoint repeat the name, and
+    // comparing it is cheaper than parsing it again.
+    struct name_cache {
+        std::array<char, max_tracepoint_name_length> text;
+        std::size_t size = ~std::size_t{0};  // none
+        std::size_t provider_size = 0, options_offset = 0, options_size = 0;
+        std::uint8_t level = 0;
+        std::uint64_t keyword = 0;
+    };
+    bool parse_name(std::string_view name, tracepoint_name_parts& parts) noexcept;
+    name_cache name_cache_;
 };
 
 }  // namespace ehtrace::decode

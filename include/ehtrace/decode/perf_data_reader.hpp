@@ -5,11 +5,11 @@
 #pragma once
 
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/event_enumerator.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -68,8 +68,13 @@ private:
         std::uint64_t time, sequence, offset;
         perf_event_desc const* event;
         sample_meta meta;
-        std::vector<std::byte> raw;
+        std::span<std::byte const> raw;  // into the file (file layout) or into `copy`
+        std::vector<std::byte> copy;     // pipe layout: the bytes, the input buffer being reused
     };
+    // What one sample counts against max_pending_bytes besides its raw bytes
+    // (a fixed figure, so when the bound releases samples does not depend on
+    // this struct's layout).
+    static constexpr std::size_t pending_overhead = 96;
 
     bool open();
     bool open_file_layout();
@@ -103,12 +108,18 @@ private:
     std::unordered_map<std::uint32_t, tracefs_format const*> formats_by_id_;
     int id_position_ = -1;  // u64 index of the sample id in a sample, -1 = none
 
-    std::vector<pending> pending_;
+    // Samples read and not yet returned: [head_, ready_end_) are released in
+    // time order, [ready_end_, size) wait for a FINISHED_ROUND in file order.
+    std::vector<pending> queue_;
+    std::size_t head_ = 0, ready_end_ = 0;
+    bool pending_sorted_ = true;  // the waiting samples' times never decrease
     std::size_t pending_bytes_ = 0;
-    std::deque<pending> ready_;
     std::vector<std::vector<std::byte>> spare_buffers_;
-    std::vector<std::byte> current_raw_;  // raw bytes of the sample last returned
+    std::vector<std::byte> current_raw_;  // pipe layout: raw bytes of the sample last returned
     std::uint64_t sequence_ = 0, max_time_ = 0, flush_limit_ = 0;
+    // append_json's enumerator, reused (it caches the last tracepoint name);
+    // a reader is used by one thread at a time.
+    mutable event_enumerator enumerator_;
 };
 
 enum class input_layout : std::uint8_t { unknown, perf_file, perf_pipe, capture };

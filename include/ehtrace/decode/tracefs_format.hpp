@@ -2,6 +2,7 @@
 // sizes, and how each field prints (spec section 5, plain tracepoints).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -45,11 +46,20 @@ struct tracefs_format {
     std::size_t common_field_count = 0;
 
     // True when the non-common fields are exactly the EventHeader field list.
-    [[nodiscard]] bool is_eventheader() const noexcept;
+    // Decided by parse_tracefs_format (fields changed afterwards in number
+    // make it false).
+    [[nodiscard]] bool is_eventheader() const noexcept {
+        return eventheader_ && fields.size() == common_field_count + eventheader_field_count;
+    }
     // Offset of the EventHeader header in the record (valid when is_eventheader()).
     [[nodiscard]] std::uint32_t eventheader_offset() const noexcept;
     // "system:name"
     [[nodiscard]] std::string full_name() const { return system + ":" + name; }
+
+private:
+    static constexpr std::size_t eventheader_field_count = 6;
+    bool eventheader_ = false;
+    friend bool parse_tracefs_format(std::string_view, tracefs_format&, std::string*);
 };
 
 // Parses a tracefs format file. Returns false (with a reason) when no
