@@ -173,6 +173,11 @@ public:
     std::uint8_t* data() noexcept { return data_; }
     std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
     void clear() noexcept { end_ = data_; }
+    // close() leaves no room, so the next reserve() or has_room() check
+    // takes the slow path (the builder closes its metadata on an error, which
+    // spares every field a separate error check); open() gives it back.
+    void close() noexcept { limit_ = end_; }
+    void open() noexcept { limit_ = storage_end_; }
     void truncate(std::size_t size) noexcept { end_ = data_ + size; }
 
     // Room for `count` more bytes at the end: fill them, then commit().
@@ -196,10 +201,12 @@ private:
     // Allocates room for `count` more bytes, keeping the content.
     EHTRACE_DYNAMIC_COLD std::uint8_t* grow(std::size_t count) noexcept;
 
-    // [data_, end_) is the content, [end_, limit_) free room.
+    // [data_, end_) is the content, [end_, limit_) free room; limit_ is
+    // storage_end_ unless close()d.
     std::uint8_t* data_ = nullptr;
     std::uint8_t* end_ = nullptr;
     std::uint8_t* limit_ = nullptr;
+    std::uint8_t* storage_end_ = nullptr;
     bool out_of_memory_ = false;
 };
 
@@ -350,6 +357,7 @@ public:
     // Starts a new event: clears fields, error, id, version and opcode.
     EHTRACE_DYNAMIC_INLINE event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
         metadata_.clear();
+        metadata_.open();
         payload_.clear();
         error_ = 0;  // error_message() is "" while error_ is 0
         id_ = 0;
@@ -413,8 +421,8 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(size == 0)) return fail_argument("a scalar field needs a value8..value128 encoding");
         if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
         if (!check_field(name, format)) return *this;
-        std::uint8_t* out = begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size);
-        if (out == nullptr) return *this;
+        std::uint8_t* out;
+        if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
         // 1, 2, 4, 8 or 16 bytes: a constant size where the encoding is one.
         switch (size) {
             case 1: std::memcpy(out, value, 1); break;
@@ -629,11 +637,12 @@ private:
                    : 0;
     }
 
-    // The checks every field passes before anything is written: no earlier
-    // error, a valid name and format, room in the innermost open struct
-    // (where the field is then counted). False with error() set otherwise.
+    // The checks every field passes before anything is written: a valid
+    // name and format, room in the innermost open struct (where the field is
+    // then counted). False with error() set otherwise. An earlier error is
+    // caught by begin_field() instead: the metadata is closed (no room) while
+    // error_ is set, and make_room() refuses.
     EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, field_format format) noexcept {
-        if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return false;
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(name) != name_error::none)) {
             fail_name(name, "field");
             return false;
@@ -648,24 +657,25 @@ private:
 
     // After check_field(): room for the field's definition and for
     // `data_size` (> 0) payload bytes, both checked before either is used.
-    // Writes and commits the definition and returns where the data goes
-    // (the caller commits it), or nullptr with error() set.
-    EHTRACE_DYNAMIC_INLINE std::uint8_t* begin_field(std::string_view name, std::uint8_t encoding, field_format format,
-                                                     std::uint16_t tag, std::size_t data_size,
-                                                     std::uint16_t const_array_length = 0) noexcept {
+    // Writes and commits the definition and sets `data` to where the data
+    // goes (the caller commits it); false with error() set.
+    EHTRACE_DYNAMIC_INLINE bool begin_field(std::string_view name, std::uint8_t encoding, field_format format,
+                                            std::uint16_t tag, std::size_t data_size, std::uint8_t*& data) noexcept {
         const std::size_t definition_size = name.size() + max_definition_overhead;
         if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(definition_size) || !payload_.has_room(data_size)) &&
             !make_room(definition_size, data_size)) {
-            return nullptr;
+            return false;
         }
+        data = payload_.end();  // before the definition's stores, which the compiler cannot tell apart from it
         detail::unchecked_writer writer{metadata_.end()};
-        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length);
+        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, std::uint16_t{0});
         metadata_.commit(writer.out);
-        return payload_.end();
+        return true;
     }
     // Grows the buffers for `definition_size` metadata and `data_size`
     // (either may be 0) payload bytes; false with error() set when they
-    // cannot grow (the event would pass the size limit, or memory ran out).
+    // cannot grow (the event would pass the size limit, or memory ran out),
+    // or false at once when error() was already set.
     EHTRACE_DYNAMIC_COLD bool make_room(std::size_t definition_size, std::size_t data_size) noexcept;
 
     // Appends a field definition; false (with error() set) when the field
@@ -673,7 +683,7 @@ private:
     // the fields whose data is written separately (structs, arrays).
     bool add_definition(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
                         std::uint16_t const_array_length = 0) noexcept {
-        if (!check_field(name, format)) return false;
+        if (error_ != 0 || !check_field(name, format)) return false;
         std::uint8_t* out = metadata_.reserve(name.size() + max_definition_overhead);
         if (out == nullptr) {
             fail_no_room();
@@ -695,6 +705,7 @@ private:
         return true;
     }
 
+    // After a successful add_definition().
     void append_payload(const void* bytes, std::size_t size) noexcept {
         std::uint8_t* out = payload_.reserve(size);
         if (out == nullptr) {
@@ -743,11 +754,13 @@ private:
                                                     std::uint16_t tag, const void* units, std::size_t count,
                                                     std::size_t unit_size) noexcept {
         if (!check_field(name, format) || !check_unit_count(encoding, count)) return *this;
-        std::uint8_t* out = begin_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size));
-        if (out != nullptr) put_units(out, encoding, units, count, unit_size);
+        std::uint8_t* out;
+        if (begin_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size), out)) {
+            put_units(out, encoding, units, count, unit_size);
+        }
         return *this;
     }
-    // An element of a string array: its units only.
+    // An element of a string array (while error_ is 0): its units only.
     EHTRACE_DYNAMIC_INLINE void append_units(std::uint8_t encoding, const void* units, std::size_t count,
                                              std::size_t unit_size) noexcept {
         if (!check_unit_count(encoding, count)) return;
@@ -758,6 +771,9 @@ private:
         }
         put_units(out, encoding, units, count, unit_size);
     }
+
+    // write() with activity ids, or refusing an event it cannot write.
+    int write_checked(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept;
 
     // A variable-length array's definition and its u16 element count.
     bool begin_array(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,

@@ -17,7 +17,7 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
     const std::size_t size = this->size();
     if (count > max_event_size - size) return nullptr;
     constexpr std::size_t first_capacity = 256;
-    const auto old_capacity = static_cast<std::size_t>(limit_ - data_);
+    const auto old_capacity = static_cast<std::size_t>(storage_end_ - data_);
     std::size_t capacity = old_capacity < first_capacity ? first_capacity : old_capacity * 2;
     if (capacity < size + count) capacity = size + count;
     if (capacity > max_event_size) capacity = max_event_size;
@@ -31,7 +31,8 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
     ::operator delete(data_);
     data_ = data;
     end_ = data + size;
-    limit_ = data + capacity;
+    storage_end_ = data + capacity;
+    limit_ = storage_end_;
     return end_;
 }
 
@@ -51,6 +52,7 @@ event_builder& event_builder::fail(int error, const char* message) noexcept {
     if (error_ == 0) {  // the first error explains the rest
         error_ = error;
         error_message_ = message;
+        metadata_.close();  // later fields go to make_room(), which refuses them
     }
     return *this;
 }
@@ -70,6 +72,7 @@ event_builder& event_builder::fail_name(std::string_view name, const char* what)
 }
 
 bool event_builder::make_room(std::size_t definition_size, std::size_t data_size) noexcept {
+    if (error_ != 0) return false;
     if ((definition_size != 0 && metadata_.reserve(definition_size) == nullptr) ||
         (data_size != 0 && payload_.reserve(data_size) == nullptr)) {
         fail_no_room();
@@ -168,6 +171,32 @@ event_builder& event_builder::end_struct(struct_bookmark bookmark) noexcept {
 }
 
 int event_builder::write(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept {
+    const std::size_t metadata_size = metadata_.size();
+    const std::size_t payload_size = payload_.size();
+    if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || metadata_size == 0 || activity_id != nullptr ||
+                                 related_activity_id != nullptr)) {
+        return write_checked(set, activity_id, related_activity_id);
+    }
+    // The usual event: header and metadata block header, then the metadata
+    // and the payload as they are.
+    constexpr std::size_t prefix_size = header_size + extension_block_header_size;
+    if (EHTRACE_DYNAMIC_UNLIKELY(prefix_size + metadata_size + payload_size > max_event_size)) {
+        return fail(E2BIG, "the event is larger than 65,535 bytes").error_;
+    }
+    std::uint8_t prefix[prefix_size];
+    detail::unchecked_writer writer{prefix};
+    encode_header(writer, true, version_, id_, tag_, opcode_, set.level());
+    encode_extension_header(writer, static_cast<std::uint16_t>(metadata_size), extension_kind::metadata, false);
+    ::iovec iov[4];
+    iov[0] = {nullptr, 0};  // the sink's (the kernel's write index)
+    iov[1] = {prefix, prefix_size};
+    iov[2] = {metadata_.data(), metadata_size};
+    iov[3] = {payload_.data(), payload_size};
+    return set.tracepoint_.write(iov, payload_size != 0 ? 4 : 3);
+}
+
+int event_builder::write_checked(const event_set& set, const void* activity_id,
+                                 const void* related_activity_id) noexcept {
     if (error_ != 0) return error_;
     if (metadata_.size() == 0) return fail_argument("write() before reset()").error_;
     if (depth_ != 0) return fail_argument("a struct is still open: call end_struct() before write()").error_;
