@@ -37,6 +37,33 @@ std::string_view split_attributes(std::string_view full, std::string_view& attri
     return full.substr(0, semicolon);
 }
 
+// Length of the NUL-terminated name at [p, limit) and the offset of its first
+// ';' (or the length if none); false if no NUL comes before `limit`. Eight
+// bytes at a time: metadata names are mostly short, and two memchr calls
+// cost more than the scan.
+bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_t& semicolon) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    char const* q = p;
+    while (limit - q >= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, q, 8);
+        std::uint64_t const semis = word ^ (';' * ones);
+        // Nonzero when some byte is 0 or ';' (exact as a yes/no answer).
+        if ((((word - ones) & ~word) | ((semis - ones) & ~semis)) & highs) break;
+        q += 8;
+    }
+    semicolon = ~std::size_t{0};
+    for (; q != limit; ++q) {
+        if (*q == ';' && semicolon == ~std::size_t{0}) semicolon = static_cast<std::size_t>(q - p);
+        if (*q == '\0') {
+            length = static_cast<std::size_t>(q - p);
+            if (semicolon == ~std::size_t{0}) semicolon = length;
+            return true;
+        }
+    }
+    return false;
+}
+
 std::size_t unit_size(std::uint8_t encoding) noexcept {
     switch (static_cast<field_encoding>(encoding)) {
     case field_encoding::zstring_char16:
@@ -177,12 +204,15 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
 bool event_enumerator::read_definition(field_definition& out) noexcept {
     std::size_t pos = metadata_pos_;
     auto const* bytes = event_bytes_.data();
-    auto const* nul = static_cast<std::byte const*>(std::memchr(bytes + pos, 0, metadata_end_ - pos));
-    if (nul == nullptr) return fail(decode_error::metadata_truncated, pos);
-    std::string_view const full(reinterpret_cast<char const*>(bytes + pos), static_cast<std::size_t>(nul - (bytes + pos)));
+    auto const* name = reinterpret_cast<char const*>(bytes + pos);
+    std::size_t length = 0, semicolon = 0;
+    if (!scan_name(name, reinterpret_cast<char const*>(bytes + metadata_end_), length, semicolon)) {
+        return fail(decode_error::metadata_truncated, pos);
+    }
     out = {};
-    out.name = split_attributes(full, out.attributes);
-    pos += full.size() + 1;
+    out.name = std::string_view(name, semicolon);
+    out.attributes = std::string_view(name + semicolon, length - semicolon);
+    pos += length + 1;
     if (pos >= metadata_end_) return fail(decode_error::metadata_truncated, pos);
     auto const encoding = static_cast<std::uint8_t>(bytes[pos++]);
     out.encoding = encoding & encoding_flags::value_mask;
@@ -303,6 +333,13 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
     case field_encoding::zstring_char32: {
         std::size_t const unit = unit_size(definition.encoding);
         auto const* p = event_bytes_.data() + data_pos_;
+        if (unit == 1) {
+            auto const* nul = available == 0 ? nullptr : static_cast<std::byte const*>(std::memchr(p, 0, available));
+            if (nul == nullptr) return fail(decode_error::payload_truncated, data_pos_);
+            value_size = static_cast<std::size_t>(nul - p);
+            consumed = value_size + 1;
+            break;
+        }
         std::size_t units = 0;
         bool terminated = false;
         for (std::size_t off = 0; available - off >= unit; off += unit) {

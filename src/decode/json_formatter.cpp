@@ -50,14 +50,27 @@ void append_hex_bytes_quoted(std::string& out, std::span<std::byte const> bytes)
     out.push_back('"');
 }
 
-template <class F>
-void append_float(std::string& out, F value, int precision) {
+// NaN and infinities as strings ("nan", "-inf"...): JSON has no numbers for them.
+void append_nonfinite(std::string& out, char const* text, char const* end) {
+    out.push_back('"');
+    out.append(text, end);
+    out.push_back('"');
+}
+
+// 32-bit floats: 9 significant digits.
+void append_float(std::string& out, float value) {
     char buffer[40];
-    bool const finite = std::isfinite(value);
-    auto const r = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, precision);
-    if (!finite) out.push_back('"');
-    out.append(buffer, r.ptr);
-    if (!finite) out.push_back('"');
+    auto const r = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 9);
+    if (!std::isfinite(value)) append_nonfinite(out, buffer, r.ptr);
+    else out.append(buffer, r.ptr);
+}
+
+// Doubles: the shortest text that reads back as the same value (0.1, 3e-06).
+void append_double(std::string& out, double value) {
+    char buffer[40];
+    auto const r = std::to_chars(buffer, buffer + sizeof buffer, value);
+    if (!std::isfinite(value)) append_nonfinite(out, buffer, r.ptr);
+    else out.append(buffer, r.ptr);
 }
 
 // Booleans: 0 false, 1 true, anything else as the (signed) number.
@@ -314,7 +327,7 @@ void append_scalar(std::string& out, std::span<std::byte const> v, enc encoding,
         case fmt::floating: {
             float f;
             std::memcpy(&f, &value, 4);
-            append_float(out, f, 9);
+            append_float(out, f);
             return;
         }
         case fmt::hex_bytes: append_hex_bytes_quoted(out, v); return;
@@ -341,7 +354,7 @@ void append_scalar(std::string& out, std::span<std::byte const> v, enc encoding,
         case fmt::floating: {
             double d;
             std::memcpy(&d, &value, 8);
-            append_float(out, d, 17);
+            append_double(out, d);
             return;
         }
         case fmt::hex_bytes: append_hex_bytes_quoted(out, v); return;

@@ -56,7 +56,13 @@ TEST(JsonFormatter, BooleanErrnoTime) {
 TEST(JsonFormatter, Floats) {
     EXPECT_EQ(value(bytes().u32(0x3FC00000), field_encoding::value32, field_format::floating), "1.5");
     EXPECT_EQ(value(bytes().u64(0x3FB999999999999Aull), field_encoding::value64, field_format::floating),
-              "0.10000000000000001");
+              "0.1");  // shortest round-trip form
+    EXPECT_EQ(value(bytes().u64(0x3EC92A737110E454ull), field_encoding::value64, field_format::floating), "3e-06");
+    EXPECT_EQ(value(bytes().u64(0x8000000000000000ull), field_encoding::value64, field_format::floating), "-0");
+    EXPECT_EQ(value(bytes().u64(0x7FEFFFFFFFFFFFFFull), field_encoding::value64, field_format::floating),
+              "1.7976931348623157e+308");
+    EXPECT_EQ(value(bytes().u64(0x7FF8000000000000ull), field_encoding::value64, field_format::floating),
+              "\"nan\"");
     EXPECT_EQ(value(bytes().u32(0x7FC00000), field_encoding::value32, field_format::floating), "\"nan\"");
     EXPECT_EQ(value(bytes().u64(0x7FF0000000000000ull), field_encoding::value64, field_format::floating),
               "\"inf\"");
