@@ -468,27 +468,26 @@ struct second_cache {
 };
 thread_local second_cache last_second;
 
-void append_fraction(std::string& out, std::uint32_t nanoseconds) {
-    char text[10];
-    text[0] = '.';
+// ".nnnnnnnnn" at p; returns the end.
+char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept {
+    p[0] = '.';
     for (int k = 9; k != 0; --k) {
-        text[k] = static_cast<char>('0' + nanoseconds % 10);
+        p[k] = static_cast<char>('0' + nanoseconds % 10);
         nanoseconds /= 10;
     }
-    out.append(text, sizeof text);
+    return p + 10;
 }
 
-}  // namespace
-
-void append_time_text(std::string& out, std::int64_t seconds) {
+// The append_time_text text at p (at most 48 bytes); returns the end.
+char* write_time_text(char* p, std::int64_t seconds) {
     if (seconds >= first_fast_second && seconds <= last_fast_second) {
         second_cache& cache = last_second;
         if (cache.seconds != seconds) {
             format_second(cache.text, seconds);
             cache.seconds = seconds;
         }
-        out.append(cache.text, sizeof cache.text);
-        return;
+        std::memcpy(p, cache.text, sizeof cache.text);
+        return p + sizeof cache.text;
     }
     std::time_t const t = static_cast<std::time_t>(seconds);
     std::tm tm{};
@@ -496,12 +495,63 @@ void append_time_text(std::string& out, std::int64_t seconds) {
         char buffer[48];
         int const n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
                                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        out.append(buffer, static_cast<std::size_t>(n));
-    } else {
-        out.append("TIME(");
-        append_int(out, seconds);
-        out.push_back(')');
+        std::memcpy(p, buffer, static_cast<std::size_t>(n));
+        return p + n;
     }
+    std::memcpy(p, "TIME(", 5);
+    p = std::to_chars(p + 5, p + 30, seconds).ptr;
+    *p++ = ')';
+    return p;
+}
+
+template <std::size_t N>
+char* write_literal(char* p, char const (&text)[N]) noexcept {
+    std::memcpy(p, text, N - 1);
+    return p + (N - 1);
+}
+
+char* write_uint(char* p, std::uint64_t value) noexcept { return std::to_chars(p, p + 20, value).ptr; }
+
+// The members of the "meta" object for `meta` at p, each preceded by a comma
+// when `comma` (set once one is written); returns the end. At most 150 bytes.
+char* write_sample_meta_members(char* p, sample_meta const& meta, bool& comma) {
+    auto const key = [&](auto const& literal) {
+        if (comma) *p++ = ',';
+        comma = true;
+        p = write_literal(p, literal);
+    };
+    if (meta.has_time) {
+        key("\"time\":");
+        std::uint64_t const seconds = meta.time_ns / 1000000000;
+        auto const nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
+        if (meta.time_is_utc) {
+            *p++ = '"';
+            p = write_time_text(p, static_cast<std::int64_t>(seconds));
+            p = write_fraction(p, nanoseconds);
+            p = write_literal(p, "Z\"");
+        } else {
+            p = write_uint(p, seconds);
+            p = write_fraction(p, nanoseconds);
+        }
+    }
+    if (meta.has_cpu) {
+        key("\"cpu\":");
+        p = write_uint(p, meta.cpu);
+    }
+    if (meta.has_tid) {
+        key("\"pid\":");
+        p = write_uint(p, meta.pid);
+        key("\"tid\":");
+        p = write_uint(p, meta.tid);
+    }
+    return p;
+}
+
+}  // namespace
+
+void append_time_text(std::string& out, std::int64_t seconds) {
+    char text[48];
+    out.append(text, write_time_text(text, seconds));
 }
 
 void append_errno_text(std::string& out, std::uint32_t value) {
@@ -586,77 +636,93 @@ void append_value_json(std::string& out, item_info const& item) {
 }
 
 void append_sample_meta_json(std::string& out, sample_meta const& meta, bool leading_comma) {
-    if (leading_comma) out.push_back(',');
-    out.append("\"meta\":{");
+    char text[192];
+    char* p = text;
+    if (leading_comma) *p++ = ',';
+    p = write_literal(p, "\"meta\":{");
     bool comma = false;
-    auto const key = [&](std::string_view name) {
-        if (comma) out.push_back(',');
-        comma = true;
-        out.push_back('"');
-        out.append(name);
-        out.append("\":");
-    };
-    if (meta.has_time) {
-        key("time");
-        std::uint64_t const seconds = meta.time_ns / 1000000000;
-        auto const nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
-        if (meta.time_is_utc) {
-            out.push_back('"');
-            append_time_text(out, static_cast<std::int64_t>(seconds));
-            append_fraction(out, nanoseconds);
-            out.append("Z\"");
-        } else {
-            append_uint(out, seconds);
-            append_fraction(out, nanoseconds);
-        }
-    }
-    if (meta.has_cpu) {
-        key("cpu");
-        append_uint(out, meta.cpu);
-    }
-    if (meta.has_tid) {
-        key("pid");
-        append_uint(out, meta.pid);
-        key("tid");
-        append_uint(out, meta.tid);
-    }
-    out.push_back('}');
+    p = write_sample_meta_members(p, meta, comma);
+    *p++ = '}';
+    out.append(text, p);
 }
 
 namespace {
 
 void append_member_name(std::string& out, bool& comma, std::string_view name) {
+    // Usual case, a short name of plain ASCII: one append.
+    if (name.size() <= 64) {
+        char text[68];
+        char* p = text;
+        if (comma) *p++ = ',';
+        *p++ = '"';
+        bool plain = true;
+        for (char const c : name) {
+            plain &= is_plain_ascii(static_cast<unsigned char>(c));
+            *p++ = c;
+        }
+        if (plain) {
+            *p++ = '"';
+            *p++ = ':';
+            out.append(text, p);
+            comma = true;
+            return;
+        }
+    }
     if (comma) out.push_back(',');
     comma = true;
     append_json_string(out, name);
     out.push_back(':');
 }
 
+// Writes a JSON string of plain ASCII (no escapes needed) at p.
+char* write_uuid_quoted(char* p, std::byte const* bytes16) {
+    static constexpr char digits[] = "0123456789abcdef";
+    *p++ = '"';
+    for (int i = 0; i != 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+        auto const b = static_cast<unsigned>(bytes16[i]);
+        *p++ = digits[b >> 4];
+        *p++ = digits[b & 15];
+    }
+    *p++ = '"';
+    return p;
+}
+
+char* write_hex_quoted(char* p, std::uint64_t value) {
+    p = write_literal(p, "\"0x");
+    char* const digits = p;
+    p = std::to_chars(p, p + 16, value, 16).ptr;
+    for (char* c = digits; c != p; ++c) {
+        if (*c >= 'a') *c = static_cast<char>(*c - 'a' + 'A');
+    }
+    *p++ = '"';
+    return p;
+}
+
 void append_eventheader_meta(std::string& out, event_info const& info, sample_meta const& meta) {
-    append_sample_meta_json(out, meta, true);
-    out.pop_back();  // reopen the meta object for the header keys
-    bool comma = out.back() != '{';
-    auto const key = [&](std::string_view name) { append_member_name(out, comma, name); };
+    char text[512];  // sample meta <= 150, header keys and ids <= 250
+    char* p = write_literal(text, ",\"meta\":{");
+    bool comma = false;
+    p = write_sample_meta_members(p, meta, comma);
+    auto const key = [&](auto const& literal) {
+        if (comma) *p++ = ',';
+        comma = true;
+        p = write_literal(p, literal);
+    };
     auto const& h = info.header;
-    if (h.id != 0) key("id"), append_uint(out, h.id);
-    if (h.version != 0) key("version"), append_uint(out, h.version);
-    if (h.level != 0) key("level"), append_uint(out, h.level);
-    if (info.name_parts.keyword != 0) key("keyword"), append_hex_quoted(out, info.name_parts.keyword);
-    if (h.opcode != 0) key("opcode"), append_uint(out, h.opcode);
-    if (h.tag != 0) key("tag"), append_hex_quoted(out, h.tag);
-    if (info.activity_id != nullptr) {
-        key("activity");
-        out.push_back('"');
-        append_uuid_text(out, info.activity_id);
-        out.push_back('"');
-    }
+    if (h.id != 0) key("\"id\":"), p = write_uint(p, h.id);
+    if (h.version != 0) key("\"version\":"), p = write_uint(p, h.version);
+    if (h.level != 0) key("\"level\":"), p = write_uint(p, h.level);
+    if (info.name_parts.keyword != 0) key("\"keyword\":"), p = write_hex_quoted(p, info.name_parts.keyword);
+    if (h.opcode != 0) key("\"opcode\":"), p = write_uint(p, h.opcode);
+    if (h.tag != 0) key("\"tag\":"), p = write_hex_quoted(p, h.tag);
+    if (info.activity_id != nullptr) key("\"activity\":"), p = write_uuid_quoted(p, info.activity_id);
     if (info.related_activity_id != nullptr) {
-        key("relatedActivity");
-        out.push_back('"');
-        append_uuid_text(out, info.related_activity_id);
-        out.push_back('"');
+        key("\"relatedActivity\":"), p = write_uuid_quoted(p, info.related_activity_id);
     }
-    if (!info.name_parts.options.empty()) key("options"), append_json_string(out, info.name_parts.options);
+    if (!info.name_parts.options.empty()) key("\"options\":");
+    out.append(text, p);
+    if (!info.name_parts.options.empty()) append_json_string(out, info.name_parts.options);
     out.push_back('}');
 }
 
