@@ -58,7 +58,7 @@ public:
     void remove(ehtrace::basic_tracepoint& tp) noexcept override {
         tp.enable_word().store(0, std::memory_order_relaxed);
     }
-    int write(const ehtrace::basic_tracepoint&, ::iovec* iov, int iovcnt) noexcept override {
+    int write(const ehtrace::basic_tracepoint&, ::iovec* iov, int iovcnt, std::size_t) noexcept override {
         event.clear();
         for (int i = 1; i < iovcnt; ++i) {
             const auto* data = static_cast<const std::byte*>(iov[i].iov_base);

@@ -38,7 +38,7 @@ public:
     void remove(ehtrace::basic_tracepoint& tp) noexcept override {
         tp.enable_word().store(0, std::memory_order_relaxed);
     }
-    int write(const ehtrace::basic_tracepoint&, ::iovec*, int) noexcept override { return 0; }
+    int write(const ehtrace::basic_tracepoint&, ::iovec*, int, std::size_t) noexcept override { return 0; }
     std::string describe() const override { return "no-op sink"; }
 };
 

@@ -112,8 +112,10 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 
 // --- encoders: what a field puts in the payload ---------------------------
 // Each has `encoding` (with array flags), `format`, `array_length`,
-// `iov_count`, `fixed_size` (payload bytes, or 0 when they vary) and
-// `fill(iovec*&)`.
+// `iov_count`, `fixed_size` (payload bytes known at compile time),
+// `variable` (whether there are more) and `fill(iovec*&, variable_size)`,
+// which adds the bytes not counted in fixed_size to `variable_size`, so the
+// event's size is known without a second pass over the pieces.
 
 // Scalars are copied into the field object rather than pointed at: the
 // caller's variable then never needs a memory home, so the disabled path of
@@ -127,7 +129,8 @@ struct scalar_encoder {
     static constexpr std::uint16_t array_length = 0;
     static constexpr int iov_count = 1;
     static constexpr std::size_t fixed_size = sizeof(T);
-    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
+    static constexpr bool variable = false;
+    void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
 };
 
 template <class C, std::uint8_t Format>
@@ -138,8 +141,11 @@ struct zstring_encoder {
     static constexpr std::uint16_t array_length = 0;
     static constexpr int iov_count = 1;
     static constexpr std::size_t fixed_size = 0;
-    void fill(::iovec*& out) const noexcept {
-        *out++ = make_iovec(text, (std::char_traits<C>::length(text) + 1) * sizeof(C));
+    static constexpr bool variable = true;
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+        std::size_t size = (std::char_traits<C>::length(text) + 1) * sizeof(C);
+        variable_size += size;
+        *out++ = make_iovec(text, size);
     }
 };
 
@@ -153,10 +159,12 @@ struct char_array_encoder {
     static constexpr std::uint16_t array_length = 0;
     static constexpr int iov_count = 2;
     static constexpr std::size_t fixed_size = 0;
-    void fill(::iovec*& out) const noexcept {
+    static constexpr bool variable = true;
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
         static constexpr C terminator{};
         std::size_t length = 0;
         while (length < N && text[length] != C{}) ++length;
+        variable_size += (length + 1) * sizeof(C);
         *out++ = make_iovec(text, length * sizeof(C));
         *out++ = make_iovec(&terminator, sizeof(C));
     }
@@ -174,7 +182,9 @@ struct counted_encoder {
     static constexpr std::uint16_t array_length = 0;
     static constexpr int iov_count = 2;
     static constexpr std::size_t fixed_size = 0;
-    void fill(::iovec*& out) const noexcept {
+    static constexpr bool variable = true;
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+        variable_size += sizeof count16 + count * sizeof(Unit);
         *out++ = make_iovec(&count16, sizeof count16);
         *out++ = make_iovec(data, count * sizeof(Unit));
     }
@@ -189,7 +199,8 @@ struct const_array_encoder {
     static constexpr std::uint16_t array_length = static_cast<std::uint16_t>(N);
     static constexpr int iov_count = 1;
     static constexpr std::size_t fixed_size = N * sizeof(T);
-    void fill(::iovec*& out) const noexcept { *out++ = make_iovec(data, N * sizeof(T)); }
+    static constexpr bool variable = false;
+    void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(data, N * sizeof(T)); }
 };
 
 template <class T, std::uint8_t Format>
@@ -202,7 +213,9 @@ struct var_array_encoder {
     static constexpr std::uint16_t array_length = 0;
     static constexpr int iov_count = 2;
     static constexpr std::size_t fixed_size = 0;
-    void fill(::iovec*& out) const noexcept {
+    static constexpr bool variable = true;
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+        variable_size += sizeof count16 + count * sizeof(T);
         *out++ = make_iovec(&count16, sizeof count16);
         *out++ = make_iovec(data, count * sizeof(T));
     }
@@ -370,11 +383,12 @@ struct field_value : field_marker {
     Encoder encoder;
     static constexpr int iov_count = Encoder::iov_count;
     static constexpr std::size_t fixed_size = Encoder::fixed_size;
+    static constexpr bool variable = Encoder::variable;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
         encode_field_definition(out, Name.view(), Encoder::encoding, Encoder::format, Tag, Encoder::array_length);
     }
-    void fill(::iovec*& out) const noexcept { encoder.fill(out); }
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept { encoder.fill(out, variable_size); }
 };
 
 template <fixed_string Name, std::uint16_t Tag, class... Fields>
@@ -385,16 +399,16 @@ struct struct_value : field_marker {
                   "ehtrace: a struct holds only fields (ehtrace::field, ehtrace::struct_, raw fields)");
     std::tuple<Fields...> fields;
     static constexpr int iov_count = (0 + ... + Fields::iov_count);
-    static constexpr std::size_t fixed_size =
-        ((Fields::fixed_size != 0) && ...) ? (0 + ... + Fields::fixed_size) : 0;
+    static constexpr std::size_t fixed_size = (0 + ... + Fields::fixed_size);
+    static constexpr bool variable = (false || ... || Fields::variable);
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
         encode_field_definition(out, Name.view(), enc(field_encoding::structure),
                                 static_cast<std::uint8_t>(sizeof...(Fields)), Tag, 0);
         (Fields::encode_metadata(out), ...);
     }
-    void fill(::iovec*& out) const noexcept {
-        std::apply([&](const auto&... f) { (f.fill(out), ...); }, fields);
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+        std::apply([&](const auto&... f) { (f.fill(out, variable_size), ...); }, fields);
     }
 };
 
@@ -433,7 +447,8 @@ struct struct_array_value : field_marker {
             element_fields fields = project(e);
             ::iovec pieces[shape<element_fields>::iov_count > 0 ? shape<element_fields>::iov_count : 1];
             ::iovec* out = pieces;
-            std::apply([&](const auto&... f) { (f.fill(out), ...); }, fields);
+            std::size_t unused = 0;
+            std::apply([&](const auto&... f) { (f.fill(out, unused), ...); }, fields);
             for (const ::iovec* p = pieces; p != out; ++p) {
                 auto* bytes = static_cast<const std::uint8_t*>(p->iov_base);
                 buffer.insert(buffer.end(), bytes, bytes + p->iov_len);
@@ -447,6 +462,7 @@ struct struct_array_value : field_marker {
 
     static constexpr int iov_count = 2;
     static constexpr std::size_t fixed_size = 0;
+    static constexpr bool variable = true;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
         encode_field_definition(out, Name.view(),
@@ -454,7 +470,8 @@ struct struct_array_value : field_marker {
                                 static_cast<std::uint8_t>(shape<element_fields>::count), Tag, 0);
         shape<element_fields>::encode(out);
     }
-    void fill(::iovec*& out) const noexcept {
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+        variable_size += sizeof count16 + buffer.size();
         *out++ = make_iovec(&count16, sizeof count16);
         *out++ = make_iovec(buffer.data(), buffer.size());
     }
@@ -468,14 +485,18 @@ struct raw_value : field_marker {
     std::size_t size = 0;
     static constexpr int iov_count = HasData ? 1 : 0;
     static constexpr std::size_t fixed_size = 0;
+    static constexpr bool variable = HasData;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
         if constexpr (!Name.view().empty() || Encoding != 0) {
             encode_field_definition(out, Name.view(), Encoding, Format, Tag, ArrayLength);
         }
     }
-    void fill(::iovec*& out) const noexcept {
-        if constexpr (HasData) *out++ = make_iovec(data, size);
+    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+        if constexpr (HasData) {
+            variable_size += size;
+            *out++ = make_iovec(data, size);
+        }
     }
 };
 

@@ -313,11 +313,19 @@ struct event_definition<Provider, Name, type_list<Args...>> {
             return 0;
         }
     }
+    template <class A>
+    static constexpr bool has_variable_size() noexcept {
+        if constexpr (std::is_base_of_v<field_marker, A>) {
+            return A::variable;
+        } else {
+            return false;
+        }
+    }
     // Events whose size is a constant are checked here, not at run time.
-    static constexpr bool fixed_size = ((!std::is_base_of_v<field_marker, Args> || payload_size_of<Args>() != 0) && ...);
+    static constexpr bool fixed_size = !(false || ... || has_variable_size<Args>());
     static constexpr std::size_t constant_size =
         leading_size + activity_size + trailing_size + (0 + ... + payload_size_of<Args>());
-    static_assert(!fixed_size || constant_size <= max_event_size, "ehtrace: the event exceeds 65,535 bytes");
+    static_assert(constant_size <= max_event_size, "ehtrace: the event exceeds 65,535 bytes");
 
     static constexpr int iov_count = 1 + (has_activity ? 2 : 1) + (0 + ... + iov_count_of<Args>());
 
@@ -333,13 +341,12 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         } else {
             *out++ = make_iovec(constant_bytes.data(), constant_bytes.size());
         }
-        (fill_field(out, values), ...);
+        std::size_t variable_size = 0;
+        (fill_field(out, variable_size, values), ...);
         if constexpr (!fixed_size) {
-            std::size_t size = 0;
-            for (const ::iovec* piece = iov + 1; piece != out; ++piece) size += piece->iov_len;
-            if (size > max_event_size) return E2BIG;
+            if (variable_size > max_event_size - constant_size) return E2BIG;
         }
-        return site.tracepoint.write(iov, static_cast<int>(out - iov));
+        return site.tracepoint.write(iov, static_cast<int>(out - iov), constant_size + variable_size);
     }
 
 private:
@@ -348,8 +355,8 @@ private:
         if constexpr (std::is_same_v<V, Wanted>) *out++ = make_iovec(value.id->bytes, activity_id_size);
     }
     template <class V>
-    static void fill_field(::iovec*& out, const V& value) noexcept {
-        if constexpr (std::is_base_of_v<field_marker, V>) value.fill(out);
+    static void fill_field(::iovec*& out, std::size_t& variable_size, const V& value) noexcept {
+        if constexpr (std::is_base_of_v<field_marker, V>) value.fill(out, variable_size);
     }
 };
 

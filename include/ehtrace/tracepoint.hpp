@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,6 +54,11 @@ public:
     // index goes there); the event's bytes are iov[1..iovcnt). Returns 0 or
     // an errno value; EBADF when nobody listens or the object is unregistered.
     int write(::iovec* iov, int iovcnt) const noexcept;
+    // The same for callers that know the event's size (the sum of the
+    // iov[1..iovcnt) lengths) and have just seen enabled() return true, as
+    // the EventHeader writers do: enabled() is not tested again (a write
+    // racing with a disable is refused by the kernel with EBADF).
+    int write(::iovec* iov, int iovcnt, std::size_t size) const noexcept;
 
     bool registered() const noexcept { return sink_.load(std::memory_order_acquire) != nullptr; }
     // Of the last registration ("" before the first one). The name is not

@@ -140,7 +140,7 @@ int capture_sink::add(basic_tracepoint& tp) noexcept {
 
 void capture_sink::remove(basic_tracepoint& tp) noexcept { tp.enable_word().store(0, std::memory_order_relaxed); }
 
-int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept {
+int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t event_size) noexcept {
     if (perf_) {
         perf_state& perf = *perf_;
         if (!perf.owned_here()) return EPERM;
@@ -157,6 +157,7 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) no
             auto const found = perf.indexes.find(tp.name());
             if (found == perf.indexes.end()) return EBADF;  // not added to this sink
             perf.payload.clear();
+            perf.payload.reserve(event_size);
             for (int i = 1; i < iovcnt; ++i) {
                 auto const* data = static_cast<std::byte const*>(iov[i].iov_base);
                 perf.payload.insert(perf.payload.end(), data, data + iov[i].iov_len);
@@ -180,8 +181,7 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) no
         out = heap_iov.get();
     }
     std::string_view name = tp.name();
-    std::size_t size = sizeof(std::uint32_t) + name.size() + 1;
-    for (int i = 1; i < iovcnt; ++i) size += iov[i].iov_len;
+    std::size_t size = sizeof(std::uint32_t) + name.size() + 1 + event_size;
     if (size > UINT32_MAX) return E2BIG;
     std::uint32_t size_le = static_cast<std::uint32_t>(size);
     if constexpr (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) size_le = __builtin_bswap32(size_le);

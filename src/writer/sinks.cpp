@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <sys/uio.h>
+#include <thread>
+#include <utility>
 
 namespace ehtrace {
 namespace {
@@ -36,11 +38,6 @@ sink& default_sink() {
     return *resolved;
 }
 
-std::size_t event_size(const ::iovec* iov, int iovcnt) {
-    std::size_t size = 0;
-    for (int i = 1; i < iovcnt; ++i) size += iov[i].iov_len;
-    return size;
-}
 
 }  // namespace
 
@@ -51,6 +48,60 @@ sink& current_sink() noexcept {
 
 sink* set_sink(sink* s) noexcept { return chosen_sink.exchange(s, std::memory_order_acq_rel); }
 
+struct counting_sink::slot {
+    // Written only by the owning thread, read by anyone: relaxed atomics
+    // updated with a load and a store, not a locked read-modify-write.
+    alignas(64) std::atomic<std::uint64_t> events{0};
+    std::atomic<std::uint64_t> bytes{0};
+    std::thread::id owner;
+    slot* next = nullptr;
+};
+
+namespace {
+
+std::atomic<std::uint64_t> counting_sink_instances{0};
+
+// The slot this thread last counted in, and for which sink. Constant-
+// initialized and internal: in an executable the linker turns its access
+// into one TLS-relative load. (No initial-exec model: libehtrace.so must
+// stay loadable with dlopen, e.g. from Python.)
+struct counting_cache {
+    std::uint64_t instance = 0;
+    void* counts = nullptr;
+};
+thread_local counting_cache counting_thread_cache;
+
+}  // namespace
+
+counting_sink::counting_sink() noexcept : instance_(counting_sink_instances.fetch_add(1) + 1) {}
+
+counting_sink::~counting_sink() {
+    for (slot* s = slots_.load(std::memory_order_acquire); s != nullptr;) delete std::exchange(s, s->next);
+}
+
+inline counting_sink::slot* counting_sink::thread_slot() noexcept {
+    if (counting_thread_cache.instance == instance_) [[likely]] return static_cast<slot*>(counting_thread_cache.counts);
+    return first_slot_of_thread();
+}
+
+counting_sink::slot* counting_sink::first_slot_of_thread() noexcept {
+    const auto me = std::this_thread::get_id();
+    slot* found = nullptr;
+    for (slot* s = slots_.load(std::memory_order_acquire); s != nullptr && found == nullptr; s = s->next) {
+        if (s->owner == me) found = s;
+    }
+    if (found == nullptr) {
+        found = new (std::nothrow) slot;
+        if (found == nullptr) return nullptr;
+        found->owner = me;
+        found->next = slots_.load(std::memory_order_relaxed);
+        while (!slots_.compare_exchange_weak(found->next, found, std::memory_order_release, std::memory_order_relaxed)) {
+        }
+    }
+    counting_thread_cache = {instance_, found};
+    return found;
+}
+
 int counting_sink::add(basic_tracepoint& tp) noexcept {
     tp.enable_word().store(1u << basic_tracepoint::enable_bit, std::memory_order_relaxed);
     return 0;
@@ -58,10 +109,26 @@ int counting_sink::add(basic_tracepoint& tp) noexcept {
 
 void counting_sink::remove(basic_tracepoint& tp) noexcept { tp.enable_word().store(0, std::memory_order_relaxed); }
 
-int counting_sink::write(const basic_tracepoint&, ::iovec* iov, int iovcnt) noexcept {
-    events_.fetch_add(1, std::memory_order_relaxed);
-    bytes_.fetch_add(event_size(iov, iovcnt), std::memory_order_relaxed);
+int counting_sink::write(const basic_tracepoint&, ::iovec*, int, std::size_t size) noexcept {
+    slot* counts = thread_slot();
+    if (counts == nullptr) return ENOMEM;
+    counts->events.store(counts->events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    counts->bytes.store(counts->bytes.load(std::memory_order_relaxed) + size, std::memory_order_relaxed);
     return 0;
+}
+
+std::uint64_t counting_sink::events() const noexcept {
+    std::uint64_t total = 0;
+    for (slot* s = slots_.load(std::memory_order_acquire); s != nullptr; s = s->next)
+        total += s->events.load(std::memory_order_relaxed);
+    return total;
+}
+
+std::uint64_t counting_sink::bytes() const noexcept {
+    std::uint64_t total = 0;
+    for (slot* s = slots_.load(std::memory_order_acquire); s != nullptr; s = s->next)
+        total += s->bytes.load(std::memory_order_relaxed);
+    return total;
 }
 
 int memory_sink::add(basic_tracepoint& tp) noexcept {
@@ -77,10 +144,10 @@ int memory_sink::add(basic_tracepoint& tp) noexcept {
 
 void memory_sink::remove(basic_tracepoint& tp) noexcept { tp.enable_word().store(0, std::memory_order_relaxed); }
 
-int memory_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept {
+int memory_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept {
     try {
         record r{std::string(tp.name()), {}};
-        r.bytes.reserve(event_size(iov, iovcnt));
+        r.bytes.reserve(size);
         for (int i = 1; i < iovcnt; ++i) {
             auto* data = static_cast<const std::uint8_t*>(iov[i].iov_base);
             r.bytes.insert(r.bytes.end(), data, data + iov[i].iov_len);

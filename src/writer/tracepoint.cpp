@@ -143,9 +143,16 @@ tracepoint::~tracepoint() {
 }
 
 int basic_tracepoint::write(::iovec* iov, int iovcnt) const noexcept {
+    if (!enabled()) return EBADF;
+    std::size_t size = 0;
+    for (int i = 1; i < iovcnt; ++i) size += iov[i].iov_len;
+    return write(iov, iovcnt, size);
+}
+
+int basic_tracepoint::write(::iovec* iov, int iovcnt, std::size_t size) const noexcept {
     sink* owner = sink_.load(std::memory_order_acquire);
-    if (owner == nullptr || !enabled()) return EBADF;
-    return owner->write(*this, iov, iovcnt);
+    if (owner == nullptr) return EBADF;
+    return owner->write(*this, iov, iovcnt, size);
 }
 
 std::string user_events_diagnostic() { return current_sink().describe(); }

@@ -51,7 +51,7 @@ public:
         tp.enable_word().store(0, std::memory_order_relaxed);
     }
 
-    int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt) noexcept override {
+    int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t) noexcept override {
         std::int32_t index = tp.write_index();
         iov[0].iov_base = &index;
         iov[0].iov_len = sizeof index;

@@ -104,7 +104,7 @@ TEST(DynamicProvider, ASetTheSinkRefusesIsReturnedButDisabled) {
     struct refusing_sink final : ehtrace::sink {
         int add(ehtrace::basic_tracepoint&) noexcept override { return ENOENT; }
         void remove(ehtrace::basic_tracepoint&) noexcept override {}
-        int write(const ehtrace::basic_tracepoint&, ::iovec*, int) noexcept override { return 0; }
+        int write(const ehtrace::basic_tracepoint&, ::iovec*, int, std::size_t) noexcept override { return 0; }
         std::string describe() const override { return "refusing"; }
     } refusing;
     ehtrace::sink* previous = ehtrace::set_sink(&refusing);

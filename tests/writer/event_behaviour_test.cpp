@@ -23,7 +23,7 @@ class disabled_sink final : public ehtrace::sink {
 public:
     int add(ehtrace::basic_tracepoint&) noexcept override { return 0; }
     void remove(ehtrace::basic_tracepoint&) noexcept override {}
-    int write(const ehtrace::basic_tracepoint&, ::iovec*, int) noexcept override {
+    int write(const ehtrace::basic_tracepoint&, ::iovec*, int, std::size_t) noexcept override {
         ++writes;
         return 0;
     }

@@ -118,6 +118,33 @@ TEST(Tracepoint, ConcurrentRegistrationAndWrites) {
     EXPECT_EQ(sink.bytes(), std::uint64_t{threads} * rounds * 4);
 }
 
+TEST(CountingSink, KeepsSeparateTotalsPerSinkAcrossThreads) {
+    ehtrace::counting_sink first, second;
+    ehtrace::tracepoint a, b;
+    {
+        scoped_sink route(&first);
+        ASSERT_EQ(a.register_command("count_a"), 0);
+    }
+    {
+        scoped_sink route(&second);
+        ASSERT_EQ(b.register_command("count_b"), 0);
+    }
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 4; ++t) {
+        workers.emplace_back([&] {
+            for (int i = 0; i < 1000; ++i) {  // alternate: the per-thread slot cache must follow the sink
+                ASSERT_EQ(write_bytes(a, "ab", ""), 0);
+                ASSERT_EQ(write_bytes(b, "abc", "d"), 0);
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    EXPECT_EQ(first.events(), 4000u);
+    EXPECT_EQ(first.bytes(), 8000u);
+    EXPECT_EQ(second.events(), 4000u);
+    EXPECT_EQ(second.bytes(), 16000u);
+}
+
 // This machine's kernel (and many others) has no user_events: registering
 // must fail softly, leave the tracepoint disabled and writes harmless.
 TEST(KernelSink, IsASafeNoOpWithoutUserEvents) {
