@@ -211,7 +211,7 @@ private:
 };
 
 template <std::size_t Size>
-inline void copy_fixed(std::uint8_t* to, const std::uint8_t* from) noexcept {
+EHTRACE_DYNAMIC_INLINE void copy_fixed(std::uint8_t* to, const std::uint8_t* from) noexcept {
     std::uint8_t chunk[Size];
     std::memcpy(chunk, from, Size);  // load everything before storing: the ranges may overlap
     std::memcpy(to, chunk, Size);
@@ -222,14 +222,14 @@ inline void copy_fixed(std::uint8_t* to, const std::uint8_t* from) noexcept {
 struct unchecked_writer {
     std::uint8_t* out;
 
-    void put(std::uint8_t byte) noexcept { *out++ = byte; }
-    void put_u16(std::uint16_t value) noexcept {
+    EHTRACE_DYNAMIC_INLINE void put(std::uint8_t byte) noexcept { *out++ = byte; }
+    EHTRACE_DYNAMIC_INLINE void put_u16(std::uint16_t value) noexcept {
         std::memcpy(out, &value, sizeof value);  // native byte order, as the header says
         out += sizeof value;
     }
     // Short copies (names, small values) inline, without a call into libc:
     // two overlapping fixed-size moves cover every length in a range.
-    void put_bytes(const void* bytes, std::size_t size) noexcept {
+    EHTRACE_DYNAMIC_INLINE void put_bytes(const void* bytes, std::size_t size) noexcept {
         const auto* from = static_cast<const std::uint8_t*>(bytes);
         if (size >= 8 && size <= 16) {
             copy_fixed<8>(out, from);
@@ -244,8 +244,8 @@ struct unchecked_writer {
         }
         out += size;
     }
-    void put_string(std::string_view text) noexcept { put_bytes(text.data(), text.size()); }
-    void put_zstring(std::string_view text) noexcept {
+    EHTRACE_DYNAMIC_INLINE void put_string(std::string_view text) noexcept { put_bytes(text.data(), text.size()); }
+    EHTRACE_DYNAMIC_INLINE void put_zstring(std::string_view text) noexcept {
         put_string(text);
         put(0);
     }
@@ -491,18 +491,20 @@ public:
                                           const void* values, std::size_t count, std::uint16_t tag = 0) noexcept;
 
     template <class T>
-    event_builder& add_array(std::string_view name, const T* values, std::size_t count,
-                             field_format format = detail::default_format_of<T>(), std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_array(std::string_view name, const T* values, std::size_t count,
+                                                    field_format format = detail::default_format_of<T>(),
+                                                    std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_array takes arrays of 1, 2, 4, 8 or 16-byte values");
-        return add_scalar_array(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))), format,
-                                values, count, tag);
+        return add_values(name, detail::value_encoding_for_size(sizeof(T)), format, values, count, sizeof(T), tag,
+                          false);
     }
     template <class T>
-    event_builder& add_const_array(std::string_view name, const T* values, std::size_t count,
-                                   field_format format = detail::default_format_of<T>(), std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_const_array(std::string_view name, const T* values, std::size_t count,
+                                                          field_format format = detail::default_format_of<T>(),
+                                                          std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_const_array takes arrays of 1, 2, 4, 8 or 16-byte values");
-        return add_scalar_const_array(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))),
-                                      format, values, count, tag);
+        return add_values(name, detail::value_encoding_for_size(sizeof(T)), format, values, count, sizeof(T), tag,
+                          true);
     }
 
     // --- strings and binary -----------------------------------------------
@@ -572,7 +574,8 @@ public:
                                        field_format format = field_format::default_format, std::uint16_t tag = 0,
                                        bool zero_terminated = false) noexcept {
         const std::uint8_t encoding = detail::string_encoding<Char>(zero_terminated);
-        if (!begin_array(name, encoding, format, tag, count)) return *this;
+        std::uint8_t* unused;
+        if (!begin_array(name, encoding, format, tag, count, unused)) return *this;
         for (std::size_t i = 0; i < count && error_ == 0; ++i) {
             const std::basic_string_view<Char> value = item(i);
             const std::size_t length =
@@ -607,11 +610,48 @@ public:
 
     // Opens a struct: the fields added until the matching end_struct() are
     // its members (1..127 of them). Structs nest up to max_struct_depth.
-    struct_bookmark begin_struct(std::string_view name, std::uint16_t tag = 0) noexcept;
+    EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct(std::string_view name, std::uint16_t tag = 0) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(depth_ == max_struct_depth)) {
+            fail(ERANGE, "structs are nested more than 8 levels deep");
+            return {};
+        }
+        // The format byte holds the field count; 1 until end_struct() patches
+        // it (a nonzero format makes the encoder write the byte).
+        constexpr auto placeholder_count = static_cast<field_format>(1);
+        if (!check_field(name, placeholder_count)) return {};
+        const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
+        std::uint8_t* unused;
+        if (!begin_field(name, static_cast<std::uint8_t>(field_encoding::structure), placeholder_count, tag, 0,
+                         unused)) {
+            return {};
+        }
+        const auto format_offset = static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
+        structs_[depth_] = {definition_offset, format_offset, 0};
+        const struct_bookmark bookmark{bookmark_value(depth_, format_offset)};
+        ++depth_;
+        return bookmark;
+    }
     // Closes the innermost open struct (EINVAL if `bookmark` is not that
     // one) and patches its field count into the metadata. A struct left
     // empty is dropped from the event, since the format has no empty struct.
-    event_builder& end_struct(struct_bookmark bookmark) noexcept;
+    EHTRACE_DYNAMIC_INLINE event_builder& end_struct(struct_bookmark bookmark) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return *this;
+        if (EHTRACE_DYNAMIC_UNLIKELY(depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u,
+                                                                                     structs_[depth_ - 1].format_offset))) {
+            return fail(EINVAL, "end_struct() does not match the innermost open struct");
+        }
+        const open_struct closed = structs_[--depth_];
+        if (EHTRACE_DYNAMIC_UNLIKELY(closed.field_count == 0)) {
+            // The format has no empty struct: drop its definition (the last
+            // thing in the metadata, as nothing was added to it) and uncount it.
+            metadata_.truncate(closed.definition_offset);
+            if (depth_ != 0) --structs_[depth_ - 1].field_count;
+            return *this;
+        }
+        std::uint8_t& format = metadata_.data()[closed.format_offset];
+        format = static_cast<std::uint8_t>((format & format_flags::tag_follows) | closed.field_count);
+        return *this;
+    }
 
     // --- the raw event, for tests and custom sinks -------------------------
     // The metadata block's content (event name, field definitions) and the payload.
@@ -656,11 +696,12 @@ private:
     }
 
     // After check_field(): room for the field's definition and for
-    // `data_size` (> 0) payload bytes, both checked before either is used.
+    // `data_size` payload bytes, both checked before either is used.
     // Writes and commits the definition and sets `data` to where the data
     // goes (the caller commits it); false with error() set.
     EHTRACE_DYNAMIC_INLINE bool begin_field(std::string_view name, std::uint8_t encoding, field_format format,
-                                            std::uint16_t tag, std::size_t data_size, std::uint8_t*& data) noexcept {
+                                            std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
+                                            std::uint16_t const_array_length = 0) noexcept {
         const std::size_t definition_size = name.size() + max_definition_overhead;
         if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(definition_size) || !payload_.has_room(data_size)) &&
             !make_room(definition_size, data_size)) {
@@ -668,7 +709,7 @@ private:
         }
         data = payload_.end();  // before the definition's stores, which the compiler cannot tell apart from it
         detail::unchecked_writer writer{metadata_.end()};
-        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, std::uint16_t{0});
+        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length);
         metadata_.commit(writer.out);
         return true;
     }
@@ -678,23 +719,6 @@ private:
     // or false at once when error() was already set.
     EHTRACE_DYNAMIC_COLD bool make_room(std::size_t definition_size, std::size_t data_size) noexcept;
 
-    // Appends a field definition; false (with error() set) when the field
-    // cannot be added. Counts the field in the innermost open struct. For
-    // the fields whose data is written separately (structs, arrays).
-    bool add_definition(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
-                        std::uint16_t const_array_length = 0) noexcept {
-        if (error_ != 0 || !check_field(name, format)) return false;
-        std::uint8_t* out = metadata_.reserve(name.size() + max_definition_overhead);
-        if (out == nullptr) {
-            fail_no_room();
-            return false;
-        }
-        detail::unchecked_writer writer{out};
-        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length);
-        metadata_.commit(writer.out);
-        return true;
-    }
-
     bool count_struct_field() noexcept {
         open_struct& innermost = structs_[depth_ - 1];
         if (EHTRACE_DYNAMIC_UNLIKELY(innermost.field_count == max_struct_fields)) {
@@ -703,17 +727,6 @@ private:
         }
         ++innermost.field_count;
         return true;
-    }
-
-    // After a successful add_definition().
-    void append_payload(const void* bytes, std::size_t size) noexcept {
-        std::uint8_t* out = payload_.reserve(size);
-        if (out == nullptr) {
-            fail_no_room();
-            return;
-        }
-        std::memcpy(out, bytes, size);
-        payload_.commit(out + size);
     }
 
     static constexpr bool is_zero_terminated(std::uint8_t encoding) noexcept {
@@ -775,9 +788,59 @@ private:
     // write() with activity ids, or refusing an event it cannot write.
     int write_checked(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept;
 
-    // A variable-length array's definition and its u16 element count.
-    bool begin_array(std::string_view name, std::uint8_t encoding, field_format format, std::uint16_t tag,
-                     std::size_t count) noexcept;
+    // A variable-length array's definition and its u16 element count,
+    // with room for `data_size` more payload bytes after the count.
+    EHTRACE_DYNAMIC_INLINE bool begin_array(std::string_view name, std::uint8_t encoding, field_format format,
+                                            std::uint16_t tag, std::size_t count, std::uint8_t*& data,
+                                            std::size_t data_size = 0) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return false;
+        if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF)) {
+            fail(ERANGE, "an array has more than 65,535 elements");
+            return false;
+        }
+        if (!check_field(name, format) ||
+            !begin_field(name, static_cast<std::uint8_t>(encoding | encoding_flags::var_array), format, tag,
+                         sizeof(std::uint16_t) + data_size, data)) {
+            return false;
+        }
+        const auto stored_count = static_cast<std::uint16_t>(count);
+        std::memcpy(data, &stored_count, sizeof stored_count);
+        data += sizeof stored_count;
+        payload_.commit(data);
+        return true;
+    }
+
+    // Arrays of `count` values of `size` (1..16) bytes: variable-length
+    // (count in the payload) or constant-length (count in the metadata).
+    EHTRACE_DYNAMIC_INLINE event_builder& add_values(std::string_view name, std::uint8_t encoding, field_format format,
+                                                     const void* values, std::size_t count, std::size_t size,
+                                                     std::uint16_t tag, bool constant_length) noexcept {
+        std::uint8_t* out;
+        if (constant_length) {
+            if (EHTRACE_DYNAMIC_UNLIKELY(count == 0)) return fail_argument("a constant-length array needs at least one element");
+            if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF)) return fail(ERANGE, "an array has more than 65,535 elements");
+            if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr)) return fail_argument("an array's values are null");
+            if (!check_field(name, format) ||
+                !begin_field(name, static_cast<std::uint8_t>(encoding | encoding_flags::const_array), format, tag,
+                             count * size, out, static_cast<std::uint16_t>(count))) {
+                return *this;
+            }
+        } else {
+            if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0)) return fail_argument("an array's values are null");
+            if (!begin_array(name, encoding, format, tag, count, out, count * size)) return *this;
+        }
+        detail::unchecked_writer writer{out};
+        writer.put_bytes(values, count * size);
+        payload_.commit(writer.out);
+        return *this;
+    }
+
+    // The bookmark names the struct by nesting level and metadata position,
+    // so a stale or foreign bookmark is detected rather than patching the
+    // wrong byte.
+    static constexpr std::uint32_t bookmark_value(std::size_t depth_index, std::uint32_t format_offset) noexcept {
+        return static_cast<std::uint32_t>(depth_index << 16) | format_offset;
+    }
 
     // Record the first error; out of line, they are the cold paths.
     EHTRACE_DYNAMIC_COLD event_builder& fail(int error, const char* message) noexcept;

@@ -10,6 +10,15 @@
 
 #include <ehtrace/format.hpp>
 
+// For the dynamic builder, which runs these at run time: inlined even into
+// large functions, so that a literal name's check and definition fold to
+// constants. No effect on compile-time evaluation.
+#if defined(__GNUC__)
+#define EHTRACE_ENCODER_INLINE __attribute__((always_inline))
+#else
+#define EHTRACE_ENCODER_INLINE
+#endif
+
 namespace ehtrace {
 
 // Why a name was refused.
@@ -23,13 +32,13 @@ enum class name_error : std::uint8_t {
 namespace detail {
 
 // Whether any byte of `word` is zero (exact: no false answers).
-constexpr bool has_zero_byte(std::uint64_t word) noexcept {
+EHTRACE_ENCODER_INLINE constexpr bool has_zero_byte(std::uint64_t word) noexcept {
     return ((word - 0x0101010101010101u) & ~word & 0x8080808080808080u) != 0;
 }
 
 // `size` (1..8) bytes as a word, in some byte order (the checks below do
 // not care which); only the bytes present are read.
-constexpr std::uint64_t load_bytes(const char* p, std::size_t size) noexcept {
+EHTRACE_ENCODER_INLINE constexpr std::uint64_t load_bytes(const char* p, std::size_t size) noexcept {
     std::uint64_t word = 0;
     if (!__builtin_is_constant_evaluated()) {
         __builtin_memcpy(&word, p, size);  // one load for the constant sizes used here
@@ -41,13 +50,13 @@ constexpr std::uint64_t load_bytes(const char* p, std::size_t size) noexcept {
 
 // True when no byte of the 8-byte `word` is ';' or NUL: the run-time fast
 // path of check_name for the dynamic builder, which checks every field name.
-constexpr bool word_is_plain(std::uint64_t word) noexcept {
+EHTRACE_ENCODER_INLINE constexpr bool word_is_plain(std::uint64_t word) noexcept {
     return !has_zero_byte(word) && !has_zero_byte(word ^ 0x3B3B3B3B3B3B3B3Bu);
 }
 
 }  // namespace detail
 
-constexpr name_error check_name(std::string_view name, bool allow_empty = false) noexcept {
+EHTRACE_ENCODER_INLINE constexpr name_error check_name(std::string_view name, bool allow_empty = false) noexcept {
     if (name.empty() && !allow_empty) return name_error::empty;
     // Whole words at a time (the last one overlaps the one before; 4..7
     // bytes make one word of two overlapping halves). Only a word that may
@@ -163,8 +172,9 @@ using char_writer = basic_byte_writer<char>;
 // `encoding` carries the array flags; the format byte is written when the
 // format or the tag is not zero.
 template <class Writer>
-constexpr void encode_field_definition(Writer& out, std::string_view name, std::uint8_t encoding, std::uint8_t format,
-                                       std::uint16_t tag, std::uint16_t const_array_length) noexcept {
+EHTRACE_ENCODER_INLINE constexpr void encode_field_definition(Writer& out, std::string_view name, std::uint8_t encoding,
+                                                              std::uint8_t format, std::uint16_t tag,
+                                                              std::uint16_t const_array_length) noexcept {
     out.put_zstring(name);
     const bool has_format = format != 0 || tag != 0;
     out.put(static_cast<std::uint8_t>(encoding | (has_format ? encoding_flags::format_follows : 0)));

@@ -38,15 +38,6 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
 
 }  // namespace detail
 
-namespace {
-
-// The bookmark names the struct by nesting level and metadata position, so a
-// stale or foreign bookmark is detected rather than patching the wrong byte.
-std::uint32_t bookmark_value(std::size_t depth_index, std::uint32_t format_offset) noexcept {
-    return static_cast<std::uint32_t>(depth_index << 16) | format_offset;
-}
-
-}  // namespace
 
 event_builder& event_builder::fail(int error, const char* message) noexcept {
     if (error_ == 0) {  // the first error explains the rest
@@ -92,30 +83,11 @@ event_builder& event_builder::fail_too_many_fields() noexcept {
     return fail(ERANGE, "a struct has more than 127 fields");
 }
 
-bool event_builder::begin_array(std::string_view name, std::uint8_t encoding, field_format format,
-                                std::uint16_t tag, std::size_t count) noexcept {
-    if (error_ != 0) return false;
-    if (count > 0xFFFF) {
-        fail(ERANGE, "an array has more than 65,535 elements");
-        return false;
-    }
-    if (!add_definition(name, static_cast<std::uint8_t>(encoding | encoding_flags::var_array), format, tag)) {
-        return false;
-    }
-    const auto stored_count = static_cast<std::uint16_t>(count);
-    append_payload(&stored_count, sizeof stored_count);
-    return error_ == 0;
-}
-
 event_builder& event_builder::add_scalar_array(std::string_view name, field_encoding encoding, field_format format,
                                                const void* values, std::size_t count, std::uint16_t tag) noexcept {
     const std::size_t size = value_size(encoding);
     if (size == 0) return fail_argument("an array of values needs a value8..value128 encoding");
-    if (values == nullptr && count != 0) return fail_argument("an array's values are null");
-    if (begin_array(name, static_cast<std::uint8_t>(encoding), format, tag, count) && count != 0) {
-        append_payload(values, count * size);
-    }
-    return *this;
+    return add_values(name, static_cast<std::uint8_t>(encoding), format, values, count, size, tag, false);
 }
 
 event_builder& event_builder::add_scalar_const_array(std::string_view name, field_encoding encoding,
@@ -123,51 +95,7 @@ event_builder& event_builder::add_scalar_const_array(std::string_view name, fiel
                                                      std::uint16_t tag) noexcept {
     const std::size_t size = value_size(encoding);
     if (size == 0) return fail_argument("an array of values needs a value8..value128 encoding");
-    if (count == 0) return fail_argument("a constant-length array needs at least one element");
-    if (count > 0xFFFF) return fail(ERANGE, "an array has more than 65,535 elements");
-    if (values == nullptr) return fail_argument("an array's values are null");
-    if (add_definition(name, static_cast<std::uint8_t>(static_cast<std::uint8_t>(encoding) | encoding_flags::const_array),
-                       format, tag, static_cast<std::uint16_t>(count))) {
-        append_payload(values, count * size);
-    }
-    return *this;
-}
-
-struct_bookmark event_builder::begin_struct(std::string_view name, std::uint16_t tag) noexcept {
-    if (error_ != 0) return {};
-    if (depth_ == max_struct_depth) {
-        fail(ERANGE, "structs are nested more than 8 levels deep");
-        return {};
-    }
-    const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
-    // The format byte holds the field count; 1 until end_struct() patches it
-    // (a nonzero format makes the encoder write the byte).
-    if (!add_definition(name, static_cast<std::uint8_t>(field_encoding::structure), static_cast<field_format>(1), tag)) {
-        return {};
-    }
-    const auto format_offset = static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
-    structs_[depth_] = {definition_offset, format_offset, 0};
-    struct_bookmark bookmark{bookmark_value(depth_, format_offset)};
-    ++depth_;
-    return bookmark;
-}
-
-event_builder& event_builder::end_struct(struct_bookmark bookmark) noexcept {
-    if (error_ != 0) return *this;
-    if (depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u, structs_[depth_ - 1].format_offset)) {
-        return fail(EINVAL, "end_struct() does not match the innermost open struct");
-    }
-    const open_struct closed = structs_[--depth_];
-    if (closed.field_count == 0) {
-        // The format has no empty struct: drop its definition (the last thing
-        // in the metadata, as nothing was added to it) and uncount it.
-        metadata_.truncate(closed.definition_offset);
-        if (depth_ != 0) --structs_[depth_ - 1].field_count;
-        return *this;
-    }
-    std::uint8_t& format = metadata_.data()[closed.format_offset];
-    format = static_cast<std::uint8_t>((format & format_flags::tag_follows) | closed.field_count);
-    return *this;
+    return add_values(name, static_cast<std::uint8_t>(encoding), format, values, count, size, tag, true);
 }
 
 int event_builder::write(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace {
@@ -467,6 +468,88 @@ TEST(DynamicBuilder, NameChecksFindEveryBadByte) {
     }
     static_assert(ehtrace::check_name("abcdefghij;") == ehtrace::name_error::contains_semicolon);
     static_assert(ehtrace::check_name("abcdefghij") == ehtrace::name_error::none);
+}
+
+}  // namespace
+
+namespace {
+
+// add_zstring() stops at the first NUL wherever it is: the 4..16-byte
+// strings take a word-at-a-time path, the others memchr(); both agree, at
+// any address.
+TEST(DynamicBuilder, ZeroTerminatedStringsStopAtTheFirstNulAtEveryPosition) {
+    std::string storage(64, '\0');
+    for (std::size_t length = 0; length <= 40; ++length) {
+        for (std::size_t offset = 0; offset < 8; ++offset) {
+            for (std::size_t nul = 0; nul <= length; ++nul) {  // nul == length: no NUL inside
+                for (std::size_t i = 0; i < length; ++i) storage[offset + i] = static_cast<char>('a' + i % 26);
+                if (nul < length) storage[offset + nul] = '\0';
+                const std::string_view value(storage.data() + offset, length);
+                event_builder b;
+                b.reset("E").add_zstring("z", value);
+                ASSERT_EQ(b.error(), 0);
+                bytes expected(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(nul));
+                expected.push_back(0);
+                ASSERT_EQ(payload_of(b), expected) << length << " " << offset << " " << nul;
+            }
+        }
+    }
+}
+
+// After an error every add_* is ignored, even one that would grow the
+// buffers; reset() makes the builder whole again, growth included.
+TEST(DynamicBuilder, CallsAfterAnErrorChangeNothingAndResetRecovers) {
+    event_builder b;
+    b.reset("E").add_value("ok", std::uint8_t{1});
+    b.add_value("bad;", std::uint8_t{2});
+    ASSERT_EQ(b.error(), EINVAL);
+    const std::string big(60000, 'x');
+    b.add_string("s", big).add_zstring("z", big).add_binary("b", big.data(), big.size());
+    b.add_value("v", std::uint64_t{3}).add_uuid("u", sample16).add_string_units("w", u"hi", 2, 2, false);
+    const std::string_view strings[] = {"a", "b"};
+    b.add_string_array("a", strings, 2);
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "a field name contains ';'");
+    EXPECT_EQ(metadata_of(b), cat({"E", "ok", 0x02}));
+    EXPECT_EQ(payload_of(b), bytes{1});
+
+    b.reset("Big").add_binary("b", big.data(), big.size()).add_value("v", std::uint8_t{7});
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_STREQ(b.error_message(), "");
+    EXPECT_EQ(metadata_of(b), cat({"Big", "b", 0x0D, "v", 0x02}));
+    ASSERT_EQ(b.payload_size(), 2 + big.size() + 1);
+    EXPECT_EQ(b.payload_data()[2 + big.size()], 7);
+}
+
+// Events larger than the first buffers: both grow as the fields arrive, and
+// the same event built again in the warm builder gives the same bytes.
+TEST(DynamicBuilder, ManyFieldsGrowBothBuffers) {
+    auto build = [](event_builder& b) {
+        b.reset("Wide");
+        char name[] = "field_000";
+        for (std::uint32_t i = 0; i < 300; ++i) {
+            name[6] = static_cast<char>('0' + i / 100);
+            name[7] = static_cast<char>('0' + i / 10 % 10);
+            name[8] = static_cast<char>('0' + i % 10);
+            b.add_value(std::string_view(name, 9), i * 3u);
+        }
+    };
+    event_builder b;
+    build(b);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    ASSERT_EQ(b.metadata_size(), 5 + 300 * (10 + 1));
+    ASSERT_EQ(b.payload_size(), 300 * 4u);
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        std::uint32_t value;
+        std::memcpy(&value, b.payload_data() + 4 * i, 4);
+        ASSERT_EQ(value, i * 3u);
+        ASSERT_EQ(b.metadata_data()[5 + 11 * i + 10], 0x04) << i;  // value32, default format
+    }
+    const bytes metadata = metadata_of(b);
+    const bytes payload = payload_of(b);
+    build(b);
+    EXPECT_EQ(metadata_of(b), metadata);
+    EXPECT_EQ(payload_of(b), payload);
 }
 
 }  // namespace
