@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
 #include <string>
+#include <vector>
 
 EHTRACE_PROVIDER(behaviour, "Behaviour_Test");
 
@@ -116,6 +118,46 @@ TEST(Behaviour, UnregisterDisablesEverySite) {
     EXPECT_EQ(EHTRACE_WRITE(behaviour, "Once"), EBADF);
     EXPECT_EQ(behaviour.unregister_events(), EALREADY);
     EXPECT_EQ(capture.records().size(), 1u);
+}
+
+// The size handed to sinks is computed while the fields are filled; it must
+// equal the bytes actually written, for every mix of fixed and varying parts.
+void write_size_probe_events() {
+    std::uint32_t fixed = 7;
+    const char* text = "variable";
+    std::vector<std::uint16_t> values{1, 2, 3};
+    char buffer[6] = "abc";
+    std::vector<std::array<int, 2>> points{{1, 2}, {3, 4}};
+    EHTRACE_WRITE(behaviour, "Fixed", field<"a">(fixed), field<"b">(std::array<std::uint8_t, 3>{1, 2, 3}));
+    EHTRACE_WRITE(behaviour, "Mixed", field<"a">(fixed), field<"t">(text), field<"v">(values), field<"buf">(buffer),
+                  field<"s">(std::string_view("counted")), field<"bin">(ehtrace::binary("\x01\x02", 2)),
+                  ehtrace::struct_<"outer">(field<"x">(fixed), ehtrace::struct_<"inner">(field<"t">(text))),
+                  ehtrace::struct_array<"pts">(points, [](const std::array<int, 2>& p) {
+                      return ehtrace::fields(field<"x">(p[0]), field<"y">(p[1]));
+                  }),
+                  ehtrace::raw_field<"r", ehtrace::field_encoding::value32>(&fixed, sizeof fixed));
+    ehtrace::uuid id = ehtrace::new_activity_id();
+    EHTRACE_WRITE(behaviour, "Act", ehtrace::activity(id), ehtrace::related_activity(id), field<"t">(text));
+}
+
+TEST(Behaviour, SinksAreToldTheExactEventSize) {
+    std::uint64_t written = 0;
+    {
+        memory_capture capture;
+        ehtrace::provider_registration registration(behaviour);
+        write_size_probe_events();
+        for (const auto& r : capture.records()) written += r.bytes.size();
+        ASSERT_EQ(capture.records().size(), 3u);
+    }
+    ehtrace::counting_sink counter;
+    auto* previous = ehtrace::set_sink(&counter);
+    {
+        ehtrace::provider_registration registration(behaviour);
+        write_size_probe_events();
+    }
+    ehtrace::set_sink(previous);
+    EXPECT_EQ(counter.events(), 3u);
+    EXPECT_EQ(counter.bytes(), written);
 }
 
 TEST(Activity, IdsAreVersion4AndDistinct) {
