@@ -32,6 +32,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include <sys/uio.h>
+
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
@@ -365,6 +367,7 @@ public:
         version_ = 0;
         opcode_ = 0;
         depth_ = 0;
+        encode_prefix();
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(event_name) != name_error::none)) return fail_name(event_name, "event");
         if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(event_name.size() + 1)) &&
             !make_room(event_name.size() + 1, 0)) {
@@ -380,14 +383,17 @@ public:
     event_builder& set_id_version(std::uint16_t id, std::uint8_t version) noexcept {
         id_ = id;
         version_ = version;
+        encode_prefix();
         return *this;
     }
     event_builder& set_opcode(event_opcode opcode) noexcept {
         opcode_ = static_cast<std::uint8_t>(opcode);
+        encode_prefix();
         return *this;
     }
     event_builder& set_tag(std::uint16_t event_tag) noexcept {
         tag_ = event_tag;
+        encode_prefix();
         return *this;
     }
 
@@ -785,6 +791,13 @@ private:
         put_units(out, encoding, units, count, unit_size);
     }
 
+    // The header into prefix_, level 0: write() puts in the set's level and
+    // the metadata block header.
+    EHTRACE_DYNAMIC_INLINE void encode_prefix() noexcept {
+        detail::unchecked_writer writer{prefix_};
+        encode_header(writer, true, version_, id_, tag_, opcode_, 0);
+    }
+
     // write() with activity ids, or refusing an event it cannot write.
     int write_checked(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept;
 
@@ -859,6 +872,13 @@ private:
     std::uint8_t opcode_ = 0;
     std::uint8_t depth_ = 0;
     open_struct structs_[max_struct_depth] = {};
+    // What write() gives the sink, kept between events so that write() only
+    // fills in what changes: iov_[0] is the sink's, iov_[1] prefix_ (the
+    // header and the metadata block header), iov_[2] the metadata, iov_[3]
+    // the payload. A builder is neither copied nor moved, so the pointer to
+    // prefix_ stays valid.
+    std::uint8_t prefix_[header_size + extension_block_header_size] = {};
+    ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
 }  // namespace ehtrace::dynamic

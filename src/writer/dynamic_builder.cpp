@@ -7,6 +7,21 @@
 
 namespace ehtrace::dynamic {
 
+namespace {
+
+// write() puts the set's level into the header that reset() encoded: the
+// encoder writes it as the header's last byte.
+constexpr std::size_t level_offset = header_size - 1;
+constexpr bool level_is_at(std::size_t offset) noexcept {
+    std::uint8_t bytes[header_size] = {};
+    byte_writer writer(bytes);
+    encode_header(writer, true, 0x11, 0x2233, 0x4455, 0x66, 0xA5);
+    return writer.size() == header_size && bytes[offset] == 0xA5;
+}
+static_assert(level_is_at(level_offset));
+
+}  // namespace
+
 namespace detail {
 
 byte_buffer::~byte_buffer() { ::operator delete(data_); }
@@ -105,22 +120,20 @@ int event_builder::write(const event_set& set, const void* activity_id, const vo
                                  related_activity_id != nullptr)) {
         return write_checked(set, activity_id, related_activity_id);
     }
-    // The usual event: header and metadata block header, then the metadata
-    // and the payload as they are.
-    constexpr std::size_t prefix_size = header_size + extension_block_header_size;
+    // The usual event: prefix_ (the header reset() encoded, with the set's
+    // level, and the metadata block header), the metadata, the payload.
+    constexpr std::size_t prefix_size = sizeof prefix_;
     if (EHTRACE_DYNAMIC_UNLIKELY(prefix_size + metadata_size + payload_size > max_event_size)) {
         return fail(E2BIG, "the event is larger than 65,535 bytes").error_;
     }
-    std::uint8_t prefix[prefix_size];
-    detail::unchecked_writer writer{prefix};
-    encode_header(writer, true, version_, id_, tag_, opcode_, set.level());
+    prefix_[level_offset] = set.level();
+    detail::unchecked_writer writer{prefix_ + header_size};
     encode_extension_header(writer, static_cast<std::uint16_t>(metadata_size), extension_kind::metadata, false);
-    ::iovec iov[4];
-    iov[0] = {nullptr, 0};  // the sink's (the kernel's write index)
-    iov[1] = {prefix, prefix_size};
-    iov[2] = {metadata_.data(), metadata_size};
-    iov[3] = {payload_.data(), payload_size};
-    return set.tracepoint_.write(iov, payload_size != 0 ? 4 : 3);
+    iov_[2] = {metadata_.data(), metadata_size};
+    iov_[3] = {payload_.data(), payload_size};
+    // The size-taking write() leaves the enabled check to its caller.
+    if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
+    return set.tracepoint_.write(iov_, payload_size != 0 ? 4 : 3, prefix_size + metadata_size + payload_size);
 }
 
 int event_builder::write_checked(const event_set& set, const void* activity_id,
