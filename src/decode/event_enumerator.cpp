@@ -121,6 +121,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     state_ = enumerator_state::none;
     metadata_begin_ = metadata_end_ = metadata_pos_ = 0;
     payload_begin_ = data_pos_ = 0;
+    use_metadata_cache_ = false;
 
     std::string_view const name = strip_tracepoint_system(tracepoint_name);
     event_.tracepoint_name = name;
@@ -189,7 +190,25 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
         return error_;
     }
     auto const* meta = bytes + metadata_begin_;
-    auto const* nul = static_cast<std::byte const*>(std::memchr(meta, 0, metadata_end_ - metadata_begin_));
+    std::size_t const metadata_size = metadata_end_ - metadata_begin_;
+    next_definition_ = 0;
+    for (std::size_t slot = 0; slot != metadata_caches_.size(); ++slot) {
+        metadata_cache const& cache = metadata_caches_[slot];
+        if (metadata_size != cache.size || byte_swap_ != cache.byte_swap ||
+            std::memcmp(meta, cache.bytes.data(), metadata_size) != 0) {
+            continue;
+        }
+        // The same metadata as an earlier event: its name and definitions are known.
+        metadata_slot_ = slot;
+        auto const* text = reinterpret_cast<char const*>(meta);
+        event_.name = std::string_view(text, cache.name_semicolon);
+        event_.name_attributes = std::string_view(text + cache.name_semicolon, cache.name_size - cache.name_semicolon);
+        metadata_pos_ = metadata_begin_ + cache.name_size + 1;
+        use_metadata_cache_ = true;
+        state_ = enumerator_state::before_first;
+        return decode_error::none;
+    }
+    auto const* nul = static_cast<std::byte const*>(std::memchr(meta, 0, metadata_size));
     if (nul == nullptr) {
         fail(decode_error::metadata_truncated, metadata_begin_);
         return error_;
@@ -197,11 +216,88 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     std::string_view const full_name(reinterpret_cast<char const*>(meta), static_cast<std::size_t>(nul - meta));
     event_.name = split_attributes(full_name, event_.name_attributes);
     metadata_pos_ = metadata_begin_ + full_name.size() + 1;
+    cache_metadata();
     state_ = enumerator_state::before_first;
     return decode_error::none;
 }
 
+// Parses every definition of the current metadata block (the event name is
+// read, metadata_pos_ is after it) into the next slot of metadata_caches_; leaves the
+// enumerator's state as it was.
+void event_enumerator::cache_metadata() noexcept {
+    std::size_t const metadata_size = metadata_end_ - metadata_begin_;
+    use_metadata_cache_ = false;
+    if (metadata_size > cached_metadata_max) return;
+    metadata_slot_ = metadata_next_victim_;
+    metadata_next_victim_ = (metadata_next_victim_ + 1) % metadata_caches_.size();
+    metadata_cache& cache = metadata_caches_[metadata_slot_];
+    cache.size = ~std::size_t{0};
+    std::size_t const saved_pos = metadata_pos_, saved_error_offset = error_offset_;
+    enumerator_state const saved_state = state_;
+    decode_error const saved_error = error_;
+    cache.count = 0;
+    while (metadata_pos_ < metadata_end_ && cache.count != cache.definitions.size()) {
+        std::size_t const begin = metadata_pos_;
+        field_definition d;
+        if (!read_definition_slow(d)) break;
+        cached_definition& c = cache.definitions[cache.count++];
+        c.begin = static_cast<std::uint16_t>(begin - metadata_begin_);
+        c.end = static_cast<std::uint16_t>(metadata_pos_ - metadata_begin_);
+        c.name_size = static_cast<std::uint16_t>(d.name.size());
+        c.attributes_size = static_cast<std::uint16_t>(d.attributes.size());
+        c.tag = d.tag;
+        c.const_count = d.const_count;
+        c.encoding = d.encoding;
+        c.array_flags = d.array_flags;
+        c.format = d.format;
+    }
+    std::memcpy(cache.bytes.data(), event_bytes_.data() + metadata_begin_, metadata_size);
+    cache.size = metadata_size;
+    cache.byte_swap = byte_swap_;
+    cache.name_size = saved_pos - 1 - metadata_begin_;
+    cache.name_semicolon = event_.name.size();
+    metadata_pos_ = saved_pos;
+    error_offset_ = saved_error_offset;
+    state_ = saved_state;
+    error_ = saved_error;
+    use_metadata_cache_ = true;
+}
+
 bool event_enumerator::read_definition(field_definition& out) noexcept {
+    if (use_metadata_cache_) {
+        metadata_cache const& cache = metadata_caches_[metadata_slot_];
+        std::size_t const begin = metadata_pos_ - metadata_begin_;
+        std::size_t i = next_definition_;
+        if (i >= cache.count || cache.definitions[i].begin != begin) {
+            // Not the next one (an array of structs starts its fields again):
+            // the definitions are in block order.
+            std::size_t low = 0, high = cache.count;
+            while (low < high) {
+                std::size_t const mid = (low + high) / 2;
+                if (cache.definitions[mid].begin < begin) low = mid + 1;
+                else high = mid;
+            }
+            i = low;
+        }
+        if (i < cache.count && cache.definitions[i].begin == begin) {
+            cached_definition const& c = cache.definitions[i];
+            auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
+            out.name = std::string_view(name, c.name_size);
+            out.attributes = std::string_view(name + c.name_size, c.attributes_size);
+            out.encoding = c.encoding;
+            out.array_flags = c.array_flags;
+            out.format = c.format;
+            out.tag = c.tag;
+            out.const_count = c.const_count;
+            metadata_pos_ = metadata_begin_ + c.end;
+            next_definition_ = i + 1;
+            return true;
+        }
+    }
+    return read_definition_slow(out);
+}
+
+bool event_enumerator::read_definition_slow(field_definition& out) noexcept {
     std::size_t pos = metadata_pos_;
     auto const* bytes = event_bytes_.data();
     auto const* name = reinterpret_cast<char const*>(bytes + pos);

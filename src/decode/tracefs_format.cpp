@@ -258,10 +258,6 @@ bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::strin
     return true;
 }
 
-std::uint32_t tracefs_format::eventheader_offset() const noexcept {
-    return common_field_count < fields.size() ? fields[common_field_count].offset : 0;
-}
-
 std::span<std::byte const> field_bytes(tracefs_field const& field, std::span<std::byte const> raw,
                                        bool big_endian) noexcept {
     if (field.offset > raw.size() || raw.size() - field.offset < field.size) return {};

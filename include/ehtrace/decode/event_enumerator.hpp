@@ -151,6 +151,34 @@ private:
     };
     bool parse_name(std::string_view name, tracepoint_name_parts& parts) noexcept;
     name_cache name_cache_;
+
+    // The last few metadata blocks seen (byte order included) and their
+    // definitions, parsed once: events of one tracepoint repeat their block
+    // byte for byte. Offsets are from the block's start. Only definitions
+    // that parsed without error are kept; anything else goes through the
+    // full parse.
+    static constexpr std::size_t cached_metadata_max = 256, cached_definitions_max = 32, metadata_cache_slots = 4;
+    struct cached_definition {
+        std::uint16_t begin, end;  // of the definition in the block
+        std::uint16_t name_size, attributes_size;
+        std::uint16_t tag, const_count;
+        std::uint8_t encoding, array_flags, format;
+    };
+    struct metadata_cache {
+        std::array<std::byte, cached_metadata_max> bytes;
+        std::size_t size = ~std::size_t{0};  // none
+        bool byte_swap = false;
+        std::size_t name_size = 0, name_semicolon = 0;  // the event name
+        std::size_t count = 0;
+        std::array<cached_definition, cached_definitions_max> definitions;
+    };
+    void cache_metadata() noexcept;
+    bool read_definition_slow(field_definition& out) noexcept;
+    std::array<metadata_cache, metadata_cache_slots> metadata_caches_;
+    std::size_t metadata_slot_ = 0;         // the slot of the current event
+    std::size_t metadata_next_victim_ = 0;  // replaced on the next miss
+    bool use_metadata_cache_ = false;
+    std::size_t next_definition_ = 0;  // where the next lookup in the cache starts
 };
 
 }  // namespace ehtrace::decode

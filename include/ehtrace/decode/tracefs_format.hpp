@@ -52,7 +52,9 @@ struct tracefs_format {
         return eventheader_ && fields.size() == common_field_count + eventheader_field_count;
     }
     // Offset of the EventHeader header in the record (valid when is_eventheader()).
-    [[nodiscard]] std::uint32_t eventheader_offset() const noexcept;
+    [[nodiscard]] std::uint32_t eventheader_offset() const noexcept {
+        return common_field_count < fields.size() ? fields[common_field_count].offset : 0;
+    }
     // "system:name"
     [[nodiscard]] std::string full_name() const { return system + ":" + name; }
 
