@@ -475,12 +475,53 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
 
 // Called when the current item (value, struct_end, array_end) is complete and
 // its frame (if any) is popped: decides what comes next.
+// read_definition + start_field in one step for the usual item: the next
+// cached definition, a single fixed-size value. Same item, state and error
+// as the general path; false (nothing changed) when it does not apply.
+inline bool event_enumerator::next_cached_value(bool& result) noexcept {
+    if (!use_metadata_cache_) return false;
+    metadata_cache const& cache = metadata_caches_[metadata_slot_];
+    std::size_t const i = next_definition_;
+    if (i >= cache.count) return false;
+    cached_definition const& c = cache.definitions[i];
+    if (c.begin != metadata_pos_ - metadata_begin_ || c.array_flags != 0) return false;
+    std::size_t size = 0;
+    switch (static_cast<field_encoding>(c.encoding)) {
+    case field_encoding::value8: size = 1; break;
+    case field_encoding::value16: size = 2; break;
+    case field_encoding::value32: size = 4; break;
+    case field_encoding::value64: size = 8; break;
+    case field_encoding::value128: size = 16; break;
+    default: return false;
+    }
+    auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
+    metadata_pos_ = metadata_begin_ + c.end;
+    next_definition_ = i + 1;
+    item_ = {};
+    item_.name = std::string_view(name, c.name_size);
+    item_.name_attributes = std::string_view(name + c.name_size, c.attributes_size);
+    item_.encoding = static_cast<field_encoding>(c.encoding);
+    item_.format = static_cast<field_format>(c.format);
+    item_.tag = c.tag;
+    item_.byte_swap = byte_swap_;
+    if (event_bytes_.size() - data_pos_ < size) {
+        result = fail(decode_error::payload_truncated, data_pos_);
+        return true;
+    }
+    item_.value = event_bytes_.subspan(data_pos_, size);
+    data_pos_ += size;
+    state_ = enumerator_state::value;
+    result = true;
+    return true;
+}
+
 bool event_enumerator::after_item() noexcept {
     if (depth_ == 0) {
         if (metadata_pos_ >= metadata_end_) {
             state_ = enumerator_state::after_last;
             return false;
         }
+        if (bool result; next_cached_value(result)) return result;
         field_definition definition;
         return read_definition(definition) && start_field(definition);
     }
@@ -510,6 +551,7 @@ bool event_enumerator::after_item() noexcept {
         return true;
     }
     --top.remaining;
+    if (bool result; next_cached_value(result)) return result;
     field_definition definition;
     return read_definition(definition) && start_field(definition);
 }

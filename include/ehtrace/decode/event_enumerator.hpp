@@ -173,6 +173,7 @@ private:
         std::array<cached_definition, cached_definitions_max> definitions;
     };
     void cache_metadata() noexcept;
+    bool next_cached_value(bool& result) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;
     std::array<metadata_cache, metadata_cache_slots> metadata_caches_;
     std::size_t metadata_slot_ = 0;         // the slot of the current event
