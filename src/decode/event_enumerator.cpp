@@ -83,12 +83,6 @@ bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
     return false;
 }
 
-bool event_enumerator::read_u16(std::size_t offset, std::uint16_t& value) const noexcept {
-    if (offset > event_bytes_.size() || event_bytes_.size() - offset < 2) return false;
-    value = load<std::uint16_t>(event_bytes_.data() + offset, byte_swap_);
-    return true;
-}
-
 bool event_enumerator::parse_name(std::string_view name, tracepoint_name_parts& parts) noexcept {
     name_cache& c = name_cache_;
     if (name.size() == c.size && std::memcmp(name.data(), c.text.data(), name.size()) == 0) {
@@ -250,6 +244,17 @@ void event_enumerator::cache_metadata() noexcept {
         c.encoding = d.encoding;
         c.array_flags = d.array_flags;
         c.format = d.format;
+        c.value_size = 0;
+        if (d.array_flags == 0) {
+            switch (static_cast<field_encoding>(d.encoding)) {
+            case field_encoding::value8: c.value_size = 1; break;
+            case field_encoding::value16: c.value_size = 2; break;
+            case field_encoding::value32: c.value_size = 4; break;
+            case field_encoding::value64: c.value_size = 8; break;
+            case field_encoding::value128: c.value_size = 16; break;
+            default: break;
+            }
+        }
     }
     std::memcpy(cache.bytes.data(), event_bytes_.data() + metadata_begin_, metadata_size);
     cache.size = metadata_size;
@@ -484,16 +489,8 @@ inline bool event_enumerator::next_cached_value(bool& result) noexcept {
     std::size_t const i = next_definition_;
     if (i >= cache.count) return false;
     cached_definition const& c = cache.definitions[i];
-    if (c.begin != metadata_pos_ - metadata_begin_ || c.array_flags != 0) return false;
-    std::size_t size = 0;
-    switch (static_cast<field_encoding>(c.encoding)) {
-    case field_encoding::value8: size = 1; break;
-    case field_encoding::value16: size = 2; break;
-    case field_encoding::value32: size = 4; break;
-    case field_encoding::value64: size = 8; break;
-    case field_encoding::value128: size = 16; break;
-    default: return false;
-    }
+    std::size_t const size = c.value_size;
+    if (size == 0 || c.begin != metadata_pos_ - metadata_begin_) return false;
     auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
     metadata_pos_ = metadata_begin_ + c.end;
     next_definition_ = i + 1;

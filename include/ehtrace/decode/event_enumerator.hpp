@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -124,7 +125,13 @@ private:
     bool start_element(field_definition const& definition, bool is_element, std::uint16_t index,
                        std::uint16_t count) noexcept;
     bool after_item() noexcept;
-    bool read_u16(std::size_t offset, std::uint16_t& value) const noexcept;
+    bool read_u16(std::size_t offset, std::uint16_t& value) const noexcept {
+        if (offset > event_bytes_.size() || event_bytes_.size() - offset < 2) return false;
+        std::uint16_t v;
+        std::memcpy(&v, event_bytes_.data() + offset, 2);
+        value = byte_swap_ ? static_cast<std::uint16_t>(__builtin_bswap16(v)) : v;
+        return true;
+    }
     bool push(frame const& f) noexcept;
 
     std::span<std::byte const> event_bytes_;
@@ -163,6 +170,7 @@ private:
         std::uint16_t name_size, attributes_size;
         std::uint16_t tag, const_count;
         std::uint8_t encoding, array_flags, format;
+        std::uint8_t value_size;  // a single fixed-size value: its size; else 0
     };
     struct metadata_cache {
         std::array<std::byte, cached_metadata_max> bytes;
