@@ -554,6 +554,12 @@ bool event_enumerator::after_item() noexcept {
 }
 
 bool event_enumerator::move_next() noexcept {
+    // Usual step: from a top-level value (or the start) to the next field,
+    // a cached single value (what after_item would do, without its checks).
+    if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
+        metadata_pos_ < metadata_end_) {
+        if (bool result; next_cached_value(result)) return result;
+    }
     switch (state_) {
     case enumerator_state::before_first:
     case enumerator_state::value:

@@ -169,7 +169,7 @@ bool perf_data_reader::open_file_layout() {
 bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids,
                                 std::uint64_t offset) {
     if (attr.size() < 48) return fail("perf_event_attr too short", offset);
-    auto desc = std::make_unique<perf_event_desc>();
+    auto desc = std::make_unique<event_entry>();
     desc->type = read_at<std::uint32_t>(attr, 0);
     desc->config = read_at<std::uint64_t>(attr, 8);
     desc->sample_type = read_at<std::uint64_t>(attr, 24);
@@ -182,6 +182,26 @@ bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::
         } else if (st & sample_id) {
             id_position_ = !!(st & sample_ip) + !!(st & sample_tid) + !!(st & sample_time) + !!(st & sample_addr);
         }
+    }
+    if (std::uint64_t const st = desc->sample_type; !(st & (sample_read | sample_callchain))) {
+        // Every field before the raw data has a fixed size: note where each is.
+        std::uint32_t pos = record_header_size;
+        auto const skip = [&](std::uint64_t bit) { pos += st & bit ? 8 : 0; };
+        auto const at = [&](std::uint64_t bit, std::uint32_t& where) {
+            if (st & bit) where = pos, pos += 8;
+        };
+        skip(sample_identifier);
+        skip(sample_ip);
+        at(sample_tid, desc->tid_at);
+        at(sample_time, desc->time_at);
+        skip(sample_addr);
+        skip(sample_id);
+        skip(sample_stream_id);
+        at(sample_cpu, desc->cpu_at);
+        skip(sample_period);
+        if (st & sample_raw) desc->raw_at = pos, pos += 4;
+        desc->fixed_size = pos;
+        desc->fixed_layout = true;
     }
     for (std::size_t i = 0; i + 8 <= ids.size(); i += 8) events_by_id_[read_at<std::uint64_t>(ids, i)] = desc.get();
     events_.push_back(std::move(desc));
@@ -321,7 +341,7 @@ void perf_data_reader::resolve_names() {
 
 bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uint64_t offset) {
     if (events_.empty()) return fail("sample before any event attributes", offset);
-    perf_event_desc const* desc = events_.front().get();
+    event_entry const* desc = events_.front().get();
     std::size_t const body = record_header_size;
     if (events_.size() > 1 && id_position_ >= 0) {
         std::size_t const at = body + 8 * static_cast<std::size_t>(id_position_);
@@ -329,6 +349,35 @@ bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uin
         auto const it = events_by_id_.find(read_at<std::uint64_t>(record, at));
         if (it == events_by_id_.end()) return true;  // an id no attr declared: not ours to decode
         desc = it->second;
+    }
+    if (desc->fixed_layout && record.size() >= desc->fixed_size) {
+        // The usual sample: every field at a known place, all of them present.
+        pending& p = queue_.emplace_back();
+        p.event = desc;
+        p.offset = offset;
+        if (desc->tid_at != 0) {
+            p.meta.has_tid = true;
+            p.meta.pid = read_at<std::uint32_t>(record, desc->tid_at);
+            p.meta.tid = read_at<std::uint32_t>(record, desc->tid_at + 4);
+        }
+        if (desc->time_at != 0) {
+            p.time = read_at<std::uint64_t>(record, desc->time_at);
+            p.meta.has_time = true;
+        }
+        if (desc->cpu_at != 0) {
+            p.meta.has_cpu = true;
+            p.meta.cpu = read_at<std::uint32_t>(record, desc->cpu_at);
+        }
+        if (desc->raw_at != 0) {
+            std::uint32_t const size = read_at<std::uint32_t>(record, desc->raw_at);
+            if (!fits(record, desc->raw_at + 4, size)) {
+                queue_.pop_back();
+                return fail("raw data runs past its sample", offset);
+            }
+            p.raw = record.subspan(desc->raw_at + 4, size);
+        }
+        enqueue(p);
+        return true;
     }
     std::uint64_t const st = desc->sample_type;
     std::size_t pos = body;
@@ -396,24 +445,28 @@ bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uin
         raw = record.subspan(pos + 4, size);
     }
 
+    p.raw = raw;
+    enqueue(queue_.emplace_back(std::move(p)));
+    return true;
+}
+
+// Completes the sample just added at the end of queue_ (p.raw pointing into
+// the input): sequence, ordering state, memory bound.
+void perf_data_reader::enqueue(pending& p) {
     if (pipe_) {
         // The input buffer is reused by the next read: keep a copy.
         if (!spare_buffers_.empty()) {
             p.copy = std::move(spare_buffers_.back());
             spare_buffers_.pop_back();
         }
-        p.copy.assign(raw.begin(), raw.end());
+        p.copy.assign(p.raw.begin(), p.raw.end());
         p.raw = p.copy;  // a vector's bytes stay put when the vector is moved
-    } else {
-        p.raw = raw;  // the file stays mapped: no copy
-    }
+    }  // else the file stays mapped: no copy
     p.sequence = sequence_++;
     max_time_ = std::max(max_time_, p.time);
     pending_bytes_ += p.raw.size() + pending_overhead;
-    if (ready_end_ != queue_.size() && p.time < queue_.back().time) pending_sorted_ = false;
-    queue_.push_back(std::move(p));
+    if (queue_.size() - 1 != ready_end_ && p.time < queue_[queue_.size() - 2].time) pending_sorted_ = false;
     if (pending_bytes_ > max_pending_bytes) release_until(~std::uint64_t{0});
-    return true;
 }
 
 // Moves the waiting samples with time <= limit, in (time, file order) order,

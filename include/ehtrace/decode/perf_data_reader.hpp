@@ -82,6 +82,7 @@ private:
     bool read_file_record();
     bool handle_record(std::span<std::byte const> record, std::uint64_t offset);
     bool handle_sample(std::span<std::byte const> record, std::uint64_t offset);
+    void enqueue(pending& p);
     bool add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset);
     bool handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset);
     bool parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset);
@@ -101,8 +102,15 @@ private:
     std::size_t mapping_size_ = 0;
     std::uint64_t data_pos_ = 0, data_end_ = 0, declared_data_end_ = 0;
 
-    std::vector<std::unique_ptr<perf_event_desc>> events_;
-    std::unordered_map<std::uint64_t, perf_event_desc*> events_by_id_;
+    // An event's description and, when its samples have no variable-size
+    // part before the raw data (no READ, no CALLCHAIN), where each field is.
+    struct event_entry : perf_event_desc {
+        bool fixed_layout = false;
+        std::uint32_t tid_at = 0, time_at = 0, cpu_at = 0, raw_at = 0;  // 0: not in the sample
+        std::uint32_t fixed_size = 0;  // bytes up to and including the raw size word
+    };
+    std::vector<std::unique_ptr<event_entry>> events_;
+    std::unordered_map<std::uint64_t, event_entry*> events_by_id_;
     std::unordered_map<std::uint64_t, std::string> names_by_id_;  // EVENT_DESC
     std::vector<std::unique_ptr<tracefs_format>> formats_;
     std::unordered_map<std::uint32_t, tracefs_format const*> formats_by_id_;
