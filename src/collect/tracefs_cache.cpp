@@ -89,6 +89,14 @@ tracefs_location locate_tracefs(std::string_view explicit_dir, char const* mount
         where.dir = *found;
         return where;
     }
+    // Mounted, but closed to this user (tracefs is root-only by default).
+    std::string const closed = is_dir(default_tracefs_dir) ? std::string(default_tracefs_dir) : std::string();
+    if (!closed.empty() && ::access((closed + "/events").c_str(), X_OK) != 0 && errno == EACCES) {
+        where.problem = closed + " is not accessible to this user (" + std::strerror(EACCES) +
+                        "): run as root, or open it to a group, e.g. `groupadd -f tracing && chgrp -R tracing " +
+                        closed + " && chmod -R g+rX " + closed + "` and add the user to the group";
+        return where;
+    }
     where.problem = std::string("tracefs is not mounted (no /sys/kernel/tracing/events and none in /proc/mounts): "
                                 "mount it with `") + tracefs_mount_command + "`, or for every boot add `" +
                     tracefs_fstab_line + "` to /etc/fstab";

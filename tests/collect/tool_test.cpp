@@ -2,6 +2,8 @@
 #include "collect_test_support.hpp"
 
 #include <csignal>
+#include <cstdlib>
+#include <sys/stat.h>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -256,5 +258,41 @@ TEST(CollectTool, RegisterChecksAndExplains) {
         EXPECT_NE(r.err.find("CONFIG_USER_EVENTS"), std::string::npos) << r.err;
         r = run(register_exe + " --delete Good_L4K1", dir);
         EXPECT_EQ(r.status, 1);
+    }
+}
+
+// Not root: tracefs (root-only by default) and perf_event_open both refuse;
+// each refusal must say what to grant, and nothing may be left half-written.
+TEST(CollectTool, PermissionDeniedIsExplained) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+    REQUIRE_SCHED();
+    temp_dir dir;
+    ::chmod(dir.str().c_str(), 0777);
+    auto as_nobody = [&](std::string const& args) {
+        return run("setpriv --reuid=65534 --regid=65534 --clear-groups " + collect_exe + " -o " + (dir / "x.data") +
+                       " --duration 1 " + args,
+                   dir);
+    };
+    struct stat tracing {};
+    if (::stat("/sys/kernel/tracing", &tracing) == 0 && (tracing.st_mode & S_IXOTH) == 0) {
+        auto r = as_nobody("sched:sched_switch");
+        EXPECT_EQ(r.status, 1);
+        EXPECT_NE(r.err.find("is not accessible to this user"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("chgrp -R tracing"), std::string::npos) << r.err;
+    }
+    // A readable copy of the tracepoint's tracefs files gets past tracefs;
+    // perf_event_open is then what refuses (perf_event_paranoid > -1).
+    std::string const copy = dir / "tracefs";
+    std::string const from = "/sys/kernel/tracing/events/sched/sched_switch";
+    ASSERT_EQ(std::system(("mkdir -p " + copy + "/events/sched/sched_switch && cp " + from + "/format " + from +
+                           "/id " + copy + "/events/sched/sched_switch/ && chmod -R a+rX " + copy)
+                              .c_str()),
+              0);
+    if (std::atoi(read_file("/proc/sys/kernel/perf_event_paranoid").c_str()) > -1) {
+        auto r = as_nobody("--tracefs " + copy + " sched:sched_switch");
+        EXPECT_EQ(r.status, 1);
+        EXPECT_NE(r.err.find("not permitted"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("perf_event_paranoid"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("CAP_PERFMON"), std::string::npos) << r.err;
     }
 }
