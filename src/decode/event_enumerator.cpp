@@ -245,6 +245,7 @@ void event_enumerator::cache_metadata() noexcept {
         c.array_flags = d.array_flags;
         c.format = d.format;
         c.value_size = 0;
+        c.is_zstring8 = d.array_flags == 0 && d.encoding == static_cast<std::uint8_t>(field_encoding::zstring_char8);
         if (d.array_flags == 0) {
             switch (static_cast<field_encoding>(d.encoding)) {
             case field_encoding::value8: c.value_size = 1; break;
@@ -483,14 +484,14 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
 // read_definition + start_field in one step for the usual item: the next
 // cached definition, a single fixed-size value. Same item, state and error
 // as the general path; false (nothing changed) when it does not apply.
-inline bool event_enumerator::next_cached_value(bool& result) noexcept {
+[[gnu::always_inline]] inline bool event_enumerator::next_cached_value(bool& result) noexcept {
     if (!use_metadata_cache_) return false;
     metadata_cache const& cache = metadata_caches_[metadata_slot_];
     std::size_t const i = next_definition_;
     if (i >= cache.count) return false;
     cached_definition const& c = cache.definitions[i];
-    std::size_t const size = c.value_size;
-    if (size == 0 || c.begin != metadata_pos_ - metadata_begin_) return false;
+    std::size_t size = c.value_size;
+    if ((size == 0 && !c.is_zstring8) || c.begin != metadata_pos_ - metadata_begin_) return false;
     auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
     metadata_pos_ = metadata_begin_ + c.end;
     next_definition_ = i + 1;
@@ -501,12 +502,23 @@ inline bool event_enumerator::next_cached_value(bool& result) noexcept {
     item_.format = static_cast<field_format>(c.format);
     item_.tag = c.tag;
     item_.byte_swap = byte_swap_;
-    if (event_bytes_.size() - data_pos_ < size) {
+    std::size_t const available = event_bytes_.size() - data_pos_;
+    std::size_t consumed = size;
+    if (c.is_zstring8) {
+        auto const* p = event_bytes_.data() + data_pos_;
+        auto const* nul = available == 0 ? nullptr : static_cast<std::byte const*>(std::memchr(p, 0, available));
+        if (nul == nullptr) {
+            result = fail(decode_error::payload_truncated, data_pos_);
+            return true;
+        }
+        size = static_cast<std::size_t>(nul - p);
+        consumed = size + 1;
+    } else if (available < size) {
         result = fail(decode_error::payload_truncated, data_pos_);
         return true;
     }
     item_.value = event_bytes_.subspan(data_pos_, size);
-    data_pos_ += size;
+    data_pos_ += consumed;
     state_ = enumerator_state::value;
     result = true;
     return true;

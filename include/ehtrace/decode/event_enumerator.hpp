@@ -171,6 +171,7 @@ private:
         std::uint16_t tag, const_count;
         std::uint8_t encoding, array_flags, format;
         std::uint8_t value_size;  // a single fixed-size value: its size; else 0
+        bool is_zstring8;         // a single NUL-terminated 8-bit string
     };
     struct metadata_cache {
         std::array<std::byte, cached_metadata_max> bytes;
