@@ -91,9 +91,12 @@ user_events_probe open_user_events_data(const char* default_path, const char* mo
 
     auto tracefs = find_tracefs_in_mounts(read_file(mounts_path));
     if (!tracefs) {
+        // Auto-mounted tracefs need not be listed; a directory we may not
+        // enter (EACCES) is still a mounted one.
         std::string default_dir(default_path);
         default_dir.resize(default_dir.rfind('/'));
-        if (is_directory(default_dir) && exists(default_dir + "/events")) probe.tracefs = default_dir;
+        if (is_directory(default_dir) && (probe.error == EACCES || exists(default_dir + "/events")))
+            probe.tracefs = default_dir;
         return probe;
     }
     probe.tracefs = *tracefs;
@@ -115,6 +118,11 @@ std::string user_events_probe::explain() const {
         return "tracefs mounted at " + tracefs +
                " but user_events_data is missing: kernel built without CONFIG_USER_EVENTS "
                "(needs Linux 6.4 or later)";
+    }
+    if ((error == EACCES || error == EPERM) && ::access(tracefs.c_str(), X_OK) != 0) {
+        return tracefs + " is not accessible to this user (" + std::strerror(error) +
+               "), so whether the kernel has user_events cannot be seen: run as root, or let a group in with "
+               "`chgrp tracing " + tracefs + " " + path + " && chmod g+x " + tracefs + " && chmod g+w " + path + "`";
     }
     if (error == EACCES || error == EPERM) {
         return path + " exists but this user may not write it (" + std::strerror(error) +
