@@ -378,6 +378,9 @@ auto field_encoder(const V& value) noexcept {
 
 struct field_marker {};
 
+template <class F>
+bool field_valid(const F& field) noexcept;
+
 template <fixed_string Name, std::uint16_t Tag, class Encoder>
 struct field_value : field_marker {
     Encoder encoder;
@@ -409,6 +412,9 @@ struct struct_value : field_marker {
     }
     void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
         std::apply([&](const auto&... f) { (f.fill(out, variable_size), ...); }, fields);
+    }
+    bool valid() const noexcept {
+        return std::apply([](const auto&... f) { return (true && ... && field_valid(f)); }, fields);
     }
 };
 
@@ -498,7 +504,53 @@ struct raw_value : field_marker {
             *out++ = make_iovec(data, size);
         }
     }
+    // Where the metadata fixes the size (values and their arrays), the bytes
+    // must have it; strings and binary are taken as given.
+    bool valid() const noexcept {
+        constexpr std::uint8_t base = Encoding & encoding_flags::value_mask;
+        constexpr std::size_t unit = base == enc(field_encoding::value8)    ? 1
+                                     : base == enc(field_encoding::value16)  ? 2
+                                     : base == enc(field_encoding::value32)  ? 4
+                                     : base == enc(field_encoding::value64)  ? 8
+                                     : base == enc(field_encoding::value128) ? 16
+                                                                             : 0;
+        if constexpr (!HasData || unit == 0) {
+            return true;
+        } else if constexpr (Encoding & encoding_flags::const_array) {
+            return size == unit * ArrayLength;
+        } else if constexpr (Encoding & encoding_flags::var_array) {
+            if (size < 2 || data == nullptr) return false;
+            std::uint16_t count;
+            std::memcpy(&count, data, sizeof count);
+            return size == 2 + unit * count;
+        } else {
+            return size == unit;
+        }
+    }
 };
+
+// Whether a field's hand-given bytes fit its definition (raw fields, and
+// structs holding them); every other field is right by construction.
+template <class F>
+bool field_valid(const F& field) noexcept {
+    if constexpr (requires { field.valid(); }) {
+        return field.valid();
+    } else {
+        return true;
+    }
+}
+
+template <field_encoding Encoding, std::uint8_t Flags, std::uint16_t ArrayLength>
+constexpr void check_raw_definition() noexcept {
+    static_assert(Encoding != field_encoding::invalid && static_cast<std::uint8_t>(Encoding) < enc(field_encoding::max),
+                  "ehtrace: raw fields need a known encoding");
+    static_assert((Flags & ~(encoding_flags::const_array | encoding_flags::var_array)) == 0,
+                  "ehtrace: the only encoding flags a raw field takes are const_array (0x20) and var_array (0x40)");
+    static_assert((Flags & encoding_flags::const_array) == 0 || (Flags & encoding_flags::var_array) == 0,
+                  "ehtrace: an array is either constant-length or variable-length, not both");
+    static_assert(((Flags & encoding_flags::const_array) != 0) == (ArrayLength != 0),
+                  "ehtrace: a constant-length array needs its length (1..65535), and only it takes one");
+}
 
 template <fixed_string Name>
 constexpr void check_field_name() noexcept {
@@ -616,6 +668,9 @@ template <fixed_string Name, field_encoding Encoding, field_format Format = fiel
           std::uint16_t Tag = 0, std::uint16_t ArrayLength = 0, std::uint8_t EncodingFlags = 0>
 auto raw_field(const void* data, std::size_t size) noexcept {
     detail::check_field_name<Name>();
+    detail::check_raw_definition<Encoding, EncodingFlags, ArrayLength>();
+    static_assert(Encoding != field_encoding::structure,
+                  "ehtrace: a struct has no bytes of its own: use raw_metadata<> for its definition");
     return detail::raw_value<Name, static_cast<std::uint8_t>(detail::enc(Encoding) | EncodingFlags),
                              detail::fmt(Format), Tag, ArrayLength, true>{{}, data, size};
 }
@@ -623,6 +678,7 @@ template <fixed_string Name, field_encoding Encoding, field_format Format = fiel
           std::uint16_t Tag = 0, std::uint16_t ArrayLength = 0, std::uint8_t EncodingFlags = 0>
 auto raw_metadata() noexcept {
     detail::check_field_name<Name>();
+    detail::check_raw_definition<Encoding, EncodingFlags, ArrayLength>();
     return detail::raw_value<Name, static_cast<std::uint8_t>(detail::enc(Encoding) | EncodingFlags),
                              detail::fmt(Format), Tag, ArrayLength, false>{};
 }

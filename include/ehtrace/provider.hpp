@@ -341,6 +341,7 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         } else {
             *out++ = make_iovec(constant_bytes.data(), constant_bytes.size());
         }
+        if (!(true && ... && field_valid(values))) return EINVAL;
         std::size_t variable_size = 0;
         (fill_field(out, variable_size, values), ...);
         if constexpr (!fixed_size) {

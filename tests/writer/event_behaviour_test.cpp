@@ -160,6 +160,40 @@ TEST(Behaviour, SinksAreToldTheExactEventSize) {
     EXPECT_EQ(counter.bytes(), written);
 }
 
+TEST(Behaviour, RawFieldsWhoseBytesContradictTheirDefinitionAreRefused) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    using ehtrace::field_encoding;
+    constexpr std::uint8_t const_array = ehtrace::encoding_flags::const_array;
+    constexpr std::uint8_t var_array = ehtrace::encoding_flags::var_array;
+    std::uint32_t four = 4;
+    std::uint16_t two = 2;
+    std::uint16_t pair[2] = {1, 2};
+    std::uint8_t counted[] = {2, 0, 0xaa, 0, 0xbb, 0};  // u16 count 2, then two u16
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::raw_field<"v", field_encoding::value32>(&two, sizeof two)), EINVAL);
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::struct_<"s">(ehtrace::raw_field<"v", field_encoding::value16>(
+                                                  &four, sizeof four))),
+              EINVAL);
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw",
+                            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 3,
+                                               const_array>(pair, sizeof pair)),
+              EINVAL);
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw",
+                            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 0,
+                                               var_array>(counted, 4)),
+              EINVAL);
+    EXPECT_TRUE(capture.records().empty());
+
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::raw_field<"v", field_encoding::value32>(&four, sizeof four),
+                            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0,
+                                               2, const_array>(pair, sizeof pair),
+                            ehtrace::raw_field<"c", field_encoding::value16, ehtrace::field_format::default_format, 0,
+                                               0, var_array>(counted, sizeof counted),
+                            ehtrace::raw_field<"s", field_encoding::string_length16_char8>("\x01\x00x", 3)),
+              0);
+    EXPECT_EQ(capture.records().size(), 1u);
+}
+
 TEST(Activity, IdsAreVersion4AndDistinct) {
     std::set<std::string> seen;
     for (int i = 0; i < 1000; ++i) {
