@@ -111,37 +111,34 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 }
 
 // --- encoders: what a field puts in the payload ---------------------------
-// Each has `encoding` (with array flags), `format`, `array_length`,
-// `iov_count`, `fixed_size` (payload bytes known at compile time),
-// `variable` (whether there are more) and `fill(iovec*&, variable_size)`,
-// which adds the bytes not counted in fixed_size to `variable_size`, so the
-// event's size is known without a second pass over the pieces.
+// An encoder's shape (its constants) is the base; its data and fill() are
+// its own. fill(iovec*&, variable_size) adds the bytes not counted in
+// fixed_size to variable_size, so the event's size is known without a
+// second pass over the pieces.
+template <std::uint8_t Encoding, std::uint8_t Format, int IovCount, std::size_t FixedSize, bool Variable,
+          std::uint16_t ArrayLength = 0>
+struct encoder_shape {
+    static constexpr std::uint8_t encoding = Encoding;  // with the array flags
+    static constexpr std::uint8_t format = Format;
+    static constexpr std::uint16_t array_length = ArrayLength;
+    static constexpr int iov_count = IovCount;
+    static constexpr std::size_t fixed_size = FixedSize;  // payload bytes known at compile time
+    static constexpr bool variable = Variable;            // whether there are more
+};
 
 // Scalars are copied into the field object rather than pointed at: the
 // caller's variable then never needs a memory home, so the disabled path of
 // a write site spills nothing. Converted values (ports in network byte
 // order, time points as seconds) are stored the same way.
 template <class T, std::uint8_t Format>
-struct scalar_encoder {
+struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, 1, sizeof(T), false> {
     T value;
-    static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding;
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = 0;
-    static constexpr int iov_count = 1;
-    static constexpr std::size_t fixed_size = sizeof(T);
-    static constexpr bool variable = false;
     void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
 };
 
 template <class C, std::uint8_t Format>
-struct zstring_encoder {
+struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 1, 0, true> {
     const C* text;  // never null: a null pointer is written as ""
-    static constexpr std::uint8_t encoding = zstring_encoding<C>();
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = 0;
-    static constexpr int iov_count = 1;
-    static constexpr std::size_t fixed_size = 0;
-    static constexpr bool variable = true;
     void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
         std::size_t size = (std::char_traits<C>::length(text) + 1) * sizeof(C);
         variable_size += size;
@@ -152,14 +149,8 @@ struct zstring_encoder {
 // A string in a char array that may lack a terminator: the characters up
 // to the first NUL (or the whole array), then a terminator of our own.
 template <class C, std::size_t N, std::uint8_t Format>
-struct char_array_encoder {
+struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, 2, 0, true> {
     const C* text;
-    static constexpr std::uint8_t encoding = zstring_encoding<C>();
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = 0;
-    static constexpr int iov_count = 2;
-    static constexpr std::size_t fixed_size = 0;
-    static constexpr bool variable = true;
     void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
         static constexpr C terminator{};
         std::size_t length = 0;
@@ -170,19 +161,14 @@ struct char_array_encoder {
     }
 };
 
-// u16 count of units, then the units. A longer string keeps its true size
-// in the iovec, so the event-size check refuses it rather than cutting it.
+// u16 count of units, then the units: counted strings, binary, and
+// variable-length arrays. A longer sequence keeps its true size in the
+// iovec, so the event-size check refuses it rather than cutting it.
 template <class Unit, std::uint8_t Encoding, std::uint8_t Format>
-struct counted_encoder {
+struct counted_encoder : encoder_shape<Encoding, Format, 2, 0, true> {
     const Unit* data;
     std::size_t count;
     std::uint16_t count16 = static_cast<std::uint16_t>(count);
-    static constexpr std::uint8_t encoding = Encoding;
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = 0;
-    static constexpr int iov_count = 2;
-    static constexpr std::size_t fixed_size = 0;
-    static constexpr bool variable = true;
     void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
         variable_size += sizeof count16 + count * sizeof(Unit);
         *out++ = make_iovec(&count16, sizeof count16);
@@ -190,35 +176,15 @@ struct counted_encoder {
     }
 };
 
+template <class T, std::uint8_t Format>
+using var_array_encoder = counted_encoder<T, scalar_kind_of<T>().encoding | encoding_flags::var_array, Format>;
+
 template <class T, std::size_t N, std::uint8_t Format>
-struct const_array_encoder {
+struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encoding_flags::const_array, Format, 1,
+                                           N * sizeof(T), false, static_cast<std::uint16_t>(N)> {
     static_assert(N >= 1 && N <= 65535, "ehtrace: a constant-length array needs 1..65535 elements");
     const T* data;
-    static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding | encoding_flags::const_array;
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = static_cast<std::uint16_t>(N);
-    static constexpr int iov_count = 1;
-    static constexpr std::size_t fixed_size = N * sizeof(T);
-    static constexpr bool variable = false;
     void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(data, N * sizeof(T)); }
-};
-
-template <class T, std::uint8_t Format>
-struct var_array_encoder {
-    const T* data;
-    std::size_t count;
-    std::uint16_t count16 = static_cast<std::uint16_t>(count);
-    static constexpr std::uint8_t encoding = scalar_kind_of<T>().encoding | encoding_flags::var_array;
-    static constexpr std::uint8_t format = Format;
-    static constexpr std::uint16_t array_length = 0;
-    static constexpr int iov_count = 2;
-    static constexpr std::size_t fixed_size = 0;
-    static constexpr bool variable = true;
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        variable_size += sizeof count16 + count * sizeof(T);
-        *out++ = make_iovec(&count16, sizeof count16);
-        *out++ = make_iovec(data, count * sizeof(T));
-    }
 };
 
 // --- type deduction ------------------------------------------------------
@@ -266,46 +232,46 @@ auto make_encoder(const V& value) noexcept {
     using T = std::remove_cv_t<V>;
     if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
         auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
-        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{static_cast<std::int64_t>(seconds)};
+        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{{}, static_cast<std::int64_t>(seconds)};
     } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
         using C = std::remove_cv_t<std::remove_pointer_t<T>>;
         static constexpr C empty{};
-        return zstring_encoder<C, pick_format(Override, utf)>{value != nullptr ? value : &empty};
+        return zstring_encoder<C, pick_format(Override, utf)>{{}, value != nullptr ? value : &empty};
     } else if constexpr (is_scalar_field_type<T>) {
-        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{value};
+        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{{}, value};
     } else if constexpr (std::is_array_v<T>) {
         using E = std::remove_cv_t<std::remove_extent_t<T>>;
         constexpr std::size_t n = std::extent_v<T>;
         if constexpr (is_char_type<E>) {
-            return char_array_encoder<E, n, pick_format(Override, utf)>{value};
+            return char_array_encoder<E, n, pick_format(Override, utf)>{{}, value};
         } else {
             static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
-            return const_array_encoder<E, n, pick_format(Override, scalar_kind_of<E>().format)>{value};
+            return const_array_encoder<E, n, pick_format(Override, scalar_kind_of<E>().format)>{{}, value};
         }
     } else if constexpr (is_string_like<T>::value) {
         using C = typename T::value_type;
-        return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{value.data(), value.size()};
+        return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{{}, value.data(), value.size()};
     } else if constexpr (is_std_array<T>::value) {
         using E = std::remove_cv_t<typename T::value_type>;
         static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
-        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{value.data()};
+        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
     } else if constexpr (is_span<T>::value) {
         using E = std::remove_cv_t<typename T::element_type>;
         static_assert(is_scalar_field_type<E>, "ehtrace: span elements must be fixed-size field types");
         if constexpr (T::extent != std::dynamic_extent) {
-            return const_array_encoder<E, T::extent, pick_format(Override, scalar_kind_of<E>().format)>{value.data()};
+            return const_array_encoder<E, T::extent, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
         } else {
-            return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{value.data(), value.size()};
+            return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data(), value.size()};
         }
     } else if constexpr (is_vector<T>::value) {
         using E = typename T::value_type;
         static_assert(!std::is_same_v<E, bool>, "ehtrace: std::vector<bool> has no contiguous storage; copy it to bool[]");
         static_assert(is_scalar_field_type<E>, "ehtrace: vector elements must be fixed-size field types");
-        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{value.data(), value.size()};
+        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data(), value.size()};
     } else if constexpr (is_init_list<T>::value) {
         using E = std::remove_cv_t<typename T::value_type>;
         static_assert(is_scalar_field_type<E>, "ehtrace: list elements must be fixed-size field types");
-        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{value.begin(), value.size()};
+        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.begin(), value.size()};
     } else {
         static_assert(always_false<T>::value,
                       "ehtrace: unsupported field type; use an arithmetic, enum, pointer, string, uuid, in_addr, "
@@ -641,7 +607,7 @@ auto xml(const V& text) noexcept { return detail::with_format<field_format::stri
 // A port number given in host byte order; written in network byte order.
 inline auto port(std::uint16_t host_order) noexcept {
     return detail::formatted<detail::scalar_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
-        {}, {htons(host_order)}};
+        {}, {{}, htons(host_order)}};
 }
 // An IPv4 address already in network byte order (as in sockaddr_in).
 inline auto ipv4(const std::uint32_t& network_order) noexcept {
@@ -651,7 +617,7 @@ inline auto ipv4(const std::uint32_t& network_order) noexcept {
 // Bytes shown as hex: binary(ptr, size), binary(span), binary(string_view).
 inline auto binary(const void* data, std::size_t size) noexcept {
     using E = detail::counted_encoder<std::uint8_t, detail::enc(field_encoding::binary_length16_char8), 0>;
-    return detail::formatted<E>{{}, {static_cast<const std::uint8_t*>(data), size}};
+    return detail::formatted<E>{{}, {{}, static_cast<const std::uint8_t*>(data), size}};
 }
 template <class T, std::size_t N>
 auto binary(std::span<T, N> bytes) noexcept { return binary(bytes.data(), bytes.size_bytes()); }
