@@ -64,6 +64,22 @@ bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_
     return false;
 }
 
+// Equal bytes, for n >= 8: eight at a time, the last eight overlapping.
+// The blocks compared here are short; a memcmp call costs more.
+[[gnu::always_inline]] inline bool same_bytes(void const* a, void const* b, std::size_t n) noexcept {
+    auto const* p = static_cast<unsigned char const*>(a);
+    auto const* q = static_cast<unsigned char const*>(b);
+    std::uint64_t x, y;
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+        std::memcpy(&x, p + i, 8);
+        std::memcpy(&y, q + i, 8);
+        if (x != y) return false;
+    }
+    std::memcpy(&x, p + n - 8, 8);
+    std::memcpy(&y, q + n - 8, 8);
+    return x == y;
+}
+
 std::size_t unit_size(std::uint8_t encoding) noexcept {
     switch (static_cast<field_encoding>(encoding)) {
     case field_encoding::zstring_char16:
@@ -85,7 +101,8 @@ bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
 
 bool event_enumerator::parse_name(std::string_view name, tracepoint_name_parts& parts) noexcept {
     name_cache& c = name_cache_;
-    if (name.size() == c.size && std::memcmp(name.data(), c.text.data(), name.size()) == 0) {
+    if (name.size() == c.size && (name.size() >= 8 ? same_bytes(name.data(), c.text.data(), name.size())
+                                                   : std::memcmp(name.data(), c.text.data(), name.size()) == 0)) {
         parts.provider = name.substr(0, c.provider_size);
         parts.options = name.substr(c.options_offset, c.options_size);
         parts.level = c.level;
@@ -107,19 +124,47 @@ bool event_enumerator::parse_name(std::string_view name, tracepoint_name_parts& 
 decode_error event_enumerator::start(std::string_view tracepoint_name,
                                      std::span<std::byte const> event) noexcept {
     event_bytes_ = event;
-    event_ = {};
     item_ = {};
     depth_ = 0;
     error_ = decode_error::none;
     error_offset_ = 0;
+    next_definition_ = 0;
+
+    std::string_view const name = strip_tracepoint_system(tracepoint_name);
+    tracepoint_name_parts parts{};
+    bool const name_ok = parse_name(name, parts);
+    if (name_ok && prefix_.size != 0 && event.size() >= prefix_.size && parts.level == prefix_.header.level &&
+        same_bytes(event.data(), prefix_.bytes.data(), prefix_.size)) {
+        // The same header and extension blocks as the last event that
+        // started: the same result (the level check passes, every block lies
+        // inside the event, the metadata is in slot prefix_.slot).
+        auto const* bytes = event.data();
+        event_.tracepoint_name = name;
+        event_.name_parts = parts;
+        event_.header = prefix_.header;
+        event_.activity_id = prefix_.activity_at != 0 ? bytes + prefix_.activity_at : nullptr;
+        event_.related_activity_id = prefix_.related_at != 0 ? bytes + prefix_.related_at : nullptr;
+        byte_swap_ = prefix_.byte_swap;
+        metadata_begin_ = prefix_.metadata_begin;
+        metadata_end_ = prefix_.metadata_end;
+        auto const* text = reinterpret_cast<char const*>(bytes + metadata_begin_);
+        event_.name = std::string_view(text, prefix_.name_semicolon);
+        event_.name_attributes = std::string_view(text + prefix_.name_semicolon, prefix_.name_size - prefix_.name_semicolon);
+        metadata_pos_ = metadata_begin_ + prefix_.name_size + 1;
+        payload_begin_ = data_pos_ = prefix_.size;
+        metadata_slot_ = prefix_.slot;
+        use_metadata_cache_ = true;
+        state_ = enumerator_state::before_first;
+        return decode_error::none;
+    }
+    event_ = {};
     state_ = enumerator_state::none;
     metadata_begin_ = metadata_end_ = metadata_pos_ = 0;
     payload_begin_ = data_pos_ = 0;
     use_metadata_cache_ = false;
-
-    std::string_view const name = strip_tracepoint_system(tracepoint_name);
     event_.tracepoint_name = name;
-    if (!parse_name(name, event_.name_parts)) {
+    event_.name_parts = parts;
+    if (!name_ok) {
         error_ = decode_error::bad_tracepoint_name;
         return error_;
     }
@@ -185,7 +230,6 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     }
     auto const* meta = bytes + metadata_begin_;
     std::size_t const metadata_size = metadata_end_ - metadata_begin_;
-    next_definition_ = 0;
     for (std::size_t slot = 0; slot != metadata_caches_.size(); ++slot) {
         metadata_cache const& cache = metadata_caches_[slot];
         if (metadata_size != cache.size || byte_swap_ != cache.byte_swap ||
@@ -200,6 +244,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
         metadata_pos_ = metadata_begin_ + cache.name_size + 1;
         use_metadata_cache_ = true;
         state_ = enumerator_state::before_first;
+        remember_prefix();
         return decode_error::none;
     }
     auto const* nul = static_cast<std::byte const*>(std::memchr(meta, 0, metadata_size));
@@ -212,7 +257,29 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     metadata_pos_ = metadata_begin_ + full_name.size() + 1;
     cache_metadata();
     state_ = enumerator_state::before_first;
+    if (use_metadata_cache_) remember_prefix();
     return decode_error::none;
+}
+
+// After a start() that found its metadata in slot metadata_slot_.
+void event_enumerator::remember_prefix() noexcept {
+    if (payload_begin_ > cached_prefix_max) {
+        prefix_.size = 0;
+        return;
+    }
+    auto const* bytes = event_bytes_.data();
+    std::memcpy(prefix_.bytes.data(), bytes, payload_begin_);
+    prefix_.size = payload_begin_;
+    prefix_.header = event_.header;
+    prefix_.byte_swap = byte_swap_;
+    prefix_.slot = metadata_slot_;
+    prefix_.metadata_begin = metadata_begin_;
+    prefix_.metadata_end = metadata_end_;
+    prefix_.name_size = metadata_pos_ - 1 - metadata_begin_;
+    prefix_.name_semicolon = event_.name.size();
+    prefix_.activity_at = event_.activity_id != nullptr ? static_cast<std::size_t>(event_.activity_id - bytes) : 0;
+    prefix_.related_at =
+        event_.related_activity_id != nullptr ? static_cast<std::size_t>(event_.related_activity_id - bytes) : 0;
 }
 
 // Parses every definition of the current metadata block (the event name is

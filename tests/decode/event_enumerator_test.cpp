@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
 using namespace ehtrace::decode;
 using ehtrace::test::bytes;
 
@@ -199,4 +204,70 @@ TEST(EventEnumerator, NestingLimit) {
     int depth = 0;
     for (char c : out) depth += (c == '{') - (c == '}');
     EXPECT_EQ(depth, 0) << out;
+}
+
+namespace {
+
+// Everything an enumerator shows for one event, items included, as text.
+std::string walk_text(event_enumerator& e, std::string_view name, std::span<std::byte const> ev) {
+    std::string out;
+    auto const at = [&](void const* p) {
+        return p == nullptr ? std::string("-") : std::to_string(static_cast<std::byte const*>(p) - ev.data());
+    };
+    auto const r = e.start(name, ev);
+    event_info const& i = e.event();
+    out += std::to_string(static_cast<int>(r)) + " " + std::to_string(static_cast<int>(e.state())) + " " +
+           std::to_string(e.error_offset()) + " " + std::string(i.name) + std::string(i.name_attributes) + "@" +
+           at(i.name.data()) + " lv" + std::to_string(i.header.level) + " a" + at(i.activity_id) + " r" +
+           at(i.related_activity_id) + " id" + std::to_string(i.header.id) + "\n";
+    if (r != decode_error::none) return out;
+    out += "payload " + at(e.payload().data()) + "/" + std::to_string(e.payload().size()) + "\n";
+    while (e.move_next()) {
+        item_info const& it = e.item();
+        out += std::to_string(static_cast<int>(e.state())) + " " + std::string(it.name) + "@" + at(it.name.data()) +
+               " " + std::to_string(static_cast<int>(it.encoding)) + " " + at(it.value.data()) + "/" +
+               std::to_string(it.value.size()) + "\n";
+    }
+    out += "end " + std::to_string(static_cast<int>(e.state())) + " " + std::to_string(static_cast<int>(e.error())) +
+           " " + std::to_string(e.error_offset()) + "\n";
+    return out;
+}
+
+}  // namespace
+
+// One enumerator reused across events that repeat their header and extension
+// blocks (start() then takes what it found from the previous event) shows
+// exactly what a fresh enumerator shows: other payloads, another level in the
+// name, a shorter event, a changed id or activity id, the other byte order.
+TEST(EventEnumerator, RepeatedHeaderAndExtensionsSameAsFresh) {
+    std::array<std::byte, 32> activity{};
+    for (unsigned i = 0; i < 32; ++i) activity[i] = std::byte(i);
+    std::vector<std::pair<std::string, bytes>> events;
+    for (bool big : {false, true}) {
+        bytes meta(big);
+        meta.zstr("Ev;a=b").zstr("x").u8(0x04).zstr("s").u8(0x07).zstr("u").u8(0x05);
+        bytes p1(big), p2(big);
+        p1.u32(1).zstr("hello").u64(7);
+        p2.u32(2).zstr("").u64(8);
+        events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p1)});
+        events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p2)});
+        events.push_back({"P_L5K1", ehtrace::test::event(big, 4, meta, p2)});  // level mismatch
+        events.push_back({"user_events:P_L4K1Gx", ehtrace::test::event(big, 4, meta, p1)});
+        events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p1, 0, 9)});  // other id
+        events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p1, 0, 0, 0, 0, activity)});
+        events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p2, 0, 0, 0, 0, activity)});
+        events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p1, 0, 0, 0, 0,
+                                                         std::span<std::byte const>(activity).first(16))});
+    }
+    event_enumerator reused;
+    for (int round = 0; round < 2; ++round) {
+        for (auto const& [name, ev] : events) {
+            for (std::size_t size : {ev.size(), ev.size() - 1, std::size_t{20}, std::size_t{7}}) {
+                auto const span = ev.span().first(size);
+                event_enumerator fresh;
+                EXPECT_EQ(walk_text(reused, name, span), walk_text(fresh, name, span)) << name << " size " << size;
+                EXPECT_EQ(walk_text(reused, name, ev.span()), walk_text(fresh, name, ev.span())) << name;
+            }
+        }
+    }
 }

@@ -189,6 +189,25 @@ private:
     std::size_t metadata_next_victim_ = 0;  // replaced on the next miss
     bool use_metadata_cache_ = false;
     std::size_t next_definition_ = 0;  // where the next lookup in the cache starts
+
+    // The header and extension blocks (everything before the payload) of the
+    // last event that started with its metadata cached, and what start()
+    // found in them. Events of one tracepoint repeat these bytes: when the
+    // next event begins with the same bytes (and its name has the same level),
+    // start() takes the result from here. It stays valid while its metadata
+    // slot is not replaced: every replacement is followed by a new prefix.
+    static constexpr std::size_t cached_prefix_max = 320;
+    struct prefix_cache {
+        std::array<std::byte, cached_prefix_max> bytes;
+        std::size_t size = 0;  // none
+        event_header header{};
+        bool byte_swap = false;
+        std::size_t slot = 0;
+        std::size_t metadata_begin = 0, metadata_end = 0, name_size = 0, name_semicolon = 0;
+        std::size_t activity_at = 0, related_at = 0;  // 0: none
+    };
+    void remember_prefix() noexcept;
+    prefix_cache prefix_;
 };
 
 }  // namespace ehtrace::decode
