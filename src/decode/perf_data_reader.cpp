@@ -339,7 +339,60 @@ void perf_data_reader::resolve_names() {
     names_resolved_ = true;
 }
 
-bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uint64_t offset) {
+// Completes the sample just added at the end of queue_ (p.raw pointing into
+// the input): sequence, ordering state, memory bound.
+[[gnu::always_inline]] inline void perf_data_reader::enqueue(pending& p) {
+    if (pipe_) {
+        // The input buffer is reused by the next read: keep a copy.
+        if (!spare_buffers_.empty()) {
+            p.copy = std::move(spare_buffers_.back());
+            spare_buffers_.pop_back();
+        }
+        p.copy.assign(p.raw.begin(), p.raw.end());
+        p.raw = p.copy;  // a vector's bytes stay put when the vector is moved
+    }  // else the file stays mapped: no copy
+    p.sequence = sequence_++;
+    max_time_ = std::max(max_time_, p.time);
+    pending_bytes_ += p.raw.size() + pending_overhead;
+    if (queue_.size() - 1 != ready_end_ && p.time < queue_[queue_.size() - 2].time) pending_sorted_ = false;
+    if (pending_bytes_ > max_pending_bytes) release_until(~std::uint64_t{0});
+}
+
+// The usual sample, of the only event or of an event whose fields before the
+// raw data all have fixed sizes, inline; anything else (and every failure)
+// in handle_sample_general.
+[[gnu::always_inline]] inline bool perf_data_reader::handle_sample(std::span<std::byte const> record,
+                                                                   std::uint64_t offset) {
+    if (events_.size() != 1) return handle_sample_general(record, offset);
+    event_entry const* desc = events_.front().get();
+    if (!desc->fixed_layout || record.size() < desc->fixed_size) return handle_sample_general(record, offset);
+    std::uint32_t raw_size = 0;
+    if (desc->raw_at != 0) {
+        raw_size = read_at<std::uint32_t>(record, desc->raw_at);
+        if (!fits(record, desc->raw_at + 4, raw_size)) return handle_sample_general(record, offset);
+    }
+    pending& p = queue_.emplace_back();
+    p.event = desc;
+    p.offset = offset;
+    if (desc->tid_at != 0) {
+        p.meta.has_tid = true;
+        p.meta.pid = read_at<std::uint32_t>(record, desc->tid_at);
+        p.meta.tid = read_at<std::uint32_t>(record, desc->tid_at + 4);
+    }
+    if (desc->time_at != 0) {
+        p.time = read_at<std::uint64_t>(record, desc->time_at);
+        p.meta.has_time = true;
+    }
+    if (desc->cpu_at != 0) {
+        p.meta.has_cpu = true;
+        p.meta.cpu = read_at<std::uint32_t>(record, desc->cpu_at);
+    }
+    if (desc->raw_at != 0) p.raw = record.subspan(desc->raw_at + 4, raw_size);
+    enqueue(p);
+    return true;
+}
+
+bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, std::uint64_t offset) {
     if (events_.empty()) return fail("sample before any event attributes", offset);
     event_entry const* desc = events_.front().get();
     std::size_t const body = record_header_size;
@@ -450,25 +503,6 @@ bool perf_data_reader::handle_sample(std::span<std::byte const> record, std::uin
     return true;
 }
 
-// Completes the sample just added at the end of queue_ (p.raw pointing into
-// the input): sequence, ordering state, memory bound.
-void perf_data_reader::enqueue(pending& p) {
-    if (pipe_) {
-        // The input buffer is reused by the next read: keep a copy.
-        if (!spare_buffers_.empty()) {
-            p.copy = std::move(spare_buffers_.back());
-            spare_buffers_.pop_back();
-        }
-        p.copy.assign(p.raw.begin(), p.raw.end());
-        p.raw = p.copy;  // a vector's bytes stay put when the vector is moved
-    }  // else the file stays mapped: no copy
-    p.sequence = sequence_++;
-    max_time_ = std::max(max_time_, p.time);
-    pending_bytes_ += p.raw.size() + pending_overhead;
-    if (queue_.size() - 1 != ready_end_ && p.time < queue_[queue_.size() - 2].time) pending_sorted_ = false;
-    if (pending_bytes_ > max_pending_bytes) release_until(~std::uint64_t{0});
-}
-
 // Moves the waiting samples with time <= limit, in (time, file order) order,
 // to the end of the released ones; the others keep waiting in file order.
 void perf_data_reader::release_until(std::uint64_t limit) {
@@ -531,7 +565,9 @@ bool perf_data_reader::read_file_record() {
     auto const record = file_.subspan(data_pos_, size);
     std::uint64_t const offset = data_pos_;
     data_pos_ += size;
-    if (read_at<std::uint32_t>(record, 0) == record_auxtrace && size >= 16) {
+    std::uint32_t const type = read_at<std::uint32_t>(record, 0);
+    if (type == record_sample) return handle_sample(record, offset);
+    if (type == record_auxtrace && size >= 16) {
         std::uint64_t const extra = read_at<std::uint64_t>(record, 8);
         if (data_end_ - data_pos_ < extra) return fail("truncated auxtrace data", offset);
         data_pos_ += extra;

@@ -146,17 +146,19 @@ private:
     decode_error error_ = decode_error::none;
     std::size_t error_offset_ = 0;
 
-    // The last tracepoint name parsed (after strip_tracepoint_system) and its
-    // parts as offsets into it: events of one tracepoint repeat the name, and
+    // The last tracepoint name parsed (as given, "user_events:" prefix and
+    // all), where strip_tracepoint_system's result lies in it and its parts
+    // as offsets into that: events of one tracepoint repeat the name, and
     // comparing it is cheaper than parsing it again.
     struct name_cache {
-        std::array<char, max_tracepoint_name_length> text;
+        std::array<char, max_tracepoint_name_length + 64> text;
         std::size_t size = ~std::size_t{0};  // none
+        std::size_t name_offset = 0, name_size = 0;
         std::size_t provider_size = 0, options_offset = 0, options_size = 0;
         std::uint8_t level = 0;
         std::uint64_t keyword = 0;
     };
-    bool parse_name(std::string_view name, tracepoint_name_parts& parts) noexcept;
+    bool parse_name(std::string_view tracepoint_name, std::string_view& name, tracepoint_name_parts& parts) noexcept;
     name_cache name_cache_;
 
     // The last few metadata blocks seen (byte order included) and their

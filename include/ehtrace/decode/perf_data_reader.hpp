@@ -82,6 +82,7 @@ private:
     bool read_file_record();
     bool handle_record(std::span<std::byte const> record, std::uint64_t offset);
     bool handle_sample(std::span<std::byte const> record, std::uint64_t offset);
+    bool handle_sample_general(std::span<std::byte const> record, std::uint64_t offset);
     void enqueue(pending& p);
     bool add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset);
     bool handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset);
