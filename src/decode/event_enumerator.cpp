@@ -81,6 +81,32 @@ bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_
     return ((word_at(p, last16) ^ word_at(q, last16)) | (word_at(p, n - 8) ^ word_at(q, n - 8))) == 0;
 }
 
+// Index of the first NUL in [p, p + n), or n if there is none: memchr's
+// answer without a call (the strings of an event are short). Never reads
+// outside the range.
+[[gnu::always_inline]] inline std::size_t find_nul(std::byte const* p, std::size_t n) noexcept {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    std::size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        // The lowest set bit marks the first zero byte exactly (false
+        // positives only come above a true zero).
+        if (std::uint64_t const zero = (w - ones) & ~w & highs) {
+            return i + static_cast<std::size_t>(__builtin_ctzll(zero)) / 8;
+        }
+    }
+    for (; i != n; ++i) {
+        if (p[i] == std::byte{0}) return i;
+    }
+    return n;
+#else
+    auto const* nul = n == 0 ? nullptr : static_cast<std::byte const*>(std::memchr(p, 0, n));
+    return nul == nullptr ? n : static_cast<std::size_t>(nul - p);
+#endif
+}
+
 std::size_t unit_size(std::uint8_t encoding) noexcept {
     switch (static_cast<field_encoding>(encoding)) {
     case field_encoding::zstring_char16:
@@ -106,9 +132,10 @@ bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_
     std::size_t const size = tracepoint_name.size();
     if (size == c.size && (size >= 8 ? same_bytes(tracepoint_name.data(), c.text.data(), size)
                                      : std::memcmp(tracepoint_name.data(), c.text.data(), size) == 0)) {
-        name = tracepoint_name.substr(c.name_offset, c.name_size);
-        parts.provider = name.substr(0, c.provider_size);
-        parts.options = name.substr(c.options_offset, c.options_size);
+        // The offsets were taken from this very text: no bounds to check.
+        name = std::string_view(tracepoint_name.data() + c.name_offset, c.name_size);
+        parts.provider = std::string_view(name.data(), c.provider_size);
+        parts.options = std::string_view(name.data() + c.options_offset, c.options_size);
         parts.level = c.level;
         parts.keyword = c.keyword;
         return true;
@@ -641,7 +668,45 @@ bool event_enumerator::after_item() noexcept {
 
 bool event_enumerator::move_next() noexcept {
     // Usual step: from a top-level value (or the start) to the next field,
-    // a cached single value (what after_item would do, without its checks).
+    // a cached single fixed-size value. What next_cached_value does for it,
+    // without a call (so without a stack frame); everything else, strings
+    // included, in move_next_general.
+    if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
+        metadata_pos_ < metadata_end_ && use_metadata_cache_) {
+        metadata_cache const& cache = metadata_caches_[metadata_slot_];
+        std::size_t const i = next_definition_;
+        if (i < cache.count) {
+            cached_definition const& c = cache.definitions[i];
+            std::size_t size = c.value_size;
+            if ((size != 0 || c.is_zstring8) && c.begin == metadata_pos_ - metadata_begin_) {
+                auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
+                metadata_pos_ = metadata_begin_ + c.end;
+                next_definition_ = i + 1;
+                item_ = {};
+                item_.name = std::string_view(name, c.name_size);
+                item_.name_attributes = std::string_view(name + c.name_size, c.attributes_size);
+                item_.encoding = static_cast<field_encoding>(c.encoding);
+                item_.format = static_cast<field_format>(c.format);
+                item_.tag = c.tag;
+                item_.byte_swap = byte_swap_;
+                std::size_t const available = event_bytes_.size() - data_pos_;
+                std::size_t consumed = size;
+                if (size == 0) {  // NUL-terminated 8-bit string
+                    size = find_nul(event_bytes_.data() + data_pos_, available);
+                    consumed = size + 1;
+                }
+                if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
+                item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_, size);
+                data_pos_ += consumed;
+                state_ = enumerator_state::value;
+                return true;
+            }
+        }
+    }
+    return move_next_general();
+}
+
+bool event_enumerator::move_next_general() noexcept {
     if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
         metadata_pos_ < metadata_end_) {
         if (bool result; next_cached_value(result)) return result;

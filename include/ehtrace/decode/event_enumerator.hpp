@@ -119,6 +119,7 @@ private:
     };
 
     bool fail(decode_error error, std::size_t offset) noexcept;
+    bool move_next_general() noexcept;
     bool read_definition(field_definition& out) noexcept;
     bool skip_definitions(std::size_t count) noexcept;
     bool start_field(field_definition const& definition) noexcept;
