@@ -549,6 +549,30 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
     }
 }
 
+// Maps the next stretch of the mapped file in one call rather than a page
+// fault per few pages (the records are read in order). Only speed depends on
+// it: when the kernel cannot, the pages fault in as before.
+void perf_data_reader::populate_ahead() noexcept {
+    constexpr std::uint64_t stretch = 8u << 20;
+#ifdef MADV_POPULATE_READ
+    constexpr int populate_read = MADV_POPULATE_READ;
+#else
+    constexpr int populate_read = 22;  // Linux 5.14
+#endif
+    if (mapping_ == nullptr) {
+        populated_end_ = ~std::uint64_t{0};
+        return;
+    }
+    std::uint64_t const page = 4096;
+    std::uint64_t const begin = data_pos_ / page * page;
+    std::uint64_t const end = std::min<std::uint64_t>(mapping_size_, begin + stretch);
+    if (begin >= end || madvise(static_cast<char*>(mapping_) + begin, end - begin, populate_read) != 0) {
+        populated_end_ = ~std::uint64_t{0};
+        return;
+    }
+    populated_end_ = end;
+}
+
 bool perf_data_reader::read_file_record() {
     if (data_pos_ == data_end_) {
         if (declared_data_end_ > data_end_) {
@@ -558,6 +582,7 @@ bool perf_data_reader::read_file_record() {
         finished_ = true;
         return true;
     }
+    if (data_pos_ >= populated_end_) populate_ahead();
     if (data_end_ - data_pos_ < record_header_size) return fail("truncated record header", data_pos_);
     std::uint16_t const size = read_at<std::uint16_t>(file_, data_pos_ + 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), data_pos_);

@@ -102,6 +102,8 @@ private:
     void* mapping_ = nullptr;
     std::size_t mapping_size_ = 0;
     std::uint64_t data_pos_ = 0, data_end_ = 0, declared_data_end_ = 0;
+    std::uint64_t populated_end_ = 0;  // mapped pages populated up to here
+    void populate_ahead() noexcept;
 
     // An event's description and, when its samples have no variable-size
     // part before the raw data (no READ, no CALLCHAIN), where each field is.
