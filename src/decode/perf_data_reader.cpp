@@ -6,7 +6,10 @@
 #include "byte_order.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -82,6 +85,7 @@ perf_data_reader::perf_data_reader(byte_source& input) : input_(input) {}
 
 perf_data_reader::~perf_data_reader() {
     if (mapping_ != nullptr) munmap(mapping_, mapping_size_);
+    std::free(queue_);
 }
 
 bool perf_data_reader::fail(std::string message, std::uint64_t offset) {
@@ -339,22 +343,82 @@ void perf_data_reader::resolve_names() {
     names_resolved_ = true;
 }
 
-// Completes the sample just added at the end of queue_ (p.raw pointing into
-// the input): sequence, ordering state, memory bound.
-[[gnu::always_inline]] inline void perf_data_reader::enqueue(pending& p) {
-    if (pipe_) {
+// The queue is full: drops the samples already returned when they are at
+// least half of it (moving the others to the front), else doubles the
+// storage. Entries are trivially copyable: moved as bytes.
+[[gnu::noinline]] void perf_data_reader::grow_queue() {
+    static_assert(std::is_trivially_copyable_v<pending>);
+    if (head_ != 0 && head_ >= queue_capacity_ / 2) {
+        std::memmove(queue_, queue_ + head_, (queue_size_ - head_) * sizeof(pending));
+        queue_size_ -= head_;
+        ready_end_ -= head_;
+        head_ = 0;
+        return;
+    }
+    std::size_t const capacity = queue_capacity_ == 0 ? 256 : queue_capacity_ * 2;
+    // realloc: the block often grows in place (a large one by remapping its
+    // pages) rather than by copying.
+    auto* grown = static_cast<pending*>(std::realloc(queue_, capacity * sizeof(pending)));
+    if (grown == nullptr) throw std::bad_alloc();
+    queue_ = grown;
+    queue_capacity_ = capacity;
+}
+
+// The sample of an event with a fixed layout (record.size() >= fixed_size and
+// its raw_size bytes of raw data checked to fit).
+[[gnu::always_inline]] inline perf_data_reader::pending perf_data_reader::fixed_layout_sample(
+    event_entry const* desc, std::span<std::byte const> record, std::uint64_t offset, std::uint32_t raw_size) {
+    pending p;
+    p.time = 0;
+    p.offset = offset;
+    p.event = desc;
+    p.raw_data = desc->raw_at != 0 ? record.data() + desc->raw_at + 4 : nullptr;
+    p.raw_size = raw_size;
+    p.cpu = 0;
+    p.pid = 0;
+    p.tid = 0;
+    p.copy = no_copy;
+    p.flags = 0;
+    if (desc->tid_at != 0) {
+        p.flags |= flag_tid;
+        p.pid = read_at<std::uint32_t>(record, desc->tid_at);
+        p.tid = read_at<std::uint32_t>(record, desc->tid_at + 4);
+    }
+    if (desc->time_at != 0) {
+        p.flags |= flag_time;
+        p.time = read_at<std::uint64_t>(record, desc->time_at);
+    }
+    if (desc->cpu_at != 0) {
+        p.flags |= flag_cpu;
+        p.cpu = read_at<std::uint32_t>(record, desc->cpu_at);
+    }
+    return p;
+}
+
+// Queues a sample (raw_data pointing into the input): its copy of the raw
+// bytes for pipe input, ordering state, memory bound.
+[[gnu::always_inline]] inline void perf_data_reader::enqueue(pending const& sample) {
+    if (queue_size_ == queue_capacity_) [[unlikely]] grow_queue();
+    pending* const p = new (queue_ + queue_size_) pending(sample);
+    ++queue_size_;
+    if (pipe_ && p->raw_size != 0) {
         // The input buffer is reused by the next read: keep a copy.
-        if (!spare_buffers_.empty()) {
-            p.copy = std::move(spare_buffers_.back());
-            spare_buffers_.pop_back();
+        std::uint32_t slot = 0;
+        if (!free_copies_.empty()) {
+            slot = free_copies_.back();
+            free_copies_.pop_back();
+        } else {
+            slot = static_cast<std::uint32_t>(copies_.size());
+            copies_.emplace_back();
         }
-        p.copy.assign(p.raw.begin(), p.raw.end());
-        p.raw = p.copy;  // a vector's bytes stay put when the vector is moved
+        std::vector<std::byte>& copy = copies_[slot];
+        copy.assign(p->raw_data, p->raw_data + p->raw_size);
+        p->raw_data = copy.data();  // a vector's bytes stay put when copies_ grows
+        p->copy = slot;
     }  // else the file stays mapped: no copy
-    p.sequence = sequence_++;
-    max_time_ = std::max(max_time_, p.time);
-    pending_bytes_ += p.raw.size() + pending_overhead;
-    if (queue_.size() - 1 != ready_end_ && p.time < queue_[queue_.size() - 2].time) pending_sorted_ = false;
+    max_time_ = std::max(max_time_, p->time);
+    pending_bytes_ += p->raw_size + pending_overhead;
+    if (queue_size_ - 1 != ready_end_ && p->time < p[-1].time) pending_sorted_ = false;
     if (pending_bytes_ > max_pending_bytes) release_until(~std::uint64_t{0});
 }
 
@@ -371,24 +435,7 @@ void perf_data_reader::resolve_names() {
         raw_size = read_at<std::uint32_t>(record, desc->raw_at);
         if (!fits(record, desc->raw_at + 4, raw_size)) return handle_sample_general(record, offset);
     }
-    pending& p = queue_.emplace_back();
-    p.event = desc;
-    p.offset = offset;
-    if (desc->tid_at != 0) {
-        p.meta.has_tid = true;
-        p.meta.pid = read_at<std::uint32_t>(record, desc->tid_at);
-        p.meta.tid = read_at<std::uint32_t>(record, desc->tid_at + 4);
-    }
-    if (desc->time_at != 0) {
-        p.time = read_at<std::uint64_t>(record, desc->time_at);
-        p.meta.has_time = true;
-    }
-    if (desc->cpu_at != 0) {
-        p.meta.has_cpu = true;
-        p.meta.cpu = read_at<std::uint32_t>(record, desc->cpu_at);
-    }
-    if (desc->raw_at != 0) p.raw = record.subspan(desc->raw_at + 4, raw_size);
-    enqueue(p);
+    enqueue(fixed_layout_sample(desc, record, offset, raw_size));
     return true;
 }
 
@@ -405,31 +452,12 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     }
     if (desc->fixed_layout && record.size() >= desc->fixed_size) {
         // The usual sample: every field at a known place, all of them present.
-        pending& p = queue_.emplace_back();
-        p.event = desc;
-        p.offset = offset;
-        if (desc->tid_at != 0) {
-            p.meta.has_tid = true;
-            p.meta.pid = read_at<std::uint32_t>(record, desc->tid_at);
-            p.meta.tid = read_at<std::uint32_t>(record, desc->tid_at + 4);
-        }
-        if (desc->time_at != 0) {
-            p.time = read_at<std::uint64_t>(record, desc->time_at);
-            p.meta.has_time = true;
-        }
-        if (desc->cpu_at != 0) {
-            p.meta.has_cpu = true;
-            p.meta.cpu = read_at<std::uint32_t>(record, desc->cpu_at);
-        }
+        std::uint32_t raw_size = 0;
         if (desc->raw_at != 0) {
-            std::uint32_t const size = read_at<std::uint32_t>(record, desc->raw_at);
-            if (!fits(record, desc->raw_at + 4, size)) {
-                queue_.pop_back();
-                return fail("raw data runs past its sample", offset);
-            }
-            p.raw = record.subspan(desc->raw_at + 4, size);
+            raw_size = read_at<std::uint32_t>(record, desc->raw_at);
+            if (!fits(record, desc->raw_at + 4, raw_size)) return fail("raw data runs past its sample", offset);
         }
-        enqueue(p);
+        enqueue(fixed_layout_sample(desc, record, offset, raw_size));
         return true;
     }
     std::uint64_t const st = desc->sample_type;
@@ -437,6 +465,7 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     pending p{};
     p.event = desc;
     p.offset = offset;
+    p.copy = no_copy;
     auto const need = [&](std::size_t n) { return fits(record, pos, n); };
     auto const skip_u64 = [&](std::uint64_t bit) {
         if (!(st & bit)) return true;
@@ -447,15 +476,15 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     if (!skip_u64(sample_identifier) || !skip_u64(sample_ip)) return fail("truncated sample", offset);
     if (st & sample_tid) {
         if (!need(8)) return fail("truncated sample", offset);
-        p.meta.has_tid = true;
-        p.meta.pid = read_at<std::uint32_t>(record, pos);
-        p.meta.tid = read_at<std::uint32_t>(record, pos + 4);
+        p.flags |= flag_tid;
+        p.pid = read_at<std::uint32_t>(record, pos);
+        p.tid = read_at<std::uint32_t>(record, pos + 4);
         pos += 8;
     }
     if (st & sample_time) {
         if (!need(8)) return fail("truncated sample", offset);
         p.time = read_at<std::uint64_t>(record, pos);
-        p.meta.has_time = true;
+        p.flags |= flag_time;
         pos += 8;
     }
     if (!skip_u64(sample_addr) || !skip_u64(sample_id) || !skip_u64(sample_stream_id)) {
@@ -463,8 +492,8 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     }
     if (st & sample_cpu) {
         if (!need(8)) return fail("truncated sample", offset);
-        p.meta.has_cpu = true;
-        p.meta.cpu = read_at<std::uint32_t>(record, pos);
+        p.flags |= flag_cpu;
+        p.cpu = read_at<std::uint32_t>(record, pos);
         pos += 8;
     }
     if (!skip_u64(sample_period)) return fail("truncated sample", offset);
@@ -498,30 +527,32 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
         raw = record.subspan(pos + 4, size);
     }
 
-    p.raw = raw;
-    enqueue(queue_.emplace_back(std::move(p)));
+    p.raw_data = raw.data();
+    p.raw_size = static_cast<std::uint32_t>(raw.size());
+    enqueue(p);
     return true;
 }
 
 // Moves the waiting samples with time <= limit, in (time, file order) order,
 // to the end of the released ones; the others keep waiting in file order.
 void perf_data_reader::release_until(std::uint64_t limit) {
-    auto const first = queue_.begin() + static_cast<std::ptrdiff_t>(ready_end_);
+    pending* const first = queue_ + ready_end_;
+    pending* const end = queue_ + queue_size_;
     auto split = first;
     if (pending_sorted_) {
         // The usual case, samples in time order: those up to `limit` are a
-        // prefix, already in (time, sequence) order.
-        split = std::partition_point(first, queue_.end(), [limit](pending const& p) { return p.time <= limit; });
+        // prefix, already in (time, file order) order.
+        split = std::partition_point(first, end, [limit](pending const& p) { return p.time <= limit; });
     } else {
-        split = std::stable_partition(first, queue_.end(), [limit](pending const& p) { return p.time <= limit; });
-        std::stable_sort(first, split, [](pending const& a, pending const& b) {
-            return a.time != b.time ? a.time < b.time : a.sequence < b.sequence;
-        });
-        pending_sorted_ = std::is_sorted(split, queue_.end(),
+        // Waiting samples are in file order, and both steps are stable: equal
+        // times stay in file order.
+        split = std::stable_partition(first, end, [limit](pending const& p) { return p.time <= limit; });
+        std::stable_sort(first, split, [](pending const& a, pending const& b) { return a.time < b.time; });
+        pending_sorted_ = std::is_sorted(split, end,
                                          [](pending const& a, pending const& b) { return a.time < b.time; });
     }
-    for (auto it = first; it != split; ++it) pending_bytes_ -= it->raw.size() + pending_overhead;
-    ready_end_ = static_cast<std::size_t>(split - queue_.begin());
+    for (auto it = first; it != split; ++it) pending_bytes_ -= it->raw_size + pending_overhead;
+    ready_end_ = static_cast<std::size_t>(split - queue_);
 }
 
 bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uint64_t offset) {
@@ -636,16 +667,15 @@ bool perf_data_reader::read_pipe_record() {
 }
 
 bool perf_data_reader::next(perf_sample& sample) {
-    if (current_raw_.capacity() != 0) {
-        spare_buffers_.push_back(std::move(current_raw_));
-        current_raw_ = {};
+    if (returned_copy_ != no_copy) {
+        free_copies_.push_back(returned_copy_);  // the last sample's bytes may be reused now
+        returned_copy_ = no_copy;
     }
     if (!opened_ && !open()) return false;
-    if (head_ == ready_end_ && head_ != 0) {
-        // All released samples returned: drop them, keep the waiting ones.
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
-        ready_end_ -= head_;
-        head_ = 0;
+    if (head_ == queue_size_ && head_ != 0) {
+        // Every sample returned, none waiting: start the queue again. (Else
+        // returned ones are dropped when the queue is full, see grow_queue.)
+        head_ = ready_end_ = queue_size_ = 0;
     }
     while (head_ == ready_end_) {
         if (finished_ || error_) {
@@ -657,19 +687,25 @@ bool perf_data_reader::next(perf_sample& sample) {
         if (!(pipe_ ? read_pipe_record() : read_file_record())) continue;
     }
     if (!names_resolved_) resolve_names();
-    pending& p = queue_[head_++];
+    pending const& p = queue_[head_++];
     sample.event = p.event;
-    sample.meta = p.meta;
-    sample.perf_time = p.time;
+    sample.meta.has_time = (p.flags & flag_time) != 0;
+    sample.meta.time_is_utc = false;
     sample.meta.time_ns = p.time;
-    if (session_.has_clock_data && p.meta.has_time) {
+    sample.meta.has_cpu = (p.flags & flag_cpu) != 0;
+    sample.meta.cpu = p.cpu;
+    sample.meta.has_tid = (p.flags & flag_tid) != 0;
+    sample.meta.pid = p.pid;
+    sample.meta.tid = p.tid;
+    sample.perf_time = p.time;
+    if (session_.has_clock_data && (p.flags & flag_time) != 0) {
         // Modulo 2^64: both values come from the file, a signed sum could overflow.
         sample.meta.time_ns = p.time + static_cast<std::uint64_t>(session_.wall_minus_clock_ns);
         sample.meta.time_is_utc = true;
     }
     sample.offset = p.offset;
-    sample.raw = p.raw;
-    if (p.copy.capacity() != 0) current_raw_ = std::move(p.copy);  // keeps sample.raw's bytes
+    sample.raw = {p.raw_data, p.raw_size};
+    returned_copy_ = p.copy;  // its bytes stay until the next call
     return true;
 }
 

@@ -7,6 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 using namespace ehtrace::decode;
 using ehtrace::test::bytes;
 
@@ -180,4 +185,33 @@ TEST(PerfDataReader, CorruptRecordSizeStopsWithOffset) {
     auto const events = decode_all(file.span(), &error);
     EXPECT_EQ(events.size(), 2u);
     EXPECT_EQ(error.offset, target);
+}
+
+// Many samples through the pipe layout (each sample's bytes copied while it
+// waits): out of time order, with equal times, over two rounds. They come
+// back in (time, file order) order, each with its own bytes.
+TEST(PerfDataReader, PipeLayoutManySamplesStableTimeOrder) {
+    bytes b;
+    b.str("PERFILE2").u64(16);
+    std::uint64_t const st = sample_identifier | sample_tid | sample_time | sample_cpu | sample_raw;
+    b.append(attr_record(1500, st, 11)).append(tracing_data_record());
+    constexpr unsigned count = 1000;
+    std::vector<std::pair<std::uint64_t, unsigned>> expected;  // (time, value) in file order
+    for (unsigned i = 0; i < count; ++i) {
+        std::uint64_t const time = (i < count / 2 ? 0 : 100) + (i * 7919u) % 50;
+        b.append(sample_record(11, time, eventheader_raw(i)));
+        expected.emplace_back(time, i);
+        if (i == count / 2 - 1) b.append(finished_round());
+    }
+    b.append(finished_round());
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](auto const& x, auto const& y) { return x.first < y.first; });
+    read_error error;
+    auto const events = decode_all(b.span(), &error);
+    EXPECT_FALSE(error) << error.message << " @" << error.offset;
+    ASSERT_EQ(events.size(), count);
+    for (unsigned i = 0; i < count; ++i) {
+        EXPECT_NE(events[i].find("\"n\":" + std::to_string(expected[i].second) + ","), std::string::npos)
+            << i << ": " << events[i];
+    }
 }

@@ -52,6 +52,8 @@ public:
 
     explicit perf_data_reader(byte_source& input);
     ~perf_data_reader();
+    perf_data_reader(perf_data_reader const&) = delete;
+    perf_data_reader& operator=(perf_data_reader const&) = delete;
 
     // Next sample in time order; valid until the next call. False at the end
     // or after damage (error() then says where).
@@ -64,13 +66,21 @@ public:
     bool append_json(std::string& out, perf_sample const& sample) const;
 
 private:
+    // A sample read and not yet returned. Trivially copyable and written once
+    // when queued (no zero-filling first); the sample's meta is rebuilt from
+    // it when it is returned.
     struct pending {
-        std::uint64_t time, sequence, offset;
+        std::uint64_t time;  // 0 when the sample has none
+        std::uint64_t offset;
         perf_event_desc const* event;
-        sample_meta meta;
-        std::span<std::byte const> raw;  // into the file (file layout) or into `copy`
-        std::vector<std::byte> copy;     // pipe layout: the bytes, the input buffer being reused
+        std::byte const* raw_data;  // into the file (file layout) or into copies_[copy]
+        std::uint32_t raw_size;
+        std::uint32_t cpu, pid, tid;  // 0 when absent
+        std::uint32_t copy;           // pipe layout: index into copies_, or no_copy
+        std::uint8_t flags;           // has_time, has_cpu, has_tid
     };
+    static constexpr std::uint32_t no_copy = ~std::uint32_t{0};
+    static constexpr std::uint8_t flag_time = 1, flag_cpu = 2, flag_tid = 4;
     // What one sample counts against max_pending_bytes besides its raw bytes
     // (a fixed figure, so when the bound releases samples does not depend on
     // this struct's layout).
@@ -83,7 +93,8 @@ private:
     bool handle_record(std::span<std::byte const> record, std::uint64_t offset);
     bool handle_sample(std::span<std::byte const> record, std::uint64_t offset);
     bool handle_sample_general(std::span<std::byte const> record, std::uint64_t offset);
-    void enqueue(pending& p);
+    void enqueue(pending const& p);
+    void grow_queue();
     bool add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset);
     bool handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset);
     bool parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset);
@@ -112,6 +123,8 @@ private:
         std::uint32_t tid_at = 0, time_at = 0, cpu_at = 0, raw_at = 0;  // 0: not in the sample
         std::uint32_t fixed_size = 0;  // bytes up to and including the raw size word
     };
+    static pending fixed_layout_sample(event_entry const* desc, std::span<std::byte const> record,
+                                       std::uint64_t offset, std::uint32_t raw_size);
     std::vector<std::unique_ptr<event_entry>> events_;
     std::unordered_map<std::uint64_t, event_entry*> events_by_id_;
     std::unordered_map<std::uint64_t, std::string> names_by_id_;  // EVENT_DESC
@@ -120,14 +133,20 @@ private:
     int id_position_ = -1;  // u64 index of the sample id in a sample, -1 = none
 
     // Samples read and not yet returned: [head_, ready_end_) are released in
-    // time order, [ready_end_, size) wait for a FINISHED_ROUND in file order.
-    std::vector<pending> queue_;
+    // time order, [ready_end_, queue_size_) wait for a FINISHED_ROUND in file
+    // order (released with a stable sort on time, so file order breaks ties).
+    pending* queue_ = nullptr;  // malloc'd, queue_capacity_ entries
+    std::size_t queue_size_ = 0, queue_capacity_ = 0;
     std::size_t head_ = 0, ready_end_ = 0;
     bool pending_sorted_ = true;  // the waiting samples' times never decrease
     std::size_t pending_bytes_ = 0;
-    std::vector<std::vector<std::byte>> spare_buffers_;
-    std::vector<std::byte> current_raw_;  // pipe layout: raw bytes of the sample last returned
-    std::uint64_t sequence_ = 0, max_time_ = 0, flush_limit_ = 0;
+    // Pipe layout: each queued sample's raw bytes, copied (the input buffer is
+    // reused by the next read); a slot is reused once its sample was returned
+    // and the next call made.
+    std::vector<std::vector<std::byte>> copies_;
+    std::vector<std::uint32_t> free_copies_;
+    std::uint32_t returned_copy_ = no_copy;  // slot of the sample last returned
+    std::uint64_t max_time_ = 0, flush_limit_ = 0;
     // append_json's enumerator, reused (it caches the last tracepoint name);
     // a reader is used by one thread at a time.
     mutable event_enumerator enumerator_;
