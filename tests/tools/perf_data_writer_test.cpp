@@ -1,5 +1,6 @@
 // perf.data written by ehtrace's writer must read back through our reader and
 // through Debian's `perf script`.
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 
@@ -91,9 +92,10 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     ehtrace::decode::perf_data_reader reader(*input);
     std::vector<std::string> events;
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     while (reader.next(sample)) {
         std::string json;
-        EXPECT_TRUE(reader.append_json(json, sample));
+        EXPECT_TRUE(ehtrace::decode::append_json(json, decoder.decode(sample)));
         events.push_back(std::regex_replace(json, std::regex(R"("time":"[^"]*")"), R"("time":T)"));
         EXPECT_TRUE(sample.meta.time_is_utc);
     }
