@@ -5,6 +5,9 @@
 #include "../byte_order.hpp"
 #include "text_writers.hpp"
 
+#include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace ehtrace::decode {
@@ -43,7 +46,7 @@ public:
     body_writer(std::string& out, json_options const& options) : out_(out), options_(options) {}
 
     // Starts a named value: `"name;tag=0xT":` or `{"name":"...","value":`.
-    void member(std::string_view name, std::uint16_t tag) {
+    [[gnu::always_inline]] void member(std::string_view name, std::uint16_t tag) {
         if (options_.field_list) {
             out_.append(comma_ ? ",{\"name\":" : "{\"name\":");
             append_name(name, tag);
@@ -54,16 +57,16 @@ public:
         comma_ = true;
     }
     // Starts an unnamed array element.
-    void element() {
+    [[gnu::always_inline]] void element() {
         if (comma_) out_.push_back(',');
         comma_ = true;
     }
     // After a member's value.
-    void end_member() {
+    [[gnu::always_inline]] void end_member() {
         if (options_.field_list) out_.push_back('}');
     }
     // Opens a struct (`named`: a member, else an array element) or an array.
-    bool open(bool is_struct, bool named) {
+    [[gnu::always_inline]] bool open(bool is_struct, bool named) {
         if (depth_ == sizeof closers_) return false;
         bool const list = options_.field_list;
         out_.push_back(is_struct && !list ? '{' : '[');
@@ -71,7 +74,7 @@ public:
         comma_ = false;
         return true;
     }
-    void close() {
+    [[gnu::always_inline]] void close() {
         char const c = closers_[--depth_];
         out_.push_back(static_cast<char>(c & 0x7F));
         if (c & 0x80) out_.push_back('}');
@@ -96,7 +99,7 @@ private:
         out_.append(text, p);
     }
     // The usual case, a short name of plain ASCII and no tag: one append.
-    void append_plain_key(std::string_view name, std::uint16_t tag) {
+    [[gnu::always_inline]] void append_plain_key(std::string_view name, std::uint16_t tag) {
         if (name.size() <= 64 && (tag == 0 || !options_.field_tags)) {
             char text[68];
             char* p = text;
@@ -371,6 +374,49 @@ void append_json_string(std::string& out, std::string_view utf8) {
 }
 
 void append_value_json(std::string& out, value_bytes const& value, json_options const& options) {
+    // The usual values (integers of the default, unsigned and signed formats,
+    // doubles) in one step, without a scalar_text: the same text.
+    auto const format = value.format;
+    if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
+        format <= field_format::signed_int) {
+        auto const* p = value.bytes.data();
+        std::uint64_t v;
+        unsigned bits;
+        switch (value.encoding) {
+        case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
+        case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
+        case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
+        default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
+        }
+        char text[24];
+        char* end;
+        if (format == field_format::signed_int) {
+            auto const shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+            if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
+                append_scalar_json(out, signed_text(shifted), true);
+                return;
+            }
+            end = std::to_chars(text, text + sizeof text, shifted).ptr;
+        } else {
+            if (options.safe_numbers && v > (std::uint64_t{1} << 53)) {
+                append_scalar_json(out, unsigned_text(v), true);
+                return;
+            }
+            end = write_uint(text, v);
+        }
+        out.append(text, end);
+        return;
+    }
+    if (value.encoding == field_encoding::value64 && format == field_format::floating) {
+        double d;
+        std::memcpy(&d, value.bytes.data(), 8);
+        if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
+        if (std::isfinite(d)) {
+            char text[32];
+            out.append(text, std::to_chars(text, text + sizeof text, d).ptr);
+            return;
+        }
+    }
     if (is_string_value(value)) {
         out.push_back('"');
         append_string_text(out, value, text_escape::json);

@@ -23,7 +23,14 @@ char* write_hex(char* p, std::uint64_t value) noexcept;
 // "TIME(<n>)" (at most 48 bytes).
 char* write_time(char* p, std::int64_t seconds);
 // ".nnnnnnnnn"
-char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept;
+inline char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept {
+    p[0] = '.';
+    for (int k = 9; k != 0; --k) {
+        p[k] = static_cast<char>('0' + nanoseconds % 10);
+        nanoseconds /= 10;
+    }
+    return p + 10;
+}
 // 36 characters of RFC 4122 text.
 char* write_uuid(char* p, std::byte const* bytes16) noexcept;
 

@@ -80,15 +80,6 @@ thread_local second_cache last_second;
 
 }  // namespace
 
-char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept {
-    p[0] = '.';
-    for (int k = 9; k != 0; --k) {
-        p[k] = static_cast<char>('0' + nanoseconds % 10);
-        nanoseconds /= 10;
-    }
-    return p + 10;
-}
-
 char* write_time(char* p, std::int64_t seconds) {
     if (seconds >= first_fast_second && seconds <= last_fast_second) {
         second_cache& cache = last_second;
