@@ -24,6 +24,8 @@ constexpr std::size_t pipe_header_size = 16;
 constexpr std::size_t file_header_size = 104;
 constexpr std::size_t record_header_size = 8;
 
+constexpr std::uint32_t record_comm = 3;
+constexpr std::uint32_t record_fork = 7;
 constexpr std::uint32_t record_sample = 9;
 constexpr std::uint32_t record_header_attr = 64;
 constexpr std::uint32_t record_header_tracing_data = 66;
@@ -573,6 +575,39 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
         return add_attr(record.subspan(record_header_size, attr_size),
                         record.subspan(record_header_size + attr_size), offset);
     }
+    case record_comm: {
+        // u32 pid, u32 tid, the name NUL-terminated (padded), then the
+        // sample_id trailer whose time says from when the name holds.
+        if (record.size() < record_header_size + 9) return true;
+        std::uint32_t const tid = read_at<std::uint32_t>(record, record_header_size + 4);
+        auto const name = record.subspan(record_header_size + 8);
+        auto const* text = reinterpret_cast<char const*>(name.data());
+        std::uint64_t time = 0;
+        if (!events_.empty() && events_.front()->sample_id_all) {
+            // From the end: IDENTIFIER, CPU, STREAM_ID, ID, then TIME.
+            std::uint64_t const st = events_.front()->sample_type;
+            if (st & sample_time) {
+                std::size_t const after = 8u * (((st & sample_identifier) != 0) + ((st & sample_cpu) != 0) +
+                                                 ((st & sample_stream_id) != 0) + ((st & sample_id) != 0));
+                if (record.size() >= record_header_size + 8 + after + 8) {
+                    time = read_at<std::uint64_t>(record, record.size() - after - 8);
+                }
+            }
+        }
+        add_thread_name(tid, time, std::string(text, strnlen(text, std::min<std::size_t>(name.size(), 16))));
+        return true;
+    }
+    case record_fork: {
+        // u32 pid, ppid, tid, ptid, u64 time: the child starts with its parent's name.
+        if (record.size() < record_header_size + 24) return true;
+        std::uint32_t const tid = read_at<std::uint32_t>(record, record_header_size + 8);
+        std::uint32_t const parent = read_at<std::uint32_t>(record, record_header_size + 12);
+        std::uint64_t const time = read_at<std::uint64_t>(record, record_header_size + 16);
+        if (std::string_view const name = thread_name_at(parent, time); !name.empty()) {
+            add_thread_name(tid, time, std::string(name));
+        }
+        return true;
+    }
     case record_header_feature:
         if (record.size() < record_header_size + 8) return fail("truncated feature record", offset);
         return handle_feature(read_at<std::uint64_t>(record, record_header_size), record.subspan(16), offset + 16);
@@ -666,6 +701,31 @@ bool perf_data_reader::read_pipe_record() {
     return ok;
 }
 
+void perf_data_reader::add_thread_name(std::uint32_t tid, std::uint64_t since, std::string name) {
+    auto& names = comms_[tid];
+    auto const at = std::upper_bound(names.begin(), names.end(), since,
+                                     [](std::uint64_t t, thread_name const& n) { return t < n.since; });
+    names.insert(at, thread_name{since, std::move(name)});
+    comm_cache_tid_ = no_tid;
+}
+
+// The name thread `tid` had at `time`: the latest COMM record not after it,
+// else the first one seen (a sample before any name change).
+std::string_view perf_data_reader::thread_name_at(std::uint32_t tid, std::uint64_t time) {
+    if (tid == comm_cache_tid_ && time >= comm_cache_since_ && time < comm_cache_until_) return comm_cache_;
+    auto const it = comms_.find(tid);
+    if (it == comms_.end() || it->second.empty()) return {};
+    auto const& names = it->second;
+    auto at = std::upper_bound(names.begin(), names.end(), time,
+                               [](std::uint64_t t, thread_name const& n) { return t < n.since; });
+    comm_cache_until_ = at == names.end() ? ~std::uint64_t{0} : at->since;
+    if (at != names.begin()) --at;
+    comm_cache_since_ = at == names.begin() ? 0 : at->since;
+    comm_cache_tid_ = tid;
+    comm_cache_ = at->name;
+    return comm_cache_;
+}
+
 bool perf_data_reader::next(perf_sample& sample) {
     if (returned_copy_ != no_copy) {
         free_copies_.push_back(returned_copy_);  // the last sample's bytes may be reused now
@@ -697,6 +757,8 @@ bool perf_data_reader::next(perf_sample& sample) {
     sample.meta.has_tid = (p.flags & flag_tid) != 0;
     sample.meta.pid = p.pid;
     sample.meta.tid = p.tid;
+    sample.meta.comm = {};
+    if (!comms_.empty() && (p.flags & flag_tid) != 0) sample.meta.comm = thread_name_at(p.tid, p.time);
     sample.perf_time = p.time;
     if (session_.has_clock_data && (p.flags & flag_time) != 0) {
         // Modulo 2^64: both values come from the file, a signed sum could overflow.

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Every field of every sched_switch and sched_process_exec sample, as
+"""Every field of every sched_switch and sched_process_exec sample of a
+workload (perf record follows it and its children), as
 Debian's perf decodes it (libtraceevent, through a perf script handler that
 dumps the field dictionary), against ehtrace-decode's JSON lines.
 
 Compared: the set of field names, each value (our "0x.." hex text as the
 number it stands for), the JSON type the rules in docs/json.md give each C
-type, the common fields (--meta +common), and time/cpu/pid/tid.
+type, the common fields (--meta +common), time/cpu/pid/tid and the thread's
+command name (--meta +comm, from perf's COMM records).
 
 Usage: perf_script_fields.py EHTRACE_DECODE   (exit 77: skipped)
 """
@@ -24,7 +26,7 @@ def trace_unhandled(event_name, context, fields, sample_dict):
     s = sample_dict["sample"]
     out = {k: v for k, v in fields.items() if k not in ("common_callchain", "common_s", "common_ns", "common_cpu", "common_comm")}
     print(json.dumps({"event": event_name, "fields": out, "time": s["time"], "cpu": s["cpu"],
-                      "pid": s["pid"], "tid": s["tid"]}))
+                      "pid": s["pid"], "tid": s["tid"], "comm": fields["common_comm"]}))
 '''
 
 # The JSON type each field must have (docs/json.md, plain tracepoints).
@@ -68,7 +70,7 @@ def main():
         with open(script, "w") as f:
             f.write(DUMP)
         workload = "for i in 1 2 3; do /bin/true; done; ls / >/dev/null; sleep 0.01"
-        rec = subprocess.run([perf, "record", "-q", "-a", "-e", "sched:sched_switch", "-e", "sched:sched_process_exec",
+        rec = subprocess.run([perf, "record", "-q", "-e", "sched:sched_switch", "-e", "sched:sched_process_exec",
                               "-o", data, "--", "sh", "-c", workload], capture_output=True, text=True)
         if rec.returncode != 0:
             print(rec.stderr)
@@ -78,7 +80,7 @@ def main():
             print("skipped: perf cannot run python scripts here:", dumped.stderr[:500])
             return SKIP
         theirs = [json.loads(line) for line in dumped.stdout.splitlines() if line.startswith("{")]
-        decoded = subprocess.run([decoder, "--jsonl", "--meta", "+common", data], capture_output=True, text=True)
+        decoded = subprocess.run([decoder, "--jsonl", "--meta", "+common,comm", data], capture_output=True, text=True)
         if decoded.returncode != 0:
             print(decoded.stderr)
             return 1
@@ -109,6 +111,8 @@ def main():
             failures.append(f"no perf sample for {o}")
             continue
         candidates.remove(match)
+        if meta.get("comm") != match["comm"]:
+            failures.append(f"{name}: comm {meta.get('comm')!r}, perf {match['comm']!r} at {meta['time']}")
         # perf's handlers get common_pid but not the other common fields.
         if set(fields) - NOT_IN_PERF_DICT != set(match["fields"]):
             failures.append(f"{name}: fields {sorted(fields)} vs perf {sorted(match['fields'])}")

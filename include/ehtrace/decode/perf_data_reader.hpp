@@ -144,6 +144,19 @@ private:
     std::vector<std::uint32_t> free_copies_;
     std::uint32_t returned_copy_ = no_copy;  // slot of the sample last returned
     std::uint64_t max_time_ = 0, flush_limit_ = 0;
+    // Thread names from COMM records, each from the time of its record on,
+    // and the last answer: samples of one thread come in runs.
+    struct thread_name {
+        std::uint64_t since;
+        std::string name;
+    };
+    static constexpr std::uint32_t no_tid = ~std::uint32_t{0};
+    std::unordered_map<std::uint32_t, std::vector<thread_name>> comms_;
+    std::uint32_t comm_cache_tid_ = no_tid;
+    std::uint64_t comm_cache_since_ = 0, comm_cache_until_ = 0;
+    std::string_view comm_cache_;
+    std::string_view thread_name_at(std::uint32_t tid, std::uint64_t time);
+    void add_thread_name(std::uint32_t tid, std::uint64_t since, std::string name);
 };
 
 enum class input_layout : std::uint8_t { unknown, perf_file, perf_pipe, capture };
