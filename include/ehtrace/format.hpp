@@ -69,6 +69,29 @@ enum class field_encoding : std::uint8_t {
     binary_length16_char8 = 13,
     max = 14,  // first unknown value
 };
+// Bytes of one value of a fixed-size encoding (value8..value128), else 0.
+[[nodiscard]] constexpr std::size_t value_size(field_encoding e) noexcept {
+    switch (e) {
+    case field_encoding::value8: return 1;
+    case field_encoding::value16: return 2;
+    case field_encoding::value32: return 4;
+    case field_encoding::value64: return 8;
+    case field_encoding::value128: return 16;
+    default: return 0;
+    }
+}
+
+// Bytes of one code unit of a string encoding (1 for everything else).
+[[nodiscard]] constexpr std::size_t code_unit_size(field_encoding e) noexcept {
+    switch (e) {
+    case field_encoding::zstring_char16:
+    case field_encoding::string_length16_char16: return 2;
+    case field_encoding::zstring_char32:
+    case field_encoding::string_length16_char32: return 4;
+    default: return 1;
+    }
+}
+
 namespace encoding_flags {
 inline constexpr std::uint8_t value_mask = 0x1F;
 inline constexpr std::uint8_t const_array = 0x20;

@@ -1,6 +1,7 @@
 #include <ehtrace/decode/event_enumerator.hpp>
 
 #include "byte_order.hpp"
+#include "enumerator_caches.hpp"
 
 #include <cstring>
 
@@ -107,17 +108,10 @@ bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_
 #endif
 }
 
-std::size_t unit_size(std::uint8_t encoding) noexcept {
-    switch (static_cast<field_encoding>(encoding)) {
-    case field_encoding::zstring_char16:
-    case field_encoding::string_length16_char16: return 2;
-    case field_encoding::zstring_char32:
-    case field_encoding::string_length16_char32: return 4;
-    default: return 1;
-    }
-}
-
 }  // namespace
+
+event_enumerator::event_enumerator() : caches_(std::make_unique<detail::enumerator_caches>()) {}
+event_enumerator::~event_enumerator() = default;
 
 bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
     error_ = error;
@@ -128,7 +122,7 @@ bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
 
 bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_view& name,
                                   tracepoint_name_parts& parts) noexcept {
-    name_cache& c = name_cache_;
+    detail::name_cache& c = caches_->name;
     std::size_t const size = tracepoint_name.size();
     if (size == c.size && (size >= 8 ? same_bytes(tracepoint_name.data(), c.text.data(), size)
                                      : std::memcmp(tracepoint_name.data(), c.text.data(), size) == 0)) {
@@ -167,26 +161,27 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     std::string_view name;
     tracepoint_name_parts parts{};
     bool const name_ok = parse_name(tracepoint_name, name, parts);
-    if (name_ok && prefix_.size != 0 && event.size() >= prefix_.size && parts.level == prefix_.header.level &&
-        same_bytes(event.data(), prefix_.bytes.data(), prefix_.size)) {
+    detail::prefix_cache const& prefix = caches_->prefix;
+    if (name_ok && prefix.size != 0 && event.size() >= prefix.size && parts.level == prefix.header.level &&
+        same_bytes(event.data(), prefix.bytes.data(), prefix.size)) {
         // The same header and extension blocks as the last event that
         // started: the same result (the level check passes, every block lies
-        // inside the event, the metadata is in slot prefix_.slot).
+        // inside the event, the metadata is in slot prefix.slot).
         auto const* bytes = event.data();
         event_.tracepoint_name = name;
         event_.name_parts = parts;
-        event_.header = prefix_.header;
-        event_.activity_id = prefix_.activity_at != 0 ? bytes + prefix_.activity_at : nullptr;
-        event_.related_activity_id = prefix_.related_at != 0 ? bytes + prefix_.related_at : nullptr;
-        byte_swap_ = prefix_.byte_swap;
-        metadata_begin_ = prefix_.metadata_begin;
-        metadata_end_ = prefix_.metadata_end;
+        event_.header = prefix.header;
+        event_.activity_id = prefix.activity_at != 0 ? bytes + prefix.activity_at : nullptr;
+        event_.related_activity_id = prefix.related_at != 0 ? bytes + prefix.related_at : nullptr;
+        byte_swap_ = prefix.byte_swap;
+        metadata_begin_ = prefix.metadata_begin;
+        metadata_end_ = prefix.metadata_end;
         auto const* text = reinterpret_cast<char const*>(bytes + metadata_begin_);
-        event_.name = std::string_view(text, prefix_.name_semicolon);
-        event_.name_attributes = std::string_view(text + prefix_.name_semicolon, prefix_.name_size - prefix_.name_semicolon);
-        metadata_pos_ = metadata_begin_ + prefix_.name_size + 1;
-        payload_begin_ = data_pos_ = prefix_.size;
-        metadata_slot_ = prefix_.slot;
+        event_.name = std::string_view(text, prefix.name_semicolon);
+        event_.name_attributes = std::string_view(text + prefix.name_semicolon, prefix.name_size - prefix.name_semicolon);
+        metadata_pos_ = metadata_begin_ + prefix.name_size + 1;
+        payload_begin_ = data_pos_ = prefix.size;
+        metadata_slot_ = prefix.slot;
         use_metadata_cache_ = true;
         state_ = enumerator_state::before_first;
         return decode_error::none;
@@ -264,8 +259,8 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     }
     auto const* meta = bytes + metadata_begin_;
     std::size_t const metadata_size = metadata_end_ - metadata_begin_;
-    for (std::size_t slot = 0; slot != metadata_caches_.size(); ++slot) {
-        metadata_cache const& cache = metadata_caches_[slot];
+    for (std::size_t slot = 0; slot != caches_->metadata.size(); ++slot) {
+        detail::metadata_cache const& cache = caches_->metadata[slot];
         if (metadata_size != cache.size || byte_swap_ != cache.byte_swap ||
             std::memcmp(meta, cache.bytes.data(), metadata_size) != 0) {
             continue;
@@ -297,22 +292,23 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
 
 // After a start() that found its metadata in slot metadata_slot_.
 void event_enumerator::remember_prefix() noexcept {
-    if (payload_begin_ > cached_prefix_max) {
-        prefix_.size = 0;
+    detail::prefix_cache& prefix = caches_->prefix;
+    if (payload_begin_ > detail::cached_prefix_max) {
+        prefix.size = 0;
         return;
     }
     auto const* bytes = event_bytes_.data();
-    std::memcpy(prefix_.bytes.data(), bytes, payload_begin_);
-    prefix_.size = payload_begin_;
-    prefix_.header = event_.header;
-    prefix_.byte_swap = byte_swap_;
-    prefix_.slot = metadata_slot_;
-    prefix_.metadata_begin = metadata_begin_;
-    prefix_.metadata_end = metadata_end_;
-    prefix_.name_size = metadata_pos_ - 1 - metadata_begin_;
-    prefix_.name_semicolon = event_.name.size();
-    prefix_.activity_at = event_.activity_id != nullptr ? static_cast<std::size_t>(event_.activity_id - bytes) : 0;
-    prefix_.related_at =
+    std::memcpy(prefix.bytes.data(), bytes, payload_begin_);
+    prefix.size = payload_begin_;
+    prefix.header = event_.header;
+    prefix.byte_swap = byte_swap_;
+    prefix.slot = metadata_slot_;
+    prefix.metadata_begin = metadata_begin_;
+    prefix.metadata_end = metadata_end_;
+    prefix.name_size = metadata_pos_ - 1 - metadata_begin_;
+    prefix.name_semicolon = event_.name.size();
+    prefix.activity_at = event_.activity_id != nullptr ? static_cast<std::size_t>(event_.activity_id - bytes) : 0;
+    prefix.related_at =
         event_.related_activity_id != nullptr ? static_cast<std::size_t>(event_.related_activity_id - bytes) : 0;
 }
 
@@ -322,10 +318,10 @@ void event_enumerator::remember_prefix() noexcept {
 void event_enumerator::cache_metadata() noexcept {
     std::size_t const metadata_size = metadata_end_ - metadata_begin_;
     use_metadata_cache_ = false;
-    if (metadata_size > cached_metadata_max) return;
-    metadata_slot_ = metadata_next_victim_;
-    metadata_next_victim_ = (metadata_next_victim_ + 1) % metadata_caches_.size();
-    metadata_cache& cache = metadata_caches_[metadata_slot_];
+    if (metadata_size > detail::cached_metadata_max) return;
+    metadata_slot_ = caches_->next_victim;
+    caches_->next_victim = (caches_->next_victim + 1) % caches_->metadata.size();
+    detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     cache.size = ~std::size_t{0};
     std::size_t const saved_pos = metadata_pos_, saved_error_offset = error_offset_;
     enumerator_state const saved_state = state_;
@@ -335,7 +331,7 @@ void event_enumerator::cache_metadata() noexcept {
         std::size_t const begin = metadata_pos_;
         field_definition d;
         if (!read_definition_slow(d)) break;
-        cached_definition& c = cache.definitions[cache.count++];
+        detail::cached_definition& c = cache.definitions[cache.count++];
         c.begin = static_cast<std::uint16_t>(begin - metadata_begin_);
         c.end = static_cast<std::uint16_t>(metadata_pos_ - metadata_begin_);
         c.name_size = static_cast<std::uint16_t>(d.name.size());
@@ -345,18 +341,8 @@ void event_enumerator::cache_metadata() noexcept {
         c.encoding = d.encoding;
         c.array_flags = d.array_flags;
         c.format = d.format;
-        c.value_size = 0;
         c.is_zstring8 = d.array_flags == 0 && d.encoding == static_cast<std::uint8_t>(field_encoding::zstring_char8);
-        if (d.array_flags == 0) {
-            switch (static_cast<field_encoding>(d.encoding)) {
-            case field_encoding::value8: c.value_size = 1; break;
-            case field_encoding::value16: c.value_size = 2; break;
-            case field_encoding::value32: c.value_size = 4; break;
-            case field_encoding::value64: c.value_size = 8; break;
-            case field_encoding::value128: c.value_size = 16; break;
-            default: break;
-            }
-        }
+        c.value_size = d.array_flags == 0 ? static_cast<std::uint8_t>(value_size(static_cast<field_encoding>(d.encoding))) : 0;
     }
     std::memcpy(cache.bytes.data(), event_bytes_.data() + metadata_begin_, metadata_size);
     cache.size = metadata_size;
@@ -372,7 +358,7 @@ void event_enumerator::cache_metadata() noexcept {
 
 bool event_enumerator::read_definition(field_definition& out) noexcept {
     if (use_metadata_cache_) {
-        metadata_cache const& cache = metadata_caches_[metadata_slot_];
+        detail::metadata_cache const& cache = caches_->metadata[metadata_slot_];
         std::size_t const begin = metadata_pos_ - metadata_begin_;
         std::size_t i = next_definition_;
         if (i >= cache.count || cache.definitions[i].begin != begin) {
@@ -387,7 +373,7 @@ bool event_enumerator::read_definition(field_definition& out) noexcept {
             i = low;
         }
         if (i < cache.count && cache.definitions[i].begin == begin) {
-            cached_definition const& c = cache.definitions[i];
+            detail::cached_definition const& c = cache.definitions[i];
             auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
             out.name = std::string_view(name, c.name_size);
             out.attributes = std::string_view(name + c.name_size, c.attributes_size);
@@ -521,28 +507,17 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
         return true;
     }
 
+    if (std::size_t const size = value_size(item_.encoding); size != 0) return take_simple_value(size);
+    if (item_.encoding == field_encoding::zstring_char8) return take_simple_value(0);
     std::size_t const available = event_bytes_.size() - data_pos_;
     std::size_t value_begin = data_pos_;
     std::size_t value_size = 0;
     std::size_t consumed = 0;
     switch (item_.encoding) {
-    case field_encoding::value8: value_size = consumed = 1; break;
-    case field_encoding::value16: value_size = consumed = 2; break;
-    case field_encoding::value32: value_size = consumed = 4; break;
-    case field_encoding::value64: value_size = consumed = 8; break;
-    case field_encoding::value128: value_size = consumed = 16; break;
-    case field_encoding::zstring_char8:
     case field_encoding::zstring_char16:
     case field_encoding::zstring_char32: {
-        std::size_t const unit = unit_size(definition.encoding);
+        std::size_t const unit = code_unit_size(item_.encoding);
         auto const* p = event_bytes_.data() + data_pos_;
-        if (unit == 1) {
-            auto const* nul = available == 0 ? nullptr : static_cast<std::byte const*>(std::memchr(p, 0, available));
-            if (nul == nullptr) return fail(decode_error::payload_truncated, data_pos_);
-            value_size = static_cast<std::size_t>(nul - p);
-            consumed = value_size + 1;
-            break;
-        }
         std::size_t units = 0;
         bool terminated = false;
         for (std::size_t off = 0; available - off >= unit; off += unit) {
@@ -566,7 +541,7 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
         std::uint16_t length = 0;
         if (!read_u16(data_pos_, length)) return fail(decode_error::payload_truncated, data_pos_);
         value_begin = data_pos_ + 2;
-        value_size = std::size_t{length} * unit_size(definition.encoding);
+        value_size = std::size_t{length} * code_unit_size(static_cast<field_encoding>(definition.encoding));
         consumed = value_size + 2;
         break;
     }
@@ -587,12 +562,11 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
 // as the general path; false (nothing changed) when it does not apply.
 [[gnu::always_inline]] inline bool event_enumerator::next_cached_value(bool& result) noexcept {
     if (!use_metadata_cache_) return false;
-    metadata_cache const& cache = metadata_caches_[metadata_slot_];
+    detail::metadata_cache const& cache = caches_->metadata[metadata_slot_];
     std::size_t const i = next_definition_;
     if (i >= cache.count) return false;
-    cached_definition const& c = cache.definitions[i];
-    std::size_t size = c.value_size;
-    if ((size == 0 && !c.is_zstring8) || c.begin != metadata_pos_ - metadata_begin_) return false;
+    auto const& c = cache.definitions[i];
+    if ((c.value_size == 0 && !c.is_zstring8) || c.begin != metadata_pos_ - metadata_begin_) return false;
     auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
     metadata_pos_ = metadata_begin_ + c.end;
     next_definition_ = i + 1;
@@ -603,25 +577,24 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
     item_.format = static_cast<field_format>(c.format);
     item_.tag = c.tag;
     item_.byte_swap = byte_swap_;
+    result = take_simple_value(c.value_size);
+    return true;
+}
+
+// The value of the current item at data_pos_: `size` bytes, or (size 0) a
+// NUL-terminated 8-bit string. The one place both the cached step and the
+// general path read such values.
+[[gnu::always_inline]] inline bool event_enumerator::take_simple_value(std::size_t size) noexcept {
     std::size_t const available = event_bytes_.size() - data_pos_;
     std::size_t consumed = size;
-    if (c.is_zstring8) {
-        auto const* p = event_bytes_.data() + data_pos_;
-        auto const* nul = available == 0 ? nullptr : static_cast<std::byte const*>(std::memchr(p, 0, available));
-        if (nul == nullptr) {
-            result = fail(decode_error::payload_truncated, data_pos_);
-            return true;
-        }
-        size = static_cast<std::size_t>(nul - p);
+    if (size == 0) {
+        size = find_nul(event_bytes_.data() + data_pos_, available);
         consumed = size + 1;
-    } else if (available < size) {
-        result = fail(decode_error::payload_truncated, data_pos_);
-        return true;
     }
-    item_.value = event_bytes_.subspan(data_pos_, size);
+    if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
+    item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_, size);
     data_pos_ += consumed;
     state_ = enumerator_state::value;
-    result = true;
     return true;
 }
 
@@ -670,50 +643,17 @@ bool event_enumerator::after_item() noexcept {
 }
 
 bool event_enumerator::move_next() noexcept {
-    // Usual step: from a top-level value (or the start) to the next field,
-    // a cached single fixed-size value. What next_cached_value does for it,
-    // without a call (so without a stack frame); everything else, strings
-    // included, in move_next_general.
+    // Usual step: from a top-level value (or the start) to the next field, a
+    // cached single value, inlined here (no call, no stack frame);
+    // everything else in move_next_general.
     if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
-        metadata_pos_ < metadata_end_ && use_metadata_cache_) {
-        metadata_cache const& cache = metadata_caches_[metadata_slot_];
-        std::size_t const i = next_definition_;
-        if (i < cache.count) {
-            cached_definition const& c = cache.definitions[i];
-            std::size_t size = c.value_size;
-            if ((size != 0 || c.is_zstring8) && c.begin == metadata_pos_ - metadata_begin_) {
-                auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
-                metadata_pos_ = metadata_begin_ + c.end;
-                next_definition_ = i + 1;
-                item_ = {};
-                item_.name = std::string_view(name, c.name_size);
-                item_.name_attributes = std::string_view(name + c.name_size, c.attributes_size);
-                item_.encoding = static_cast<field_encoding>(c.encoding);
-                item_.format = static_cast<field_format>(c.format);
-                item_.tag = c.tag;
-                item_.byte_swap = byte_swap_;
-                std::size_t const available = event_bytes_.size() - data_pos_;
-                std::size_t consumed = size;
-                if (size == 0) {  // NUL-terminated 8-bit string
-                    size = find_nul(event_bytes_.data() + data_pos_, available);
-                    consumed = size + 1;
-                }
-                if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
-                item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_, size);
-                data_pos_ += consumed;
-                state_ = enumerator_state::value;
-                return true;
-            }
-        }
+        metadata_pos_ < metadata_end_) {
+        if (bool result; next_cached_value(result)) return result;
     }
     return move_next_general();
 }
 
 bool event_enumerator::move_next_general() noexcept {
-    if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
-        metadata_pos_ < metadata_end_) {
-        if (bool result; next_cached_value(result)) return result;
-    }
     switch (state_) {
     case enumerator_state::before_first:
     case enumerator_state::value:

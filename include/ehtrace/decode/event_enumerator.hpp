@@ -1,6 +1,7 @@
 // Walks one EventHeader event: header, extension blocks, then the fields the
-// metadata block describes, one item at a time. Never allocates, never reads
-// outside the given bytes.
+// metadata block describes, one item at a time. Never reads outside the
+// given bytes; allocates only its caches, once, when constructed (reuse one
+// enumerator for many events: what repeats between them is cached).
 #pragma once
 
 #include <ehtrace/decode/tracepoint_name.hpp>
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -73,9 +75,18 @@ struct item_info {
     std::span<std::byte const> value;  // value items: the bytes (strings: code units, no length/terminator)
 };
 
+namespace detail {
+struct enumerator_caches;
+}
+
 class event_enumerator {
 public:
     static constexpr std::size_t max_depth = 32;
+
+    event_enumerator();
+    ~event_enumerator();
+    event_enumerator(event_enumerator const&) = delete;
+    event_enumerator& operator=(event_enumerator const&) = delete;
 
     // Reads the header and extension blocks. On success the state is
     // before_first. `tracepoint_name` may carry "user_events:" prefixes.
@@ -147,70 +158,19 @@ private:
     decode_error error_ = decode_error::none;
     std::size_t error_offset_ = 0;
 
-    // The last tracepoint name parsed (as given, "user_events:" prefix and
-    // all), where strip_tracepoint_system's result lies in it and its parts
-    // as offsets into that: events of one tracepoint repeat the name, and
-    // comparing it is cheaper than parsing it again.
-    struct name_cache {
-        std::array<char, max_tracepoint_name_length + 64> text;
-        std::size_t size = ~std::size_t{0};  // none
-        std::size_t name_offset = 0, name_size = 0;
-        std::size_t provider_size = 0, options_offset = 0, options_size = 0;
-        std::uint8_t level = 0;
-        std::uint64_t keyword = 0;
-    };
+    // What repeats between events of one tracepoint (its name, its metadata
+    // block parsed, its header and extension bytes), kept so the next event
+    // is read without parsing them again. Private to the decoder.
     bool parse_name(std::string_view tracepoint_name, std::string_view& name, tracepoint_name_parts& parts) noexcept;
-    name_cache name_cache_;
-
-    // The last few metadata blocks seen (byte order included) and their
-    // definitions, parsed once: events of one tracepoint repeat their block
-    // byte for byte. Offsets are from the block's start. Only definitions
-    // that parsed without error are kept; anything else goes through the
-    // full parse.
-    static constexpr std::size_t cached_metadata_max = 256, cached_definitions_max = 32, metadata_cache_slots = 4;
-    struct cached_definition {
-        std::uint16_t begin, end;  // of the definition in the block
-        std::uint16_t name_size, attributes_size;
-        std::uint16_t tag, const_count;
-        std::uint8_t encoding, array_flags, format;
-        std::uint8_t value_size;  // a single fixed-size value: its size; else 0
-        bool is_zstring8;         // a single NUL-terminated 8-bit string
-    };
-    struct metadata_cache {
-        std::array<std::byte, cached_metadata_max> bytes;
-        std::size_t size = ~std::size_t{0};  // none
-        bool byte_swap = false;
-        std::size_t name_size = 0, name_semicolon = 0;  // the event name
-        std::size_t count = 0;
-        std::array<cached_definition, cached_definitions_max> definitions;
-    };
     void cache_metadata() noexcept;
+    void remember_prefix() noexcept;
     bool next_cached_value(bool& result) noexcept;
+    bool take_simple_value(std::size_t size) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;
-    std::array<metadata_cache, metadata_cache_slots> metadata_caches_;
-    std::size_t metadata_slot_ = 0;         // the slot of the current event
-    std::size_t metadata_next_victim_ = 0;  // replaced on the next miss
+    std::unique_ptr<detail::enumerator_caches> caches_;
+    std::size_t metadata_slot_ = 0;    // the cached metadata of the current event
     bool use_metadata_cache_ = false;
     std::size_t next_definition_ = 0;  // where the next lookup in the cache starts
-
-    // The header and extension blocks (everything before the payload) of the
-    // last event that started with its metadata cached, and what start()
-    // found in them. Events of one tracepoint repeat these bytes: when the
-    // next event begins with the same bytes (and its name has the same level),
-    // start() takes the result from here. It stays valid while its metadata
-    // slot is not replaced: every replacement is followed by a new prefix.
-    static constexpr std::size_t cached_prefix_max = 320;
-    struct prefix_cache {
-        std::array<std::byte, cached_prefix_max> bytes;
-        std::size_t size = 0;  // none
-        event_header header{};
-        bool byte_swap = false;
-        std::size_t slot = 0;
-        std::size_t metadata_begin = 0, metadata_end = 0, name_size = 0, name_semicolon = 0;
-        std::size_t activity_at = 0, related_at = 0;  // 0: none
-    };
-    void remember_prefix() noexcept;
-    prefix_cache prefix_;
 };
 
 }  // namespace ehtrace::decode

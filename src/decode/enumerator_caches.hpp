@@ -1,0 +1,72 @@
+// What event_enumerator keeps between events of one tracepoint. Private to
+// the decoder: the public class holds it through a pointer.
+#pragma once
+
+#include <ehtrace/decode/event_enumerator.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace ehtrace::decode::detail {
+
+// The last tracepoint name parsed (as given, "user_events:" prefix and
+// all), where strip_tracepoint_system's result lies in it and its parts as
+// offsets into that: events of one tracepoint repeat the name, and
+// comparing it is cheaper than parsing it again.
+struct name_cache {
+    std::array<char, max_tracepoint_name_length + 64> text;
+    std::size_t size = ~std::size_t{0};  // none
+    std::size_t name_offset = 0, name_size = 0;
+    std::size_t provider_size = 0, options_offset = 0, options_size = 0;
+    std::uint8_t level = 0;
+    std::uint64_t keyword = 0;
+};
+
+// The last few metadata blocks seen (byte order included) and their
+// definitions, parsed once: events of one tracepoint repeat their block byte
+// for byte. Offsets are from the block's start. Only definitions that parsed
+// without error are kept; anything else goes through the full parse.
+inline constexpr std::size_t cached_metadata_max = 256, cached_definitions_max = 32, metadata_cache_slots = 4;
+struct cached_definition {
+    std::uint16_t begin, end;  // of the definition in the block
+    std::uint16_t name_size, attributes_size;
+    std::uint16_t tag, const_count;
+    std::uint8_t encoding, array_flags, format;
+    std::uint8_t value_size;  // a single fixed-size value: its size; else 0
+    bool is_zstring8;         // a single NUL-terminated 8-bit string
+};
+struct metadata_cache {
+    std::array<std::byte, cached_metadata_max> bytes;
+    std::size_t size = ~std::size_t{0};  // none
+    bool byte_swap = false;
+    std::size_t name_size = 0, name_semicolon = 0;  // the event name
+    std::size_t count = 0;
+    std::array<cached_definition, cached_definitions_max> definitions;
+};
+
+// The header and extension blocks (everything before the payload) of the
+// last event that started with its metadata cached, and what start() found
+// in them. Events of one tracepoint repeat these bytes: when the next event
+// begins with the same bytes (and its name has the same level), start()
+// takes the result from here. It stays valid while its metadata slot is not
+// replaced: every replacement is followed by a new prefix.
+inline constexpr std::size_t cached_prefix_max = 320;
+struct prefix_cache {
+    std::array<std::byte, cached_prefix_max> bytes;
+    std::size_t size = 0;  // none
+    event_header header{};
+    bool byte_swap = false;
+    std::size_t slot = 0;
+    std::size_t metadata_begin = 0, metadata_end = 0, name_size = 0, name_semicolon = 0;
+    std::size_t activity_at = 0, related_at = 0;  // 0: none
+};
+
+struct enumerator_caches {
+    name_cache name;
+    std::array<metadata_cache, metadata_cache_slots> metadata;
+    std::size_t next_victim = 0;  // replaced on the next miss
+    prefix_cache prefix;
+};
+
+}  // namespace ehtrace::decode::detail
