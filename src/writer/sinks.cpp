@@ -1,6 +1,7 @@
 // Sink selection and the in-process sinks for tests and benchmarks.
 #include <ehtrace/sink.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +25,24 @@ sink& default_sink() {
         const char* path = std::getenv("EHTRACE_CAPTURE");
         if (path == nullptr || *path == '\0') return &kernel_sink();
         int error = 0;
-        auto capture = capture_sink::open(path, error);
+        // The recorder's tuning (docs/recorder.md): per-thread buffer in KiB, flush interval in ms.
+        capture_sink::recorder_options options;
+        auto const number = [](char const* name, unsigned long fallback) {
+            char const* text = std::getenv(name);
+            if (text == nullptr || *text == '\0') return fallback;
+            char* end = nullptr;
+            unsigned long const value = std::strtoul(text, &end, 10);
+            if (*end != '\0' || value == 0) {
+                std::fprintf(stderr, "ehtrace: %s=%s is not a positive number; using %lu\n", name, text, fallback);
+                return fallback;
+            }
+            return value;
+        };
+        options.thread_buffer_bytes =
+            std::min<unsigned long>(number("EHTRACE_CAPTURE_BUFFER_KB", options.thread_buffer_bytes / 1024), 1u << 20) * 1024;
+        options.flush_interval_ms =
+            static_cast<unsigned>(std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
+        auto capture = capture_sink::open(path, error, options);
         if (!capture) {
             // The user asked for a file; saying nothing would hide every event.
             std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE=%s cannot be written (%s); using the kernel\n", path,

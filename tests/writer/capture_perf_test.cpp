@@ -167,18 +167,21 @@ TEST_F(CapturePerf, PerfScriptReadsTheFile) {
         << script.out;
 }
 
-// The file belongs to the process that opened it: a forked child's writes are
-// refused (EPERM) and its finish()/exit leave the file alone.
-TEST_F(CapturePerf, ForkedChildCannotCorruptTheFile) {
+// A forked child keeps recording, into "<path>.<child pid>" (same
+// tracepoints, its own pid); the parent's file keeps the parent's events.
+TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
     ehtrace::provider_registration registration(perf_capture_provider);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);
     pid_t const child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-        int const written = EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(2));
+        int written = EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(2));
+        std::thread worker([&] {
+            if (written == 0) written = EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(20));
+        });
+        worker.join();
         capture->finish();
-        capture.reset();  // the destructor must not close the parent's file either
-        std::_Exit(written == EPERM ? 0 : 1);
+        std::_Exit(written);
     }
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
@@ -187,6 +190,37 @@ TEST_F(CapturePerf, ForkedChildCannotCorruptTheFile) {
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
     capture->finish();
 
+    auto const result = decode_file(path);
+    EXPECT_EQ(result.error, "");
+    EXPECT_EQ(result.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
+                                                       R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
+    std::string const child_path = path + "." + std::to_string(child);
+    auto const in_child = decode_file(child_path);
+    ::unlink(child_path.c_str());
+    EXPECT_EQ(in_child.error, "");
+    EXPECT_EQ(in_child.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":2,"meta":{"level":5}})",
+                                                         R"({"n":"EhtraceTest_PerfCapture:Ev","x":20,"meta":{"level":5}})"}));
+    for (auto const& pid : in_child.pids) EXPECT_EQ(pid, std::to_string(child));
+}
+
+// A child that writes nothing opens no file, and its exit (the sink's
+// destructor included) leaves the parent's file alone.
+TEST_F(CapturePerf, SilentForkedChildLeavesTheFileAlone) {
+    ehtrace::provider_registration registration(perf_capture_provider);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);
+    pid_t const child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        capture->finish();
+        capture.reset();
+        std::_Exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(::access((path + "." + std::to_string(child)).c_str(), F_OK), -1);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
+    capture->finish();
     auto const result = decode_file(path);
     EXPECT_EQ(result.error, "");
     EXPECT_EQ(result.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",

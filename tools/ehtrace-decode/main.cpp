@@ -168,6 +168,12 @@ bool decode_file(std::string const& path, output& out, options const& opt) {
             writer.event_end();
         }
         if (reader.error()) return report(reader.error().message, reader.error().offset);
+        if (!reader.session().finalised) {
+            std::fprintf(stderr,
+                         "ehtrace-decode: %s: not finalised (its writer stopped before completing it); read up to "
+                         "its last whole record\n",
+                         path.c_str());
+        }
         return true;
     }
     auto const head = input->peek(16);
