@@ -110,7 +110,7 @@ private:
 // perf.data (recommended): each thread appends finished sample records
 // (time, pid, tid, cpu) to a ring of its own, with no lock and no system
 // call per event; a writer thread writes the rings every flush interval (or
-// when one is half full) with a FINISHED_ROUND after each pass. The file is
+// when one is a quarter full) with a FINISHED_ROUND after each pass. The file is
 // readable at every moment: a crash loses what the rings held, at most one
 // flush interval. An event that finds its thread's ring full is not written
 // and is counted; the count goes into the file as a PERF_RECORD_LOST. A
@@ -122,7 +122,7 @@ public:
     enum class file_format { dat, perf_data };
 
     struct recorder_options {
-        std::size_t thread_buffer_bytes = std::size_t{1} << 20;  // per thread, rounded up to a power of two
+        std::size_t thread_buffer_bytes = std::size_t{4} << 20;  // per thread, rounded up to a power of two
         unsigned flush_interval_ms = 50;                          // 1 to 10000
     };
     struct recorder_stats {

@@ -29,8 +29,8 @@ namespace ehtrace {
 //    its own (a single-producer ring): no lock and no system call per event.
 //    A record that does not fit is not written; the thread counts it, and
 //    the writer thread puts the count in the file as a PERF_RECORD_LOST.
-//  - The writer thread wakes every flush interval, or when a ring is half
-//    full, and under `mutex` writes the metadata declared since the last
+//  - The writer thread wakes every flush interval, or when a ring is a
+//    quarter full, and under `mutex` writes the metadata declared since the last
 //    time (attrs, formats, COMM records), each ring's new records and a
 //    FINISHED_ROUND in one writev. A crash loses at most what the rings
 //    held: one flush interval, at most the ring size per thread.
@@ -50,6 +50,7 @@ struct thread_ring {
     std::uint64_t capacity = 0;
     std::uint64_t head_local = 0;
     std::uint64_t tail_seen = 0;  // last tail read: free space without touching the writer's line
+    std::uint64_t next_wake_check = 0;  // head position at which to look at the fill level again
     std::atomic<std::uint64_t> head{0};
     std::atomic<std::uint64_t> lost{0};    // events that did not fit (producer: load + store)
     std::atomic<std::uint64_t> events{0};  // events written (producer: load + store)
@@ -577,9 +578,13 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     r->head_local = head + total;
     r->head.store(head + total, std::memory_order_release);
     r->events.store(r->events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (head + total - r->tail_seen > r->capacity / 2) {
+    if (head + total >= r->next_wake_check) [[unlikely]] {
+        // A quarter full: the writer comes now rather than at its interval.
+        // Looked at every capacity/16 bytes, not per event (the tail is on
+        // the writer's cache line).
+        r->next_wake_check = head + total + r->capacity / 16;
         r->tail_seen = r->tail.load(std::memory_order_acquire);
-        if (head + total - r->tail_seen > r->capacity / 2 && !r->wake_requested.load(std::memory_order_relaxed)) {
+        if (head + total - r->tail_seen > r->capacity / 4 && !r->wake_requested.load(std::memory_order_relaxed)) {
             perf.request_wake(*r);
         }
     }
