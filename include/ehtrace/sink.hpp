@@ -124,10 +124,16 @@ public:
     struct recorder_options {
         std::size_t thread_buffer_bytes = std::size_t{4} << 20;  // per thread, rounded up to a power of two
         unsigned flush_interval_ms = 50;                          // 1 to 10000
+        // Flight recorder when > 0: the writer thread keeps the most recent
+        // records (about this many bytes, whole writer passes) in memory
+        // instead of writing them; dump() (or a signal, see below) and the
+        // normal end write them to the file, each event once.
+        std::size_t flight_recorder_bytes = 0;
     };
     struct recorder_stats {
-        std::uint64_t events = 0;  // recorded into thread buffers
-        std::uint64_t lost = 0;    // found a full buffer
+        std::uint64_t events = 0;       // recorded into thread buffers
+        std::uint64_t lost = 0;         // found a full buffer
+        std::uint64_t overwritten = 0;  // flight recorder: dropped for newer ones
         int output_error = 0;      // the first write error (events after it are dropped)
     };
 
@@ -151,6 +157,19 @@ public:
 
     // perf.data: what was recorded and lost so far (zeros for ".dat").
     recorder_stats stats() const noexcept;
+
+    // perf.data: writes what the thread buffers (and a flight recorder's
+    // memory) hold now, then goes on recording. 0 or an errno value.
+    int dump() noexcept;
+    // Opt-in signal handling; the library installs no handler otherwise.
+    // dump_on_signal(sig): `sig` (e.g. SIGUSR2) makes the writer thread
+    // dump within a flush interval. dump_on_fatal_signals(): SIGSEGV, SIGBUS,
+    // SIGFPE, SIGILL and SIGABRT dump before the process dies (the handler
+    // waits for the writer thread, at most 1 s, then the signal kills the
+    // process as before). Both replace earlier handlers and apply to the
+    // last sink they were called on. 0 or an errno value.
+    int dump_on_signal(int sig) noexcept;
+    int dump_on_fatal_signals() noexcept;
 
     file_format format() const noexcept { return format_; }
     const std::string& path() const noexcept { return path_; }

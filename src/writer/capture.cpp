@@ -5,9 +5,13 @@
 
 #include <ehtrace/perf_data_writer.hpp>
 
+#include "write_all.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <csignal>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -145,15 +149,27 @@ struct capture_sink::perf_state {
     int output_error = 0;
     std::uint64_t lost_written = 0;  // events counted in LOST records
     std::uint64_t events_done = 0;   // events of rings already released
+    // Flight recorder (options.flight_recorder_bytes > 0): each pass's
+    // records kept in memory, oldest passes dropped beyond the limit; dump()
+    // writes them. `overwritten`: samples dropped that way.
+    std::deque<std::vector<std::byte>> flight;
+    std::size_t flight_bytes = 0;
+    std::uint64_t overwritten = 0;
+    // Dumps asked for by a signal handler (a counter: lock-free, async-signal
+    // safe) and done by the writer thread.
+    std::atomic<std::uint32_t> dumps_requested{0}, dumps_done{0};
 
-    // Under `mutex`: one pass over the rings (see the comment above).
-    void write_cycle() noexcept;
+    // Under `mutex`: one pass over the rings (see the comment above); in
+    // flight-recorder mode into memory unless `to_file`.
+    void write_cycle(bool to_file = false) noexcept;
+    int dump() noexcept;  // under `mutex`
     void run() noexcept;
     thread_ring* attach_thread() noexcept;
     bool reopen_in_child() noexcept;
     void forget_parent() noexcept;
     void stop() noexcept;
     void request_wake(thread_ring& r) noexcept;
+    void keep_in_memory(std::vector<::iovec> const& pieces) noexcept;
 };
 
 namespace {
@@ -164,6 +180,9 @@ namespace {
 // its thread's cached ring, so its next event goes through attach_thread.
 std::mutex registry_mutex;
 std::vector<capture_sink::perf_state*>* registry = nullptr;
+
+// The recorder the opt-in signal handlers dump (see dump_on_signal).
+std::atomic<capture_sink::perf_state*> signal_recorder{nullptr};
 
 void before_fork() noexcept {
     registry_mutex.lock();
@@ -209,7 +228,7 @@ void capture_sink::perf_state::request_wake(thread_ring& r) noexcept {
     }
 }
 
-void capture_sink::perf_state::write_cycle() noexcept {
+void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
     struct pending {
         thread_ring* ring;
         std::uint64_t head, lost;
@@ -247,9 +266,24 @@ void capture_sink::perf_state::write_cycle() noexcept {
         }
     }
     static constexpr std::uint16_t round[4] = {68, 0, 0, 8};  // FINISHED_ROUND: u32 type, u16 misc, u16 size
-    if (output_error == 0) {
-        pieces.push_back({const_cast<std::uint16_t*>(round), sizeof round});
+    pieces.push_back({const_cast<std::uint16_t*>(round), sizeof round});
+    if (output_error == 0 && options.flight_recorder_bytes != 0 && !to_file) {
+        keep_in_memory(pieces);
+        output_error = writer.flush();  // metadata, COMM and LOST records go to the file at once
+    } else if (output_error == 0) {
+        if (options.flight_recorder_bytes != 0) {
+            // A dump: what memory holds, then this pass.
+            std::vector<::iovec> all;
+            try {
+                for (auto const& chunk : flight) all.push_back({const_cast<std::byte*>(chunk.data()), chunk.size()});
+                all.insert(all.end(), pieces.begin(), pieces.end());
+                pieces.swap(all);
+            } catch (std::bad_alloc const&) {
+            }
+        }
         output_error = writer.write_records(pieces.data(), static_cast<int>(pieces.size()));
+        flight.clear();
+        flight_bytes = 0;
     }
     // Written, or lost to an output error: either way the space is free again.
     for (auto const& w : work) {
@@ -272,18 +306,67 @@ void capture_sink::perf_state::write_cycle() noexcept {
     }
 }
 
+// Flight recorder: one pass's records (whole, ending with FINISHED_ROUND) kept
+// in memory; the oldest passes are dropped while more than the limit is held
+// (the newest pass stays whole even when it alone is larger).
+void capture_sink::perf_state::keep_in_memory(std::vector<::iovec> const& pieces) noexcept {
+    std::size_t size = 0;
+    for (auto const& piece : pieces) size += piece.iov_len;
+    if (size <= 8) return;  // nothing but the round marker
+    try {
+        std::vector<std::byte> chunk;
+        chunk.reserve(size);
+        for (auto const& piece : pieces) {
+            auto const* p = static_cast<std::byte const*>(piece.iov_base);
+            chunk.insert(chunk.end(), p, p + piece.iov_len);
+        }
+        flight_bytes += chunk.size();
+        flight.push_back(std::move(chunk));
+    } catch (std::bad_alloc const&) {
+        return;  // this pass is dropped: counted below as overwritten
+    }
+    while (flight.size() > 1 && flight_bytes > options.flight_recorder_bytes) {
+        auto const& oldest = flight.front();
+        for (std::size_t pos = 0; pos + 8 <= oldest.size();) {
+            std::uint32_t type = 0;
+            std::uint16_t record_size = 0;
+            std::memcpy(&type, oldest.data() + pos, 4);
+            std::memcpy(&record_size, oldest.data() + pos + 6, 2);
+            overwritten += type == 9;  // PERF_RECORD_SAMPLE
+            pos += record_size < 8 ? oldest.size() : record_size;
+        }
+        flight_bytes -= oldest.size();
+        flight.pop_front();
+    }
+}
+
+int capture_sink::perf_state::dump() noexcept {
+    if (!writer.is_open()) return EBADF;
+    write_cycle(true);
+    return output_error;
+}
+
 void capture_sink::perf_state::run() noexcept {
     std::unique_lock lock(mutex);
     auto const interval = std::chrono::milliseconds(options.flush_interval_ms);
     while (!stopping) {
         wake->wait_for(lock, interval, [&] {
             if (stopping) return true;
+            if (dumps_requested.load(std::memory_order_acquire) != dumps_done.load(std::memory_order_relaxed)) {
+                return true;
+            }
             for (thread_ring* r : rings) {
                 if (r->wake_requested.load(std::memory_order_acquire)) return true;
             }
             return false;
         });
-        write_cycle();
+        std::uint32_t const requested = dumps_requested.load(std::memory_order_acquire);
+        if (requested != dumps_done.load(std::memory_order_relaxed)) {
+            dump();
+            dumps_done.store(requested, std::memory_order_release);
+        } else {
+            write_cycle();
+        }
     }
 }
 
@@ -378,7 +461,7 @@ void capture_sink::perf_state::stop() noexcept {
     }
     if (running && running->joinable()) running->join();
     std::lock_guard lock(mutex);
-    write_cycle();
+    write_cycle(true);  // a flight recorder writes what it holds at the end too
     for (thread_ring* r : rings) {
         events_done += r->events.load(std::memory_order_relaxed);
         r->unref();
@@ -390,29 +473,6 @@ namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// writev that finishes short writes; a record torn by a full disk is
-// reported, and the file stays readable up to the last whole record.
-int write_all(int fd, ::iovec* iov, int iovcnt) {
-    while (iovcnt > 0) {
-        ssize_t written = ::writev(fd, iov, iovcnt);
-        if (written < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        auto left = static_cast<std::size_t>(written);
-        while (iovcnt > 0 && left >= iov->iov_len) {
-            left -= iov->iov_len;
-            ++iov;
-            --iovcnt;
-        }
-        if (iovcnt > 0) {
-            iov->iov_base = static_cast<char*>(iov->iov_base) + left;
-            iov->iov_len -= left;
-        }
-    }
-    return 0;
 }
 
 }  // namespace
@@ -466,6 +526,8 @@ capture_sink::capture_sink(int fd, std::string path, file_format format)
 capture_sink::~capture_sink() {
     finish();
     if (perf_) {
+        capture_sink::perf_state* mine = perf_.get();
+        signal_recorder.compare_exchange_strong(mine, nullptr);  // installed handlers then do nothing
         unregister_recorder(perf_.get());
         // A forked child that never wrote holds copies of the parent's
         // writer and thread: destroying them would touch the parent's file.
@@ -528,7 +590,8 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, st
     out[1] = {const_cast<char*>(name.data()), name.size()};
     out[2] = {const_cast<char*>(&nul), 1};
     for (int i = 1; i < iovcnt; ++i) out[i + 2] = iov[i];
-    return write_all(fd_, out, iovcnt + 2);
+    // A record torn by a full disk is reported; the file reads up to the last whole one.
+    return detail::write_all(fd_, out, iovcnt + 2);
 }
 
 // The recorder's hot path: one sample record built in this thread's ring.
@@ -608,6 +671,77 @@ void capture_sink::finish() noexcept {
     }
 }
 
+int capture_sink::dump() noexcept {
+    if (!perf_) return EINVAL;
+    std::lock_guard lock(perf_->mutex);
+    if (perf_->owner != ::getpid()) return EBADF;  // a forked child that has not written: nothing of its own
+    return perf_->dump();
+}
+
+// Signal dumps (opt-in: only dump_on_signal / dump_on_fatal_signals install
+// handlers). The handlers touch nothing but two lock-free atomics of the
+// recorder named here, and sleep: async-signal-safe.
+namespace {
+
+std::atomic<std::uint32_t>* dump_counters(bool done) noexcept;
+
+extern "C" void ehtrace_capture_dump_signal(int) {
+    if (auto* requested = dump_counters(false)) requested->fetch_add(1, std::memory_order_acq_rel);
+}
+
+// A fatal signal: asks the writer thread for a dump, waits for it (at most
+// one second: the writer may be the thread that crashed), then dies of the
+// signal (the handler was installed with SA_RESETHAND; the raised signal
+// is delivered when the handler returns).
+extern "C" void ehtrace_capture_fatal_signal(int sig) {
+    auto* requested = dump_counters(false);
+    auto* done = dump_counters(true);
+    if (requested != nullptr && done != nullptr) {
+        std::uint32_t const mine = requested->fetch_add(1, std::memory_order_acq_rel) + 1;
+        for (int waited = 0; waited < 1000; ++waited) {
+            if (static_cast<std::int32_t>(done->load(std::memory_order_acquire) - mine) >= 0) break;
+            ::timespec const millisecond{0, 1000000};
+            ::nanosleep(&millisecond, nullptr);
+        }
+    }
+    ::raise(sig);
+}
+
+}  // namespace
+
+namespace {
+
+std::atomic<std::uint32_t>* dump_counters(bool done) noexcept {
+    capture_sink::perf_state* state = signal_recorder.load(std::memory_order_acquire);
+    if (state == nullptr) return nullptr;
+    return done ? &state->dumps_done : &state->dumps_requested;
+}
+
+int install_handler(int sig, void (*handler)(int), int flags) noexcept {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = flags;
+    return ::sigaction(sig, &action, nullptr) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+int capture_sink::dump_on_signal(int sig) noexcept {
+    if (!perf_) return EINVAL;
+    signal_recorder.store(perf_.get(), std::memory_order_release);
+    return install_handler(sig, ehtrace_capture_dump_signal, SA_RESTART);
+}
+
+int capture_sink::dump_on_fatal_signals() noexcept {
+    if (!perf_) return EINVAL;
+    signal_recorder.store(perf_.get(), std::memory_order_release);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+        if (int const e = install_handler(sig, ehtrace_capture_fatal_signal, SA_RESETHAND | SA_RESTART)) return e;
+    }
+    return 0;
+}
+
 capture_sink::recorder_stats capture_sink::stats() const noexcept {
     recorder_stats out;
     if (!perf_) return out;
@@ -618,6 +752,7 @@ capture_sink::recorder_stats capture_sink::stats() const noexcept {
         out.events += r->events.load(std::memory_order_relaxed);
         out.lost += r->lost.load(std::memory_order_relaxed) - r->lost_reported;
     }
+    out.overwritten = perf_->overwritten;
     out.output_error = perf_->output_error;
     return out;
 }

@@ -14,6 +14,8 @@
 
 #include <ehtrace/format.hpp>
 
+#include "write_all.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -421,23 +423,9 @@ int perf_data_writer::flush() {
 int perf_data_writer::write_pieces(::iovec* pieces, int count) {
     std::uint64_t total = 0;
     for (int i = 0; i != count; ++i) total += pieces[i].iov_len;
-    while (count > 0) {
-        ssize_t const n = ::writev(fd_, pieces, std::min(count, IOV_MAX));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            error_ = errno;
-            return error_;
-        }
-        auto left = static_cast<std::size_t>(n);
-        while (count > 0 && left >= pieces->iov_len) {
-            left -= pieces->iov_len;
-            ++pieces;
-            --count;
-        }
-        if (count > 0) {
-            pieces->iov_base = static_cast<char*>(pieces->iov_base) + left;
-            pieces->iov_len -= left;
-        }
+    if (int const e = detail::write_all(fd_, pieces, count)) {
+        error_ = e;
+        return e;
     }
     note_flushed(offset_ + total);
     return 0;

@@ -2,6 +2,7 @@
 #include <ehtrace/sink.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -42,12 +43,28 @@ sink& default_sink() {
             std::min<unsigned long>(number("EHTRACE_CAPTURE_BUFFER_KB", options.thread_buffer_bytes / 1024), 1u << 20) * 1024;
         options.flush_interval_ms =
             static_cast<unsigned>(std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
+        options.flight_recorder_bytes =
+            std::getenv("EHTRACE_CAPTURE_FLIGHT_KB") ? number("EHTRACE_CAPTURE_FLIGHT_KB", 4096) * 1024 : 0;
         auto capture = capture_sink::open(path, error, options);
         if (!capture) {
             // The user asked for a file; saying nothing would hide every event.
             std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE=%s cannot be written (%s); using the kernel\n", path,
                          std::strerror(error));
             return &kernel_sink();
+        }
+        // Signal handlers only when asked for (docs/recorder.md).
+        if (char const* name = std::getenv("EHTRACE_CAPTURE_DUMP_SIGNAL"); name != nullptr && *name != '\0') {
+            int sig = 0;
+            std::string_view const text(name);
+            if (text == "USR1" || text == "SIGUSR1") sig = SIGUSR1;
+            else if (text == "USR2" || text == "SIGUSR2") sig = SIGUSR2;
+            else sig = std::atoi(name);
+            if (sig <= 0 || sig >= NSIG || capture->dump_on_signal(sig) != 0) {
+                std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_DUMP_SIGNAL=%s is not a signal this can use\n", name);
+            }
+        }
+        if (char const* crash = std::getenv("EHTRACE_CAPTURE_DUMP_ON_CRASH"); crash != nullptr && *crash == '1') {
+            capture->dump_on_fatal_signals();
         }
         environment_capture = capture.release();  // never destroyed: see set_sink
         std::atexit(finish_environment_capture);

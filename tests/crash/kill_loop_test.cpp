@@ -37,7 +37,8 @@ struct temp_dir {
 
 // Starts crash_writer with EHTRACE_CAPTURE=path; returns its pid and the
 // read end of its stdout.
-pid_t start_writer(std::string const& path, std::vector<std::string> const& args, int& out) {
+pid_t start_writer(std::string const& path, std::vector<std::string> const& args, int& out,
+                   std::vector<std::pair<std::string, std::string>> const& env = {}) {
     int fds[2];
     if (::pipe(fds) != 0) return -1;
     pid_t const pid = ::fork();
@@ -47,6 +48,7 @@ pid_t start_writer(std::string const& path, std::vector<std::string> const& args
         ::close(fds[1]);
         ::setenv("EHTRACE_CAPTURE", path.c_str(), 1);
         ::setenv("EHTRACE_CAPTURE_FLUSH_MS", "10", 1);
+        for (auto const& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
         std::vector<char*> argv{const_cast<char*>(writer_exe.c_str())};
         for (auto const& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
@@ -76,10 +78,13 @@ struct check_result {
     std::string problem;  // empty when the file is as it must be
     std::uint64_t events = 0;
     bool finalised = true;
+    std::map<int, long> last;  // per thread, the last number read
 };
 
-// Decodes `path`: no error, and per thread the numbers 0, 1, 2, ... in order.
-check_result check_file(std::string const& path) {
+// Decodes `path`: no error, and per thread the numbers 0, 1, 2, ... in order
+// (with `suffix`: consecutive numbers from any start, as a flight recorder
+// keeps the newest).
+check_result check_file(std::string const& path, bool suffix = false) {
     check_result r;
     std::string error;
     auto input = ehtrace::decode::byte_source::open(path, error);
@@ -101,12 +106,14 @@ check_result check_file(std::string const& path) {
         }
         int const t = std::stoi(m[1]);
         long const i = std::stol(m[2]);
+        if (suffix && next.find(t) == next.end()) next[t] = i;
         if (i != next[t]) {
             r.problem = "thread " + std::to_string(t) + ": event " + std::to_string(i) + " where " +
                         std::to_string(next[t]) + " was due";
             return r;
         }
         ++next[t];
+        r.last[t] = i;
         ++r.events;
     }
     if (reader.error()) r.problem = "decode error at " + std::to_string(reader.error().offset) + ": " + reader.error().message;
@@ -215,4 +222,59 @@ TEST(KillLoop, NormalExitFinishesTheFile) {
     auto const tool = run_decode(path);
     EXPECT_EQ(tool.status, 0);
     EXPECT_EQ(tool.err, "");
+}
+
+// Flight recorder (EHTRACE_CAPTURE_FLIGHT_KB) with EHTRACE_CAPTURE_DUMP_ON_CRASH:
+// a crash writes the newest events before the process dies, up to the very
+// last one of the crashing thread.
+TEST(KillLoop, FlightRecorderDumpsOnCrash) {
+    temp_dir dir;
+    int run = 0;
+    for (std::string const mode : {"segv", "abort"}) {
+        std::string const path = (dir.path / ("f" + std::to_string(run++) + ".data")).string();
+        long const events = 30000;
+        int out = -1;
+        pid_t const pid = start_writer(path, {"2", mode, std::to_string(events)}, out,
+                                       {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_ON_CRASH", "1"}});
+        ASSERT_GT(pid, 0);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ::close(out);
+        ASSERT_TRUE(WIFSIGNALED(status)) << status;
+        EXPECT_EQ(WTERMSIG(status), mode == "abort" ? SIGABRT : SIGSEGV) << "the process still dies of its signal";
+        auto const r = check_file(path, true);
+        ASSERT_EQ(r.problem, "") << mode;
+        EXPECT_FALSE(r.finalised);
+        ASSERT_TRUE(r.last.count(0)) << mode << ": nothing of the crashing thread";
+        EXPECT_EQ(r.last.at(0), events - 1) << mode << ": its last event before the crash";
+        // 256 KiB of ~140-byte records: the newest few thousand, not all 30,000.
+        EXPECT_LT(r.events, 2u * static_cast<std::uint64_t>(events)) << mode;
+    }
+}
+
+// EHTRACE_CAPTURE_DUMP_SIGNAL=USR2: the signal writes what the flight
+// recorder holds; without it a killed flight recorder leaves no events.
+TEST(KillLoop, FlightRecorderDumpsOnTheUsersSignal) {
+    temp_dir dir;
+    for (bool const signal : {false, true}) {
+        std::string const path = (dir.path / (signal ? "sig.data" : "nosig.data")).string();
+        int out = -1;
+        pid_t const pid = start_writer(path, {"2", "run"}, out,
+                                       {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_SIGNAL", "USR2"}});
+        ASSERT_GT(pid, 0);
+        ASSERT_TRUE(wait_ready(out));
+        ::usleep(100000);
+        if (signal) ::kill(pid, SIGUSR2);
+        ::usleep(200000);  // many flush intervals
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        ::close(out);
+        auto const r = check_file(path, true);
+        ASSERT_EQ(r.problem, "");
+        if (signal) {
+            EXPECT_GT(r.events, 0u);
+        } else {
+            EXPECT_EQ(r.events, 0u) << "a flight recorder writes only when asked";
+        }
+    }
 }

@@ -89,6 +89,13 @@ command_result run(std::string const& command, std::string const& scratch) {
     return r;
 }
 
+// The exit status of a child that exited, -1 if it did not exit normally.
+int exit_status(pid_t child) {
+    int status = 0;
+    if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
 // Writes the events every test below checks; `late` is registered only after
 // samples of the first provider exist.
 void write_events() {
@@ -183,10 +190,7 @@ TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
         capture->finish();
         std::_Exit(written);
     }
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(exit_status(child), 0);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
     capture->finish();
 
@@ -215,9 +219,7 @@ TEST_F(CapturePerf, SilentForkedChildLeavesTheFileAlone) {
         capture.reset();
         std::_Exit(0);
     }
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(exit_status(child), 0);
     EXPECT_EQ(::access((path + "." + std::to_string(child)).c_str(), F_OK), -1);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
     capture->finish();
@@ -253,4 +255,50 @@ TEST_F(CapturePerf, ManyThreads) {
         ASSERT_LT(t, threads);
         EXPECT_EQ(std::stoi(m[2]), next[static_cast<std::size_t>(t)]++);
     }
+}
+
+// Flight recorder: only the newest events are kept (whole writer passes),
+// dump() writes them and each event goes to the file once; the counts add up.
+TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
+    std::string const path = temp_path(".data");
+    int error = 0;
+    ehtrace::capture_sink::recorder_options options;
+    options.flight_recorder_bytes = 64 * 1024;
+    options.flush_interval_ms = 2;
+    auto capture = ehtrace::capture_sink::open(path, error, options);
+    ASSERT_TRUE(capture) << std::strerror(error);
+    ehtrace::sink* previous = ehtrace::set_sink(capture.get());
+    {
+        ehtrace::provider_registration registration(perf_capture_provider);
+        constexpr int before_dump = 20000, after_dump = 10;
+        for (int i = 0; i < before_dump; ++i) {
+            ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Seq", ehtrace::field<"i">(i)), 0);
+            if (i % 500 == 499) ::usleep(3000);  // several writer passes
+        }
+        ASSERT_EQ(capture->dump(), 0);
+        for (int i = before_dump; i < before_dump + after_dump; ++i) {
+            ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Seq", ehtrace::field<"i">(i)), 0);
+        }
+        capture->finish();
+        auto const stats = capture->stats();
+        auto const result = decode_file(path);
+        EXPECT_EQ(result.error, "");
+        ASSERT_FALSE(result.events.empty());
+        std::regex const seq(R"re(\{"n":"EhtraceTest_PerfCapture:Seq","i":(\d+),)re");
+        std::vector<int> numbers;
+        for (auto const& e : result.events) {
+            std::smatch m;
+            ASSERT_TRUE(std::regex_search(e, m, seq)) << e;
+            numbers.push_back(std::stoi(m[1]));
+        }
+        // The newest, consecutive, up to the last one written.
+        for (std::size_t k = 1; k < numbers.size(); ++k) ASSERT_EQ(numbers[k], numbers[k - 1] + 1) << k;
+        EXPECT_EQ(numbers.back(), before_dump + after_dump - 1);
+        EXPECT_LT(numbers.size(), std::size_t{before_dump}) << "64 KiB cannot hold them all";
+        EXPECT_EQ(stats.events, std::uint64_t{before_dump + after_dump});
+        EXPECT_EQ(numbers.size() + stats.overwritten + stats.lost, stats.events);
+    }
+    ehtrace::set_sink(previous);
+    capture.reset();
+    ::unlink(path.c_str());
 }
