@@ -114,7 +114,9 @@ private:
 // readable at every moment: a crash loses what the rings held, at most one
 // flush interval. An event that finds its thread's ring full is not written
 // and is counted; the count goes into the file as a PERF_RECORD_LOST. A
-// forked child records into "<path>.<child pid>". See docs/recorder.md.
+// forked child records into "<path>.<child pid>". A flight-recorder mode keeps
+// the newest events in memory and writes them on dump(), an opt-in signal or
+// the normal end. See docs/recorder.md.
 //
 // ".dat": one writev with O_APPEND per event, safe across threads and fork.
 class capture_sink final : public sink {

@@ -38,6 +38,9 @@ namespace ehtrace {
 //    time (attrs, formats, COMM records), each ring's new records and a
 //    FINISHED_ROUND in one writev. A crash loses at most what the rings
 //    held: one flush interval, at most the ring size per thread.
+//  - Flight recorder (options.flight_recorder_bytes): the passes are kept in
+//    memory instead (see keep_in_memory) and written by dump(), by opt-in
+//    signal handlers through the writer thread, and at the end.
 //  - Fork: the child records into a file of its own, "<path>.<child pid>",
 //    opened on its first event (see reopen_in_child). The parent's rings
 //    and writer thread are not the child's: it starts its own.
@@ -266,8 +269,12 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
         }
     }
     static constexpr std::uint16_t round[4] = {68, 0, 0, 8};  // FINISHED_ROUND: u32 type, u16 misc, u16 size
+    bool const no_records = pieces.empty() && (!to_file || flight.empty());
     pieces.push_back({const_cast<std::uint16_t*>(round), sizeof round});
-    if (output_error == 0 && options.flight_recorder_bytes != 0 && !to_file) {
+    if (no_records) {
+        // An idle pass: only metadata, if any (no empty rounds on disk).
+        if (output_error == 0) output_error = writer.flush();
+    } else if (output_error == 0 && options.flight_recorder_bytes != 0 && !to_file) {
         keep_in_memory(pieces);
         output_error = writer.flush();  // metadata, COMM and LOST records go to the file at once
     } else if (output_error == 0) {

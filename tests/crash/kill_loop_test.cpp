@@ -49,6 +49,10 @@ pid_t start_writer(std::string const& path, std::vector<std::string> const& args
         ::setenv("EHTRACE_CAPTURE", path.c_str(), 1);
         ::setenv("EHTRACE_CAPTURE_FLUSH_MS", "10", 1);
         for (auto const& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+        // Under AddressSanitizer: let SIGSEGV kill the writer as it would
+        // without it (the test checks how the process ended).
+        char const* asan = std::getenv("ASAN_OPTIONS");
+        ::setenv("ASAN_OPTIONS", ((asan ? std::string(asan) + ":" : std::string()) + "handle_segv=0").c_str(), 1);
         std::vector<char*> argv{const_cast<char*>(writer_exe.c_str())};
         for (auto const& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
