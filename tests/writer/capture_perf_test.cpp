@@ -27,6 +27,18 @@ EHTRACE_PROVIDER(late_provider, "EhtraceTest_Late");
 
 namespace {
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool under_thread_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool under_thread_sanitizer = true;
+#else
+constexpr bool under_thread_sanitizer = false;
+#endif
+#else
+constexpr bool under_thread_sanitizer = false;
+#endif
+
 std::string temp_path(char const* suffix) {
     return "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) + "-" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix;
@@ -177,6 +189,9 @@ TEST_F(CapturePerf, PerfScriptReadsTheFile) {
 // A forked child keeps recording, into "<path>.<child pid>" (same
 // tracepoints, its own pid); the parent's file keeps the parent's events.
 TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
+    if (under_thread_sanitizer) {
+        GTEST_SKIP() << "ThreadSanitizer cannot start threads in the forked child of a multithreaded process";
+    }
     ehtrace::provider_registration registration(perf_capture_provider);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);
     pid_t const child = ::fork();
