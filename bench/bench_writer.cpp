@@ -218,19 +218,23 @@ struct capture_run {
 };
 capture_run capture_state;
 
-void capture_benchmark(benchmark::State& state, const char* extension, long pace_ns = 0) {
-    if (state.thread_index() == 0) {
-        capture_state.path = capture_path(extension);
-        int error = 0;
-        capture_state.sink = ehtrace::capture_sink::open(capture_state.path, error);
-        if (!capture_state.sink) {
-            state.SkipWithError(("cannot open " + capture_state.path + ": " + std::strerror(error)).c_str());
-        } else {
-            ehtrace::sink* previous = ehtrace::set_sink(capture_state.sink.get());
-            if (bench_capture.register_events() != 0) state.SkipWithError("registration with the capture sink failed");
-            ehtrace::set_sink(previous);
-        }
+// Thread 0: opens the capture file and registers the benchmark's events with it.
+void open_capture(benchmark::State& state, const char* extension,
+                  ehtrace::capture_sink::recorder_options options = {}) {
+    capture_state.path = capture_path(extension);
+    int error = 0;
+    capture_state.sink = ehtrace::capture_sink::open(capture_state.path, error, options);
+    if (!capture_state.sink) {
+        state.SkipWithError(("cannot open " + capture_state.path + ": " + std::strerror(error)).c_str());
+    } else {
+        ehtrace::sink* previous = ehtrace::set_sink(capture_state.sink.get());
+        if (bench_capture.register_events() != 0) state.SkipWithError("registration with the capture sink failed");
+        ehtrace::set_sink(previous);
     }
+}
+
+void capture_benchmark(benchmark::State& state, const char* extension, long pace_ns = 0) {
+    if (state.thread_index() == 0) open_capture(state, extension);
     values4 v;
     if (pace_ns == 0) {
         for (auto _ : state) {
@@ -292,18 +296,9 @@ void BM_CapturePerfDataNoLoss(benchmark::State& state) {
     constexpr int warm_up = 600000;
     std::barrier<>& sync = *no_loss_sync[state.threads()];
     if (state.thread_index() == 0) {
-        capture_state.path = capture_path(".data");
-        int error = 0;
         ehtrace::capture_sink::recorder_options options;
         options.thread_buffer_bytes = std::size_t{64} << 20;
-        capture_state.sink = ehtrace::capture_sink::open(capture_state.path, error, options);
-        if (!capture_state.sink) {
-            state.SkipWithError(("cannot open " + capture_state.path + ": " + std::strerror(error)).c_str());
-        } else {
-            ehtrace::sink* previous = ehtrace::set_sink(capture_state.sink.get());
-            if (bench_capture.register_events() != 0) state.SkipWithError("registration with the capture sink failed");
-            ehtrace::set_sink(previous);
-        }
+        open_capture(state, ".data", options);
     }
     sync.arrive_and_wait();
     values4 v;
