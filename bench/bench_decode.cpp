@@ -26,6 +26,7 @@
 
 #include <ehtrace/decode/byte_source.hpp>
 #include <ehtrace/decode/event_enumerator.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 #include <ehtrace/sink.hpp>
@@ -202,8 +203,9 @@ pass_result decode_to_jsonl(const std::string& path, std::string& buffer) {
     }
     decode::perf_data_reader reader(*input);
     decode::perf_sample sample;
+    decode::sample_decoder decoder;
     while (reader.next(sample)) {
-        if (!reader.append_json(buffer, sample)) r.error = "damaged event";
+        if (!ehtrace::decode::append_json(buffer, decoder.decode(sample))) r.error = "damaged event";
         buffer.push_back('\n');
         ++r.events;
         if (buffer.size() >= (1u << 20)) {

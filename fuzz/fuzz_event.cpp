@@ -12,6 +12,7 @@
 #include "fuzz_support.hpp"
 
 #include <ehtrace/decode/event_enumerator.hpp>
+#include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
 
 #include <cstddef>
@@ -121,6 +122,26 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     format_event_json(json, name, event, meta);
     ehtrace::fuzz::check_json(json, 1);
 
+    // Every JSON option, through the document and line formatters.
+    unsigned const variant = selector ^ static_cast<unsigned>(event.size() * 37);
+    json_options options;
+    options.meta = (variant & 0x20) ? meta_keys::all : meta_keys::standard | meta_keys::flags;
+    options.field_tags = variant & 0x40;
+    options.safe_numbers = variant & 0x80;
+    options.field_list = variant & 0x100;
+    sample_decoder decoder;
+    for (auto const format : {output_format::json, output_format::jsonl}) {
+        auto const formatter = make_formatter(format, options, variant & 0x200);
+        std::string document;
+        formatter->begin(document);
+        formatter->begin_input(document, name);
+        formatter->sample(document, decoder.decode_event(name, event, meta));
+        formatter->sample(document, decoder.decode_event(name, event, meta));
+        formatter->end_input(document);
+        formatter->end(document);
+        ehtrace::fuzz::check_json(document, format == output_format::json ? 1 : 2);
+    }
+
     // The enumerator, walked two ways.
     walk(name, event, 0);
     walk(name, event, selector | 0x5A);
@@ -141,15 +162,22 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         }
         if (n <= event.size() - 2) {
             std::string value;
-            append_value_json(value, event.subspan(event.size() - n), encoding, format, (event[0] & std::byte{0x80}) != std::byte{});
+            value_bytes const v{event.subspan(event.size() - n), encoding, format,
+                                (event[0] & std::byte{0x80}) != std::byte{}};
+            append_value_json(value, v);
             ehtrace::fuzz::check_json(value, 1);
+            // The plain text of the same value: UTF-8, whatever the bytes.
+            std::string plain;
+            if (is_string_value(v)) append_string_text(plain, v, text_escape::none);
+            else plain = std::string(scalar_text_of(v).view());
+            ehtrace::fuzz::check_utf8(plain);
         }
         std::string text;
         std::uint64_t bits = 0;
         for (std::size_t i = 0; i < 8 && i < event.size(); ++i) bits = bits << 8 | static_cast<std::uint8_t>(event[i]);
         auto const seconds = static_cast<std::int64_t>(bits);
         append_time_text(text, seconds);
-        append_errno_text(text, static_cast<std::uint32_t>(seconds));
+        append_errno_text(text, static_cast<std::int32_t>(seconds));
         if (event.size() >= 16) append_uuid_text(text, event.data());
     }
     return 0;

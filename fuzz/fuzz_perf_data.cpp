@@ -9,6 +9,7 @@
 #include "fuzz_support.hpp"
 
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 
 #include <cstddef>
@@ -24,11 +25,12 @@ using namespace ehtrace::decode;
 void read_all(byte_source& source, std::size_t size) {
     perf_data_reader reader(source);
     perf_sample sample;
+    sample_decoder decoder;
     std::string json;
     while (reader.next(sample)) {
         if (sample.offset >= size) ehtrace::fuzz::fail("sample offset past the input");
         json.clear();
-        reader.append_json(json, sample);
+        ehtrace::decode::append_json(json, decoder.decode(sample));
         ehtrace::fuzz::check_json(json, 1);
     }
     if (reader.error() && reader.error().offset > size) ehtrace::fuzz::fail("error offset past the input");

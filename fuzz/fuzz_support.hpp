@@ -186,6 +186,25 @@ inline void check_json(std::string_view text, int expected = -1) {
     if (expected >= 0 && n != expected) fail("formatter produced the wrong number of JSON values", text);
 }
 
+// Aborts unless `text` is valid UTF-8 (no surrogates, nothing above U+10FFFF).
+inline void check_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto const b = static_cast<unsigned char>(text[i]);
+        std::size_t length = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+        if (length == 0 || text.size() - i < length) fail("invalid UTF-8 text", text);
+        std::uint32_t c = length == 1 ? b : b & (0xFF >> (length + 1));
+        for (std::size_t k = 1; k < length; ++k) {
+            auto const next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) fail("invalid UTF-8 text", text);
+            c = c << 6 | (next & 0x3F);
+        }
+        static constexpr std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (c < minimum[length] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) fail("invalid UTF-8 text", text);
+        i += length;
+    }
+}
+
 // Consumes fuzz input as a stream of choices; past the end it yields zeros.
 class input_reader {
 public:

@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         meta.has_tid = !raw.empty();
         meta.pid = static_cast<std::uint32_t>(raw.size());
         std::string json;
-        append_tracepoint_json(json, format, raw, meta, big_endian);
+        append_json(json, sample_decoder().decode_record(&format, "", raw, meta, big_endian));
         ehtrace::fuzz::check_json(json, 1);
     }
     return 0;

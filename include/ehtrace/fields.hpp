@@ -326,7 +326,7 @@ template <field_format Format, class V>
 auto with_format(const V& value) noexcept {
     using Encoder = encoder_for<V>;
     static_assert(format_fits<fmt(Format), Encoder>(),
-                  "ehtrace: this format does not apply to this value's type (see the format table in the spec)");
+                  "ehtrace: this format does not apply to this value's type (see the format table in docs/format.md)");
     return formatted<decltype(make_encoder<fmt(Format)>(value))>{{}, make_encoder<fmt(Format)>(value)};
 }
 

@@ -1,6 +1,6 @@
 // EventHeader wire format: the constants every writer and reader agrees on.
 // This header is the contract shared by the writer and the decoder; it holds
-// no writer or decoder logic. See docs/eventheader-spec.md in the shared docs.
+// no writer or decoder logic. docs/format.md describes it.
 #pragma once
 
 #include <cstddef>

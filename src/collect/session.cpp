@@ -5,8 +5,7 @@
 // to their tracepoint (PERF_EVENT_IOC_ID).
 #include <ehtrace/collect/session.hpp>
 
-#include <ehtrace/decode/event_enumerator.hpp>
-#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/sample.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 
 #include <algorithm>
@@ -644,7 +643,7 @@ std::vector<tracepoint_meta const*> session::tracepoints() const {
     return out;
 }
 
-void session::append_json(std::string& out, collected_sample const& sample) {
+decode::decoded_sample const& decode_sample(decode::sample_decoder& decoder, collected_sample const& sample) {
     decode::sample_meta meta;
     meta.has_time = true;
     meta.time_is_utc = true;
@@ -654,25 +653,9 @@ void session::append_json(std::string& out, collected_sample const& sample) {
     meta.has_tid = true;
     meta.pid = sample.pid;
     meta.tid = sample.tid;
-    if (sample.format != nullptr && sample.format->is_eventheader()) {
-        std::uint32_t const at = sample.format->eventheader_offset();
-        if (at <= sample.raw.size()) {
-            decode::event_enumerator e;
-            e.start(sample.format->name, sample.raw.subspan(at));
-            if (e.state() != decode::enumerator_state::none) {
-                decode::append_event_json(out, e, meta);
-                return;
-            }
-        }
-    }
-    if (sample.format != nullptr) {
-        decode::append_tracepoint_json(out, *sample.format, sample.raw, meta);
-        return;
-    }
-    out.append("{\"n\":");
-    decode::append_json_string(out, sample.tracepoint ? sample.tracepoint->full_name() : std::string("unknown"));
-    decode::append_sample_meta_json(out, meta, true);
-    out.push_back('}');
+    // Without a parsed format only the name is known (the system is in `format`).
+    std::string_view const name = sample.tracepoint ? std::string_view(sample.tracepoint->name) : "unknown";
+    return decoder.decode_record(sample.format, name, sample.raw, meta);
 }
 
 }  // namespace ehtrace::collect

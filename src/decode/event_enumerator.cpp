@@ -453,7 +453,7 @@ bool event_enumerator::read_definition_slow(field_definition& out) noexcept {
 
 bool event_enumerator::skip_definitions(std::size_t count) noexcept {
     field_definition definition;
-    while (count != 0) {
+    while (count != 0 && metadata_pos_ < metadata_end_) {
         if (!read_definition(definition)) return false;
         --count;
         if (definition.encoding == static_cast<std::uint8_t>(field_encoding::structure)) count += definition.format;
@@ -652,7 +652,10 @@ bool event_enumerator::after_item() noexcept {
         state_ = enumerator_state::array_end;
         return true;
     }
-    if (top.remaining == 0) {
+    // A struct ends after its declared number of fields, or where the
+    // metadata ends if that comes first (writers may declare more fields than
+    // they define; the fields defined are the struct).
+    if (top.remaining == 0 || metadata_pos_ >= metadata_end_) {
         state_ = enumerator_state::struct_end;
         item_ = {};
         item_.name = top.definition.name;
@@ -725,6 +728,14 @@ bool event_enumerator::move_next_general() noexcept {
     }
     case enumerator_state::struct_begin: {
         frame& top = stack_[depth_ - 1];
+        if (metadata_pos_ >= metadata_end_) {  // no field defined before the metadata ends
+            item_ = {};
+            item_.name = top.definition.name;
+            item_.name_attributes = top.definition.attributes;
+            item_.encoding = field_encoding::structure;
+            state_ = enumerator_state::struct_end;
+            return true;
+        }
         --top.remaining;
         field_definition definition;
         return read_definition(definition) && start_field(definition);

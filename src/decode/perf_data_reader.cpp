@@ -729,32 +729,4 @@ bool perf_data_reader::next(perf_sample& sample) {
     return true;
 }
 
-bool perf_data_reader::append_json(std::string& out, perf_sample const& sample) const {
-    perf_event_desc const* desc = sample.event;
-    tracefs_format const* format = desc ? desc->format : nullptr;
-    if (format != nullptr && format->is_eventheader()) {
-        std::uint32_t const at = format->eventheader_offset();
-        if (at <= sample.raw.size()) {
-            event_enumerator& e = enumerator_;
-            e.start(format->name, sample.raw.subspan(at));
-            if (e.state() != enumerator_state::none) {
-                return append_event_json(out, e, sample.meta) == decode_error::none;
-            }
-        }
-    }
-    if (format != nullptr) {
-        append_tracepoint_json(out, *format, sample.raw, sample.meta);
-        return true;
-    }
-    out.append("{\"n\":");
-    append_json_string(out, desc && !desc->name.empty() ? desc->name : std::string("perf:unknown"));
-    if (!sample.raw.empty()) {
-        out.append(",\"raw\":");
-        append_value_json(out, sample.raw, field_encoding::binary_length16_char8, field_format::hex_bytes, false);
-    }
-    append_sample_meta_json(out, sample.meta, true);
-    out.push_back('}');
-    return true;
-}
-
 }  // namespace ehtrace::decode

@@ -1,6 +1,5 @@
 #include <ehtrace/decode/tracefs_format.hpp>
 
-#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/format.hpp>
 
 #include "byte_order.hpp"
@@ -59,21 +58,22 @@ bool is_fixed_width_typedef(std::string_view base) {
     return false;
 }
 
-// Normalised base type: qualifiers and "signed"/"unsigned" dropped, words
-// joined by single spaces. Sets is_pointer / is_char.
+// What a field's C type says about how it prints (docs/json.md, plain
+// tracepoints): the base type with qualifiers and signedness words dropped,
+// words joined by single spaces.
 struct type_facts {
     std::string base;
     bool is_pointer = false;
+    bool is_struct = false;
     bool decimal = false;
-    bool is_char = false;
+    bool is_text = false;  // plain char (neither signed nor unsigned): a string
 };
 
 type_facts classify(std::string_view type) {
     type_facts facts;
     facts.is_pointer = type.find('*') != std::string_view::npos;
     int longs = 0;
-    bool only_c_words = true;
-    std::size_t words = 0;
+    bool only_c_words = true, has_sign_word = false, has_unsigned = false;
     for (std::size_t i = 0; i < type.size();) {
         if (!is_identifier_char(type[i])) {
             ++i;
@@ -85,22 +85,25 @@ type_facts classify(std::string_view type) {
         i = j;
         if (word == "const" || word == "volatile" || word == "__data_loc" || word == "__rel_loc") continue;
         if (word == "signed" || word == "unsigned") {
-            ++words;
+            has_sign_word = true;
+            has_unsigned |= word == "unsigned";
             continue;
         }
-        ++words;
+        if (word == "struct" || word == "union" || word == "enum") facts.is_struct |= word != "enum";
         if (word == "long") ++longs;
         else if (word != "char" && word != "short" && word != "int") only_c_words = false;
         if (!facts.base.empty()) facts.base.push_back(' ');
         facts.base.append(word);
     }
-    if (facts.base.empty() && words != 0) facts.base = "int";  // plain "unsigned"
+    if (facts.base.empty() && has_sign_word) facts.base = "int";  // plain "signed" / "unsigned"
     if (facts.base == "short int") facts.base = "short";
     if (facts.base == "long long int") facts.base = "long long";
     if (facts.base == "long int") facts.base = "long";
-    facts.is_char = facts.base == "char" && !facts.is_pointer;
-    if (facts.is_pointer) facts.decimal = false;
-    else if (only_c_words) facts.decimal = longs != 1;
+    facts.is_text = facts.base == "char" && !has_sign_word && !facts.is_pointer;
+    if (facts.is_pointer || facts.is_struct) facts.decimal = false;
+    // The C integer types are decimal, except unsigned long (the kernel's
+    // word-sized bit masks and addresses), which is hex.
+    else if (only_c_words) facts.decimal = !(longs == 1 && has_unsigned);
     else facts.decimal = is_fixed_width_typedef(facts.base);
     return facts;
 }
@@ -158,6 +161,7 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
         element_type = element_type.substr(0, bracket);
     }
     type_facts const facts = classify(element_type);
+    field.is_pointer = facts.is_pointer;
     if (facts.is_pointer) field.element_size = 8;
     else field.element_size = known_type_size(facts.base);
     if (!dynamic) {
@@ -166,41 +170,12 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
     }
     if (field.element_size == 0) field.element_size = 1;
 
-    if (field.is_array && facts.is_char) field.display = field_display::string;
+    if (facts.is_text) field.display = field_display::string;
+    else if (facts.is_struct) field.display = field_display::hex_bytes;
     else if (field.element_size != 1 && field.element_size != 2 && field.element_size != 4 && field.element_size != 8)
         field.display = field_display::hex_bytes;
     else field.display = facts.decimal ? field_display::decimal : field_display::hex;
     return true;
-}
-
-std::uint64_t load_unsigned(std::byte const* p, std::uint32_t size, bool swap) {
-    switch (size) {
-    case 1: return load<std::uint8_t>(p);
-    case 2: return load<std::uint16_t>(p, swap);
-    case 4: return load<std::uint32_t>(p, swap);
-    default: return load<std::uint64_t>(p, swap);
-    }
-}
-
-void append_number(std::string& out, tracefs_field const& field, std::byte const* p, bool swap) {
-    std::uint64_t value = load_unsigned(p, field.element_size, swap);
-    char buffer[24];
-    char* end;
-    if (field.display == field_display::hex) {
-        buffer[0] = '"', buffer[1] = '0', buffer[2] = 'x';
-        end = std::to_chars(buffer + 3, buffer + sizeof buffer - 1, value, 16).ptr;
-        for (char* c = buffer + 3; c != end; ++c) {
-            if (*c >= 'a') *c = static_cast<char>(*c - 'a' + 'A');
-        }
-        *end++ = '"';
-    } else if (field.is_signed) {
-        unsigned const shift = 64 - 8 * field.element_size;
-        auto const signed_value = static_cast<std::int64_t>(value << shift) >> shift;
-        end = std::to_chars(buffer, buffer + sizeof buffer, signed_value).ptr;
-    } else {
-        end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-    }
-    out.append(buffer, end);
 }
 
 // The non-common fields of `format` are exactly the EventHeader field list.
@@ -270,54 +245,6 @@ std::span<std::byte const> field_bytes(tracefs_field const& field, std::span<std
     if (field.location == field_location::rel_loc) begin += field.offset + field.size;
     if (begin > raw.size() || raw.size() - begin < length) return {};
     return raw.subspan(begin, length);
-}
-
-void append_tracepoint_json(std::string& out, tracefs_format const& format, std::span<std::byte const> raw,
-                            sample_meta const& meta, bool big_endian) {
-    bool const swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-    out.append("{\"n\":");
-    append_json_string(out, format.full_name());
-    for (std::size_t i = format.common_field_count; i < format.fields.size(); ++i) {
-        tracefs_field const& field = format.fields[i];
-        out.push_back(',');
-        append_json_string(out, field.name);
-        out.push_back(':');
-        bool const in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
-        auto const bytes = field_bytes(field, raw, big_endian);
-        if (!in_range) {
-            out.append("null");
-            continue;
-        }
-        switch (field.display) {
-        case field_display::string: {
-            // A __data_loc pointing outside the record gives no bytes (and a null data()).
-            auto const* nul =
-                bytes.empty() ? nullptr : static_cast<std::byte const*>(std::memchr(bytes.data(), 0, bytes.size()));
-            std::size_t const length = nul ? static_cast<std::size_t>(nul - bytes.data()) : bytes.size();
-            append_json_string(out, std::string_view(reinterpret_cast<char const*>(bytes.data()), length));
-            break;
-        }
-        case field_display::hex_bytes:
-            append_value_json(out, bytes, field_encoding::binary_length16_char8, field_format::hex_bytes, false);
-            break;
-        default:
-            if (field.is_array) {
-                out.push_back('[');
-                for (std::size_t k = 0; k + field.element_size <= bytes.size(); k += field.element_size) {
-                    if (k != 0) out.push_back(',');
-                    append_number(out, field, bytes.data() + k, swap);
-                }
-                out.push_back(']');
-            } else if (bytes.size() < field.element_size) {
-                out.append("null");  // a size-0 field: nothing to read
-            } else {
-                append_number(out, field, bytes.data(), swap);
-            }
-            break;
-        }
-    }
-    append_sample_meta_json(out, meta, true);
-    out.push_back('}');
 }
 
 }  // namespace ehtrace::decode

@@ -138,7 +138,7 @@ TEST(FuzzFindings, TracefsFieldOfSizeZeroIsNull) {
                                                       format));
     std::vector<std::byte> raw(2);
     std::string json;
-    ehtrace::decode::append_tracepoint_json(json, format, raw, {});
+    ehtrace::decode::append_json(json, ehtrace::decode::sample_decoder().decode_record(&format, "", raw, {}, false));
     EXPECT_NE(json.find("\"empty\":null"), std::string::npos) << json;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 
 #include <gtest/gtest.h>
@@ -80,9 +81,10 @@ inline bool decode_json(std::string const& path, std::vector<std::string>& event
     }
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     while (reader.next(sample)) {
         std::string json;
-        reader.append_json(json, sample);
+        ehtrace::decode::append_json(json, decoder.decode(sample));
         events.push_back(std::move(json));
     }
     if (reader.error()) {

@@ -2,6 +2,7 @@
 // and callback, circular mode, lost events, enable/disable and adding while
 // running, tracefs errors.
 #include <ehtrace/collect/session.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 
 #include "collect_test_support.hpp"
 
@@ -83,10 +84,11 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     }
     ASSERT_EQ(s.set_output(path), 0);
     std::vector<std::string> live;
+    ehtrace::decode::sample_decoder decoder;
     s.set_callback([&](collected_sample const& sample) {
         if (sample.tracepoint->name == "sched_process_exec") {
             std::string json;
-            session::append_json(json, sample);
+            ehtrace::decode::append_json(json, decode_sample(decoder, sample));
             live.push_back(json);
         }
     });

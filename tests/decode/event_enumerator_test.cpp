@@ -16,7 +16,7 @@ using ehtrace::test::bytes;
 namespace {
 
 // Event "Ev" of provider "Prov" (level 4, keyword 0x2c) with one field of
-// most kinds, written per spec section 3.
+// most kinds, written per docs/format.md (metadata block).
 bytes sample_event(bool big) {
     bytes meta(big);
     meta.zstr("Ev;ea=1");
@@ -54,7 +54,7 @@ bytes sample_event(bool big) {
 
 constexpr char sample_json[] =
     R"j({"n":"Prov:Ev","u8":200,"i16":-2,"h32":"0xBEEF","err":"ENOENT(2)","t":"1970-01-01T00:00:00",)j"
-    R"("f":1.5,"s":"hi","arr":[1,2,3],"st":{"a":7,"b":"x"},"tagged":5,"v":[{"q":10},{"q":11}],"u8":9,)"
+    R"("f":1.5,"s":"hi","arr":[1,2,3],"st":{"a":7,"b":"x"},"tagged;x=y;tag=0x1234":5,"v":[{"q":10},{"q":11}],"u8":9,)"
     R"("meta":{"level":4,"keyword":"0x2C"}})";
 
 }  // namespace
@@ -153,7 +153,16 @@ TEST(EventEnumerator, UnknownExtensionSkippedAndActivityIds) {
     EXPECT_EQ(out,
               R"({"n":"P:E","":42,"meta":{"id":4660,"version":2,"level":5,"opcode":1,"tag":"0xABCD",)"
               R"("activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
-              R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f","options":"Gg1"}})");
+              R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f"}})");
+    // Provider options (and the other non-default keys) only on request.
+    out.clear();
+    ehtrace::decode::json_options options;
+    options.meta = ehtrace::decode::meta_keys::all;
+    ASSERT_EQ(format_event_json(out, "P_L5K0Gg1", b.span(), {}, options), decode_error::none);
+    EXPECT_EQ(out,
+              R"({"n":"P:E","":42,"meta":{"provider":"P","event":"E","id":4660,"version":2,"level":5,"opcode":1,)"
+              R"("tag":"0xABCD","activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
+              R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f","options":"Gg1","flags":"0x7"}})");
 }
 
 TEST(EventEnumerator, BadEncodings) {

@@ -13,7 +13,7 @@ namespace {
 
 std::string value(bytes const& b, field_encoding e, field_format f, bool swap = false) {
     std::string out;
-    append_value_json(out, b.span(), e, f, swap);
+    append_value_json(out, value_bytes{b.span(), e, f, swap});
     return out;
 }
 
@@ -94,10 +94,11 @@ TEST(JsonFormatter, Strings) {
               "\"a\\\"b\\\\c\\n\\u0001\"");
     EXPECT_EQ(value(bytes().raw({0x41, 0xE9}), field_encoding::zstring_char8, field_format::string8),
               "\"A\xC3\xA9\"");
-    // Invalid UTF-8: the bad byte becomes U+FFFD; a valid sequence survives.
+    // Invalid UTF-8: each byte outside a valid sequence is taken as Latin-1
+    // (nothing is lost); a valid sequence survives.
     EXPECT_EQ(value(bytes().raw({0x41, 0xFF, 0xC3, 0xA9, 0xC3}), field_encoding::zstring_char8,
                     field_format::string_utf),
-              "\"A\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD\"");
+              "\"A\xC3\xBF\xC3\xA9\xC3\x83\"");
     // UTF-16 with a surrogate pair (U+1F600) and a lone surrogate.
     EXPECT_EQ(value(bytes().u16('h').u16(0xD83D).u16(0xDE00).u16(0xDC00), field_encoding::string_length16_char16,
                     field_format::default_format),
@@ -158,12 +159,13 @@ TEST(JsonFormatter, SampleMeta) {
     meta.pid = 10;
     meta.tid = 11;
     std::string out;
-    append_sample_meta_json(out, meta, false);
-    EXPECT_EQ(out, R"("meta":{"time":"2023-11-14T22:13:20.123456789Z","cpu":3,"pid":10,"tid":11})");
+    sample_decoder decoder;
+    append_json(out, decoder.decode_record(nullptr, "perf:cycles", {}, meta));
+    EXPECT_EQ(out, R"({"n":"perf:cycles","meta":{"time":"2023-11-14T22:13:20.123456789Z","cpu":3,"pid":10,"tid":11}})");
     out.clear();
     meta.time_is_utc = false;
     meta.time_ns = 213042836001;
     meta.has_cpu = meta.has_tid = false;
-    append_sample_meta_json(out, meta, false);
-    EXPECT_EQ(out, R"("meta":{"time":213.042836001})");
+    append_json(out, decoder.decode_record(nullptr, "perf:cycles", {}, meta));
+    EXPECT_EQ(out, R"({"n":"perf:cycles","meta":{"time":213.042836001}})");
 }

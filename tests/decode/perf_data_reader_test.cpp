@@ -1,6 +1,7 @@
 // perf.data pipe layout assembled by hand from perf's documented format
 // (perf.data-file-format.txt, perf_event.h) to exercise the reader without a
 // kernel: EventHeader events inside PERF_SAMPLE_RAW, ordering, damage.
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 
 #include "test_bytes.hpp"
@@ -108,9 +109,10 @@ std::vector<std::string> decode_all(std::span<std::byte const> input, read_error
     perf_data_reader reader(source);
     std::vector<std::string> out;
     perf_sample sample;
+    sample_decoder decoder;
     while (reader.next(sample)) {
         std::string json;
-        reader.append_json(json, sample);
+        ehtrace::decode::append_json(json, decoder.decode(sample));
         out.push_back(json);
     }
     if (error) *error = reader.error();

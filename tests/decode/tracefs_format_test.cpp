@@ -51,7 +51,7 @@ TEST(TracefsFormat, ParsesSchedSwitch) {
     EXPECT_EQ(f.fields[4].display, field_display::string);
     EXPECT_EQ(f.fields[5].display, field_display::hex);      // pid_t
     EXPECT_EQ(f.fields[6].display, field_display::decimal);  // int
-    EXPECT_EQ(f.fields[7].display, field_display::hex);      // long
+    EXPECT_EQ(f.fields[7].display, field_display::decimal);  // long (only unsigned long is hex)
     EXPECT_FALSE(f.is_eventheader());
 }
 
@@ -64,10 +64,10 @@ TEST(TracefsFormat, SchedSwitchJson) {
     raw.append(comm("bash")).u32(0x950).u32(120).u64(1).append(comm("swapper/0")).u32(0).u32(static_cast<std::uint32_t>(-5));
     std::string out;
     sample_meta meta;
-    append_tracepoint_json(out, f, raw.span(), meta);
+    append_json(out, sample_decoder().decode_record(&f, "", raw.span(), meta, false));
     EXPECT_EQ(out,
               R"({"n":"sched:sched_switch","prev_comm":"bash","prev_pid":"0x950","prev_prio":120,)"
-              R"("prev_state":"0x1","next_comm":"swapper/0","next_pid":"0x0","next_prio":-5,"meta":{}})");
+              R"("prev_state":1,"next_comm":"swapper/0","next_pid":"0x0","next_prio":-5,"meta":{}})");
 }
 
 TEST(TracefsFormat, DataLocRelLocAndArrays) {
@@ -102,7 +102,7 @@ TEST(TracefsFormat, DataLocRelLocAndArrays) {
     raw.zstr("/bin").str("ab").u8(0).raw({0, 0, 0}).u32(7).u32(8);
     ASSERT_EQ(raw.size(), 68u);
     std::string out;
-    append_tracepoint_json(out, f, raw.span(), sample_meta{});
+    append_json(out, sample_decoder().decode_record(&f, "", raw.span(), sample_meta{}, false));
     EXPECT_EQ(out,
               R"({"n":"s:t","filename":"/bin","rel":"ab","vals":[1,65535],"small":-2,)"
               R"("addr":"0xFFFFFFFF81000000","ptr":"0x1000","big":-7,"dyn":[7,8],"far":null,"meta":{}})");

@@ -7,6 +7,7 @@
 
 #include <ehtrace/collect/session.hpp>
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/provider.hpp>
 
@@ -99,9 +100,10 @@ TEST(AllFieldTypes, KernelCollectorAndDecoderAgreeWithWhatWasWritten) {
     ASSERT_TRUE(input) << error;
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     while (reader.next(sample)) {
         std::string json;
-        ASSERT_TRUE(reader.append_json(json, sample));
+        ASSERT_TRUE(ehtrace::decode::append_json(json, decoder.decode(sample)));
         decoded.push_back(json);
     }
     ASSERT_FALSE(reader.error()) << reader.error().message;

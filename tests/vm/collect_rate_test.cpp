@@ -28,6 +28,7 @@
 
 #include <ehtrace/collect/session.hpp>
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/provider.hpp>
 
@@ -111,12 +112,13 @@ std::int64_t count_decoded(const std::string& path) {
     if (!input) return -1;
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     std::int64_t n = 0;
     bool first = true;
     while (reader.next(sample)) {
         if (first) {
             std::string json;
-            EXPECT_TRUE(reader.append_json(json, sample));
+            EXPECT_TRUE(ehtrace::decode::append_json(json, decoder.decode(sample)));
             EXPECT_NE(json.find(R"("n":"EhtraceVmRate:Bench4","x":42,"d":3.25,"s":"hello world","u":)"),
                       std::string::npos)
                 << json;

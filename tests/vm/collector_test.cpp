@@ -39,9 +39,10 @@ std::vector<std::string> decode_file(const std::string& path) {
     if (!input) return events;
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     while (reader.next(sample)) {
         std::string json;
-        EXPECT_TRUE(reader.append_json(json, sample));
+        EXPECT_TRUE(ehtrace::decode::append_json(json, decoder.decode(sample)));
         events.push_back(json);
     }
     EXPECT_FALSE(reader.error()) << reader.error().message;
@@ -155,9 +156,10 @@ TEST(Collector, CompileTimeEventsDecodeToTheValuesWritten) {
     std::string const path = "/tmp/values.data";
     ASSERT_EQ(s.set_output(path), 0);
     std::vector<std::string> live;
+    ehtrace::decode::sample_decoder decoder;
     s.set_callback([&](collected_sample const& sample) {
         std::string json;
-        session::append_json(json, sample);
+        ehtrace::decode::append_json(json, decode_sample(decoder, sample));
         live.push_back(json);
     });
     ASSERT_EQ(s.start(&error), 0) << error;

@@ -2,6 +2,7 @@
 // the compile-time API must decode to the values written, through our reader
 // and through Debian's `perf script`.
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/provider.hpp>
 #include <ehtrace/sink.hpp>
@@ -58,10 +59,11 @@ decoded decode_file(std::string const& path) {
     if (!input) return out;
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     std::regex const run_meta(R"re("meta":\{"time":"[0-9T:.-]+Z","cpu":\d+,"pid":(\d+),"tid":(\d+),?)re");
     while (reader.next(sample)) {
         std::string json;
-        if (!reader.append_json(json, sample)) out.error += "damaged event: " + json + "\n";
+        if (!ehtrace::decode::append_json(json, decoder.decode(sample))) out.error += "damaged event: " + json + "\n";
         std::smatch m;
         if (!std::regex_search(json, m, run_meta)) {
             out.error += "no time/cpu/pid/tid in " + json + "\n";

@@ -24,7 +24,7 @@ struct dat_record {
     std::vector<std::uint8_t> event;
 };
 
-// Reads the capture record layout written out by hand from the spec:
+// Reads the capture record layout written out by hand from docs/format.md:
 // u32 LE record size (including itself), name NUL, event bytes.
 std::vector<dat_record> read_dat(const std::string& path, bool& intact) {
     std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,5 @@
 // The event builder's bytes for every add-* call, structs, arrays, limits
-// and error paths. Expected bytes are written from the spec's tables, not
+// and error paths. Expected bytes are written from docs/format.md's tables, not
 // from the encoder.
 #include <ehtrace/dynamic.hpp>
 

@@ -3,6 +3,7 @@
 #include <ehtrace/collect/doctor.hpp>
 #include <ehtrace/collect/registrar.hpp>
 #include <ehtrace/collect/session.hpp>
+#include <ehtrace/decode/formatter.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -231,11 +232,12 @@ int main(int argc, char** argv) {
         if (int e = s.set_output(o.output)) return fail("cannot create " + o.output + ": " + std::strerror(e));
     }
     std::string line;
+    ehtrace::decode::sample_decoder decoder;
+    auto const live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
     if (o.live) {
-        s.set_callback([&line](collected_sample const& sample) {
+        s.set_callback([&](collected_sample const& sample) {
             line.clear();
-            session::append_json(line, sample);
-            line.push_back('\n');
+            live_format->sample(line, decode_sample(decoder, sample));
             std::fwrite(line.data(), 1, line.size(), stdout);
         });
     }

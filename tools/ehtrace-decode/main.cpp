@@ -2,9 +2,9 @@
 // JSON, one object per event in the conventions of the EventHeader tools.
 #include <ehtrace/decode/byte_source.hpp>
 #include <ehtrace/decode/capture_reader.hpp>
-#include <ehtrace/decode/event_enumerator.hpp>
-#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
 
 #include <cerrno>
 #include <charconv>
@@ -24,7 +24,19 @@ constexpr char usage[] =
     "\n"
     "Options:\n"
     "  -o FILE          write to FILE instead of stdout\n"
-    "  --jsonl          one event object per line instead of one JSON document\n"
+    "  --format F       json (one document, the default) or jsonl (one event per line)\n"
+    "  --jsonl          the same as --format jsonl\n"
+    "  --meta KEYS      keys of the \"meta\" object, comma-separated: time, cpu, pid,\n"
+    "                   tid, comm, provider, event, id, version, level, keyword,\n"
+    "                   opcode, tag, activity, relatedActivity, options, flags, and\n"
+    "                   common (the tracepoint's common_* fields before the others);\n"
+    "                   or standard (the default), all, none. +KEY adds to the default\n"
+    "  --no-field-tags  field names without their \";tag=0x..\" suffix\n"
+    "  --safe-numbers   for numeric tools: integers the kernel shows as hex (pid_t,\n"
+    "                   unsigned long, ...) as numbers, integers beyond 2^53 as strings\n"
+    "  --field-list     fields as \"fields\":[{\"name\":..,\"value\":..}, ...] so no field\n"
+    "                   name can collide with \"n\", \"meta\" or another field\n"
+    "  --jq             --safe-numbers --field-list\n"
     "  --provider NAME  only events of this provider (plain tracepoints: system);\n"
     "                   may be repeated\n"
     "  --event NAME     only events with this name (plain tracepoints: tracepoint\n"
@@ -38,7 +50,8 @@ constexpr char usage[] =
 
 struct options {
     std::string output_path;
-    bool jsonl = false;
+    output_format format = output_format::json;
+    json_options json;
     std::vector<std::string> providers, events;
     int max_level = -1;
     std::vector<std::string> inputs;
@@ -82,36 +95,27 @@ bool wanted(options const& opt, identity const& id) {
     return true;
 }
 
-identity identify_eventheader(event_enumerator const& e) {
+identity identify(decoded_sample const& s) {
     identity id;
-    id.provider = e.event().name_parts.provider;
-    id.event = e.event().name;
-    id.level = e.event().header.level;
+    switch (s.kind) {
+    case sample_kind::eventheader: {
+        event_info const& e = s.enumerator->event();
+        id.provider = e.name_parts.provider;
+        id.event = e.name;
+        id.level = e.header.level;
+        break;
+    }
+    case sample_kind::tracepoint:
+        id.provider = s.format->system;
+        id.event = s.format->name;
+        break;
+    case sample_kind::other: id.event = s.name; break;
+    }
     return id;
 }
 
-class file_writer {
-public:
-    file_writer(output& out, options const& opt) : out_(out), opt_(opt) {}
-
-    void event_begin() {
-        std::string& b = out_.buffer();
-        if (!opt_.jsonl) b.append(first_ ? "\n  " : ",\n  ");
-        first_ = false;
-    }
-    void event_end() {
-        if (opt_.jsonl) out_.buffer().push_back('\n');
-        out_.maybe_flush();
-    }
-
-private:
-    output& out_;
-    options const& opt_;
-    bool first_ = true;
-};
-
 // Decodes one input; returns false on damage (already reported).
-bool decode_file(std::string const& path, output& out, options const& opt) {
+bool decode_file(std::string const& path, output& out, formatter& format, options const& opt) {
     std::string open_error;
     auto input = byte_source::open(path, open_error);
     auto const report = [&](std::string_view message, std::uint64_t offset) {
@@ -123,50 +127,25 @@ bool decode_file(std::string const& path, output& out, options const& opt) {
         std::fprintf(stderr, "ehtrace-decode: %s: %s\n", path.c_str(), open_error.c_str());
         return false;
     }
-    file_writer writer(out, opt);
     std::string& buffer = out.buffer();
+    sample_decoder decoder;
+    auto const emit = [&](decoded_sample const& s) {
+        if (!wanted(opt, identify(s))) return;
+        format.sample(buffer, s);
+        out.maybe_flush();
+    };
     auto const layout = detect_input_layout(input->peek(16));
     if (layout == input_layout::capture) {
         capture_reader reader(*input);
         capture_record record;
-        while (reader.next(record)) {
-            event_enumerator e;
-            e.start(record.tracepoint_name, record.event);
-            identity id;
-            if (e.state() != enumerator_state::none) id = identify_eventheader(e);
-            else id.event = record.tracepoint_name;
-            if (!wanted(opt, id)) continue;
-            writer.event_begin();
-            if (e.state() != enumerator_state::none) append_event_json(buffer, e);
-            else format_event_json(buffer, record.tracepoint_name, record.event);
-            writer.event_end();
-        }
+        while (reader.next(record)) emit(decoder.decode_event(record.tracepoint_name, record.event));
         if (reader.error()) return report(reader.error().message, reader.error().offset);
         return true;
     }
     if (layout == input_layout::perf_file || layout == input_layout::perf_pipe) {
         perf_data_reader reader(*input);
         perf_sample sample;
-        while (reader.next(sample)) {
-            identity id;
-            auto const* format = sample.event ? sample.event->format : nullptr;
-            event_enumerator e;
-            if (format && format->is_eventheader() && format->eventheader_offset() <= sample.raw.size()) {
-                e.start(format->name, sample.raw.subspan(format->eventheader_offset()));
-            }
-            if (e.state() != enumerator_state::none) {
-                id = identify_eventheader(e);
-            } else if (format) {
-                id.provider = format->system;
-                id.event = format->name;
-            } else if (sample.event) {
-                id.event = sample.event->name;
-            }
-            if (!wanted(opt, id)) continue;
-            writer.event_begin();
-            reader.append_json(buffer, sample);
-            writer.event_end();
-        }
+        while (reader.next(sample)) emit(decoder.decode(sample));
         if (reader.error()) return report(reader.error().message, reader.error().offset);
         if (!reader.session().finalised) {
             std::fprintf(stderr,
@@ -179,6 +158,36 @@ bool decode_file(std::string const& path, output& out, options const& opt) {
     auto const head = input->peek(16);
     if (head.empty()) return report(input->io_error().empty() ? "empty input" : input->io_error(), 0);
     return report("unrecognised input (not perf.data or a capture file)", 0);
+}
+
+// "time,cpu", "standard", "+comm,options": the meta keys.
+bool parse_meta_keys(std::string_view text, std::uint32_t& keys) {
+    struct named {
+        std::string_view name;
+        std::uint32_t bits;
+    };
+    static constexpr named names[] = {
+        {"time", meta_keys::time}, {"cpu", meta_keys::cpu}, {"pid", meta_keys::pid}, {"tid", meta_keys::tid},
+        {"comm", meta_keys::comm}, {"provider", meta_keys::provider}, {"event", meta_keys::event},
+        {"id", meta_keys::id}, {"version", meta_keys::version}, {"level", meta_keys::level},
+        {"keyword", meta_keys::keyword}, {"opcode", meta_keys::opcode}, {"tag", meta_keys::tag},
+        {"activity", meta_keys::activity}, {"relatedActivity", meta_keys::related_activity},
+        {"options", meta_keys::options}, {"flags", meta_keys::flags}, {"common", meta_keys::common},
+        {"standard", meta_keys::standard}, {"all", meta_keys::all}, {"none", 0},
+    };
+    keys = text.starts_with('+') ? meta_keys::standard : 0;
+    while (!text.empty()) {
+        auto const comma = text.find(',');
+        std::string_view word = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        if (word.starts_with('+')) word.remove_prefix(1);
+        bool found = false;
+        for (auto const& n : names) {
+            if (n.name == word) keys |= n.bits, found = true;
+        }
+        if (!found) return false;
+    }
+    return true;
 }
 
 bool parse_options(int argc, char** argv, options& opt) {
@@ -199,7 +208,27 @@ bool parse_options(int argc, char** argv, options& opt) {
         } else if (arg == "-o") {
             if (!value(opt.output_path)) return false;
         } else if (arg == "--jsonl") {
-            opt.jsonl = true;
+            opt.format = output_format::jsonl;
+        } else if (arg == "--format") {
+            if (!value(v)) return false;
+            if (!parse_output_format(v, opt.format)) {
+                std::fprintf(stderr, "ehtrace-decode: unknown format '%s' (json, jsonl)\n", v.c_str());
+                return false;
+            }
+        } else if (arg == "--meta") {
+            if (!value(v)) return false;
+            if (!parse_meta_keys(v, opt.json.meta)) {
+                std::fprintf(stderr, "ehtrace-decode: bad --meta '%s' (see --help)\n", v.c_str());
+                return false;
+            }
+        } else if (arg == "--no-field-tags") {
+            opt.json.field_tags = false;
+        } else if (arg == "--safe-numbers") {
+            opt.json.safe_numbers = true;
+        } else if (arg == "--field-list") {
+            opt.json.field_list = true;
+        } else if (arg == "--jq") {
+            opt.json.safe_numbers = opt.json.field_list = true;
         } else if (arg == "--provider") {
             if (!value(v)) return false;
             opt.providers.push_back(v);
@@ -244,18 +273,15 @@ int main(int argc, char** argv) {
     }
     output out(file);
     bool ok = true;
-    if (!opt.jsonl) out.buffer().push_back('{');
-    for (std::size_t i = 0; i != opt.inputs.size(); ++i) {
-        if (!opt.jsonl) {
-            out.buffer().append(i == 0 ? "\n" : ",\n");
-            append_json_string(out.buffer(), opt.inputs[i]);
-            out.buffer().append(": [");
-        }
-        ok &= decode_file(opt.inputs[i], out, opt);
-        if (!opt.jsonl) out.buffer().append(" ]");
+    auto const format = make_formatter(opt.format, opt.json, opt.inputs.size() > 1);
+    format->begin(out.buffer());
+    for (auto const& input : opt.inputs) {
+        format->begin_input(out.buffer(), input);
+        ok &= decode_file(input, out, *format, opt);
+        format->end_input(out.buffer());
         out.flush();
     }
-    if (!opt.jsonl) out.buffer().append("\n}\n");
+    format->end(out.buffer());
     bool const written = out.flush() && std::fflush(file) == 0 && (file == stdout || std::fclose(file) == 0);
     if (!written) {
         std::fprintf(stderr, "ehtrace-decode: write error\n");

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <ehtrace/collect/tracefs_cache.hpp>
+#include <ehtrace/decode/sample.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 
 #include <csignal>
@@ -112,14 +113,15 @@ public:
     [[nodiscard]] std::int64_t wall_minus_clock_ns() const noexcept;
     [[nodiscard]] std::vector<tracepoint_meta const*> tracepoints() const;
 
-    // Appends the JSON line object of a sample (the decoder's conventions:
-    // EventHeader events decoded, plain tracepoints by their format).
-    static void append_json(std::string& out, collected_sample const& sample);
-
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// The decoded-sample view of a collected sample, for the decoder's
+// formatters (decode::append_json and the others). Valid until the decoder's
+// next call.
+decode::decoded_sample const& decode_sample(decode::sample_decoder& decoder, collected_sample const& sample);
 
 // SIGINT/SIGTERM (and SIGHUP) set a flag instead of killing the process, and
 // interrupt a blocking poll(); SIGUSR1 sets the save-request flag.

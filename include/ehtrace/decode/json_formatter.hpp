@@ -1,9 +1,11 @@
-// JSON text for decoded events, following the conventions of spec section 5.
-// Everything appends to a caller-owned std::string so one buffer can be
-// reused for a whole file.
+// JSON for decoded samples, in the conventions of the established
+// EventHeader decoders (docs/json.md). Everything appends to a caller-owned
+// std::string so one buffer can be reused for a whole file; nothing here
+// allocates except by growing that string.
 #pragma once
 
-#include <ehtrace/decode/event_enumerator.hpp>
+#include <ehtrace/decode/sample.hpp>
+#include <ehtrace/decode/value_text.hpp>
 
 #include <cstdint>
 #include <span>
@@ -12,51 +14,63 @@
 
 namespace ehtrace::decode {
 
-// What a container (perf.data sample) knows about an event besides its bytes.
-struct sample_meta {
-    bool has_time = false;
-    // Wall-clock time known: time_ns is nanoseconds since 1970 UTC and prints as
-    // ISO-8601. Otherwise time_ns is the trace clock and prints as seconds.
-    bool time_is_utc = false;
-    std::uint64_t time_ns = 0;
-    bool has_cpu = false;
-    std::uint32_t cpu = 0;
-    bool has_tid = false;
-    std::uint32_t pid = 0;
-    std::uint32_t tid = 0;
+// Keys of the "meta" object, in the order they are written.
+namespace meta_keys {
+inline constexpr std::uint32_t time = 1u << 0;
+inline constexpr std::uint32_t cpu = 1u << 1;
+inline constexpr std::uint32_t pid = 1u << 2;
+inline constexpr std::uint32_t tid = 1u << 3;
+inline constexpr std::uint32_t comm = 1u << 4;      // the thread's command name, when known
+inline constexpr std::uint32_t provider = 1u << 5;  // provider or tracepoint system
+inline constexpr std::uint32_t event = 1u << 6;     // event or tracepoint name
+inline constexpr std::uint32_t id = 1u << 7;
+inline constexpr std::uint32_t version = 1u << 8;
+inline constexpr std::uint32_t level = 1u << 9;
+inline constexpr std::uint32_t keyword = 1u << 10;
+inline constexpr std::uint32_t opcode = 1u << 11;
+inline constexpr std::uint32_t tag = 1u << 12;
+inline constexpr std::uint32_t activity = 1u << 13;
+inline constexpr std::uint32_t related_activity = 1u << 14;
+inline constexpr std::uint32_t options = 1u << 15;  // provider options ("Gmygroup")
+inline constexpr std::uint32_t flags = 1u << 16;    // EventHeader header flags
+// Not a meta key: the common_* fields of a tracepoint, before the event's fields.
+inline constexpr std::uint32_t common = 1u << 17;
+// What the established decoders print by default.
+inline constexpr std::uint32_t standard = time | cpu | pid | tid | id | version | level | keyword | opcode | tag |
+                                          activity | related_activity;
+inline constexpr std::uint32_t all = (1u << 18) - 1;
+}  // namespace meta_keys
+
+struct json_options {
+    std::uint32_t meta = meta_keys::standard;
+    // ";tag=0x<TAG>" after the name of a field with a non-zero field tag.
+    bool field_tags = true;
+    // For numeric tools (jq): integers the kernel shows as hex (unsigned long,
+    // pid_t, ...) as decimal numbers, and integers beyond 2^53 as strings.
+    bool safe_numbers = false;
+    // {"n":..., "fields":[{"name":..., "value":...}, ...], "meta":{...}}:
+    // no field name can collide with "n", "meta" or another field.
+    bool field_list = false;
 };
 
-// "..." with JSON escapes; invalid UTF-8 becomes U+FFFD.
+// One event object for a decoded sample. The object is always complete; when
+// an EventHeader event is damaged it has an "error" key after the fields
+// decoded so far, and the result is false.
+bool append_json(std::string& out, decoded_sample const& sample, json_options const& options = {});
+
+// "..." with JSON escapes (invalid UTF-8 bytes taken as Latin-1).
 void append_json_string(std::string& out, std::string_view utf8);
 
-// The JSON value of one value item (not struct/array begin/end).
-void append_value_json(std::string& out, item_info const& item);
+// The JSON value of one value (not struct/array begin/end).
+void append_value_json(std::string& out, value_bytes const& value, json_options const& options = {});
+inline void append_value_json(std::string& out, item_info const& item, json_options const& options = {}) {
+    append_value_json(out, {item.value, item.encoding, item.format, item.byte_swap}, options);
+}
 
-// Like append_value_json for raw value bytes of the given encoding (a scalar
-// or one string/binary value) in the given byte order.
-void append_value_json(std::string& out, std::span<std::byte const> value, field_encoding encoding,
-                       field_format format, bool byte_swap);
-
-// "2024-01-02T03:04:05" for seconds since 1970 UTC, or "TIME(<n>)".
-void append_time_text(std::string& out, std::int64_t seconds);
-// "ENOENT(2)", "ERRNO(<n>)" for unknown values.
-void append_errno_text(std::string& out, std::uint32_t value);
-// RFC 4122 text form of 16 bytes, lower case.
-void append_uuid_text(std::string& out, std::byte const* bytes16);
-
-// One event object: {"n":"provider:name", fields..., "meta":{...}}.
-// `e` must be freshly started (before_first) or failed in start() after the
-// header was read. The object is always complete; when the event is damaged
-// it carries an "error" key after the fields decoded so far. Returns the
-// enumerator's error.
-decode_error append_event_json(std::string& out, event_enumerator& e, sample_meta const& meta = {});
-
-// Convenience: start + append_event_json. For a tracepoint name that is not an
-// EventHeader name this writes {"n":"<name>","error":"..."}.
+// Convenience for one EventHeader event (capture files, tests): classify and
+// format. A name that is not an EventHeader name gives {"n":"<name>","error":"..."}.
 decode_error format_event_json(std::string& out, std::string_view tracepoint_name,
-                               std::span<std::byte const> event, sample_meta const& meta = {});
-
-// The "meta" member for events that are not EventHeader events.
-void append_sample_meta_json(std::string& out, sample_meta const& meta, bool leading_comma);
+                               std::span<std::byte const> event, sample_meta const& meta = {},
+                               json_options const& options = {});
 
 }  // namespace ehtrace::decode

@@ -6,7 +6,7 @@
 
 #include <ehtrace/decode/byte_source.hpp>
 #include <ehtrace/decode/event_enumerator.hpp>
-#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/sample.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 
 #include <cstdint>
@@ -65,9 +65,6 @@ public:
     [[nodiscard]] read_error const& error() const noexcept { return error_; }
     [[nodiscard]] perf_session_info const& session() const noexcept { return session_; }
     [[nodiscard]] bool is_pipe() const noexcept { return pipe_; }
-    // Appends the JSON object for a sample (EventHeader, plain tracepoint, or
-    // other) to `out`. Returns false if an EventHeader event was damaged.
-    bool append_json(std::string& out, perf_sample const& sample) const;
 
 private:
     // A sample read and not yet returned. Trivially copyable and written once
@@ -151,9 +148,6 @@ private:
     std::vector<std::uint32_t> free_copies_;
     std::uint32_t returned_copy_ = no_copy;  // slot of the sample last returned
     std::uint64_t max_time_ = 0, flush_limit_ = 0;
-    // append_json's enumerator, reused (it caches the last tracepoint name);
-    // a reader is used by one thread at a time.
-    mutable event_enumerator enumerator_;
 };
 
 enum class input_layout : std::uint8_t { unknown, perf_file, perf_pipe, capture };

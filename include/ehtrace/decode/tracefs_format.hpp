@@ -1,5 +1,5 @@
 // The tracefs "format" text of a tracepoint: field names, types, offsets and
-// sizes, and how each field prints (spec section 5, plain tracepoints).
+// sizes, and how each field prints (docs/json.md, plain tracepoints).
 #pragma once
 
 #include <cstddef>
@@ -11,8 +11,6 @@
 
 namespace ehtrace::decode {
 
-struct sample_meta;
-
 enum class field_location : std::uint8_t {
     fixed,     // bytes at offset, size
     data_loc,  // u32 at offset: (length << 16) | offset from the record start
@@ -20,10 +18,10 @@ enum class field_location : std::uint8_t {
 };
 
 enum class field_display : std::uint8_t {
-    string,    // char arrays: text up to the first NUL
-    decimal,   // int, short, char, long long, fixed-width typedefs
-    hex,       // pointers, long, unsigned long, other typedefs: "0x.."
-    hex_bytes, // sizes that are not 1/2/4/8
+    string,    // plain char (arrays or not): text up to the first NUL
+    decimal,   // C integer types but unsigned long, fixed-width typedefs
+    hex,       // pointers, unsigned long, other type names: "0x.."
+    hex_bytes, // structs, sizes that are not 1/2/4/8
 };
 
 struct tracefs_field {
@@ -36,6 +34,7 @@ struct tracefs_field {
     field_display display = field_display::hex;
     std::uint32_t element_size = 0;  // arrays: bytes per element; scalars: size
     bool is_array = false;           // [N], [] or __data_loc/__rel_loc
+    bool is_pointer = false;         // hex, whatever the output options
 };
 
 struct tracefs_format {
@@ -72,9 +71,5 @@ private:
 // The bytes of one field inside a raw record, or empty if out of range.
 [[nodiscard]] std::span<std::byte const> field_bytes(tracefs_field const& field, std::span<std::byte const> raw,
                                                      bool big_endian = false) noexcept;
-
-// {"n":"system:name", one key per non-common field, "meta":{...}}.
-void append_tracepoint_json(std::string& out, tracefs_format const& format, std::span<std::byte const> raw,
-                            sample_meta const& meta, bool big_endian = false);
 
 }  // namespace ehtrace::decode

@@ -1,0 +1,42 @@
+// Output formats for a stream of decoded samples from one or more inputs.
+// ehtrace-decode, the collector's live output and programs use the same
+// formatters; adding a format is one class here, one option in the tool and
+// its tests (docs/json.md, "Adding an output format").
+#pragma once
+
+#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/sample.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ehtrace::decode {
+
+class formatter {
+public:
+    virtual ~formatter() = default;
+    // Around everything, and around each input (`source`: its name).
+    virtual void begin(std::string& out) { (void)out; }
+    virtual void begin_input(std::string& out, std::string_view source) { (void)out, (void)source; }
+    // One sample; false if it was damaged (it is written anyway).
+    virtual bool sample(std::string& out, decoded_sample const& sample) = 0;
+    virtual void end_input(std::string& out) { (void)out; }
+    virtual void end(std::string& out) { (void)out; }
+};
+
+enum class output_format : std::uint8_t {
+    json,   // one document: {"<input>": [ {event}, ... ], ...}
+    jsonl,  // one event object per line; with several inputs meta.source names the input
+};
+
+// "json", "jsonl"; false for anything else.
+[[nodiscard]] bool parse_output_format(std::string_view name, output_format& format) noexcept;
+
+// `several_inputs`: more than one input will be formatted (JSON lines then
+// say which one each event came from).
+[[nodiscard]] std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options,
+                                                        bool several_inputs = false);
+
+}  // namespace ehtrace::decode

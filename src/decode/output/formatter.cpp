@@ -1,0 +1,72 @@
+#include <ehtrace/decode/formatter.hpp>
+
+namespace ehtrace::decode {
+namespace {
+
+// {"<input>": [ {event}, ... ], ...}
+class json_document final : public formatter {
+public:
+    explicit json_document(json_options const& options) : options_(options) {}
+    void begin(std::string& out) override { out.push_back('{'); }
+    void begin_input(std::string& out, std::string_view source) override {
+        out.append(inputs_++ == 0 ? "\n" : ",\n");
+        append_json_string(out, source);
+        out.append(": [");
+        first_ = true;
+    }
+    bool sample(std::string& out, decoded_sample const& s) override {
+        out.append(first_ ? "\n  " : ",\n  ");
+        first_ = false;
+        return append_json(out, s, options_);
+    }
+    void end_input(std::string& out) override { out.append(" ]"); }
+    void end(std::string& out) override { out.append("\n}\n"); }
+
+private:
+    json_options options_;
+    std::size_t inputs_ = 0;
+    bool first_ = true;
+};
+
+// One object per line.
+class json_lines final : public formatter {
+public:
+    json_lines(json_options const& options, bool several_inputs) : options_(options), several_(several_inputs) {}
+    void begin_input(std::string&, std::string_view source) override { source_ = source; }
+    bool sample(std::string& out, decoded_sample const& s) override {
+        bool ok;
+        if (several_) {
+            decoded_sample tagged = s;
+            tagged.meta.source = source_;
+            ok = append_json(out, tagged, options_);
+        } else {
+            ok = append_json(out, s, options_);
+        }
+        out.push_back('\n');
+        return ok;
+    }
+
+private:
+    json_options options_;
+    bool several_;
+    std::string source_;
+};
+
+}  // namespace
+
+bool parse_output_format(std::string_view name, output_format& format) noexcept {
+    if (name == "json") format = output_format::json;
+    else if (name == "jsonl") format = output_format::jsonl;
+    else return false;
+    return true;
+}
+
+std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options, bool several_inputs) {
+    switch (format) {
+    case output_format::jsonl: return std::make_unique<json_lines>(options, several_inputs);
+    case output_format::json: break;
+    }
+    return std::make_unique<json_document>(options);
+}
+
+}  // namespace ehtrace::decode

@@ -1,0 +1,445 @@
+#include <ehtrace/decode/json_formatter.hpp>
+
+#include <ehtrace/decode/tracefs_format.hpp>
+
+#include "../byte_order.hpp"
+#include "text_writers.hpp"
+
+#include <cstring>
+
+namespace ehtrace::decode {
+namespace {
+
+using namespace detail;
+
+constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
+
+void append_scalar_json(std::string& out, scalar_text const& t, bool safe_numbers) {
+    switch (t.kind) {
+    case value_kind::null: out.append("null"); return;
+    case value_kind::number:
+        if (safe_numbers && t.beyond_double) break;  // as a string: a double would round it
+        out.append(t.data, t.size);
+        return;
+    case value_kind::boolean: out.append(t.data, t.size); return;
+    case value_kind::text:
+        if (t.may_need_escape) {
+            append_json_string(out, t.view());
+            return;
+        }
+        break;
+    }
+    char text[scalar_text::capacity + 2];
+    text[0] = '"';
+    std::memcpy(text + 1, t.data, t.size);
+    text[t.size + 1] = '"';
+    out.append(text, t.size + 2u);
+}
+
+// Writes the members (or, with field_list, the list entries) of one event
+// object: names, values, and the brackets of structs and arrays.
+class body_writer {
+public:
+    body_writer(std::string& out, json_options const& options) : out_(out), options_(options) {}
+
+    // Starts a named value: `"name;tag=0xT":` or `{"name":"...","value":`.
+    void member(std::string_view name, std::uint16_t tag) {
+        if (options_.field_list) {
+            out_.append(comma_ ? ",{\"name\":" : "{\"name\":");
+            append_name(name, tag);
+            out_.append(",\"value\":");
+        } else {
+            append_plain_key(name, tag);
+        }
+        comma_ = true;
+    }
+    // Starts an unnamed array element.
+    void element() {
+        if (comma_) out_.push_back(',');
+        comma_ = true;
+    }
+    // After a member's value.
+    void end_member() {
+        if (options_.field_list) out_.push_back('}');
+    }
+    // Opens a struct (`named`: a member, else an array element) or an array.
+    bool open(bool is_struct, bool named) {
+        if (depth_ == sizeof closers_) return false;
+        bool const list = options_.field_list;
+        out_.push_back(is_struct && !list ? '{' : '[');
+        closers_[depth_++] = static_cast<char>((is_struct && !list ? '}' : ']') | (named && list ? 0x80 : 0));
+        comma_ = false;
+        return true;
+    }
+    void close() {
+        char const c = closers_[--depth_];
+        out_.push_back(static_cast<char>(c & 0x7F));
+        if (c & 0x80) out_.push_back('}');
+        comma_ = true;
+    }
+    void close_all() {
+        while (depth_ != 0) close();
+    }
+    void set_comma(bool comma) { comma_ = comma; }
+
+private:
+    void append_name(std::string_view name, std::uint16_t tag) {
+        out_.push_back('"');
+        append_utf8_text(out_, name, text_escape::json);
+        if (tag != 0 && options_.field_tags) append_tag(tag);
+        out_.push_back('"');
+    }
+    void append_tag(std::uint16_t tag) {
+        char text[16];
+        char* p = write_literal(text, ";tag=");
+        p = write_hex(p, tag);
+        out_.append(text, p);
+    }
+    // The usual case, a short name of plain ASCII and no tag: one append.
+    void append_plain_key(std::string_view name, std::uint16_t tag) {
+        if (name.size() <= 64 && (tag == 0 || !options_.field_tags)) {
+            char text[68];
+            char* p = text;
+            if (comma_) *p++ = ',';
+            *p++ = '"';
+            bool plain = true;
+            for (char const c : name) {
+                plain &= is_plain_ascii(static_cast<unsigned char>(c));
+                *p++ = c;
+            }
+            if (plain) {
+                *p++ = '"';
+                *p++ = ':';
+                out_.append(text, p);
+                return;
+            }
+        }
+        if (comma_) out_.push_back(',');
+        append_name(name, tag);
+        out_.push_back(':');
+    }
+
+    std::string& out_;
+    json_options const& options_;
+    bool comma_ = false;
+    std::size_t depth_ = 0;
+    char closers_[event_enumerator::max_depth + 2];
+};
+
+// The field name as written in the metadata, attributes included.
+std::string_view full_name(item_info const& item) noexcept {
+    if (item.name_attributes.empty()) return item.name;
+    return {item.name.data(), item.name.size() + item.name_attributes.size()};
+}
+
+// The fields of a started EventHeader event; false if it is damaged.
+bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerator& e, json_options const& options) {
+    if (e.state() != enumerator_state::before_first) return e.state() != enumerator_state::error;
+    while (e.move_next()) {
+        item_info const& item = e.item();
+        switch (e.state()) {
+        case enumerator_state::value:
+            if (item.is_element) {
+                w.element();
+                append_value_json(out, item, options);
+            } else {
+                w.member(full_name(item), item.tag);
+                append_value_json(out, item, options);
+                w.end_member();
+            }
+            break;
+        case enumerator_state::array_begin:
+            w.member(full_name(item), item.tag);
+            w.open(false, true);
+            break;
+        case enumerator_state::struct_begin:
+            if (item.is_element) {
+                w.element();
+                w.open(true, false);
+            } else {
+                w.member(full_name(item), item.tag);
+                w.open(true, true);
+            }
+            break;
+        case enumerator_state::array_end:
+        case enumerator_state::struct_end: w.close(); break;
+        default: break;
+        }
+    }
+    w.close_all();  // damage mid-struct still leaves a valid document
+    return e.state() != enumerator_state::error;
+}
+
+// ---- plain tracepoint fields ----
+
+std::uint64_t load_unsigned(std::byte const* p, std::uint32_t size, bool swap) {
+    switch (size) {
+    case 1: return load<std::uint8_t>(p);
+    case 2: return load<std::uint16_t>(p, swap);
+    case 4: return load<std::uint32_t>(p, swap);
+    default: return load<std::uint64_t>(p, swap);
+    }
+}
+
+void append_tracefs_integer(std::string& out, tracefs_field const& field, std::byte const* p, bool swap,
+                            bool safe_numbers) {
+    std::uint64_t const value = load_unsigned(p, field.element_size, swap);
+    bool const hex = field.display == field_display::hex && !(safe_numbers && !field.is_pointer);
+    scalar_text t;
+    if (hex) {
+        t = hex_text(value);
+    } else if (field.is_signed) {
+        unsigned const shift = 64 - 8 * field.element_size;
+        t = signed_text(static_cast<std::int64_t>(value << shift) >> shift);
+    } else {
+        t = unsigned_text(value);
+    }
+    append_scalar_json(out, t, safe_numbers);
+}
+
+void append_tracefs_value(std::string& out, tracefs_field const& field, std::span<std::byte const> raw,
+                          bool big_endian, json_options const& options) {
+    bool const in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
+    if (!in_range) {
+        out.append("null");
+        return;
+    }
+    auto const bytes = field_bytes(field, raw, big_endian);
+    switch (field.display) {
+    case field_display::string: {
+        auto const* nul =
+            bytes.empty() ? nullptr : static_cast<std::byte const*>(std::memchr(bytes.data(), 0, bytes.size()));
+        std::size_t const length = nul ? static_cast<std::size_t>(nul - bytes.data()) : bytes.size();
+        append_json_string(out, std::string_view(reinterpret_cast<char const*>(bytes.data()), length));
+        return;
+    }
+    case field_display::hex_bytes:
+        append_value_json(out, {bytes, field_encoding::binary_length16_char8, field_format::hex_bytes, false}, options);
+        return;
+    default: break;
+    }
+    bool const swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    if (field.is_array) {
+        out.push_back('[');
+        for (std::size_t k = 0; k + field.element_size <= bytes.size(); k += field.element_size) {
+            if (k != 0) out.push_back(',');
+            append_tracefs_integer(out, field, bytes.data() + k, swap, options.safe_numbers);
+        }
+        out.push_back(']');
+    } else if (bytes.size() < field.element_size) {
+        out.append("null");  // a size-0 field: nothing to read
+    } else {
+        append_tracefs_integer(out, field, bytes.data(), swap, options.safe_numbers);
+    }
+}
+
+void append_tracefs_fields(body_writer& w, std::string& out, tracefs_format const& format, std::size_t begin,
+                           std::size_t end, std::span<std::byte const> raw, bool big_endian,
+                           json_options const& options) {
+    for (std::size_t i = begin; i < end; ++i) {
+        tracefs_field const& field = format.fields[i];
+        w.member(field.name, 0);
+        append_tracefs_value(out, field, raw, big_endian, options);
+        w.end_member();
+    }
+}
+
+// ---- meta ----
+
+// time, cpu, pid, tid at p; `comma` says whether one was written.
+char* write_sample_meta(char* p, sample_meta const& meta, std::uint32_t keys, bool& comma) {
+    auto const key = [&](auto const& literal) {
+        if (comma) *p++ = ',';
+        comma = true;
+        p = write_literal(p, literal);
+    };
+    if (meta.has_time && (keys & meta_keys::time)) {
+        key("\"time\":");
+        std::uint64_t const seconds = meta.time_ns / 1000000000;
+        auto const nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
+        if (meta.time_is_utc) {
+            *p++ = '"';
+            p = write_time(p, static_cast<std::int64_t>(seconds));
+            p = write_fraction(p, nanoseconds);
+            p = write_literal(p, "Z\"");
+        } else {
+            p = write_uint(p, seconds);
+            p = write_fraction(p, nanoseconds);
+        }
+    }
+    if (meta.has_cpu && (keys & meta_keys::cpu)) key("\"cpu\":"), p = write_uint(p, meta.cpu);
+    if (meta.has_tid && (keys & meta_keys::pid)) key("\"pid\":"), p = write_uint(p, meta.pid);
+    if (meta.has_tid && (keys & meta_keys::tid)) key("\"tid\":"), p = write_uint(p, meta.tid);
+    return p;
+}
+
+void append_string_member(std::string& out, bool& comma, char const* key, std::string_view value) {
+    if (comma) out.push_back(',');
+    comma = true;
+    out.append(key);
+    append_json_string(out, value);
+}
+
+// comm, provider and event: names that may need escapes.
+void append_name_meta(std::string& out, sample_meta const& meta, std::uint32_t keys, std::string_view provider,
+                      std::string_view event, bool& comma) {
+    if ((keys & meta_keys::comm) && !meta.comm.empty()) append_string_member(out, comma, "\"comm\":", meta.comm);
+    if (!meta.source.empty()) append_string_member(out, comma, "\"source\":", meta.source);
+    if ((keys & meta_keys::provider) && !provider.empty()) append_string_member(out, comma, "\"provider\":", provider);
+    if ((keys & meta_keys::event) && !event.empty()) append_string_member(out, comma, "\"event\":", event);
+}
+
+void append_meta(std::string& out, decoded_sample const& s, std::uint32_t keys) {
+    if ((keys & ~meta_keys::common) == 0) return;
+    char text[512];
+    char* p = write_literal(text, ",\"meta\":{");
+    bool comma = false;
+    p = write_sample_meta(p, s.meta, keys, comma);
+    if (s.kind != sample_kind::eventheader) {
+        out.append(text, p);
+        std::string_view provider, event;
+        if (s.kind == sample_kind::tracepoint) {
+            provider = s.format->system, event = s.format->name;
+        } else if (auto const colon = s.name.find(':'); colon != std::string_view::npos) {
+            provider = s.name.substr(0, colon), event = s.name.substr(colon + 1);
+        } else {
+            provider = s.name;
+        }
+        append_name_meta(out, s.meta, keys, provider, event, comma);
+        out.push_back('}');
+        return;
+    }
+    event_info const& info = s.enumerator->event();
+    if ((keys & (meta_keys::comm | meta_keys::provider | meta_keys::event)) || !s.meta.source.empty()) {
+        out.append(text, p);
+        append_name_meta(out, s.meta, keys, info.name_parts.provider, info.name, comma);
+        p = text;
+    }
+    auto const key = [&](auto const& literal) {
+        if (comma) *p++ = ',';
+        comma = true;
+        p = write_literal(p, literal);
+    };
+    auto const quoted_hex = [&](std::uint64_t value) {
+        *p++ = '"';
+        p = write_hex(p, value);
+        *p++ = '"';
+    };
+    auto const quoted_uuid = [&](std::byte const* id) {
+        *p++ = '"';
+        p = write_uuid(p, id);
+        *p++ = '"';
+    };
+    auto const& h = info.header;
+    if ((keys & meta_keys::id) && h.id != 0) key("\"id\":"), p = write_uint(p, h.id);
+    if ((keys & meta_keys::version) && h.version != 0) key("\"version\":"), p = write_uint(p, h.version);
+    if ((keys & meta_keys::level) && h.level != 0) key("\"level\":"), p = write_uint(p, h.level);
+    if ((keys & meta_keys::keyword) && info.name_parts.keyword != 0) key("\"keyword\":"), quoted_hex(info.name_parts.keyword);
+    if ((keys & meta_keys::opcode) && h.opcode != 0) key("\"opcode\":"), p = write_uint(p, h.opcode);
+    if ((keys & meta_keys::tag) && h.tag != 0) key("\"tag\":"), quoted_hex(h.tag);
+    if ((keys & meta_keys::activity) && info.activity_id != nullptr) key("\"activity\":"), quoted_uuid(info.activity_id);
+    if ((keys & meta_keys::related_activity) && info.related_activity_id != nullptr) {
+        key("\"relatedActivity\":"), quoted_uuid(info.related_activity_id);
+    }
+    out.append(text, p);
+    if ((keys & meta_keys::options) && !info.name_parts.options.empty()) {
+        append_string_member(out, comma, "\"options\":", info.name_parts.options);
+    }
+    if (keys & meta_keys::flags) {
+        p = text;
+        key("\"flags\":"), quoted_hex(h.flags);
+        out.append(text, p);
+    }
+    out.push_back('}');
+}
+
+void append_error_member(std::string& out, event_enumerator const& e) {
+    out.append(",\"error\":\"");
+    out.append(to_string(e.error()));
+    out.append(" at event offset ");
+    char text[24];
+    out.append(text, write_uint(text, e.error_offset()));
+    out.push_back('"');
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view utf8) {
+    out.push_back('"');
+    append_utf8_text(out, utf8, text_escape::json);
+    out.push_back('"');
+}
+
+void append_value_json(std::string& out, value_bytes const& value, json_options const& options) {
+    if (is_string_value(value)) {
+        out.push_back('"');
+        append_string_text(out, value, text_escape::json);
+        out.push_back('"');
+        return;
+    }
+    append_scalar_json(out, scalar_text_of(value), options.safe_numbers);
+}
+
+bool append_json(std::string& out, decoded_sample const& s, json_options const& options) {
+    bool ok = true;
+    out.append("{\"n\":\"");
+    if (s.kind == sample_kind::eventheader) {
+        // "provider:name" without a temporary: ':' ends any UTF-8 sequence, so
+        // the two parts give the same text as the joined string.
+        event_info const& info = s.enumerator->event();
+        append_utf8_text(out, info.name_parts.provider, text_escape::json);
+        out.push_back(':');
+        append_utf8_text(out, info.name, text_escape::json);
+    } else if (s.kind == sample_kind::tracepoint) {
+        append_utf8_text(out, s.format->system, text_escape::json);
+        out.push_back(':');
+        append_utf8_text(out, s.format->name, text_escape::json);
+    } else {
+        append_utf8_text(out, s.name, text_escape::json);
+    }
+    out.push_back('"');
+    body_writer w(out, options);
+    w.set_comma(true);
+    if (options.field_list) {
+        out.append(",\"fields\":[");
+        w.set_comma(false);
+    }
+    if ((options.meta & meta_keys::common) && s.format != nullptr && s.kind != sample_kind::other) {
+        append_tracefs_fields(w, out, *s.format, 0, s.format->common_field_count, s.raw, s.big_endian, options);
+    }
+    switch (s.kind) {
+    case sample_kind::eventheader:
+        ok = append_eventheader_fields(w, out, *s.enumerator, options);
+        break;
+    case sample_kind::tracepoint:
+        append_tracefs_fields(w, out, *s.format, s.format->common_field_count, s.format->fields.size(), s.raw,
+                              s.big_endian, options);
+        break;
+    case sample_kind::other: break;
+    }
+    if (options.field_list) out.push_back(']');
+    if (s.kind == sample_kind::eventheader && !ok) append_error_member(out, *s.enumerator);
+    if (s.kind == sample_kind::other) {
+        if (s.error != decode_error::none) {
+            out.append(",\"error\":");
+            append_json_string(out, to_string(s.error));
+            ok = false;
+        } else if (!s.raw.empty()) {
+            out.append(",\"raw\":");
+            append_value_json(out, {s.raw, field_encoding::binary_length16_char8, field_format::hex_bytes, false});
+        }
+    }
+    append_meta(out, s, options.meta);
+    out.push_back('}');
+    return ok;
+}
+
+decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<std::byte const> event,
+                               sample_meta const& meta, json_options const& options) {
+    sample_decoder decoder;
+    decoded_sample const& s = decoder.decode_event(tracepoint_name, event, meta);
+    append_json(out, s, options);
+    return s.kind == sample_kind::eventheader ? s.enumerator->error() : s.error;
+}
+
+}  // namespace ehtrace::decode

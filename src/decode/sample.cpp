@@ -1,0 +1,62 @@
+#include <ehtrace/decode/sample.hpp>
+
+#include <ehtrace/decode/perf_data_reader.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
+
+namespace ehtrace::decode {
+
+decoded_sample const& sample_decoder::decode_record(tracefs_format const* format, std::string_view name,
+                                                    std::span<std::byte const> raw, sample_meta const& meta,
+                                                    bool big_endian) {
+    decoded_sample& s = sample_;
+    s.meta = meta;
+    s.raw = raw;
+    s.format = format;
+    s.big_endian = big_endian;
+    s.error = decode_error::none;
+    s.enumerator = nullptr;
+    if (format != nullptr && format->is_eventheader()) {
+        std::uint32_t const at = format->eventheader_offset();
+        if (at <= raw.size()) {
+            enumerator_.start(format->name, raw.subspan(at));
+            if (enumerator_.state() != enumerator_state::none) {
+                s.kind = sample_kind::eventheader;
+                s.name = format->name;
+                s.enumerator = &enumerator_;
+                return s;
+            }
+        }
+    }
+    s.kind = format != nullptr ? sample_kind::tracepoint : sample_kind::other;
+    s.name = name;
+    return s;
+}
+
+decoded_sample const& sample_decoder::decode(perf_sample const& sample) {
+    perf_event_desc const* desc = sample.event;
+    std::string_view const name = desc && !desc->name.empty() ? std::string_view(desc->name) : "perf:unknown";
+    return decode_record(desc ? desc->format : nullptr, name, sample.raw, sample.meta);
+}
+
+decoded_sample const& sample_decoder::decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
+                                                   sample_meta const& meta) {
+    decoded_sample& s = sample_;
+    s.meta = meta;
+    s.raw = event;
+    s.format = nullptr;
+    s.big_endian = false;
+    s.name = tracepoint_name;
+    decode_error const error = enumerator_.start(tracepoint_name, event);
+    if (enumerator_.state() == enumerator_state::none) {
+        s.kind = sample_kind::other;
+        s.error = error;
+        s.enumerator = nullptr;
+    } else {
+        s.kind = sample_kind::eventheader;
+        s.error = decode_error::none;
+        s.enumerator = &enumerator_;
+    }
+    return s;
+}
+
+}  // namespace ehtrace::decode
