@@ -3,7 +3,9 @@
 // SIGSEGV, many times. Every file must decode without error, say it was not
 // finalised, and hold per thread a prefix 0, 1, 2, ... of what was written.
 #include <ehtrace/decode/byte_source.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
+#include <ehtrace/decode/sample.hpp>
 
 #include <gtest/gtest.h>
 
@@ -98,11 +100,12 @@ check_result check_file(std::string const& path, bool suffix = false) {
     }
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
+    ehtrace::decode::sample_decoder decoder;
     std::regex const seq(R"re(^\{"n":"EhtraceTest_Crash:Seq","t":(\d+),"i":(\d+),)re");
     std::map<int, long> next;
     while (reader.next(sample)) {
         std::string json;
-        reader.append_json(json, sample);
+        ehtrace::decode::append_json(json, decoder.decode(sample));
         std::smatch m;
         if (!std::regex_search(json, m, seq)) {
             r.problem = "unexpected event " + json;
