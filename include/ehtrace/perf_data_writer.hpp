@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <sys/uio.h>
 #include <vector>
 
 namespace ehtrace {
@@ -31,12 +32,20 @@ public:
 
     // Creates/truncates `path`. `clock` is the clock the sample times come
     // from; CLOCK_DATA records its offset to wall-clock time. 0 or errno.
+    //
+    // Crash safety: the header is written at once with a data size of 0
+    // ("the data runs to the end of the file", as perf record leaves it), and
+    // the data describes itself (clock, attrs and formats as in-stream
+    // records), so at every moment the file reads up to its last whole
+    // flushed record; close() rewrites the header with the real size.
+    // Records reach the file when 64 KiB are buffered or on flush().
     int open(char const* path, clockid_t clock = CLOCK_MONOTONIC);
-    // Uses a seekable fd (the header is written at offset 0 on close).
+    // Uses a seekable fd, empty (the header is rewritten at offset 0 on close).
     int open_fd(int fd, bool take_ownership, clockid_t clock = CLOCK_MONOTONIC);
 
-    // Declares a tracepoint (before or after samples of others: the attrs
-    // are written by close()). `format` is its tracefs
+    // Declares a tracepoint (before or after samples of others: its attr and
+    // format go into the data ahead of its samples, and close() writes them
+    // where a finished file has them too). `format` is its tracefs
     // format text (see synthesize_user_events_format); `id` must match the
     // "ID:" line. Returns the tracepoint's index (>= 0) or -errno.
     int add_tracepoint(std::string_view system, std::string_view name, std::string_view format, std::uint32_t id);
@@ -52,9 +61,33 @@ public:
     // Appends a PERF_RECORD_LOST: the kernel dropped `lost` samples on `cpu`
     // (perf report/script warn about them). Needs a declared tracepoint.
     int write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu);
+    // The same, attributed to a process and thread (a recorder's thread
+    // buffer that was full).
+    int write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid);
+    // Appends a PERF_RECORD_COMM: thread `tid` of `pid` is named `comm` (at
+    // most 15 bytes kept), so perf script shows command names.
+    int write_comm(std::uint32_t pid, std::uint32_t tid, std::string_view comm, std::uint64_t time_ns,
+                   std::uint32_t cpu);
     // Marks that no later sample will be older than the ones written so far
     // (perf's FINISHED_ROUND); readers may then release them in time order.
     int finish_round();
+    // Writes what is buffered (whole records) to the file. 0 or errno.
+    int flush();
+    // Writes whole records built by the caller (see put_sample_head) after
+    // what is buffered, in one writev where possible. 0 or errno.
+    int write_records(::iovec* pieces, int count);
+    // Forgets the file without writing anything more (closes the fd if
+    // owned): for a forked child holding a copy of its parent's writer.
+    void abandon() noexcept;
+
+    // A sample record is sample_head_size bytes, then the raw data padded
+    // to sample_size(raw bytes). put_sample_head writes the head for
+    // `raw_bytes` of raw data and returns the record's size (the caller
+    // writes the raw data and zero padding after the head).
+    static constexpr std::size_t sample_head_size = 52;
+    static std::size_t sample_size(std::size_t raw_bytes) noexcept;
+    static std::size_t put_sample_head(std::byte* out, int tracepoint, std::uint64_t time_ns, std::uint32_t cpu,
+                                       std::uint32_t pid, std::uint32_t tid, std::size_t raw_bytes) noexcept;
 
     // Writes the header and feature sections and closes. 0 or errno.
     // After a write failed with ENOSPC/EFBIG/EDQUOT the file is cut back to
@@ -72,7 +105,10 @@ private:
         std::uint32_t id;
     };
     int append(std::span<std::byte const> bytes);
-    int flush();
+    void append_feature(unsigned feature, std::span<std::byte const> body);  // HEADER_FEATURE record
+    void attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const;
+    int write_pieces(::iovec* pieces, int count);
+    void note_flushed(std::uint64_t end);
     int finish_file(std::uint64_t data_end);  // feature sections, attrs, header
     int write_at(std::uint64_t offset, std::span<std::byte const> bytes);
 
@@ -85,6 +121,8 @@ private:
     std::vector<std::byte> buffer_;
     std::vector<std::byte> scratch_;
     std::uint64_t offset_ = 0;  // file offset of buffer_[0]
+    std::uint64_t first_data_end_ = 0;  // end of the header and clock records
+    std::vector<std::uint64_t> stream_metadata_;  // offsets of in-stream attr and format records
     std::vector<std::uint64_t> flushed_ends_;  // recent record boundaries on disk (disk-full recovery)
     std::uint64_t samples_ = 0;
 };

@@ -103,34 +103,84 @@ private:
     std::vector<std::string> commands_;
 };
 
-// Appends every event to a file: the capture record layout (".dat": u32
-// record size, tracepoint name and NUL, event bytes) or, for any other
-// extension, perf.data. One write per event, safe from many threads and
-// across fork.
+// Sends every event to a file: the capture record layout (".dat": u32
+// record size, tracepoint name and NUL, event bytes; no time, pid, tid or
+// cpu), or, for any other extension, perf.data through a recorder.
+//
+// perf.data (recommended): each thread appends finished sample records
+// (time, pid, tid, cpu) to a ring of its own, with no lock and no system
+// call per event; a writer thread writes the rings every flush interval (or
+// when one is a quarter full) with a FINISHED_ROUND after each pass. The file is
+// readable at every moment: a crash loses what the rings held, at most one
+// flush interval. An event that finds its thread's ring full is not written
+// and is counted; the count goes into the file as a PERF_RECORD_LOST. A
+// forked child records into "<path>.<child pid>". A flight-recorder mode keeps
+// the newest events in memory and writes them on dump(), an opt-in signal or
+// the normal end. See docs/recorder.md.
+//
+// ".dat": one writev with O_APPEND per event, safe across threads and fork.
 class capture_sink final : public sink {
 public:
     enum class file_format { dat, perf_data };
 
+    struct recorder_options {
+        std::size_t thread_buffer_bytes = std::size_t{4} << 20;  // per thread, rounded up to a power of two
+        unsigned flush_interval_ms = 50;                          // 1 to 10000
+        // Flight recorder when > 0: the writer thread keeps the most recent
+        // records (about this many bytes, whole writer passes) in memory
+        // instead of writing them; dump() (or a signal, see below) and the
+        // normal end write them to the file, each event once.
+        std::size_t flight_recorder_bytes = 0;
+    };
+    struct recorder_stats {
+        std::uint64_t events = 0;       // recorded into thread buffers
+        std::uint64_t lost = 0;         // found a full buffer
+        std::uint64_t overwritten = 0;  // flight recorder: dropped for newer ones
+        int output_error = 0;      // the first write error (events after it are dropped)
+    };
+
     // Opens (truncates) `path`; the format follows the extension. Returns
     // nullptr and sets `error` (an errno value) on failure.
     static std::unique_ptr<capture_sink> open(const std::string& path, int& error);
+    static std::unique_ptr<capture_sink> open(const std::string& path, int& error, recorder_options options);
     ~capture_sink() override;
 
     int add(basic_tracepoint& tp) noexcept override;
     void remove(basic_tracepoint& tp) noexcept override;
+    // perf.data: 0 also when the event was counted as lost (as the kernel
+    // does when a perf buffer is full); EBADF after finish().
     int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept override;
     std::string describe() const override;
 
-    // Completes the file (perf.data needs its header written); idempotent.
+    // Completes the file (perf.data: writes what the buffers hold, stops the
+    // writer thread, rewrites the header); idempotent. Writes fail after it.
     // Runs at normal process exit for the EHTRACE_CAPTURE sink.
     void finish() noexcept;
+
+    // perf.data: what was recorded and lost so far (zeros for ".dat").
+    recorder_stats stats() const noexcept;
+
+    // perf.data: writes what the thread buffers (and a flight recorder's
+    // memory) hold now, then goes on recording. 0 or an errno value.
+    int dump() noexcept;
+    // Opt-in signal handling; the library installs no handler otherwise.
+    // dump_on_signal(sig): `sig` (e.g. SIGUSR2) makes the writer thread
+    // dump within a flush interval. dump_on_fatal_signals(): SIGSEGV, SIGBUS,
+    // SIGFPE, SIGILL and SIGABRT dump before the process dies (the handler
+    // waits for the writer thread, at most 1 s, then the signal kills the
+    // process as before). Both replace earlier handlers and apply to the
+    // last sink they were called on. 0 or an errno value.
+    int dump_on_signal(int sig) noexcept;
+    int dump_on_fatal_signals() noexcept;
 
     file_format format() const noexcept { return format_; }
     const std::string& path() const noexcept { return path_; }
 
+    struct perf_state;  // the recorder (implementation)
+
 private:
     capture_sink(int fd, std::string path, file_format format);
-    struct perf_state;
+    int record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept;
 
     int fd_;
     std::string path_;

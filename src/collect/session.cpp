@@ -418,6 +418,9 @@ struct session::impl {
         for (std::size_t i = 0; i != rings.size(); ++i) drain_ring(rings[i], i);
         if (wrote_since_round && writer && writer->is_open() && stats.output_error == 0) {
             note_output_error(writer->finish_round());
+            // On disk after every drain: a killed collector loses at most
+            // what the kernel rings held since the last one.
+            note_output_error(writer->flush());
         }
         wrote_since_round = false;
     }
@@ -484,6 +487,7 @@ struct session::impl {
         if (result == 0) result = out.finish_round();
         int const closed = out.close();
         stats.written += written;
+        stats.saved = written;
         return result ? result : closed;
     }
 };

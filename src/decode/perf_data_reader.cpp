@@ -157,6 +157,7 @@ bool perf_data_reader::open_file_layout() {
         data_end_ = file_.size();
     } else {
         data_end_ = data_size == 0 ? file_.size() : data_pos_ + data_size;
+        session_.finalised = data_size != 0;
         // Feature sections follow the data, one {offset,size} per set bit.
         std::uint64_t section = data_pos_ + data_size;
         for (std::size_t bit = 0; bit != feature_bits; ++bit) {
@@ -175,6 +176,11 @@ bool perf_data_reader::open_file_layout() {
 bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids,
                                 std::uint64_t offset) {
     if (attr.size() < 48) return fail("perf_event_attr too short", offset);
+    // A file may declare an event twice (in the header and as an in-stream
+    // record): the second declaration adds nothing.
+    bool known = ids.size() >= 8;
+    for (std::size_t i = 0; known && i + 8 <= ids.size(); i += 8) known = events_by_id_.count(read_at<std::uint64_t>(ids, i));
+    if (known) return true;
     auto desc = std::make_unique<event_entry>();
     desc->type = read_at<std::uint32_t>(attr, 0);
     desc->config = read_at<std::uint64_t>(attr, 8);
@@ -649,14 +655,28 @@ bool perf_data_reader::read_file_record() {
         return true;
     }
     if (data_pos_ >= populated_end_) populate_ahead();
-    if (data_end_ - data_pos_ < record_header_size) return fail("truncated record header", data_pos_);
+    // A file nobody finished (data size 0) ends where its writer stopped,
+    // maybe inside a record: the records before it are the data.
+    auto const cut_short = [&](char const* what) {
+        if (session_.finalised) return fail(what, data_pos_);
+        finished_ = true;
+        return true;
+    };
+    if (data_end_ - data_pos_ < record_header_size) return cut_short("truncated record header");
     std::uint16_t const size = read_at<std::uint16_t>(file_, data_pos_ + 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), data_pos_);
-    if (data_end_ - data_pos_ < size) return fail("truncated record", data_pos_);
+    if (data_end_ - data_pos_ < size) return cut_short("truncated record");
     auto const record = file_.subspan(data_pos_, size);
     std::uint64_t const offset = data_pos_;
-    data_pos_ += size;
     std::uint32_t const type = read_at<std::uint32_t>(record, 0);
+    if (type == record_header_tracing_data && size >= 12) {
+        // The formats follow the record (perf's layout in pipes, also valid in files).
+        std::uint32_t const extra = read_at<std::uint32_t>(record, 8);
+        if (data_end_ - data_pos_ - size < extra) return cut_short("truncated tracing data");
+        data_pos_ += size + extra;
+        return parse_tracing_data(file_.subspan(offset + size, extra), offset + size);
+    }
+    data_pos_ += size;
     if (type == record_sample) return handle_sample(record, offset);
     if (type == record_auxtrace && size >= 16) {
         std::uint64_t const extra = read_at<std::uint64_t>(record, 8);

@@ -1,47 +1,480 @@
-// The capture sink: every event of the process appended to one file.
+// The capture sink: every event of the process to one file. perf.data
+// captures go through a recorder (per-thread buffers, a writer thread);
+// ".dat" captures append one record per event.
 #include <ehtrace/sink.hpp>
 
 #include <ehtrace/perf_data_writer.hpp>
 
+#include "write_all.hpp"
+
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <deque>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
-#include <map>
 #include <new>
+#include <pthread.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/uio.h>
+#include <thread>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace ehtrace {
 
-// perf.data mode. The writer buffers samples and writes the header, the
-// attrs and the tracepoint formats when it is closed, so:
-//  - Everything goes through one perf_data_writer under `mutex`.
-//  - Tracepoints registered after the first sample (a provider registered
-//    late, a plugin dlopen'ed) are declared to the writer then: it keeps
-//    attrs and formats until close() and a sample names its tracepoint by a
-//    stable index, so late declarations are valid (see add_tracepoint).
-//  - The file belongs to the process that opened it (`owner`). A forked
-//    child shares the fd and holds a copy of the unwritten buffer; if it
-//    wrote or closed, the file would be corrupt. So in any other process
-//    add() and write() return EPERM without touching the writer (nor the
-//    mutex, which fork may have copied locked), and finish() and the
-//    destructor leave the file alone: a child's events are dropped. Use a
-//    ".dat" capture to record forking programs across processes.
+// perf.data mode: the recorder.
+//  - Each writing thread appends finished perf sample records to a buffer of
+//    its own (a single-producer ring): no lock and no system call per event.
+//    A record that does not fit is not written; the thread counts it, and
+//    the writer thread puts the count in the file as a PERF_RECORD_LOST.
+//  - The writer thread wakes every flush interval, or when a ring is a
+//    quarter full, and under `mutex` writes the metadata declared since the last
+//    time (attrs, formats, COMM records), each ring's new records and a
+//    FINISHED_ROUND in one writev. A crash loses at most what the rings
+//    held: one flush interval, at most the ring size per thread.
+//  - Flight recorder (options.flight_recorder_bytes): the passes are kept in
+//    memory instead (see keep_in_memory) and written by dump(), by opt-in
+//    signal handlers through the writer thread, and at the end.
+//  - Fork: the child records into a file of its own, "<path>.<child pid>",
+//    opened on its first event (see reopen_in_child). The parent's rings
+//    and writer thread are not the child's: it starts its own.
+namespace {
+
+std::atomic<std::uint64_t> capture_instances{0};
+
+// A thread's ring. The owning thread writes [head, ...); the writer thread
+// consumes [tail, head). Freed by whoever drops the last of two references
+// (the thread at its exit, the recorder when it has written everything).
+struct thread_ring {
+    // Producer side.
+    std::byte* data = nullptr;  // capacity bytes, plus max_record of overflow room
+    std::uint64_t capacity = 0;
+    std::uint64_t head_local = 0;
+    std::uint64_t tail_seen = 0;  // last tail read: free space without touching the writer's line
+    std::uint64_t next_wake_check = 0;  // head position at which to look at the fill level again
+    std::atomic<std::uint64_t> head{0};
+    std::atomic<std::uint64_t> lost{0};    // events that did not fit (producer: load + store)
+    std::atomic<std::uint64_t> events{0};  // events written (producer: load + store)
+    // Writer side.
+    alignas(64) std::atomic<std::uint64_t> tail{0};
+    std::uint64_t lost_reported = 0;
+    std::atomic<bool> wake_requested{false};
+    // Fixed at creation.
+    std::uint32_t pid = 0, tid = 0;
+    char comm[16] = {};
+    std::atomic<int> refs{2};
+    std::atomic<bool> retired{false};
+
+    static constexpr std::size_t max_record = 1u << 16;
+
+    static thread_ring* create(std::size_t capacity) noexcept {
+        auto* r = new (std::nothrow) thread_ring;
+        if (r == nullptr) return nullptr;
+        r->data = static_cast<std::byte*>(std::malloc(capacity + max_record));
+        if (r->data == nullptr) {
+            delete r;
+            return nullptr;
+        }
+        r->capacity = capacity;
+        r->pid = static_cast<std::uint32_t>(::getpid());
+        r->tid = static_cast<std::uint32_t>(::gettid());
+        ::prctl(PR_GET_NAME, r->comm, 0, 0, 0);
+        r->comm[15] = '\0';
+        return r;
+    }
+    void unref() noexcept {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            std::free(data);
+            delete this;
+        }
+    }
+};
+
+// This thread's ring of the recorder it last wrote to (constant-initialized:
+// one TLS load on the fast path), and the rings it holds a reference to.
+struct ring_cache {
+    std::uint64_t instance = 0;
+    thread_ring* ring = nullptr;
+};
+thread_local ring_cache this_thread_ring;
+
+thread_local bool thread_rings_released = false;  // ring_owner destroyed (thread exiting)
+
+struct ring_owner {
+    std::vector<thread_ring*> rings;
+    ~ring_owner() {
+        this_thread_ring = {};
+        thread_rings_released = true;
+        for (thread_ring* r : rings) {
+            r->retired.store(true, std::memory_order_release);
+            r->unref();
+        }
+    }
+};
+thread_local ring_owner this_thread_rings;
+
+std::uint64_t clock_now(clockid_t clock) noexcept {
+    ::timespec ts{};
+    ::clock_gettime(clock, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
 struct capture_sink::perf_state {
     static constexpr std::uint32_t first_id = 0x4000;  // synthetic ids, u16 (common_type)
 
+    std::uint64_t instance = capture_instances.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::string path;       // the file written now
+    std::string base_path;  // the path asked for (a child's file: base_path.<pid>)
+    recorder_options options;
     pid_t owner = ::getpid();
     clockid_t clock = CLOCK_MONOTONIC;
-    std::mutex mutex;
-    perf_data_writer writer;
-    std::map<std::string, int, std::less<>> indexes;  // tracepoint name -> writer index
-    std::vector<std::byte> payload;                    // scratch for write()
+    std::atomic<bool> accepting{true};
 
-    bool owned_here() const noexcept { return ::getpid() == owner; }
+    std::mutex mutex;  // writer, tracepoints, rings list, thread start/stop
+    perf_data_writer writer;
+    struct declared {
+        std::string name, format;
+    };
+    std::vector<declared> tracepoints;                 // index = writer index
+    std::unordered_map<std::string, int> indexes;      // tracepoint name -> index
+    std::vector<thread_ring*> rings;                   // each holds a reference
+    std::unique_ptr<std::condition_variable> wake = std::make_unique<std::condition_variable>();
+    std::unique_ptr<std::thread> thread;               // the writer, started with the first ring
+    bool stopping = false;
+    int output_error = 0;
+    std::uint64_t lost_written = 0;  // events counted in LOST records
+    std::uint64_t events_done = 0;   // events of rings already released
+    // Flight recorder (options.flight_recorder_bytes > 0): each pass's
+    // records kept in memory, oldest passes dropped beyond the limit; dump()
+    // writes them. `overwritten`: samples dropped that way.
+    std::deque<std::vector<std::byte>> flight;
+    std::size_t flight_bytes = 0;
+    std::uint64_t overwritten = 0;
+    // Dumps asked for by a signal handler (a counter: lock-free, async-signal
+    // safe) and done by the writer thread.
+    std::atomic<std::uint32_t> dumps_requested{0}, dumps_done{0};
+
+    // Under `mutex`: one pass over the rings (see the comment above); in
+    // flight-recorder mode into memory unless `to_file`.
+    void write_cycle(bool to_file = false) noexcept;
+    int dump() noexcept;  // under `mutex`
+    void run() noexcept;
+    thread_ring* attach_thread() noexcept;
+    bool reopen_in_child() noexcept;
+    void forget_parent() noexcept;
+    void stop() noexcept;
+    void request_wake(thread_ring& r) noexcept;
+    void keep_in_memory(std::vector<::iovec> const& pieces) noexcept;
 };
+
+namespace {
+
+// Every live recorder, for the fork handlers: the prepare handler takes each
+// recorder's mutex (no writer thread is between two steps when the process
+// is copied), the parent and the child release them; the child also forgets
+// its thread's cached ring, so its next event goes through attach_thread.
+std::mutex registry_mutex;
+std::vector<capture_sink::perf_state*>* registry = nullptr;
+
+// The recorder the opt-in signal handlers dump (see dump_on_signal).
+std::atomic<capture_sink::perf_state*> signal_recorder{nullptr};
+
+void before_fork() noexcept {
+    registry_mutex.lock();
+    if (registry) {
+        for (auto* state : *registry) state->mutex.lock();
+    }
+}
+
+void after_fork_parent() noexcept {
+    if (registry) {
+        for (auto* state : *registry) state->mutex.unlock();
+    }
+    registry_mutex.unlock();
+}
+
+void after_fork_child() noexcept {
+    after_fork_parent();
+    this_thread_ring = {};
+}
+
+void register_recorder(capture_sink::perf_state* state) {
+    static std::once_flag once;
+    std::call_once(once, [] { ::pthread_atfork(before_fork, after_fork_parent, after_fork_child); });
+    std::lock_guard lock(registry_mutex);
+    if (registry == nullptr) registry = new std::vector<capture_sink::perf_state*>;
+    registry->push_back(state);
+}
+
+void unregister_recorder(capture_sink::perf_state* state) {
+    std::lock_guard lock(registry_mutex);
+    if (registry) registry->erase(std::remove(registry->begin(), registry->end(), state), registry->end());
+}
+
+}  // namespace
+
+// Never blocks: when the mutex is taken, the writer thread is in a cycle
+// (or about to wait) and sees the request when it checks before waiting.
+void capture_sink::perf_state::request_wake(thread_ring& r) noexcept {
+    r.wake_requested.store(true, std::memory_order_release);
+    if (mutex.try_lock()) {
+        wake->notify_one();
+        mutex.unlock();
+    }
+}
+
+void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
+    struct pending {
+        thread_ring* ring;
+        std::uint64_t head, lost;
+    };
+    std::vector<pending> work;
+    std::vector<::iovec> pieces;
+    try {
+        work.reserve(rings.size());
+        pieces.reserve(2 * rings.size() + 1);
+    } catch (std::bad_alloc const&) {
+        return;  // next time
+    }
+    std::uint64_t const now = clock_now(clock);
+    for (thread_ring* r : rings) {
+        // Cleared before the head is read: a request made after that stays.
+        r->wake_requested.store(false, std::memory_order_relaxed);
+        std::uint64_t const head = r->head.load(std::memory_order_acquire);
+        std::uint64_t const lost = r->lost.load(std::memory_order_relaxed);
+        std::uint64_t const tail = r->tail.load(std::memory_order_relaxed);
+        work.push_back({r, head, lost});
+        int const cpu = ::sched_getcpu();
+        if (output_error != 0) continue;
+        if (lost != r->lost_reported && output_error == 0) {
+            output_error = writer.write_lost(lost - r->lost_reported, now, cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu),
+                                             r->pid, r->tid);
+        }
+        if (head == tail) continue;
+        std::uint64_t const begin = tail % r->capacity;
+        std::uint64_t const size = head - tail;
+        if (begin + size <= r->capacity) {
+            pieces.push_back({r->data + begin, size});
+        } else {
+            pieces.push_back({r->data + begin, r->capacity - begin});
+            pieces.push_back({r->data, size - (r->capacity - begin)});
+        }
+    }
+    static constexpr std::uint16_t round[4] = {68, 0, 0, 8};  // FINISHED_ROUND: u32 type, u16 misc, u16 size
+    bool const no_records = pieces.empty() && (!to_file || flight.empty());
+    pieces.push_back({const_cast<std::uint16_t*>(round), sizeof round});
+    if (no_records) {
+        // An idle pass: only metadata, if any (no empty rounds on disk).
+        if (output_error == 0) output_error = writer.flush();
+    } else if (output_error == 0 && options.flight_recorder_bytes != 0 && !to_file) {
+        keep_in_memory(pieces);
+        output_error = writer.flush();  // metadata, COMM and LOST records go to the file at once
+    } else if (output_error == 0) {
+        if (options.flight_recorder_bytes != 0) {
+            // A dump: what memory holds, then this pass.
+            std::vector<::iovec> all;
+            try {
+                for (auto const& chunk : flight) all.push_back({const_cast<std::byte*>(chunk.data()), chunk.size()});
+                all.insert(all.end(), pieces.begin(), pieces.end());
+                pieces.swap(all);
+            } catch (std::bad_alloc const&) {
+            }
+        }
+        output_error = writer.write_records(pieces.data(), static_cast<int>(pieces.size()));
+        flight.clear();
+        flight_bytes = 0;
+    }
+    // Written, or lost to an output error: either way the space is free again.
+    for (auto const& w : work) {
+        w.ring->tail.store(w.head, std::memory_order_release);
+        if (output_error == 0) lost_written += w.lost - w.ring->lost_reported;
+        w.ring->lost_reported = w.lost;
+    }
+    // Rings of threads that have exited and are written out are released.
+    for (auto it = rings.begin(); it != rings.end();) {
+        thread_ring* r = *it;
+        if (r->retired.load(std::memory_order_acquire) &&
+            r->head.load(std::memory_order_acquire) == r->tail.load(std::memory_order_relaxed) &&
+            r->lost.load(std::memory_order_relaxed) == r->lost_reported) {
+            events_done += r->events.load(std::memory_order_relaxed);
+            r->unref();
+            it = rings.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+// Flight recorder: one pass's records (whole, ending with FINISHED_ROUND) kept
+// in memory; the oldest passes are dropped while more than the limit is held
+// (the newest pass stays whole even when it alone is larger).
+void capture_sink::perf_state::keep_in_memory(std::vector<::iovec> const& pieces) noexcept {
+    std::size_t size = 0;
+    for (auto const& piece : pieces) size += piece.iov_len;
+    if (size <= 8) return;  // nothing but the round marker
+    try {
+        std::vector<std::byte> chunk;
+        chunk.reserve(size);
+        for (auto const& piece : pieces) {
+            auto const* p = static_cast<std::byte const*>(piece.iov_base);
+            chunk.insert(chunk.end(), p, p + piece.iov_len);
+        }
+        flight_bytes += chunk.size();
+        flight.push_back(std::move(chunk));
+    } catch (std::bad_alloc const&) {
+        return;  // this pass is dropped: counted below as overwritten
+    }
+    while (flight.size() > 1 && flight_bytes > options.flight_recorder_bytes) {
+        auto const& oldest = flight.front();
+        for (std::size_t pos = 0; pos + 8 <= oldest.size();) {
+            std::uint32_t type = 0;
+            std::uint16_t record_size = 0;
+            std::memcpy(&type, oldest.data() + pos, 4);
+            std::memcpy(&record_size, oldest.data() + pos + 6, 2);
+            overwritten += type == 9;  // PERF_RECORD_SAMPLE
+            pos += record_size < 8 ? oldest.size() : record_size;
+        }
+        flight_bytes -= oldest.size();
+        flight.pop_front();
+    }
+}
+
+int capture_sink::perf_state::dump() noexcept {
+    if (!writer.is_open()) return EBADF;
+    write_cycle(true);
+    return output_error;
+}
+
+void capture_sink::perf_state::run() noexcept {
+    std::unique_lock lock(mutex);
+    auto const interval = std::chrono::milliseconds(options.flush_interval_ms);
+    while (!stopping) {
+        wake->wait_for(lock, interval, [&] {
+            if (stopping) return true;
+            if (dumps_requested.load(std::memory_order_acquire) != dumps_done.load(std::memory_order_relaxed)) {
+                return true;
+            }
+            for (thread_ring* r : rings) {
+                if (r->wake_requested.load(std::memory_order_acquire)) return true;
+            }
+            return false;
+        });
+        std::uint32_t const requested = dumps_requested.load(std::memory_order_acquire);
+        if (requested != dumps_done.load(std::memory_order_relaxed)) {
+            dump();
+            dumps_done.store(requested, std::memory_order_release);
+        } else {
+            write_cycle();
+        }
+    }
+}
+
+// A new ring for this thread (slow path). In a forked child, first moves
+// the recorder to the child's own file.
+thread_ring* capture_sink::perf_state::attach_thread() noexcept {
+    std::lock_guard lock(mutex);
+    if (owner != ::getpid() && !reopen_in_child()) return nullptr;
+    if (!accepting.load(std::memory_order_relaxed)) return nullptr;
+    thread_ring* r = thread_ring::create(options.thread_buffer_bytes);
+    if (r == nullptr) return nullptr;
+    try {
+        rings.push_back(r);
+    } catch (std::bad_alloc const&) {
+        std::free(r->data);
+        delete r;
+        return nullptr;
+    }
+    try {
+        // Late in the thread's exit nothing retires the ring: the recorder
+        // keeps the only reference and writes it at finish().
+        if (thread_rings_released) r->refs.store(1, std::memory_order_relaxed);
+        else this_thread_rings.rings.push_back(r);
+    } catch (std::bad_alloc const&) {
+        r->refs.store(1, std::memory_order_relaxed);
+    }
+    // The thread's name, timed before any of its events (perf script shows it).
+    if (output_error == 0 && !tracepoints.empty()) {
+        int const cpu = ::sched_getcpu();
+        output_error = writer.write_comm(r->pid, r->tid, r->comm, clock_now(clock), cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu));
+    }
+    if (!thread) {
+        try {
+            thread = std::make_unique<std::thread>([this] { run(); });
+        } catch (...) {
+            // No writer thread: the ring fills and its events count as lost.
+        }
+    }
+    this_thread_ring = {instance, r};
+    return r;
+}
+
+// In a forked child (under `mutex`, which the fork handlers left unlocked):
+// the writer, the rings and the writer thread are copies of the parent's.
+// They are left alone (written by the parent; their memory stays with this
+// process) and the child starts "<path>.<pid>" with the same tracepoints.
+void capture_sink::perf_state::forget_parent() noexcept {
+    writer.abandon();
+    rings.clear();           // the parent writes them; their memory is left as is
+    (void)thread.release();  // not a thread of this process
+    (void)wake.release();    // may count the parent's waiter
+}
+
+bool capture_sink::perf_state::reopen_in_child() noexcept {
+    forget_parent();
+    wake.reset(new (std::nothrow) std::condition_variable);
+    owner = ::getpid();
+    stopping = false;
+    if (!wake) {
+        accepting.store(false, std::memory_order_relaxed);
+        return false;
+    }
+    try {
+        std::string const child_path = base_path + "." + std::to_string(owner);
+        if (int const e = writer.open(child_path.c_str(), clock); e != 0) {
+            accepting.store(false, std::memory_order_relaxed);
+            return false;
+        }
+        for (std::size_t i = 0; i != tracepoints.size(); ++i) {
+            writer.add_tracepoint("user_events", tracepoints[i].name, tracepoints[i].format,
+                                  first_id + static_cast<std::uint32_t>(i));
+        }
+        path = child_path;
+    } catch (...) {
+        accepting.store(false, std::memory_order_relaxed);
+        return false;
+    }
+    output_error = 0;
+    lost_written = 0;
+    events_done = 0;
+    return true;
+}
+
+void capture_sink::perf_state::stop() noexcept {
+    std::unique_ptr<std::thread> running;
+    {
+        std::lock_guard lock(mutex);
+        accepting.store(false, std::memory_order_relaxed);
+        stopping = true;
+        wake->notify_one();
+        running = std::move(thread);
+    }
+    if (running && running->joinable()) running->join();
+    std::lock_guard lock(mutex);
+    write_cycle(true);  // a flight recorder writes what it holds at the end too
+    for (thread_ring* r : rings) {
+        events_done += r->events.load(std::memory_order_relaxed);
+        r->unref();
+    }
+    rings.clear();
+}
 
 namespace {
 
@@ -49,36 +482,28 @@ bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// writev that finishes short writes; a record torn by a full disk is
-// reported, and the file stays readable up to the last whole record.
-int write_all(int fd, ::iovec* iov, int iovcnt) {
-    while (iovcnt > 0) {
-        ssize_t written = ::writev(fd, iov, iovcnt);
-        if (written < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        auto left = static_cast<std::size_t>(written);
-        while (iovcnt > 0 && left >= iov->iov_len) {
-            left -= iov->iov_len;
-            ++iov;
-            --iovcnt;
-        }
-        if (iovcnt > 0) {
-            iov->iov_base = static_cast<char*>(iov->iov_base) + left;
-            iov->iov_len -= left;
-        }
-    }
-    return 0;
-}
-
 }  // namespace
 
 std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& error) {
+    return open(path, error, recorder_options{});
+}
+
+std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& error, recorder_options options) {
     file_format format = ends_with(path, ".dat") ? file_format::dat : file_format::perf_data;
     if (format == file_format::perf_data) {
+        std::size_t ring = 4096;
+        while (ring < options.thread_buffer_bytes && ring < (std::size_t{1} << 30)) ring *= 2;
+        options.thread_buffer_bytes = ring;
+        options.flush_interval_ms = std::clamp(options.flush_interval_ms, 1u, 10000u);
         std::unique_ptr<perf_state> perf(new (std::nothrow) perf_state);
         if (!perf) {
+            error = ENOMEM;
+            return nullptr;
+        }
+        perf->options = options;
+        try {
+            perf->path = perf->base_path = path;
+        } catch (std::bad_alloc const&) {
             error = ENOMEM;
             return nullptr;
         }
@@ -89,6 +514,7 @@ std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& e
             error = ENOMEM;
             return nullptr;
         }
+        register_recorder(perf.get());
         sink->perf_ = std::move(perf);
         return sink;
     }
@@ -106,30 +532,37 @@ capture_sink::capture_sink(int fd, std::string path, file_format format)
 
 capture_sink::~capture_sink() {
     finish();
-    if (perf_ && !perf_->owned_here()) {
-        // A forked child: destroying the writer would close (and so rewrite)
-        // the parent's file. Leave it be; the memory goes with the process.
-        static std::atomic<perf_state*> abandoned{nullptr};
-        abandoned.store(perf_.release(), std::memory_order_relaxed);
+    if (perf_) {
+        capture_sink::perf_state* mine = perf_.get();
+        signal_recorder.compare_exchange_strong(mine, nullptr);  // installed handlers then do nothing
+        unregister_recorder(perf_.get());
+        // A forked child that never wrote holds copies of the parent's
+        // writer and thread: destroying them would touch the parent's file.
+        if (perf_->owner != ::getpid()) perf_->forget_parent();
     }
     if (fd_ >= 0) ::close(fd_);
 }
 
 int capture_sink::add(basic_tracepoint& tp) noexcept {
     if (perf_) {
-        if (!perf_->owned_here()) return EPERM;
+        perf_state& perf = *perf_;
+        std::lock_guard lock(perf.mutex);
+        if (perf.owner != ::getpid() && !perf.reopen_in_child()) return EIO;
+        if (!perf.accepting.load(std::memory_order_relaxed)) return EBADF;
         try {
-            std::lock_guard lock(perf_->mutex);
-            std::string_view const name = tp.name();
-            if (perf_->indexes.find(name) == perf_->indexes.end()) {
-                auto const id = perf_state::first_id + static_cast<std::uint32_t>(perf_->indexes.size());
+            std::string name(tp.name());
+            auto found = perf.indexes.find(name);
+            if (found == perf.indexes.end()) {
+                auto const id = perf_state::first_id + static_cast<std::uint32_t>(perf.tracepoints.size());
                 if (id > 0xFFFF) return ENOSPC;
-                std::string const format = synthesize_user_events_format(tp.command(), id);
+                std::string format = synthesize_user_events_format(tp.command(), id);
                 if (format.empty()) return EINVAL;
-                int const index = perf_->writer.add_tracepoint("user_events", name, format, id);
+                int const index = perf.writer.add_tracepoint("user_events", name, format, id);
                 if (index < 0) return -index;
-                perf_->indexes.emplace(name, index);
+                perf.tracepoints.push_back({name, std::move(format)});
+                found = perf.indexes.emplace(std::move(name), index).first;
             }
+            tp.set_write_index(found->second);
         } catch (std::bad_alloc const&) {
             return ENOMEM;
         }
@@ -141,33 +574,7 @@ int capture_sink::add(basic_tracepoint& tp) noexcept {
 void capture_sink::remove(basic_tracepoint& tp) noexcept { tp.enable_word().store(0, std::memory_order_relaxed); }
 
 int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t event_size) noexcept {
-    if (perf_) {
-        perf_state& perf = *perf_;
-        if (!perf.owned_here()) return EPERM;
-        int const cpu = ::sched_getcpu();
-        auto const pid = static_cast<std::uint32_t>(perf.owner);
-        auto const tid = static_cast<std::uint32_t>(::gettid());
-        try {
-            std::lock_guard lock(perf.mutex);
-            // Timed under the lock: samples land in the file in time order.
-            ::timespec ts{};
-            ::clock_gettime(perf.clock, &ts);
-            auto const time_ns =
-                static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
-            auto const found = perf.indexes.find(tp.name());
-            if (found == perf.indexes.end()) return EBADF;  // not added to this sink
-            perf.payload.clear();
-            perf.payload.reserve(event_size);
-            for (int i = 1; i < iovcnt; ++i) {
-                auto const* data = static_cast<std::byte const*>(iov[i].iov_base);
-                perf.payload.insert(perf.payload.end(), data, data + iov[i].iov_len);
-            }
-            return perf.writer.write_user_event(found->second, time_ns, cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu),
-                                                pid, tid, perf.payload);
-        } catch (std::bad_alloc const&) {
-            return ENOMEM;
-        }
-    }
+    if (perf_) return record(tp, iov, iovcnt, event_size);
     // [u32 record size][name][NUL][event...]: one writev, so O_APPEND keeps
     // records from different threads and processes whole.
     constexpr int inline_slots = 64;
@@ -190,22 +597,179 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, st
     out[1] = {const_cast<char*>(name.data()), name.size()};
     out[2] = {const_cast<char*>(&nul), 1};
     for (int i = 1; i < iovcnt; ++i) out[i + 2] = iov[i];
-    return write_all(fd_, out, iovcnt + 2);
+    // A record torn by a full disk is reported; the file reads up to the last whole one.
+    return detail::write_all(fd_, out, iovcnt + 2);
+}
+
+// The recorder's hot path: one sample record built in this thread's ring.
+int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t event_size) noexcept {
+    perf_state& perf = *perf_;
+    if (!perf.accepting.load(std::memory_order_relaxed)) [[unlikely]] return EBADF;
+    thread_ring* r = this_thread_ring.instance == perf.instance ? this_thread_ring.ring : nullptr;
+    if (r == nullptr) [[unlikely]] {
+        r = perf.attach_thread();
+        if (r == nullptr) return perf.accepting.load(std::memory_order_relaxed) ? ENOMEM : EBADF;
+    }
+    int const index = tp.write_index();
+    if (index < 0) [[unlikely]] return EBADF;
+    std::size_t const raw_bytes = 8 + event_size;  // common fields, then the event
+    std::size_t const total = perf_data_writer::sample_size(raw_bytes);
+    if (total > thread_ring::max_record - 8) [[unlikely]] return E2BIG;
+    std::uint64_t const head = r->head_local;
+    if (r->capacity - (head - r->tail_seen) < total) {
+        r->tail_seen = r->tail.load(std::memory_order_acquire);
+        if (r->capacity - (head - r->tail_seen) < total) {
+            // Full: counted, and the writer is asked to come now.
+            r->lost.store(r->lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            if (!r->wake_requested.load(std::memory_order_relaxed)) perf.request_wake(*r);
+            return 0;
+        }
+    }
+    int const cpu = ::sched_getcpu();
+    std::uint64_t const time = clock_now(perf.clock);
+    std::uint64_t const at = head % r->capacity;
+    std::byte* out = r->data + at;  // the overflow room past capacity takes a record that wraps
+    perf_data_writer::put_sample_head(out, index, time, cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu), r->pid, r->tid,
+                                      raw_bytes);
+    std::size_t pos = perf_data_writer::sample_head_size;
+    struct [[gnu::packed]] common {
+        std::uint16_t type;
+        std::uint8_t flags, preempt_count;
+        std::uint32_t pid;
+    } const c{static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index)), 0, 0, r->pid};
+    std::memcpy(out + pos, &c, sizeof c);
+    pos += sizeof c;
+    for (int i = 1; i < iovcnt; ++i) {
+        std::memcpy(out + pos, iov[i].iov_base, iov[i].iov_len);
+        pos += iov[i].iov_len;
+    }
+    std::memset(out + pos, 0, total - pos);
+    if (at + total > r->capacity) std::memcpy(r->data, r->data + r->capacity, at + total - r->capacity);
+    r->head_local = head + total;
+    r->head.store(head + total, std::memory_order_release);
+    r->events.store(r->events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (head + total >= r->next_wake_check) [[unlikely]] {
+        // A quarter full: the writer comes now rather than at its interval.
+        // Looked at every capacity/16 bytes, not per event (the tail is on
+        // the writer's cache line).
+        r->next_wake_check = head + total + r->capacity / 16;
+        r->tail_seen = r->tail.load(std::memory_order_acquire);
+        if (head + total - r->tail_seen > r->capacity / 4 && !r->wake_requested.load(std::memory_order_relaxed)) {
+            perf.request_wake(*r);
+        }
+    }
+    return 0;
 }
 
 void capture_sink::finish() noexcept {
-    if (!perf_ || !perf_->owned_here()) return;
-    std::lock_guard lock(perf_->mutex);
-    if (perf_->writer.is_open()) {
-        if (int const error = perf_->writer.close(); error != 0) {
-            std::fprintf(stderr, "ehtrace: completing %s failed: %s\n", path_.c_str(), std::strerror(error));
-        }
+    if (!perf_) return;
+    perf_state& perf = *perf_;
+    {
+        std::lock_guard lock(perf.mutex);
+        // A forked child that never wrote: nothing of its own to finish.
+        if (perf.owner != ::getpid() || !perf.writer.is_open()) return;
+    }
+    perf.stop();
+    std::lock_guard lock(perf.mutex);
+    int error = perf.output_error;
+    if (int const closed = perf.writer.close(); error == 0) error = closed;
+    if (error != 0) {
+        std::fprintf(stderr, "ehtrace: completing %s failed: %s\n", perf.path.c_str(), std::strerror(error));
     }
 }
 
+int capture_sink::dump() noexcept {
+    if (!perf_) return EINVAL;
+    std::lock_guard lock(perf_->mutex);
+    if (perf_->owner != ::getpid()) return EBADF;  // a forked child that has not written: nothing of its own
+    return perf_->dump();
+}
+
+// Signal dumps (opt-in: only dump_on_signal / dump_on_fatal_signals install
+// handlers). The handlers touch nothing but two lock-free atomics of the
+// recorder named here, and sleep: async-signal-safe.
+namespace {
+
+std::atomic<std::uint32_t>* dump_counters(bool done) noexcept;
+
+extern "C" void ehtrace_capture_dump_signal(int) {
+    if (auto* requested = dump_counters(false)) requested->fetch_add(1, std::memory_order_acq_rel);
+}
+
+// A fatal signal: asks the writer thread for a dump, waits for it (at most
+// one second: the writer may be the thread that crashed), then dies of the
+// signal (the handler was installed with SA_RESETHAND; the raised signal
+// is delivered when the handler returns).
+extern "C" void ehtrace_capture_fatal_signal(int sig) {
+    auto* requested = dump_counters(false);
+    auto* done = dump_counters(true);
+    if (requested != nullptr && done != nullptr) {
+        std::uint32_t const mine = requested->fetch_add(1, std::memory_order_acq_rel) + 1;
+        for (int waited = 0; waited < 1000; ++waited) {
+            if (static_cast<std::int32_t>(done->load(std::memory_order_acquire) - mine) >= 0) break;
+            ::timespec const millisecond{0, 1000000};
+            ::nanosleep(&millisecond, nullptr);
+        }
+    }
+    ::raise(sig);
+}
+
+}  // namespace
+
+namespace {
+
+std::atomic<std::uint32_t>* dump_counters(bool done) noexcept {
+    capture_sink::perf_state* state = signal_recorder.load(std::memory_order_acquire);
+    if (state == nullptr) return nullptr;
+    return done ? &state->dumps_done : &state->dumps_requested;
+}
+
+int install_handler(int sig, void (*handler)(int), int flags) noexcept {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = flags;
+    return ::sigaction(sig, &action, nullptr) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+int capture_sink::dump_on_signal(int sig) noexcept {
+    if (!perf_) return EINVAL;
+    signal_recorder.store(perf_.get(), std::memory_order_release);
+    return install_handler(sig, ehtrace_capture_dump_signal, SA_RESTART);
+}
+
+int capture_sink::dump_on_fatal_signals() noexcept {
+    if (!perf_) return EINVAL;
+    signal_recorder.store(perf_.get(), std::memory_order_release);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+        if (int const e = install_handler(sig, ehtrace_capture_fatal_signal, SA_RESETHAND | SA_RESTART)) return e;
+    }
+    return 0;
+}
+
+capture_sink::recorder_stats capture_sink::stats() const noexcept {
+    recorder_stats out;
+    if (!perf_) return out;
+    std::lock_guard lock(perf_->mutex);
+    out.events = perf_->events_done;
+    out.lost = perf_->lost_written;
+    for (thread_ring* r : perf_->rings) {
+        out.events += r->events.load(std::memory_order_relaxed);
+        out.lost += r->lost.load(std::memory_order_relaxed) - r->lost_reported;
+    }
+    out.overwritten = perf_->overwritten;
+    out.output_error = perf_->output_error;
+    return out;
+}
+
 std::string capture_sink::describe() const {
-    return "capture mode: events are appended to " + path_ +
-           (format_ == file_format::dat ? " (capture record layout)" : " (perf.data)");
+    if (perf_) {
+        std::lock_guard lock(perf_->mutex);
+        return "capture mode: events are recorded to " + perf_->path + " (perf.data)";
+    }
+    return "capture mode: events are appended to " + path_ + " (capture record layout)";
 }
 
 }  // namespace ehtrace

@@ -1,15 +1,26 @@
 // perf.data file layout (tools/perf/Documentation/perf.data-file-format.txt):
-//   [0, 104)            header, written last
-//   [104, data_end)     data: PERF_RECORD_SAMPLE / FINISHED_ROUND records
+//   [0, 104)            header: written first with a data size of 0 ("the
+//                       data runs to the end of the file", as perf record
+//                       leaves it until it exits), rewritten by close()
+//   [104, data_end)     data. It describes itself, so a file cut anywhere
+//                       (the writer killed, a full disk) reads up to its last
+//                       whole record: CLOCK_DATA as a HEADER_FEATURE record
+//                       first, then per tracepoint a HEADER_ATTR and a
+//                       HEADER_TRACING_DATA record before its first sample,
+//                       then SAMPLE / LOST / COMM / FINISHED_ROUND records
 //   data_end            feature index: one {offset,size} per set feature bit
-//   ...                 feature bodies, attr id lists, attr section
+//   ...                 feature bodies, attr id lists, attr section (close())
 #include <ehtrace/perf_data_writer.hpp>
 
 #include <ehtrace/format.hpp>
 
+#include "write_all.hpp"
+
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <new>
 
 #include <fcntl.h>
 #include <sys/utsname.h>
@@ -23,6 +34,11 @@ constexpr std::size_t attr_size = 128;  // PERF_ATTR_SIZE_VER7
 constexpr std::uint32_t record_sample = 9;
 constexpr std::uint32_t record_finished_round = 68;
 constexpr std::uint32_t record_lost = 2;
+constexpr std::uint32_t record_comm = 3;
+constexpr std::uint32_t record_header_attr = 64;
+constexpr std::uint32_t record_header_event_type = 65;
+constexpr std::uint32_t record_header_tracing_data = 66;
+constexpr std::uint32_t record_header_feature = 80;
 constexpr std::uint32_t attr_type_tracepoint = 2;
 constexpr std::uint64_t sample_tid = 1u << 1, sample_time = 1u << 2, sample_cpu = 1u << 7,
                         sample_period = 1u << 8, sample_raw = 1u << 10, sample_identifier = 1u << 16;
@@ -232,6 +248,56 @@ std::string synthesize_user_events_format(std::string_view command, std::uint32_
     return out;
 }
 
+namespace {
+
+// The TRACING_DATA body (perf's trace-event-read.c layout) describing
+// `tracepoints`: header_page and header_event, no ftrace formats, then per
+// system its formats; no kallsyms, printk formats or cmdlines.
+template <class Entries>
+std::vector<std::byte> tracing_data_body(Entries const& tracepoints) {
+    std::vector<std::byte> body;
+    byte_builder t(body);
+    t.put<std::uint8_t>(0x17).put<std::uint8_t>(0x08).put<std::uint8_t>(0x44).text("tracing");
+    t.text("0.6", true);
+    t.put<std::uint8_t>(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__).put<std::uint8_t>(sizeof(long));
+    t.put(static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE)));
+    t.text("header_page", true).put<std::uint64_t>(header_page_text.size()).text(header_page_text);
+    t.text("header_event", true).put<std::uint64_t>(header_event_text.size()).text(header_event_text);
+    t.put<std::uint32_t>(0);  // ftrace formats
+    std::vector<std::string_view> systems;
+    for (auto const& tp : tracepoints) {
+        if (std::find(systems.begin(), systems.end(), tp.system) == systems.end()) systems.push_back(tp.system);
+    }
+    t.put(static_cast<std::uint32_t>(systems.size()));
+    for (auto system : systems) {
+        t.text(system, true);
+        std::uint32_t count = 0;
+        for (auto const& tp : tracepoints) count += tp.system == system;
+        t.put(count);
+        for (auto const& tp : tracepoints) {
+            if (tp.system == system) t.put<std::uint64_t>(tp.format.size()).text(tp.format);
+        }
+    }
+    t.put<std::uint32_t>(0).put<std::uint32_t>(0).put<std::uint64_t>(0);  // kallsyms, printk, cmdlines
+    return body;
+}
+
+// The file header: attrs at [attrs_offset, +attrs_size), data from 104 on,
+// `data_size` bytes (0: to the end of the file), `features` bits.
+std::vector<std::byte> file_header(std::uint64_t attrs_offset, std::uint64_t attrs_size, std::uint64_t data_size,
+                                   std::uint64_t const (&features)[4]) {
+    std::vector<std::byte> header;
+    byte_builder h(header);
+    h.text("PERFILE2").put<std::uint64_t>(file_header_size).put<std::uint64_t>(attr_size + 16);
+    h.put(attrs_offset).put(attrs_size);
+    h.put<std::uint64_t>(file_header_size).put(data_size);
+    h.put<std::uint64_t>(0).put<std::uint64_t>(0);  // event_types: unused
+    for (auto bits : features) h.put(bits);
+    return header;
+}
+
+}  // namespace
+
 perf_data_writer::~perf_data_writer() {
     if (fd_ >= 0) close();
 }
@@ -251,22 +317,86 @@ int perf_data_writer::open_fd(int fd, bool take_ownership, clockid_t clock) {
     tracepoints_.clear();
     samples_ = 0;
     buffer_.clear();
+    flushed_ends_.clear();
+    stream_metadata_.clear();
     offset_ = 0;
     // The two clocks read back to back: their difference maps sample times to
     // wall-clock time (CLOCK_DATA).
     clock_ns_at_open_ = now_ns(clock);
     wall_ns_at_open_ = now_ns(CLOCK_REALTIME);
-    buffer_.assign(file_header_size, std::byte{0});  // placeholder header
-    return 0;
+    // The header first, data size 0 ("read to the end"), then the clock as
+    // in-stream features: the file is readable from this moment on.
+    std::uint64_t const no_features[4] = {};
+    buffer_ = file_header(0, 0, 0, no_features);
+    std::vector<std::byte> feature;
+    byte_builder(feature).put(static_cast<std::uint64_t>(clock_));
+    append_feature(feature_clockid, feature);
+    feature.clear();
+    byte_builder(feature)
+        .put<std::uint32_t>(1)
+        .put(static_cast<std::uint32_t>(clock_))
+        .put(wall_ns_at_open_)
+        .put(clock_ns_at_open_);
+    append_feature(feature_clock_data, feature);
+    first_data_end_ = buffer_.size();
+    return flush();
+}
+
+void perf_data_writer::append_feature(unsigned feature, std::span<std::byte const> body) {
+    scratch_.clear();
+    byte_builder(scratch_)
+        .put(record_header_feature)
+        .put<std::uint16_t>(0)
+        .put(static_cast<std::uint16_t>(16 + body.size()))
+        .put(static_cast<std::uint64_t>(feature))
+        .bytes(body);
+    buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
+}
+
+void perf_data_writer::attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const {
+    byte_builder a(out);
+    std::size_t const start = out.size();
+    a.put<std::uint32_t>(attr_type_tracepoint).put<std::uint32_t>(attr_size);
+    a.put<std::uint64_t>(id).put<std::uint64_t>(1).put(sample_type).put<std::uint64_t>(0);
+    a.put<std::uint64_t>(attr_flag_sample_id_all | attr_flag_use_clockid);
+    a.zeros(92 - (out.size() - start));
+    a.put(static_cast<std::int32_t>(clock_));  // clockid at offset 92
+    a.zeros(attr_size - (out.size() - start));
 }
 
 int perf_data_writer::add_tracepoint(std::string_view system, std::string_view name, std::string_view format,
                                      std::uint32_t id) {
     if (fd_ < 0) return -EBADF;
-    // Also after samples: attrs, ids and formats are written by close(), and
-    // a sample names its tracepoint by index + 1, which never changes.
+    if (format.size() > 0xFFFF - 2048) return -E2BIG;  // its HEADER_TRACING_DATA must fit a u16 size
+    // Also after samples: a sample names its tracepoint by index + 1, which
+    // never changes. The attr and the format go into the data now, ahead of
+    // any sample of it (a cut file still says what its samples are); close()
+    // also writes them where a finished file keeps them.
     tracepoints_.push_back({std::string(system), std::string(name), std::string(format), id});
-    return static_cast<int>(tracepoints_.size() - 1);
+    auto const index = tracepoints_.size() - 1;
+    stream_metadata_.push_back(offset_ + buffer_.size());
+    scratch_.clear();
+    byte_builder b(scratch_);
+    b.put(record_header_attr).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + attr_size + 8));
+    attr_bytes(scratch_, id);
+    b.put(static_cast<std::uint64_t>(index + 1));
+    buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
+    stream_metadata_.push_back(offset_ + buffer_.size());
+    auto const body = tracing_data_body(std::span(&tracepoints_.back(), 1));
+    std::size_t const padded = (body.size() + 7) / 8 * 8;
+    scratch_.clear();
+    // perf_record_header_tracing_data: header, u32 size, u32 pad; then the
+    // body, padded to 8 bytes, outside the record's own size.
+    byte_builder(scratch_)
+        .put(record_header_tracing_data)
+        .put<std::uint16_t>(0)
+        .put<std::uint16_t>(16)
+        .put(static_cast<std::uint32_t>(padded))
+        .put<std::uint32_t>(0)
+        .bytes(body)
+        .zeros(padded - body.size());
+    buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
+    return static_cast<int>(index);
 }
 
 int perf_data_writer::append(std::span<std::byte const> bytes) {
@@ -274,22 +404,57 @@ int perf_data_writer::append(std::span<std::byte const> bytes) {
     return buffer_.size() >= (1u << 16) ? flush() : 0;
 }
 
-int perf_data_writer::flush() {
-    std::size_t done = 0;
-    while (done < buffer_.size()) {
-        ssize_t const n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            error_ = errno;
-            return error_;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    offset_ += buffer_.size();
-    buffer_.clear();
+void perf_data_writer::note_flushed(std::uint64_t end) {
+    offset_ = end;
     if (flushed_ends_.size() == 64) flushed_ends_.erase(flushed_ends_.begin());
     flushed_ends_.push_back(offset_);
+}
+
+int perf_data_writer::flush() {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    if (buffer_.empty()) return 0;
+    ::iovec piece{buffer_.data(), buffer_.size()};
+    if (int const e = write_pieces(&piece, 1)) return e;
+    buffer_.clear();
     return 0;
+}
+
+int perf_data_writer::write_pieces(::iovec* pieces, int count) {
+    std::uint64_t total = 0;
+    for (int i = 0; i != count; ++i) total += pieces[i].iov_len;
+    if (int const e = detail::write_all(fd_, pieces, count)) {
+        error_ = e;
+        return e;
+    }
+    note_flushed(offset_ + total);
+    return 0;
+}
+
+int perf_data_writer::write_records(::iovec* pieces, int count) {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    if (buffer_.empty()) return write_pieces(pieces, count);
+    // The buffered records first, in the same writev.
+    std::vector<::iovec> all;
+    try {
+        all.reserve(static_cast<std::size_t>(count) + 1);
+    } catch (std::bad_alloc const&) {
+        if (int const e = flush()) return e;
+        return write_pieces(pieces, count);
+    }
+    all.push_back({buffer_.data(), buffer_.size()});
+    all.insert(all.end(), pieces, pieces + count);
+    if (int const e = write_pieces(all.data(), static_cast<int>(all.size()))) return e;
+    buffer_.clear();
+    return 0;
+}
+
+void perf_data_writer::abandon() noexcept {
+    if (fd_ >= 0 && owns_fd_) ::close(fd_);
+    fd_ = -1;
+    buffer_.clear();
+    flushed_ends_.clear();
 }
 
 int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> bytes) {
@@ -305,6 +470,41 @@ int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> 
     return 0;
 }
 
+std::size_t perf_data_writer::sample_size(std::size_t raw_bytes) noexcept {
+    return 8 + 8 + 8 + 8 + 8 + 8 + 4 + ((raw_bytes + 4 + 7) / 8 * 8 - 4);
+}
+
+std::size_t perf_data_writer::put_sample_head(std::byte* out, int tracepoint, std::uint64_t time_ns,
+                                              std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid,
+                                              std::size_t raw_bytes) noexcept {
+    std::size_t const raw_size = (raw_bytes + 4 + 7) / 8 * 8 - 4;
+    std::size_t const total = 8 + 8 + 8 + 8 + 8 + 8 + 4 + raw_size;
+    struct [[gnu::packed]] head {
+        std::uint32_t type;
+        std::uint16_t misc, size;
+        std::uint64_t identifier;
+        std::uint32_t pid, tid;
+        std::uint64_t time;
+        std::uint32_t cpu, reserved;
+        std::uint64_t period;
+        std::uint32_t raw_size;
+    };
+    static_assert(sizeof(head) == sample_head_size);
+    head const h{record_sample,
+                 1 /* user */,
+                 static_cast<std::uint16_t>(total),
+                 static_cast<std::uint64_t>(tracepoint) + 1,
+                 pid,
+                 tid,
+                 time_ns,
+                 cpu,
+                 0,
+                 1,
+                 static_cast<std::uint32_t>(raw_size)};
+    std::memcpy(out, &h, sizeof h);
+    return total;
+}
+
 int perf_data_writer::write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
                                    std::uint32_t tid, std::span<std::byte const> record) {
     if (fd_ < 0) return EBADF;
@@ -312,18 +512,12 @@ int perf_data_writer::write_sample(int tracepoint, std::uint64_t time_ns, std::u
     if (tracepoint < 0 || static_cast<std::size_t>(tracepoint) >= tracepoints_.size()) return EINVAL;
     // Raw data is padded so that its u32 size plus the data end on 8 bytes,
     // as the kernel does; the record size is a u16.
-    std::size_t const raw_size = (record.size() + 4 + 7) / 8 * 8 - 4;
-    std::size_t const total = 8 + 8 + 8 + 8 + 8 + 8 + 4 + raw_size;
+    std::size_t const total = sample_size(record.size());
     if (total > 0xFFFF) return E2BIG;
-    scratch_.clear();
-    byte_builder b(scratch_);
-    b.put<std::uint32_t>(record_sample).put<std::uint16_t>(1 /* user */).put(static_cast<std::uint16_t>(total));
-    b.put<std::uint64_t>(static_cast<std::uint64_t>(tracepoint) + 1);  // IDENTIFIER
-    b.put(pid).put(tid);                                                // TID
-    b.put(time_ns);                                                     // TIME
-    b.put(cpu).put<std::uint32_t>(0);                                   // CPU
-    b.put<std::uint64_t>(1);                                            // PERIOD
-    b.put(static_cast<std::uint32_t>(raw_size)).bytes(record).zeros(raw_size - record.size());
+    scratch_.resize(total);
+    put_sample_head(scratch_.data(), tracepoint, time_ns, cpu, pid, tid, record.size());
+    std::memcpy(scratch_.data() + sample_head_size, record.data(), record.size());
+    std::memset(scratch_.data() + sample_head_size + record.size(), 0, total - sample_head_size - record.size());
     ++samples_;
     return append(scratch_);
 }
@@ -340,6 +534,11 @@ int perf_data_writer::write_user_event(int tracepoint, std::uint64_t time_ns, st
 }
 
 int perf_data_writer::write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu) {
+    return write_lost(lost, time_ns, cpu, 0xFFFFFFFFu, 0xFFFFFFFFu);
+}
+
+int perf_data_writer::write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
+                                 std::uint32_t tid) {
     if (fd_ < 0) return EBADF;
     if (error_) return error_;
     if (tracepoints_.empty()) return EINVAL;
@@ -348,7 +547,24 @@ int perf_data_writer::write_lost(std::uint64_t lost, std::uint64_t time_ns, std:
     // id, lost, then the sample_id trailer of sample_id_all: TID, TIME, CPU, IDENTIFIER.
     b.put<std::uint32_t>(record_lost).put<std::uint16_t>(0).put<std::uint16_t>(8 + 16 + 32);
     b.put<std::uint64_t>(1).put(lost);
-    b.put<std::uint32_t>(0xFFFFFFFFu).put<std::uint32_t>(0xFFFFFFFFu).put(time_ns);
+    b.put(pid).put(tid).put(time_ns);
+    b.put(cpu).put<std::uint32_t>(0).put<std::uint64_t>(1);
+    return append(scratch_);
+}
+
+int perf_data_writer::write_comm(std::uint32_t pid, std::uint32_t tid, std::string_view comm, std::uint64_t time_ns,
+                                 std::uint32_t cpu) {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    if (tracepoints_.empty()) return EINVAL;
+    comm = comm.substr(0, std::min<std::size_t>(comm.size(), 15));
+    std::size_t const name_bytes = (comm.size() + 1 + 7) / 8 * 8;
+    scratch_.clear();
+    byte_builder b(scratch_);
+    // pid, tid, NUL-terminated name padded to 8, then the sample_id trailer.
+    b.put(record_comm).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + 8 + name_bytes + 32));
+    b.put(pid).put(tid).text(comm).zeros(name_bytes - comm.size());
+    b.put(pid).put(tid).put(time_ns);
     b.put(cpu).put<std::uint32_t>(0).put<std::uint64_t>(1);
     return append(scratch_);
 }
@@ -369,7 +585,7 @@ int perf_data_writer::close() {
     if (disk_full(result)) {
         // offset_ ends the last whole flush: cut the file there and finish it;
         // when even the metadata does not fit, give up older flushes too.
-        std::uint64_t end = std::max<std::uint64_t>(offset_, file_header_size);
+        std::uint64_t end = std::max<std::uint64_t>(offset_, first_data_end_);
         for (int attempt = 0; attempt < 70; ++attempt) {
             buffer_.clear();
             error_ = 0;
@@ -377,9 +593,9 @@ int perf_data_writer::close() {
             if (::lseek(fd_, static_cast<off_t>(end), SEEK_SET) < 0) break;  // flush() appends at the position
             offset_ = end;
             int const finished = finish_file(end);
-            if (finished == 0 || !disk_full(finished) || end == file_header_size) break;
+            if (finished == 0 || !disk_full(finished) || end == first_data_end_) break;
             while (!flushed_ends_.empty() && flushed_ends_.back() >= end) flushed_ends_.pop_back();
-            end = flushed_ends_.empty() ? file_header_size : std::max<std::uint64_t>(flushed_ends_.back(), file_header_size);
+            end = flushed_ends_.empty() ? first_data_end_ : std::max<std::uint64_t>(flushed_ends_.back(), first_data_end_);
         }
     }
     if (owns_fd_ && ::close(fd_) != 0 && result == 0) result = errno;
@@ -390,115 +606,93 @@ int perf_data_writer::close() {
 }
 
 int perf_data_writer::finish_file(std::uint64_t const data_end) {
-    int result = 0;
+    // Feature bodies, each kept for the index.
+    struct section {
+        unsigned feature;
+        std::vector<std::byte> body;
+    };
+    std::vector<section> features;
+    auto add = [&](unsigned feature) -> byte_builder {
+        features.push_back({feature, {}});
+        return byte_builder(features.back().body);
+    };
+    add(feature_tracing_data).bytes(tracing_data_body(tracepoints_));
+    utsname uts{};
+    uname(&uts);
+    add(feature_hostname).header_string(uts.nodename);
+    add(feature_osrelease).header_string(uts.release);
+    add(feature_arch).header_string(uts.machine);
     {
-        // Feature bodies, each kept for the index.
-        struct section {
-            unsigned feature;
-            std::vector<std::byte> body;
-        };
-        std::vector<section> features;
-        auto add = [&](unsigned feature) -> byte_builder {
-            features.push_back({feature, {}});
-            return byte_builder(features.back().body);
-        };
-        {
-            std::vector<std::byte> body;
-            byte_builder t(body);
-            t.put<std::uint8_t>(0x17).put<std::uint8_t>(0x08).put<std::uint8_t>(0x44).text("tracing");
-            t.text("0.6", true);
-            t.put<std::uint8_t>(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__).put<std::uint8_t>(sizeof(long));
-            t.put(static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE)));
-            t.text("header_page", true).put<std::uint64_t>(header_page_text.size()).text(header_page_text);
-            t.text("header_event", true).put<std::uint64_t>(header_event_text.size()).text(header_event_text);
-            t.put<std::uint32_t>(0);  // ftrace formats
-            std::vector<std::string_view> systems;
-            for (auto const& tp : tracepoints_) {
-                bool seen = false;
-                for (auto s : systems) seen |= s == tp.system;
-                if (!seen) systems.push_back(tp.system);
-            }
-            t.put(static_cast<std::uint32_t>(systems.size()));
-            for (auto system : systems) {
-                t.text(system, true);
-                std::uint32_t count = 0;
-                for (auto const& tp : tracepoints_) count += tp.system == system;
-                t.put(count);
-                for (auto const& tp : tracepoints_) {
-                    if (tp.system == system) t.put<std::uint64_t>(tp.format.size()).text(tp.format);
-                }
-            }
-            t.put<std::uint32_t>(0).put<std::uint32_t>(0).put<std::uint64_t>(0);  // kallsyms, printk, cmdlines
-            add(feature_tracing_data).bytes(body);
-        }
-        utsname uts{};
-        uname(&uts);
-        add(feature_hostname).header_string(uts.nodename);
-        add(feature_osrelease).header_string(uts.release);
-        add(feature_arch).header_string(uts.machine);
-        {
-            auto const cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
-            auto const online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
-            add(feature_nrcpus).put(cpus).put(online);
-        }
-        auto attr_bytes = [&](std::vector<std::byte>& out, tracepoint_entry const& tp) {
-            byte_builder a(out);
-            std::size_t const start = out.size();
-            a.put<std::uint32_t>(attr_type_tracepoint).put<std::uint32_t>(attr_size);
-            a.put<std::uint64_t>(tp.id).put<std::uint64_t>(1).put(sample_type).put<std::uint64_t>(0);
-            a.put<std::uint64_t>(attr_flag_sample_id_all | attr_flag_use_clockid);
-            a.zeros(92 - (out.size() - start));
-            a.put(static_cast<std::int32_t>(clock_));  // clockid at offset 92
-            a.zeros(attr_size - (out.size() - start));
-        };
-        {
-            std::vector<std::byte> body;
-            byte_builder d(body);
-            d.put(static_cast<std::uint32_t>(tracepoints_.size())).put(static_cast<std::uint32_t>(attr_size));
-            for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
-                attr_bytes(body, tracepoints_[i]);
-                d.put<std::uint32_t>(1).header_string(tracepoints_[i].system + ":" + tracepoints_[i].name);
-                d.put<std::uint64_t>(i + 1);
-            }
-            add(feature_event_desc).bytes(body);
-        }
-        add(feature_clockid).put(static_cast<std::uint64_t>(clock_));
-        add(feature_clock_data)
-            .put<std::uint32_t>(1)
-            .put(static_cast<std::uint32_t>(clock_))
-            .put(wall_ns_at_open_)
-            .put(clock_ns_at_open_);
-
-        // Feature index right after the data, then bodies, ids and attrs.
-        std::vector<std::byte> tail;
-        byte_builder t(tail);
-        std::uint64_t body_offset = data_end + 16 * features.size();
-        for (auto const& f : features) {
-            t.put(body_offset).put(static_cast<std::uint64_t>(f.body.size()));
-            body_offset += f.body.size();
-        }
-        for (auto const& f : features) t.bytes(f.body);
-        std::uint64_t const ids_offset = data_end + tail.size();
-        for (std::size_t i = 0; i != tracepoints_.size(); ++i) t.put<std::uint64_t>(i + 1);
-        std::uint64_t const attrs_offset = data_end + tail.size();
-        for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
-            attr_bytes(tail, tracepoints_[i]);
-            t.put(ids_offset + 8 * i).put<std::uint64_t>(8);
-        }
-        result = append(tail);
-        if (result == 0) result = flush();
-
-        std::vector<std::byte> header;
-        byte_builder h(header);
-        h.text("PERFILE2").put<std::uint64_t>(file_header_size).put<std::uint64_t>(attr_size + 16);
-        h.put(attrs_offset).put(static_cast<std::uint64_t>(tracepoints_.size() * (attr_size + 16)));
-        h.put<std::uint64_t>(file_header_size).put(data_end - file_header_size);
-        h.put<std::uint64_t>(0).put<std::uint64_t>(0);  // event_types: unused
-        std::uint64_t bits[4] = {};
-        for (auto const& f : features) bits[f.feature / 64] |= 1ull << (f.feature % 64);
-        for (auto bit : bits) h.put(bit);
-        if (result == 0) result = write_at(0, header);
+        auto const cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
+        auto const online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
+        add(feature_nrcpus).put(cpus).put(online);
     }
+    {
+        std::vector<std::byte> body;
+        byte_builder d(body);
+        d.put(static_cast<std::uint32_t>(tracepoints_.size())).put(static_cast<std::uint32_t>(attr_size));
+        for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
+            attr_bytes(body, tracepoints_[i].id);
+            d.put<std::uint32_t>(1).header_string(tracepoints_[i].system + ":" + tracepoints_[i].name);
+            d.put<std::uint64_t>(i + 1);
+        }
+        add(feature_event_desc).bytes(body);
+    }
+    add(feature_clockid).put(static_cast<std::uint64_t>(clock_));
+    add(feature_clock_data)
+        .put<std::uint32_t>(1)
+        .put(static_cast<std::uint32_t>(clock_))
+        .put(wall_ns_at_open_)
+        .put(clock_ns_at_open_);
+
+    // Feature index right after the data, then bodies, ids and attrs.
+    std::vector<std::byte> tail;
+    byte_builder t(tail);
+    std::uint64_t body_offset = data_end + 16 * features.size();
+    for (auto const& f : features) {
+        t.put(body_offset).put(static_cast<std::uint64_t>(f.body.size()));
+        body_offset += f.body.size();
+    }
+    for (auto const& f : features) t.bytes(f.body);
+    std::uint64_t const ids_offset = data_end + tail.size();
+    for (std::size_t i = 0; i != tracepoints_.size(); ++i) t.put<std::uint64_t>(i + 1);
+    std::uint64_t const attrs_offset = data_end + tail.size();
+    for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
+        attr_bytes(tail, tracepoints_[i].id);
+        t.put(ids_offset + 8 * i).put<std::uint64_t>(8);
+    }
+    int result = append(tail);
+    if (result == 0) result = flush();
+
+    std::uint64_t bits[4] = {};
+    for (auto const& f : features) bits[f.feature / 64] |= 1ull << (f.feature % 64);
+    // The data always holds the in-stream metadata, so its size is never 0
+    // (which would mean "not finished").
+    auto const header = file_header(attrs_offset, tracepoints_.size() * (attr_size + 16), data_end - file_header_size,
+                                    bits);
+    // The in-stream attrs and formats repeat what the header now says, and
+    // perf would read formats twice (and refuse): each becomes a record perf
+    // and our reader skip (the deprecated HEADER_EVENT_TYPE), same size.
+    for (std::uint64_t const at : stream_metadata_) {
+        if (result != 0 || at + 8 > data_end) continue;
+        std::byte head[8];
+        if (::pread(fd_, head, sizeof head, static_cast<off_t>(at)) != static_cast<ssize_t>(sizeof head)) continue;
+        std::uint32_t type = 0;
+        std::uint16_t size = 0;
+        std::memcpy(&type, head, 4);
+        std::memcpy(&size, head + 6, 2);
+        if (type == record_header_tracing_data) {
+            std::uint32_t extra = 0;
+            if (::pread(fd_, &extra, 4, static_cast<off_t>(at + 8)) != 4 || size + std::uint64_t{extra} > 0xFFFF) continue;
+            size = static_cast<std::uint16_t>(size + extra);
+        } else if (type != record_header_attr) {
+            continue;
+        }
+        std::vector<std::byte> skip;
+        byte_builder(skip).put(record_header_event_type).put<std::uint16_t>(0).put(size);
+        result = write_at(at, skip);
+    }
+    if (result == 0) result = write_at(0, header);
     return result;
 }
 

@@ -1,6 +1,8 @@
 // Sink selection and the in-process sinks for tests and benchmarks.
 #include <ehtrace/sink.hpp>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,12 +26,45 @@ sink& default_sink() {
         const char* path = std::getenv("EHTRACE_CAPTURE");
         if (path == nullptr || *path == '\0') return &kernel_sink();
         int error = 0;
-        auto capture = capture_sink::open(path, error);
+        // The recorder's tuning (docs/recorder.md): per-thread buffer in KiB, flush interval in ms.
+        capture_sink::recorder_options options;
+        auto const number = [](char const* name, unsigned long fallback) {
+            char const* text = std::getenv(name);
+            if (text == nullptr || *text == '\0') return fallback;
+            char* end = nullptr;
+            unsigned long const value = std::strtoul(text, &end, 10);
+            if (*end != '\0' || value == 0) {
+                std::fprintf(stderr, "ehtrace: %s=%s is not a positive number; using %lu\n", name, text, fallback);
+                return fallback;
+            }
+            return value;
+        };
+        options.thread_buffer_bytes =
+            std::min<unsigned long>(number("EHTRACE_CAPTURE_BUFFER_KB", options.thread_buffer_bytes / 1024), 1u << 20) * 1024;
+        options.flush_interval_ms =
+            static_cast<unsigned>(std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
+        options.flight_recorder_bytes =
+            std::getenv("EHTRACE_CAPTURE_FLIGHT_KB") ? number("EHTRACE_CAPTURE_FLIGHT_KB", 4096) * 1024 : 0;
+        auto capture = capture_sink::open(path, error, options);
         if (!capture) {
             // The user asked for a file; saying nothing would hide every event.
             std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE=%s cannot be written (%s); using the kernel\n", path,
                          std::strerror(error));
             return &kernel_sink();
+        }
+        // Signal handlers only when asked for (docs/recorder.md).
+        if (char const* name = std::getenv("EHTRACE_CAPTURE_DUMP_SIGNAL"); name != nullptr && *name != '\0') {
+            int sig = 0;
+            std::string_view const text(name);
+            if (text == "USR1" || text == "SIGUSR1") sig = SIGUSR1;
+            else if (text == "USR2" || text == "SIGUSR2") sig = SIGUSR2;
+            else sig = std::atoi(name);
+            if (sig <= 0 || sig >= NSIG || capture->dump_on_signal(sig) != 0) {
+                std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_DUMP_SIGNAL=%s is not a signal this can use\n", name);
+            }
+        }
+        if (char const* crash = std::getenv("EHTRACE_CAPTURE_DUMP_ON_CRASH"); crash != nullptr && *crash == '1') {
+            capture->dump_on_fatal_signals();
         }
         environment_capture = capture.release();  // never destroyed: see set_sink
         std::atexit(finish_environment_capture);

@@ -36,7 +36,7 @@ constexpr char usage[] =
     "Options:\n"
     "  -o FILE            output file (default ehtrace.data; with --live, none unless given)\n"
     "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
-    "                     at the end (and on SIGUSR1)\n"
+    "                     at the end to -o FILE; each SIGUSR1 writes a snapshot to FILE.1, FILE.2, ...\n"
     "  --live             print each event as a JSON line on stdout as it arrives\n"
     "  --duration S       stop after S seconds (fractions allowed)\n"
     "  --buffer KIB       kernel ring buffer per CPU (default 1024, rounded to pages)\n"
@@ -274,10 +274,17 @@ int main(int argc, char** argv) {
         s.poll(timeout);
         if (o.live) std::fflush(stdout);
         if (take_save_request() && o.circular_mib > 0) {
-            int const e = s.save(o.output);
-            ++saves;
+            // Each snapshot to a new file (-o out.data: out.data.1, out.data.2, ...),
+            // never over an earlier one; the final save goes to out.data.
+            std::string const snapshot = o.output + "." + std::to_string(++saves);
+            int const e = s.save(snapshot);
             if (!o.quiet) {
-                std::fprintf(stderr, "ehtrace-collect: %s %s\n", e ? "saving failed:" : "saved", e ? std::strerror(e) : o.output.c_str());
+                if (e) {
+                    std::fprintf(stderr, "ehtrace-collect: saving %s failed: %s\n", snapshot.c_str(), std::strerror(e));
+                } else {
+                    std::fprintf(stderr, "ehtrace-collect: saved %llu events to %s\n",
+                                 static_cast<unsigned long long>(s.stats().saved), snapshot.c_str());
+                }
             }
         }
         if (!o.command.empty() && child.done(child_status)) {
@@ -288,9 +295,10 @@ int main(int argc, char** argv) {
     int status = 0;
     int out_error = 0;
     if (o.circular_mib > 0) {
-        s.drain();
-        out_error = s.save(o.output);
+        // Stopped first (the last drain included), then saved: every event
+        // taken is in the file or counted as overwritten.
         s.stop();
+        out_error = s.save(o.output);
     } else {
         out_error = s.stop();
     }
@@ -303,8 +311,16 @@ int main(int argc, char** argv) {
     }
     if (!o.quiet) {
         std::string summary = std::to_string(st.samples) + " events";
-        if (!o.output.empty()) summary += ", " + std::to_string(st.written) + " written to " + o.output;
-        if (o.circular_mib > 0) summary += " (" + std::to_string(st.overwritten) + " older ones overwritten)";
+        if (o.circular_mib > 0) {
+            // Every event taken is either still in the rings (so in the final
+            // file) or was pushed out by newer ones; snapshots hold copies.
+            summary += ": " + std::to_string(st.saved) + " in " + o.output + ", " + std::to_string(st.overwritten) +
+                       " older ones overwritten";
+            if (saves > 0) summary += " (" + std::to_string(saves) + " snapshot" + (saves == 1 ? "" : "s") + " before: " +
+                                      o.output + ".1 ...)";
+        } else if (!o.output.empty()) {
+            summary += ", " + std::to_string(st.written) + " written to " + o.output;
+        }
         if (stop_signal() != 0) summary += "; stopped by signal " + std::to_string(stop_signal());
         std::fprintf(stderr, "ehtrace-collect: %s\n", summary.c_str());
         if (st.lost > 0) {
@@ -316,7 +332,6 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ehtrace-collect: lost 0 events\n");
         }
     }
-    (void)saves;
     if (child_exited && status == 0 && WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127) status = 1;
     return status;
 }

@@ -147,6 +147,12 @@ bool decode_file(std::string const& path, output& out, formatter& format, option
         perf_sample sample;
         while (reader.next(sample)) emit(decoder.decode(sample));
         if (reader.error()) return report(reader.error().message, reader.error().offset);
+        if (!reader.session().finalised) {
+            std::fprintf(stderr,
+                         "ehtrace-decode: %s: not finalised (its writer stopped before completing it); read up to "
+                         "its last whole record\n",
+                         path.c_str());
+        }
         return true;
     }
     auto const head = input->peek(16);

@@ -56,7 +56,8 @@ struct session_stats {
     std::uint64_t lost = 0;              // samples the kernel dropped (PERF_RECORD_LOST)
     std::uint64_t lost_records = 0;      // PERF_RECORD_LOST records seen
     std::uint64_t overwritten = 0;       // circular: samples pushed out by newer ones
-    std::uint64_t written = 0;           // samples in the output file(s)
+    std::uint64_t written = 0;           // samples in the output file(s), all saves included
+    std::uint64_t saved = 0;             // circular: samples in the file the last save() wrote
     int output_error = 0;                // first error writing the output (ENOSPC ...)
     std::vector<std::uint64_t> lost_per_cpu;
 };

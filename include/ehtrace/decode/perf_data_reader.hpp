@@ -42,6 +42,10 @@ struct perf_session_info {
     bool has_clock_data = false;  // CLOCK_DATA: sample clock -> wall clock
     std::uint32_t clockid = 0;
     std::int64_t wall_minus_clock_ns = 0;
+    // False for a file layout whose header still says "data to the end of
+    // the file": its writer never finished it (killed, crashed). Its data is
+    // read up to the last whole record.
+    bool finalised = true;
 };
 
 class perf_data_reader {
