@@ -8,6 +8,7 @@
 // only when the event is enabled. Its metadata is a function of its type.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -23,11 +24,23 @@
 #include <sys/uio.h>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/fixed_string.hpp>
 #include <ehtrace/format.hpp>
+
+// The encoding path of a write site is forced inline: GCC at -O2 would
+// otherwise keep a nested struct's fields as objects in memory and copy
+// them (see tests/codegen). Only enabled events run it.
+#if defined(__GNUC__)
+#define EHTRACE_FIELD_INLINE inline __attribute__((always_inline))
+#define EHTRACE_FIELD_LAMBDA_INLINE __attribute__((always_inline))
+#else
+#define EHTRACE_FIELD_INLINE inline
+#define EHTRACE_FIELD_LAMBDA_INLINE
+#endif
 
 namespace ehtrace {
 
@@ -111,17 +124,35 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 }
 
 // --- encoders: what a field puts in the payload ---------------------------
-// An encoder's shape (its constants) is the base; its data and fill() are
-// its own. fill(iovec*&, variable_size) adds the bytes not counted in
-// fixed_size to variable_size, so the event's size is known without a
-// second pass over the pieces.
-template <std::uint8_t Encoding, std::uint8_t Format, int IovCount, std::size_t FixedSize, bool Variable,
+// A field's payload is a fixed list of pieces, known from its type:
+//   copied pieces (scalars, the u16 count of a counted string or array, a
+//   string's terminator) have a constant size and are copied into a buffer
+//   on the writer's stack at a constant offset; adjacent copied pieces, also
+//   across fields and structs, are one run and one iovec;
+//   referenced pieces (string characters, array elements) stay where they
+//   are and get an iovec of their own.
+// emit<First>(out) hands the pieces, numbered from First, to the writer:
+// out.copy<Piece>(bytes, size) and out.ref<Piece>(data, size). The event's
+// layout (offsets, iovec indexes) is computed from the pieces at compile
+// time, so after inlining every copy is one store and every reference two.
+struct piece {
+    std::uint32_t size = 0;  // bytes; 0 for a referenced piece of variable size
+    bool copied = false;
+    bool variable = false;  // a referenced piece whose size is known only at run time
+};
+
+inline constexpr piece copied_piece(std::size_t size) noexcept { return {static_cast<std::uint32_t>(size), true, false}; }
+inline constexpr piece variable_piece() noexcept { return {0, false, true}; }
+inline constexpr piece referenced_piece(std::size_t size) noexcept {
+    return {static_cast<std::uint32_t>(size), false, false};
+}
+
+template <std::uint8_t Encoding, std::uint8_t Format, std::size_t FixedSize, bool Variable,
           std::uint16_t ArrayLength = 0>
 struct encoder_shape {
     static constexpr std::uint8_t encoding = Encoding;  // with the array flags
     static constexpr std::uint8_t format = Format;
     static constexpr std::uint16_t array_length = ArrayLength;
-    static constexpr int iov_count = IovCount;
     static constexpr std::size_t fixed_size = FixedSize;  // payload bytes known at compile time
     static constexpr bool variable = Variable;            // whether there are more
 };
@@ -131,33 +162,38 @@ struct encoder_shape {
 // a write site spills nothing. Converted values (ports in network byte
 // order, time points as seconds) are stored the same way.
 template <class T, std::uint8_t Format>
-struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, 1, sizeof(T), false> {
+struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, sizeof(T), false> {
+    static constexpr std::array<piece, 1> pieces{copied_piece(sizeof(T))};
     T value;
-    void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        out.template copy<First>(&value, sizeof(T));
+    }
 };
 
 template <class C, std::uint8_t Format>
-struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 1, 0, true> {
+struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
+    static constexpr std::array<piece, 1> pieces{variable_piece()};
     const C* text;  // never null: a null pointer is written as ""
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        std::size_t size = (std::char_traits<C>::length(text) + 1) * sizeof(C);
-        variable_size += size;
-        *out++ = make_iovec(text, size);
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        out.template ref<First>(text, (std::char_traits<C>::length(text) + 1) * sizeof(C));
     }
 };
 
 // A string in a char array that may lack a terminator: the characters up
 // to the first NUL (or the whole array), then a terminator of our own.
 template <class C, std::size_t N, std::uint8_t Format>
-struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, 2, 0, true> {
+struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, sizeof(C), true> {
+    static constexpr std::array<piece, 2> pieces{variable_piece(), copied_piece(sizeof(C))};
     const C* text;
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
         static constexpr C terminator{};
         std::size_t length = 0;
         while (length < N && text[length] != C{}) ++length;
-        variable_size += (length + 1) * sizeof(C);
-        *out++ = make_iovec(text, length * sizeof(C));
-        *out++ = make_iovec(&terminator, sizeof(C));
+        out.template ref<First>(text, length * sizeof(C));
+        out.template copy<First + 1>(&terminator, sizeof(C));
     }
 };
 
@@ -165,14 +201,15 @@ struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, 2, 0, t
 // variable-length arrays. A longer sequence keeps its true size in the
 // iovec, so the event-size check refuses it rather than cutting it.
 template <class Unit, std::uint8_t Encoding, std::uint8_t Format>
-struct counted_encoder : encoder_shape<Encoding, Format, 2, 0, true> {
+struct counted_encoder : encoder_shape<Encoding, Format, sizeof(std::uint16_t), true> {
+    static constexpr std::array<piece, 2> pieces{copied_piece(sizeof(std::uint16_t)), variable_piece()};
     const Unit* data;
     std::size_t count;
-    std::uint16_t count16 = static_cast<std::uint16_t>(count);
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        variable_size += sizeof count16 + count * sizeof(Unit);
-        *out++ = make_iovec(&count16, sizeof count16);
-        *out++ = make_iovec(data, count * sizeof(Unit));
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        const auto count16 = static_cast<std::uint16_t>(count);
+        out.template copy<First>(&count16, sizeof count16);
+        out.template ref<First + 1>(data, count * sizeof(Unit));
     }
 };
 
@@ -180,12 +217,37 @@ template <class T, std::uint8_t Format>
 using var_array_encoder = counted_encoder<T, scalar_kind_of<T>().encoding | encoding_flags::var_array, Format>;
 
 template <class T, std::size_t N, std::uint8_t Format>
-struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encoding_flags::const_array, Format, 1,
+struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encoding_flags::const_array, Format,
                                            N * sizeof(T), false, static_cast<std::uint16_t>(N)> {
     static_assert(N >= 1 && N <= 65535, "ehtrace: a constant-length array needs 1..65535 elements");
+    static constexpr std::array<piece, 1> pieces{referenced_piece(N * sizeof(T))};
     const T* data;
-    void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(data, N * sizeof(T)); }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        out.template ref<First>(data, N * sizeof(T));
+    }
 };
+
+// The pieces of several lists, one after the other.
+template <std::size_t... N>
+constexpr auto concat_pieces(const std::array<piece, N>&... lists) noexcept {
+    std::array<piece, (std::size_t{0} + ... + N)> all{};
+    std::size_t i = 0;
+    ((std::copy(lists.begin(), lists.end(), all.begin() + i), i += N), ...);
+    return all;
+}
+
+// Emits the fields of a tuple, numbering their pieces from First.
+template <std::size_t First, class Out, class Tuple, std::size_t... I>
+EHTRACE_FIELD_INLINE void emit_tuple(Out& out, const Tuple& fields, std::index_sequence<I...>) {
+    constexpr std::array<std::size_t, sizeof...(I)> sizes{std::tuple_element_t<I, Tuple>::pieces.size()...};
+    constexpr auto first_of = [](std::size_t k, const auto& counts) {
+        std::size_t first = First;
+        for (std::size_t j = 0; j < k; ++j) first += counts[j];
+        return first;
+    };
+    (std::get<I>(fields).template emit<first_of(I, sizes)>(out), ...);
+}
 
 // --- type deduction ------------------------------------------------------
 
@@ -228,7 +290,7 @@ constexpr std::uint8_t pick_format(int override_format, std::uint8_t deduced) no
 }
 
 template <int Override = -1, class V>
-auto make_encoder(const V& value) noexcept {
+EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
     using T = std::remove_cv_t<V>;
     if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
         auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
@@ -334,7 +396,7 @@ template <class V>
 inline constexpr bool is_wrapper = std::is_base_of_v<wrapper_marker, V>;
 
 template <class V>
-auto field_encoder(const V& value) noexcept {
+EHTRACE_FIELD_INLINE auto field_encoder(const V& value) noexcept {
     if constexpr (is_wrapper<V>) {
         return value.encoder;
     } else {
@@ -350,14 +412,17 @@ bool field_valid(const F& field) noexcept;
 template <fixed_string Name, std::uint16_t Tag, class Encoder>
 struct field_value : field_marker {
     Encoder encoder;
-    static constexpr int iov_count = Encoder::iov_count;
+    static constexpr auto pieces = Encoder::pieces;
     static constexpr std::size_t fixed_size = Encoder::fixed_size;
     static constexpr bool variable = Encoder::variable;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
         encode_field_definition(out, Name.view(), Encoder::encoding, Encoder::format, Tag, Encoder::array_length);
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept { encoder.fill(out, variable_size); }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        encoder.template emit<First>(out);
+    }
 };
 
 template <fixed_string Name, std::uint16_t Tag, class... Fields>
@@ -367,7 +432,7 @@ struct struct_value : field_marker {
     static_assert((std::is_base_of_v<field_marker, Fields> && ...),
                   "ehtrace: a struct holds only fields (ehtrace::field, ehtrace::struct_, raw fields)");
     std::tuple<Fields...> fields;
-    static constexpr int iov_count = (0 + ... + Fields::iov_count);
+    static constexpr auto pieces = concat_pieces(Fields::pieces...);
     static constexpr std::size_t fixed_size = (0 + ... + Fields::fixed_size);
     static constexpr bool variable = (false || ... || Fields::variable);
     template <class Writer>
@@ -376,8 +441,9 @@ struct struct_value : field_marker {
                                 static_cast<std::uint8_t>(sizeof...(Fields)), Tag, 0);
         (Fields::encode_metadata(out), ...);
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        std::apply([&](const auto&... f) { (f.fill(out, variable_size), ...); }, fields);
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        emit_tuple<First>(out, fields, std::index_sequence_for<Fields...>{});
     }
     bool valid() const noexcept {
         return std::apply([](const auto&... f) { return (true && ... && field_valid(f)); }, fields);
@@ -403,7 +469,6 @@ struct struct_array_value : field_marker {
         static_assert((std::is_base_of_v<field_marker, Fields> && ...),
                       "ehtrace: the projection of struct_array must return ehtrace::fields(...)");
         static constexpr std::size_t count = sizeof...(Fields);
-        static constexpr int iov_count = (0 + ... + Fields::iov_count);
         template <class Writer>
         static constexpr void encode(Writer& out) noexcept {
             (Fields::encode_metadata(out), ...);
@@ -413,18 +478,26 @@ struct struct_array_value : field_marker {
     std::vector<std::uint8_t> buffer;
     std::uint16_t count16 = 0;
 
+    // Appends every piece of the element's fields to the buffer.
+    struct gather {
+        std::vector<std::uint8_t>& buffer;
+        template <std::size_t>
+        void copy(const void* bytes, std::size_t size) {
+            auto* from = static_cast<const std::uint8_t*>(bytes);
+            buffer.insert(buffer.end(), from, from + size);
+        }
+        template <std::size_t Piece>
+        void ref(const void* data, std::size_t size) {
+            copy<Piece>(data, size);
+        }
+    };
+
     struct_array_value(const Range& range, Projection& project) {
         std::size_t count = 0;
+        gather out{buffer};
         for (const auto& e : range) {
             element_fields fields = project(e);
-            ::iovec pieces[shape<element_fields>::iov_count > 0 ? shape<element_fields>::iov_count : 1];
-            ::iovec* out = pieces;
-            std::size_t unused = 0;
-            std::apply([&](const auto&... f) { (f.fill(out, unused), ...); }, fields);
-            for (const ::iovec* p = pieces; p != out; ++p) {
-                auto* bytes = static_cast<const std::uint8_t*>(p->iov_base);
-                buffer.insert(buffer.end(), bytes, bytes + p->iov_len);
-            }
+            emit_tuple<0>(out, fields, std::make_index_sequence<std::tuple_size_v<element_fields>>{});
             ++count;
         }
         // Over 65,535 elements the event is over 65,535 bytes and refused.
@@ -432,8 +505,8 @@ struct struct_array_value : field_marker {
         if (count > 0xFFFF) buffer.resize(max_event_size + 1);
     }
 
-    static constexpr int iov_count = 2;
-    static constexpr std::size_t fixed_size = 0;
+    static constexpr std::array<piece, 2> pieces{copied_piece(sizeof(std::uint16_t)), variable_piece()};
+    static constexpr std::size_t fixed_size = sizeof(std::uint16_t);
     static constexpr bool variable = true;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
@@ -442,10 +515,10 @@ struct struct_array_value : field_marker {
                                 static_cast<std::uint8_t>(shape<element_fields>::count), Tag, 0);
         shape<element_fields>::encode(out);
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        variable_size += sizeof count16 + buffer.size();
-        *out++ = make_iovec(&count16, sizeof count16);
-        *out++ = make_iovec(buffer.data(), buffer.size());
+    template <std::size_t First, class Out>
+    void emit(Out& out) const {
+        out.template copy<First>(&count16, sizeof count16);
+        out.template ref<First + 1>(buffer.data(), buffer.size());
     }
 };
 
@@ -455,7 +528,13 @@ template <fixed_string Name, std::uint8_t Encoding, std::uint8_t Format, std::ui
 struct raw_value : field_marker {
     const void* data = nullptr;
     std::size_t size = 0;
-    static constexpr int iov_count = HasData ? 1 : 0;
+    static constexpr auto pieces = [] {
+        if constexpr (HasData) {
+            return std::array<piece, 1>{variable_piece()};
+        } else {
+            return std::array<piece, 0>{};
+        }
+    }();
     static constexpr std::size_t fixed_size = 0;
     static constexpr bool variable = HasData;
     template <class Writer>
@@ -464,11 +543,9 @@ struct raw_value : field_marker {
             encode_field_definition(out, Name.view(), Encoding, Format, Tag, ArrayLength);
         }
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        if constexpr (HasData) {
-            variable_size += size;
-            *out++ = make_iovec(data, size);
-        }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        if constexpr (HasData) out.template ref<First>(data, size);
     }
     // Where the metadata fixes the size (values and their arrays), the bytes
     // must have it; strings and binary are taken as given.
@@ -540,7 +617,7 @@ constexpr void check_field_name() noexcept {
 //   initializer lists as variable-length arrays.
 // Tag is the field's 16-bit tag (0: none).
 template <fixed_string Name, std::uint16_t Tag = 0, class V>
-auto field(const V& value) noexcept {
+EHTRACE_FIELD_INLINE auto field(const V& value) noexcept {
     detail::check_field_name<Name>();
     using E = decltype(detail::field_encoder(value));
     return detail::field_value<Name, Tag, E>{{}, detail::field_encoder(value)};
@@ -555,7 +632,7 @@ auto field(std::initializer_list<T> values) noexcept {
 
 // A nested struct: `struct_<"point">(field<"x">(x), field<"y">(y))`.
 template <fixed_string Name, std::uint16_t Tag = 0, class... Fields>
-auto struct_(Fields... fields) noexcept {
+EHTRACE_FIELD_INLINE auto struct_(Fields... fields) noexcept {
     detail::check_field_name<Name>();
     return detail::struct_value<Name, Tag, Fields...>{{}, {fields...}};
 }
