@@ -475,7 +475,7 @@ private:
 // the name are attributes and fields, in any order; the fields are written
 // in the order given. Arguments are evaluated only when enabled.
 #define EHTRACE_WRITE(provider, event_name, ...)                                                          \
-    ([&]() -> int {                                                                                       \
+    ([&]() EHTRACE_FIELD_LAMBDA_INLINE -> int {                                                           \
         using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
             std::remove_cvref_t<decltype(provider)>, event_name,                                         \
             decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>;                                      \

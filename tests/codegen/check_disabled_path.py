@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Compiles a write site at -O2 and inspects the disabled path: from the
+"""Compiles a write site at -O2 and inspects the disabled path of the
+function named by the optional fourth argument (default: the probe of
+disabled_path_probe.cpp): from the
 function's entry to its first conditional branch there must be exactly one
 memory access, a load of the site's enable word, and no call; the branch's
 fall-through must reach `ret` without touching memory or calling anything
@@ -30,9 +32,10 @@ def instructions(asm, symbol):
 
 def main():
     compiler, include_dir, source = sys.argv[1:4]
+    symbol = sys.argv[4] if len(sys.argv) > 4 else "_Z19disabled_path_probeidPKcy"
     asm = subprocess.run([compiler, "-std=c++20", "-O2", "-fno-asynchronous-unwind-tables", "-I", include_dir,
                           "-S", "-o", "-", source], check=True, capture_output=True, text=True).stdout
-    body = instructions(asm, "_Z19disabled_path_probeidPKcy")
+    body = instructions(asm, symbol)
     if not body:
         print("probe function not found in the assembly")
         return 1
