@@ -122,7 +122,7 @@ inline int write_dynamic4(ehtrace::dynamic::event_builder& b, const ehtrace::dyn
     b.reset("Bench4");
     b.add_value("x", v.x);
     b.add_value("d", v.d);
-    b.add_zstring("s", std::string_view(v.s, std::strlen(v.s)));
+    b.add_zstring("s", v.s);
     b.add_value("u", v.u);
     return b.write(set);
 }
@@ -165,7 +165,7 @@ inline int write_dynamic_nested(ehtrace::dynamic::event_builder& b, const ehtrac
 #define EHTRACE_BENCH_DYNAMIC_GROUP(b, g, n)                            \
     (b).add_value("x" #n, (g)[n].x);                                    \
     (b).add_value("d" #n, (g)[n].d);                                    \
-    (b).add_zstring("s" #n, std::string_view((g)[n].s, std::strlen((g)[n].s))); \
+    (b).add_zstring("s" #n, (g)[n].s);                                  \
     (b).add_value("u" #n, (g)[n].u)
 
 inline int write_dynamic64(ehtrace::dynamic::event_builder& b, const ehtrace::dynamic::event_set& set,
