@@ -3,9 +3,10 @@
 // `ehtrace::hex(v)` or `ehtrace::json(text)` choose another format;
 // `ehtrace::struct_<"name">(fields...)` nests fields.
 //
-// A field object only refers to the caller's value (or holds a converted
-// copy, e.g. a port in network byte order); it is built, and the value read,
-// only when the event is enabled. Its metadata is a function of its type.
+// A field object only refers to the caller's value (or holds a copy of an
+// rvalue or a converted value, e.g. a port in network byte order); it is
+// built, and the value read, only when the event is enabled. Its metadata is
+// a function of its type.
 #pragma once
 
 #include <algorithm>
@@ -157,28 +158,47 @@ struct encoder_shape {
     static constexpr bool variable = Variable;            // whether there are more
 };
 
-// Scalars are copied into the field object rather than pointed at: the
-// caller's variable then never needs a memory home, so the disabled path of
-// a write site spills nothing. Converted values (ports in network byte
-// order, time points as seconds) are stored the same way.
-template <class T, std::uint8_t Format>
-struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, sizeof(T), false> {
-    static constexpr std::array<piece, 1> pieces{copied_piece(sizeof(T))};
+// A value a field reads when the event is written: the caller's object
+// (ByRef, for lvalues: the field object is a pointer, and the compiler
+// reads the value where the event needs it, so a wide event keeps no value
+// live across its strlen calls and spills nothing) or a copy (rvalues,
+// converted values such as ports in network byte order, and fields kept by
+// ehtrace::fields() past the caller's statement). Either way the
+// caller's variable needs no memory home on the disabled path: the
+// pointer exists only on the enabled path, where it folds into the read.
+template <class T, bool ByRef>
+struct held {
+    const T* pointer;
+    const T& get() const noexcept { return *pointer; }
+};
+template <class T>
+struct held<T, false> {
     T value;
-    template <std::size_t First, class Out>
-    EHTRACE_FIELD_INLINE void emit(Out& out) const {
-        out.template copy<First>(&value, sizeof(T));
-    }
+    const T& get() const noexcept { return value; }
 };
 
-template <class C, std::uint8_t Format>
-struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
-    static constexpr std::array<piece, 1> pieces{variable_piece()};
-    const C* text;  // never null: a null pointer is written as ""
+template <class T, std::uint8_t Format, bool ByRef = false>
+struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, sizeof(T), false> {
+    static constexpr std::array<piece, 1> pieces{copied_piece(sizeof(T))};
+    held<T, ByRef> value;
     template <std::size_t First, class Out>
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
-        out.template ref<First>(text, (std::char_traits<C>::length(text) + 1) * sizeof(C));
+        out.template copy<First>(&value.get(), sizeof(T));
     }
+    scalar_encoder<T, Format, false> detach() const noexcept { return {{}, {value.get()}}; }
+};
+
+template <class C, std::uint8_t Format, bool ByRef = false>
+struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
+    static constexpr std::array<piece, 1> pieces{variable_piece()};
+    held<const C*, ByRef> text;  // a null pointer is written as ""
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        static constexpr C empty{};
+        const C* chars = text.get() != nullptr ? text.get() : &empty;
+        out.template ref<First>(chars, (std::char_traits<C>::length(chars) + 1) * sizeof(C));
+    }
+    zstring_encoder<C, Format, false> detach() const noexcept { return {{}, {text.get()}}; }
 };
 
 // A string in a char array that may lack a terminator: the characters up
@@ -289,18 +309,27 @@ constexpr std::uint8_t pick_format(int override_format, std::uint8_t deduced) no
     return override_format >= 0 ? static_cast<std::uint8_t>(override_format) : deduced;
 }
 
-template <int Override = -1, class V>
+// ByRef: the value is an lvalue that outlives the event's write (see held).
+template <int Override = -1, bool ByRef = false, class V>
 EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
     using T = std::remove_cv_t<V>;
     if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
         auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
-        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{{}, static_cast<std::int64_t>(seconds)};
+        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{
+            {}, {static_cast<std::int64_t>(seconds)}};
     } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
         using C = std::remove_cv_t<std::remove_pointer_t<T>>;
-        static constexpr C empty{};
-        return zstring_encoder<C, pick_format(Override, utf)>{{}, value != nullptr ? value : &empty};
+        if constexpr (ByRef) {
+            return zstring_encoder<C, pick_format(Override, utf), true>{{}, {&value}};
+        } else {
+            return zstring_encoder<C, pick_format(Override, utf)>{{}, {value}};
+        }
     } else if constexpr (is_scalar_field_type<T>) {
-        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{{}, value};
+        if constexpr (ByRef) {
+            return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format), true>{{}, {&value}};
+        } else {
+            return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{{}, {value}};
+        }
     } else if constexpr (std::is_array_v<T>) {
         using E = std::remove_cv_t<std::remove_extent_t<T>>;
         constexpr std::size_t n = std::extent_v<T>;
@@ -385,22 +414,33 @@ constexpr bool format_fits() noexcept {
 }
 
 template <field_format Format, class V>
-auto with_format(const V& value) noexcept {
-    using Encoder = encoder_for<V>;
+EHTRACE_FIELD_INLINE auto with_format(V&& value) noexcept {
+    using Encoder = encoder_for<std::remove_cvref_t<V>>;
     static_assert(format_fits<fmt(Format), Encoder>(),
                   "ehtrace: this format does not apply to this value's type (see the format table in the spec)");
-    return formatted<decltype(make_encoder<fmt(Format)>(value))>{{}, make_encoder<fmt(Format)>(value)};
+    constexpr bool by_ref = std::is_lvalue_reference_v<V>;
+    return formatted<decltype(make_encoder<fmt(Format), by_ref>(value))>{{}, make_encoder<fmt(Format), by_ref>(value)};
 }
 
 template <class V>
 inline constexpr bool is_wrapper = std::is_base_of_v<wrapper_marker, V>;
 
-template <class V>
+template <bool ByRef, class V>
 EHTRACE_FIELD_INLINE auto field_encoder(const V& value) noexcept {
     if constexpr (is_wrapper<V>) {
         return value.encoder;
     } else {
-        return make_encoder(value);
+        return make_encoder<-1, ByRef>(value);
+    }
+}
+
+// The copy of an encoder that no longer refers to the caller's scalars.
+template <class Encoder>
+auto detach_encoder(const Encoder& e) noexcept {
+    if constexpr (requires { e.detach(); }) {
+        return e.detach();
+    } else {
+        return e;
     }
 }
 
@@ -423,6 +463,10 @@ struct field_value : field_marker {
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
         encoder.template emit<First>(out);
     }
+    auto detach() const noexcept {
+        using E = decltype(detach_encoder(encoder));
+        return field_value<Name, Tag, E>{{}, detach_encoder(encoder)};
+    }
 };
 
 template <fixed_string Name, std::uint16_t Tag, class... Fields>
@@ -444,6 +488,13 @@ struct struct_value : field_marker {
     template <std::size_t First, class Out>
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
         emit_tuple<First>(out, fields, std::index_sequence_for<Fields...>{});
+    }
+    auto detach() const noexcept {
+        return std::apply(
+            [](const auto&... f) {
+                return struct_value<Name, Tag, decltype(detach_encoder(f))...>{{}, {detach_encoder(f)...}};
+            },
+            fields);
     }
     bool valid() const noexcept {
         return std::apply([](const auto&... f) { return (true && ... && field_valid(f)); }, fields);
@@ -616,11 +667,14 @@ constexpr void check_field_name() noexcept {
 //   spans as constant-length arrays; dynamic spans, vectors and
 //   initializer lists as variable-length arrays.
 // Tag is the field's 16-bit tag (0: none).
+// An lvalue is read when the event is written (in EHTRACE_WRITE, right
+// away); an rvalue is kept in the field object.
 template <fixed_string Name, std::uint16_t Tag = 0, class V>
-EHTRACE_FIELD_INLINE auto field(const V& value) noexcept {
+EHTRACE_FIELD_INLINE auto field(V&& value) noexcept {
     detail::check_field_name<Name>();
-    using E = decltype(detail::field_encoder(value));
-    return detail::field_value<Name, Tag, E>{{}, detail::field_encoder(value)};
+    constexpr bool by_ref = std::is_lvalue_reference_v<V>;
+    using E = decltype(detail::field_encoder<by_ref>(value));
+    return detail::field_value<Name, Tag, E>{{}, detail::field_encoder<by_ref>(value)};
 }
 
 template <fixed_string Name, std::uint16_t Tag = 0, class T>
@@ -637,10 +691,11 @@ EHTRACE_FIELD_INLINE auto struct_(Fields... fields) noexcept {
     return detail::struct_value<Name, Tag, Fields...>{{}, {fields...}};
 }
 
-// The fields of one element of a struct_array.
+// The fields of one element of a struct_array: copies that no longer refer
+// to the projection's variables, which are gone when the fields are read.
 template <class... Fields>
-std::tuple<Fields...> fields(Fields... f) noexcept {
-    return {f...};
+auto fields(Fields... f) noexcept {
+    return std::tuple<decltype(detail::detach_encoder(f))...>{detail::detach_encoder(f)...};
 }
 
 // An array of structs: struct_array<"points">(points, [](const point& p) {
@@ -653,42 +708,47 @@ auto struct_array(const Range& range, Projection project) {
 
 // Format wrappers: field<"flags">(hex(flags)), field<"err">(errno_value(e)).
 template <class V>
-auto hex(const V& v) noexcept { return detail::with_format<field_format::hex_int>(v); }
+auto hex(V&& v) noexcept { return detail::with_format<field_format::hex_int>(std::forward<V>(v)); }
 template <class V>
-auto as_signed(const V& v) noexcept { return detail::with_format<field_format::signed_int>(v); }
+auto as_signed(V&& v) noexcept { return detail::with_format<field_format::signed_int>(std::forward<V>(v)); }
 template <class V>
-auto as_unsigned(const V& v) noexcept { return detail::with_format<field_format::unsigned_int>(v); }
+auto as_unsigned(V&& v) noexcept { return detail::with_format<field_format::unsigned_int>(std::forward<V>(v)); }
 inline auto errno_value(const std::int32_t& e) noexcept { return detail::with_format<field_format::errno_value>(e); }
+inline auto errno_value(std::int32_t&& e) noexcept { return detail::with_format<field_format::errno_value>(std::move(e)); }
 inline auto pid(const std::int32_t& p) noexcept { return detail::with_format<field_format::pid>(p); }
+inline auto pid(std::int32_t&& p) noexcept { return detail::with_format<field_format::pid>(std::move(p)); }
 // Seconds since 1970 (32- or 64-bit); time_points are deduced without it.
 template <class V>
-auto time(const V& seconds) noexcept {
-    static_assert(std::is_integral_v<V>, "ehtrace: time() takes integer seconds since 1970");
-    return detail::with_format<field_format::time>(seconds);
+auto time(V&& seconds) noexcept {
+    static_assert(std::is_integral_v<std::remove_cvref_t<V>>, "ehtrace: time() takes integer seconds since 1970");
+    return detail::with_format<field_format::time>(std::forward<V>(seconds));
 }
 // A boolean of 8, 16 or 32 bits (bool itself is deduced; this is for BOOL-like ints).
 template <class V>
-auto boolean(const V& v) noexcept { return detail::with_format<field_format::boolean>(v); }
+auto boolean(V&& v) noexcept { return detail::with_format<field_format::boolean>(std::forward<V>(v)); }
 template <class V>
-auto hex_bytes(const V& v) noexcept { return detail::with_format<field_format::hex_bytes>(v); }
+auto hex_bytes(V&& v) noexcept { return detail::with_format<field_format::hex_bytes>(std::forward<V>(v)); }
 // 8-bit code page (Latin-1) text.
 template <class V>
-auto latin1(const V& text) noexcept { return detail::with_format<field_format::string8>(text); }
+auto latin1(V&& text) noexcept { return detail::with_format<field_format::string8>(std::forward<V>(text)); }
 template <class V>
-auto utf_bom(const V& text) noexcept { return detail::with_format<field_format::string_utf_bom>(text); }
+auto utf_bom(V&& text) noexcept { return detail::with_format<field_format::string_utf_bom>(std::forward<V>(text)); }
 template <class V>
-auto json(const V& text) noexcept { return detail::with_format<field_format::string_json>(text); }
+auto json(V&& text) noexcept { return detail::with_format<field_format::string_json>(std::forward<V>(text)); }
 template <class V>
-auto xml(const V& text) noexcept { return detail::with_format<field_format::string_xml>(text); }
+auto xml(V&& text) noexcept { return detail::with_format<field_format::string_xml>(std::forward<V>(text)); }
 
 // A port number given in host byte order; written in network byte order.
 inline auto port(std::uint16_t host_order) noexcept {
     return detail::formatted<detail::scalar_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
-        {}, {{}, htons(host_order)}};
+        {}, {{}, {htons(host_order)}}};
 }
 // An IPv4 address already in network byte order (as in sockaddr_in).
 inline auto ipv4(const std::uint32_t& network_order) noexcept {
     return detail::with_format<field_format::ip_address>(network_order);
+}
+inline auto ipv4(std::uint32_t&& network_order) noexcept {
+    return detail::with_format<field_format::ip_address>(std::move(network_order));
 }
 
 // Bytes shown as hex: binary(ptr, size), binary(span), binary(string_view).
