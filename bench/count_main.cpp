@@ -56,82 +56,26 @@ __attribute__((noinline)) void bench_loop_empty(unsigned long n) {
     for (unsigned long i = 0; i < n; ++i) barrier();
 }
 
-__attribute__((noinline)) void bench_loop_disabled(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE4(count_off, v);
-        barrier();
+// One loop per case: N events, each followed by the barrier.
+#define EHTRACE_BENCH_LOOP(name, values, ...)                                            \
+    __attribute__((noinline)) void bench_loop_##name(unsigned long n, const values& v) { \
+        for (unsigned long i = 0; i < n; ++i) {                                          \
+            (void)(__VA_ARGS__);                                                         \
+            barrier();                                                                   \
+        }                                                                                \
     }
-}
 
-__attribute__((noinline)) void bench_loop_enabled4(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE4(count_on, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic4(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic4(*builder, *dynamic_set, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_enabled4_noop(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE4(count_noop, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic4_noop(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic4(*builder, *noop_set, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_mixed(unsigned long n, const mixed_values& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE_MIXED(count_on, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic_mixed(unsigned long n, const mixed_values& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic_mixed(*builder, *dynamic_set, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_nested_noop(unsigned long n, const nested_values& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE_NESTED(count_noop, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic_nested_noop(unsigned long n, const nested_values& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic_nested(*builder, *noop_set, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_enabled64_noop(unsigned long n, const values64& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE64(count_noop, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic64_noop(unsigned long n, const values64& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic64(*builder, *noop_set, v);
-        barrier();
-    }
-}
+EHTRACE_BENCH_LOOP(disabled, values4, EHTRACE_BENCH_WRITE4(count_off, v))
+EHTRACE_BENCH_LOOP(enabled4, values4, EHTRACE_BENCH_WRITE4(count_on, v))
+EHTRACE_BENCH_LOOP(dynamic4, values4, ehtrace_bench::write_dynamic4(*builder, *dynamic_set, v))
+EHTRACE_BENCH_LOOP(enabled4_noop, values4, EHTRACE_BENCH_WRITE4(count_noop, v))
+EHTRACE_BENCH_LOOP(dynamic4_noop, values4, ehtrace_bench::write_dynamic4(*builder, *noop_set, v))
+EHTRACE_BENCH_LOOP(mixed, mixed_values, EHTRACE_BENCH_WRITE_MIXED(count_on, v))
+EHTRACE_BENCH_LOOP(dynamic_mixed, mixed_values, ehtrace_bench::write_dynamic_mixed(*builder, *dynamic_set, v))
+EHTRACE_BENCH_LOOP(nested_noop, nested_values, EHTRACE_BENCH_WRITE_NESTED(count_noop, v))
+EHTRACE_BENCH_LOOP(dynamic_nested_noop, nested_values, ehtrace_bench::write_dynamic_nested(*builder, *noop_set, v))
+EHTRACE_BENCH_LOOP(enabled64_noop, values64, EHTRACE_BENCH_WRITE64(count_noop, v))
+EHTRACE_BENCH_LOOP(dynamic64_noop, values64, ehtrace_bench::write_dynamic64(*builder, *noop_set, v))
 
 }  // extern "C"
 

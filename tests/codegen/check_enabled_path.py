@@ -5,12 +5,12 @@ call or a tail jump) and nothing may be loaded from the stack: the payload's
 iovecs and copied values are only stored there. A load from the stack means
 the compiler built field objects in memory and read them back, which under
 g++ 12 read 8 or 16 bytes over narrower stores (store-forwarding stalls)."""
+import os
 import re
-import subprocess
 import sys
 
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from check_disabled_path import FRAME, instructions  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_disabled_path import FRAME, compiled_body, report  # noqa: E402
 
 WRITE = "_ZNK7ehtrace16basic_tracepoint5writeEP5iovecim"
 STACK = re.compile(r"\(%r[sb]p\)")
@@ -18,9 +18,7 @@ STACK = re.compile(r"\(%r[sb]p\)")
 
 def main():
     compiler, include_dir, source, symbol = sys.argv[1:5]
-    asm = subprocess.run([compiler, "-std=c++20", "-O2", "-fno-asynchronous-unwind-tables", "-I", include_dir,
-                          "-S", "-o", "-", source], check=True, capture_output=True, text=True).stdout
-    body = instructions(asm, symbol)
+    body = compiled_body(compiler, include_dir, source, symbol)
     if not body:
         print("probe function not found in the assembly")
         return 1
@@ -44,10 +42,7 @@ def main():
     if loads:
         problems.append("loads from the stack: %s" % loads)
     print("%s: %d instructions, calls: %s" % (symbol, len(body), calls))
-    for p in problems:
-        print("FAIL: " + p)
-    print("%d passed, %d failed" % (0 if problems else 1, 1 if problems else 0))
-    return 1 if problems else 0
+    return report(problems)
 
 
 if __name__ == "__main__":
