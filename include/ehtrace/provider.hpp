@@ -358,6 +358,20 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         std::size_t copied_size = 0;
         std::size_t iov_count = payload_iov;
     };
+    // Where a run starts in the buffer: padded so that its first 8-byte (or
+    // wider) value is 8-byte aligned, else its first 4-byte value 4-byte
+    // aligned (the run's bytes stay contiguous; only the gap between runs,
+    // which no iovec covers, grows).
+    static constexpr std::size_t run_start(std::size_t at, std::size_t first) noexcept {
+        std::size_t lead = 0;
+        for (std::size_t align : {std::size_t{8}, std::size_t{4}}) {
+            lead = 0;
+            for (std::size_t i = first; i < pieces.size() && pieces[i].copied; lead += pieces[i++].size) {
+                if (pieces[i].size >= align) return at + (align - (at + lead) % align) % align;
+            }
+        }
+        return at;
+    }
     static constexpr payload_layout layout = [] {
         payload_layout l;
         for (std::size_t i = 0; i < pieces.size(); ++i) {
@@ -365,6 +379,7 @@ struct event_definition<Provider, Name, type_list<Args...>> {
                 if (i == 0 || !pieces[i - 1].copied) {
                     ++l.run_count;
                     ++l.iov_count;
+                    l.copied_size = run_start(l.copied_size, i);
                 }
                 l.slots[i] = {l.copied_size, l.iov_count - 1};
                 l.copied_size += pieces[i].size;
@@ -415,7 +430,7 @@ struct event_definition<Provider, Name, type_list<Args...>> {
             *out++ = make_iovec(constant_bytes.data(), constant_bytes.size());
         }
         if (!(true && ... && field_valid(values))) return EINVAL;
-        std::uint8_t copied[layout.copied_size != 0 ? layout.copied_size : 1];
+        alignas(16) std::uint8_t copied[layout.copied_size != 0 ? layout.copied_size : 1];
         payload_writer writer{iov, copied};
         [&]<std::size_t... R>(std::index_sequence<R...>) EHTRACE_FIELD_LAMBDA_INLINE {
             ((iov[runs[R].iov] = make_iovec(copied + runs[R].offset, runs[R].size)), ...);
