@@ -133,7 +133,8 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 //   referenced pieces (string characters, array elements) stay where they
 //   are and get an iovec of their own.
 // emit<First>(out) hands the pieces, numbered from First, to the writer:
-// out.copy<Piece>(bytes, size) and out.ref<Piece>(data, size). The event's
+// out.copy<Piece>(bytes, size) and out.ref<Piece>(data, size) (or
+// out.ref_data<Piece>(data), then out.ref_size<Piece>(size)). The event's
 // layout (offsets, iovec indexes) is computed from the pieces at compile
 // time, so after inlining every copy is one store and every reference two.
 struct piece {
@@ -196,7 +197,8 @@ struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
         static constexpr C empty{};
         const C* chars = text.get() != nullptr ? text.get() : &empty;
-        out.template ref<First>(chars, (std::char_traits<C>::length(chars) + 1) * sizeof(C));
+        out.template ref_data<First>(chars);
+        out.template ref_size<First>((std::char_traits<C>::length(chars) + 1) * sizeof(C));
     }
     zstring_encoder<C, Format, false> detach() const noexcept { return {{}, {text.get()}}; }
 };
@@ -540,6 +542,15 @@ struct struct_array_value : field_marker {
         template <std::size_t Piece>
         void ref(const void* data, std::size_t size) {
             copy<Piece>(data, size);
+        }
+        const void* pending = nullptr;
+        template <std::size_t>
+        void ref_data(const void* data) {
+            pending = data;
+        }
+        template <std::size_t Piece>
+        void ref_size(std::size_t size) {
+            copy<Piece>(pending, size);
         }
     };
 

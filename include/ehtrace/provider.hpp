@@ -412,7 +412,19 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         }
         template <std::size_t Piece>
         EHTRACE_FIELD_INLINE void ref(const void* data, std::size_t size) noexcept {
-            iov[layout.slots[Piece].iov] = make_iovec(data, size);
+            ref_data<Piece>(data);
+            ref_size<Piece>(size);
+        }
+        // The same in two steps, for a size measured after the data is
+        // known (a zero-terminated string): the pointer is stored first
+        // and need not be kept across the measuring call.
+        template <std::size_t Piece>
+        EHTRACE_FIELD_INLINE void ref_data(const void* data) noexcept {
+            iov[layout.slots[Piece].iov].iov_base = const_cast<void*>(data);
+        }
+        template <std::size_t Piece>
+        EHTRACE_FIELD_INLINE void ref_size(std::size_t size) noexcept {
+            iov[layout.slots[Piece].iov].iov_len = size;
             if constexpr (pieces[Piece].variable) variable_size += size;
         }
     };
