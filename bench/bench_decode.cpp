@@ -6,7 +6,9 @@
 // at least EHTRACE_BENCH_DECODE_MB megabytes each (default 100):
 //   mixed:   3 "Bench4" events to 1 "BenchMixed" event (BM_DecodeJsonl, BM_EnumerateOnly);
 //   4fields: "Bench4" events only (BM_DecodeJsonl4Fields, BM_EnumerateOnly4Fields),
-//            which the "events per second" targets are about.
+//            which the "events per second" targets are about;
+//   nested:  "BenchNested" events only (BM_DecodeJsonlNested, BM_EnumerateOnlyNested),
+//            issue 18's mixed shape (uuid, strings, u32[16], nested structs).
 #include "bench_events.hpp"
 
 #include <benchmark/benchmark.h>
@@ -42,6 +44,7 @@ namespace {
 
 namespace decode = ehtrace::decode;
 using ehtrace_bench::mixed_values;
+using ehtrace_bench::nested_values;
 using ehtrace_bench::values4;
 
 // Keeps the bytes of the last event written and the registered command.
@@ -73,7 +76,7 @@ public:
     std::vector<std::byte> event;
 };
 
-enum class shape { mixed, four_fields };
+enum class shape { mixed, four_fields, nested };
 
 std::uint64_t decode_megabytes() {
     if (const char* env = std::getenv("EHTRACE_BENCH_DECODE_MB"); env != nullptr && *env != '\0') {
@@ -117,6 +120,7 @@ std::string generate(const std::string& path, shape s, std::uint64_t min_bytes) 
 
     values4 v4;
     mixed_values vm;
+    nested_values vn;
     const auto pid = static_cast<std::uint32_t>(::getpid());
     std::uint64_t time_ns = 1'000'000'000;
     std::uint64_t written = 0;  // event bytes plus the 8 common bytes: a lower bound of the file size
@@ -130,6 +134,13 @@ std::string generate(const std::string& path, shape s, std::uint64_t min_bytes) 
             vm.samples[0] = static_cast<std::uint32_t>(i);
             vm.activity.bytes[15] = static_cast<std::uint8_t>(i);
             result = EHTRACE_BENCH_WRITE_MIXED(bench_gen, vm);
+        } else if (s == shape::nested) {
+            vn.status = 200 + static_cast<std::int32_t>(i % 7);
+            vn.seconds = static_cast<double>(i) * 1e-6;
+            vn.bytes = i * 13;
+            vn.samples[0] = static_cast<std::uint32_t>(i);
+            vn.id.bytes[15] = static_cast<std::uint8_t>(i);
+            result = EHTRACE_BENCH_WRITE_NESTED(bench_gen, vn);
         } else {
             v4.x = static_cast<std::int32_t>(i);
             v4.d = static_cast<double>(i) * 0.25;
@@ -157,6 +168,15 @@ struct input_file {
     std::string error;
 };
 
+const char* shape_name(shape s) {
+    switch (s) {
+        case shape::mixed: return "mixed";
+        case shape::four_fields: return "4fields";
+        case shape::nested: return "nested";
+    }
+    return "unknown";
+}
+
 // The cached input for `s`, generated on first use.
 const input_file& input_for(shape s) {
     static std::mutex mutex;
@@ -167,7 +187,7 @@ const input_file& input_for(shape s) {
     const std::uint64_t mb = decode_megabytes();
     const std::string dir = cache_dir();
     ::mkdir(dir.c_str(), 0755);
-    in.path = dir + "/decode-" EHTRACE_BENCH_VERSION "-" + (s == shape::mixed ? "mixed" : "4fields") + "-" +
+    in.path = dir + "/decode-" EHTRACE_BENCH_VERSION "-" + shape_name(s) + "-" +
               std::to_string(mb) + "MB.data";
     const std::uint64_t min_bytes = mb << 20;
     in.size = file_size(in.path);
@@ -312,10 +332,14 @@ void BM_DecodeJsonl(benchmark::State& state) { decode_benchmark(state, shape::mi
 void BM_EnumerateOnly(benchmark::State& state) { enumerate_benchmark(state, shape::mixed); }
 void BM_DecodeJsonl4Fields(benchmark::State& state) { decode_benchmark(state, shape::four_fields); }
 void BM_EnumerateOnly4Fields(benchmark::State& state) { enumerate_benchmark(state, shape::four_fields); }
+void BM_DecodeJsonlNested(benchmark::State& state) { decode_benchmark(state, shape::nested); }
+void BM_EnumerateOnlyNested(benchmark::State& state) { enumerate_benchmark(state, shape::nested); }
 
 BENCHMARK(BM_DecodeJsonl)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EnumerateOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeJsonl4Fields)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EnumerateOnly4Fields)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeJsonlNested)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EnumerateOnlyNested)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -29,7 +29,9 @@ EHTRACE_PROVIDER(bench_capture, "EhtraceBench_Capture");
 namespace {
 
 using ehtrace_bench::mixed_values;
+using ehtrace_bench::nested_values;
 using ehtrace_bench::values4;
+using ehtrace_bench::values64;
 
 // The null sink and what is registered with it; never destroyed, so nothing
 // runs against a dead sink during exit.
@@ -77,25 +79,26 @@ noop_sink_setup& noop_sink() {
     return *setup;
 }
 
-// Bytes per event written to the counting sink during a benchmark.
-class sink_delta {
-public:
-    explicit sink_delta(const ehtrace::counting_sink& s) : sink_(s), events_(s.events()), bytes_(s.bytes()) {}
-    void report(benchmark::State& state) const {
-        const std::uint64_t events = sink_.events() - events_;
-        if (events != 0) {
-            state.counters["bytes_per_event"] = static_cast<double>(sink_.bytes() - bytes_) / static_cast<double>(events);
-        }
-        state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+// The values come from another translation unit (bench_values.cpp), so
+// nothing about them is folded into the loops.
+template <class Write>
+void enabled_benchmark(benchmark::State& state, int setup_error, const ehtrace::counting_sink* counting, Write write) {
+    if (setup_error != 0 || write() != 0) state.SkipWithError("the event cannot be written");
+    std::uint64_t events = counting != nullptr ? counting->events() : 0;
+    std::uint64_t bytes = counting != nullptr ? counting->bytes() : 0;
+    for (auto _ : state) {
+        int result = write();
+        benchmark::DoNotOptimize(result);
     }
-
-private:
-    const ehtrace::counting_sink& sink_;
-    std::uint64_t events_, bytes_;
-};
+    if (counting != nullptr && counting->events() != events) {
+        state.counters["bytes_per_event"] =
+            static_cast<double>(counting->bytes() - bytes) / static_cast<double>(counting->events() - events);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
 
 void BM_DisabledEvent(benchmark::State& state) {
-    values4 v;
+    const values4& v = ehtrace_bench::shared_values4();
     if (EHTRACE_BENCH_WRITE4(bench_off, v) != EBADF) state.SkipWithError("the disabled site is enabled");
     for (auto _ : state) {
         int result = EHTRACE_BENCH_WRITE4(bench_off, v);
@@ -107,92 +110,86 @@ BENCHMARK(BM_DisabledEvent);
 
 void BM_EnabledEvent4Fields(benchmark::State& state) {
     null_sink_setup& setup = null_sink();
-    values4 v;
-    if (setup.error != 0 || EHTRACE_BENCH_WRITE4(bench_on, v) != 0) state.SkipWithError("the enabled site fails");
-    sink_delta delta(*setup.sink);
-    for (auto _ : state) {
-        int result = EHTRACE_BENCH_WRITE4(bench_on, v);
-        benchmark::DoNotOptimize(result);
-    }
-    delta.report(state);
+    const values4& v = ehtrace_bench::shared_values4();
+    enabled_benchmark(state, setup.error, setup.sink, [&] { return EHTRACE_BENCH_WRITE4(bench_on, v); });
 }
 BENCHMARK(BM_EnabledEvent4Fields);
 
 void BM_DynamicEvent4Fields(benchmark::State& state) {
     null_sink_setup& setup = null_sink();
-    ehtrace::dynamic::event_set& set = *setup.dynamic_set;
     ehtrace::dynamic::event_builder builder;
-    values4 v;
-    if (setup.error != 0 || ehtrace_bench::write_dynamic4(builder, set, v) != 0) {
-        state.SkipWithError("the dynamic event fails");
-    }
-    sink_delta delta(*setup.sink);
-    for (auto _ : state) {
-        int result = ehtrace_bench::write_dynamic4(builder, set, v);
-        benchmark::DoNotOptimize(result);
-    }
-    delta.report(state);
+    const values4& v = ehtrace_bench::shared_values4();
+    enabled_benchmark(state, setup.error, setup.sink,
+                      [&] { return ehtrace_bench::write_dynamic4(builder, *setup.dynamic_set, v); });
 }
 BENCHMARK(BM_DynamicEvent4Fields);
 
 // Diagnostics: the same two events into a sink that does nothing.
 void BM_EnabledEvent4FieldsNoopSink(benchmark::State& state) {
     noop_sink_setup& setup = noop_sink();
-    values4 v;
-    if (setup.error != 0 || EHTRACE_BENCH_WRITE4(bench_noop, v) != 0) state.SkipWithError("the enabled site fails");
-    for (auto _ : state) {
-        int result = EHTRACE_BENCH_WRITE4(bench_noop, v);
-        benchmark::DoNotOptimize(result);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    const values4& v = ehtrace_bench::shared_values4();
+    enabled_benchmark(state, setup.error, nullptr, [&] { return EHTRACE_BENCH_WRITE4(bench_noop, v); });
 }
 BENCHMARK(BM_EnabledEvent4FieldsNoopSink);
 
 void BM_DynamicEvent4FieldsNoopSink(benchmark::State& state) {
     noop_sink_setup& setup = noop_sink();
-    ehtrace::dynamic::event_set& set = *setup.dynamic_set;
     ehtrace::dynamic::event_builder builder;
-    values4 v;
-    if (setup.error != 0 || ehtrace_bench::write_dynamic4(builder, set, v) != 0) {
-        state.SkipWithError("the dynamic event fails");
-    }
-    for (auto _ : state) {
-        int result = ehtrace_bench::write_dynamic4(builder, set, v);
-        benchmark::DoNotOptimize(result);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    const values4& v = ehtrace_bench::shared_values4();
+    enabled_benchmark(state, setup.error, nullptr,
+                      [&] { return ehtrace_bench::write_dynamic4(builder, *setup.dynamic_set, v); });
 }
 BENCHMARK(BM_DynamicEvent4FieldsNoopSink);
 
 void BM_EnabledEventMixed(benchmark::State& state) {
     null_sink_setup& setup = null_sink();
-    mixed_values v;
-    if (setup.error != 0 || EHTRACE_BENCH_WRITE_MIXED(bench_on, v) != 0) state.SkipWithError("the enabled site fails");
-    sink_delta delta(*setup.sink);
-    for (auto _ : state) {
-        int result = EHTRACE_BENCH_WRITE_MIXED(bench_on, v);
-        benchmark::DoNotOptimize(result);
-    }
-    delta.report(state);
+    const mixed_values& v = ehtrace_bench::shared_mixed_values();
+    enabled_benchmark(state, setup.error, setup.sink, [&] { return EHTRACE_BENCH_WRITE_MIXED(bench_on, v); });
 }
 BENCHMARK(BM_EnabledEventMixed);
 
 void BM_DynamicEventMixed(benchmark::State& state) {
     null_sink_setup& setup = null_sink();
-    ehtrace::dynamic::event_set& set = *setup.dynamic_set;
     ehtrace::dynamic::event_builder builder;
-    mixed_values v;
-    if (setup.error != 0 || ehtrace_bench::write_dynamic_mixed(builder, set, v) != 0) {
-        state.SkipWithError("the dynamic event fails");
-    }
-    sink_delta delta(*setup.sink);
-    for (auto _ : state) {
-        int result = ehtrace_bench::write_dynamic_mixed(builder, set, v);
-        benchmark::DoNotOptimize(result);
-    }
-    delta.report(state);
+    const mixed_values& v = ehtrace_bench::shared_mixed_values();
+    enabled_benchmark(state, setup.error, setup.sink,
+                      [&] { return ehtrace_bench::write_dynamic_mixed(builder, *setup.dynamic_set, v); });
 }
 BENCHMARK(BM_DynamicEventMixed);
+
+// Issue 18's shapes, into the sink that does nothing (as the reference
+// implementation was measured): the nested event and the 64-field event.
+void BM_EnabledEventNestedNoopSink(benchmark::State& state) {
+    noop_sink_setup& setup = noop_sink();
+    const nested_values& v = ehtrace_bench::shared_nested_values();
+    enabled_benchmark(state, setup.error, nullptr, [&] { return EHTRACE_BENCH_WRITE_NESTED(bench_noop, v); });
+}
+BENCHMARK(BM_EnabledEventNestedNoopSink);
+
+void BM_DynamicEventNestedNoopSink(benchmark::State& state) {
+    noop_sink_setup& setup = noop_sink();
+    ehtrace::dynamic::event_builder builder;
+    const nested_values& v = ehtrace_bench::shared_nested_values();
+    enabled_benchmark(state, setup.error, nullptr,
+                      [&] { return ehtrace_bench::write_dynamic_nested(builder, *setup.dynamic_set, v); });
+}
+BENCHMARK(BM_DynamicEventNestedNoopSink);
+
+void BM_EnabledEvent64FieldsNoopSink(benchmark::State& state) {
+    noop_sink_setup& setup = noop_sink();
+    const values64& v = ehtrace_bench::shared_values64();
+    enabled_benchmark(state, setup.error, nullptr, [&] { return EHTRACE_BENCH_WRITE64(bench_noop, v); });
+}
+BENCHMARK(BM_EnabledEvent64FieldsNoopSink);
+
+void BM_DynamicEvent64FieldsNoopSink(benchmark::State& state) {
+    noop_sink_setup& setup = noop_sink();
+    ehtrace::dynamic::event_builder builder;
+    const values64& v = ehtrace_bench::shared_values64();
+    enabled_benchmark(state, setup.error, nullptr,
+                      [&] { return ehtrace_bench::write_dynamic64(builder, *setup.dynamic_set, v); });
+}
+BENCHMARK(BM_DynamicEvent64FieldsNoopSink);
 
 // --- capture files -----------------------------------------------------------
 
@@ -235,7 +232,7 @@ void open_capture(benchmark::State& state, const char* extension,
 
 void capture_benchmark(benchmark::State& state, const char* extension, long pace_ns = 0) {
     if (state.thread_index() == 0) open_capture(state, extension);
-    values4 v;
+    const values4& v = ehtrace_bench::shared_values4();
     if (pace_ns == 0) {
         for (auto _ : state) {
             int result = EHTRACE_BENCH_WRITE4(bench_capture, v);
@@ -301,7 +298,7 @@ void BM_CapturePerfDataNoLoss(benchmark::State& state) {
         open_capture(state, ".data", options);
     }
     sync.arrive_and_wait();
-    values4 v;
+    const values4& v = ehtrace_bench::shared_values4();
     for (int i = 0; i < warm_up; ++i) benchmark::DoNotOptimize(EHTRACE_BENCH_WRITE4(bench_capture, v));
     sync.arrive_and_wait();
     static std::uint64_t lost_before = 0;

@@ -17,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 
-ALL_CASES = ["disabled", "enabled4", "dynamic4", "enabled4_noop", "dynamic4_noop", "mixed", "dynamic_mixed"]
+ALL_CASES = ["disabled", "enabled4", "dynamic4", "enabled4_noop", "dynamic4_noop", "mixed", "dynamic_mixed",
+             "nested_noop", "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop"]
 
 
 def count(valgrind, driver, case, n, workdir):
@@ -72,7 +73,7 @@ def main():
 
     print(f"instructions per event (N1={n1}, N2={n2}; loop of {loop:g} instructions excluded)")
     for case in cases:
-        print(f"  {case:<14} {results[case]['per_event']:8.1f}")
+        print(f"  {case:<20} {results[case]['per_event']:8.1f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"n1": n1, "n2": n2, "cases": results}, f, indent=2)

@@ -12,8 +12,11 @@
 // enabled), enabled4 (the 4-field event into counting_sink), dynamic4 (the
 // same event through a reused dynamic builder), mixed, dynamic_mixed (the
 // wider event both ways), enabled4_noop and dynamic4_noop (the 4-field
-// event into a sink that does nothing, without counting_sink's atomics);
-// "all" runs each once.
+// event into a sink that does nothing, without counting_sink's atomics),
+// nested_noop, dynamic_nested_noop, enabled64_noop and dynamic64_noop (the
+// nested and 64-field events both ways into that sink, the shapes compared
+// with the reference implementation's in issue 18); "all" runs each once.
+// The values come from another translation unit (bench_values.cpp).
 #include "bench_events.hpp"
 
 #include <cerrno>
@@ -31,7 +34,9 @@ EHTRACE_PROVIDER(count_noop, "EhtraceBench_Noop");
 namespace {
 
 using ehtrace_bench::mixed_values;
+using ehtrace_bench::nested_values;
 using ehtrace_bench::values4;
+using ehtrace_bench::values64;
 
 // Each iteration ends with a compiler barrier, so no load or store of one
 // event is merged with the next; the empty case has the same barrier.
@@ -51,54 +56,26 @@ __attribute__((noinline)) void bench_loop_empty(unsigned long n) {
     for (unsigned long i = 0; i < n; ++i) barrier();
 }
 
-__attribute__((noinline)) void bench_loop_disabled(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE4(count_off, v);
-        barrier();
+// One loop per case: N events, each followed by the barrier.
+#define EHTRACE_BENCH_LOOP(name, values, ...)                                            \
+    __attribute__((noinline)) void bench_loop_##name(unsigned long n, const values& v) { \
+        for (unsigned long i = 0; i < n; ++i) {                                          \
+            (void)(__VA_ARGS__);                                                         \
+            barrier();                                                                   \
+        }                                                                                \
     }
-}
 
-__attribute__((noinline)) void bench_loop_enabled4(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE4(count_on, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic4(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic4(*builder, *dynamic_set, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_enabled4_noop(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE4(count_noop, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic4_noop(unsigned long n, const values4& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic4(*builder, *noop_set, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_mixed(unsigned long n, const mixed_values& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)EHTRACE_BENCH_WRITE_MIXED(count_on, v);
-        barrier();
-    }
-}
-
-__attribute__((noinline)) void bench_loop_dynamic_mixed(unsigned long n, const mixed_values& v) {
-    for (unsigned long i = 0; i < n; ++i) {
-        (void)ehtrace_bench::write_dynamic_mixed(*builder, *dynamic_set, v);
-        barrier();
-    }
-}
+EHTRACE_BENCH_LOOP(disabled, values4, EHTRACE_BENCH_WRITE4(count_off, v))
+EHTRACE_BENCH_LOOP(enabled4, values4, EHTRACE_BENCH_WRITE4(count_on, v))
+EHTRACE_BENCH_LOOP(dynamic4, values4, ehtrace_bench::write_dynamic4(*builder, *dynamic_set, v))
+EHTRACE_BENCH_LOOP(enabled4_noop, values4, EHTRACE_BENCH_WRITE4(count_noop, v))
+EHTRACE_BENCH_LOOP(dynamic4_noop, values4, ehtrace_bench::write_dynamic4(*builder, *noop_set, v))
+EHTRACE_BENCH_LOOP(mixed, mixed_values, EHTRACE_BENCH_WRITE_MIXED(count_on, v))
+EHTRACE_BENCH_LOOP(dynamic_mixed, mixed_values, ehtrace_bench::write_dynamic_mixed(*builder, *dynamic_set, v))
+EHTRACE_BENCH_LOOP(nested_noop, nested_values, EHTRACE_BENCH_WRITE_NESTED(count_noop, v))
+EHTRACE_BENCH_LOOP(dynamic_nested_noop, nested_values, ehtrace_bench::write_dynamic_nested(*builder, *noop_set, v))
+EHTRACE_BENCH_LOOP(enabled64_noop, values64, EHTRACE_BENCH_WRITE64(count_noop, v))
+EHTRACE_BENCH_LOOP(dynamic64_noop, values64, ehtrace_bench::write_dynamic64(*builder, *noop_set, v))
 
 }  // extern "C"
 
@@ -107,14 +84,17 @@ namespace {
 int usage() {
     std::fprintf(stderr,
                  "usage: ehtrace-bench-count <case> <N>\n"
-                 "cases: empty disabled enabled4 dynamic4 enabled4_noop dynamic4_noop mixed dynamic_mixed all\n");
+                 "cases: empty disabled enabled4 dynamic4 enabled4_noop dynamic4_noop mixed dynamic_mixed\n"
+                 "       nested_noop dynamic_nested_noop enabled64_noop dynamic64_noop all\n");
     return 2;
 }
 
 // Runs one case; returns the events the sink counted, or -1 for an unknown case.
 long long run_case(std::string_view name, unsigned long n, const ehtrace::counting_sink& sink) {
-    const values4 v4;
-    const mixed_values vm;
+    const values4& v4 = ehtrace_bench::shared_values4();
+    const mixed_values& vm = ehtrace_bench::shared_mixed_values();
+    const nested_values& vn = ehtrace_bench::shared_nested_values();
+    const values64& v64 = ehtrace_bench::shared_values64();
     const std::uint64_t before = sink.events();
     if (name == "empty") {
         bench_loop_empty(n);
@@ -132,6 +112,14 @@ long long run_case(std::string_view name, unsigned long n, const ehtrace::counti
         bench_loop_mixed(n, vm);
     } else if (name == "dynamic_mixed") {
         bench_loop_dynamic_mixed(n, vm);
+    } else if (name == "nested_noop") {
+        bench_loop_nested_noop(n, vn);
+    } else if (name == "dynamic_nested_noop") {
+        bench_loop_dynamic_nested_noop(n, vn);
+    } else if (name == "enabled64_noop") {
+        bench_loop_enabled64_noop(n, v64);
+    } else if (name == "dynamic64_noop") {
+        bench_loop_dynamic64_noop(n, v64);
     } else {
         return -1;
     }
@@ -166,9 +154,22 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // The no-op sink counts nothing: its events are checked once here.
+    if (EHTRACE_BENCH_WRITE4(count_noop, ehtrace_bench::shared_values4()) != 0 ||
+        EHTRACE_BENCH_WRITE_NESTED(count_noop, ehtrace_bench::shared_nested_values()) != 0 ||
+        EHTRACE_BENCH_WRITE64(count_noop, ehtrace_bench::shared_values64()) != 0 ||
+        ehtrace_bench::write_dynamic4(*builder, *noop_set, ehtrace_bench::shared_values4()) != 0 ||
+        ehtrace_bench::write_dynamic_nested(*builder, *noop_set, ehtrace_bench::shared_nested_values()) != 0 ||
+        ehtrace_bench::write_dynamic64(*builder, *noop_set, ehtrace_bench::shared_values64()) != 0) {
+        std::fprintf(stderr, "ehtrace-bench-count: an event into the no-op sink fails\n");
+        return 1;
+    }
+
     const std::string_view which = argv[1];
-    static constexpr std::string_view all[] = {"empty",         "disabled",      "enabled4", "dynamic4",
-                                               "enabled4_noop", "dynamic4_noop", "mixed",    "dynamic_mixed"};
+    static constexpr std::string_view all[] = {"empty",          "disabled",       "enabled4",
+                                               "dynamic4",       "enabled4_noop",  "dynamic4_noop",
+                                               "mixed",          "dynamic_mixed",  "nested_noop",
+                                               "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop"};
     for (std::string_view name : all) {
         if (which != "all" && which != name) continue;
         const long long events = run_case(name, n, *sink);

@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -546,6 +547,19 @@ public:
                                field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char32_t>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 4);
+    }
+    // A zero-terminated string given by its pointer (char, char16_t or
+    // char32_t; null is written as ""): measured once, with no second scan
+    // for a 0 unit, since the length stops at the first one.
+    template <class Char, class = std::enable_if_t<std::is_same_v<Char, char> || std::is_same_v<Char, char16_t> ||
+                                                   std::is_same_v<Char, char32_t>>>
+    EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, const Char* value,
+                                                      field_format format = field_format::default_format,
+                                                      std::uint16_t tag = 0) noexcept {
+        static constexpr Char empty{};
+        if (value == nullptr) value = &empty;
+        return add_units(name, detail::string_encoding<Char>(true), format, tag, value,
+                         std::char_traits<Char>::length(value), sizeof(Char));
     }
 
     // binary_length16_char8: at most 65,535 bytes, shown as hex by default.

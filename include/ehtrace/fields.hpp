@@ -3,11 +3,13 @@
 // `ehtrace::hex(v)` or `ehtrace::json(text)` choose another format;
 // `ehtrace::struct_<"name">(fields...)` nests fields.
 //
-// A field object only refers to the caller's value (or holds a converted
-// copy, e.g. a port in network byte order); it is built, and the value read,
-// only when the event is enabled. Its metadata is a function of its type.
+// A field object only refers to the caller's value (or holds a copy of an
+// rvalue or a converted value, e.g. a port in network byte order); it is
+// built, and the value read, only when the event is enabled. Its metadata is
+// a function of its type.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -23,11 +25,23 @@
 #include <sys/uio.h>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/fixed_string.hpp>
 #include <ehtrace/format.hpp>
+
+// The encoding path of a write site is forced inline: GCC at -O2 would
+// otherwise keep a nested struct's fields as objects in memory and copy
+// them (see tests/codegen). Only enabled events run it.
+#if defined(__GNUC__)
+#define EHTRACE_FIELD_INLINE inline __attribute__((always_inline))
+#define EHTRACE_FIELD_LAMBDA_INLINE __attribute__((always_inline))
+#else
+#define EHTRACE_FIELD_INLINE inline
+#define EHTRACE_FIELD_LAMBDA_INLINE
+#endif
 
 namespace ehtrace {
 
@@ -111,53 +125,97 @@ inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
 }
 
 // --- encoders: what a field puts in the payload ---------------------------
-// An encoder's shape (its constants) is the base; its data and fill() are
-// its own. fill(iovec*&, variable_size) adds the bytes not counted in
-// fixed_size to variable_size, so the event's size is known without a
-// second pass over the pieces.
-template <std::uint8_t Encoding, std::uint8_t Format, int IovCount, std::size_t FixedSize, bool Variable,
+// A field's payload is a fixed list of pieces, known from its type:
+//   copied pieces (scalars, the u16 count of a counted string or array, a
+//   string's terminator) have a constant size and are copied into a buffer
+//   on the writer's stack at a constant offset; adjacent copied pieces, also
+//   across fields and structs, are one run and one iovec;
+//   referenced pieces (string characters, array elements) stay where they
+//   are and get an iovec of their own.
+// emit<First>(out) hands the pieces, numbered from First, to the writer:
+// out.copy<Piece>(bytes, size) and out.ref<Piece>(data, size) (or
+// out.ref_data<Piece>(data), then out.ref_size<Piece>(size)). The event's
+// layout (offsets, iovec indexes) is computed from the pieces at compile
+// time, so after inlining every copy is one store and every reference two.
+struct piece {
+    std::uint32_t size = 0;  // bytes; 0 for a referenced piece of variable size
+    bool copied = false;
+    bool variable = false;  // a referenced piece whose size is known only at run time
+};
+
+inline constexpr piece copied_piece(std::size_t size) noexcept { return {static_cast<std::uint32_t>(size), true, false}; }
+inline constexpr piece variable_piece() noexcept { return {0, false, true}; }
+inline constexpr piece referenced_piece(std::size_t size) noexcept {
+    return {static_cast<std::uint32_t>(size), false, false};
+}
+
+template <std::uint8_t Encoding, std::uint8_t Format, std::size_t FixedSize, bool Variable,
           std::uint16_t ArrayLength = 0>
 struct encoder_shape {
     static constexpr std::uint8_t encoding = Encoding;  // with the array flags
     static constexpr std::uint8_t format = Format;
     static constexpr std::uint16_t array_length = ArrayLength;
-    static constexpr int iov_count = IovCount;
     static constexpr std::size_t fixed_size = FixedSize;  // payload bytes known at compile time
     static constexpr bool variable = Variable;            // whether there are more
 };
 
-// Scalars are copied into the field object rather than pointed at: the
-// caller's variable then never needs a memory home, so the disabled path of
-// a write site spills nothing. Converted values (ports in network byte
-// order, time points as seconds) are stored the same way.
-template <class T, std::uint8_t Format>
-struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, 1, sizeof(T), false> {
+// A value a field reads when the event is written: the caller's object
+// (ByRef, for lvalues: the field object is a pointer, and the compiler
+// reads the value where the event needs it, so a wide event keeps no value
+// live across its strlen calls and spills nothing) or a copy (rvalues,
+// converted values such as ports in network byte order, and fields kept by
+// ehtrace::fields() past the caller's statement). Either way the
+// caller's variable needs no memory home on the disabled path: the
+// pointer exists only on the enabled path, where it folds into the read.
+template <class T, bool ByRef>
+struct held {
+    const T* pointer;
+    const T& get() const noexcept { return *pointer; }
+};
+template <class T>
+struct held<T, false> {
     T value;
-    void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(&value, sizeof(T)); }
+    const T& get() const noexcept { return value; }
 };
 
-template <class C, std::uint8_t Format>
-struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 1, 0, true> {
-    const C* text;  // never null: a null pointer is written as ""
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        std::size_t size = (std::char_traits<C>::length(text) + 1) * sizeof(C);
-        variable_size += size;
-        *out++ = make_iovec(text, size);
+template <class T, std::uint8_t Format, bool ByRef = false>
+struct scalar_encoder : encoder_shape<scalar_kind_of<T>().encoding, Format, sizeof(T), false> {
+    static constexpr std::array<piece, 1> pieces{copied_piece(sizeof(T))};
+    held<T, ByRef> value;
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        out.template copy<First>(&value.get(), sizeof(T));
     }
+    scalar_encoder<T, Format, false> detach() const noexcept { return {{}, {value.get()}}; }
+};
+
+template <class C, std::uint8_t Format, bool ByRef = false>
+struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
+    static constexpr std::array<piece, 1> pieces{variable_piece()};
+    held<const C*, ByRef> text;  // a null pointer is written as ""
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        static constexpr C empty{};
+        const C* chars = text.get() != nullptr ? text.get() : &empty;
+        out.template ref_data<First>(chars);
+        out.template ref_size<First>((std::char_traits<C>::length(chars) + 1) * sizeof(C));
+    }
+    zstring_encoder<C, Format, false> detach() const noexcept { return {{}, {text.get()}}; }
 };
 
 // A string in a char array that may lack a terminator: the characters up
 // to the first NUL (or the whole array), then a terminator of our own.
 template <class C, std::size_t N, std::uint8_t Format>
-struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, 2, 0, true> {
+struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, sizeof(C), true> {
+    static constexpr std::array<piece, 2> pieces{variable_piece(), copied_piece(sizeof(C))};
     const C* text;
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
         static constexpr C terminator{};
         std::size_t length = 0;
         while (length < N && text[length] != C{}) ++length;
-        variable_size += (length + 1) * sizeof(C);
-        *out++ = make_iovec(text, length * sizeof(C));
-        *out++ = make_iovec(&terminator, sizeof(C));
+        out.template ref<First>(text, length * sizeof(C));
+        out.template copy<First + 1>(&terminator, sizeof(C));
     }
 };
 
@@ -165,14 +223,15 @@ struct char_array_encoder : encoder_shape<zstring_encoding<C>(), Format, 2, 0, t
 // variable-length arrays. A longer sequence keeps its true size in the
 // iovec, so the event-size check refuses it rather than cutting it.
 template <class Unit, std::uint8_t Encoding, std::uint8_t Format>
-struct counted_encoder : encoder_shape<Encoding, Format, 2, 0, true> {
+struct counted_encoder : encoder_shape<Encoding, Format, sizeof(std::uint16_t), true> {
+    static constexpr std::array<piece, 2> pieces{copied_piece(sizeof(std::uint16_t)), variable_piece()};
     const Unit* data;
     std::size_t count;
-    std::uint16_t count16 = static_cast<std::uint16_t>(count);
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        variable_size += sizeof count16 + count * sizeof(Unit);
-        *out++ = make_iovec(&count16, sizeof count16);
-        *out++ = make_iovec(data, count * sizeof(Unit));
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        const auto count16 = static_cast<std::uint16_t>(count);
+        out.template copy<First>(&count16, sizeof count16);
+        out.template ref<First + 1>(data, count * sizeof(Unit));
     }
 };
 
@@ -180,12 +239,37 @@ template <class T, std::uint8_t Format>
 using var_array_encoder = counted_encoder<T, scalar_kind_of<T>().encoding | encoding_flags::var_array, Format>;
 
 template <class T, std::size_t N, std::uint8_t Format>
-struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encoding_flags::const_array, Format, 1,
+struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encoding_flags::const_array, Format,
                                            N * sizeof(T), false, static_cast<std::uint16_t>(N)> {
     static_assert(N >= 1 && N <= 65535, "ehtrace: a constant-length array needs 1..65535 elements");
+    static constexpr std::array<piece, 1> pieces{referenced_piece(N * sizeof(T))};
     const T* data;
-    void fill(::iovec*& out, std::size_t&) const noexcept { *out++ = make_iovec(data, N * sizeof(T)); }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        out.template ref<First>(data, N * sizeof(T));
+    }
 };
+
+// The pieces of several lists, one after the other.
+template <std::size_t... N>
+constexpr auto concat_pieces(const std::array<piece, N>&... lists) noexcept {
+    std::array<piece, (std::size_t{0} + ... + N)> all{};
+    std::size_t i = 0;
+    ((std::copy(lists.begin(), lists.end(), all.begin() + i), i += N), ...);
+    return all;
+}
+
+// Emits the fields of a tuple, numbering their pieces from First.
+template <std::size_t First, class Out, class Tuple, std::size_t... I>
+EHTRACE_FIELD_INLINE void emit_tuple(Out& out, const Tuple& fields, std::index_sequence<I...>) {
+    constexpr std::array<std::size_t, sizeof...(I)> sizes{std::tuple_element_t<I, Tuple>::pieces.size()...};
+    constexpr auto first_of = [](std::size_t k, const auto& counts) {
+        std::size_t first = First;
+        for (std::size_t j = 0; j < k; ++j) first += counts[j];
+        return first;
+    };
+    (std::get<I>(fields).template emit<first_of(I, sizes)>(out), ...);
+}
 
 // --- type deduction ------------------------------------------------------
 
@@ -227,18 +311,27 @@ constexpr std::uint8_t pick_format(int override_format, std::uint8_t deduced) no
     return override_format >= 0 ? static_cast<std::uint8_t>(override_format) : deduced;
 }
 
-template <int Override = -1, class V>
-auto make_encoder(const V& value) noexcept {
+// ByRef: the value is an lvalue that outlives the event's write (see held).
+template <int Override = -1, bool ByRef = false, class V>
+EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
     using T = std::remove_cv_t<V>;
     if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
         auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
-        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{{}, static_cast<std::int64_t>(seconds)};
+        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{
+            {}, {static_cast<std::int64_t>(seconds)}};
     } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
         using C = std::remove_cv_t<std::remove_pointer_t<T>>;
-        static constexpr C empty{};
-        return zstring_encoder<C, pick_format(Override, utf)>{{}, value != nullptr ? value : &empty};
+        if constexpr (ByRef) {
+            return zstring_encoder<C, pick_format(Override, utf), true>{{}, {&value}};
+        } else {
+            return zstring_encoder<C, pick_format(Override, utf)>{{}, {value}};
+        }
     } else if constexpr (is_scalar_field_type<T>) {
-        return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{{}, value};
+        if constexpr (ByRef) {
+            return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format), true>{{}, {&value}};
+        } else {
+            return scalar_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{{}, {value}};
+        }
     } else if constexpr (std::is_array_v<T>) {
         using E = std::remove_cv_t<std::remove_extent_t<T>>;
         constexpr std::size_t n = std::extent_v<T>;
@@ -323,22 +416,33 @@ constexpr bool format_fits() noexcept {
 }
 
 template <field_format Format, class V>
-auto with_format(const V& value) noexcept {
-    using Encoder = encoder_for<V>;
+EHTRACE_FIELD_INLINE auto with_format(V&& value) noexcept {
+    using Encoder = encoder_for<std::remove_cvref_t<V>>;
     static_assert(format_fits<fmt(Format), Encoder>(),
                   "ehtrace: this format does not apply to this value's type (see the format table in docs/format.md)");
-    return formatted<decltype(make_encoder<fmt(Format)>(value))>{{}, make_encoder<fmt(Format)>(value)};
+    constexpr bool by_ref = std::is_lvalue_reference_v<V>;
+    return formatted<decltype(make_encoder<fmt(Format), by_ref>(value))>{{}, make_encoder<fmt(Format), by_ref>(value)};
 }
 
 template <class V>
 inline constexpr bool is_wrapper = std::is_base_of_v<wrapper_marker, V>;
 
-template <class V>
-auto field_encoder(const V& value) noexcept {
+template <bool ByRef, class V>
+EHTRACE_FIELD_INLINE auto field_encoder(const V& value) noexcept {
     if constexpr (is_wrapper<V>) {
         return value.encoder;
     } else {
-        return make_encoder(value);
+        return make_encoder<-1, ByRef>(value);
+    }
+}
+
+// The copy of an encoder that no longer refers to the caller's scalars.
+template <class Encoder>
+auto detach_encoder(const Encoder& e) noexcept {
+    if constexpr (requires { e.detach(); }) {
+        return e.detach();
+    } else {
+        return e;
     }
 }
 
@@ -350,14 +454,21 @@ bool field_valid(const F& field) noexcept;
 template <fixed_string Name, std::uint16_t Tag, class Encoder>
 struct field_value : field_marker {
     Encoder encoder;
-    static constexpr int iov_count = Encoder::iov_count;
+    static constexpr auto pieces = Encoder::pieces;
     static constexpr std::size_t fixed_size = Encoder::fixed_size;
     static constexpr bool variable = Encoder::variable;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
         encode_field_definition(out, Name.view(), Encoder::encoding, Encoder::format, Tag, Encoder::array_length);
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept { encoder.fill(out, variable_size); }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        encoder.template emit<First>(out);
+    }
+    auto detach() const noexcept {
+        using E = decltype(detach_encoder(encoder));
+        return field_value<Name, Tag, E>{{}, detach_encoder(encoder)};
+    }
 };
 
 template <fixed_string Name, std::uint16_t Tag, class... Fields>
@@ -367,7 +478,7 @@ struct struct_value : field_marker {
     static_assert((std::is_base_of_v<field_marker, Fields> && ...),
                   "ehtrace: a struct holds only fields (ehtrace::field, ehtrace::struct_, raw fields)");
     std::tuple<Fields...> fields;
-    static constexpr int iov_count = (0 + ... + Fields::iov_count);
+    static constexpr auto pieces = concat_pieces(Fields::pieces...);
     static constexpr std::size_t fixed_size = (0 + ... + Fields::fixed_size);
     static constexpr bool variable = (false || ... || Fields::variable);
     template <class Writer>
@@ -376,8 +487,16 @@ struct struct_value : field_marker {
                                 static_cast<std::uint8_t>(sizeof...(Fields)), Tag, 0);
         (Fields::encode_metadata(out), ...);
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        std::apply([&](const auto&... f) { (f.fill(out, variable_size), ...); }, fields);
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        emit_tuple<First>(out, fields, std::index_sequence_for<Fields...>{});
+    }
+    auto detach() const noexcept {
+        return std::apply(
+            [](const auto&... f) {
+                return struct_value<Name, Tag, decltype(detach_encoder(f))...>{{}, {detach_encoder(f)...}};
+            },
+            fields);
     }
     bool valid() const noexcept {
         return std::apply([](const auto&... f) { return (true && ... && field_valid(f)); }, fields);
@@ -403,7 +522,6 @@ struct struct_array_value : field_marker {
         static_assert((std::is_base_of_v<field_marker, Fields> && ...),
                       "ehtrace: the projection of struct_array must return ehtrace::fields(...)");
         static constexpr std::size_t count = sizeof...(Fields);
-        static constexpr int iov_count = (0 + ... + Fields::iov_count);
         template <class Writer>
         static constexpr void encode(Writer& out) noexcept {
             (Fields::encode_metadata(out), ...);
@@ -413,18 +531,35 @@ struct struct_array_value : field_marker {
     std::vector<std::uint8_t> buffer;
     std::uint16_t count16 = 0;
 
+    // Appends every piece of the element's fields to the buffer.
+    struct gather {
+        std::vector<std::uint8_t>& buffer;
+        template <std::size_t>
+        void copy(const void* bytes, std::size_t size) {
+            auto* from = static_cast<const std::uint8_t*>(bytes);
+            buffer.insert(buffer.end(), from, from + size);
+        }
+        template <std::size_t Piece>
+        void ref(const void* data, std::size_t size) {
+            copy<Piece>(data, size);
+        }
+        const void* pending = nullptr;
+        template <std::size_t>
+        void ref_data(const void* data) {
+            pending = data;
+        }
+        template <std::size_t Piece>
+        void ref_size(std::size_t size) {
+            copy<Piece>(pending, size);
+        }
+    };
+
     struct_array_value(const Range& range, Projection& project) {
         std::size_t count = 0;
+        gather out{buffer};
         for (const auto& e : range) {
             element_fields fields = project(e);
-            ::iovec pieces[shape<element_fields>::iov_count > 0 ? shape<element_fields>::iov_count : 1];
-            ::iovec* out = pieces;
-            std::size_t unused = 0;
-            std::apply([&](const auto&... f) { (f.fill(out, unused), ...); }, fields);
-            for (const ::iovec* p = pieces; p != out; ++p) {
-                auto* bytes = static_cast<const std::uint8_t*>(p->iov_base);
-                buffer.insert(buffer.end(), bytes, bytes + p->iov_len);
-            }
+            emit_tuple<0>(out, fields, std::make_index_sequence<std::tuple_size_v<element_fields>>{});
             ++count;
         }
         // Over 65,535 elements the event is over 65,535 bytes and refused.
@@ -432,8 +567,8 @@ struct struct_array_value : field_marker {
         if (count > 0xFFFF) buffer.resize(max_event_size + 1);
     }
 
-    static constexpr int iov_count = 2;
-    static constexpr std::size_t fixed_size = 0;
+    static constexpr std::array<piece, 2> pieces{copied_piece(sizeof(std::uint16_t)), variable_piece()};
+    static constexpr std::size_t fixed_size = sizeof(std::uint16_t);
     static constexpr bool variable = true;
     template <class Writer>
     static constexpr void encode_metadata(Writer& out) noexcept {
@@ -442,10 +577,10 @@ struct struct_array_value : field_marker {
                                 static_cast<std::uint8_t>(shape<element_fields>::count), Tag, 0);
         shape<element_fields>::encode(out);
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        variable_size += sizeof count16 + buffer.size();
-        *out++ = make_iovec(&count16, sizeof count16);
-        *out++ = make_iovec(buffer.data(), buffer.size());
+    template <std::size_t First, class Out>
+    void emit(Out& out) const {
+        out.template copy<First>(&count16, sizeof count16);
+        out.template ref<First + 1>(buffer.data(), buffer.size());
     }
 };
 
@@ -455,7 +590,13 @@ template <fixed_string Name, std::uint8_t Encoding, std::uint8_t Format, std::ui
 struct raw_value : field_marker {
     const void* data = nullptr;
     std::size_t size = 0;
-    static constexpr int iov_count = HasData ? 1 : 0;
+    static constexpr auto pieces = [] {
+        if constexpr (HasData) {
+            return std::array<piece, 1>{variable_piece()};
+        } else {
+            return std::array<piece, 0>{};
+        }
+    }();
     static constexpr std::size_t fixed_size = 0;
     static constexpr bool variable = HasData;
     template <class Writer>
@@ -464,11 +605,9 @@ struct raw_value : field_marker {
             encode_field_definition(out, Name.view(), Encoding, Format, Tag, ArrayLength);
         }
     }
-    void fill(::iovec*& out, std::size_t& variable_size) const noexcept {
-        if constexpr (HasData) {
-            variable_size += size;
-            *out++ = make_iovec(data, size);
-        }
+    template <std::size_t First, class Out>
+    EHTRACE_FIELD_INLINE void emit(Out& out) const {
+        if constexpr (HasData) out.template ref<First>(data, size);
     }
     // Where the metadata fixes the size (values and their arrays), the bytes
     // must have it; strings and binary are taken as given.
@@ -539,11 +678,14 @@ constexpr void check_field_name() noexcept {
 //   spans as constant-length arrays; dynamic spans, vectors and
 //   initializer lists as variable-length arrays.
 // Tag is the field's 16-bit tag (0: none).
+// An lvalue is read when the event is written (in EHTRACE_WRITE, right
+// away); an rvalue is kept in the field object.
 template <fixed_string Name, std::uint16_t Tag = 0, class V>
-auto field(const V& value) noexcept {
+EHTRACE_FIELD_INLINE auto field(V&& value) noexcept {
     detail::check_field_name<Name>();
-    using E = decltype(detail::field_encoder(value));
-    return detail::field_value<Name, Tag, E>{{}, detail::field_encoder(value)};
+    constexpr bool by_ref = std::is_lvalue_reference_v<V>;
+    using E = decltype(detail::field_encoder<by_ref>(value));
+    return detail::field_value<Name, Tag, E>{{}, detail::field_encoder<by_ref>(value)};
 }
 
 template <fixed_string Name, std::uint16_t Tag = 0, class T>
@@ -555,15 +697,16 @@ auto field(std::initializer_list<T> values) noexcept {
 
 // A nested struct: `struct_<"point">(field<"x">(x), field<"y">(y))`.
 template <fixed_string Name, std::uint16_t Tag = 0, class... Fields>
-auto struct_(Fields... fields) noexcept {
+EHTRACE_FIELD_INLINE auto struct_(Fields... fields) noexcept {
     detail::check_field_name<Name>();
     return detail::struct_value<Name, Tag, Fields...>{{}, {fields...}};
 }
 
-// The fields of one element of a struct_array.
+// The fields of one element of a struct_array: copies that no longer refer
+// to the projection's variables, which are gone when the fields are read.
 template <class... Fields>
-std::tuple<Fields...> fields(Fields... f) noexcept {
-    return {f...};
+auto fields(Fields... f) noexcept {
+    return std::tuple<decltype(detail::detach_encoder(f))...>{detail::detach_encoder(f)...};
 }
 
 // An array of structs: struct_array<"points">(points, [](const point& p) {
@@ -576,42 +719,47 @@ auto struct_array(const Range& range, Projection project) {
 
 // Format wrappers: field<"flags">(hex(flags)), field<"err">(errno_value(e)).
 template <class V>
-auto hex(const V& v) noexcept { return detail::with_format<field_format::hex_int>(v); }
+auto hex(V&& v) noexcept { return detail::with_format<field_format::hex_int>(std::forward<V>(v)); }
 template <class V>
-auto as_signed(const V& v) noexcept { return detail::with_format<field_format::signed_int>(v); }
+auto as_signed(V&& v) noexcept { return detail::with_format<field_format::signed_int>(std::forward<V>(v)); }
 template <class V>
-auto as_unsigned(const V& v) noexcept { return detail::with_format<field_format::unsigned_int>(v); }
+auto as_unsigned(V&& v) noexcept { return detail::with_format<field_format::unsigned_int>(std::forward<V>(v)); }
 inline auto errno_value(const std::int32_t& e) noexcept { return detail::with_format<field_format::errno_value>(e); }
+inline auto errno_value(std::int32_t&& e) noexcept { return detail::with_format<field_format::errno_value>(std::move(e)); }
 inline auto pid(const std::int32_t& p) noexcept { return detail::with_format<field_format::pid>(p); }
+inline auto pid(std::int32_t&& p) noexcept { return detail::with_format<field_format::pid>(std::move(p)); }
 // Seconds since 1970 (32- or 64-bit); time_points are deduced without it.
 template <class V>
-auto time(const V& seconds) noexcept {
-    static_assert(std::is_integral_v<V>, "ehtrace: time() takes integer seconds since 1970");
-    return detail::with_format<field_format::time>(seconds);
+auto time(V&& seconds) noexcept {
+    static_assert(std::is_integral_v<std::remove_cvref_t<V>>, "ehtrace: time() takes integer seconds since 1970");
+    return detail::with_format<field_format::time>(std::forward<V>(seconds));
 }
 // A boolean of 8, 16 or 32 bits (bool itself is deduced; this is for BOOL-like ints).
 template <class V>
-auto boolean(const V& v) noexcept { return detail::with_format<field_format::boolean>(v); }
+auto boolean(V&& v) noexcept { return detail::with_format<field_format::boolean>(std::forward<V>(v)); }
 template <class V>
-auto hex_bytes(const V& v) noexcept { return detail::with_format<field_format::hex_bytes>(v); }
+auto hex_bytes(V&& v) noexcept { return detail::with_format<field_format::hex_bytes>(std::forward<V>(v)); }
 // 8-bit code page (Latin-1) text.
 template <class V>
-auto latin1(const V& text) noexcept { return detail::with_format<field_format::string8>(text); }
+auto latin1(V&& text) noexcept { return detail::with_format<field_format::string8>(std::forward<V>(text)); }
 template <class V>
-auto utf_bom(const V& text) noexcept { return detail::with_format<field_format::string_utf_bom>(text); }
+auto utf_bom(V&& text) noexcept { return detail::with_format<field_format::string_utf_bom>(std::forward<V>(text)); }
 template <class V>
-auto json(const V& text) noexcept { return detail::with_format<field_format::string_json>(text); }
+auto json(V&& text) noexcept { return detail::with_format<field_format::string_json>(std::forward<V>(text)); }
 template <class V>
-auto xml(const V& text) noexcept { return detail::with_format<field_format::string_xml>(text); }
+auto xml(V&& text) noexcept { return detail::with_format<field_format::string_xml>(std::forward<V>(text)); }
 
 // A port number given in host byte order; written in network byte order.
 inline auto port(std::uint16_t host_order) noexcept {
     return detail::formatted<detail::scalar_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
-        {}, {{}, htons(host_order)}};
+        {}, {{}, {htons(host_order)}}};
 }
 // An IPv4 address already in network byte order (as in sockaddr_in).
 inline auto ipv4(const std::uint32_t& network_order) noexcept {
     return detail::with_format<field_format::ip_address>(network_order);
+}
+inline auto ipv4(std::uint32_t&& network_order) noexcept {
+    return detail::with_format<field_format::ip_address>(std::move(network_order));
 }
 
 // Bytes shown as hex: binary(ptr, size), binary(span), binary(string_view).

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <sys/uio.h>
 #include <tuple>
@@ -296,16 +297,6 @@ struct event_definition<Provider, Name, type_list<Args...>> {
     }();
 
     template <class A>
-    static constexpr int iov_count_of() noexcept {
-        if constexpr (std::is_base_of_v<field_marker, A>) {
-            return A::iov_count;
-        } else if constexpr (std::is_same_v<A, activity_attribute> || std::is_same_v<A, related_activity_attribute>) {
-            return 1;
-        } else {
-            return 0;
-        }
-    }
-    template <class A>
     static constexpr std::size_t payload_size_of() noexcept {
         if constexpr (std::is_base_of_v<field_marker, A>) {
             return A::fixed_size;
@@ -327,11 +318,120 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         leading_size + activity_size + trailing_size + (0 + ... + payload_size_of<Args>());
     static_assert(constant_size <= max_event_size, "ehtrace: the event exceeds 65,535 bytes");
 
-    static constexpr int iov_count = 1 + (has_activity ? 2 : 1) + (0 + ... + iov_count_of<Args>());
+    // --- the payload's layout (fields.hpp: pieces) ---------------------
+    template <class A>
+    static constexpr auto pieces_of() noexcept {
+        if constexpr (std::is_base_of_v<field_marker, A>) {
+            return A::pieces;
+        } else {
+            return std::array<piece, 0>{};
+        }
+    }
+    static constexpr auto pieces = concat_pieces(pieces_of<Args>()...);
+    // The first piece of each argument.
+    static constexpr std::array<std::size_t, sizeof...(Args)> first_piece = [] {
+        std::array<std::size_t, sizeof...(Args)> first{};
+        std::size_t i = 0, k = 0;
+        ((first[k++] = i, i += pieces_of<Args>().size()), ...);
+        return first;
+    }();
+
+    // iov[0] is the sink's; then the constant bytes (with the activity ids
+    // between their two parts), then the payload.
+    static constexpr std::size_t payload_iov = 1 + (has_activity ? 2 + attributes.activity_count + attributes.related_count : 1);
+
+    // Where each piece goes: a copied piece at `offset` in the stack buffer,
+    // a referenced one in iov[iov]. A run of adjacent copied pieces is one
+    // iovec, listed in `runs`.
+    struct slot {
+        std::size_t offset = 0;
+        std::size_t iov = 0;
+    };
+    struct run {
+        std::size_t offset = 0;
+        std::size_t size = 0;
+        std::size_t iov = 0;
+    };
+    struct payload_layout {
+        std::array<slot, pieces.size()> slots{};
+        std::size_t run_count = 0;
+        std::size_t copied_size = 0;
+        std::size_t iov_count = payload_iov;
+    };
+    // Where a run starts in the buffer: padded so that its first 8-byte (or
+    // wider) value is 8-byte aligned, else its first 4-byte value 4-byte
+    // aligned (the run's bytes stay contiguous; only the gap between runs,
+    // which no iovec covers, grows).
+    static constexpr std::size_t run_start(std::size_t at, std::size_t first) noexcept {
+        std::size_t lead = 0;
+        for (std::size_t align : {std::size_t{8}, std::size_t{4}}) {
+            lead = 0;
+            for (std::size_t i = first; i < pieces.size() && pieces[i].copied; lead += pieces[i++].size) {
+                if (pieces[i].size >= align) return at + (align - (at + lead) % align) % align;
+            }
+        }
+        return at;
+    }
+    static constexpr payload_layout layout = [] {
+        payload_layout l;
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            if (pieces[i].copied) {
+                if (i == 0 || !pieces[i - 1].copied) {
+                    ++l.run_count;
+                    ++l.iov_count;
+                    l.copied_size = run_start(l.copied_size, i);
+                }
+                l.slots[i] = {l.copied_size, l.iov_count - 1};
+                l.copied_size += pieces[i].size;
+            } else {
+                l.slots[i] = {0, l.iov_count++};
+            }
+        }
+        return l;
+    }();
+    static constexpr auto runs = [] {
+        std::array<run, layout.run_count> r{};
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            if (!pieces[i].copied) continue;
+            if (i == 0 || !pieces[i - 1].copied) r[n++] = {layout.slots[i].offset, 0, layout.slots[i].iov};
+            r[n - 1].size += pieces[i].size;
+        }
+        return r;
+    }();
+
+    // What the fields' emit() writes through.
+    struct payload_writer {
+        ::iovec* iov;
+        std::uint8_t* copied;
+        std::size_t variable_size = 0;
+
+        template <std::size_t Piece>
+        EHTRACE_FIELD_INLINE void copy(const void* bytes, std::size_t size) noexcept {
+            std::memcpy(copied + layout.slots[Piece].offset, bytes, size);
+        }
+        template <std::size_t Piece>
+        EHTRACE_FIELD_INLINE void ref(const void* data, std::size_t size) noexcept {
+            ref_data<Piece>(data);
+            ref_size<Piece>(size);
+        }
+        // The same in two steps, for a size measured after the data is
+        // known (a zero-terminated string): the pointer is stored first
+        // and need not be kept across the measuring call.
+        template <std::size_t Piece>
+        EHTRACE_FIELD_INLINE void ref_data(const void* data) noexcept {
+            iov[layout.slots[Piece].iov].iov_base = const_cast<void*>(data);
+        }
+        template <std::size_t Piece>
+        EHTRACE_FIELD_INLINE void ref_size(std::size_t size) noexcept {
+            iov[layout.slots[Piece].iov].iov_len = size;
+            if constexpr (pieces[Piece].variable) variable_size += size;
+        }
+    };
 
     template <class... Values>
-    static int write(const event_site& site, const Values&... values) noexcept {
-        ::iovec iov[iov_count];
+    EHTRACE_FIELD_INLINE static int write(const event_site& site, const Values&... values) noexcept {
+        ::iovec iov[layout.iov_count];
         ::iovec* out = iov + 1;
         if constexpr (has_activity) {
             *out++ = make_iovec(constant_bytes.data(), leading_size);
@@ -342,22 +442,28 @@ struct event_definition<Provider, Name, type_list<Args...>> {
             *out++ = make_iovec(constant_bytes.data(), constant_bytes.size());
         }
         if (!(true && ... && field_valid(values))) return EINVAL;
-        std::size_t variable_size = 0;
-        (fill_field(out, variable_size, values), ...);
+        alignas(16) std::uint8_t copied[layout.copied_size != 0 ? layout.copied_size : 1];
+        payload_writer writer{iov, copied};
+        [&]<std::size_t... R>(std::index_sequence<R...>) EHTRACE_FIELD_LAMBDA_INLINE {
+            ((iov[runs[R].iov] = make_iovec(copied + runs[R].offset, runs[R].size)), ...);
+        }(std::make_index_sequence<runs.size()>{});
+        [&]<std::size_t... K>(std::index_sequence<K...>) EHTRACE_FIELD_LAMBDA_INLINE {
+            (emit_field<first_piece[K]>(writer, values), ...);
+        }(std::index_sequence_for<Values...>{});
         if constexpr (!fixed_size) {
-            if (variable_size > max_event_size - constant_size) return E2BIG;
+            if (writer.variable_size > max_event_size - constant_size) return E2BIG;
         }
-        return site.tracepoint.write(iov, static_cast<int>(out - iov), constant_size + variable_size);
+        return site.tracepoint.write(iov, static_cast<int>(layout.iov_count), constant_size + writer.variable_size);
     }
 
 private:
     template <class Wanted, class V>
-    static void fill_activity(::iovec*& out, const V& value) noexcept {
+    EHTRACE_FIELD_INLINE static void fill_activity(::iovec*& out, const V& value) noexcept {
         if constexpr (std::is_same_v<V, Wanted>) *out++ = make_iovec(value.id->bytes, activity_id_size);
     }
-    template <class V>
-    static void fill_field(::iovec*& out, std::size_t& variable_size, const V& value) noexcept {
-        if constexpr (std::is_base_of_v<field_marker, V>) value.fill(out, variable_size);
+    template <std::size_t First, class V>
+    EHTRACE_FIELD_INLINE static void emit_field(payload_writer& writer, const V& value) noexcept {
+        if constexpr (std::is_base_of_v<field_marker, V>) value.template emit<First>(writer);
     }
 };
 
@@ -396,7 +502,7 @@ private:
 // the name are attributes and fields, in any order; the fields are written
 // in the order given. Arguments are evaluated only when enabled.
 #define EHTRACE_WRITE(provider, event_name, ...)                                                          \
-    ([&]() -> int {                                                                                       \
+    ([&]() EHTRACE_FIELD_LAMBDA_INLINE -> int {                                                           \
         using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
             std::remove_cvref_t<decltype(provider)>, event_name,                                         \
             decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>;                                      \

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Compiles a write site at -O2 and inspects the disabled path: from the
+"""Compiles a write site at -O2 and inspects the disabled path of the
+function named by the optional fourth argument (default: the probe of
+disabled_path_probe.cpp): from the
 function's entry to its first conditional branch there must be exactly one
 memory access, a load of the site's enable word, and no call; the branch's
 fall-through must reach `ret` without touching memory or calling anything
@@ -28,11 +30,24 @@ def instructions(asm, symbol):
     return lines
 
 
-def main():
-    compiler, include_dir, source = sys.argv[1:4]
+def compiled_body(compiler, include_dir, source, symbol):
+    """The instructions of `symbol` in `source` compiled at -O2."""
     asm = subprocess.run([compiler, "-std=c++20", "-O2", "-fno-asynchronous-unwind-tables", "-I", include_dir,
                           "-S", "-o", "-", source], check=True, capture_output=True, text=True).stdout
-    body = instructions(asm, "_Z19disabled_path_probeidPKcy")
+    return instructions(asm, symbol)
+
+
+def report(problems):
+    for p in problems:
+        print("FAIL: " + p)
+    print("%d passed, %d failed" % (0 if problems else 1, 1 if problems else 0))
+    return 1 if problems else 0
+
+
+def main():
+    compiler, include_dir, source = sys.argv[1:4]
+    symbol = sys.argv[4] if len(sys.argv) > 4 else "_Z19disabled_path_probeidPKcy"
+    body = compiled_body(compiler, include_dir, source, symbol)
     if not body:
         print("probe function not found in the assembly")
         return 1
@@ -62,10 +77,7 @@ def main():
     if not fall_through or not fall_through[-1].startswith("ret") or extra:
         problems.append("the not-taken path does more than return: %s" % fall_through)
     print("disabled path: " + "; ".join(entry + [branch] + fall_through))
-    for p in problems:
-        print("FAIL: " + p)
-    print("%d passed, %d failed" % (0 if problems else 1, 1 if problems else 0))
-    return 1 if problems else 0
+    return report(problems)
 
 
 if __name__ == "__main__":

@@ -211,4 +211,57 @@ TEST_F(DynamicEquivalence, EventAttributesAndActivities) {
     expect_same(c, "no fields");
 }
 
+TEST_F(DynamicEquivalence, ZeroTerminatedStringPointers) {
+    const char* text = "pointer";
+    const char* none = nullptr;
+    const char16_t* none16 = nullptr;
+    const char32_t* text32 = U"wide";
+    int c = CT_WRITE("Pointers", field<"text">(text), field<"none">(none), field<"none16">(none16),
+                     field<"text32">(text32));
+    builder_.reset("Pointers").add_zstring("text", text).add_zstring("none", none).add_zstring("none16", none16);
+    builder_.add_zstring("text32", text32);
+    expect_same(c, "zero-terminated strings by pointer, null as empty");
+    // The pointer overload and the string_view one write the same bytes.
+    c = CT_WRITE("Pointers", field<"text">(text), field<"none">(none), field<"none16">(none16),
+                 field<"text32">(text32));
+    builder_.reset("Pointers")
+        .add_zstring("text", std::string_view(text))
+        .add_zstring("none", std::string_view())
+        .add_zstring("none16", std::u16string_view())
+        .add_zstring("text32", std::u32string_view(text32));
+    expect_same(c, "zero-terminated strings by string_view");
+}
+
+// Issue 18's shapes: the compile-time writer copies scalars and counts into
+// runs of one iovec; the bytes stay those of the builder (and the reference).
+TEST_F(DynamicEquivalence, NestedStructsBetweenStringsAndArrays) {
+    const ehtrace::uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+    const std::string_view path = "/api/v1/accounts";
+    std::array<std::uint32_t, 16> samples{};
+    for (std::uint32_t i = 0; i < samples.size(); ++i) samples[i] = i * 37u + 5u;
+    const std::int32_t status = -200;
+    const double seconds = 0.0125;
+    const std::uint64_t bytes = 18432;
+    const std::string_view agent = "Mozilla/5.0 (X11; Linux x86_64) ehtrace1";
+    const char name[6] = {'a', 'b', 'c'};
+    int c = CT_WRITE("Nested", field<"id">(id), field<"path">(path),
+                     field<"samples">(std::span<const std::uint32_t>(samples)),
+                     ehtrace::struct_<"request">(field<"status">(status),
+                                                 ehtrace::struct_<"timing">(field<"seconds">(seconds),
+                                                                            field<"bytes">(bytes)),
+                                                 field<"agent">(agent), field<"name">(name)),
+                     field<"after">(status));
+    builder_.reset("Nested").add_uuid("id", id.bytes).add_string("path", path);
+    builder_.add_array("samples", samples.data(), samples.size());
+    auto request = builder_.begin_struct("request");
+    builder_.add_value("status", status);
+    auto timing = builder_.begin_struct("timing");
+    builder_.add_value("seconds", seconds).add_value("bytes", bytes);
+    builder_.end_struct(timing);
+    builder_.add_string("agent", agent).add_zstring("name", std::string_view(name, sizeof name));
+    builder_.end_struct(request);
+    builder_.add_value("after", status);
+    expect_same(c, "nested structs between strings and arrays");
+}
+
 }  // namespace

@@ -10,6 +10,7 @@
 #include <array>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 EHTRACE_PROVIDER(behaviour, "Behaviour_Test");
@@ -158,6 +159,60 @@ TEST(Behaviour, SinksAreToldTheExactEventSize) {
     ehtrace::set_sink(previous);
     EXPECT_EQ(counter.events(), 3u);
     EXPECT_EQ(counter.bytes(), written);
+}
+
+// A field of an lvalue reads it when the event is written; fields that
+// outlive the caller's statement (kept in a variable, or returned by a
+// struct_array projection from its own locals) hold copies of rvalues.
+__attribute__((noinline)) void clobber_stack() {
+    volatile char junk[256];
+    for (auto& c : junk) c = static_cast<char>(0xEE);
+}
+
+auto kept_fields(int x) {
+    return std::tuple{field<"x">(x + 1), field<"h">(ehtrace::hex(x + 2)), field<"e">(ehtrace::errno_value(x + 3))};
+}
+
+TEST(Behaviour, FieldsKeptPastTheirStatementHoldCopies) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    const int x = 40;
+    std::vector<std::array<int, 2>> points{{1, 2}, {3, 4}};
+    auto project = [](const std::array<int, 2>& p) {
+        const int sum = p[0] + p[1];
+        const char* label = p[0] == 1 ? "first" : "second";
+        return ehtrace::fields(field<"sum">(sum), field<"hex">(ehtrace::hex(sum)), field<"label">(label),
+                               ehtrace::struct_<"s">(field<"d">(sum * 2)));
+    };
+    auto kept = kept_fields(x);
+    clobber_stack();
+    ASSERT_EQ(EHTRACE_WRITE(behaviour, "Kept", std::get<0>(kept), std::get<1>(kept), std::get<2>(kept),
+                            ehtrace::struct_array<"pts">(points, project)),
+              0);
+    ASSERT_EQ(EHTRACE_WRITE(behaviour, "Kept", field<"x">(41), field<"h">(ehtrace::hex(42)),
+                            field<"e">(ehtrace::errno_value(43)),
+                            ehtrace::struct_array<"pts">(points,
+                                                         [](const std::array<int, 2>& p) {
+                                                             return ehtrace::fields(
+                                                                 field<"sum">(p[0] + p[1]),
+                                                                 field<"hex">(ehtrace::hex(p[0] + p[1])),
+                                                                 field<"label">(p[0] == 1 ? "first" : "second"),
+                                                                 ehtrace::struct_<"s">(
+                                                                     field<"d">((p[0] + p[1]) * 2)));
+                                                         })),
+              0);
+    const auto records = capture.records();
+    ASSERT_EQ(records.size(), 2u);
+    EXPECT_EQ(records[0].bytes, records[1].bytes);
+    // And an lvalue is read when the event is written.
+    int late = 1;
+    auto f = field<"late">(late);
+    late = 2;
+    ASSERT_EQ(EHTRACE_WRITE(behaviour, "Late", f), 0);
+    ASSERT_EQ(EHTRACE_WRITE(behaviour, "Late", field<"late">(2)), 0);
+    const auto late_records = capture.records();
+    ASSERT_EQ(late_records.size(), 4u);
+    EXPECT_EQ(late_records[2].bytes, late_records[3].bytes);
 }
 
 TEST(Behaviour, RawFieldsWhoseBytesContradictTheirDefinitionAreRefused) {
