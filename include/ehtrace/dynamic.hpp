@@ -427,7 +427,7 @@ public:
         const std::size_t size = value_size(encoding);
         if (EHTRACE_DYNAMIC_UNLIKELY(size == 0)) return fail_argument("a scalar field needs a value8..value128 encoding");
         if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
-        if (!check_field(name, format)) return *this;
+        if (!check_field(name, static_cast<std::uint8_t>(encoding), format)) return *this;
         std::uint8_t* out;
         if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
         // 1, 2, 4, 8 or 16 bytes: a constant size where the encoding is one.
@@ -638,7 +638,7 @@ public:
         // The format byte holds the field count; 1 until end_struct() patches
         // it (a nonzero format makes the encoder write the byte).
         constexpr auto placeholder_count = static_cast<field_format>(1);
-        if (!check_field(name, placeholder_count)) return {};
+        if (!check_field(name, static_cast<std::uint8_t>(field_encoding::structure), field_format::default_format)) return {};
         const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
         std::uint8_t* unused;
         if (!begin_field(name, static_cast<std::uint8_t>(field_encoding::structure), placeholder_count, tag, 0,
@@ -702,13 +702,14 @@ private:
     // then counted). False with error() set otherwise. An earlier error is
     // caught by begin_field() instead: the metadata is closed (no room) while
     // error_ is set, and make_room() refuses.
-    EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, field_format format) noexcept {
+    EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, std::uint8_t encoding, field_format format) noexcept {
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(name) != name_error::none)) {
             fail_name(name, "field");
             return false;
         }
-        if (EHTRACE_DYNAMIC_UNLIKELY(static_cast<std::uint8_t>(format) > format_flags::value_mask)) {
-            fail_argument("a format is 0..127");
+        if (EHTRACE_DYNAMIC_UNLIKELY(
+                !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask)))) {
+            fail_argument("this format does not apply to this encoding (docs/format.md, the format table)");
             return false;
         }
         if (depth_ != 0 && !count_struct_field()) return false;
@@ -786,7 +787,7 @@ private:
     EHTRACE_DYNAMIC_INLINE event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format,
                                                     std::uint16_t tag, const void* units, std::size_t count,
                                                     std::size_t unit_size) noexcept {
-        if (!check_field(name, format) || !check_unit_count(encoding, count)) return *this;
+        if (!check_field(name, encoding, format) || !check_unit_count(encoding, count)) return *this;
         std::uint8_t* out;
         if (begin_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size), out)) {
             put_units(out, encoding, units, count, unit_size);
@@ -825,7 +826,7 @@ private:
             fail(ERANGE, "an array has more than 65,535 elements");
             return false;
         }
-        if (!check_field(name, format) ||
+        if (!check_field(name, encoding, format) ||
             !begin_field(name, static_cast<std::uint8_t>(encoding | encoding_flags::var_array), format, tag,
                          sizeof(std::uint16_t) + data_size, data)) {
             return false;
@@ -847,7 +848,7 @@ private:
             if (EHTRACE_DYNAMIC_UNLIKELY(count == 0)) return fail_argument("a constant-length array needs at least one element");
             if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF)) return fail(ERANGE, "an array has more than 65,535 elements");
             if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr)) return fail_argument("an array's values are null");
-            if (!check_field(name, format) ||
+            if (!check_field(name, encoding, format) ||
                 !begin_field(name, static_cast<std::uint8_t>(encoding | encoding_flags::const_array), format, tag,
                              count * size, out, static_cast<std::uint16_t>(count))) {
                 return *this;

@@ -388,31 +388,8 @@ struct formatted : wrapper_marker {
 
 template <std::uint8_t Format, class Encoder>
 constexpr bool format_fits() noexcept {
-    constexpr std::uint8_t e = Encoder::encoding & encoding_flags::value_mask;
-    using E = field_encoding;
-    using F = field_format;
-    constexpr bool integer = e >= enc(E::value8) && e <= enc(E::value64);
-    constexpr bool string = e >= enc(E::zstring_char8) && e <= enc(E::string_length16_char32);
-    switch (static_cast<F>(Format)) {
-        case F::unsigned_int:
-        case F::signed_int:
-        case F::hex_int: return integer;
-        case F::errno_value:
-        case F::pid: return e == enc(E::value32);
-        case F::time: return e == enc(E::value32) || e == enc(E::value64);
-        case F::boolean: return e >= enc(E::value8) && e <= enc(E::value32);
-        case F::floating: return e == enc(E::value32) || e == enc(E::value64);
-        case F::hex_bytes: return true;
-        case F::string8: return e == enc(E::value8) || e == enc(E::zstring_char8) || e == enc(E::string_length16_char8);
-        case F::string_utf: return string || e == enc(E::value16) || e == enc(E::value32);
-        case F::string_utf_bom:
-        case F::string_xml:
-        case F::string_json: return string || e == enc(E::binary_length16_char8);
-        case F::uuid: return e == enc(E::value128);
-        case F::port: return e == enc(E::value16);
-        case F::ip_address: return e == enc(E::value32) || e == enc(E::value128);
-        default: return false;
-    }
+    return format_applies(static_cast<field_format>(Format),
+                          static_cast<field_encoding>(Encoder::encoding & encoding_flags::value_mask));
 }
 
 template <field_format Format, class V>

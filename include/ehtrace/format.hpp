@@ -126,6 +126,45 @@ inline constexpr std::uint8_t value_mask = 0x7F;
 inline constexpr std::uint8_t tag_follows = 0x80;
 }  // namespace format_flags
 
+// Whether a field of `encoding` (low 5 bits) may carry `format` (low 7 bits;
+// docs/format.md, the format table). The default format fits everything;
+// the two 8-bit length-prefixed encodings take any format (a decoder reads
+// a length the format has no size for with the default); everything else
+// only the formats the table gives it. Structs carry their field count in
+// the format byte and are not asked.
+[[nodiscard]] constexpr bool format_applies(field_format format, field_encoding encoding) noexcept {
+    using E = field_encoding;
+    using F = field_format;
+    if (format == F::default_format) return true;
+    if (encoding == E::string_length16_char8 || encoding == E::binary_length16_char8) {
+        return static_cast<std::uint8_t>(format) <= 0x7F;
+    }
+    auto const e = static_cast<std::uint8_t>(encoding);
+    bool const integer = e >= static_cast<std::uint8_t>(E::value8) && e <= static_cast<std::uint8_t>(E::value64);
+    bool const string = e >= static_cast<std::uint8_t>(E::zstring_char8) &&
+                        e <= static_cast<std::uint8_t>(E::string_length16_char32);
+    switch (format) {
+    case F::unsigned_int:
+    case F::signed_int:
+    case F::hex_int: return integer;
+    case F::errno_value:
+    case F::pid: return encoding == E::value32;
+    case F::time: return encoding == E::value32 || encoding == E::value64;
+    case F::boolean: return integer && encoding != E::value64;
+    case F::floating: return encoding == E::value32 || encoding == E::value64;
+    case F::hex_bytes: return encoding != E::structure && encoding != E::invalid && e < static_cast<std::uint8_t>(E::max);
+    case F::string8: return encoding == E::value8 || encoding == E::zstring_char8;
+    case F::string_utf: return string || encoding == E::value16 || encoding == E::value32;
+    case F::string_utf_bom:
+    case F::string_xml:
+    case F::string_json: return string;
+    case F::uuid: return encoding == E::value128;
+    case F::port: return encoding == E::value16;
+    case F::ip_address: return encoding == E::value32 || encoding == E::value128;
+    default: return false;  // ip_address_obsolete is never written; unknown formats
+    }
+}
+
 // Fixed sizes and limits.
 inline constexpr std::size_t header_size = 8;
 inline constexpr std::size_t extension_block_header_size = 4;

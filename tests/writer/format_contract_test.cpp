@@ -1,0 +1,107 @@
+// The dynamic builder and the C ABI accept exactly the formats the wire
+// contract allows for each encoding (format.hpp's format_applies, the rule
+// the compile-time API also checks): every format 0..127 by every encoding.
+// A refused field is an EINVAL error with nothing written.
+#include <ehtrace/dynamic.hpp>
+#include <ehtrace/ehtrace.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdint>
+
+namespace {
+
+using ehtrace::field_encoding;
+using ehtrace::field_format;
+using ehtrace::dynamic::event_builder;
+
+constexpr field_encoding fixed_encodings[] = {field_encoding::value8, field_encoding::value16,
+                                              field_encoding::value32, field_encoding::value64,
+                                              field_encoding::value128};
+
+TEST(FormatContract, TableSpotChecks) {
+    using ehtrace::format_applies;
+    EXPECT_FALSE(format_applies(field_format::ip_address, field_encoding::value64));   // a double as an IP
+    EXPECT_FALSE(format_applies(field_format::port, field_encoding::value8));
+    EXPECT_TRUE(format_applies(field_format::port, field_encoding::value16));
+    EXPECT_TRUE(format_applies(field_format::floating, field_encoding::value64));
+    EXPECT_FALSE(format_applies(field_format::boolean, field_encoding::value64));
+    EXPECT_FALSE(format_applies(field_format::ip_address_obsolete, field_encoding::value32));  // never produced
+    EXPECT_FALSE(format_applies(static_cast<field_format>(19), field_encoding::value32));      // unknown
+    EXPECT_TRUE(format_applies(field_format::errno_value, field_encoding::binary_length16_char8));
+    EXPECT_TRUE(format_applies(static_cast<field_format>(100), field_encoding::string_length16_char8));
+    EXPECT_FALSE(format_applies(field_format::uuid, field_encoding::string_length16_char16));
+}
+
+TEST(FormatContract, DynamicBuilderScalars) {
+    std::uint8_t const value[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    event_builder builder;
+    for (auto const encoding : fixed_encodings) {
+        for (unsigned f = 0; f <= 127; ++f) {
+            auto const format = static_cast<field_format>(f);
+            builder.reset("E");
+            builder.add_scalar("v", encoding, format, value);
+            bool const allowed = ehtrace::format_applies(format, encoding);
+            EXPECT_EQ(builder.error(), allowed ? 0 : EINVAL)
+                << "encoding " << static_cast<int>(encoding) << " format " << f;
+            if (!allowed) {
+                EXPECT_NE(std::string(builder.error_message()).find("format"), std::string::npos);
+            }
+        }
+    }
+}
+
+TEST(FormatContract, DynamicBuilderStrings) {
+    event_builder builder;
+    for (unsigned f = 0; f <= 127; ++f) {
+        auto const format = static_cast<field_format>(f);
+        struct {
+            field_encoding encoding;
+            void (*add)(event_builder&, field_format);
+        } const cases[] = {
+            {field_encoding::zstring_char8, [](event_builder& b, field_format x) { b.add_zstring("s", std::string_view("ab"), x); }},
+            {field_encoding::zstring_char16, [](event_builder& b, field_format x) { b.add_zstring("s", std::u16string_view(u"ab"), x); }},
+            {field_encoding::zstring_char32, [](event_builder& b, field_format x) { b.add_zstring("s", std::u32string_view(U"ab"), x); }},
+            {field_encoding::string_length16_char8, [](event_builder& b, field_format x) { b.add_string("s", std::string_view("ab"), x); }},
+            {field_encoding::string_length16_char16, [](event_builder& b, field_format x) { b.add_string("s", std::u16string_view(u"ab"), x); }},
+            {field_encoding::string_length16_char32, [](event_builder& b, field_format x) { b.add_string("s", std::u32string_view(U"ab"), x); }},
+        };
+        for (auto const& c : cases) {
+            builder.reset("E");
+            c.add(builder, format);
+            bool const allowed = ehtrace::format_applies(format, c.encoding);
+            EXPECT_EQ(builder.error(), allowed ? 0 : EINVAL) << "encoding " << static_cast<int>(c.encoding) << " format " << f;
+        }
+        // Length-prefixed 8-bit encodings take any format.
+        builder.reset("E");
+        builder.add_string("s", std::string_view("ab"), format);
+        EXPECT_EQ(builder.error(), 0) << f;
+    }
+}
+
+TEST(FormatContract, CAbiRefusesWhatTheContractDoesNotAllow) {
+    ehtrace_builder* builder = nullptr;
+    ASSERT_EQ(ehtrace_builder_create(&builder), 0);
+    std::uint8_t const value[16] = {};
+    for (auto const encoding : fixed_encodings) {
+        for (unsigned f = 0; f <= 127; ++f) {
+            ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);
+            int const result = ehtrace_builder_add_value(builder, "v", static_cast<std::uint8_t>(encoding),
+                                                         static_cast<std::uint8_t>(f), value, 0);
+            bool const allowed = ehtrace::format_applies(static_cast<field_format>(f), encoding);
+            EXPECT_EQ(result, allowed ? 0 : EINVAL) << "encoding " << static_cast<int>(encoding) << " format " << f;
+        }
+    }
+    for (unsigned f = 0; f <= 127; ++f) {
+        ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);
+        int const result = ehtrace_builder_add_zstring16(builder, "s", reinterpret_cast<std::uint16_t const*>(u"ab"),
+                                                         EHTRACE_NUL_TERMINATED, static_cast<std::uint8_t>(f), 0);
+        EXPECT_EQ(result, ehtrace::format_applies(static_cast<field_format>(f), field_encoding::zstring_char16) ? 0 : EINVAL) << f;
+        ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);
+        EXPECT_EQ(ehtrace_builder_add_string(builder, "s", "ab", 2, static_cast<std::uint8_t>(f), 0), 0) << f;
+    }
+    ehtrace_builder_destroy(builder);
+}
+
+}  // namespace
