@@ -356,6 +356,30 @@ void append_meta(std::string& out, decoded_sample const& s, std::uint32_t keys) 
     out.push_back('}');
 }
 
+// {"n":"<first>:<second>" -- ':' ends any UTF-8 sequence, so the two parts
+// give the same text as the joined string. Short names of plain ASCII (the
+// usual case) in one append.
+void append_name_member(std::string& out, std::string_view first, std::string_view second) {
+    char text[160];
+    if (first.size() + second.size() <= sizeof text - 10) {
+        char* p = write_literal(text, "{\"n\":\"");
+        bool plain = true;
+        for (char const c : first) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        *p++ = ':';
+        for (char const c : second) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        *p++ = '"';
+        if (plain) {
+            out.append(text, p);
+            return;
+        }
+    }
+    out.append("{\"n\":\"");
+    append_utf8_text(out, first, text_escape::json);
+    out.push_back(':');
+    append_utf8_text(out, second, text_escape::json);
+    out.push_back('"');
+}
+
 void append_error_member(std::string& out, event_enumerator const& e) {
     out.append(",\"error\":\"");
     out.append(to_string(e.error()));
@@ -375,7 +399,8 @@ void append_json_string(std::string& out, std::string_view utf8) {
 
 void append_value_json(std::string& out, value_bytes const& value, json_options const& options) {
     // The usual values (integers of the default, unsigned and signed formats,
-    // doubles) in one step, without a scalar_text: the same text.
+    // doubles, UTF-8 strings) in one step, without a scalar_text or the
+    // general string path: the same text.
     auto const format = value.format;
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
@@ -417,6 +442,13 @@ void append_value_json(std::string& out, value_bytes const& value, json_options 
             return;
         }
     }
+    if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
+        (format == field_format::default_format || format == field_format::string_utf)) {
+        out.push_back('"');  // UTF-8 text, the usual string
+        append_utf8_text(out, {reinterpret_cast<char const*>(value.bytes.data()), value.bytes.size()}, text_escape::json);
+        out.push_back('"');
+        return;
+    }
     if (is_string_value(value)) {
         out.push_back('"');
         append_string_text(out, value, text_escape::json);
@@ -428,22 +460,16 @@ void append_value_json(std::string& out, value_bytes const& value, json_options 
 
 bool append_json(std::string& out, decoded_sample const& s, json_options const& options) {
     bool ok = true;
-    out.append("{\"n\":\"");
     if (s.kind == sample_kind::eventheader) {
-        // "provider:name" without a temporary: ':' ends any UTF-8 sequence, so
-        // the two parts give the same text as the joined string.
         event_info const& info = s.enumerator->event();
-        append_utf8_text(out, info.name_parts.provider, text_escape::json);
-        out.push_back(':');
-        append_utf8_text(out, info.name, text_escape::json);
+        append_name_member(out, info.name_parts.provider, info.name);
     } else if (s.kind == sample_kind::tracepoint) {
-        append_utf8_text(out, s.format->system, text_escape::json);
-        out.push_back(':');
-        append_utf8_text(out, s.format->name, text_escape::json);
+        append_name_member(out, s.format->system, s.format->name);
     } else {
+        out.append("{\"n\":\"");
         append_utf8_text(out, s.name, text_escape::json);
+        out.push_back('"');
     }
-    out.push_back('"');
     body_writer w(out, options);
     w.set_comma(true);
     if (options.field_list) {
