@@ -23,7 +23,8 @@ namespace {
 
 void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
-// A request: a "Parse" step nested in it, and a "Progress" event inside.
+// A request: a "Parse" step nested in it, a "Progress" event inside, and a
+// stop event that says how it ended.
 void handle(int number) {
     auto request = EHTRACE_ACTIVITY(activities_provider, "Request", ehtrace::level<4>,
                                     field<"number">(number), field<"path">(std::string_view("/index.html")));
@@ -34,6 +35,7 @@ void handle(int number) {
                       field<"percent">(50));
     }
     pause_ms(1);
+    request.stop(field<"status">(200), field<"bytes">(512));  // the stop event with fields; the scope's end writes nothing
 }
 
 // A worker named `name`: one "Job" with a nested "Step"; `transfer`, when

@@ -88,6 +88,8 @@ def check_timeline(events, main_pid):
     check(slices == {"Request": 3, "Parse": 3, "Job": 2, "Step": 2, "Shutdown": 1}, "slices: %s" % slices)
     for e in by("X", "Request"):
         check(e["args"].get("path") == "/index.html" and "number" in e["args"], "Request start fields: %s" % e)
+        check(e["args"].get("status") == 200 and e["args"].get("bytes") == 512,
+              "Request stop fields: %s" % e)
     # Nesting: a child slice lies inside its parent on the same thread and
     # names the parent's activity as its related activity.
     for child, parent in (("Parse", "Request"), ("Step", "Job")):
