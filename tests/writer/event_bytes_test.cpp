@@ -62,6 +62,15 @@ TEST_F(EventBytes, SignedIntegersCarrySignedFormat) {
                            cat({0xfe, u16(0xfffd), u32(0xfffffffc), u64(0xfffffffffffffffbull)})));
 }
 
+TEST_F(EventBytes, DurationsAreSignedNanoseconds) {
+    ASSERT_EQ(EHTRACE_WRITE(golden, "D", field<"ms">(std::chrono::milliseconds(3)),
+                            field<"neg">(std::chrono::microseconds(-2)), field<"f">(std::chrono::duration<double>(1.5))),
+              0);
+    EXPECT_EQ(single(capture).bytes,
+              simple_event(5, cat({"D", "ms", 0x85, 0x02, "neg", 0x85, 0x02, "f", 0x85, 0x02}),
+                           cat({u64(3000000), u64(static_cast<std::uint64_t>(-2000)), u64(1500000000)})));
+}
+
 TEST_F(EventBytes, BooleansFloatsCharactersPointersEnums) {
     enum class color : std::uint16_t { red = 0x0102 };
     bool flag = true;
