@@ -7,12 +7,14 @@
 #include <ehtrace/activity.hpp>
 #include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
 #include <ehtrace/provider.hpp>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <regex>
 #include <span>
 #include <string>
@@ -150,6 +152,39 @@ TEST_F(Output, TimelineShowsAnActivityAcrossThreadsAsAnAsyncPair) {
     EXPECT_NE(out.find(R"({"ph":"e","name":"Work","cat":"Activity_Test","ts":3,"id":"0a000000-0000-0000-0000-000000000001","pid":7,"tid":8,)"),
               std::string::npos) << out;
     EXPECT_EQ(out.find("\"ph\":\"X\""), std::string::npos) << out;
+}
+
+TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
+    tracefs_format format;
+    ASSERT_TRUE(parse_tracefs_format("name: sched_wakeup\nID: 300\nformat:\n"
+                                     "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+                                     "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+                                     "\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+                                     "\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+                                     "\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n",
+                                     format));
+    format.system = "sched";
+    std::vector<std::byte> raw(32);
+    std::memcpy(raw.data() + 8, "bash", 4);
+    std::int32_t const pid = 42, prio = 120;
+    std::memcpy(raw.data() + 24, &pid, 4);
+    std::memcpy(raw.data() + 28, &prio, 4);
+    sample_meta meta;
+    meta.has_time = meta.has_tid = true;
+    meta.time_ns = 5000;
+    meta.pid = 9;
+    meta.tid = 10;
+    sample_decoder decoder;
+    auto const f = make_formatter(output_format::timeline, {});
+    std::string out;
+    f->begin(out);
+    f->begin_input(out, "in");
+    f->sample(out, decoder.decode_record(&format, "sched:sched_wakeup", raw, meta));
+    f->end_input(out);
+    f->end(out);
+    EXPECT_EQ(out, "{\"traceEvents\":[\n"
+                   R"({"ph":"i","name":"sched_wakeup","cat":"sched","ts":0,"s":"t","pid":9,"tid":10,"args":{"comm":"bash","pid":"0x2A","prio":120}})"
+                   "\n],\"displayTimeUnit\":\"ms\"}\n");
 }
 
 TEST_F(Output, SummaryPercentilesAreNearestRank) {
