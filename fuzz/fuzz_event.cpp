@@ -1,4 +1,5 @@
-// Fuzz target: the EventHeader event enumerator and the JSON formatter.
+// Fuzz target: the EventHeader event enumerator and the JSON, timeline and
+// summary formatters.
 //
 // Input: selector byte, [name bytes], event bytes (header onward).
 //   selector & 0xC0 == 0x40: the name is built from the event's own level
@@ -122,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     format_event_json(json, name, event, meta);
     ehtrace::fuzz::check_json(json, 1);
 
-    // Every JSON option, through the document and line formatters.
+    // Every JSON option, through the document and line formatters; the
+    // timeline and the JSON summary (each one document) too.
     unsigned const variant = selector ^ static_cast<unsigned>(event.size() * 37);
     json_options options;
     options.meta = (variant & 0x20) ? meta_keys::all : meta_keys::standard | meta_keys::flags;
@@ -130,7 +132,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     options.safe_numbers = variant & 0x80;
     options.field_list = variant & 0x100;
     sample_decoder decoder;
-    for (auto const format : {output_format::json, output_format::jsonl}) {
+    for (auto const format : {output_format::json, output_format::jsonl, output_format::timeline,
+                              output_format::summary_json}) {
         auto const formatter = make_formatter(format, options, variant & 0x200);
         std::string document;
         formatter->begin(document);
@@ -139,7 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         formatter->sample(document, decoder.decode_event(name, event, meta));
         formatter->end_input(document);
         formatter->end(document);
-        ehtrace::fuzz::check_json(document, format == output_format::json ? 1 : 2);
+        ehtrace::fuzz::check_json(document, format == output_format::jsonl ? 2 : 1);
     }
 
     // The enumerator, walked two ways.

@@ -26,6 +26,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <optional>
 #include <vector>
 
 #include <ehtrace/encoding.hpp>
@@ -301,6 +302,16 @@ template <class C, class Tr, class A>
 struct is_string_like<std::basic_string<C, Tr, A>> : std::bool_constant<is_char_type<C>> {};
 
 template <class T>
+struct is_duration : std::false_type {};
+template <class R, class P>
+struct is_duration<std::chrono::duration<R, P>> : std::true_type {};
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
 struct always_false : std::false_type {};
 
 // Strings default to UTF (UTF-8 for char and char8_t).
@@ -319,6 +330,12 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
         auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
         return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{
             {}, {static_cast<std::int64_t>(seconds)}};
+    } else if constexpr (is_duration<T>::value) {
+        // Nanoseconds as a signed 64-bit integer, whatever the duration's unit
+        // (a fraction of a nanosecond is dropped): say so in the field name.
+        auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(value).count();
+        return scalar_encoder<std::int64_t, pick_format(Override, scalar_kind_of<std::int64_t>().format)>{
+            {}, {static_cast<std::int64_t>(nanoseconds)}};
     } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
         using C = std::remove_cv_t<std::remove_pointer_t<T>>;
         if constexpr (ByRef) {
@@ -361,6 +378,12 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
         static_assert(!std::is_same_v<E, bool>, "ehtrace: std::vector<bool> has no contiguous storage; copy it to bool[]");
         static_assert(is_scalar_field_type<E>, "ehtrace: vector elements must be fixed-size field types");
         return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data(), value.size()};
+    } else if constexpr (is_optional<T>::value) {
+        // A variable-length array of one element, or of none when empty.
+        using E = typename T::value_type;
+        static_assert(is_scalar_field_type<E>, "ehtrace: std::optional fields hold fixed-size field types");
+        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{
+            {}, value.has_value() ? &*value : nullptr, value.has_value() ? 1u : 0u};
     } else if constexpr (is_init_list<T>::value) {
         using E = std::remove_cv_t<typename T::value_type>;
         static_assert(is_scalar_field_type<E>, "ehtrace: list elements must be fixed-size field types");
@@ -368,7 +391,7 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
     } else {
         static_assert(always_false<T>::value,
                       "ehtrace: unsupported field type; use an arithmetic, enum, pointer, string, uuid, in_addr, "
-                      "in6_addr, time_point, array or span value, or wrap bytes in ehtrace::binary(...)");
+                      "in6_addr, time_point, duration, optional, array or span value, or wrap bytes in ehtrace::binary(...)");
     }
 }
 
@@ -649,7 +672,9 @@ constexpr void check_field_name() noexcept {
 // A field named Name whose encoding and format follow from the value's type:
 //   integers (signed_int for signed types), bool (value8 boolean), float and
 //   double, char/char16_t/char32_t/wchar_t values, pointers (hex), enums (as
-//   their underlying type), uuid, in_addr, in6_addr, system_clock::time_point;
+//   their underlying type), uuid, in_addr, in6_addr, system_clock::time_point,
+//   std::chrono::duration (signed 64-bit nanoseconds); std::optional<T> of
+//   those as a variable-length array of one element, or none when empty;
 //   const char* and friends as zero-terminated strings, std::string(_view)
 //   and friends as counted strings (UTF); C arrays, std::array and static
 //   spans as constant-length arrays; dynamic spans, vectors and

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <array>
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +61,25 @@ TEST_F(EventBytes, SignedIntegersCarrySignedFormat) {
     EXPECT_EQ(single(capture).bytes,
               simple_event(5, cat({"S", "a", 0x82, 0x02, "b", 0x83, 0x02, "c", 0x84, 0x02, "d", 0x85, 0x02}),
                            cat({0xfe, u16(0xfffd), u32(0xfffffffc), u64(0xfffffffffffffffbull)})));
+}
+
+TEST_F(EventBytes, DurationsAreSignedNanoseconds) {
+    ASSERT_EQ(EHTRACE_WRITE(golden, "D", field<"ms">(std::chrono::milliseconds(3)),
+                            field<"neg">(std::chrono::microseconds(-2)), field<"f">(std::chrono::duration<double>(1.5))),
+              0);
+    EXPECT_EQ(single(capture).bytes,
+              simple_event(5, cat({"D", "ms", 0x85, 0x02, "neg", 0x85, 0x02, "f", 0x85, 0x02}),
+                           cat({u64(3000000), u64(static_cast<std::uint64_t>(-2000)), u64(1500000000)})));
+}
+
+TEST_F(EventBytes, OptionalsAreArraysOfOneOrNoElement) {
+    std::optional<std::uint32_t> some = 7, none;
+    ASSERT_EQ(EHTRACE_WRITE(golden, "O", field<"some">(some), field<"none">(none),
+                            field<"temp">(std::optional<double>(1.5))),
+              0);
+    EXPECT_EQ(single(capture).bytes,
+              simple_event(5, cat({"O", "some", 0x44, "none", 0x44, "temp", 0xC5, 0x08}),
+                           cat({u16(1), u32(7), u16(0), u16(1), u64(0x3ff8000000000000ull)})));
 }
 
 TEST_F(EventBytes, BooleansFloatsCharactersPointersEnums) {

@@ -24,7 +24,11 @@ constexpr char usage[] =
     "\n"
     "Options:\n"
     "  -o FILE          write to FILE instead of stdout\n"
-    "  --format F       json (one document, the default) or jsonl (one event per line)\n"
+    "  --format F       json (one document, the default), jsonl (one event per line)\n"
+    "                   or timeline (Chrome Trace Event Format: open in ui.perfetto.dev)\n"
+    "  --summary        a summary instead of the events: span, counts and rates per event,\n"
+    "                   activity durations (p50, p90, p99, max), events per process and\n"
+    "                   thread; a text table, or JSON with --format json\n"
     "  --jsonl          the same as --format jsonl\n"
     "  --meta KEYS      keys of the \"meta\" object, comma-separated: time, cpu, pid,\n"
     "                   tid, comm, provider, event, id, version, level, keyword,\n"
@@ -51,6 +55,7 @@ constexpr char usage[] =
 struct options {
     std::string output_path;
     output_format format = output_format::json;
+    bool format_given = false, summary = false;
     json_options json;
     std::vector<std::string> providers, events;
     int max_level = -1;
@@ -211,10 +216,13 @@ bool parse_options(int argc, char** argv, options& opt) {
             opt.format = output_format::jsonl;
         } else if (arg == "--format") {
             if (!value(v)) return false;
+            opt.format_given = true;
             if (!parse_output_format(v, opt.format)) {
-                std::fprintf(stderr, "ehtrace-decode: unknown format '%s' (json, jsonl)\n", v.c_str());
+                std::fprintf(stderr, "ehtrace-decode: unknown format '%s' (json, jsonl, timeline)\n", v.c_str());
                 return false;
             }
+        } else if (arg == "--summary") {
+            opt.summary = true;
         } else if (arg == "--meta") {
             if (!value(v)) return false;
             if (!parse_meta_keys(v, opt.json.meta)) {
@@ -250,6 +258,10 @@ bool parse_options(int argc, char** argv, options& opt) {
         } else {
             opt.inputs.emplace_back(arg);
         }
+    }
+    if (opt.summary) {
+        opt.format = opt.format_given && opt.format == output_format::json ? output_format::summary_json
+                                                                            : output_format::summary;
     }
     if (opt.inputs.empty()) {
         std::fputs(usage, stderr);

@@ -29,9 +29,12 @@ public:
 enum class output_format : std::uint8_t {
     json,   // one document: {"<input>": [ {event}, ... ], ...}
     jsonl,  // one event object per line; with several inputs meta.source names the input
+    timeline,  // Chrome Trace Event Format JSON (Perfetto UI, chrome://tracing): activities as slices
+    summary,       // per input: counts, rates, activity durations (p50/p90/p99/max), threads; a text table
+    summary_json,  // the same as JSON keyed by input
 };
 
-// "json", "jsonl"; false for anything else.
+// "json", "jsonl", "timeline", "summary", "summary-json"; false for anything else.
 [[nodiscard]] bool parse_output_format(std::string_view name, output_format& format) noexcept;
 
 // `several_inputs`: more than one input will be formatted (JSON lines then

@@ -1,5 +1,7 @@
 #include <ehtrace/decode/formatter.hpp>
 
+#include "formatters.hpp"
+
 namespace ehtrace::decode {
 namespace {
 
@@ -57,6 +59,9 @@ private:
 bool parse_output_format(std::string_view name, output_format& format) noexcept {
     if (name == "json") format = output_format::json;
     else if (name == "jsonl") format = output_format::jsonl;
+    else if (name == "timeline") format = output_format::timeline;
+    else if (name == "summary") format = output_format::summary;
+    else if (name == "summary-json") format = output_format::summary_json;
     else return false;
     return true;
 }
@@ -64,6 +69,9 @@ bool parse_output_format(std::string_view name, output_format& format) noexcept 
 std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options, bool several_inputs) {
     switch (format) {
     case output_format::jsonl: return std::make_unique<json_lines>(options, several_inputs);
+    case output_format::timeline: return detail::make_timeline_formatter();
+    case output_format::summary: return detail::make_summary_formatter(false);
+    case output_format::summary_json: return detail::make_summary_formatter(true);
     case output_format::json: break;
     }
     return std::make_unique<json_document>(options);

@@ -3,6 +3,7 @@
 #include <ehtrace/decode/tracefs_format.hpp>
 
 #include "../byte_order.hpp"
+#include "json_values.hpp"
 #include "text_writers.hpp"
 
 #include <bit>
@@ -200,8 +201,11 @@ void append_tracefs_integer(std::string& out, tracefs_field const& field, std::b
     append_scalar_json(out, t, safe_numbers);
 }
 
-void append_tracefs_value(std::string& out, tracefs_field const& field, std::span<std::byte const> raw,
-                          bool big_endian, json_options const& options) {
+}  // namespace
+
+// Shared with the timeline formatter (json_values.hpp).
+void detail::append_tracefs_value(std::string& out, tracefs_field const& field, std::span<std::byte const> raw,
+                                  bool big_endian, json_options const& options) {
     bool const in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
     if (!in_range) {
         out.append("null");
@@ -235,6 +239,8 @@ void append_tracefs_value(std::string& out, tracefs_field const& field, std::spa
         append_tracefs_integer(out, field, bytes.data(), swap, options.safe_numbers);
     }
 }
+
+namespace {
 
 void append_tracefs_fields(body_writer& w, std::string& out, tracefs_format const& format, std::size_t begin,
                            std::size_t end, std::span<std::byte const> raw, bool big_endian,

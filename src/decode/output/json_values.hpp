@@ -1,0 +1,19 @@
+// JSON values the JSON formatter writes that other JSON-based formats (the
+// timeline) write the same way. Private to the decoder.
+#pragma once
+
+#include <ehtrace/decode/json_formatter.hpp>
+#include <ehtrace/decode/tracefs_format.hpp>
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace ehtrace::decode::detail {
+
+// The JSON value of one field of a plain tracepoint record (`null` when the
+// record is too short for it).
+void append_tracefs_value(std::string& out, tracefs_field const& field, std::span<std::byte const> raw,
+                          bool big_endian, json_options const& options);
+
+}  // namespace ehtrace::decode::detail
