@@ -57,6 +57,7 @@ private:
 bool parse_output_format(std::string_view name, output_format& format) noexcept {
     if (name == "json") format = output_format::json;
     else if (name == "jsonl") format = output_format::jsonl;
+    else if (name == "text") format = output_format::text;
     else return false;
     return true;
 }
@@ -64,6 +65,7 @@ bool parse_output_format(std::string_view name, output_format& format) noexcept 
 std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options, bool several_inputs) {
     switch (format) {
     case output_format::jsonl: return std::make_unique<json_lines>(options, several_inputs);
+    case output_format::text: return make_text_formatter(options, several_inputs);
     case output_format::json: break;
     }
     return std::make_unique<json_document>(options);
