@@ -296,3 +296,58 @@ TEST(CollectTool, PermissionDeniedIsExplained) {
         EXPECT_NE(r.err.find("CAP_PERFMON"), std::string::npos) << r.err;
     }
 }
+
+// Every tool: --version names the tool and the project version (and the git
+// commit when built from a checkout); a usage error is one line plus where
+// the help is, exit status 2, nothing on stdout.
+TEST(AllTools, VersionAndUsageErrors) {
+    temp_dir dir;
+    bool const from_git = ::access((std::string(EHTRACE_SOURCE_DIR) + "/.git").c_str(), F_OK) == 0;
+    for (auto const& [exe, name] : {std::pair{collect_exe, "ehtrace-collect"}, {decode_exe, "ehtrace-decode"},
+                                    {register_exe, "ehtrace-register"}, {doctor_exe, "ehtrace-doctor"}}) {
+        auto const v = run(exe + " --version", dir);
+        EXPECT_EQ(v.status, 0) << name;
+        std::string const version = std::string(name) + " " + EHTRACE_PROJECT_VERSION;
+        if (from_git) {
+            EXPECT_TRUE(std::regex_match(v.out, std::regex(version + R"( \(git [0-9a-f]{12}(-modified)?\)\n)")))
+                << v.out;
+        } else {
+            EXPECT_EQ(v.out, version + "\n");
+        }
+        auto const u = run(exe + " --no-such-option", dir);
+        EXPECT_EQ(u.status, 2) << name;
+        EXPECT_EQ(u.out, "") << name;
+        EXPECT_TRUE(std::regex_match(u.err, std::regex(std::string(name) + ": [^\n]*--no-such-option[^\n]*\nTry '" +
+                                                       name + " --help' for more information.\n")))
+            << u.err;
+    }
+    auto const missing = run(register_exe + " -f", dir);
+    EXPECT_EQ(missing.err, "ehtrace-register: -f needs a value\nTry 'ehtrace-register --help' for more information.\n");
+}
+
+// As a user who may not enter the mounted tracefs, the doctor must say so and
+// suggest permissions, not mounting it again.
+TEST(CollectTool, DoctorFixesFitPermissionDenied) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+    struct stat tracing {};
+    if (::stat("/sys/kernel/tracing", &tracing) != 0 || (tracing.st_mode & S_IXOTH) != 0 ||
+        ::access("/sys/kernel/tracing/events", F_OK) != 0) {
+        GTEST_SKIP() << "needs a mounted tracefs closed to other users";
+    }
+    temp_dir dir;
+    auto const r = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe, dir);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("problem  tracefs: tracefs is mounted at /sys/kernel/tracing but this user may not enter "
+                         "it (Permission denied)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("chgrp -R tracing /sys/kernel/tracing"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("mount -t tracefs"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("fstab"), std::string::npos) << r.out;
+    // The same for an explicit --tracefs that is closed.
+    auto const e = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe +
+                           " --tracefs /sys/kernel/tracing",
+                       dir);
+    EXPECT_NE(e.out.find("may not enter it (Permission denied)"), std::string::npos) << e.out;
+    EXPECT_EQ(e.out.find("mount -t tracefs"), std::string::npos) << e.out;
+}

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tool_common.hpp"
+
 namespace {
 
 using namespace ehtrace::collect;
@@ -44,6 +46,7 @@ constexpr char usage[] =
     "  --check            diagnose the system (as ehtrace-doctor) and exit\n"
     "  -q, --quiet        no summary on stderr\n"
     "  -h, --help         show this help\n"
+    "  --version          show the version\n"
     "\n"
     "Stops on SIGINT/SIGTERM, after --duration, or when COMMAND exits; the file is\n"
     "complete in every case. Lost events (buffers overflowed) are reported.\n";
@@ -78,7 +81,7 @@ int parse(int argc, char** argv, options& o) {
         std::string const a = argv[i];
         auto value = [&](char const* name) -> char const* {
             if (i + 1 >= argc) {
-                fail(std::string("option ") + name + " needs a value");
+                ehtrace_tools::usage_error("ehtrace-collect", std::string("option ") + name + " needs a value");
                 return nullptr;
             }
             return argv[++i];
@@ -91,6 +94,10 @@ int parse(int argc, char** argv, options& o) {
             std::fputs(usage, stdout);
             return 0;
         }
+        if (a == "--version") {
+            ehtrace_tools::print_version("ehtrace-collect");
+            return 0;
+        }
         if (a == "-o") {
             char const* v = value("-o");
             if (!v) return 2;
@@ -100,7 +107,9 @@ int parse(int argc, char** argv, options& o) {
             char const* v = value(a.c_str());
             double number = 0;
             if (!v) return 2;
-            if (!parse_number(v, number)) return fail(a + " needs a non-negative number, not '" + v + "'", 2);
+            if (!parse_number(v, number)) {
+                return ehtrace_tools::usage_error("ehtrace-collect", a + " needs a non-negative number, not '" + v + "'");
+            }
             if (a == "--circular") o.circular_mib = number;
             else if (a == "--duration") o.duration = number;
             else o.buffer_kib = static_cast<std::size_t>(number);
@@ -115,13 +124,13 @@ int parse(int argc, char** argv, options& o) {
         } else if (a == "-q" || a == "--quiet") {
             o.quiet = true;
         } else if (a.size() > 1 && a[0] == '-') {
-            return fail("unknown option " + a + " (see --help)", 2);
+            return ehtrace_tools::usage_error("ehtrace-collect", "unknown option " + a);
         } else {
             o.tracepoints.push_back(a);
         }
     }
     if (!o.output_given && !o.live) o.output = "ehtrace.data";
-    if (!o.check && o.tracepoints.empty()) return fail("no tracepoint given (see --help)", 2);
+    if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
     return -1;
 }
 
