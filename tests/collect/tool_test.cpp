@@ -351,3 +351,28 @@ TEST(CollectTool, DoctorFixesFitPermissionDenied) {
     EXPECT_NE(e.out.find("may not enter it (Permission denied)"), std::string::npos) << e.out;
     EXPECT_EQ(e.out.find("mount -t tracefs"), std::string::npos) << e.out;
 }
+
+// -i FILE reads the tracepoints from a list, -v names each one; -o - is a
+// clear usage error rather than a file named "-".
+TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::ofstream(dir / "list.txt") << "# scheduler\nsched:sched_process_exec   # exec\n\n  sched:sched_process_exit\n";
+    std::string const out = dir / "l.data";
+    auto const r = run(collect_exe + " -v -o " + out + " -i " + (dir / "list.txt") + " -- /bin/true", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exec\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exit\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("collecting 2 tracepoints"), std::string::npos) << r.err;
+    auto const d = run(decode_exe + " --format text --event sched:sched_process_exec " + out, dir);
+    EXPECT_NE(d.out.find("sched:sched_process_exec filename=\"/bin/true\""), std::string::npos) << d.out;
+
+    auto const missing = run(collect_exe + " -i " + (dir / "none.txt"), dir);
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.err.find("cannot read " + (dir / "none.txt")), std::string::npos) << missing.err;
+    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - sched:sched_switch", dir);
+    EXPECT_EQ(dash.status, 2);
+    EXPECT_EQ(dash.out, "");
+    EXPECT_NE(dash.err.find("--live"), std::string::npos) << dash.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+}

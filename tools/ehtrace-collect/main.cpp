@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tool_common.hpp"
+#include "tracepoint_list.hpp"
 
 namespace {
 
@@ -37,6 +38,7 @@ constexpr char usage[] =
     "\n"
     "Options:\n"
     "  -o FILE            output file (default ehtrace.data; with --live, none unless given)\n"
+    "  -i FILE            more tracepoints from FILE, one per line ('#' comments)\n"
     "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
     "                     at the end to -o FILE; each SIGUSR1 writes a snapshot to FILE.1, FILE.2, ...\n"
     "  --live             print each event as a JSON line on stdout as it arrives\n"
@@ -45,6 +47,7 @@ constexpr char usage[] =
     "  --tracefs DIR      tracefs mounted at DIR instead of /sys/kernel/tracing\n"
     "  --check            diagnose the system (as ehtrace-doctor) and exit\n"
     "  -q, --quiet        no summary on stderr\n"
+    "  -v, --verbose      name every tracepoint collected, and the lost events per CPU\n"
     "  -h, --help         show this help\n"
     "  --version          show the version\n"
     "\n"
@@ -56,6 +59,7 @@ struct options {
     bool output_given = false;
     double circular_mib = 0;
     bool live = false;
+    bool verbose = false;
     double duration = 0;
     std::size_t buffer_kib = 1024;
     std::string tracefs;
@@ -101,8 +105,19 @@ int parse(int argc, char** argv, options& o) {
         if (a == "-o") {
             char const* v = value("-o");
             if (!v) return 2;
+            if (std::string_view(v) == "-") {
+                // The perf.data writer needs to seek back to its header.
+                return ehtrace_tools::usage_error("ehtrace-collect",
+                                                  "-o - (perf.data to stdout) is not supported; --live prints JSON "
+                                                  "lines to stdout");
+            }
             o.output = v;
             o.output_given = true;
+        } else if (a == "-i") {
+            char const* v = value("-i");
+            if (!v) return 2;
+            std::string error;
+            if (!ehtrace_tools::read_list(v, o.tracepoints, error)) return ehtrace_tools::usage_error("ehtrace-collect", error);
         } else if (a == "--circular" || a == "--duration" || a == "--buffer") {
             char const* v = value(a.c_str());
             double number = 0;
@@ -123,6 +138,8 @@ int parse(int argc, char** argv, options& o) {
             o.check = true;
         } else if (a == "-q" || a == "--quiet") {
             o.quiet = true;
+        } else if (a == "-v" || a == "--verbose") {
+            o.verbose = true;
         } else if (a.size() > 1 && a[0] == '-') {
             return ehtrace_tools::usage_error("ehtrace-collect", "unknown option " + a);
         } else {
@@ -235,6 +252,7 @@ int main(int argc, char** argv) {
     for (auto const& spec : specs) {
         std::string error;
         if (s.add(spec, &error) != 0) return fail(error);
+        if (o.verbose) std::fprintf(stderr, "ehtrace-collect: collecting %s\n", spec.c_str());
     }
 
     if (!o.output.empty() && o.circular_mib <= 0) {
@@ -339,6 +357,14 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(st.lost), static_cast<unsigned long long>(st.lost_records));
         } else {
             std::fprintf(stderr, "ehtrace-collect: lost 0 events\n");
+        }
+        if (o.verbose) {
+            for (std::size_t cpu = 0; cpu < st.lost_per_cpu.size(); ++cpu) {
+                if (st.lost_per_cpu[cpu] != 0) {
+                    std::fprintf(stderr, "ehtrace-collect: lost %llu events on CPU %zu\n",
+                                 static_cast<unsigned long long>(st.lost_per_cpu[cpu]), cpu);
+                }
+            }
         }
     }
     if (child_exited && status == 0 && WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127) status = 1;

@@ -7,6 +7,7 @@
 #include <ehtrace/user_events_abi.hpp>
 
 #include "tool_common.hpp"
+#include "tracepoint_list.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -43,27 +44,6 @@ int fail(std::string const& message, int status = 1) {
     return status;
 }
 
-bool read_list(std::string const& path, std::vector<std::string>& out, std::string& error) {
-    std::string text;
-    if (int e = read_text_file(path, text)) {
-        error = "cannot read " + path + ": " + std::strerror(e);
-        return false;
-    }
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(start, end - start);
-        start = end + 1;
-        if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
-        std::size_t first = 0;
-        while (first < line.size() && (line[first] == ' ' || line[first] == '\t')) ++first;
-        if (first < line.size()) out.push_back(line.substr(first));
-    }
-    return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +70,7 @@ int main(int argc, char** argv) {
                 tracefs = value;
             } else {
                 std::string error;
-                if (!read_list(value, items, error)) return fail(error);
+                if (!ehtrace_tools::read_list(value, items, error)) return fail(error);
             }
         } else if (a == "--tracefs" || a == "-f") {
             return ehtrace_tools::usage_error("ehtrace-register", a + " needs a value");
