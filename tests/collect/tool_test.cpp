@@ -376,3 +376,30 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     EXPECT_NE(dash.err.find("--live"), std::string::npos) << dash.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "-"));
 }
+
+// --filter: the kernel drops what the expression rejects; a bad expression
+// is a clear error.
+TEST(CollectTool, KernelFilterOnATracepoint) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "f.data";
+    auto const r = run(collect_exe + " -o " + out +
+                           " sched:sched_process_exec --filter 'filename ~ \"*/true\"' sched:sched_process_exit"
+                           " -- /bin/sh -c '/bin/echo hi >/dev/null; /bin/true'",
+                       dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto const d = run(decode_exe + " --format text --event 'sched:sched_process_exec' " + out, dir);
+    EXPECT_NE(d.out.find("filename=\"/bin/true\""), std::string::npos) << d.out;
+    EXPECT_EQ(d.out.find("filename=\"/bin/echo\""), std::string::npos) << d.out;
+    EXPECT_EQ(d.out.find("filename=\"/bin/sh\""), std::string::npos) << d.out;
+    auto const exits = run(decode_exe + " --format text --event 'sched:sched_process_exit' " + out, dir);
+    EXPECT_NE(exits.out.find("comm=\"echo\""), std::string::npos) << exits.out;  // no filter there
+
+    auto const bad = run(collect_exe + " -o " + out + " sched:sched_switch --filter 'no_such_field == 1'", dir);
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find("the kernel rejected the filter 'no_such_field == 1' for sched:sched_switch"),
+              std::string::npos)
+        << bad.err;
+    auto const first = run(collect_exe + " --filter 'pid == 1' sched:sched_switch", dir);
+    EXPECT_EQ(first.status, 2);
+}

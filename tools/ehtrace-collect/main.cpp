@@ -39,6 +39,8 @@ constexpr char usage[] =
     "Options:\n"
     "  -o FILE            output file (default ehtrace.data; with --live, none unless given)\n"
     "  -i FILE            more tracepoints from FILE, one per line ('#' comments)\n"
+    "  --filter EXPR      kernel filter for the TRACEPOINT just before it (tracefs syntax:\n"
+    "                     'pid == 42 && comm ~ \"bash*\"'); a glob's every match gets it\n"
     "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
     "                     at the end to -o FILE; each SIGUSR1 writes a snapshot to FILE.1, FILE.2, ...\n"
     "  --live             print each event as a JSON line on stdout as it arrives\n"
@@ -65,6 +67,7 @@ struct options {
     std::string tracefs;
     bool check = false, quiet = false;
     std::vector<std::string> tracepoints;
+    std::vector<std::string> filters;  // one per tracepoint argument, "" for none
     std::vector<std::string> command;
 };
 
@@ -113,6 +116,14 @@ int parse(int argc, char** argv, options& o) {
             }
             o.output = v;
             o.output_given = true;
+        } else if (a == "--filter") {
+            char const* v = value("--filter");
+            if (!v) return 2;
+            if (o.tracepoints.empty()) {
+                return ehtrace_tools::usage_error("ehtrace-collect", "--filter applies to the tracepoint before it");
+            }
+            o.filters.resize(o.tracepoints.size());
+            o.filters.back() = v;
         } else if (a == "-i") {
             char const* v = value("-i");
             if (!v) return 2;
@@ -229,8 +240,9 @@ int main(int argc, char** argv) {
 
     // Resolve the arguments: pre-registration, globs, plain names.
     registrar reg(s.tracefs_dir());
-    std::vector<std::string> specs;
-    for (auto const& arg : o.tracepoints) {
+    std::vector<std::string> specs, spec_filters;
+    // One argument into specs; -1, or the exit status.
+    auto const resolve = [&](std::string const& arg) -> int {
         bool const is_command = arg.find_first_of(" \t") != std::string::npos;
         if (is_command || arg.find(':') == std::string::npos) {
             std::string message;
@@ -239,19 +251,27 @@ int main(int argc, char** argv) {
             specs.push_back(reg.tracepoints().back());
             std::string_view system, name;
             if (split_tracepoint_spec(specs.back(), system, name)) s.cache().forget(system, name);
-            continue;
+            return -1;
         }
         if (has_glob(arg)) {
             auto matches = s.cache().match(arg);
             if (matches.empty()) return fail("no existing tracepoint matches " + arg + " (in " + s.tracefs_dir() + "/events)");
             specs.insert(specs.end(), matches.begin(), matches.end());
-            continue;
+            return -1;
         }
         specs.push_back(arg);
+        return -1;
+    };
+    o.filters.resize(o.tracepoints.size());
+    for (std::size_t k = 0; k < o.tracepoints.size(); ++k) {
+        if (int const r = resolve(o.tracepoints[k]); r >= 0) return r;
+        spec_filters.resize(specs.size(), o.filters[k]);  // each spec of the argument gets its filter
     }
-    for (auto const& spec : specs) {
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+        std::string const& spec = specs[k];
         std::string error;
         if (s.add(spec, &error) != 0) return fail(error);
+        if (!spec_filters[k].empty() && s.set_filter(spec, spec_filters[k], &error) != 0) return fail(error);
         if (o.verbose) std::fprintf(stderr, "ehtrace-collect: collecting %s\n", spec.c_str());
     }
 
