@@ -144,6 +144,14 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         formatter->end(document);
         ehtrace::fuzz::check_json(document, format == output_format::jsonl ? 2 : 1);
     }
+    {
+        // The text format: one line per sample, whatever the bytes.
+        auto const text = make_formatter(output_format::text, options, variant & 0x200);
+        std::string lines;
+        text->begin_input(lines, name);
+        text->sample(lines, decoder.decode_event(name, event, meta));
+        if (lines.empty() || lines.back() != '\n' || lines.find('\n') != lines.size() - 1) __builtin_trap();
+    }
 
     // The enumerator, walked two ways.
     walk(name, event, 0);

@@ -100,12 +100,24 @@ std::vector<finding> diagnose(doctor_options const& o) {
     auto const where = locate_tracefs(o.tracefs, o.mounts_path.c_str());
     if (where.dir.empty()) {
         std::string fix;
-        if (o.tracefs.empty()) {
+        if (!where.denied_dir.empty()) {
+            // Mounted: mounting again would not help; permissions would.
+            std::string const& d = where.denied_dir;
+            fix = "# as root, open tracefs to a group and add this user to it:\n"
+                  "groupadd -f tracing && usermod -aG tracing $USER   # then log in again\n"
+                  "chgrp -R tracing " + d + " && chmod g+rx " + d + " && chmod -R g+rX " + d + "/events\n"
+                  "# tracefs forgets this at reboot: run it from a boot script (docs/troubleshooting.md)\n"
+                  "# or run the tools as root";
+        } else if (o.tracefs.empty()) {
             fix = std::string(tracefs_mount_command) + "\n# every boot: add to /etc/fstab\n" + tracefs_fstab_line;
         } else {
             fix = "mount -t tracefs nodev " + o.tracefs + "\n# or omit --tracefs to use /sys/kernel/tracing";
         }
-        add(level::problem, "tracefs", where.problem, fix);
+        std::string const problem =
+            where.denied_dir.empty()
+                ? where.problem
+                : "tracefs is mounted at " + where.denied_dir + " but this user may not enter it (Permission denied)";
+        add(level::problem, "tracefs", problem, fix);
     } else {
         add(level::ok, "tracefs", "tracefs at " + where.dir);
     }

@@ -132,6 +132,7 @@ struct session::impl {
         std::uint32_t index = 0;  // in session::impl::tracepoints
         std::vector<int> fds;  // one per ring, -1 where the CPU refused
         bool enabled = true;
+        std::string filter;  // tracefs filter expression, "" for none
     };
 
     // The flight recorder of one CPU: whole records in a byte ring, oldest
@@ -283,6 +284,12 @@ struct session::impl {
             if (fd >= 0 && ::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, rings[i].fd) != 0) e = errno;
             std::uint64_t id = 0;
             if (fd >= 0 && e == 0 && ::ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0) e = errno;
+            if (fd >= 0 && e == 0 && !tp.filter.empty() && apply_filter(fd, tp, error) != 0) {
+                e = errno;
+                ::close(fd);
+                detach(tp);
+                return e;
+            }
             if (e != 0) {
                 if (fd >= 0) ::close(fd);
                 detach(tp);
@@ -307,6 +314,19 @@ struct session::impl {
             }
         }
         return 0;
+    }
+
+    // Sets tp.filter on one perf event; on failure errno is kept.
+    static int apply_filter(int fd, tracepoint_state const& tp, std::string* error) {
+        if (::ioctl(fd, PERF_EVENT_IOC_SET_FILTER, tp.filter.c_str()) == 0) return 0;
+        int const e = errno;
+        if (error) {
+            *error = "the kernel rejected the filter '" + tp.filter + "' for " + tp.meta->full_name() + " (" +
+                     std::strerror(e) + "): use the tracefs filter syntax with the tracepoint's field names, "
+                     "e.g. 'pid == 42 && comm ~ \"bash*\"'";
+        }
+        errno = e;
+        return e;
     }
 
     void detach(tracepoint_state& tp) {
@@ -544,6 +564,20 @@ int session::enable(std::string_view spec, bool on) {
     tp->enabled = on;
     for (int fd : tp->fds) {
         if (fd >= 0 && ::ioctl(fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0) != 0) return errno;
+    }
+    return 0;
+}
+
+int session::set_filter(std::string_view spec, std::string filter, std::string* error) {
+    auto* tp = impl_->find(spec);
+    if (tp == nullptr) {
+        if (error) *error = "tracepoint " + std::string(spec) + " is not in the session";
+        return ENOENT;
+    }
+    tp->filter = std::move(filter);
+    if (tp->filter.empty()) return 0;  // kept off the events attached from now on
+    for (int fd : tp->fds) {
+        if (fd >= 0 && impl::apply_filter(fd, *tp, error) != 0) return errno;
     }
     return 0;
 }

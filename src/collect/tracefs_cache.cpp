@@ -77,6 +77,9 @@ tracefs_location locate_tracefs(std::string_view explicit_dir, char const* mount
         if (!is_dir(dir)) {
             where.problem = "tracefs directory " + dir + " does not exist: give the directory where tracefs is "
                             "mounted (--tracefs), or mount it there with `mount -t tracefs nodev " + dir + "`";
+        } else if (::access((dir + "/events").c_str(), X_OK) != 0 && errno == EACCES) {
+            where.problem = dir + " is not accessible to this user (" + std::strerror(EACCES) + ")";
+            where.denied_dir = std::move(dir);
         } else if (!is_dir(dir + "/events")) {
             where.problem = dir + " is not a tracefs mount (it has no events/ directory): mount tracefs there with "
                             "`mount -t tracefs nodev " + dir + "`";
@@ -90,11 +93,15 @@ tracefs_location locate_tracefs(std::string_view explicit_dir, char const* mount
         return where;
     }
     // Mounted, but closed to this user (tracefs is root-only by default).
-    std::string const closed = is_dir(default_tracefs_dir) ? std::string(default_tracefs_dir) : std::string();
+    auto const mounted = find_tracefs(mounts_path);
+    std::string const closed = mounted && is_dir(*mounted) ? *mounted
+                               : is_dir(default_tracefs_dir) ? std::string(default_tracefs_dir)
+                                                             : std::string();
     if (!closed.empty() && ::access((closed + "/events").c_str(), X_OK) != 0 && errno == EACCES) {
         where.problem = closed + " is not accessible to this user (" + std::strerror(EACCES) +
                         "): run as root, or open it to a group, e.g. `groupadd -f tracing && chgrp -R tracing " +
                         closed + " && chmod -R g+rX " + closed + "` and add the user to the group";
+        where.denied_dir = closed;
         return where;
     }
     where.problem = std::string("tracefs is not mounted (no /sys/kernel/tracing/events and none in /proc/mounts): "

@@ -296,3 +296,110 @@ TEST(CollectTool, PermissionDeniedIsExplained) {
         EXPECT_NE(r.err.find("CAP_PERFMON"), std::string::npos) << r.err;
     }
 }
+
+// Every tool: --version names the tool and the project version (and the git
+// commit when built from a checkout); a usage error is one line plus where
+// the help is, exit status 2, nothing on stdout.
+TEST(AllTools, VersionAndUsageErrors) {
+    temp_dir dir;
+    bool const from_git = ::access((std::string(EHTRACE_SOURCE_DIR) + "/.git").c_str(), F_OK) == 0;
+    for (auto const& [exe, name] : {std::pair{collect_exe, "ehtrace-collect"}, {decode_exe, "ehtrace-decode"},
+                                    {register_exe, "ehtrace-register"}, {doctor_exe, "ehtrace-doctor"}}) {
+        auto const v = run(exe + " --version", dir);
+        EXPECT_EQ(v.status, 0) << name;
+        std::string const version = std::string(name) + " " + EHTRACE_PROJECT_VERSION;
+        if (from_git) {
+            EXPECT_TRUE(std::regex_match(v.out, std::regex(version + R"( \(git [0-9a-f]{12}(-modified)?\)\n)")))
+                << v.out;
+        } else {
+            EXPECT_EQ(v.out, version + "\n");
+        }
+        auto const u = run(exe + " --no-such-option", dir);
+        EXPECT_EQ(u.status, 2) << name;
+        EXPECT_EQ(u.out, "") << name;
+        EXPECT_TRUE(std::regex_match(u.err, std::regex(std::string(name) + ": [^\n]*--no-such-option[^\n]*\nTry '" +
+                                                       name + " --help' for more information.\n")))
+            << u.err;
+    }
+    auto const missing = run(register_exe + " -f", dir);
+    EXPECT_EQ(missing.err, "ehtrace-register: -f needs a value\nTry 'ehtrace-register --help' for more information.\n");
+}
+
+// As a user who may not enter the mounted tracefs, the doctor must say so and
+// suggest permissions, not mounting it again.
+TEST(CollectTool, DoctorFixesFitPermissionDenied) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+    struct stat tracing {};
+    if (::stat("/sys/kernel/tracing", &tracing) != 0 || (tracing.st_mode & S_IXOTH) != 0 ||
+        ::access("/sys/kernel/tracing/events", F_OK) != 0) {
+        GTEST_SKIP() << "needs a mounted tracefs closed to other users";
+    }
+    temp_dir dir;
+    auto const r = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe, dir);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("problem  tracefs: tracefs is mounted at /sys/kernel/tracing but this user may not enter "
+                         "it (Permission denied)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("chgrp -R tracing /sys/kernel/tracing"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("mount -t tracefs"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("fstab"), std::string::npos) << r.out;
+    // The same for an explicit --tracefs that is closed.
+    auto const e = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe +
+                           " --tracefs /sys/kernel/tracing",
+                       dir);
+    EXPECT_NE(e.out.find("may not enter it (Permission denied)"), std::string::npos) << e.out;
+    EXPECT_EQ(e.out.find("mount -t tracefs"), std::string::npos) << e.out;
+}
+
+// -i FILE reads the tracepoints from a list, -v names each one; -o - is a
+// clear usage error rather than a file named "-".
+TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::ofstream(dir / "list.txt") << "# scheduler\nsched:sched_process_exec   # exec\n\n  sched:sched_process_exit\n";
+    std::string const out = dir / "l.data";
+    auto const r = run(collect_exe + " -v -o " + out + " -i " + (dir / "list.txt") + " -- /bin/true", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exec\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exit\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("collecting 2 tracepoints"), std::string::npos) << r.err;
+    auto const d = run(decode_exe + " --format text --event sched:sched_process_exec " + out, dir);
+    EXPECT_NE(d.out.find("sched:sched_process_exec filename=\"/bin/true\""), std::string::npos) << d.out;
+
+    auto const missing = run(collect_exe + " -i " + (dir / "none.txt"), dir);
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.err.find("cannot read " + (dir / "none.txt")), std::string::npos) << missing.err;
+    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - sched:sched_switch", dir);
+    EXPECT_EQ(dash.status, 2);
+    EXPECT_EQ(dash.out, "");
+    EXPECT_NE(dash.err.find("--live"), std::string::npos) << dash.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+}
+
+// --filter: the kernel drops what the expression rejects; a bad expression
+// is a clear error.
+TEST(CollectTool, KernelFilterOnATracepoint) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "f.data";
+    auto const r = run(collect_exe + " -o " + out +
+                           " sched:sched_process_exec --filter 'filename ~ \"*/true\"' sched:sched_process_exit"
+                           " -- /bin/sh -c '/bin/echo hi >/dev/null; /bin/true'",
+                       dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto const d = run(decode_exe + " --format text --event 'sched:sched_process_exec' " + out, dir);
+    EXPECT_NE(d.out.find("filename=\"/bin/true\""), std::string::npos) << d.out;
+    EXPECT_EQ(d.out.find("filename=\"/bin/echo\""), std::string::npos) << d.out;
+    EXPECT_EQ(d.out.find("filename=\"/bin/sh\""), std::string::npos) << d.out;
+    auto const exits = run(decode_exe + " --format text --event 'sched:sched_process_exit' " + out, dir);
+    EXPECT_NE(exits.out.find("comm=\"echo\""), std::string::npos) << exits.out;  // no filter there
+
+    auto const bad = run(collect_exe + " -o " + out + " sched:sched_switch --filter 'no_such_field == 1'", dir);
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find("the kernel rejected the filter 'no_such_field == 1' for sched:sched_switch"),
+              std::string::npos)
+        << bad.err;
+    auto const first = run(collect_exe + " --filter 'pid == 1' sched:sched_switch", dir);
+    EXPECT_EQ(first.status, 2);
+}

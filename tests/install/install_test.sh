@@ -14,6 +14,15 @@ for f in include/ehtrace/provider.hpp include/ehtrace/format.hpp lib/libehtrace.
 done
 if [[ -d "$source_dir/tools/ehtrace-decode" ]]; then
     [[ -x "$work/prefix/bin/ehtrace-decode" ]] || { echo "not installed: bin/ehtrace-decode"; exit 1; }
+    for tool in ehtrace-decode ehtrace-collect ehtrace-register ehtrace-doctor; do
+        [[ -f "$work/prefix/share/man/man1/$tool.1" ]] || { echo "not installed: share/man/man1/$tool.1"; exit 1; }
+    done
+    # `man ehtrace-decode` finds it where the prefix's man pages go.
+    if command -v man >/dev/null; then
+        page=$(MANWIDTH=80 man -M "$work/prefix/share/man" ehtrace-decode 2>/dev/null || true)
+        grep -qE "ehtrace-decode +- +decode" <<<"$page" ||
+            { echo "man -M <prefix>/share/man ehtrace-decode does not show the page"; exit 1; }
+    fi
 fi
 
 check_capture() {  # binary, label

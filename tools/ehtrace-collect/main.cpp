@@ -17,6 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tool_common.hpp"
+#include "tracepoint_list.hpp"
+
 namespace {
 
 using namespace ehtrace::collect;
@@ -35,6 +38,9 @@ constexpr char usage[] =
     "\n"
     "Options:\n"
     "  -o FILE            output file (default ehtrace.data; with --live, none unless given)\n"
+    "  -i FILE            more tracepoints from FILE, one per line ('#' comments)\n"
+    "  --filter EXPR      kernel filter for the TRACEPOINT just before it (tracefs syntax:\n"
+    "                     'pid == 42 && comm ~ \"bash*\"'); a glob's every match gets it\n"
     "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
     "                     at the end to -o FILE; each SIGUSR1 writes a snapshot to FILE.1, FILE.2, ...\n"
     "  --live             print each event as a JSON line on stdout as it arrives\n"
@@ -43,7 +49,9 @@ constexpr char usage[] =
     "  --tracefs DIR      tracefs mounted at DIR instead of /sys/kernel/tracing\n"
     "  --check            diagnose the system (as ehtrace-doctor) and exit\n"
     "  -q, --quiet        no summary on stderr\n"
+    "  -v, --verbose      name every tracepoint collected, and the lost events per CPU\n"
     "  -h, --help         show this help\n"
+    "  --version          show the version\n"
     "\n"
     "Stops on SIGINT/SIGTERM, after --duration, or when COMMAND exits; the file is\n"
     "complete in every case. Lost events (buffers overflowed) are reported.\n";
@@ -53,11 +61,13 @@ struct options {
     bool output_given = false;
     double circular_mib = 0;
     bool live = false;
+    bool verbose = false;
     double duration = 0;
     std::size_t buffer_kib = 1024;
     std::string tracefs;
     bool check = false, quiet = false;
     std::vector<std::string> tracepoints;
+    std::vector<std::string> filters;  // one per tracepoint argument, "" for none
     std::vector<std::string> command;
 };
 
@@ -78,7 +88,7 @@ int parse(int argc, char** argv, options& o) {
         std::string const a = argv[i];
         auto value = [&](char const* name) -> char const* {
             if (i + 1 >= argc) {
-                fail(std::string("option ") + name + " needs a value");
+                ehtrace_tools::usage_error("ehtrace-collect", std::string("option ") + name + " needs a value");
                 return nullptr;
             }
             return argv[++i];
@@ -91,16 +101,41 @@ int parse(int argc, char** argv, options& o) {
             std::fputs(usage, stdout);
             return 0;
         }
+        if (a == "--version") {
+            ehtrace_tools::print_version("ehtrace-collect");
+            return 0;
+        }
         if (a == "-o") {
             char const* v = value("-o");
             if (!v) return 2;
+            if (std::string_view(v) == "-") {
+                // The perf.data writer needs to seek back to its header.
+                return ehtrace_tools::usage_error("ehtrace-collect",
+                                                  "-o - (perf.data to stdout) is not supported; --live prints JSON "
+                                                  "lines to stdout");
+            }
             o.output = v;
             o.output_given = true;
+        } else if (a == "--filter") {
+            char const* v = value("--filter");
+            if (!v) return 2;
+            if (o.tracepoints.empty()) {
+                return ehtrace_tools::usage_error("ehtrace-collect", "--filter applies to the tracepoint before it");
+            }
+            o.filters.resize(o.tracepoints.size());
+            o.filters.back() = v;
+        } else if (a == "-i") {
+            char const* v = value("-i");
+            if (!v) return 2;
+            std::string error;
+            if (!ehtrace_tools::read_list(v, o.tracepoints, error)) return ehtrace_tools::usage_error("ehtrace-collect", error);
         } else if (a == "--circular" || a == "--duration" || a == "--buffer") {
             char const* v = value(a.c_str());
             double number = 0;
             if (!v) return 2;
-            if (!parse_number(v, number)) return fail(a + " needs a non-negative number, not '" + v + "'", 2);
+            if (!parse_number(v, number)) {
+                return ehtrace_tools::usage_error("ehtrace-collect", a + " needs a non-negative number, not '" + v + "'");
+            }
             if (a == "--circular") o.circular_mib = number;
             else if (a == "--duration") o.duration = number;
             else o.buffer_kib = static_cast<std::size_t>(number);
@@ -114,14 +149,16 @@ int parse(int argc, char** argv, options& o) {
             o.check = true;
         } else if (a == "-q" || a == "--quiet") {
             o.quiet = true;
+        } else if (a == "-v" || a == "--verbose") {
+            o.verbose = true;
         } else if (a.size() > 1 && a[0] == '-') {
-            return fail("unknown option " + a + " (see --help)", 2);
+            return ehtrace_tools::usage_error("ehtrace-collect", "unknown option " + a);
         } else {
             o.tracepoints.push_back(a);
         }
     }
     if (!o.output_given && !o.live) o.output = "ehtrace.data";
-    if (!o.check && o.tracepoints.empty()) return fail("no tracepoint given (see --help)", 2);
+    if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
     return -1;
 }
 
@@ -203,8 +240,9 @@ int main(int argc, char** argv) {
 
     // Resolve the arguments: pre-registration, globs, plain names.
     registrar reg(s.tracefs_dir());
-    std::vector<std::string> specs;
-    for (auto const& arg : o.tracepoints) {
+    std::vector<std::string> specs, spec_filters;
+    // One argument into specs; -1, or the exit status.
+    auto const resolve = [&](std::string const& arg) -> int {
         bool const is_command = arg.find_first_of(" \t") != std::string::npos;
         if (is_command || arg.find(':') == std::string::npos) {
             std::string message;
@@ -213,19 +251,28 @@ int main(int argc, char** argv) {
             specs.push_back(reg.tracepoints().back());
             std::string_view system, name;
             if (split_tracepoint_spec(specs.back(), system, name)) s.cache().forget(system, name);
-            continue;
+            return -1;
         }
         if (has_glob(arg)) {
             auto matches = s.cache().match(arg);
             if (matches.empty()) return fail("no existing tracepoint matches " + arg + " (in " + s.tracefs_dir() + "/events)");
             specs.insert(specs.end(), matches.begin(), matches.end());
-            continue;
+            return -1;
         }
         specs.push_back(arg);
+        return -1;
+    };
+    o.filters.resize(o.tracepoints.size());
+    for (std::size_t k = 0; k < o.tracepoints.size(); ++k) {
+        if (int const r = resolve(o.tracepoints[k]); r >= 0) return r;
+        spec_filters.resize(specs.size(), o.filters[k]);  // each spec of the argument gets its filter
     }
-    for (auto const& spec : specs) {
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+        std::string const& spec = specs[k];
         std::string error;
         if (s.add(spec, &error) != 0) return fail(error);
+        if (!spec_filters[k].empty() && s.set_filter(spec, spec_filters[k], &error) != 0) return fail(error);
+        if (o.verbose) std::fprintf(stderr, "ehtrace-collect: collecting %s\n", spec.c_str());
     }
 
     if (!o.output.empty() && o.circular_mib <= 0) {
@@ -330,6 +377,14 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(st.lost), static_cast<unsigned long long>(st.lost_records));
         } else {
             std::fprintf(stderr, "ehtrace-collect: lost 0 events\n");
+        }
+        if (o.verbose) {
+            for (std::size_t cpu = 0; cpu < st.lost_per_cpu.size(); ++cpu) {
+                if (st.lost_per_cpu[cpu] != 0) {
+                    std::fprintf(stderr, "ehtrace-collect: lost %llu events on CPU %zu\n",
+                                 static_cast<unsigned long long>(st.lost_per_cpu[cpu]), cpu);
+                }
+            }
         }
     }
     if (child_exited && status == 0 && WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127) status = 1;

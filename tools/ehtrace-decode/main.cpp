@@ -1,5 +1,10 @@
 // ehtrace-decode: perf.data (file or pipe layout) and capture (.dat) files to
-// JSON, one object per event in the conventions of the EventHeader tools.
+// JSON, one object per event in the conventions of the EventHeader tools, or
+// to text lines like perf script's.
+#include "filter.hpp"
+#include "progress.hpp"
+#include "tool_common.hpp"
+
 #include <ehtrace/decode/byte_source.hpp>
 #include <ehtrace/decode/capture_reader.hpp>
 #include <ehtrace/decode/formatter.hpp>
@@ -7,10 +12,10 @@
 #include <ehtrace/decode/tracefs_format.hpp>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -18,14 +23,17 @@ namespace {
 using namespace ehtrace::decode;
 
 constexpr char usage[] =
-    "Usage: ehtrace-decode [options] FILE...\n"
+    "Usage: ehtrace-decode [options] [FILE...]\n"
     "Decodes perf.data (perf record file or pipe layout) and event capture (.dat)\n"
-    "files to JSON. The input kind is detected from the content; '-' reads stdin.\n"
+    "files to JSON or text. The input kind is detected from the content; '-' reads\n"
+    "stdin; no FILE reads ehtrace.data (the collector's default output).\n"
     "\n"
     "Options:\n"
     "  -o FILE          write to FILE instead of stdout\n"
     "  --format F       json (one document, the default), jsonl (one event per line)\n"
-    "                   or timeline (Chrome Trace Event Format: open in ui.perfetto.dev)\n"
+    "                   text (one line per event: comm pid/tid [cpu] time: name\n"
+    "                   field=value ..., like perf script) or timeline (Chrome Trace\n"
+    "                   Event Format: open in ui.perfetto.dev)\n"
     "  --summary        a summary instead of the events: span, counts and rates per event,\n"
     "                   activity durations (p50, p90, p99, max), events per process and\n"
     "                   thread; a text table, or JSON with --format json\n"
@@ -41,12 +49,28 @@ constexpr char usage[] =
     "  --field-list     fields as \"fields\":[{\"name\":..,\"value\":..}, ...] so no field\n"
     "                   name can collide with \"n\", \"meta\" or another field\n"
     "  --jq             --safe-numbers --field-list\n"
-    "  --provider NAME  only events of this provider (plain tracepoints: system);\n"
-    "                   may be repeated\n"
-    "  --event NAME     only events with this name (plain tracepoints: tracepoint\n"
-    "                   name); may be repeated\n"
-    "  --level N        only EventHeader events with level <= N (1 critical .. 5 verbose)\n"
+    "\n"
+    "Filters (an event is printed when it passes all given; a repeated filter\n"
+    "option matches any of its values; names are globs):\n"
+    "  --provider NAME  provider (plain tracepoints: system), e.g. 'Acme_*'\n"
+    "  --event NAME     event name, or what \"n\" shows with a ':', e.g. Odd,\n"
+    "                   Acme_Many:Odd, 'sched:sched_*'\n"
+    "  --level N        EventHeader events with level <= N (1..255, or critical,\n"
+    "                   error, warning, info, verbose = 1..5)\n"
+    "  --keyword MASK   EventHeader events whose keyword has a bit of MASK (hex)\n"
+    "  --pid LIST       process ids, comma-separated\n"
+    "  --tid LIST       thread ids, comma-separated\n"
+    "  --cpu LIST       CPUs, e.g. 0,2-3\n"
+    "  --comm NAME      thread command name (perf.data COMM records)\n"
+    "  --time START,END time range, inclusive; either side may be empty. A bound is\n"
+    "                   seconds as meta.time prints them (12.5; for wall-clock files\n"
+    "                   seconds since 1970 or 2026-12-01T15:44:02.5Z), or +SECONDS\n"
+    "                   after the input's first event (--time +1,+2.5)\n"
+    "\n"
+    "  --progress       progress on stderr (the default when stderr is a terminal);\n"
+    "                   --no-progress: none\n"
     "  -h, --help       show this help\n"
+    "  --version        show the version\n"
     "\n"
     "Default output: {\"<file>\": [ {event}, ... ], ...}. On a damaged file the\n"
     "events before the damage are printed, an error naming the file and byte\n"
@@ -57,14 +81,9 @@ struct options {
     output_format format = output_format::json;
     bool format_given = false, summary = false;
     json_options json;
-    std::vector<std::string> providers, events;
-    int max_level = -1;
+    ehtrace_decode_tool::sample_filter filter;
+    bool progress = false;
     std::vector<std::string> inputs;
-};
-
-struct identity {
-    std::string_view provider, event;
-    int level = -1;  // -1: not an EventHeader event
 };
 
 class output {
@@ -87,55 +106,22 @@ private:
     bool ok_ = true;
 };
 
-bool wanted(options const& opt, identity const& id) {
-    auto const matches = [](std::vector<std::string> const& list, std::string_view value) {
-        if (list.empty()) return true;
-        for (auto const& v : list) {
-            if (v == value) return true;
-        }
-        return false;
-    };
-    if (!matches(opt.providers, id.provider) || !matches(opt.events, id.event)) return false;
-    if (opt.max_level >= 0 && (id.level < 0 || id.level > opt.max_level)) return false;
-    return true;
-}
-
-identity identify(decoded_sample const& s) {
-    identity id;
-    switch (s.kind) {
-    case sample_kind::eventheader: {
-        event_info const& e = s.enumerator->event();
-        id.provider = e.name_parts.provider;
-        id.event = e.name;
-        id.level = e.header.level;
-        break;
-    }
-    case sample_kind::tracepoint:
-        id.provider = s.format->system;
-        id.event = s.format->name;
-        break;
-    case sample_kind::other: id.event = s.name; break;
-    }
-    return id;
-}
-
-// Decodes one input; returns false on damage (already reported).
-bool decode_file(std::string const& path, output& out, formatter& format, options const& opt) {
-    std::string open_error;
-    auto input = byte_source::open(path, open_error);
+// Decodes one opened input; returns false on damage (already reported).
+bool decode_file(std::string const& path, byte_source* input, output& out, formatter& format, options& opt) {
+    ehtrace_decode_tool::progress progress(opt.progress);
+    progress.begin_input(path);
     auto const report = [&](std::string_view message, std::uint64_t offset) {
+        progress.finish();
         std::fprintf(stderr, "ehtrace-decode: %s: error at offset %llu: %.*s\n", path.c_str(),
                      static_cast<unsigned long long>(offset), static_cast<int>(message.size()), message.data());
         return false;
     };
-    if (!input) {
-        std::fprintf(stderr, "ehtrace-decode: %s: %s\n", path.c_str(), open_error.c_str());
-        return false;
-    }
     std::string& buffer = out.buffer();
     sample_decoder decoder;
+    opt.filter.begin_input();
     auto const emit = [&](decoded_sample const& s) {
-        if (!wanted(opt, identify(s))) return;
+        progress.event(input->offset());
+        if (!opt.filter.wanted(s)) return;
         format.sample(buffer, s);
         out.maybe_flush();
     };
@@ -152,6 +138,7 @@ bool decode_file(std::string const& path, output& out, formatter& format, option
         perf_sample sample;
         while (reader.next(sample)) emit(decoder.decode(sample));
         if (reader.error()) return report(reader.error().message, reader.error().offset);
+        progress.finish();
         if (!reader.session().finalised) {
             std::fprintf(stderr,
                          "ehtrace-decode: %s: not finalised (its writer stopped before completing it); read up to "
@@ -195,39 +182,41 @@ bool parse_meta_keys(std::string_view text, std::uint32_t& keys) {
     return true;
 }
 
-bool parse_options(int argc, char** argv, options& opt) {
+// Returns -1 to go on, else the exit status.
+int parse_options(int argc, char** argv, options& opt) {
+    constexpr char tool[] = "ehtrace-decode";
+    bool progress_given = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view const arg = argv[i];
-        auto const value = [&](std::string& into) {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "ehtrace-decode: %s needs a value\n", argv[i]);
-                return false;
-            }
-            into = argv[++i];
+        std::string v;
+        bool missing = false;
+        auto const value = [&] {
+            if (i + 1 >= argc) return !(missing = true);
+            v = argv[++i];
             return true;
         };
-        std::string v;
         if (arg == "-h" || arg == "--help") {
             std::fputs(usage, stdout);
-            std::exit(0);
+            return 0;
+        } else if (arg == "--version") {
+            ehtrace_tools::print_version(tool);
+            return 0;
         } else if (arg == "-o") {
-            if (!value(opt.output_path)) return false;
+            if (value()) opt.output_path = v;
         } else if (arg == "--jsonl") {
             opt.format = output_format::jsonl;
         } else if (arg == "--format") {
-            if (!value(v)) return false;
-            opt.format_given = true;
-            if (!parse_output_format(v, opt.format)) {
-                std::fprintf(stderr, "ehtrace-decode: unknown format '%s' (json, jsonl, timeline)\n", v.c_str());
-                return false;
+            if (value()) {
+                opt.format_given = true;
+                if (!parse_output_format(v, opt.format)) {
+                    return ehtrace_tools::usage_error(tool, "unknown --format '" + v + "' (json, jsonl, text, timeline)");
+                }
             }
         } else if (arg == "--summary") {
             opt.summary = true;
         } else if (arg == "--meta") {
-            if (!value(v)) return false;
-            if (!parse_meta_keys(v, opt.json.meta)) {
-                std::fprintf(stderr, "ehtrace-decode: bad --meta '%s' (see --help)\n", v.c_str());
-                return false;
+            if (value() && !parse_meta_keys(v, opt.json.meta)) {
+                return ehtrace_tools::usage_error(tool, "bad --meta '" + v + "'");
             }
         } else if (arg == "--no-field-tags") {
             opt.json.field_tags = false;
@@ -237,44 +226,55 @@ bool parse_options(int argc, char** argv, options& opt) {
             opt.json.field_list = true;
         } else if (arg == "--jq") {
             opt.json.safe_numbers = opt.json.field_list = true;
-        } else if (arg == "--provider") {
-            if (!value(v)) return false;
-            opt.providers.push_back(v);
-        } else if (arg == "--event") {
-            if (!value(v)) return false;
-            opt.events.push_back(v);
-        } else if (arg == "--level") {
-            if (!value(v)) return false;
-            int level = 0;
-            auto const r = std::from_chars(v.data(), v.data() + v.size(), level);
-            if (r.ec != std::errc{} || r.ptr != v.data() + v.size() || level < 0 || level > 255) {
-                std::fprintf(stderr, "ehtrace-decode: bad level '%s'\n", v.c_str());
-                return false;
-            }
-            opt.max_level = level;
+        } else if (arg == "--progress" || arg == "--no-progress") {
+            opt.progress = arg == "--progress";
+            progress_given = true;
         } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
-            std::fprintf(stderr, "ehtrace-decode: unknown option %s\n%s", argv[i], usage);
-            return false;
+            if (!ehtrace_decode_tool::sample_filter::is_option(arg)) {
+                return ehtrace_tools::usage_error(tool, "unknown option " + std::string(arg));
+            }
+            if (value()) {
+                if (auto const problem = opt.filter.parse(arg, v); !problem.empty()) {
+                    return ehtrace_tools::usage_error(tool, problem);
+                }
+            }
         } else {
             opt.inputs.emplace_back(arg);
         }
+        if (missing) return ehtrace_tools::usage_error(tool, std::string(arg) + " needs a value");
     }
     if (opt.summary) {
         opt.format = opt.format_given && opt.format == output_format::json ? output_format::summary_json
                                                                             : output_format::summary;
     }
+    if (!progress_given) opt.progress = isatty(STDERR_FILENO) == 1;
     if (opt.inputs.empty()) {
-        std::fputs(usage, stderr);
-        return false;
+        // As perf does with perf.data: the collector's default output.
+        if (access("ehtrace.data", F_OK) != 0) {
+            return ehtrace_tools::usage_error(tool, "no input file given (and no ehtrace.data here)");
+        }
+        opt.inputs.emplace_back("ehtrace.data");
     }
-    return true;
+    return -1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     options opt;
-    if (!parse_options(argc, argv, opt)) return 2;
+    if (int const status = parse_options(argc, argv, opt); status >= 0) return status;
+    // Every input opened first: one that cannot be leaves stdout empty.
+    std::vector<std::unique_ptr<byte_source>> sources;
+    bool opened = true;
+    for (auto const& input : opt.inputs) {
+        std::string open_error;
+        sources.push_back(byte_source::open(input, open_error));
+        if (!sources.back()) {
+            std::fprintf(stderr, "ehtrace-decode: %s: %s\n", input.c_str(), open_error.c_str());
+            opened = false;
+        }
+    }
+    if (!opened) return 1;
     std::FILE* file = stdout;
     if (!opt.output_path.empty()) {
         file = std::fopen(opt.output_path.c_str(), "w");
@@ -287,9 +287,10 @@ int main(int argc, char** argv) {
     bool ok = true;
     auto const format = make_formatter(opt.format, opt.json, opt.inputs.size() > 1);
     format->begin(out.buffer());
-    for (auto const& input : opt.inputs) {
-        format->begin_input(out.buffer(), input);
-        ok &= decode_file(input, out, *format, opt);
+    for (std::size_t i = 0; i < opt.inputs.size(); ++i) {
+        format->begin_input(out.buffer(), opt.inputs[i]);
+        ok &= decode_file(opt.inputs[i], sources[i].get(), out, *format, opt);
+        sources[i].reset();
         format->end_input(out.buffer());
         out.flush();
     }

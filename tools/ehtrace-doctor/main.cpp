@@ -2,6 +2,8 @@
 // user_events, tracefs, permissions, perf_event_paranoid — each with its fix.
 #include <ehtrace/collect/doctor.hpp>
 
+#include "tool_common.hpp"
+
 #include <cstdio>
 #include <string>
 
@@ -12,7 +14,11 @@ constexpr char usage[] =
     "Diagnoses the system for writing and collecting EventHeader tracepoints as the\n"
     "current user: kernel version, user_events, tracefs mount, permissions on the\n"
     "tracing directory and user_events_data, perf_event_paranoid. Every problem comes\n"
-    "with the commands that fix it. Exit status 0 when nothing blocks tracing.\n";
+    "with the commands that fix it. Exit status 0 when nothing blocks tracing.\n"
+    "\n"
+    "  --tracefs DIR    tracefs mounted at DIR instead of /sys/kernel/tracing\n"
+    "  -h, --help       show this help\n"
+    "  --version        show the version\n";
 
 }  // namespace
 
@@ -24,11 +30,16 @@ int main(int argc, char** argv) {
             std::fputs(usage, stdout);
             return 0;
         }
+        if (a == "--version") {
+            ehtrace_tools::print_version("ehtrace-doctor");
+            return 0;
+        }
         if (a == "--tracefs" && i + 1 < argc) {
             options.tracefs = argv[++i];
+        } else if (a == "--tracefs") {
+            return ehtrace_tools::usage_error("ehtrace-doctor", "--tracefs needs a value");
         } else {
-            std::fprintf(stderr, "ehtrace-doctor: unexpected argument '%s' (see --help)\n", a.c_str());
-            return 2;
+            return ehtrace_tools::usage_error("ehtrace-doctor", "unexpected argument '" + a + "'");
         }
     }
     auto const findings = ehtrace::collect::diagnose(options);

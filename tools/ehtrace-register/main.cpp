@@ -6,6 +6,9 @@
 #include <ehtrace/collect/tracefs_cache.hpp>
 #include <ehtrace/user_events_abi.hpp>
 
+#include "tool_common.hpp"
+#include "tracepoint_list.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -33,32 +36,12 @@ constexpr char usage[] =
     "                   CAP_PERFMON); without it they stay until SIGINT/SIGTERM\n"
     "  --delete         delete the named tracepoints (only unused ones can go)\n"
     "  --tracefs DIR    tracefs mounted at DIR instead of /sys/kernel/tracing\n"
-    "  -h, --help       show this help\n";
+    "  -h, --help       show this help\n"
+    "  --version        show the version\n";
 
 int fail(std::string const& message, int status = 1) {
     std::fprintf(stderr, "ehtrace-register: %s\n", message.c_str());
     return status;
-}
-
-bool read_list(std::string const& path, std::vector<std::string>& out, std::string& error) {
-    std::string text;
-    if (int e = read_text_file(path, text)) {
-        error = "cannot read " + path + ": " + std::strerror(e);
-        return false;
-    }
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(start, end - start);
-        start = end + 1;
-        if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
-        std::size_t first = 0;
-        while (first < line.size() && (line[first] == ' ' || line[first] == '\t')) ++first;
-        if (first < line.size()) out.push_back(line.substr(first));
-    }
-    return true;
 }
 
 }  // namespace
@@ -73,6 +56,10 @@ int main(int argc, char** argv) {
             std::fputs(usage, stdout);
             return 0;
         }
+        if (a == "--version") {
+            ehtrace_tools::print_version("ehtrace-register");
+            return 0;
+        }
         if (a == "--persist") {
             persist = true;
         } else if (a == "--delete") {
@@ -83,16 +70,18 @@ int main(int argc, char** argv) {
                 tracefs = value;
             } else {
                 std::string error;
-                if (!read_list(value, items, error)) return fail(error);
+                if (!ehtrace_tools::read_list(value, items, error)) return fail(error);
             }
+        } else if (a == "--tracefs" || a == "-f") {
+            return ehtrace_tools::usage_error("ehtrace-register", a + " needs a value");
         } else if (a.size() > 1 && a[0] == '-') {
-            return fail("unknown option " + a + " (see --help)", 2);
+            return ehtrace_tools::usage_error("ehtrace-register", "unknown option " + a);
         } else {
             items.push_back(a);
         }
     }
-    if (items.empty()) return fail("nothing to register (see --help)", 2);
-    if (persist && remove) return fail("--persist and --delete do not go together", 2);
+    if (items.empty()) return ehtrace_tools::usage_error("ehtrace-register", "nothing to register");
+    if (persist && remove) return ehtrace_tools::usage_error("ehtrace-register", "--persist and --delete do not go together");
 
     // Check every item before touching the kernel.
     if (!remove) {

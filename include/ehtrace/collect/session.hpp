@@ -82,6 +82,14 @@ public:
     // (not in the session) or an errno value from the kernel.
     int enable(std::string_view spec, bool on = true);
 
+    // A kernel tracepoint filter (the tracefs filter syntax: "pid == 42 &&
+    // prev_comm ~ \"bash*\"") for a tracepoint of the session, applied to its
+    // perf events (now, when running; else at start). "" keeps it off perf
+    // events attached later (not those already open). 0,
+    // ENOENT (not in the session) or the kernel's errno (EINVAL: the kernel
+    // rejected the expression) with *error set.
+    int set_filter(std::string_view spec, std::string filter, std::string* error = nullptr);
+
     // Realtime output file (perf.data). Before start(). 0 or errno.
     int set_output(std::string const& path);
     // Called for each sample in realtime mode, in per-CPU time order.

@@ -33,6 +33,9 @@ struct tracepoint_meta {
 struct tracefs_location {
     std::string dir;
     std::string problem;
+    // Set with a problem: tracefs is there but this user may not enter it
+    // (it is root-only by default): a question of permissions, not of mounting.
+    std::string denied_dir;
 };
 [[nodiscard]] tracefs_location locate_tracefs(std::string_view explicit_dir = {},
                                               char const* mounts_path = "/proc/mounts");

@@ -29,17 +29,22 @@ public:
 enum class output_format : std::uint8_t {
     json,   // one document: {"<input>": [ {event}, ... ], ...}
     jsonl,  // one event object per line; with several inputs meta.source names the input
+    text,      // one line per event like `perf script`: comm pid/tid [cpu] time: name field=value ...
     timeline,  // Chrome Trace Event Format JSON (Perfetto UI, chrome://tracing): activities as slices
     summary,       // per input: counts, rates, activity durations (p50/p90/p99/max), threads; a text table
     summary_json,  // the same as JSON keyed by input
 };
 
-// "json", "jsonl", "timeline", "summary", "summary-json"; false for anything else.
+// "json", "jsonl", "text", "timeline", "summary", "summary-json"; false for anything else.
 [[nodiscard]] bool parse_output_format(std::string_view name, output_format& format) noexcept;
 
 // `several_inputs`: more than one input will be formatted (JSON lines then
 // say which one each event came from).
 [[nodiscard]] std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options,
                                                         bool several_inputs = false);
+
+// The text format (text_formatter.cpp). Of `options` it uses field_tags and
+// meta_keys::common; with several inputs each line starts with "<input>: ".
+[[nodiscard]] std::unique_ptr<formatter> make_text_formatter(json_options const& options, bool several_inputs);
 
 }  // namespace ehtrace::decode

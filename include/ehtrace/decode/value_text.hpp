@@ -14,6 +14,8 @@
 
 namespace ehtrace::decode {
 
+struct tracefs_field;
+
 // One value as the wire gives it: the bytes of a fixed-size value, or the
 // code units of a string (no length prefix, no terminator).
 struct value_bytes {
@@ -69,6 +71,13 @@ void append_utf8_text(std::string& out, std::string_view utf8, text_escape escap
 [[nodiscard]] scalar_text signed_text(std::int64_t value) noexcept;
 // "0x" and upper-case hex digits, no leading zeros.
 [[nodiscard]] scalar_text hex_text(std::uint64_t value) noexcept;
+
+// One integer of a plain tracepoint field (a scalar or an array element, the
+// field's element_size bytes at `p`): hex, signed or unsigned as the field's
+// declaration says (docs/json.md, "Plain tracepoints"). `hex_as_number`:
+// hex-shown integers other than pointers as decimal (--safe-numbers).
+[[nodiscard]] scalar_text tracefs_integer_text(tracefs_field const& field, std::byte const* p, bool swap,
+                                               bool hex_as_number) noexcept;
 
 // "2024-01-02T03:04:05" for seconds since 1970 UTC, or "TIME(<n>)".
 void append_time_text(std::string& out, std::int64_t seconds);

@@ -62,6 +62,7 @@ bool parse_output_format(std::string_view name, output_format& format) noexcept 
     else if (name == "timeline") format = output_format::timeline;
     else if (name == "summary") format = output_format::summary;
     else if (name == "summary-json") format = output_format::summary_json;
+    else if (name == "text") format = output_format::text;
     else return false;
     return true;
 }
@@ -72,6 +73,7 @@ std::unique_ptr<formatter> make_formatter(output_format format, json_options con
     case output_format::timeline: return detail::make_timeline_formatter();
     case output_format::summary: return detail::make_summary_formatter(false);
     case output_format::summary_json: return detail::make_summary_formatter(true);
+    case output_format::text: return make_text_formatter(options, several_inputs);
     case output_format::json: break;
     }
     return std::make_unique<json_document>(options);

@@ -176,29 +176,9 @@ bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerato
 
 // ---- plain tracepoint fields ----
 
-std::uint64_t load_unsigned(std::byte const* p, std::uint32_t size, bool swap) {
-    switch (size) {
-    case 1: return load<std::uint8_t>(p);
-    case 2: return load<std::uint16_t>(p, swap);
-    case 4: return load<std::uint32_t>(p, swap);
-    default: return load<std::uint64_t>(p, swap);
-    }
-}
-
 void append_tracefs_integer(std::string& out, tracefs_field const& field, std::byte const* p, bool swap,
                             bool safe_numbers) {
-    std::uint64_t const value = load_unsigned(p, field.element_size, swap);
-    bool const hex = field.display == field_display::hex && !(safe_numbers && !field.is_pointer);
-    scalar_text t;
-    if (hex) {
-        t = hex_text(value);
-    } else if (field.is_signed) {
-        unsigned const shift = 64 - 8 * field.element_size;
-        t = signed_text(static_cast<std::int64_t>(value << shift) >> shift);
-    } else {
-        t = unsigned_text(value);
-    }
-    append_scalar_json(out, t, safe_numbers);
+    append_scalar_json(out, tracefs_integer_text(field, p, swap, safe_numbers), safe_numbers);
 }
 
 }  // namespace

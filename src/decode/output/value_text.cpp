@@ -1,5 +1,7 @@
 #include <ehtrace/decode/value_text.hpp>
 
+#include <ehtrace/decode/tracefs_format.hpp>
+
 #include "../byte_order.hpp"
 #include "text_writers.hpp"
 
@@ -627,6 +629,21 @@ void append_utf8_text(std::string& out, std::string_view utf8, text_escape escap
 }
 
 scalar_text unsigned_text(std::uint64_t value) noexcept { return finish_unsigned(value); }
+
+scalar_text tracefs_integer_text(tracefs_field const& field, std::byte const* p, bool swap,
+                                 bool hex_as_number) noexcept {
+    std::uint64_t value;
+    switch (field.element_size) {
+    case 1: value = load<std::uint8_t>(p); break;
+    case 2: value = load<std::uint16_t>(p, swap); break;
+    case 4: value = load<std::uint32_t>(p, swap); break;
+    default: value = load<std::uint64_t>(p, swap); break;
+    }
+    if (field.display == field_display::hex && !(hex_as_number && !field.is_pointer)) return hex_text(value);
+    if (!field.is_signed) return unsigned_text(value);
+    unsigned const shift = 64 - 8 * field.element_size;
+    return signed_text(static_cast<std::int64_t>(value << shift) >> shift);
+}
 scalar_text signed_text(std::int64_t value) noexcept { return finish_signed(value); }
 scalar_text hex_text(std::uint64_t value) noexcept {
     text_builder b;
