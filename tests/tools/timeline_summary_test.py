@@ -105,7 +105,7 @@ def check_timeline(events, main_pid):
     shutdown = by("X", "Shutdown")
     last = max(e["ts"] for e in events if e["ph"] != "M")
     check(len(shutdown) == 1 and shutdown[0]["args"].get("unmatched") == "start"
-          and shutdown[0]["ts"] + shutdown[0]["dur"] == last, "Shutdown: %s" % shutdown)
+          and abs(shutdown[0]["ts"] + shutdown[0]["dur"] - last) < 0.0005, "Shutdown: %s" % shutdown)
     check(sum(1 for e in events if "unmatched" in e["args"]) == 1, "only Shutdown is unmatched")
     # Across threads: Transfer starts on the main thread, stops on worker-1.
     b, e = by("b", "Transfer"), by("e", "Transfer")
