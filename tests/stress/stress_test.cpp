@@ -154,7 +154,20 @@ int write_dynamic(ehtrace::dynamic::event_set& set, std::int32_t t, std::int32_t
     return builder.write(set);
 }
 
+// clang 14's AddressSanitizer does not lock its allocator around fork(): a
+// child forked while another thread is inside malloc waits on that lock
+// forever (seen here, in the child's operator new). The fork under load is
+// tested in the other builds.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EHTRACE_STRESS_ASAN 1
+#endif
+#endif
+
 TEST(Stress, WritersWithRegistrationChurnAndForkLoseNothing) {
+#ifdef EHTRACE_STRESS_ASAN
+    GTEST_SKIP() << "clang 14's ASan allocator can deadlock a child forked from a multithreaded process";
+#endif
     capture_scope capture(temp_path(".dat"));
     ASSERT_TRUE(capture.ok());
     ehtrace::provider_registration registration(stress_static);
