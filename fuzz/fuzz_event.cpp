@@ -65,7 +65,9 @@ void walk(std::string_view name, std::span<std::byte const> event, unsigned styl
     }
     if (e.state() != enumerator_state::before_first) ehtrace::fuzz::fail("start() succeeded but not before_first");
     if (!inside(e.payload(), event)) ehtrace::fuzz::fail("payload outside the event");
-    std::size_t const limit = (event.size() + 1) * 80 + 1000;
+    // Each step of the general path spends the budget; the others take a
+    // payload byte each.
+    std::size_t const limit = event_enumerator::item_budget(event.size()) + event.size() + 2;
     std::size_t steps = 0;
     for (;;) {
         bool const sibling = (style >> (steps % 8)) & 1;
@@ -151,6 +153,17 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         text->begin_input(lines, name);
         text->sample(lines, decoder.decode_event(name, event, meta));
         if (lines.empty() || lines.back() != '\n' || lines.find('\n') != lines.size() - 1) __builtin_trap();
+        ehtrace::fuzz::check_no_control_characters(lines);
+
+        // The text summary: a table whose rows hold no control characters.
+        auto const summary = make_formatter(output_format::summary, options, variant & 0x200);
+        std::string table;
+        summary->begin(table);
+        summary->begin_input(table, name);
+        summary->sample(table, decoder.decode_event(name, event, meta));
+        summary->end_input(table);
+        summary->end(table);
+        ehtrace::fuzz::check_no_control_characters(table);
     }
 
     // The enumerator, walked two ways.
@@ -179,7 +192,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             ehtrace::fuzz::check_json(value, 1);
             // The plain text of the same value: UTF-8, whatever the bytes.
             std::string plain;
-            if (is_string_value(v)) append_string_text(plain, v, text_escape::none);
+            if (is_string_value(v)) append_string_text(plain, v, text_escape::control);
             else plain = std::string(scalar_text_of(v).view());
             ehtrace::fuzz::check_utf8(plain);
         }

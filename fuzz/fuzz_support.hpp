@@ -186,6 +186,14 @@ inline void check_json(std::string_view text, int expected = -1) {
     if (expected >= 0 && n != expected) fail("formatter produced the wrong number of JSON values", text);
 }
 
+// Aborts if `text` holds a control character other than a line end: text
+// output must not drive a terminal or split a line.
+inline void check_no_control_characters(std::string_view text) {
+    for (char const c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n') fail("control character in text output", text);
+    }
+}
+
 // Aborts unless `text` is valid UTF-8 (no surrogates, nothing above U+10FFFF).
 inline void check_utf8(std::string_view text) {
     std::size_t i = 0;

@@ -22,6 +22,7 @@ std::string_view to_string(decode_error error) noexcept {
     case decode_error::bad_struct: return "struct with no fields";
     case decode_error::nesting_too_deep: return "structs and arrays nested too deeply";
     case decode_error::payload_truncated: return "field value runs past the event";
+    case decode_error::too_many_items: return "more items than the event's size allows";
     }
     return "unknown error";
 }
@@ -154,6 +155,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
     event_bytes_ = event;
     item_ = {};
     depth_ = 0;
+    items_left_ = item_budget(event.size());
     error_ = decode_error::none;
     error_offset_ = 0;
     next_definition_ = 0;
@@ -654,6 +656,16 @@ bool event_enumerator::move_next() noexcept {
 }
 
 bool event_enumerator::move_next_general() noexcept {
+    // Only this path can produce items that take no payload bytes (array and
+    // struct begins and ends); the cached step always takes some.
+    if (items_left_ == 0) {
+        if (state_ == enumerator_state::none || state_ == enumerator_state::error ||
+            state_ == enumerator_state::after_last) {
+            return false;
+        }
+        return fail(decode_error::too_many_items, data_pos_);
+    }
+    --items_left_;
     switch (state_) {
     case enumerator_state::before_first:
     case enumerator_state::value:

@@ -182,6 +182,52 @@ TEST(EventEnumerator, BadEncodings) {
     check(bytes().zstr("E").zstr("x"), bytes(), decode_error::metadata_truncated);
 }
 
+// Arrays of structs whose fields the metadata cuts off take no payload
+// bytes: two nested 65535-element arrays would be 4 billion items. The
+// enumerator stops at its budget, quickly, with an error and what came before.
+TEST(EventEnumerator, ItemsThatTakeNoBytesAreBounded) {
+    bytes meta;
+    meta.zstr("E").zstr("a").u8(0x02);
+    meta.zstr("outer").u8(0xA1).u8(0x01).u16(0xFFFF).zstr("inner").u8(0xA1).u8(0x01).u16(0xFFFF);
+    auto const ev = ehtrace::test::event(false, 1, meta, bytes().u8(7));
+    event_enumerator e;
+    ASSERT_EQ(e.start("P_L1K0", ev.span()), decode_error::none);
+    std::size_t items = 0;
+    while (e.move_next()) ++items;
+    EXPECT_EQ(e.state(), enumerator_state::error);
+    EXPECT_EQ(e.error(), decode_error::too_many_items);
+    EXPECT_LE(items, event_enumerator::item_budget(ev.span().size()) + 1);  // + the one value
+    std::string out;
+    EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::too_many_items);
+    EXPECT_EQ(out.rfind(R"({"n":"P:E","a":7,"outer":[{"inner":[{},)", 0), 0u) << out.substr(0, 200);
+    EXPECT_NE(out.find(R"("error":"more items than the event's size allows)"), std::string::npos);
+
+    // One such array of 1000 elements is well within the budget and decodes.
+    bytes small;
+    small.zstr("E").zstr("s").u8(0xA1).u8(0x01).u16(1000);
+    auto const ok = ehtrace::test::event(false, 1, small, bytes());
+    out.clear();
+    EXPECT_EQ(format_event_json(out, "P_L1K0", ok.span()), decode_error::none) << out.substr(0, 200);
+}
+
+// The budget never stops a well-formed event: values nested as deep as the
+// enumerator allows, in arrays, each take one byte.
+TEST(EventEnumerator, DeepWellFormedEventIsWithinTheBudget) {
+    bytes meta;
+    meta.zstr("E");
+    // An array and its struct take a level each; the innermost array one more.
+    std::size_t const levels = (event_enumerator::max_depth - 1) / 2;
+    for (std::size_t i = 0; i < levels; ++i) meta.zstr("s").u8(0xA1).u8(0x01).u16(i + 1 == levels ? 2000 : 1);
+    meta.zstr("v").u8(0x22).u16(1);  // one u8 in a one-element array
+    auto const ev = ehtrace::test::event(false, 1, meta, bytes().str(std::string(2000, '\x01')));
+    event_enumerator e;
+    ASSERT_EQ(e.start("P_L1K0", ev.span()), decode_error::none);
+    std::size_t items = 0;
+    while (e.move_next()) ++items;
+    EXPECT_EQ(e.state(), enumerator_state::after_last) << to_string(e.error());
+    EXPECT_GT(items, 2000u * 4);
+}
+
 TEST(EventEnumerator, ValuesBeforeDamageAreKept) {
     auto const ev = ehtrace::test::event(false, 1, bytes().zstr("E").zstr("a").u8(0x02).zstr("s").u8(0x81).u8(0x01).zstr("b").u8(0x04),
                                          bytes().u8(1).u8(2));

@@ -96,4 +96,33 @@ TEST(TextFormatter, PlainTracepoint) {
               "sched:t comm=\"ab\" v=[-3,4] p=0x950\n");
 }
 
+// Names come from the input, like values: a newline or an escape sequence in
+// an event, field, comm or file name is written escaped, so every event stays
+// one line and nothing reaches the terminal as a control.
+TEST(TextFormatter, ControlCharactersInNamesAreEscaped) {
+    bytes meta;
+    meta.zstr("E\nv").zstr("f\x1b[1m").u8(0x02);
+    bytes payload;
+    payload.u8(7);
+    auto const event = ehtrace::test::event(false, 4, meta, payload);
+    sample_decoder decoder;
+    sample_meta m;
+    m.has_tid = true;
+    m.pid = m.tid = 5;
+    m.comm = "a\tb";
+    auto const line = format_one(decoder.decode_event("P\r_L4K0", event.span(), m), {}, true);
+    EXPECT_EQ(line, "in.data: a\\tb      5/5      P\\r:E\\nv f\\u001b[1m=7\n");
+
+    auto const summary = make_formatter(output_format::summary, {}, false);
+    std::string table;
+    summary->begin(table);
+    summary->begin_input(table, "in\n.data");
+    summary->sample(table, decoder.decode_event("P\r_L4K0", event.span(), m));
+    summary->end_input(table);
+    summary->end(table);
+    EXPECT_NE(table.find("input      in\\n.data\n"), std::string::npos) << table;
+    EXPECT_NE(table.find("\nP\\r:E\\nv          1"), std::string::npos) << table;
+    EXPECT_EQ(table.find('\r'), std::string::npos) << table;
+}
+
 }  // namespace

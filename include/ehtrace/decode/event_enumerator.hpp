@@ -31,6 +31,7 @@ enum class decode_error : std::uint8_t {
     bad_struct,         // struct with 0 fields
     nesting_too_deep,
     payload_truncated,
+    too_many_items,     // more items than any event of this size can hold (see item_budget)
 };
 
 [[nodiscard]] std::string_view to_string(decode_error error) noexcept;
@@ -82,6 +83,16 @@ struct enumerator_caches;
 class event_enumerator {
 public:
     static constexpr std::size_t max_depth = 32;
+
+    // Items an event of `size` bytes may produce. Every value takes at least
+    // one payload byte and each one can sit inside at most max_depth arrays
+    // and structs (a begin and an end each), so a well-formed event never
+    // comes near; a damaged one (an array of structs whose fields the
+    // metadata cuts off takes no bytes at all) stops with too_many_items
+    // instead of running for minutes.
+    [[nodiscard]] static constexpr std::size_t item_budget(std::size_t size) noexcept {
+        return 4096 + (2 * max_depth + 3) * (size + 1);
+    }
 
     event_enumerator();
     ~event_enumerator();
@@ -153,6 +164,7 @@ private:
     std::size_t payload_begin_ = 0, data_pos_ = 0;
     std::array<frame, max_depth> stack_{};
     std::size_t depth_ = 0;
+    std::size_t items_left_ = 0;  // item_budget() at start, less each item of the general path
     bool byte_swap_ = false;
     enumerator_state state_ = enumerator_state::none;
     decode_error error_ = decode_error::none;

@@ -33,9 +33,11 @@ enum class value_kind : std::uint8_t {
     text,     // anything else: quote it
 };
 
-// How string characters are written: as they are, or with JSON's escapes
-// (the text can then go between quotes).
-enum class text_escape : std::uint8_t { none, json };
+// How string characters are written. `control`: control characters (below
+// U+0020) get JSON's escapes (\n, \t, \u001b, ...), so the text stays on one
+// line and cannot drive a terminal; the rest as it is. `json`: quotes and
+// backslashes too, so the text can go between quotes in JSON.
+enum class text_escape : std::uint8_t { control, json };
 
 // The text of a value of bounded size (every fixed-size value). No allocation.
 struct scalar_text {

@@ -34,6 +34,19 @@ void appendf(std::string& out, char const* format, Args... args) {
     out.append(text, static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof text) - 1)));
 }
 
+// A name as the table shows it: control characters escaped, so a row stays
+// one row whatever the name holds.
+std::string shown(std::string_view name) {
+    std::string text;
+    append_utf8_text(text, name, text_escape::control);
+    return text;
+}
+
+void append_padded(std::string& out, std::string_view text, std::size_t width) {
+    out.append(text);
+    if (text.size() < width) out.append(width - text.size(), ' ');
+}
+
 class summary final : public formatter {
 public:
     explicit summary(bool json) : json_(json) {}
@@ -119,7 +132,7 @@ private:
     }
 
     void write_text(std::string& out) const {
-        appendf(out, "%sinput      %s\n", inputs_ == 0 ? "" : "\n", source_.c_str());
+        out.append(inputs_ == 0 ? "input      " : "\ninput      ").append(shown(source_)).push_back('\n');
         appendf(out, "events     %" PRIu64 "\n", total_);
         if (has_span()) {
             appendf(out, "time span  %.6f s (", span_s());
@@ -132,21 +145,25 @@ private:
         }
 
         std::size_t width = 5;
-        for (auto const& [name, count] : events_) width = std::max(width, name.size());
-        for (auto const& [name, stats] : activities_) width = std::max(width, name.size());
-        int const w = static_cast<int>(width);
-        appendf(out, "\n%-*s %10s %12s\n", w, "event", "count", "per second");
+        for (auto const& [name, count] : events_) width = std::max(width, shown(name).size());
+        for (auto const& [name, stats] : activities_) width = std::max(width, shown(name).size());
+        out.push_back('\n');
+        append_padded(out, "event", width);
+        appendf(out, " %10s %12s\n", "count", "per second");
         for (auto const& [name, count] : events_by_count()) {
-            appendf(out, "%-*s %10" PRIu64, w, name.c_str(), count);
+            append_padded(out, shown(name), width);
+            appendf(out, " %10" PRIu64, count);
             if (double const r = rate(count); r >= 0) appendf(out, " %12.1f\n", r);
             else out.append("            -\n");
         }
         if (!activities_.empty()) {
-            appendf(out, "\n%-*s %10s %10s %10s %10s %10s %10s\n", w, "activity", "count", "unmatched", "p50 ms",
-                    "p90 ms", "p99 ms", "max ms");
+            out.push_back('\n');
+            append_padded(out, "activity", width);
+            appendf(out, " %10s %10s %10s %10s %10s %10s\n", "count", "unmatched", "p50 ms", "p90 ms", "p99 ms",
+                    "max ms");
             for (auto const& [name, stats] : activities_) {
-                appendf(out, "%-*s %10" PRIu64 " %10" PRIu64, w, name.c_str(), stats.completed,
-                        stats.unmatched_starts + stats.unmatched_stops);
+                append_padded(out, shown(name), width);
+                appendf(out, " %10" PRIu64 " %10" PRIu64, stats.completed, stats.unmatched_starts + stats.unmatched_stops);
                 if (timed(stats)) {
                     auto const& d = stats.durations;
                     appendf(out, " %10.3f %10.3f %10.3f %10.3f\n", ms(percentile(d, 50)), ms(percentile(d, 90)),
@@ -158,19 +175,21 @@ private:
         }
         if (!threads_.empty()) {
             std::size_t cw = 7;
-            for (auto const& [pid, comm] : names_.processes()) cw = std::max(cw, comm.size());
-            int const c = static_cast<int>(cw);
-            appendf(out, "\n%-*s %10s %10s %10s\n", c, "process", "pid", "", "events");
+            for (auto const& [pid, comm] : names_.processes()) cw = std::max(cw, shown(comm).size());
+            out.push_back('\n');
+            append_padded(out, "process", cw);
+            appendf(out, " %10s %10s %10s\n", "pid", "", "events");
             for (auto const& [pid, count] : processes_) {
                 auto const it = names_.processes().find(pid);
-                char const* comm = it == names_.processes().end() ? "?" : it->second.c_str();
-                appendf(out, "%-*s %10" PRIu32 " %10s %10" PRIu64 "\n", c, comm, pid, "", count);
+                append_padded(out, it == names_.processes().end() ? std::string("?") : shown(it->second), cw);
+                appendf(out, " %10" PRIu32 " %10s %10" PRIu64 "\n", pid, "", count);
             }
-            appendf(out, "%-*s %10s %10s %10s\n", c, "thread", "pid", "tid", "events");
+            append_padded(out, "thread", cw);
+            appendf(out, " %10s %10s %10s\n", "pid", "tid", "events");
             for (auto const& [ids, count] : threads_) {
-                std::string const comm(names_.thread(ids.first, ids.second));
-                appendf(out, "%-*s %10" PRIu32 " %10" PRIu32 " %10" PRIu64 "\n", c,
-                        comm.empty() ? "?" : comm.c_str(), ids.first, ids.second, count);
+                std::string_view const comm = names_.thread(ids.first, ids.second);
+                append_padded(out, comm.empty() ? std::string("?") : shown(comm), cw);
+                appendf(out, " %10" PRIu32 " %10" PRIu32 " %10" PRIu64 "\n", ids.first, ids.second, count);
             }
         }
     }

@@ -43,7 +43,7 @@ public:
 
     void name(std::string_view name, std::uint16_t tag) {
         separate();
-        append_utf8_text(out_, name, text_escape::none);
+        append_utf8_text(out_, name, text_escape::control);
         if (tag != 0 && field_tags_) out_.append(";tag=").append(hex_text(tag).view());
         out_.push_back('=');
     }
@@ -151,7 +151,7 @@ void append_line_head(std::string& out, sample_meta const& meta) {
     char text[96];
     int n = 0;
     if (!meta.comm.empty() || meta.has_tid) {
-        append_utf8_text(out, meta.comm.empty() ? std::string_view("-") : meta.comm, text_escape::none);
+        append_utf8_text(out, meta.comm.empty() ? std::string_view("-") : meta.comm, text_escape::control);
         out.push_back(' ');
     }
     if (meta.has_tid) n += std::snprintf(text + n, sizeof text - n, "%6u/%-6u ", meta.pid, meta.tid);
@@ -173,21 +173,24 @@ public:
     explicit text_lines(json_options const& options) : options_(options) {}
     void begin_input(std::string&, std::string_view source) override { source_ = source; }
     bool sample(std::string& out, decoded_sample const& s) override {
-        if (several_) out.append(source_).append(": ");
+        if (several_) {
+            append_utf8_text(out, source_, text_escape::control);
+            out.append(": ");
+        }
         append_line_head(out, s.meta);
         bool ok = true;
         line_writer w(out, options_.field_tags);
         if (s.kind == sample_kind::eventheader) {
             event_info const& info = s.enumerator->event();
-            append_utf8_text(out, info.name_parts.provider, text_escape::none);
+            append_utf8_text(out, info.name_parts.provider, text_escape::control);
             out.push_back(':');
-            append_utf8_text(out, info.name, text_escape::none);
+            append_utf8_text(out, info.name, text_escape::control);
         } else if (s.kind == sample_kind::tracepoint) {
-            append_utf8_text(out, s.format->system, text_escape::none);
+            append_utf8_text(out, s.format->system, text_escape::control);
             out.push_back(':');
-            append_utf8_text(out, s.format->name, text_escape::none);
+            append_utf8_text(out, s.format->name, text_escape::control);
         } else {
-            append_utf8_text(out, s.name.empty() ? std::string_view("-") : s.name, text_escape::none);
+            append_utf8_text(out, s.name.empty() ? std::string_view("-") : s.name, text_escape::control);
         }
         if ((options_.meta & meta_keys::common) && s.format != nullptr && s.kind != sample_kind::other) {
             append_tracefs_fields(w, out, s, 0, s.format->common_field_count);

@@ -390,8 +390,8 @@ constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b 
 // Appends code point c (< 0x80 or any other) with the escapes of `escape`.
 template <text_escape Escape>
 void append_code_point(std::string& out, char32_t c) {
-    if constexpr (Escape == text_escape::json) {
-        if (c < 0x80 && !is_plain_ascii(static_cast<unsigned char>(c))) {
+    if (Escape == text_escape::json ? c < 0x80 && !is_plain_ascii(static_cast<unsigned char>(c)) : c < 0x20) {
+        {
             switch (c) {
             case '"': out.append("\\\""); return;
             case '\\': out.append("\\\\"); return;
@@ -460,7 +460,8 @@ void append_utf8(std::string& out, unsigned char const* p, std::size_t size) {
                 std::uint64_t const slash = ((low7 ^ ('\\' * ones)) + 0x7F * ones) & highs;
                 good = control & quote & slash & ~word;  // ~word: high bit clear
             } else {
-                good = ~word & highs;
+                std::uint64_t const control = ((word & ~highs) + (0x80 - 0x20) * ones) & highs;
+                good = control & ~word;
             }
             if (good != highs) break;
             i += 8;
@@ -468,7 +469,7 @@ void append_utf8(std::string& out, unsigned char const* p, std::size_t size) {
         if constexpr (Escape == text_escape::json) {
             while (i < size && is_plain_ascii(p[i])) ++i;
         } else {
-            while (i < size && p[i] < 0x80) ++i;
+            while (i < size && p[i] >= 0x20 && p[i] < 0x80) ++i;
         }
         if (i == size) break;
         if (p[i] >= 0x80) {
@@ -619,13 +620,13 @@ scalar_text scalar_text_of(value_bytes const& v) noexcept {
 
 void append_string_text(std::string& out, value_bytes const& value, text_escape escape) {
     if (escape == text_escape::json) append_string_value<text_escape::json>(out, value);
-    else append_string_value<text_escape::none>(out, value);
+    else append_string_value<text_escape::control>(out, value);
 }
 
 void append_utf8_text(std::string& out, std::string_view utf8, text_escape escape) {
     auto const* p = reinterpret_cast<unsigned char const*>(utf8.data());
     if (escape == text_escape::json) append_utf8<text_escape::json>(out, p, utf8.size());
-    else append_utf8<text_escape::none>(out, p, utf8.size());
+    else append_utf8<text_escape::control>(out, p, utf8.size());
 }
 
 scalar_text unsigned_text(std::uint64_t value) noexcept { return finish_unsigned(value); }
