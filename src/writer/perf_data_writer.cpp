@@ -54,12 +54,15 @@ public:
     explicit byte_builder(std::vector<std::byte>& out) : out_(out) {}
     template <class T>
     byte_builder& put(T value) {
-        auto const* p = reinterpret_cast<std::byte const*>(&value);
-        out_.insert(out_.end(), p, p + sizeof(T));
-        return *this;
+        return bytes(std::as_bytes(std::span(&value, 1)));
     }
+    // resize + memcpy rather than insert: GCC 12 sees a zero-size region in
+    // vector::insert's inlined growth path and warns (-Wstringop-overflow).
     byte_builder& bytes(std::span<std::byte const> b) {
-        out_.insert(out_.end(), b.begin(), b.end());
+        if (b.empty()) return *this;
+        std::size_t const at = out_.size();
+        out_.resize(at + b.size());
+        std::memcpy(out_.data() + at, b.data(), b.size());
         return *this;
     }
     byte_builder& text(std::string_view s, bool nul = false) {

@@ -156,7 +156,7 @@ TEST(CollectCrash, CircularSnapshotsGoToNewFilesAndCountsAddUp) {
     f.finish();
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(err);
     std::string const text = read_file(err);
-    for (std::string const file : {out + ".1", out + ".2", out}) {
+    for (std::string const& file : {out + ".1", out + ".2", out}) {
         std::vector<std::string> events;
         std::string error;
         ASSERT_TRUE(decode_json(file, events, &error)) << file << ": " << error;

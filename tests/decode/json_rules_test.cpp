@@ -37,7 +37,7 @@ protected:
 };
 
 INSTANTIATE_TEST_SUITE_P(ByteOrder, JsonRules, ::testing::Values(false, true),
-                         [](auto const& info) { return info.param ? "BigEndian" : "LittleEndian"; });
+                         [](auto const& param_info) { return param_info.param ? "BigEndian" : "LittleEndian"; });
 
 TEST_P(JsonRules, Float32IsShortestInItsOwnWidth) {
     bytes fields = b();

@@ -25,12 +25,13 @@ if [[ -d "$source_dir/tools/ehtrace-decode" ]]; then
     fi
 fi
 
-check_capture() {  # binary, label
-    local capture="$work/$2.dat"
-    LD_LIBRARY_PATH="$work/prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" EHTRACE_CAPTURE="$capture" "$1"
-    [[ -s "$capture" ]] || { echo "$2: nothing captured"; exit 1; }
-    grep -q "Ehtrace_Consumer_L5K0" "$capture" || { echo "$2: wrong tracepoint"; exit 1; }
-    echo "$2: ok"
+check_capture() {  # binary, label, then the environment to run it in (none: as it is)
+    local binary=$1 label=$2 capture="$work/$2.dat"
+    shift 2
+    env "$@" EHTRACE_CAPTURE="$capture" "$binary"
+    [[ -s "$capture" ]] || { echo "$label: nothing captured"; exit 1; }
+    grep -q "Ehtrace_Consumer_L5K0" "$capture" || { echo "$label: wrong tracepoint"; exit 1; }
+    echo "$label: ok"
 }
 
 cmake -S "$source_dir/tests/install/consumer" -B "$work/cmake-build" -G Ninja \
@@ -38,8 +39,22 @@ cmake -S "$source_dir/tests/install/consumer" -B "$work/cmake-build" -G Ninja \
 cmake --build "$work/cmake-build" >/dev/null
 check_capture "$work/cmake-build/consumer" find_package
 
+# pkg-config links what the CMake target links (the static archive), so the
+# program runs from a non-system prefix with no LD_LIBRARY_PATH; and it adds
+# no -std flag, so a C++23 build stays C++23.
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+for module in ehtrace ehtrace-decode ehtrace-collect; do
+    [[ -f "$work/prefix/lib/pkgconfig/$module.pc" ]] || continue
+    flags=$(pkg-config --cflags --libs "$module") || { echo "pkg-config $module failed"; exit 1; }
+    if grep -q -- "-std=" <<<"$flags"; then echo "pkg-config $module adds a -std flag: $flags"; exit 1; fi
+    for archive in $(grep -o -- "[^ ]*\.a" <<<"$flags"); do
+        [[ -f $archive ]] || { echo "pkg-config $module names a missing archive: $archive"; exit 1; }
+    done
+done
 # shellcheck disable=SC2046
-"$cxx" -o "$work/pc-consumer" "$source_dir/tests/install/consumer/consumer.cpp" \
-    $(pkg-config --cflags --libs --static ehtrace)
-check_capture "$work/pc-consumer" pkg-config
+"$cxx" -std=c++23 -o "$work/pc-consumer" "$source_dir/tests/install/consumer/consumer.cpp" \
+    $(pkg-config --cflags --libs ehtrace)
+if readelf -d "$work/pc-consumer" | grep -q "libehtrace"; then
+    echo "pkg-config consumer depends on the shared library"; exit 1
+fi
+check_capture "$work/pc-consumer" pkg-config -u LD_LIBRARY_PATH
