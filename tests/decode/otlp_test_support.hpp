@@ -7,6 +7,12 @@
 #include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/dynamic.hpp>
 
+#ifdef EHTRACE_OTLP_SCHEMA_CHECK
+#include "otlp_schema_check.hpp"
+
+#include <gtest/gtest.h>
+#endif
+
 #include <span>
 #include <string>
 
@@ -28,6 +34,15 @@ inline std::string decode_all(capture const& c, ehtrace::decode::output_format f
     }
     f->end_input(out);
     f->end(out);
+#ifdef EHTRACE_OTLP_SCHEMA_CHECK
+    // In the schema test every line any test produces is checked.
+    for (std::size_t at = 0; at < out.size();) {
+        std::size_t const end = out.find('\n', at);
+        std::string_view const line(out.data() + at, end - at);
+        EXPECT_EQ(otlp_problem(line, format == ehtrace::decode::output_format::otlp_traces), "") << line;
+        at = end + 1;
+    }
+#endif
     return out;
 }
 
