@@ -24,7 +24,8 @@ expect() {  # expected, words...
 }
 expect "--format" ehtrace-decode --for
 expect "--provider --pid --progress" ehtrace-decode --p
-expect "text" ehtrace-decode --format t
+expect "text timeline" ehtrace-decode --format t
+expect "otlp-logs otlp-traces" ehtrace-decode --format o
 expect "warning" ehtrace-decode --level w
 expect "--circular --check" ehtrace-collect --c
 expect "--delete" ehtrace-register --d

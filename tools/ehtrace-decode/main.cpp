@@ -33,7 +33,10 @@ constexpr char usage[] =
     "  --format F       json (one document, the default), jsonl (one event per line)\n"
     "                   text (one line per event: comm pid/tid [cpu] time: name\n"
     "                   field=value ..., like perf script) or timeline (Chrome Trace\n"
-    "                   Event Format: open in ui.perfetto.dev)\n"
+    "                   Event Format: open in ui.perfetto.dev); otlp-logs, otlp-traces:\n"
+    "                   the OpenTelemetry user_events exporters' logs or spans as OTLP/JSON\n"
+    "                   lines (LogsData/TracesData, what the Collector's otlpjsonfile\n"
+    "                   receiver reads); other events are left out\n"
     "  --summary        a summary instead of the events: span, counts and rates per event,\n"
     "                   activity durations (p50, p90, p99, max), events per process and\n"
     "                   thread; a text table, or JSON with --format json\n"
@@ -49,6 +52,8 @@ constexpr char usage[] =
     "  --field-list     fields as \"fields\":[{\"name\":..,\"value\":..}, ...] so no field\n"
     "                   name can collide with \"n\", \"meta\" or another field\n"
     "  --jq             --safe-numbers --field-list\n"
+    "  --otlp-other     with --format otlp-logs, other EventHeader events too, as log\n"
+    "                   records (provider:event as eventName, fields as attributes)\n"
     "\n"
     "Filters (an event is printed when it passes all given; a repeated filter\n"
     "option matches any of its values; names are globs):\n"
@@ -209,7 +214,8 @@ int parse_options(int argc, char** argv, options& opt) {
             if (value()) {
                 opt.format_given = true;
                 if (!parse_output_format(v, opt.format)) {
-                    return ehtrace_tools::usage_error(tool, "unknown --format '" + v + "' (json, jsonl, text, timeline)");
+                    return ehtrace_tools::usage_error(tool, "unknown --format '" + v +
+                                                              "' (json, jsonl, text, timeline, otlp-logs, otlp-traces)");
                 }
             }
         } else if (arg == "--summary") {
@@ -226,6 +232,8 @@ int parse_options(int argc, char** argv, options& opt) {
             opt.json.field_list = true;
         } else if (arg == "--jq") {
             opt.json.safe_numbers = opt.json.field_list = true;
+        } else if (arg == "--otlp-other") {
+            opt.json.otlp_other_events = true;
         } else if (arg == "--progress" || arg == "--no-progress") {
             opt.progress = arg == "--progress";
             progress_given = true;
@@ -246,6 +254,9 @@ int parse_options(int argc, char** argv, options& opt) {
     if (opt.summary) {
         opt.format = opt.format_given && opt.format == output_format::json ? output_format::summary_json
                                                                             : output_format::summary;
+    }
+    if (opt.json.otlp_other_events && opt.format != output_format::otlp_logs) {
+        return ehtrace_tools::usage_error(tool, "--otlp-other needs --format otlp-logs");
     }
     if (!progress_given) opt.progress = isatty(STDERR_FILENO) == 1;
     if (opt.inputs.empty()) {

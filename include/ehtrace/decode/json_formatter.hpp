@@ -51,6 +51,9 @@ struct json_options {
     // {"n":..., "fields":[{"name":..., "value":...}, ...], "meta":{...}}:
     // no field name can collide with "n", "meta" or another field.
     bool field_list = false;
+    // otlp-logs only: EventHeader events that are not OpenTelemetry records
+    // become log records too (fields as attributes) instead of being left out.
+    bool otlp_other_events = false;
 };
 
 // One event object for a decoded sample. The object is always complete; when
