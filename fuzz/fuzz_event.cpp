@@ -133,9 +133,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     options.field_tags = variant & 0x40;
     options.safe_numbers = variant & 0x80;
     options.field_list = variant & 0x100;
+    options.otlp_other_events = variant & 0x400;
     sample_decoder decoder;
     for (auto const format : {output_format::json, output_format::jsonl, output_format::timeline,
-                              output_format::summary_json}) {
+                              output_format::summary_json, output_format::otlp_logs, output_format::otlp_traces}) {
         auto const formatter = make_formatter(format, options, variant & 0x200);
         std::string document;
         formatter->begin(document);
@@ -144,7 +145,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         formatter->sample(document, decoder.decode_event(name, event, meta));
         formatter->end_input(document);
         formatter->end(document);
-        ehtrace::fuzz::check_json(document, format == output_format::jsonl ? 2 : 1);
+        bool const otlp = format == output_format::otlp_logs || format == output_format::otlp_traces;
+        // OTLP: a line per batch when the event is an OTel record, else none.
+        ehtrace::fuzz::check_json(document, format == output_format::jsonl ? 2 : otlp ? -1 : 1);
     }
     {
         // The text format: one line per sample, whatever the bytes.

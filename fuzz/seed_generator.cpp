@@ -11,6 +11,7 @@
 #include <ehtrace/decode/byte_source.hpp>
 #include <ehtrace/decode/capture_reader.hpp>
 #include <ehtrace/dynamic.hpp>
+#include <ehtrace/otel.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 #include <ehtrace/provider.hpp>
 #include <ehtrace/sink.hpp>
@@ -94,6 +95,38 @@ void dynamic_events(ehtrace::dynamic::provider& provider, int round) {
     b.write(*set, activity);
 }
 
+// A log record and a span in the OpenTelemetry exporters' layout, so the
+// OTLP formatters see events they map.
+void otel_events(int round) {
+    ehtrace::otel::exporter otel("FuzzSeed_Otel");
+    otel.set_resource("seed", "seed-1");
+    ehtrace::otel::attribute const attributes[] = {
+        {"user", std::string_view("ann")}, {"n", std::int64_t{round}}, {"ok", true}, {"x", 0.5}};
+    ehtrace::otel::trace_context const context{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+                                               {1, 2, 3, 4, 5, 6, 7, 8}};
+    ehtrace::otel::log_record record;
+    record.severity_number = 17;
+    record.severity_text = "ERROR";
+    record.body = std::string_view("payment failed");
+    record.event_name = "payment";
+    record.context = context;
+    record.attributes = attributes;
+    otel.write(record);
+    ehtrace::otel::link const links[] = {{{9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}, {7, 7, 7, 7, 7, 7, 7, 7}}};
+    ehtrace::otel::span span;
+    span.name = "GET /x";
+    span.kind = ehtrace::otel::span_kind::server;
+    span.start = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    span.end = span.start + std::chrono::milliseconds(12);
+    span.context = context;
+    span.parent = ehtrace::otel::span_id{2, 2, 2, 2, 2, 2, 2, 2};
+    span.status = ehtrace::otel::status_code::error;
+    span.status_message = "timeout";
+    span.links = links;
+    span.attributes = attributes;
+    otel.write(span);
+}
+
 // Records every event written during `body` in the capture file `path`.
 template <class Body>
 void capture(std::string const& path, Body body) {
@@ -115,6 +148,7 @@ void write_all_events(int rounds) {
     for (int round = 0; round < rounds; ++round) {
         static_events(round);
         dynamic_events(provider, round);
+        otel_events(round);
     }
 }
 
