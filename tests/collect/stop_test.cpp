@@ -58,6 +58,18 @@ void expect_same(std::vector<disposition> const& before, std::vector<disposition
 // watermark, so only a stop request can end a long poll() early.
 constexpr char quiet_tracepoint[] = "sched:sched_process_exec";
 
+// A session collecting the quiet tracepoint, started.
+class CollectStopRunning : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (auto why = sched_unavailable(); !why.empty()) GTEST_SKIP() << why;
+        std::string error;
+        ASSERT_EQ(s.add(quiet_tracepoint, &error), 0) << error;
+        ASSERT_EQ(s.start(&error), 0) << error;
+    }
+    session s;
+};
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -92,12 +104,7 @@ TEST(CollectStop, SessionsLeaveSignalDispositionsAlone) {
     expect_same(before, dispositions());
 }
 
-TEST(CollectStop, RequestFromAnotherThreadEndsAWaitingPoll) {
-    if (auto why = sched_unavailable(); !why.empty()) GTEST_SKIP() << why;
-    session s;
-    std::string error;
-    ASSERT_EQ(s.add(quiet_tracepoint, &error), 0) << error;
-    ASSERT_EQ(s.start(&error), 0) << error;
+TEST_F(CollectStopRunning, RequestFromAnotherThreadEndsAWaitingPoll) {
     EXPECT_FALSE(s.stop_requested());
     std::thread stopper([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -127,12 +134,7 @@ extern "C" void request_stop_on_signal(int) {
 }
 }  // namespace
 
-TEST(CollectStop, RequestFromASignalHandlerEndsAPollInAnotherThread) {
-    if (auto why = sched_unavailable(); !why.empty()) GTEST_SKIP() << why;
-    session s;
-    std::string error;
-    ASSERT_EQ(s.add(quiet_tracepoint, &error), 0) << error;
-    ASSERT_EQ(s.start(&error), 0) << error;
+TEST_F(CollectStopRunning, RequestFromASignalHandlerEndsAPollInAnotherThread) {
 
     struct sigaction handler {}, old {};
     handler.sa_handler = request_stop_on_signal;
