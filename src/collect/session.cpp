@@ -19,6 +19,7 @@
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -92,35 +93,7 @@ std::string open_error_text(int error, std::string const& what) {
     return "opening perf events for " + what + " failed: " + std::strerror(error);
 }
 
-volatile std::sig_atomic_t g_stop_signal = 0;
-volatile std::sig_atomic_t g_save_requests = 0;
-
-extern "C" void ehtrace_collect_on_signal(int sig) {
-    if (sig == SIGUSR1) {
-        g_save_requests = g_save_requests + 1;
-    } else {
-        g_stop_signal = sig;
-    }
-}
-
 }  // namespace
-
-void install_stop_signals() {
-    struct sigaction sa{};
-    sa.sa_handler = ehtrace_collect_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: a blocking poll() returns EINTR
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaction(sig, &sa, nullptr);
-}
-
-bool stop_requested() noexcept { return g_stop_signal != 0; }
-int stop_signal() noexcept { return g_stop_signal; }
-
-bool take_save_request() noexcept {
-    if (g_save_requests == 0) return false;
-    g_save_requests = g_save_requests - 1;
-    return true;
-}
 
 // ---------------------------------------------------------------------------
 
@@ -198,6 +171,11 @@ struct session::impl {
     std::size_t page = 4096;
     std::vector<std::byte> scratch;
     bool wrote_since_round = false;
+    // request_stop() may run in a signal handler: only a lock-free flag and
+    // an eventfd (in every poll() set, so a waiting poll() wakes) are touched.
+    std::atomic<bool> stop_asked{false};
+    static_assert(std::atomic<bool>::is_always_lock_free);
+    int wake_fd = -1;
 
     explicit impl(session_options o) : options(std::move(o)) {
         location = locate_tracefs(options.tracefs);
@@ -206,7 +184,16 @@ struct session::impl {
         std::uint64_t const wall = clock_ns(CLOCK_REALTIME);
         std::uint64_t const mono = clock_ns(CLOCK_MONOTONIC);
         wall_minus_clock = static_cast<std::int64_t>(wall - mono);
+        // Without it (out of fds) a stop request still ends the loop, only
+        // at the end of the current wait instead of at once.
+        wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     }
+
+    ~impl() {
+        if (wake_fd >= 0) ::close(wake_fd);
+    }
+    impl(impl const&) = delete;
+    impl& operator=(impl const&) = delete;
 
     tracepoint_state* find(std::string_view spec) {
         for (auto& tp : tracepoints) {
@@ -633,14 +620,30 @@ int session::poll(int timeout_ms) {
     impl& s = *impl_;
     if (!s.running) return EINVAL;
     if (timeout_ms < 0) timeout_ms = s.options.drain_interval_ms;
-    std::vector<pollfd> fds;
-    fds.reserve(s.rings.size());
-    for (auto const& r : s.rings) fds.push_back({r.fd, POLLIN, 0});
     int result = 0;
-    if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno == EINTR) result = EINTR;
+    if (!s.stop_asked.load()) {
+        std::vector<pollfd> fds;
+        fds.reserve(s.rings.size() + 1);
+        for (auto const& r : s.rings) fds.push_back({r.fd, POLLIN, 0});
+        fds.push_back({s.wake_fd, POLLIN, 0});  // poll() skips it when -1
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno == EINTR) result = EINTR;
+    }
     s.drain_all();
-    return result;
+    return s.stop_asked.load() ? ECANCELED : result;
 }
+
+void session::request_stop() noexcept {
+    impl& s = *impl_;
+    int const saved_errno = errno;  // a signal handler must not change the interrupted code's errno
+    s.stop_asked.store(true);
+    if (s.wake_fd >= 0) {
+        std::uint64_t const one = 1;
+        (void)!::write(s.wake_fd, &one, sizeof one);
+    }
+    errno = saved_errno;
+}
+
+bool session::stop_requested() const noexcept { return impl_->stop_asked.load(); }
 
 void session::drain() {
     if (impl_->running) impl_->drain_all();

@@ -5,7 +5,7 @@
 
 #include <ehtrace/perf_data_writer.hpp>
 
-#include "write_all.hpp"
+#include "../perf_data/write_all.hpp"
 
 #include <algorithm>
 #include <cerrno>

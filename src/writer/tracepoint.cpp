@@ -2,6 +2,8 @@
 #include <ehtrace/sink.hpp>
 #include <ehtrace/tracepoint.hpp>
 
+#include "user_events_command.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -15,64 +17,12 @@ namespace {
 // and trivially destructible: usable during start-up and exit.
 constinit std::mutex registration_mutex;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-bool valid_tracepoint_name(std::string_view name) {
-    if (name.empty() || name.size() > max_tracepoint_name_length) return false;
-    for (char c : name) {
-        if (c == ':' || is_space(c) || static_cast<unsigned char>(c) < 0x20) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
-std::string make_command(std::string_view name, std::string_view fields) {
-    if (!valid_tracepoint_name(name)) return {};
-    std::string command(name);
-    bool first = true;
-    while (!fields.empty()) {
-        auto end = fields.find(';');
-        std::string_view field = trim(fields.substr(0, end));
-        fields.remove_prefix(end == std::string_view::npos ? fields.size() : end + 1);
-        if (field.empty()) continue;
-        command += first ? " " : "; ";
-        // Collapse runs of blanks inside a field ("u32   a" -> "u32 a").
-        bool blank = false;
-        for (char c : field) {
-            if (is_space(c)) {
-                blank = true;
-                continue;
-            }
-            if (blank) command += ' ';
-            blank = false;
-            command += c;
-        }
-        first = false;
-    }
-    if (command.size() > max_command_length) return {};
-    return command;
-}
-
-namespace {
-
-// The name part of a command, or "" when the command is malformed.
-std::string_view command_name(std::string_view command) {
-    std::string_view name = command.substr(0, std::min(command.size(), command.find_first_of(" \t\n")));
-    return valid_tracepoint_name(name) && command.size() <= max_command_length ? name : std::string_view();
-}
-
-}  // namespace
 
 int basic_tracepoint::register_command(std::string_view command) noexcept {
-    command = trim(command);
-    std::string_view name = command_name(command);
+    command = detail::trim_command(command);
+    std::string_view name = detail::command_name(command);
     if (name.empty()) return EINVAL;
 
     std::lock_guard lock(registration_mutex);
@@ -94,8 +44,8 @@ int basic_tracepoint::register_command(std::string_view command) noexcept {
 
 int basic_tracepoint::register_static_command(const char* command) noexcept {
     std::string_view text = command != nullptr ? std::string_view(command) : std::string_view();
-    std::string_view name = command_name(text);
-    if (name.empty() || text != trim(text)) return EINVAL;
+    std::string_view name = detail::command_name(text);
+    if (name.empty() || text != detail::trim_command(text)) return EINVAL;
 
     std::lock_guard lock(registration_mutex);
     if (sink_.load(std::memory_order_relaxed) != nullptr) return EALREADY;

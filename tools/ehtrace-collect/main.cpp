@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stop_signals.hpp"
 #include "tool_common.hpp"
 #include "tracepoint_list.hpp"
 
@@ -293,7 +294,7 @@ int main(int argc, char** argv) {
     if (!o.command.empty()) {
         if (int e = child.spawn(o.command)) return fail(std::string("cannot start the command: ") + std::strerror(e));
     }
-    install_stop_signals();
+    ehtrace_tools::stop_signals signals(&s);
     std::string error;
     if (s.start(&error) != 0) {
         child.cancel();
@@ -311,7 +312,7 @@ int main(int argc, char** argv) {
     int child_status = 0;
     bool child_exited = false;
     int saves = 0;
-    while (!stop_requested()) {
+    while (!signals.stop_requested()) {
         int timeout = 100;
         if (o.duration > 0) {
             double const left = o.duration - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -320,7 +321,7 @@ int main(int argc, char** argv) {
         }
         s.poll(timeout);
         if (o.live) std::fflush(stdout);
-        if (take_save_request() && o.circular_mib > 0) {
+        if (signals.take_save_request() && o.circular_mib > 0) {
             // Each snapshot to a new file (-o out.data: out.data.1, out.data.2, ...),
             // never over an earlier one; the final save goes to out.data.
             std::string const snapshot = o.output + "." + std::to_string(++saves);
@@ -368,7 +369,7 @@ int main(int argc, char** argv) {
         } else if (!o.output.empty()) {
             summary += ", " + std::to_string(st.written) + " written to " + o.output;
         }
-        if (stop_signal() != 0) summary += "; stopped by signal " + std::to_string(stop_signal());
+        if (signals.signal() != 0) summary += "; stopped by signal " + std::to_string(signals.signal());
         std::fprintf(stderr, "ehtrace-collect: %s\n", summary.c_str());
         if (st.lost > 0) {
             std::fprintf(stderr,

@@ -2,10 +2,10 @@
 // that write them start (so collectors can enable them), keeps them until
 // interrupted or, with --persist, for good; --delete removes unused ones.
 #include <ehtrace/collect/registrar.hpp>
-#include <ehtrace/collect/session.hpp>
 #include <ehtrace/collect/tracefs_cache.hpp>
 #include <ehtrace/user_events_abi.hpp>
 
+#include "stop_signals.hpp"
 #include "tool_common.hpp"
 #include "tracepoint_list.hpp"
 
@@ -125,9 +125,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (persistent) return 0;
 
-    install_stop_signals();
+    ehtrace_tools::stop_signals signals;
     std::fprintf(stderr, "ehtrace-register: %zu tracepoint%s registered; Ctrl-C to remove them\n", items.size(),
                  items.size() == 1 ? "" : "s");
-    while (!stop_requested()) ::pause();
+    while (!signals.stop_requested()) ::pause();
     return 0;
 }

@@ -6,14 +6,17 @@
 // callback. Circular mode (the flight recorder) keeps the most recent bytes
 // per CPU in memory and writes them out on save() or at stop().
 //
-// Single-threaded: call everything from one thread (the tools' main loop).
+// Single-threaded: call everything from one thread (the tools' main loop),
+// except request_stop(), which any thread or signal handler may call. The
+// library installs no signal handler: the program decides what its signals
+// do, and calls request_stop() from its own handler if a signal should stop
+// the session.
 #pragma once
 
 #include <ehtrace/collect/tracefs_cache.hpp>
 #include <ehtrace/decode/sample.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 
-#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
@@ -101,8 +104,9 @@ public:
     [[nodiscard]] bool running() const noexcept;
 
     // Waits up to `timeout_ms` (-1: the drain interval) for ring data, then
-    // drains every ring. Returns 0; EINTR when a signal interrupted the wait
-    // (the rings are drained anyway).
+    // drains every ring. Returns 0; EINTR when a signal interrupted the wait;
+    // ECANCELED once request_stop() was called, without waiting (the rings
+    // are drained in every case).
     int poll(int timeout_ms = -1);
     // Drains every ring now.
     void drain();
@@ -110,6 +114,13 @@ public:
     // Circular mode: writes the samples kept so far to `path` (perf.data),
     // oldest first; the flight recorder keeps them. 0 or errno.
     int save(std::string const& path);
+
+    // Asks the loop calling poll() to end: a waiting poll() returns at once,
+    // and every later one returns ECANCELED. Async-signal-safe and callable
+    // from any thread (a lock-free store and a write to an eventfd); errno is
+    // left as it was. The loop then calls stop() itself.
+    void request_stop() noexcept;
+    [[nodiscard]] bool stop_requested() const noexcept;
 
     // Drains, disables, closes the perf events and finishes the output file.
     // 0 or the output's first error (the file is still valid; see
@@ -130,13 +141,5 @@ private:
 // formatters (decode::append_json and the others). Valid until the decoder's
 // next call.
 decode::decoded_sample const& decode_sample(decode::sample_decoder& decoder, collected_sample const& sample);
-
-// SIGINT/SIGTERM (and SIGHUP) set a flag instead of killing the process, and
-// interrupt a blocking poll(); SIGUSR1 sets the save-request flag.
-void install_stop_signals();
-[[nodiscard]] bool stop_requested() noexcept;
-[[nodiscard]] int stop_signal() noexcept;  // the signal that asked, 0 if none
-// True once per SIGUSR1 received since the last call.
-[[nodiscard]] bool take_save_request() noexcept;
 
 }  // namespace ehtrace::collect

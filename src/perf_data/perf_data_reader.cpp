@@ -3,7 +3,8 @@
 #include <ehtrace/decode/capture_reader.hpp>
 #include <ehtrace/decode/event_enumerator.hpp>
 
-#include "byte_order.hpp"
+#include "../decode/byte_order.hpp"
+#include "perf_data_format.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -17,34 +18,7 @@
 namespace ehtrace::decode {
 namespace {
 
-// Facts from include/uapi/linux/perf_event.h and perf's header.h.
-constexpr std::uint64_t perf_magic = 0x32454c4946524550ull;  // "PERFILE2" read as little-endian u64
-constexpr std::uint64_t perf_magic_swapped = 0x50455246494c4532ull;
-constexpr std::size_t pipe_header_size = 16;
-constexpr std::size_t file_header_size = 104;
-constexpr std::size_t record_header_size = 8;
-
-constexpr std::uint32_t record_comm = 3;
-constexpr std::uint32_t record_fork = 7;
-constexpr std::uint32_t record_sample = 9;
-constexpr std::uint32_t record_header_attr = 64;
-constexpr std::uint32_t record_header_tracing_data = 66;
-constexpr std::uint32_t record_finished_round = 68;
-constexpr std::uint32_t record_auxtrace = 71;
-constexpr std::uint32_t record_header_feature = 80;
-
-constexpr std::uint64_t sample_ip = 1u << 0, sample_tid = 1u << 1, sample_time = 1u << 2, sample_addr = 1u << 3,
-                        sample_read = 1u << 4, sample_callchain = 1u << 5, sample_id = 1u << 6,
-                        sample_cpu = 1u << 7, sample_period = 1u << 8, sample_stream_id = 1u << 9,
-                        sample_raw = 1u << 10, sample_identifier = 1u << 16;
-constexpr std::uint64_t read_total_time_enabled = 1u << 0, read_total_time_running = 1u << 1, read_id = 1u << 2,
-                        read_group = 1u << 3, read_lost = 1u << 4;
-constexpr std::uint32_t attr_type_tracepoint = 2;
-constexpr std::uint64_t attr_flag_sample_id_all = 1ull << 18;
-
-constexpr std::uint64_t feature_tracing_data = 1, feature_hostname = 3, feature_osrelease = 4,
-                        feature_event_desc = 12, feature_clockid = 23, feature_clock_data = 29;
-constexpr std::size_t feature_bits = 256;
+using namespace ehtrace::perf_data;
 
 constexpr std::size_t max_tracing_data = 256u << 20;
 

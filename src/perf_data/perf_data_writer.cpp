@@ -14,6 +14,7 @@
 
 #include <ehtrace/format.hpp>
 
+#include "perf_data_format.hpp"
 #include "write_all.hpp"
 
 #include <algorithm>
@@ -29,24 +30,10 @@
 namespace ehtrace {
 namespace {
 
-constexpr std::size_t file_header_size = 104;
-constexpr std::size_t attr_size = 128;  // PERF_ATTR_SIZE_VER7
-constexpr std::uint32_t record_sample = 9;
-constexpr std::uint32_t record_finished_round = 68;
-constexpr std::uint32_t record_lost = 2;
-constexpr std::uint32_t record_comm = 3;
-constexpr std::uint32_t record_header_attr = 64;
-constexpr std::uint32_t record_header_event_type = 65;
-constexpr std::uint32_t record_header_tracing_data = 66;
-constexpr std::uint32_t record_header_feature = 80;
-constexpr std::uint32_t attr_type_tracepoint = 2;
-constexpr std::uint64_t sample_tid = 1u << 1, sample_time = 1u << 2, sample_cpu = 1u << 7,
-                        sample_period = 1u << 8, sample_raw = 1u << 10, sample_identifier = 1u << 16;
+using namespace ehtrace::perf_data;
+
 constexpr std::uint64_t sample_type = sample_identifier | sample_tid | sample_time | sample_cpu | sample_period |
                                       sample_raw;
-constexpr std::uint64_t attr_flag_sample_id_all = 1ull << 18, attr_flag_use_clockid = 1ull << 25;
-constexpr unsigned feature_tracing_data = 1, feature_hostname = 3, feature_osrelease = 4, feature_arch = 6,
-                   feature_nrcpus = 7, feature_event_desc = 12, feature_clockid = 23, feature_clock_data = 29;
 
 // Little-endian-agnostic appends in host order (perf.data is host order).
 class byte_builder {
@@ -291,7 +278,7 @@ std::vector<std::byte> file_header(std::uint64_t attrs_offset, std::uint64_t att
                                    std::uint64_t const (&features)[4]) {
     std::vector<std::byte> header;
     byte_builder h(header);
-    h.text("PERFILE2").put<std::uint64_t>(file_header_size).put<std::uint64_t>(attr_size + 16);
+    h.put(perf_magic).put<std::uint64_t>(file_header_size).put<std::uint64_t>(attr_v7_size + 16);
     h.put(attrs_offset).put(attrs_size);
     h.put<std::uint64_t>(file_header_size).put(data_size);
     h.put<std::uint64_t>(0).put<std::uint64_t>(0);  // event_types: unused
@@ -359,12 +346,12 @@ void perf_data_writer::append_feature(unsigned feature, std::span<std::byte cons
 void perf_data_writer::attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const {
     byte_builder a(out);
     std::size_t const start = out.size();
-    a.put<std::uint32_t>(attr_type_tracepoint).put<std::uint32_t>(attr_size);
+    a.put<std::uint32_t>(attr_type_tracepoint).put<std::uint32_t>(attr_v7_size);
     a.put<std::uint64_t>(id).put<std::uint64_t>(1).put(sample_type).put<std::uint64_t>(0);
     a.put<std::uint64_t>(attr_flag_sample_id_all | attr_flag_use_clockid);
     a.zeros(92 - (out.size() - start));
     a.put(static_cast<std::int32_t>(clock_));  // clockid at offset 92
-    a.zeros(attr_size - (out.size() - start));
+    a.zeros(attr_v7_size - (out.size() - start));
 }
 
 int perf_data_writer::add_tracepoint(std::string_view system, std::string_view name, std::string_view format,
@@ -380,7 +367,7 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
     stream_metadata_.push_back(offset_ + buffer_.size());
     scratch_.clear();
     byte_builder b(scratch_);
-    b.put(record_header_attr).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + attr_size + 8));
+    b.put(record_header_attr).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + attr_v7_size + 8));
     attr_bytes(scratch_, id);
     b.put(static_cast<std::uint64_t>(index + 1));
     buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
@@ -633,7 +620,7 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
     {
         std::vector<std::byte> body;
         byte_builder d(body);
-        d.put(static_cast<std::uint32_t>(tracepoints_.size())).put(static_cast<std::uint32_t>(attr_size));
+        d.put(static_cast<std::uint32_t>(tracepoints_.size())).put(static_cast<std::uint32_t>(attr_v7_size));
         for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
             attr_bytes(body, tracepoints_[i].id);
             d.put<std::uint32_t>(1).header_string(tracepoints_[i].system + ":" + tracepoints_[i].name);
@@ -671,7 +658,7 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
     for (auto const& f : features) bits[f.feature / 64] |= 1ull << (f.feature % 64);
     // The data always holds the in-stream metadata, so its size is never 0
     // (which would mean "not finished").
-    auto const header = file_header(attrs_offset, tracepoints_.size() * (attr_size + 16), data_end - file_header_size,
+    auto const header = file_header(attrs_offset, tracepoints_.size() * (attr_v7_size + 16), data_end - file_header_size,
                                     bits);
     // The in-stream attrs and formats repeat what the header now says, and
     // perf would read formats twice (and refuse): each becomes a record perf
