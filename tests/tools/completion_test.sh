@@ -28,6 +28,8 @@ expect "text timeline" ehtrace-decode --format t
 expect "otlp-logs otlp-traces" ehtrace-decode --format o
 expect "warning" ehtrace-decode --level w
 expect "--circular --check" ehtrace-collect --c
+expect "--otlp" ehtrace-collect --ot
+expect "http://127.0.0.1:4318 http://localhost:4318" ehtrace-collect --otlp h
 expect "--delete" ehtrace-register --d
 expect "--tracefs" ehtrace-doctor --tr
 exit $status

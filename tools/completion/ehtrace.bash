@@ -15,6 +15,12 @@ _ehtrace_tool() {
         --meta) COMPREPLY=($(compgen -W "standard all none +comm +provider,event +common" -- "$cur")); return ;;
         -o|-i|-f) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --tracefs) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --otlp)
+            # The OTLP/HTTP port collectors listen on by default.
+            COMPREPLY=($(compgen -W "http://127.0.0.1:4318 http://localhost:4318" -- "$cur"))
+            # bash splits words at ':', so drop what is already typed before one.
+            declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
+            return ;;
         --provider|--event|--pid|--tid|--cpu|--comm|--time|--keyword|--duration|--buffer|--circular) return ;;
     esac
     if [[ $cur == -* ]]; then

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "otlp_cli.hpp"
 #include "stop_signals.hpp"
 #include "tool_common.hpp"
 #include "tracepoint_list.hpp"
@@ -38,13 +39,16 @@ constexpr char usage[] =
     "  \"name fields\"        a user_events command (\"my_tp u32 count; char[16] who\"): same\n"
     "\n"
     "Options:\n"
-    "  -o FILE            output file (default ehtrace.data; with --live, none unless given)\n"
+    "  -o FILE            output file (default ehtrace.data; with --live or --otlp, none unless\n"
+    "                     given)\n"
     "  -i FILE            more tracepoints from FILE, one per line ('#' comments)\n"
     "  --filter EXPR      kernel filter for the TRACEPOINT just before it (tracefs syntax:\n"
     "                     'pid == 42 && comm ~ \"bash*\"'); a glob's every match gets it\n"
     "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
     "                     at the end to -o FILE; each SIGUSR1 writes a snapshot to FILE.1, FILE.2, ...\n"
     "  --live             print each event as a JSON line on stdout as it arrives\n"
+    "  --otlp URL         send the OpenTelemetry exporters' logs and spans as OTLP/HTTP JSON\n"
+    "                     to URL/v1/logs and URL/v1/traces (e.g. http://127.0.0.1:4318)\n"
     "  --duration S       stop after S seconds (fractions allowed)\n"
     "  --buffer KIB       kernel ring buffer per CPU (default 1024, rounded to pages)\n"
     "  --tracefs DIR      tracefs mounted at DIR instead of /sys/kernel/tracing\n"
@@ -62,6 +66,7 @@ struct options {
     bool output_given = false;
     double circular_mib = 0;
     bool live = false;
+    std::string otlp;
     bool verbose = false;
     double duration = 0;
     std::size_t buffer_kib = 1024;
@@ -144,6 +149,11 @@ int parse(int argc, char** argv, options& o) {
             char const* v = value("--tracefs");
             if (!v) return 2;
             o.tracefs = v;
+        } else if (a == "--otlp") {
+            char const* v = value("--otlp");
+            if (!v) return 2;
+            o.otlp = v;
+            if (int const r = ehtrace_tools::check_otlp_url(o.otlp); r >= 0) return r;
         } else if (a == "--live") {
             o.live = true;
         } else if (a == "--check") {
@@ -158,7 +168,7 @@ int parse(int argc, char** argv, options& o) {
             o.tracepoints.push_back(a);
         }
     }
-    if (!o.output_given && !o.live) o.output = "ehtrace.data";
+    if (!o.output_given && !o.live && o.otlp.empty()) o.output = "ehtrace.data";
     if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
     return -1;
 }
@@ -232,6 +242,7 @@ int main(int argc, char** argv) {
     so.circular_bytes_per_cpu = static_cast<std::size_t>(o.circular_mib * 1024 * 1024);
     if (o.circular_mib > 0 && so.circular_bytes_per_cpu < 4096) so.circular_bytes_per_cpu = 4096;
     if (o.circular_mib > 0 && o.output.empty()) return fail("--circular needs an output file (-o FILE)", 2);
+    if (o.circular_mib > 0 && !o.otlp.empty()) return fail("--otlp sends events as they arrive: not with --circular", 2);
     session s(so);
     if (s.tracefs_dir().empty()) {
         std::string error;
@@ -282,11 +293,20 @@ int main(int argc, char** argv) {
     std::string line;
     ehtrace::decode::sample_decoder decoder;
     auto const live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
-    if (o.live) {
+    std::unique_ptr<ehtrace_tools::otlp_exporter> otlp;
+    if (!o.otlp.empty()) {
+        std::string error;
+        otlp = ehtrace_tools::make_otlp_exporter(o.otlp, &error);
+        if (!otlp) return fail(error);
+    }
+    if (o.live || otlp) {
         s.set_callback([&](collected_sample const& sample) {
-            line.clear();
-            live_format->sample(line, decode_sample(decoder, sample));
-            std::fwrite(line.data(), 1, line.size(), stdout);
+            if (o.live) {
+                line.clear();
+                live_format->sample(line, decode_sample(decoder, sample));
+                std::fwrite(line.data(), 1, line.size(), stdout);
+            }
+            if (otlp) otlp->add([&](auto& d) -> auto const& { return decode_sample(d, sample); });
         });
     }
 
@@ -321,6 +341,7 @@ int main(int argc, char** argv) {
         }
         s.poll(timeout);
         if (o.live) std::fflush(stdout);
+        if (otlp) ehtrace_tools::otlp_tick(*otlp, o.verbose && !o.quiet);
         if (signals.take_save_request() && o.circular_mib > 0) {
             // Each snapshot to a new file (-o out.data: out.data.1, out.data.2, ...),
             // never over an earlier one; the final save goes to out.data.
@@ -351,6 +372,7 @@ int main(int argc, char** argv) {
         out_error = s.stop();
     }
     if (o.live) std::fflush(stdout);
+    if (otlp) ehtrace_tools::otlp_finish(*otlp, o.quiet);
     auto const& st = s.stats();
     if (out_error != 0) {
         fail("writing " + o.output + " failed: " + std::strerror(out_error) + "; the file holds the " +

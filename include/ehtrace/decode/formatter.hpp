@@ -23,6 +23,9 @@ public:
     // One sample; false if it was damaged (it is written anyway).
     virtual bool sample(std::string& out, decoded_sample const& sample) = 0;
     virtual void end_input(std::string& out) { (void)out; }
+    // Records a batching format (OTLP) holds until its batch is full or
+    // end_input(); lets a caller flush by count or age (ehtrace-collect --otlp).
+    [[nodiscard]] virtual std::size_t pending() const noexcept { return 0; }
     virtual void end(std::string& out) { (void)out; }
 };
 

@@ -529,6 +529,7 @@ public:
     }
 
     void end_input(std::string& out) override { write_batch(out); }
+    std::size_t pending() const noexcept override { return pending_.size(); }
 
 private:
     // Records per line: bounds the line (and the memory held) on long inputs.
