@@ -4,7 +4,9 @@
 // an exception unwinding into C (or Python, or Go) is undefined behaviour.
 #include <ehtrace/dynamic.hpp>
 #include <ehtrace/ehtrace.h>
+#include <ehtrace/tracepoint.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -93,6 +95,21 @@ int ehtrace_provider_open(const char* name, const char* options, ehtrace_provide
         *out = reinterpret_cast<ehtrace_provider*>(p);
         return 0;
     });
+}
+
+size_t ehtrace_diagnostic(char* buffer, size_t size) {
+    try {
+        std::string const text = ehtrace::user_events_diagnostic();
+        if (buffer != nullptr && size != 0) {
+            std::size_t const n = std::min(text.size(), size - 1);
+            std::memcpy(buffer, text.data(), n);
+            buffer[n] = '\0';
+        }
+        return text.size();
+    } catch (...) {  // no memory for the sentence: an empty one
+        if (buffer != nullptr && size != 0) buffer[0] = '\0';
+        return 0;
+    }
 }
 
 const char* ehtrace_provider_name_problem(const char* name, const char* options) {
