@@ -43,6 +43,7 @@ def declare(name, result, *arguments):
 
 
 # The subset of ehtrace/ehtrace.h this example uses; every call returns 0 or an errno value.
+diagnostic_text = declare("ehtrace_diagnostic", size_t, c_char_p, size_t)
 provider_open = declare("ehtrace_provider_open", c_int, c_char_p, c_char_p, ctypes.POINTER(c_void_p))
 provider_name_problem = declare("ehtrace_provider_name_problem", c_char_p, c_char_p, c_char_p)
 provider_close = declare("ehtrace_provider_close", None, c_void_p)
@@ -138,6 +139,14 @@ class EventBuilder:
         return error
 
 
+def diagnostic():
+    """Why events are recorded or not, in one sentence."""
+    size = diagnostic_text(None, 0) + 1
+    text = ctypes.create_string_buffer(size)
+    diagnostic_text(text, size)
+    return text.value.decode()
+
+
 def check(error, what):
     if error != 0:
         raise OSError(error, f"cannot {what}: {os.strerror(error)}")
@@ -152,11 +161,12 @@ def main():
     check(provider_open(name, None, ctypes.byref(provider)), "open the provider")
     info, warning = c_void_p(), c_void_p()
     # A failed registration (no user_events, no permission) still gives a
-    # set; events to it are dropped, and the error says why.
-    for event_set, level in ((info, LEVEL_INFO), (warning, LEVEL_WARNING)):
-        error = register_set(provider, level, 1, ctypes.byref(event_set))
-        if error != 0:
-            print(f"{set_tracepoint_name(event_set).decode()}: {os.strerror(error)}", file=sys.stderr)
+    # set; events to it are dropped. Not an error for the program: say once
+    # why tracing is off, and go on.
+    failed = [register_set(provider, level, 1, ctypes.byref(event_set)) != 0
+              for event_set, level in ((info, LEVEL_INFO), (warning, LEVEL_WARNING))]
+    if any(failed):
+        print(f"ehtrace_example: tracing is off: {diagnostic()}", file=sys.stderr)
 
     builder = EventBuilder()
     try:
@@ -181,7 +191,8 @@ def main():
              .time("when", time.time())
              .bytes("raw", b"\x00\x01\xfe")
              .write(warning))
-        print(f"wrote events to {set_tracepoint_name(info).decode()} and {set_tracepoint_name(warning).decode()}")
+        if set_enabled(info) or set_enabled(warning):
+            print(f"wrote events to {set_tracepoint_name(info).decode()} and {set_tracepoint_name(warning).decode()}")
     finally:
         builder.close()
         provider_close(provider)

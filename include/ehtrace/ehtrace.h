@@ -98,6 +98,15 @@ enum ehtrace_format {
 
 /* --- providers and event sets ------------------------------------------ */
 
+/* Why events are recorded or not, as one sentence (the C++ API's
+ * ehtrace::user_events_diagnostic()), e.g. "tracefs mounted at
+ * /sys/kernel/tracing but user_events_data is missing: kernel built without
+ * CONFIG_USER_EVENTS (Linux 6.4 or later)", or the capture file when
+ * EHTRACE_CAPTURE is set. Copies at most size - 1 bytes and a NUL into buffer
+ * (nothing when size is 0) and returns the sentence's full length, as
+ * snprintf does: call with (NULL, 0) to learn the size. */
+size_t ehtrace_diagnostic(char* buffer, size_t size);
+
 /* Opens a provider: `name` of [A-Za-z0-9_], `options` NULL or e.g. "Gmygroup".
  * EINVAL for an invalid name (see ehtrace_provider_name_problem), ENOMEM. */
 int ehtrace_provider_open(const char* name, const char* options, ehtrace_provider** provider);

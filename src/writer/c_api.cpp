@@ -4,7 +4,9 @@
 // an exception unwinding into C (or Python, or Go) is undefined behaviour.
 #include <ehtrace/dynamic.hpp>
 #include <ehtrace/ehtrace.h>
+#include <ehtrace/tracepoint.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -23,6 +25,47 @@ const provider* cast(const ehtrace_provider* p) { return reinterpret_cast<const 
 const event_set* cast(const ehtrace_event_set* s) { return reinterpret_cast<const event_set*>(s); }
 event_builder* cast(ehtrace_builder* b) { return reinterpret_cast<event_builder*>(b); }
 const event_builder* cast(const ehtrace_builder* b) { return reinterpret_cast<const event_builder*>(b); }
+
+// The C header's constants are a copy of the wire contract's values in
+// C; each is checked against the C++ definition here, so they cannot drift.
+template <class Enum>
+constexpr bool same(int c_value, Enum cpp_value) {
+    return c_value == static_cast<int>(cpp_value);
+}
+using ehtrace::event_level;
+using ehtrace::event_opcode;
+static_assert(same(EHTRACE_LEVEL_CRITICAL, event_level::critical) && same(EHTRACE_LEVEL_ERROR, event_level::error) &&
+              same(EHTRACE_LEVEL_WARNING, event_level::warning) && same(EHTRACE_LEVEL_INFO, event_level::info) &&
+              same(EHTRACE_LEVEL_VERBOSE, event_level::verbose));
+static_assert(same(EHTRACE_OPCODE_INFO, event_opcode::info) &&
+              same(EHTRACE_OPCODE_ACTIVITY_START, event_opcode::activity_start) &&
+              same(EHTRACE_OPCODE_ACTIVITY_STOP, event_opcode::activity_stop) &&
+              same(EHTRACE_OPCODE_COLLECTION_START, event_opcode::collection_start) &&
+              same(EHTRACE_OPCODE_COLLECTION_STOP, event_opcode::collection_stop) &&
+              same(EHTRACE_OPCODE_EXTENSION, event_opcode::extension) &&
+              same(EHTRACE_OPCODE_REPLY, event_opcode::reply) && same(EHTRACE_OPCODE_RESUME, event_opcode::resume) &&
+              same(EHTRACE_OPCODE_SUSPEND, event_opcode::suspend) && same(EHTRACE_OPCODE_SEND, event_opcode::send) &&
+              same(EHTRACE_OPCODE_RECEIVE, event_opcode::receive));
+static_assert(same(EHTRACE_ENCODING_VALUE8, field_encoding::value8) &&
+              same(EHTRACE_ENCODING_VALUE16, field_encoding::value16) &&
+              same(EHTRACE_ENCODING_VALUE32, field_encoding::value32) &&
+              same(EHTRACE_ENCODING_VALUE64, field_encoding::value64) &&
+              same(EHTRACE_ENCODING_VALUE128, field_encoding::value128));
+static_assert(same(EHTRACE_FORMAT_DEFAULT, field_format::default_format) &&
+              same(EHTRACE_FORMAT_UNSIGNED_INT, field_format::unsigned_int) &&
+              same(EHTRACE_FORMAT_SIGNED_INT, field_format::signed_int) &&
+              same(EHTRACE_FORMAT_HEX_INT, field_format::hex_int) &&
+              same(EHTRACE_FORMAT_ERRNO, field_format::errno_value) && same(EHTRACE_FORMAT_PID, field_format::pid) &&
+              same(EHTRACE_FORMAT_TIME, field_format::time) && same(EHTRACE_FORMAT_BOOLEAN, field_format::boolean) &&
+              same(EHTRACE_FORMAT_FLOAT, field_format::floating) &&
+              same(EHTRACE_FORMAT_HEX_BYTES, field_format::hex_bytes) &&
+              same(EHTRACE_FORMAT_STRING8, field_format::string8) &&
+              same(EHTRACE_FORMAT_STRING_UTF, field_format::string_utf) &&
+              same(EHTRACE_FORMAT_STRING_UTF_BOM, field_format::string_utf_bom) &&
+              same(EHTRACE_FORMAT_STRING_XML, field_format::string_xml) &&
+              same(EHTRACE_FORMAT_STRING_JSON, field_format::string_json) &&
+              same(EHTRACE_FORMAT_UUID, field_format::uuid) && same(EHTRACE_FORMAT_PORT, field_format::port) &&
+              same(EHTRACE_FORMAT_IP_ADDRESS, field_format::ip_address));
 
 std::string_view view(const char* text) { return text != nullptr ? std::string_view(text) : std::string_view(); }
 
@@ -93,6 +136,21 @@ int ehtrace_provider_open(const char* name, const char* options, ehtrace_provide
         *out = reinterpret_cast<ehtrace_provider*>(p);
         return 0;
     });
+}
+
+size_t ehtrace_diagnostic(char* buffer, size_t size) {
+    try {
+        std::string const text = ehtrace::user_events_diagnostic();
+        if (buffer != nullptr && size != 0) {
+            std::size_t const n = std::min(text.size(), size - 1);
+            std::memcpy(buffer, text.data(), n);
+            buffer[n] = '\0';
+        }
+        return text.size();
+    } catch (...) {  // no memory for the sentence: an empty one
+        if (buffer != nullptr && size != 0) buffer[0] = '\0';
+        return 0;
+    }
 }
 
 const char* ehtrace_provider_name_problem(const char* name, const char* options) {

@@ -230,6 +230,24 @@ static void check_errors(ehtrace_provider* provider, ehtrace_builder* b, ehtrace
     CHECK_EQ(ehtrace_builder_write(b, set, NULL, activity_id), EINVAL); /* related without activity */
 }
 
+/* The diagnostic names where events go (here: the capture file), and
+ * copies like snprintf: the full length back, a NUL-terminated prefix. */
+static void check_diagnostic(const char* capture_path) {
+    char text[512];
+    char small[8];
+    size_t const length = ehtrace_diagnostic(NULL, 0);
+    CHECK(length > 0 && length < sizeof text);
+    CHECK_EQ(ehtrace_diagnostic(text, sizeof text), length);
+    CHECK(strlen(text) == length);
+    CHECK(strstr(text, capture_path) != NULL);
+    memset(small, 'x', sizeof small);
+    CHECK_EQ(ehtrace_diagnostic(small, sizeof small), length);
+    CHECK(small[sizeof small - 1] == '\0' && strncmp(small, text, sizeof small - 1) == 0);
+    small[0] = 'x';
+    CHECK_EQ(ehtrace_diagnostic(small, 0), length);
+    CHECK(small[0] == 'x');
+}
+
 int main(int argc, char** argv) {
     ehtrace_provider* provider = NULL;
     ehtrace_event_set* set = NULL;
@@ -250,6 +268,7 @@ int main(int argc, char** argv) {
 
     write_events(builder, set);
     check_errors(provider, builder, set);
+    check_diagnostic(argv[1]);
 
     CHECK_EQ(ehtrace_provider_unregister(provider), 0);
     CHECK_EQ(ehtrace_event_set_enabled(set), 0);

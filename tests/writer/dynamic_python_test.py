@@ -37,6 +37,19 @@ def main():
     assert run.returncode == 0, f"example failed ({run.returncode}):\n{run.stdout}{run.stderr}"
     assert "wrote events to Python_Example_L4K1 and Python_Example_L3K1" in run.stdout, run.stdout
 
+    assert run.stderr == "", run.stderr
+
+    # Without a capture file and without user_events (this host), tracing is
+    # off: one calm line that says why, nothing else, exit 0. (Where
+    # user_events works the events go to the kernel and nothing is printed.)
+    quiet_env = {k: v for k, v in env.items() if k != "EHTRACE_CAPTURE"}
+    off = subprocess.run([sys.executable, example], env=quiet_env, capture_output=True, text=True, timeout=60)
+    assert off.returncode == 0, f"example failed ({off.returncode}):\n{off.stdout}{off.stderr}"
+    if off.stderr:
+        lines = off.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ehtrace_example: tracing is off: "), off.stderr
+        assert "Traceback" not in off.stderr and off.stdout == "", (off.stdout, off.stderr)
+
     records = read_capture(capture)
     names = [name for name, _ in records]
     assert names == ["Python_Example_L4K1"] * 4 + ["Python_Example_L3K1"], names
