@@ -537,10 +537,21 @@ int session::add(std::string_view spec, std::string* error) {
     if (tp->format.system.empty()) tp->format.system = meta->system;
     if (tp->format.name.empty()) tp->format.name = meta->name;
     tp->format.id = meta->id;
+    if (s.writer && s.writer->is_open()) {
+        tp->writer_index = s.writer->add_tracepoint(meta->system, meta->name, meta->format, meta->id);
+        if (tp->writer_index < 0) {
+            int const refused = -tp->writer_index;
+            if (error) {
+                *error = "cannot add " + std::string(spec) + " to the output: " +
+                         (refused == EBUSY ? std::string("a pipe output describes its tracepoints once, before the first event")
+                                     : std::strerror(refused));
+            }
+            return refused;
+        }
+    }
     if (s.running) {
         if (int r = s.attach(*tp, true, error)) return r;
     }
-    if (s.writer && s.writer->is_open()) tp->writer_index = s.writer->add_tracepoint(meta->system, meta->name, meta->format, meta->id);
     s.tracepoints.push_back(std::move(tp));
     return 0;
 }
@@ -574,6 +585,20 @@ int session::set_output(std::string const& path) {
     if (s.running || s.options.circular_bytes_per_cpu) return EINVAL;
     s.writer = std::make_unique<perf_data_writer>();
     if (int e = s.writer->open(path.c_str(), CLOCK_MONOTONIC)) {
+        s.writer.reset();
+        return e;
+    }
+    for (auto& tp : s.tracepoints) {
+        tp->writer_index = s.writer->add_tracepoint(tp->meta->system, tp->meta->name, tp->meta->format, tp->meta->id);
+    }
+    return 0;
+}
+
+int session::set_output_pipe(int fd) {
+    impl& s = *impl_;
+    if (s.running || s.options.circular_bytes_per_cpu) return EINVAL;
+    s.writer = std::make_unique<perf_data_writer>();
+    if (int e = s.writer->open_pipe(fd, false, CLOCK_MONOTONIC)) {
         s.writer.reset();
         return e;
     }

@@ -352,8 +352,8 @@ TEST(CollectTool, DoctorFixesFitPermissionDenied) {
     EXPECT_EQ(e.out.find("mount -t tracefs"), std::string::npos) << e.out;
 }
 
-// -i FILE reads the tracepoints from a list, -v names each one; -o - is a
-// clear usage error rather than a file named "-".
+// -i FILE reads the tracepoints from a list, -v names each one; -o - with
+// --live is a clear usage error rather than a file named "-".
 TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     REQUIRE_SCHED();
     temp_dir dir;
@@ -370,11 +370,40 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     auto const missing = run(collect_exe + " -i " + (dir / "none.txt"), dir);
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("cannot read " + (dir / "none.txt")), std::string::npos) << missing.err;
-    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - sched:sched_switch", dir);
+    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - --live sched:sched_switch", dir);
     EXPECT_EQ(dash.status, 2);
     EXPECT_EQ(dash.out, "");
-    EXPECT_NE(dash.err.find("--live"), std::string::npos) << dash.err;
+    EXPECT_NE(dash.err.find("-o - and --live both write to stdout"), std::string::npos) << dash.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+}
+
+// -o - streams the pipe layout: ehtrace-decode - and perf script -i - read it
+// as it comes; the command's own stdout goes to stderr, out of the data.
+TEST(CollectTool, StdoutStreamsThePipeLayout) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const command =
+        collect_exe + " -o - sched:sched_process_exec sched:sched_process_exit -- /bin/sh -c 'echo child-says-hi; exec /bin/true'";
+    auto const r = run(command + " | " + decode_exe + " --format text -", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find(R"(sched:sched_process_exec filename="/bin/true")"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(R"(sched:sched_process_exit comm="true")"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("child-says-hi"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("child-says-hi"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("written to stdout"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+
+    std::string const data = dir / "stream.data";
+    ASSERT_EQ(run(command + " > " + data, dir).status, 0);
+    std::string const bytes = read_file(data);
+    ASSERT_GE(bytes.size(), 16u);
+    EXPECT_EQ(bytes.substr(0, 8), "PERFILE2");
+    EXPECT_EQ(bytes[8], '\x10');  // the pipe header's size: 16
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
+    auto const p = run(perf_path() + " script -i - -F comm,pid,event,trace < " + data, dir);
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\S+\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
+        << p.out;
 }
 
 // --filter: the kernel drops what the expression rejects; a bad expression

@@ -114,12 +114,6 @@ int parse(int argc, char** argv, options& o) {
         if (a == "-o") {
             char const* v = value("-o");
             if (!v) return 2;
-            if (std::string_view(v) == "-") {
-                // The perf.data writer needs to seek back to its header.
-                return ehtrace_tools::usage_error("ehtrace-collect",
-                                                  "-o - (perf.data to stdout) is not supported; --live prints JSON "
-                                                  "lines to stdout");
-            }
             o.output = v;
             o.output_given = true;
         } else if (a == "--filter") {
@@ -169,6 +163,12 @@ int parse(int argc, char** argv, options& o) {
         }
     }
     if (!o.output_given && !o.live && o.otlp.empty()) o.output = "ehtrace.data";
+    if (o.output == "-") {
+        if (o.live) return ehtrace_tools::usage_error("ehtrace-collect", "-o - and --live both write to stdout");
+        if (o.circular_mib > 0) {
+            return ehtrace_tools::usage_error("ehtrace-collect", "--circular writes files at the end and on SIGUSR1: not with -o -");
+        }
+    }
     if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
     return -1;
 }
@@ -178,13 +178,15 @@ struct workload {
     pid_t pid = -1;
     int go_fd = -1;
 
-    int spawn(std::vector<std::string> const& command) {
+    int spawn(std::vector<std::string> const& command, bool stdout_is_data) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
         pid = ::fork();
         if (pid < 0) return errno;
         if (pid == 0) {
             ::close(fds[1]);
+            // stdout carries the perf data: the command's output would corrupt it.
+            if (stdout_is_data) ::dup2(STDERR_FILENO, STDOUT_FILENO);
             char byte;
             if (::read(fds[0], &byte, 1) != 1) ::_exit(127);
             std::vector<char*> args;
@@ -287,9 +289,14 @@ int main(int argc, char** argv) {
         if (o.verbose) std::fprintf(stderr, "ehtrace-collect: collecting %s\n", spec.c_str());
     }
 
-    if (!o.output.empty() && o.circular_mib <= 0) {
+    bool const to_stdout = o.output == "-";
+    if (to_stdout) {
+        if (::isatty(STDOUT_FILENO)) return fail("-o - writes binary perf data: pipe stdout into a program or a file", 2);
+        if (int e = s.set_output_pipe(STDOUT_FILENO)) return fail(std::string("cannot write to stdout: ") + std::strerror(e));
+    } else if (!o.output.empty() && o.circular_mib <= 0) {
         if (int e = s.set_output(o.output)) return fail("cannot create " + o.output + ": " + std::strerror(e));
     }
+    std::string const output_name = to_stdout ? "stdout" : o.output;
     std::string line;
     ehtrace::decode::sample_decoder decoder;
     auto const live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
@@ -312,14 +319,14 @@ int main(int argc, char** argv) {
 
     workload child;
     if (!o.command.empty()) {
-        if (int e = child.spawn(o.command)) return fail(std::string("cannot start the command: ") + std::strerror(e));
+        if (int e = child.spawn(o.command, o.output == "-")) return fail(std::string("cannot start the command: ") + std::strerror(e));
     }
     ehtrace_tools::stop_signals signals(&s);
     std::string error;
     if (s.start(&error) != 0) {
         child.cancel();
         s.stop();
-        if (!o.output.empty() && o.circular_mib <= 0) ::unlink(o.output.c_str());
+        if (!o.output.empty() && !to_stdout && o.circular_mib <= 0) ::unlink(o.output.c_str());
         return fail(error);
     }
     child.go();
@@ -375,7 +382,7 @@ int main(int argc, char** argv) {
     if (otlp) ehtrace_tools::otlp_finish(*otlp, o.quiet);
     auto const& st = s.stats();
     if (out_error != 0) {
-        fail("writing " + o.output + " failed: " + std::strerror(out_error) + "; the file holds the " +
+        fail("writing " + output_name + " failed: " + std::strerror(out_error) + "; the file holds the " +
              std::to_string(st.written) + " events written before (still readable)");
         status = 1;
     }
@@ -389,7 +396,7 @@ int main(int argc, char** argv) {
             if (saves > 0) summary += " (" + std::to_string(saves) + " snapshot" + (saves == 1 ? "" : "s") + " before: " +
                                       o.output + ".1 ...)";
         } else if (!o.output.empty()) {
-            summary += ", " + std::to_string(st.written) + " written to " + o.output;
+            summary += ", " + std::to_string(st.written) + " written to " + output_name;
         }
         if (signals.signal() != 0) summary += "; stopped by signal " + std::to_string(signals.signal());
         std::fprintf(stderr, "ehtrace-collect: %s\n", summary.c_str());

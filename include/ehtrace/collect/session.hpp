@@ -95,6 +95,10 @@ public:
 
     // Realtime output file (perf.data). Before start(). 0 or errno.
     int set_output(std::string const& path);
+    // The same in perf's pipe layout (perf record -o -) to `fd`, which the
+    // session does not close: stdout into `ehtrace-decode -` or `perf script
+    // -i -`. Before start(). 0 or errno.
+    int set_output_pipe(int fd);
     // Called for each sample in realtime mode, in per-CPU time order.
     void set_callback(std::function<void(collected_sample const&)> callback);
 
