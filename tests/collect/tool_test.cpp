@@ -402,7 +402,7 @@ TEST(CollectTool, StdoutStreamsThePipeLayout) {
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
     auto const p = run(perf_path() + " script -i - -F comm,pid,event,trace < " + data, dir);
     ASSERT_EQ(p.status, 0) << p.err;
-    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\S+\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(true\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
         << p.out;
 }
 
@@ -431,4 +431,121 @@ TEST(CollectTool, KernelFilterOnATracepoint) {
         << bad.err;
     auto const first = run(collect_exe + " --filter 'pid == 1' sched:sched_switch", dir);
     EXPECT_EQ(first.status, 2);
+}
+
+namespace {
+
+// Lines of `text` that contain `needle`.
+std::vector<std::string> lines_with(std::string const& text, std::string const& needle) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find(needle) != std::string::npos) out.push_back(line);
+    }
+    return out;
+}
+
+// A process started before the collector: `script` under /bin/sh, its pid.
+pid_t start_shell(std::string const& script) {
+    pid_t const pid = ::fork();
+    if (pid == 0) {
+        std::freopen("/dev/null", "w", stdout);
+        ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+}  // namespace
+
+// With a COMMAND only it and its children are recorded (another process's
+// execs meanwhile are not), and both readers name the threads.
+TEST(CollectTool, CommandRecordsOnlyItsProcessesWithNames) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "cmd.data";
+    pid_t const noise = start_shell("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/echo; sleep 0.02; done");
+    auto const r = run(collect_exe + " -o " + out + " sched:sched_process_exec sched:sched_process_exit" +
+                           " -- /bin/sh -c 'sleep 0.1; /bin/true; sleep 0.1'",
+                       dir);
+    int status = 0;
+    ::waitpid(noise, &status, 0);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto const d = run(decode_exe + " --format text " + out, dir);
+    ASSERT_EQ(d.status, 0) << d.err;
+    EXPECT_TRUE(lines_with(d.out, "/bin/echo").empty()) << d.out;
+    auto const trues = lines_with(d.out, R"(sched:sched_process_exec filename="/bin/true")");
+    ASSERT_EQ(trues.size(), 1u) << d.out;
+    EXPECT_TRUE(std::regex_search(trues[0], std::regex(R"(^true +\d+/\d+ )"))) << trues[0];
+    auto const exits = lines_with(d.out, R"(sched:sched_process_exit comm="sh")");
+    ASSERT_EQ(exits.size(), 1u) << d.out;
+    EXPECT_TRUE(std::regex_search(exits[0], std::regex(R"(^sh +\d+/\d+ )"))) << exits[0];
+
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
+    auto const p = run(perf_path() + " script -i " + out + " -F comm,pid,event,trace", dir);
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_TRUE(lines_with(p.out, "/bin/echo").empty()) << p.out;
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\btrue\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
+        << p.out;
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\bsh\s+\d+\s+sched:sched_process_exit: comm=sh)"))) << p.out;
+    EXPECT_EQ(p.out.find(":" + std::to_string(noise)), std::string::npos) << p.out;
+}
+
+// -p records a running process and what it starts; --tid the thread alone.
+// The names of threads that ran before the collector come from /proc.
+TEST(CollectTool, PidAndTidRecordRunningProcesses) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const script = "sleep 0.4; /bin/true; exec /bin/echo";
+    for (std::string const option : {"-p", "--tid"}) {
+        std::string const out = dir / "t.data";
+        pid_t const target = start_shell(script);
+        pid_t const other = start_shell("sleep 0.4; /bin/true");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto const r = run(collect_exe + " -q -o " + out + " " + option + " " + std::to_string(target) +
+                               " sched:sched_process_exec sched:sched_process_exit --duration 1.2",
+                           dir);
+        int status = 0;
+        ::waitpid(target, &status, 0);
+        ::waitpid(other, &status, 0);
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto const d = run(decode_exe + " --format text " + out, dir);
+        ASSERT_EQ(d.status, 0) << d.err;
+        auto const execs = lines_with(d.out, "sched:sched_process_exec");
+        auto const echo = lines_with(d.out, R"(filename="/bin/echo")");
+        ASSERT_EQ(echo.size(), 1u) << option << "\n" << d.out;
+        // Before its exec the target was "sh" (a COMM from /proc); after, "echo".
+        EXPECT_TRUE(std::regex_search(echo[0], std::regex("^echo +" + std::to_string(target) + "/"))) << echo[0];
+        std::size_t const trues = lines_with(d.out, R"(filename="/bin/true")").size();
+        if (option == "-p") {
+            EXPECT_EQ(trues, 1u) << d.out;  // the target's child, not the other process's
+            EXPECT_EQ(execs.size(), 2u) << d.out;  // true, echo: sleep started before
+        } else {
+            EXPECT_EQ(trues, 0u) << d.out;
+            EXPECT_EQ(execs.size(), 1u) << d.out;
+        }
+    }
+    // A process that ran before: its name from /proc, as perf script shows it.
+    pid_t const sleeper = start_shell("exec sleep 0.4");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::string const out = dir / "s.data";
+    auto const r = run(collect_exe + " -q -o " + out + " -p " + std::to_string(sleeper) +
+                           " sched:sched_process_exit --duration 0.8",
+                       dir);
+    int status = 0;
+    ::waitpid(sleeper, &status, 0);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto const d = run(decode_exe + " --format text " + out, dir);
+    EXPECT_TRUE(std::regex_search(d.out, std::regex("^sleep +" + std::to_string(sleeper) + "/"))) << d.out;
+    if (!perf_path().empty()) {
+        auto const p = run(perf_path() + " script -i " + out + " -F comm,pid,event", dir);
+        EXPECT_TRUE(std::regex_search(p.out, std::regex("sleep\\s+" + std::to_string(sleeper) + "\\s+sched:"))) << p.out;
+    }
+
+    auto const missing = run(collect_exe + " -p 999999999 sched:sched_switch", dir);
+    EXPECT_EQ(missing.status, 1) << missing.err;
+    EXPECT_NE(missing.err.find("no process 999999999"), std::string::npos) << missing.err;
+    auto const both = run(collect_exe + " -p 1 sched:sched_switch -- /bin/true", dir);
+    EXPECT_EQ(both.status, 2);
+    EXPECT_NE(both.err.find("a COMMAND, or -p/--tid: not both"), std::string::npos) << both.err;
 }

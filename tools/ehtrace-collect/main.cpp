@@ -5,11 +5,13 @@
 #include <ehtrace/collect/session.hpp>
 #include <ehtrace/decode/formatter.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,8 +41,13 @@ constexpr char usage[] =
     "  \"name fields\"        a user_events command (\"my_tp u32 count; char[16] who\"): same\n"
     "\n"
     "Options:\n"
+    "  -p PID[,PID]       record only these processes: every thread they have, and the threads\n"
+    "                     and processes they create while recorded (without -p, --tid or\n"
+    "                     COMMAND: the whole system)\n"
+    "  --tid TID[,TID]    record only these threads, not the ones they create\n"
     "  -o FILE            output file (default ehtrace.data; with --live or --otlp, none unless\n"
-    "                     given)\n"
+    "                     given); -o - streams perf's pipe layout to stdout (into\n"
+    "                     ehtrace-decode - or perf script -i -)\n"
     "  -i FILE            more tracepoints from FILE, one per line ('#' comments)\n"
     "  --filter EXPR      kernel filter for the TRACEPOINT just before it (tracefs syntax:\n"
     "                     'pid == 42 && comm ~ \"bash*\"'); a glob's every match gets it\n"
@@ -58,6 +65,9 @@ constexpr char usage[] =
     "  -h, --help         show this help\n"
     "  --version          show the version\n"
     "\n"
+    "With COMMAND, records only it and the processes it starts (the whole system\n"
+    "without COMMAND, -p or --tid). The output names the threads (COMM, FORK and\n"
+    "EXIT records), as perf record's does.\n"
     "Stops on SIGINT/SIGTERM, after --duration, or when COMMAND exits; the file is\n"
     "complete in every case. Lost events (buffers overflowed) are reported.\n";
 
@@ -75,7 +85,35 @@ struct options {
     std::vector<std::string> tracepoints;
     std::vector<std::string> filters;  // one per tracepoint argument, "" for none
     std::vector<std::string> command;
+    std::vector<int> pids, tids;  // -p, --tid
 };
+
+// "12,34": positive numbers; false on anything else.
+bool parse_id_list(std::string_view text, std::vector<int>& out) {
+    while (true) {
+        auto const comma = text.find(',');
+        std::string const item(text.substr(0, comma));
+        char* end = nullptr;
+        errno = 0;
+        long const v = std::strtol(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || errno != 0 || v <= 0 || v > 0x3fffffff) return false;
+        out.push_back(static_cast<int>(v));
+        if (comma == std::string_view::npos) return true;
+        text.remove_prefix(comma + 1);
+    }
+}
+
+// The threads of process `pid` now (new ones are inherited from them).
+std::vector<int> threads_of(int pid) {
+    std::vector<int> tids;
+    std::error_code ec;
+    for (auto const& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        std::vector<int> one;
+        if (parse_id_list(entry.path().filename().string(), one)) tids.push_back(one.front());
+    }
+    std::sort(tids.begin(), tids.end());
+    return tids;
+}
 
 int fail(std::string const& message, int status = 1) {
     std::fprintf(stderr, "ehtrace-collect: %s\n", message.c_str());
@@ -116,6 +154,13 @@ int parse(int argc, char** argv, options& o) {
             if (!v) return 2;
             o.output = v;
             o.output_given = true;
+        } else if (a == "-p" || a == "--tid") {
+            char const* v = value(a.c_str());
+            if (!v) return 2;
+            if (!parse_id_list(v, a == "--tid" ? o.tids : o.pids)) {
+                return ehtrace_tools::usage_error("ehtrace-collect",
+                                                  a + " needs process ids separated by commas, not '" + v + "'");
+            }
         } else if (a == "--filter") {
             char const* v = value("--filter");
             if (!v) return 2;
@@ -170,6 +215,9 @@ int parse(int argc, char** argv, options& o) {
         }
     }
     if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
+    if (!o.command.empty() && (!o.pids.empty() || !o.tids.empty())) {
+        return ehtrace_tools::usage_error("ehtrace-collect", "a COMMAND, or -p/--tid: not both");
+    }
     return -1;
 }
 
@@ -240,6 +288,25 @@ int main(int argc, char** argv) {
 
     session_options so;
     so.tracefs = o.tracefs;
+    for (int pid : o.pids) {
+        auto const tids = threads_of(pid);
+        if (tids.empty()) return fail("no process " + std::to_string(pid), 1);
+        for (int tid : tids) so.targets.push_back({tid, true});
+    }
+    for (int tid : o.tids) {
+        if (::access(("/proc/" + std::to_string(tid) + "/status").c_str(), F_OK) != 0) {
+            return fail("no thread " + std::to_string(tid), 1);
+        }
+        so.targets.push_back({tid, false});
+    }
+    // The command starts now, held before exec until its events are enabled:
+    // it and its children are recorded through inherited events, from its
+    // first instruction on.
+    workload child;
+    if (!o.command.empty()) {
+        if (int e = child.spawn(o.command, o.output == "-")) return fail(std::string("cannot start the command: ") + std::strerror(e));
+        so.targets.push_back({child.pid, true});
+    }
     so.ring_bytes = std::max<std::size_t>(o.buffer_kib, 1) * 1024;
     so.circular_bytes_per_cpu = static_cast<std::size_t>(o.circular_mib * 1024 * 1024);
     if (o.circular_mib > 0 && so.circular_bytes_per_cpu < 4096) so.circular_bytes_per_cpu = 4096;
@@ -317,10 +384,6 @@ int main(int argc, char** argv) {
         });
     }
 
-    workload child;
-    if (!o.command.empty()) {
-        if (int e = child.spawn(o.command, o.output == "-")) return fail(std::string("cannot start the command: ") + std::strerror(e));
-    }
     ehtrace_tools::stop_signals signals(&s);
     std::string error;
     if (s.start(&error) != 0) {

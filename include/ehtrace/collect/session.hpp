@@ -33,8 +33,21 @@ class perf_data_writer;
 
 namespace ehtrace::collect {
 
+// A thread to record, rather than the whole system.
+struct task_target {
+    int tid = 0;
+    // Also the threads and processes it creates once recording runs (perf's
+    // inherit): a process's threads, a command's children.
+    bool inherit = true;
+};
+
 struct session_options {
     std::string tracefs;  // tracing directory; "" = find it
+    // Only these threads (their events on every CPU); empty: every task.
+    std::vector<task_target> targets;
+    // COMM, FORK and EXIT records in the output (the names of the threads
+    // that exist at start() too), so readers show command names.
+    bool task_records = true;
     // Kernel ring buffer per CPU, rounded up to a power-of-two number of pages
     // (at least one page).
     std::size_t ring_bytes = 1u << 20;
