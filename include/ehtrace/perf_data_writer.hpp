@@ -42,6 +42,13 @@ public:
     int open(char const* path, clockid_t clock = CLOCK_MONOTONIC);
     // Uses a seekable fd, empty (the header is rewritten at offset 0 on close).
     int open_fd(int fd, bool take_ownership, clockid_t clock = CLOCK_MONOTONIC);
+    // Writes perf's pipe layout (what `perf record -o -` writes: a 16-byte
+    // header, then self-describing records, nothing ever rewritten) to `fd`,
+    // which need not seek: a pipe, a socket, stdout. The tracepoints share
+    // one TRACING_DATA record, sent before the first other record: declaring
+    // one after that fails with -EBUSY (perf reads a single TRACING_DATA
+    // from a pipe).
+    int open_pipe(int fd, bool take_ownership, clockid_t clock = CLOCK_MONOTONIC);
 
     // Declares a tracepoint (before or after samples of others: its attr and
     // format go into the data ahead of its samples, and close() writes them
@@ -66,8 +73,16 @@ public:
     int write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid);
     // Appends a PERF_RECORD_COMM: thread `tid` of `pid` is named `comm` (at
     // most 15 bytes kept), so perf script shows command names.
+    // `exec`: the name changed because the thread exec'ed (perf's
+    // PERF_RECORD_MISC_COMM_EXEC).
     int write_comm(std::uint32_t pid, std::uint32_t tid, std::string_view comm, std::uint64_t time_ns,
-                   std::uint32_t cpu);
+                   std::uint32_t cpu, bool exec = false);
+    // Appends a PERF_RECORD_FORK (thread `tid` of `pid` created by `ptid` of
+    // `ppid`: it starts with its parent's name) or a PERF_RECORD_EXIT.
+    int write_fork(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
+                   std::uint64_t time_ns, std::uint32_t cpu);
+    int write_exit(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
+                   std::uint64_t time_ns, std::uint32_t cpu);
     // Marks that no later sample will be older than the ones written so far
     // (perf's FINISHED_ROUND); readers may then release them in time order.
     int finish_round();
@@ -97,6 +112,7 @@ public:
     int close();
 
     [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+    [[nodiscard]] bool is_pipe() const noexcept { return pipe_; }
     [[nodiscard]] std::uint64_t sample_count() const noexcept { return samples_; }
 
 private:
@@ -104,6 +120,7 @@ private:
         std::string system, name, format;
         std::uint32_t id;
     };
+    int open_stream(int fd, bool take_ownership, clockid_t clock, bool pipe);
     int append(std::span<std::byte const> bytes);
     void append_feature(unsigned feature, std::span<std::byte const> body);  // HEADER_FEATURE record
     void attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const;
@@ -111,9 +128,15 @@ private:
     void note_flushed(std::uint64_t end);
     int finish_file(std::uint64_t data_end);  // feature sections, attrs, header
     int write_at(std::uint64_t offset, std::span<std::byte const> bytes);
+    void put_pending_tracing_data();  // pipe layout: the TRACING_DATA owed, into buffer_
+    int write_task(std::uint32_t type, std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
+                   std::uint64_t time_ns, std::uint32_t cpu);
 
     int fd_ = -1;
     bool owns_fd_ = false;
+    bool pipe_ = false;
+    bool tracing_data_pending_ = false;
+    bool tracing_data_sent_ = false;
     int error_ = 0;
     clockid_t clock_ = CLOCK_MONOTONIC;
     std::uint64_t clock_ns_at_open_ = 0, wall_ns_at_open_ = 0;

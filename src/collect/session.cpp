@@ -13,11 +13,14 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <string>
 #include <unordered_map>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -68,8 +71,57 @@ std::vector<int> online_cpus() {
     return cpus;
 }
 
-int perf_event_open(perf_event_attr& attr, int cpu) {
-    return static_cast<int>(::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+int perf_event_open(perf_event_attr& attr, int pid, int cpu) {
+    return static_cast<int>(::syscall(SYS_perf_event_open, &attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+// The COMM, FORK and EXIT records of a task (perf's "tracking" attrs).
+void want_task_records(perf_event_attr& attr) {
+    attr.comm = 1;
+    attr.comm_exec = 1;
+    attr.task = 1;
+}
+
+// Every thread of `pids` (every process when empty) with its name, from /proc.
+struct thread_name {
+    std::uint32_t pid, tid;
+    std::string comm;
+};
+std::vector<thread_name> proc_thread_names(std::vector<int> const& tids) {
+    std::vector<thread_name> out;
+    auto const add = [&](std::string const& pid_text, std::string const& tid_text) {
+        std::string comm;
+        if (read_text_file("/proc/" + pid_text + "/task/" + tid_text + "/comm", comm) != 0) return;
+        while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+        out.push_back({static_cast<std::uint32_t>(std::stoul(pid_text)), static_cast<std::uint32_t>(std::stoul(tid_text)),
+                       std::move(comm)});
+    };
+    auto const numeric = [](char const* name) { return *name != '\0' && std::strspn(name, "0123456789") == std::strlen(name); };
+    if (!tids.empty()) {
+        for (int tid : tids) {
+            // /proc/TID/status names the thread group of any thread id.
+            std::string status;
+            if (read_text_file("/proc/" + std::to_string(tid) + "/status", status) != 0) continue;
+            auto const at = status.find("\nTgid:");
+            if (at == std::string::npos) continue;
+            add(std::to_string(std::strtoul(status.c_str() + at + 6, nullptr, 10)), std::to_string(tid));
+        }
+        return out;
+    }
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) return out;
+    while (dirent* p = ::readdir(proc)) {
+        if (!numeric(p->d_name)) continue;
+        std::string const pid = p->d_name;
+        DIR* tasks = ::opendir(("/proc/" + pid + "/task").c_str());
+        if (tasks == nullptr) continue;
+        while (dirent* t = ::readdir(tasks)) {
+            if (numeric(t->d_name)) add(pid, t->d_name);
+        }
+        ::closedir(tasks);
+    }
+    ::closedir(proc);
+    return out;
 }
 
 std::string paranoid_text() {
@@ -163,6 +215,14 @@ struct session::impl {
     std::vector<std::unique_ptr<tracepoint_state>> tracepoints;
     std::unordered_map<std::uint64_t, tracepoint_state*> by_sample_id;
     std::vector<ring> rings;
+    std::vector<int> tracking;  // the targets' COMM/FORK/EXIT events
+    // Circular mode: the thread names seen so far, written at the head of a
+    // flight-recorder file (its COMM records are not kept).
+    struct task_name {
+        std::uint32_t pid;
+        std::string comm;
+    };
+    std::unordered_map<std::uint32_t, task_name> names;
     std::unique_ptr<perf_data_writer> writer;
     std::function<void(collected_sample const&)> callback;
     session_stats stats;
@@ -222,7 +282,10 @@ struct session::impl {
             attr.config = PERF_COUNT_SW_DUMMY;
             attr.watermark = 1;
             attr.wakeup_watermark = static_cast<std::uint32_t>(std::max<std::size_t>(pages * page / 4, 1));
-            int const fd = perf_event_open(attr, cpu);
+            // System-wide, the ring's owner reports every task; with targets,
+            // their own tracking events do (attach_tracking).
+            if (options.task_records && options.targets.empty()) want_task_records(attr);
+            int const fd = perf_event_open(attr, -1, cpu);
             if (fd < 0) {
                 int const e = errno;
                 if (e == ENODEV) continue;  // offline meanwhile
@@ -259,14 +322,82 @@ struct session::impl {
     }
 
     // Opens the perf events of `tp` on every ring; enables them if `enable`.
+    // The tasks events are opened for: every task (-1), or the targets.
+    std::vector<task_target> tasks() const {
+        if (options.targets.empty()) return {task_target{-1, false}};
+        return options.targets;
+    }
+
+    // Targets that exited before start() are left out; ESRCH when all did.
+    int check_targets(std::string* error) {
+        if (options.targets.empty()) return 0;
+        std::vector<task_target> alive;
+        for (auto const& t : options.targets) {
+            if (::kill(t.tid, 0) == 0 || errno == EPERM) alive.push_back(t);
+        }
+        if (alive.empty()) {
+            if (error) *error = "no thread to record: " + std::to_string(options.targets.front().tid) + " has exited";
+            return ESRCH;
+        }
+        options.targets = std::move(alive);
+        return 0;
+    }
+
+    // Per target and ring, a dummy event reporting the target's COMM, FORK
+    // and EXIT records (and its children's, inherited) into the ring.
+    int attach_tracking(std::string* error) {
+        if (!options.task_records || options.targets.empty()) return 0;
+        for (auto const& t : options.targets) {
+            for (auto const& r : rings) {
+                perf_event_attr attr = base_attr();
+                attr.type = PERF_TYPE_SOFTWARE;
+                attr.config = PERF_COUNT_SW_DUMMY;
+                attr.inherit = t.inherit;
+                want_task_records(attr);
+                int const fd = perf_event_open(attr, t.tid, r.cpu);
+                if (fd < 0) {
+                    int const e = errno;
+                    if (e == ESRCH) break;  // exited meanwhile: nothing to report
+                    if (error) *error = open_error_text(e, "thread " + std::to_string(t.tid));
+                    return e;
+                }
+                tracking.push_back(fd);
+                if (::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r.fd) != 0 || ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+                    int const e = errno;
+                    if (error) *error = open_error_text(e, "thread " + std::to_string(t.tid));
+                    return e;
+                }
+            }
+        }
+        return 0;
+    }
+
+    // The names of the threads already running, as COMM records at start.
+    void name_existing_threads() {
+        if (!options.task_records) return;
+        std::vector<int> tids;
+        for (auto const& t : options.targets) tids.push_back(t.tid);
+        std::uint64_t const now = clock_ns(CLOCK_MONOTONIC);
+        for (auto& t : proc_thread_names(tids)) {
+            auto const cpu = rings.empty() ? 0u : static_cast<std::uint32_t>(rings.front().cpu);
+            if (writing()) note_output_error(writer->write_comm(t.pid, t.tid, t.comm, now, cpu));
+            if (options.circular_bytes_per_cpu) names[t.tid] = {t.pid, std::move(t.comm)};
+        }
+    }
+
     int attach(tracepoint_state& tp, bool enable, std::string* error) {
-        tp.fds.assign(rings.size(), -1);
-        for (std::size_t i = 0; i != rings.size(); ++i) {
+        auto const targets = tasks();
+        tp.fds.assign(rings.size() * targets.size(), -1);
+        for (std::size_t k = 0; k != tp.fds.size(); ++k) {
+            std::size_t const i = k % rings.size();
+            task_target const& target = targets[k / rings.size()];
             perf_event_attr attr = base_attr();
             attr.type = PERF_TYPE_TRACEPOINT;
             attr.config = tp.meta->id;
             attr.sample_period = 1;
-            int const fd = perf_event_open(attr, rings[i].cpu);
+            attr.inherit = target.inherit;
+            int const fd = perf_event_open(attr, target.tid, rings[i].cpu);
+            if (fd < 0 && errno == ESRCH && target.tid >= 0) continue;  // the thread exited meanwhile
             int e = fd < 0 ? errno : 0;
             if (fd >= 0 && ::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, rings[i].fd) != 0) e = errno;
             std::uint64_t id = 0;
@@ -287,7 +418,7 @@ struct session::impl {
                 }
                 return e;
             }
-            tp.fds[i] = fd;
+            tp.fds[k] = fd;
             by_sample_id[id] = &tp;
         }
         tp.enabled = enable;
@@ -392,6 +523,44 @@ struct session::impl {
         }
     }
 
+    bool writing() const {
+        return !options.circular_bytes_per_cpu && writer && writer->is_open() && stats.output_error == 0;
+    }
+
+    // PERF_RECORD_COMM: pid, tid, the name (NUL-padded to 8), sample_id.
+    void handle_comm(ring& r, std::span<std::byte const> rec, bool exec) {
+        constexpr std::size_t trailer = 32;  // pid/tid, time, cpu/res, identifier
+        if (rec.size() < 16 + trailer) return;
+        std::uint32_t pid = 0, tid = 0;
+        std::uint64_t time = 0;
+        std::memcpy(&pid, rec.data() + 8, 4);
+        std::memcpy(&tid, rec.data() + 12, 4);
+        std::memcpy(&time, rec.data() + rec.size() - trailer + 8, 8);
+        auto const* text = reinterpret_cast<char const*>(rec.data() + 16);
+        std::string comm(text, strnlen(text, rec.size() - 16 - trailer));
+        if (writing()) note_output_error(writer->write_comm(pid, tid, comm, time, static_cast<std::uint32_t>(r.cpu), exec));
+        if (options.circular_bytes_per_cpu) names[tid] = {pid, std::move(comm)};
+    }
+
+    // PERF_RECORD_FORK / EXIT: pid, ppid, tid, ptid, time, sample_id.
+    void handle_task(ring& r, std::span<std::byte const> rec, bool fork) {
+        if (rec.size() < 32) return;
+        std::uint32_t ids[4];
+        std::uint64_t time = 0;
+        std::memcpy(ids, rec.data() + 8, sizeof ids);
+        std::memcpy(&time, rec.data() + 24, 8);
+        auto const cpu = static_cast<std::uint32_t>(r.cpu);
+        if (fork && options.circular_bytes_per_cpu) {
+            if (auto const parent = names.find(ids[3]); parent != names.end()) {
+                names[ids[2]] = {ids[0], parent->second.comm};
+            }
+        }
+        if (writing()) {
+            note_output_error(fork ? writer->write_fork(ids[0], ids[1], ids[2], ids[3], time, cpu)
+                                   : writer->write_exit(ids[0], ids[1], ids[2], ids[3], time, cpu));
+        }
+    }
+
     void drain_ring(ring& r, std::size_t index) {
         auto* meta = reinterpret_cast<perf_event_mmap_page*>(r.map);
         std::byte const* data = r.map + page;
@@ -416,6 +585,8 @@ struct session::impl {
             }
             if (h.type == PERF_RECORD_SAMPLE) handle_sample(r, index, rec);
             else if (h.type == PERF_RECORD_LOST) handle_lost(r, index, rec);
+            else if (h.type == PERF_RECORD_COMM) handle_comm(r, rec, (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0);
+            else if (h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT) handle_task(r, rec, h.type == PERF_RECORD_FORK);
             tail += h.size;
         }
         __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
@@ -447,8 +618,11 @@ struct session::impl {
                 if (fd >= 0) ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
             }
         }
+        for (int fd : tracking) ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
         drain_all();
         for (auto& tp : tracepoints) detach(*tp);
+        for (int fd : tracking) ::close(fd);
+        tracking.clear();
         for (auto& r : rings) {
             if (r.map) ::munmap(r.map, r.map_size);
             if (r.fd >= 0) ::close(r.fd);
@@ -465,6 +639,10 @@ struct session::impl {
             auto const* m = tracepoints[i]->meta;
             index[i] = out.add_tracepoint(m->system, m->name, m->format, m->id);
         }
+        int result = 0;
+        for (auto const& [tid, name] : names) {
+            if (result == 0) result = out.write_comm(name.pid, tid, name.comm, 0, 0);
+        }
         struct entry {
             std::uint64_t time;
             std::size_t ring, slot;
@@ -479,7 +657,6 @@ struct session::impl {
             }
         }
         std::stable_sort(order.begin(), order.end(), [](entry const& a, entry const& b) { return a.time < b.time; });
-        int result = 0;
         std::uint64_t written = 0;
         for (auto const& e : order) {
             auto const& f = rings[e.ring].flight;
@@ -537,10 +714,21 @@ int session::add(std::string_view spec, std::string* error) {
     if (tp->format.system.empty()) tp->format.system = meta->system;
     if (tp->format.name.empty()) tp->format.name = meta->name;
     tp->format.id = meta->id;
+    if (s.writer && s.writer->is_open()) {
+        tp->writer_index = s.writer->add_tracepoint(meta->system, meta->name, meta->format, meta->id);
+        if (tp->writer_index < 0) {
+            int const refused = -tp->writer_index;
+            if (error) {
+                *error = "cannot add " + std::string(spec) + " to the output: " +
+                         (refused == EBUSY ? std::string("a pipe output describes its tracepoints once, before the first event")
+                                     : std::strerror(refused));
+            }
+            return refused;
+        }
+    }
     if (s.running) {
         if (int r = s.attach(*tp, true, error)) return r;
     }
-    if (s.writer && s.writer->is_open()) tp->writer_index = s.writer->add_tracepoint(meta->system, meta->name, meta->format, meta->id);
     s.tracepoints.push_back(std::move(tp));
     return 0;
 }
@@ -583,6 +771,20 @@ int session::set_output(std::string const& path) {
     return 0;
 }
 
+int session::set_output_pipe(int fd) {
+    impl& s = *impl_;
+    if (s.running || s.options.circular_bytes_per_cpu) return EINVAL;
+    s.writer = std::make_unique<perf_data_writer>();
+    if (int e = s.writer->open_pipe(fd, false, CLOCK_MONOTONIC)) {
+        s.writer.reset();
+        return e;
+    }
+    for (auto& tp : s.tracepoints) {
+        tp->writer_index = s.writer->add_tracepoint(tp->meta->system, tp->meta->name, tp->meta->format, tp->meta->id);
+    }
+    return 0;
+}
+
 void session::set_callback(std::function<void(collected_sample const&)> callback) {
     impl_->callback = std::move(callback);
 }
@@ -598,7 +800,15 @@ int session::start(std::string* error) {
         if (error) *error = "no tracepoint to collect";
         return EINVAL;
     }
+    if (int e = s.check_targets(error)) return e;
     if (int e = s.open_rings(error)) {
+        s.close_all();
+        s.rings.clear();
+        return e;
+    }
+    // Tracking first: a target's child forked while the tracepoints are
+    // being enabled is already named.
+    if (int e = s.attach_tracking(error)) {
         s.close_all();
         s.rings.clear();
         return e;
@@ -610,6 +820,7 @@ int session::start(std::string* error) {
             return e;
         }
     }
+    s.name_existing_threads();
     s.running = true;
     return 0;
 }

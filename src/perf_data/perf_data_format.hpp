@@ -22,6 +22,7 @@ inline constexpr std::size_t feature_bits = 256;  // HEADER_FEAT_BITS
 // perf_event_header.type: kernel records, then perf's user records (64+).
 inline constexpr std::uint32_t record_lost = 2;
 inline constexpr std::uint32_t record_comm = 3;
+inline constexpr std::uint32_t record_exit = 4;
 inline constexpr std::uint32_t record_fork = 7;
 inline constexpr std::uint32_t record_sample = 9;
 inline constexpr std::uint32_t record_header_attr = 64;
@@ -30,6 +31,9 @@ inline constexpr std::uint32_t record_header_tracing_data = 66;
 inline constexpr std::uint32_t record_finished_round = 68;
 inline constexpr std::uint32_t record_auxtrace = 71;
 inline constexpr std::uint32_t record_header_feature = 80;
+
+// perf_event_header.misc of a COMM record: the name comes from an exec.
+inline constexpr std::uint16_t misc_comm_exec = 1u << 13;
 
 inline constexpr std::uint32_t attr_type_tracepoint = 2;  // PERF_TYPE_TRACEPOINT
 // Bits of the flags word (offset 40) of perf_event_attr.

@@ -10,6 +10,9 @@
 //                       then SAMPLE / LOST / COMM / FINISHED_ROUND records
 //   data_end            feature index: one {offset,size} per set feature bit
 //   ...                 feature bodies, attr id lists, attr section (close())
+//
+// The pipe layout (open_pipe) is the same data after a 16-byte header, with
+// the features as HEADER_FEATURE records up front and nothing after the data.
 #include <ehtrace/perf_data_writer.hpp>
 
 #include <ehtrace/format.hpp>
@@ -286,6 +289,29 @@ std::vector<std::byte> file_header(std::uint64_t attrs_offset, std::uint64_t att
     return header;
 }
 
+struct feature_section {
+    unsigned feature;
+    std::vector<std::byte> body;
+};
+
+// The features describing this machine (perf report --header shows them).
+std::vector<feature_section> host_features() {
+    std::vector<feature_section> features;
+    auto add = [&](unsigned feature) -> byte_builder {
+        features.push_back({feature, {}});
+        return byte_builder(features.back().body);
+    };
+    utsname uts{};
+    uname(&uts);
+    add(feature_hostname).header_string(uts.nodename);
+    add(feature_osrelease).header_string(uts.release);
+    add(feature_arch).header_string(uts.machine);
+    auto const cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
+    auto const online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
+    add(feature_nrcpus).put(cpus).put(online);
+    return features;
+}
+
 }  // namespace
 
 perf_data_writer::~perf_data_writer() {
@@ -299,9 +325,20 @@ int perf_data_writer::open(char const* path, clockid_t clock) {
 }
 
 int perf_data_writer::open_fd(int fd, bool take_ownership, clockid_t clock) {
+    return open_stream(fd, take_ownership, clock, false);
+}
+
+int perf_data_writer::open_pipe(int fd, bool take_ownership, clockid_t clock) {
+    return open_stream(fd, take_ownership, clock, true);
+}
+
+int perf_data_writer::open_stream(int fd, bool take_ownership, clockid_t clock, bool pipe) {
     if (fd_ >= 0) return EBUSY;
     fd_ = fd;
     owns_fd_ = take_ownership;
+    pipe_ = pipe;
+    tracing_data_pending_ = false;
+    tracing_data_sent_ = false;
     error_ = 0;
     clock_ = clock;
     tracepoints_.clear();
@@ -314,10 +351,14 @@ int perf_data_writer::open_fd(int fd, bool take_ownership, clockid_t clock) {
     // wall-clock time (CLOCK_DATA).
     clock_ns_at_open_ = now_ns(clock);
     wall_ns_at_open_ = now_ns(CLOCK_REALTIME);
-    // The header first, data size 0 ("read to the end"), then the clock as
-    // in-stream features: the file is readable from this moment on.
-    std::uint64_t const no_features[4] = {};
-    buffer_ = file_header(0, 0, 0, no_features);
+    // The header first (a file's with data size 0, "read to the end"), then
+    // the clock as in-stream features: readable from this moment on.
+    if (pipe_) {
+        byte_builder(buffer_).put(perf_magic).put<std::uint64_t>(pipe_header_size);
+    } else {
+        std::uint64_t const no_features[4] = {};
+        buffer_ = file_header(0, 0, 0, no_features);
+    }
     std::vector<std::byte> feature;
     byte_builder(feature).put(static_cast<std::uint64_t>(clock_));
     append_feature(feature_clockid, feature);
@@ -328,6 +369,11 @@ int perf_data_writer::open_fd(int fd, bool take_ownership, clockid_t clock) {
         .put(wall_ns_at_open_)
         .put(clock_ns_at_open_);
     append_feature(feature_clock_data, feature);
+    if (pipe_) {
+        // A pipe has no place after the data for the rest: perf record -o -
+        // sends them up front too.
+        for (auto const& f : host_features()) append_feature(f.feature, f.body);
+    }
     first_data_end_ = buffer_.size();
     return flush();
 }
@@ -358,6 +404,8 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
                                      std::uint32_t id) {
     if (fd_ < 0) return -EBADF;
     if (format.size() > 0xFFFF - 2048) return -E2BIG;  // its HEADER_TRACING_DATA must fit a u16 size
+    // perf reads one TRACING_DATA per pipe (a second fails its size check).
+    if (pipe_ && tracing_data_sent_) return -EBUSY;
     // Also after samples: a sample names its tracepoint by index + 1, which
     // never changes. The attr and the format go into the data now, ahead of
     // any sample of it (a cut file still says what its samples are); close()
@@ -371,6 +419,12 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
     attr_bytes(scratch_, id);
     b.put(static_cast<std::uint64_t>(index + 1));
     buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
+    if (pipe_) {
+        // Nothing is rewritten in a pipe: one TRACING_DATA for all, owed
+        // until the next record that is not an attr.
+        tracing_data_pending_ = true;
+        return static_cast<int>(index);
+    }
     stream_metadata_.push_back(offset_ + buffer_.size());
     auto const body = tracing_data_body(std::span(&tracepoints_.back(), 1));
     std::size_t const padded = (body.size() + 7) / 8 * 8;
@@ -389,7 +443,26 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
     return static_cast<int>(index);
 }
 
+void perf_data_writer::put_pending_tracing_data() {
+    if (!tracing_data_pending_) return;
+    tracing_data_pending_ = false;
+    tracing_data_sent_ = true;
+    auto const body = tracing_data_body(tracepoints_);
+    std::size_t const padded = (body.size() + 7) / 8 * 8;
+    // perf_record_header_tracing_data: header, u32 size, u32 pad; then the
+    // body, padded to 8 bytes, outside the record's own size.
+    byte_builder(buffer_)
+        .put(record_header_tracing_data)
+        .put<std::uint16_t>(0)
+        .put<std::uint16_t>(16)
+        .put(static_cast<std::uint32_t>(padded))
+        .put<std::uint32_t>(0)
+        .bytes(body)
+        .zeros(padded - body.size());
+}
+
 int perf_data_writer::append(std::span<std::byte const> bytes) {
+    put_pending_tracing_data();
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
     return buffer_.size() >= (1u << 16) ? flush() : 0;
 }
@@ -403,6 +476,7 @@ void perf_data_writer::note_flushed(std::uint64_t end) {
 int perf_data_writer::flush() {
     if (fd_ < 0) return EBADF;
     if (error_) return error_;
+    put_pending_tracing_data();
     if (buffer_.empty()) return 0;
     ::iovec piece{buffer_.data(), buffer_.size()};
     if (int const e = write_pieces(&piece, 1)) return e;
@@ -424,6 +498,7 @@ int perf_data_writer::write_pieces(::iovec* pieces, int count) {
 int perf_data_writer::write_records(::iovec* pieces, int count) {
     if (fd_ < 0) return EBADF;
     if (error_) return error_;
+    put_pending_tracing_data();
     if (buffer_.empty()) return write_pieces(pieces, count);
     // The buffered records first, in the same writev.
     std::vector<::iovec> all;
@@ -543,7 +618,7 @@ int perf_data_writer::write_lost(std::uint64_t lost, std::uint64_t time_ns, std:
 }
 
 int perf_data_writer::write_comm(std::uint32_t pid, std::uint32_t tid, std::string_view comm, std::uint64_t time_ns,
-                                 std::uint32_t cpu) {
+                                 std::uint32_t cpu, bool exec) {
     if (fd_ < 0) return EBADF;
     if (error_) return error_;
     if (tracepoints_.empty()) return EINVAL;
@@ -552,11 +627,37 @@ int perf_data_writer::write_comm(std::uint32_t pid, std::uint32_t tid, std::stri
     scratch_.clear();
     byte_builder b(scratch_);
     // pid, tid, NUL-terminated name padded to 8, then the sample_id trailer.
-    b.put(record_comm).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + 8 + name_bytes + 32));
+    b.put(record_comm).put<std::uint16_t>(exec ? misc_comm_exec : 0);
+    b.put(static_cast<std::uint16_t>(8 + 8 + name_bytes + 32));
     b.put(pid).put(tid).text(comm).zeros(name_bytes - comm.size());
     b.put(pid).put(tid).put(time_ns);
     b.put(cpu).put<std::uint32_t>(0).put<std::uint64_t>(1);
     return append(scratch_);
+}
+
+int perf_data_writer::write_task(std::uint32_t type, std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid,
+                                 std::uint32_t ptid, std::uint64_t time_ns, std::uint32_t cpu) {
+    if (fd_ < 0) return EBADF;
+    if (error_) return error_;
+    if (tracepoints_.empty()) return EINVAL;
+    scratch_.clear();
+    byte_builder b(scratch_);
+    // pid, ppid, tid, ptid, time, then the sample_id trailer.
+    b.put(type).put<std::uint16_t>(0).put<std::uint16_t>(8 + 24 + 32);
+    b.put(pid).put(ppid).put(tid).put(ptid).put(time_ns);
+    b.put(pid).put(tid).put(time_ns);
+    b.put(cpu).put<std::uint32_t>(0).put<std::uint64_t>(1);
+    return append(scratch_);
+}
+
+int perf_data_writer::write_fork(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
+                                 std::uint64_t time_ns, std::uint32_t cpu) {
+    return write_task(record_fork, pid, ppid, tid, ptid, time_ns, cpu);
+}
+
+int perf_data_writer::write_exit(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
+                                 std::uint64_t time_ns, std::uint32_t cpu) {
+    return write_task(record_exit, pid, ppid, tid, ptid, time_ns, cpu);
 }
 
 int perf_data_writer::finish_round() {
@@ -571,6 +672,14 @@ int perf_data_writer::close() {
     if (fd_ < 0) return EBADF;
     auto const disk_full = [](int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT; };
     int result = error_;
+    if (pipe_) {
+        // The stream ends where the data does: nothing to go back to.
+        if (result == 0) result = flush();
+        if (owns_fd_ && ::close(fd_) != 0 && result == 0) result = errno;
+        fd_ = -1;
+        buffer_.clear();
+        return result;
+    }
     if (result == 0) result = finish_file(offset_ + buffer_.size());
     if (disk_full(result)) {
         // offset_ ends the last whole flush: cut the file there and finish it;
@@ -597,26 +706,13 @@ int perf_data_writer::close() {
 
 int perf_data_writer::finish_file(std::uint64_t const data_end) {
     // Feature bodies, each kept for the index.
-    struct section {
-        unsigned feature;
-        std::vector<std::byte> body;
-    };
-    std::vector<section> features;
+    std::vector<feature_section> features;
     auto add = [&](unsigned feature) -> byte_builder {
         features.push_back({feature, {}});
         return byte_builder(features.back().body);
     };
     add(feature_tracing_data).bytes(tracing_data_body(tracepoints_));
-    utsname uts{};
-    uname(&uts);
-    add(feature_hostname).header_string(uts.nodename);
-    add(feature_osrelease).header_string(uts.release);
-    add(feature_arch).header_string(uts.machine);
-    {
-        auto const cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
-        auto const online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
-        add(feature_nrcpus).put(cpus).put(online);
-    }
+    for (auto& f : host_features()) features.push_back(std::move(f));
     {
         std::vector<std::byte> body;
         byte_builder d(body);

@@ -352,8 +352,8 @@ TEST(CollectTool, DoctorFixesFitPermissionDenied) {
     EXPECT_EQ(e.out.find("mount -t tracefs"), std::string::npos) << e.out;
 }
 
-// -i FILE reads the tracepoints from a list, -v names each one; -o - is a
-// clear usage error rather than a file named "-".
+// -i FILE reads the tracepoints from a list, -v names each one; -o - with
+// --live is a clear usage error rather than a file named "-".
 TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     REQUIRE_SCHED();
     temp_dir dir;
@@ -370,11 +370,40 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     auto const missing = run(collect_exe + " -i " + (dir / "none.txt"), dir);
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("cannot read " + (dir / "none.txt")), std::string::npos) << missing.err;
-    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - sched:sched_switch", dir);
+    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - --live sched:sched_switch", dir);
     EXPECT_EQ(dash.status, 2);
     EXPECT_EQ(dash.out, "");
-    EXPECT_NE(dash.err.find("--live"), std::string::npos) << dash.err;
+    EXPECT_NE(dash.err.find("-o - and --live both write to stdout"), std::string::npos) << dash.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+}
+
+// -o - streams the pipe layout: ehtrace-decode - and perf script -i - read it
+// as it comes; the command's own stdout goes to stderr, out of the data.
+TEST(CollectTool, StdoutStreamsThePipeLayout) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const command =
+        collect_exe + " -o - sched:sched_process_exec sched:sched_process_exit -- /bin/sh -c 'echo child-says-hi; exec /bin/true'";
+    auto const r = run(command + " | " + decode_exe + " --format text -", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find(R"(sched:sched_process_exec filename="/bin/true")"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(R"(sched:sched_process_exit comm="true")"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("child-says-hi"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("child-says-hi"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("written to stdout"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "-"));
+
+    std::string const data = dir / "stream.data";
+    ASSERT_EQ(run(command + " > " + data, dir).status, 0);
+    std::string const bytes = read_file(data);
+    ASSERT_GE(bytes.size(), 16u);
+    EXPECT_EQ(bytes.substr(0, 8), "PERFILE2");
+    EXPECT_EQ(bytes[8], '\x10');  // the pipe header's size: 16
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
+    auto const p = run(perf_path() + " script -i - -F comm,pid,event,trace < " + data, dir);
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(true\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
+        << p.out;
 }
 
 // --filter: the kernel drops what the expression rejects; a bad expression
@@ -402,4 +431,121 @@ TEST(CollectTool, KernelFilterOnATracepoint) {
         << bad.err;
     auto const first = run(collect_exe + " --filter 'pid == 1' sched:sched_switch", dir);
     EXPECT_EQ(first.status, 2);
+}
+
+namespace {
+
+// Lines of `text` that contain `needle`.
+std::vector<std::string> lines_with(std::string const& text, std::string const& needle) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find(needle) != std::string::npos) out.push_back(line);
+    }
+    return out;
+}
+
+// A process started before the collector: `script` under /bin/sh, its pid.
+pid_t start_shell(std::string const& script) {
+    pid_t const pid = ::fork();
+    if (pid == 0) {
+        std::freopen("/dev/null", "w", stdout);
+        ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+}  // namespace
+
+// With a COMMAND only it and its children are recorded (another process's
+// execs meanwhile are not), and both readers name the threads.
+TEST(CollectTool, CommandRecordsOnlyItsProcessesWithNames) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const out = dir / "cmd.data";
+    pid_t const noise = start_shell("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/echo; sleep 0.02; done");
+    auto const r = run(collect_exe + " -o " + out + " sched:sched_process_exec sched:sched_process_exit" +
+                           " -- /bin/sh -c 'sleep 0.1; /bin/true; sleep 0.1'",
+                       dir);
+    int status = 0;
+    ::waitpid(noise, &status, 0);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto const d = run(decode_exe + " --format text " + out, dir);
+    ASSERT_EQ(d.status, 0) << d.err;
+    EXPECT_TRUE(lines_with(d.out, "/bin/echo").empty()) << d.out;
+    auto const trues = lines_with(d.out, R"(sched:sched_process_exec filename="/bin/true")");
+    ASSERT_EQ(trues.size(), 1u) << d.out;
+    EXPECT_TRUE(std::regex_search(trues[0], std::regex(R"(^true +\d+/\d+ )"))) << trues[0];
+    auto const exits = lines_with(d.out, R"(sched:sched_process_exit comm="sh")");
+    ASSERT_EQ(exits.size(), 1u) << d.out;
+    EXPECT_TRUE(std::regex_search(exits[0], std::regex(R"(^sh +\d+/\d+ )"))) << exits[0];
+
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
+    auto const p = run(perf_path() + " script -i " + out + " -F comm,pid,event,trace", dir);
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_TRUE(lines_with(p.out, "/bin/echo").empty()) << p.out;
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\btrue\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
+        << p.out;
+    EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\bsh\s+\d+\s+sched:sched_process_exit: comm=sh)"))) << p.out;
+    EXPECT_EQ(p.out.find(":" + std::to_string(noise)), std::string::npos) << p.out;
+}
+
+// -p records a running process and what it starts; --tid the thread alone.
+// The names of threads that ran before the collector come from /proc.
+TEST(CollectTool, PidAndTidRecordRunningProcesses) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    std::string const script = "sleep 0.4; /bin/true; exec /bin/echo";
+    for (std::string const option : {"-p", "--tid"}) {
+        std::string const out = dir / "t.data";
+        pid_t const target = start_shell(script);
+        pid_t const other = start_shell("sleep 0.4; /bin/true");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto const r = run(collect_exe + " -q -o " + out + " " + option + " " + std::to_string(target) +
+                               " sched:sched_process_exec sched:sched_process_exit --duration 1.2",
+                           dir);
+        int status = 0;
+        ::waitpid(target, &status, 0);
+        ::waitpid(other, &status, 0);
+        ASSERT_EQ(r.status, 0) << r.err;
+        auto const d = run(decode_exe + " --format text " + out, dir);
+        ASSERT_EQ(d.status, 0) << d.err;
+        auto const execs = lines_with(d.out, "sched:sched_process_exec");
+        auto const echo = lines_with(d.out, R"(filename="/bin/echo")");
+        ASSERT_EQ(echo.size(), 1u) << option << "\n" << d.out;
+        // Before its exec the target was "sh" (a COMM from /proc); after, "echo".
+        EXPECT_TRUE(std::regex_search(echo[0], std::regex("^echo +" + std::to_string(target) + "/"))) << echo[0];
+        std::size_t const trues = lines_with(d.out, R"(filename="/bin/true")").size();
+        if (option == "-p") {
+            EXPECT_EQ(trues, 1u) << d.out;  // the target's child, not the other process's
+            EXPECT_EQ(execs.size(), 2u) << d.out;  // true, echo: sleep started before
+        } else {
+            EXPECT_EQ(trues, 0u) << d.out;
+            EXPECT_EQ(execs.size(), 1u) << d.out;
+        }
+    }
+    // A process that ran before: its name from /proc, as perf script shows it.
+    pid_t const sleeper = start_shell("exec sleep 0.4");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::string const out = dir / "s.data";
+    auto const r = run(collect_exe + " -q -o " + out + " -p " + std::to_string(sleeper) +
+                           " sched:sched_process_exit --duration 0.8",
+                       dir);
+    int status = 0;
+    ::waitpid(sleeper, &status, 0);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto const d = run(decode_exe + " --format text " + out, dir);
+    EXPECT_TRUE(std::regex_search(d.out, std::regex("^sleep +" + std::to_string(sleeper) + "/"))) << d.out;
+    if (!perf_path().empty()) {
+        auto const p = run(perf_path() + " script -i " + out + " -F comm,pid,event", dir);
+        EXPECT_TRUE(std::regex_search(p.out, std::regex("sleep\\s+" + std::to_string(sleeper) + "\\s+sched:"))) << p.out;
+    }
+
+    auto const missing = run(collect_exe + " -p 999999999 sched:sched_switch", dir);
+    EXPECT_EQ(missing.status, 1) << missing.err;
+    EXPECT_NE(missing.err.find("no process 999999999"), std::string::npos) << missing.err;
+    auto const both = run(collect_exe + " -p 1 sched:sched_switch -- /bin/true", dir);
+    EXPECT_EQ(both.status, 2);
+    EXPECT_NE(both.err.find("a COMMAND, or -p/--tid: not both"), std::string::npos) << both.err;
 }

@@ -30,6 +30,11 @@ expect "warning" ehtrace-decode --level w
 expect "--circular --check" ehtrace-collect --c
 expect "--otlp" ehtrace-collect --ot
 expect "http://127.0.0.1:4318 http://localhost:4318" ehtrace-collect --otlp h
+expect "--tid" ehtrace-collect --ti
+expect "-p" ehtrace-collect -p
+# -p completes the running processes' ids: this shell is one of them.
+pids=$(complete_words ehtrace-collect -p "$$")
+[[ " $pids " == *" $$ "* ]] || { echo "completing 'ehtrace-collect -p $$': got '$pids'"; status=1; }
 expect "--delete" ehtrace-register --d
 expect "--tracefs" ehtrace-doctor --tr
 exit $status

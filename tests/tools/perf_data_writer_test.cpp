@@ -7,6 +7,7 @@
 #include "tool_test_support.hpp"
 
 #include <cstring>
+#include <fcntl.h>
 #include <regex>
 #include <sstream>
 
@@ -125,3 +126,74 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     EXPECT_EQ(seen[1].rfind("42/44 001 plain count=5 label=five", 0), 0u) << seen[1];
     EXPECT_EQ(seen[2], "42/43 001 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
 }
+
+#ifdef EHTRACE_DECODE_EXE
+// The pipe layout (perf record -o -): one TRACING_DATA for the tracepoints
+// declared up front (none can follow it), and COMM / FORK / EXIT naming the
+// threads; read from stdin by ehtrace-decode and by perf script.
+TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
+    temp_dir dir;
+    std::string const path = dir / "pipe.data";
+    int const fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ehtrace::perf_data_writer writer;
+    ASSERT_EQ(writer.open_pipe(fd, true, CLOCK_MONOTONIC), 0);
+    EXPECT_TRUE(writer.is_pipe());
+    int const eh = writer.add_tracepoint("user_events", "Acme_L4K1",
+                                         ehtrace::synthesize_user_events_format(eventheader_command, 700), 700);
+    int const plain = writer.add_tracepoint("user_events", "plain",
+                                            ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701),
+                                            701);
+    ASSERT_GE(eh, 0);
+    ASSERT_GE(plain, 0);
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    std::uint64_t const t0 = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    ASSERT_EQ(writer.write_comm(42, 42, "acme-main", t0, 0), 0);
+    ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
+    ASSERT_EQ(writer.write_fork(42, 42, 43, 42, t0 + 150, 0), 0);
+    ASSERT_EQ(writer.finish_round(), 0);
+    EXPECT_EQ(writer.add_tracepoint("user_events", "late", ehtrace::synthesize_user_events_format("late u32 n", 702), 702),
+              -EBUSY);
+    ASSERT_EQ(writer.write_sample(plain, t0 + 200, 1, 42, 43, plain_record(5, "five")), 0);
+    ASSERT_EQ(writer.write_comm(42, 43, "worker", t0 + 250, 1, true), 0);
+    ASSERT_EQ(writer.write_user_event(eh, t0 + 300, 1, 42, 43, hello_event(3)), 0);
+    ASSERT_EQ(writer.write_exit(42, 42, 43, 42, t0 + 400, 1), 0);
+    ASSERT_EQ(writer.finish_round(), 0);
+    ASSERT_EQ(writer.close(), 0);
+    std::string const bytes = read_file(path);
+    ASSERT_GE(bytes.size(), 16u);
+    std::uint64_t header_size = 0;
+    std::memcpy(&header_size, bytes.data() + 8, 8);
+    EXPECT_EQ(header_size, 16u);
+
+    auto const ours = run(std::string(EHTRACE_DECODE_EXE) + " --format text - < " + path, dir);
+    ASSERT_EQ(ours.status, 0) << ours.err;
+    std::vector<std::string> lines;
+    std::istringstream in(ours.out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 3u) << ours.out;
+    EXPECT_TRUE(std::regex_search(lines[0], std::regex("^acme-main +42/42 "))) << lines[0];
+    EXPECT_NE(lines[0].find("Acme:Hello n=1"), std::string::npos) << lines[0];
+    EXPECT_TRUE(std::regex_search(lines[1], std::regex("^acme-main +42/43 "))) << lines[1];  // forked: the parent's name
+    EXPECT_NE(lines[1].find("user_events:plain count=5"), std::string::npos) << lines[1];
+    EXPECT_TRUE(std::regex_search(lines[2], std::regex("^worker +42/43 "))) << lines[2];
+
+    if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
+    auto const script = run(perf_path() + " script -i - -F comm,pid,tid,event,trace < " + path, dir);
+    ASSERT_EQ(script.status, 0) << script.err;
+    std::regex const line(R"(\s*(\S+)\s+(\d+)/(\d+)\s+user_events:(\w+):\s+(.*))");
+    std::vector<std::string> seen;
+    std::istringstream pin(script.out);
+    for (std::string l; std::getline(pin, l);) {
+        std::smatch m;
+        ASSERT_TRUE(std::regex_match(l, m, line)) << l;
+        seen.push_back(std::string(m[1]) + " " + std::string(m[3]) + " " + std::string(m[4]) + " " +
+                       std::string(m[5]));
+    }
+    ASSERT_EQ(seen.size(), 3u) << script.out << script.err;
+    EXPECT_EQ(seen[0], "acme-main 42 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
+    EXPECT_EQ(seen[1].rfind("acme-main 43 plain count=5 label=five", 0), 0u) << seen[1];
+    EXPECT_EQ(seen[2], "worker 43 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
+}
+#endif

@@ -1,6 +1,8 @@
 // ehtrace::collect on the real kernel: pre-registration before the writer
 // starts, compile-time API events collected into perf.data and decoded to the
-// values written, the flight recorder, and lost-event accounting.
+// values written, the flight recorder, lost-event accounting, and
+// multi-format registrations (user_events_multi) end to end.
+#include "user_events_abi.hpp"
 #include "vm_helpers.hpp"
 
 #include <ehtrace/collect/registrar.hpp>
@@ -18,6 +20,9 @@
 #include <regex>
 #include <sched.h>
 #include <string>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <vector>
 
@@ -249,4 +254,65 @@ TEST(Collector, LostEventsAreCountedUnderAFlood) {
     std::printf("one-page rings, %d events without draining: %llu collected, %llu lost in %llu LOST records\n",
                 flood + 1, static_cast<unsigned long long>(st.samples), static_cast<unsigned long long>(st.lost),
                 static_cast<unsigned long long>(st.lost_records));
+}
+
+// MULTI_FORMAT (6.9+): one name, two field lists, each its own tracepoint
+// user_events_multi:<name>.<hex id>. Registered, found by a glob, collected,
+// written through each write index, decoded to the values of each format.
+TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
+    int const fd = ::open("/sys/kernel/tracing/user_events_data", O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    struct alignas(8) enable_word {
+        std::uint32_t value = 0;
+    } narrow, wide;
+    auto const reg = [&](char const* command, enable_word& word, std::uint32_t& index) {
+        vmabi::user_reg r{};
+        r.size = sizeof r;
+        r.enable_bit = 0;
+        r.enable_size = 4;
+        r.flags = vmabi::reg_multi_format;
+        r.enable_addr = reinterpret_cast<std::uintptr_t>(&word.value);
+        r.name_args = reinterpret_cast<std::uintptr_t>(command);
+        int const e = ::ioctl(fd, vmabi::iocsreg, &r) == 0 ? 0 : errno;
+        index = r.write_index;
+        return e;
+    };
+    std::uint32_t narrow_index = 0, wide_index = 0;
+    ASSERT_EQ(reg("ehtrace_vm_multi u32 value", narrow, narrow_index), 0);
+    ASSERT_EQ(reg("ehtrace_vm_multi u64 value; u8 tag", wide, wide_index), 0) << "a second field list, same name";
+
+    session s;
+    auto const specs = s.cache().match("user_events_multi:ehtrace_vm_multi.*");
+    ASSERT_EQ(specs.size(), 2u);
+    std::string error;
+    for (auto const& spec : specs) ASSERT_EQ(s.add(spec, &error), 0) << error;
+    std::string const path = "/tmp/multi.data";
+    ASSERT_EQ(s.set_output(path), 0);
+    ASSERT_EQ(s.start(&error), 0) << error;
+    ASSERT_TRUE(vmtest::wait_for([&] {
+        return __atomic_load_n(&narrow.value, __ATOMIC_RELAXED) == 1 && __atomic_load_n(&wide.value, __ATOMIC_RELAXED) == 1;
+    })) << "collecting enables both formats";
+
+    std::uint32_t const small = 7;
+    struct [[gnu::packed]] {
+        std::uint64_t value;
+        std::uint8_t tag;
+    } const big{18000000000000000000u, 9};
+    iovec narrow_write[] = {{&narrow_index, 4}, {const_cast<std::uint32_t*>(&small), sizeof small}};
+    iovec wide_write[] = {{&wide_index, 4}, {const_cast<void*>(static_cast<void const*>(&big)), sizeof big}};
+    ASSERT_EQ(::writev(fd, narrow_write, 2), static_cast<ssize_t>(4 + sizeof small));
+    ASSERT_EQ(::writev(fd, wide_write, 2), static_cast<ssize_t>(4 + sizeof big));
+    s.poll(0);
+    ASSERT_EQ(s.stop(), 0);
+    ::close(fd);
+    EXPECT_EQ(s.stats().samples, 2u);
+
+    auto const events = decode_file(path);
+    ASSERT_EQ(events.size(), 2u);
+    std::regex const name(R"(^\{"n":"user_events_multi:ehtrace_vm_multi\.[0-9a-f]+",)");
+    EXPECT_TRUE(std::regex_search(events[0], name)) << events[0];
+    EXPECT_TRUE(std::regex_search(events[1], name)) << events[1];
+    EXPECT_NE(without_meta(events[0]).find(R"(,"value":7})"), std::string::npos) << events[0];
+    EXPECT_NE(without_meta(events[1]).find(R"(,"value":18000000000000000000,"tag":9})"), std::string::npos) << events[1];
+    std::printf("%s\n%s\n", events[0].c_str(), events[1].c_str());
 }

@@ -21,6 +21,10 @@ _ehtrace_tool() {
             # bash splits words at ':', so drop what is already typed before one.
             declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
             return ;;
+        -p)
+            # ehtrace-collect -p: the running processes.
+            [[ $tool == ehtrace-collect ]] && COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
+            return ;;
         --provider|--event|--pid|--tid|--cpu|--comm|--time|--keyword|--duration|--buffer|--circular) return ;;
     esac
     if [[ $cur == -* ]]; then

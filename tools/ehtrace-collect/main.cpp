@@ -5,11 +5,13 @@
 #include <ehtrace/collect/session.hpp>
 #include <ehtrace/decode/formatter.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,8 +41,13 @@ constexpr char usage[] =
     "  \"name fields\"        a user_events command (\"my_tp u32 count; char[16] who\"): same\n"
     "\n"
     "Options:\n"
+    "  -p PID[,PID]       record only these processes: every thread they have, and the threads\n"
+    "                     and processes they create while recorded (without -p, --tid or\n"
+    "                     COMMAND: the whole system)\n"
+    "  --tid TID[,TID]    record only these threads, not the ones they create\n"
     "  -o FILE            output file (default ehtrace.data; with --live or --otlp, none unless\n"
-    "                     given)\n"
+    "                     given); -o - streams perf's pipe layout to stdout (into\n"
+    "                     ehtrace-decode - or perf script -i -)\n"
     "  -i FILE            more tracepoints from FILE, one per line ('#' comments)\n"
     "  --filter EXPR      kernel filter for the TRACEPOINT just before it (tracefs syntax:\n"
     "                     'pid == 42 && comm ~ \"bash*\"'); a glob's every match gets it\n"
@@ -58,6 +65,9 @@ constexpr char usage[] =
     "  -h, --help         show this help\n"
     "  --version          show the version\n"
     "\n"
+    "With COMMAND, records only it and the processes it starts (the whole system\n"
+    "without COMMAND, -p or --tid). The output names the threads (COMM, FORK and\n"
+    "EXIT records), as perf record's does.\n"
     "Stops on SIGINT/SIGTERM, after --duration, or when COMMAND exits; the file is\n"
     "complete in every case. Lost events (buffers overflowed) are reported.\n";
 
@@ -75,7 +85,35 @@ struct options {
     std::vector<std::string> tracepoints;
     std::vector<std::string> filters;  // one per tracepoint argument, "" for none
     std::vector<std::string> command;
+    std::vector<int> pids, tids;  // -p, --tid
 };
+
+// "12,34": positive numbers; false on anything else.
+bool parse_id_list(std::string_view text, std::vector<int>& out) {
+    while (true) {
+        auto const comma = text.find(',');
+        std::string const item(text.substr(0, comma));
+        char* end = nullptr;
+        errno = 0;
+        long const v = std::strtol(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || errno != 0 || v <= 0 || v > 0x3fffffff) return false;
+        out.push_back(static_cast<int>(v));
+        if (comma == std::string_view::npos) return true;
+        text.remove_prefix(comma + 1);
+    }
+}
+
+// The threads of process `pid` now (new ones are inherited from them).
+std::vector<int> threads_of(int pid) {
+    std::vector<int> tids;
+    std::error_code ec;
+    for (auto const& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        std::vector<int> one;
+        if (parse_id_list(entry.path().filename().string(), one)) tids.push_back(one.front());
+    }
+    std::sort(tids.begin(), tids.end());
+    return tids;
+}
 
 int fail(std::string const& message, int status = 1) {
     std::fprintf(stderr, "ehtrace-collect: %s\n", message.c_str());
@@ -114,14 +152,15 @@ int parse(int argc, char** argv, options& o) {
         if (a == "-o") {
             char const* v = value("-o");
             if (!v) return 2;
-            if (std::string_view(v) == "-") {
-                // The perf.data writer needs to seek back to its header.
-                return ehtrace_tools::usage_error("ehtrace-collect",
-                                                  "-o - (perf.data to stdout) is not supported; --live prints JSON "
-                                                  "lines to stdout");
-            }
             o.output = v;
             o.output_given = true;
+        } else if (a == "-p" || a == "--tid") {
+            char const* v = value(a.c_str());
+            if (!v) return 2;
+            if (!parse_id_list(v, a == "--tid" ? o.tids : o.pids)) {
+                return ehtrace_tools::usage_error("ehtrace-collect",
+                                                  a + " needs process ids separated by commas, not '" + v + "'");
+            }
         } else if (a == "--filter") {
             char const* v = value("--filter");
             if (!v) return 2;
@@ -169,7 +208,16 @@ int parse(int argc, char** argv, options& o) {
         }
     }
     if (!o.output_given && !o.live && o.otlp.empty()) o.output = "ehtrace.data";
+    if (o.output == "-") {
+        if (o.live) return ehtrace_tools::usage_error("ehtrace-collect", "-o - and --live both write to stdout");
+        if (o.circular_mib > 0) {
+            return ehtrace_tools::usage_error("ehtrace-collect", "--circular writes files at the end and on SIGUSR1: not with -o -");
+        }
+    }
     if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
+    if (!o.command.empty() && (!o.pids.empty() || !o.tids.empty())) {
+        return ehtrace_tools::usage_error("ehtrace-collect", "a COMMAND, or -p/--tid: not both");
+    }
     return -1;
 }
 
@@ -178,13 +226,15 @@ struct workload {
     pid_t pid = -1;
     int go_fd = -1;
 
-    int spawn(std::vector<std::string> const& command) {
+    int spawn(std::vector<std::string> const& command, bool stdout_is_data) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
         pid = ::fork();
         if (pid < 0) return errno;
         if (pid == 0) {
             ::close(fds[1]);
+            // stdout carries the perf data: the command's output would corrupt it.
+            if (stdout_is_data) ::dup2(STDERR_FILENO, STDOUT_FILENO);
             char byte;
             if (::read(fds[0], &byte, 1) != 1) ::_exit(127);
             std::vector<char*> args;
@@ -238,6 +288,25 @@ int main(int argc, char** argv) {
 
     session_options so;
     so.tracefs = o.tracefs;
+    for (int pid : o.pids) {
+        auto const tids = threads_of(pid);
+        if (tids.empty()) return fail("no process " + std::to_string(pid), 1);
+        for (int tid : tids) so.targets.push_back({tid, true});
+    }
+    for (int tid : o.tids) {
+        if (::access(("/proc/" + std::to_string(tid) + "/status").c_str(), F_OK) != 0) {
+            return fail("no thread " + std::to_string(tid), 1);
+        }
+        so.targets.push_back({tid, false});
+    }
+    // The command starts now, held before exec until its events are enabled:
+    // it and its children are recorded through inherited events, from its
+    // first instruction on.
+    workload child;
+    if (!o.command.empty()) {
+        if (int e = child.spawn(o.command, o.output == "-")) return fail(std::string("cannot start the command: ") + std::strerror(e));
+        so.targets.push_back({child.pid, true});
+    }
     so.ring_bytes = std::max<std::size_t>(o.buffer_kib, 1) * 1024;
     so.circular_bytes_per_cpu = static_cast<std::size_t>(o.circular_mib * 1024 * 1024);
     if (o.circular_mib > 0 && so.circular_bytes_per_cpu < 4096) so.circular_bytes_per_cpu = 4096;
@@ -287,9 +356,14 @@ int main(int argc, char** argv) {
         if (o.verbose) std::fprintf(stderr, "ehtrace-collect: collecting %s\n", spec.c_str());
     }
 
-    if (!o.output.empty() && o.circular_mib <= 0) {
+    bool const to_stdout = o.output == "-";
+    if (to_stdout) {
+        if (::isatty(STDOUT_FILENO)) return fail("-o - writes binary perf data: pipe stdout into a program or a file", 2);
+        if (int e = s.set_output_pipe(STDOUT_FILENO)) return fail(std::string("cannot write to stdout: ") + std::strerror(e));
+    } else if (!o.output.empty() && o.circular_mib <= 0) {
         if (int e = s.set_output(o.output)) return fail("cannot create " + o.output + ": " + std::strerror(e));
     }
+    std::string const output_name = to_stdout ? "stdout" : o.output;
     std::string line;
     ehtrace::decode::sample_decoder decoder;
     auto const live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
@@ -310,16 +384,12 @@ int main(int argc, char** argv) {
         });
     }
 
-    workload child;
-    if (!o.command.empty()) {
-        if (int e = child.spawn(o.command)) return fail(std::string("cannot start the command: ") + std::strerror(e));
-    }
     ehtrace_tools::stop_signals signals(&s);
     std::string error;
     if (s.start(&error) != 0) {
         child.cancel();
         s.stop();
-        if (!o.output.empty() && o.circular_mib <= 0) ::unlink(o.output.c_str());
+        if (!o.output.empty() && !to_stdout && o.circular_mib <= 0) ::unlink(o.output.c_str());
         return fail(error);
     }
     child.go();
@@ -375,7 +445,7 @@ int main(int argc, char** argv) {
     if (otlp) ehtrace_tools::otlp_finish(*otlp, o.quiet);
     auto const& st = s.stats();
     if (out_error != 0) {
-        fail("writing " + o.output + " failed: " + std::strerror(out_error) + "; the file holds the " +
+        fail("writing " + output_name + " failed: " + std::strerror(out_error) + "; the file holds the " +
              std::to_string(st.written) + " events written before (still readable)");
         status = 1;
     }
@@ -389,7 +459,7 @@ int main(int argc, char** argv) {
             if (saves > 0) summary += " (" + std::to_string(saves) + " snapshot" + (saves == 1 ? "" : "s") + " before: " +
                                       o.output + ".1 ...)";
         } else if (!o.output.empty()) {
-            summary += ", " + std::to_string(st.written) + " written to " + o.output;
+            summary += ", " + std::to_string(st.written) + " written to " + output_name;
         }
         if (signals.signal() != 0) summary += "; stopped by signal " + std::to_string(signals.signal());
         std::fprintf(stderr, "ehtrace-collect: %s\n", summary.c_str());

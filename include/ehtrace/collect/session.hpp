@@ -33,8 +33,21 @@ class perf_data_writer;
 
 namespace ehtrace::collect {
 
+// A thread to record, rather than the whole system.
+struct task_target {
+    int tid = 0;
+    // Also the threads and processes it creates once recording runs (perf's
+    // inherit): a process's threads, a command's children.
+    bool inherit = true;
+};
+
 struct session_options {
     std::string tracefs;  // tracing directory; "" = find it
+    // Only these threads (their events on every CPU); empty: every task.
+    std::vector<task_target> targets;
+    // COMM, FORK and EXIT records in the output (the names of the threads
+    // that exist at start() too), so readers show command names.
+    bool task_records = true;
     // Kernel ring buffer per CPU, rounded up to a power-of-two number of pages
     // (at least one page).
     std::size_t ring_bytes = 1u << 20;
@@ -95,6 +108,10 @@ public:
 
     // Realtime output file (perf.data). Before start(). 0 or errno.
     int set_output(std::string const& path);
+    // The same in perf's pipe layout (perf record -o -) to `fd`, which the
+    // session does not close: stdout into `ehtrace-decode -` or `perf script
+    // -i -`. Before start(). 0 or errno.
+    int set_output_pipe(int fd);
     // Called for each sample in realtime mode, in per-CPU time order.
     void set_callback(std::function<void(collected_sample const&)> callback);
 
