@@ -275,6 +275,20 @@ std::vector<std::byte> tracing_data_body(Entries const& tracepoints) {
     return body;
 }
 
+// perf_record_header_tracing_data: header, u32 size, u32 pad; then the
+// body, padded to 8 bytes, outside the record's own size.
+void append_tracing_data_record(std::vector<std::byte>& out, std::vector<std::byte> const& body) {
+    std::size_t const padded = (body.size() + 7) / 8 * 8;
+    byte_builder(out)
+        .put(record_header_tracing_data)
+        .put<std::uint16_t>(0)
+        .put<std::uint16_t>(16)
+        .put(static_cast<std::uint32_t>(padded))
+        .put<std::uint32_t>(0)
+        .bytes(body)
+        .zeros(padded - body.size());
+}
+
 // The file header: attrs at [attrs_offset, +attrs_size), data from 104 on,
 // `data_size` bytes (0: to the end of the file), `features` bits.
 std::vector<std::byte> file_header(std::uint64_t attrs_offset, std::uint64_t attrs_size, std::uint64_t data_size,
@@ -426,19 +440,8 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
         return static_cast<int>(index);
     }
     stream_metadata_.push_back(offset_ + buffer_.size());
-    auto const body = tracing_data_body(std::span(&tracepoints_.back(), 1));
-    std::size_t const padded = (body.size() + 7) / 8 * 8;
     scratch_.clear();
-    // perf_record_header_tracing_data: header, u32 size, u32 pad; then the
-    // body, padded to 8 bytes, outside the record's own size.
-    byte_builder(scratch_)
-        .put(record_header_tracing_data)
-        .put<std::uint16_t>(0)
-        .put<std::uint16_t>(16)
-        .put(static_cast<std::uint32_t>(padded))
-        .put<std::uint32_t>(0)
-        .bytes(body)
-        .zeros(padded - body.size());
+    append_tracing_data_record(scratch_, tracing_data_body(std::span(&tracepoints_.back(), 1)));
     buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
     return static_cast<int>(index);
 }
@@ -447,18 +450,7 @@ void perf_data_writer::put_pending_tracing_data() {
     if (!tracing_data_pending_) return;
     tracing_data_pending_ = false;
     tracing_data_sent_ = true;
-    auto const body = tracing_data_body(tracepoints_);
-    std::size_t const padded = (body.size() + 7) / 8 * 8;
-    // perf_record_header_tracing_data: header, u32 size, u32 pad; then the
-    // body, padded to 8 bytes, outside the record's own size.
-    byte_builder(buffer_)
-        .put(record_header_tracing_data)
-        .put<std::uint16_t>(0)
-        .put<std::uint16_t>(16)
-        .put(static_cast<std::uint32_t>(padded))
-        .put<std::uint32_t>(0)
-        .bytes(body)
-        .zeros(padded - body.size());
+    append_tracing_data_record(buffer_, tracing_data_body(tracepoints_));
 }
 
 int perf_data_writer::append(std::span<std::byte const> bytes) {
