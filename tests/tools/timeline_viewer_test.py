@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
-"""A real trace viewer accepts `ehtrace-decode --format timeline`: runs
-examples/activities under EHTRACE_CAPTURE, checks every event of the export
-against the Trace Event Format's documented fields, then opens the file in
-speedscope (npm) in Debian's headless Chromium, served on 127.0.0.1, and
-checks what it rendered: one profile per thread, named from the COMM
-records, and the slices of each thread as its frames.
+"""What Debian's headless Chromium renders of ehtrace-decode's output, on a
+capture of examples/activities (run under EHTRACE_CAPTURE), served on
+127.0.0.1 and driven by playwright-core (viewer_driver.js).
+
+timeline: a real trace viewer accepts `--format timeline`. Every event is
+checked against the Trace Event Format's documented fields, then the file is
+opened in speedscope (npm), and what it rendered is checked: one profile per
+thread, named from the COMM records, and the slices of each thread as its
+frames.
 
 speedscope imports complete ("X") and B/E events; it leaves out async
 ("b"/"e") and instant ("i") events, so the activity that crosses threads and
 the instants are checked by the structural test only (Perfetto UI shows them).
 
-Usage: timeline_viewer_test.py ACTIVITIES EHTRACE-DECODE VIEWER_DRIVER.js
+report: `--format html` renders with nothing fetched but the page; its
+timeline has a row per activity name and a bar per completed activity, a
+histogram per activity name whose bars count every duration, and the
+summary's tables with the summary's rows.
+
+Usage: timeline_viewer_test.py timeline|report ACTIVITIES EHTRACE-DECODE VIEWER_DRIVER.js
 speedscope and playwright-core come from $EHTRACE_VIEWER_CACHE (default
 /var/cache/ehtrace-viewer), installed there by scripts/install-deps or, when
 missing, by this test; Chromium is /usr/bin/chromium ($EHTRACE_CHROMIUM).
 Skipped (77) when node, Chromium or the packages cannot be had. With
-$EHTRACE_VIEWER_SCREENSHOT set, the rendered timeline is saved there as PNG.
+$EHTRACE_VIEWER_SCREENSHOT set, what Chromium rendered is saved there as PNG.
 """
 import collections
 import json
@@ -93,24 +101,77 @@ def check_rendered(seen, events):
         check(got == want, "%s: frames %s, expected %s" % (profile, dict(got), dict(want)))
 
 
+def check_report(seen, summary, page):
+    check(seen["errors"] == [], "the page reported errors: %s" % seen["errors"])
+    check(len(seen.get("requests", [])) == 1 and seen["requests"][0].endswith("/report.html"),
+          "the page fetched more than itself: %s" % seen.get("requests"))
+    check("<script src" not in page and "<link" not in page and "url(" not in page, "the page refers to files")
+    got = seen.get("selectors", {})
+    completed = {a["name"]: a["count"] for a in summary["activities"] if a["count"] > 0}
+    rows = got.get(ROW, [])
+    check({r["data"]["name"]: int(r["data"]["count"]) for r in rows} == completed,
+          "timeline rows %s, expected %s" % ([r["data"] for r in rows], completed))
+    bars = got.get(BAR, [])
+    check(len(bars) == sum(completed.values()) == 11, "timeline bars: %d" % len(bars))
+    check(all(b["rendered"] for b in rows + bars), "a row or bar was not laid out")
+    histograms = got.get(HISTOGRAM, [])
+    check(sorted(h["data"]["name"] for h in histograms) == sorted(completed),
+          "histograms %s, expected %s" % ([h["data"] for h in histograms], sorted(completed)))
+    # Each histogram's bars hold all its durations: the bins are listed in
+    # histogram order, so walk them with the counts.
+    bins = [int(b["data"]["count"]) for b in got.get(BIN, [])]
+    for h in sorted(histograms, key=lambda h: h["data"]["name"]):
+        want = completed.get(h["data"]["name"], 0)
+        taken = 0
+        while bins and taken < want:
+            taken += bins.pop(0)
+        check(taken == want, "histogram %s: %d durations in its bars, expected %d" % (h["data"]["name"], taken, want))
+    check(bins == [], "bins left over: %s" % bins)
+    for selector, want in ((EVENT_ROW, len(summary["event_names"])), (ACTIVITY_ROW, len(summary["activities"])),
+                           (THREAD_ROW, len(summary["threads"]))):
+        check(len(got.get(selector, [])) == want, "%s: %d rows, expected %d" % (selector, len(got.get(selector, [])), want))
+    cells = lambda selector: [r["text"].split("\t") for r in got.get(selector, [])]
+    check([(c[0], int(c[1])) for c in cells(EVENT_ROW)] == [(e["name"], e["count"]) for e in summary["event_names"]],
+          "event rows: %s" % cells(EVENT_ROW))
+    check([(c[0], int(c[1]), int(c[2])) for c in cells(ACTIVITY_ROW)] ==
+          [(a["name"], a["count"], a["unmatched_starts"] + a["unmatched_stops"]) for a in summary["activities"]],
+          "activity rows: %s" % cells(ACTIVITY_ROW))
+
+
+ROW, BAR = "svg.timeline g.row", "svg.timeline rect.bar"
+HISTOGRAM, BIN = "figure.histogram", "figure.histogram rect.bin"
+EVENT_ROW, ACTIVITY_ROW, THREAD_ROW = "table.events tbody tr", "table.activities tbody tr", "table.threads tbody tr"
+
+
 def main():
-    example, decoder, driver = sys.argv[1:4]
+    mode, example, decoder, driver = sys.argv[1:5]
     require_browser()
     modules = viewer_modules()
+    screenshot = os.environ.get("EHTRACE_VIEWER_SCREENSHOT")
     with tempfile.TemporaryDirectory() as work:
         capture = os.path.join(work, "activities.data")
         run = subprocess.run([example], env=dict(os.environ, EHTRACE_CAPTURE=capture), stdout=subprocess.DEVNULL)
         check(run.returncode == 0, "example exited with %d" % run.returncode)
-        timeline = os.path.join(work, "activities.json")
-        with open(timeline, "w") as out:
-            subprocess.run([decoder, "--format", "timeline", capture], check=True, stdout=out)
-        with open(timeline) as f:
-            events = json.load(f)["traceEvents"]
-        trace_format.check_structure(events)
-        check(any(e["ph"] == "X" for e in events), "no slices to look for")
-        seen = open_in_viewer(driver, modules, "speedscope", timeline,
-                              os.environ.get("EHTRACE_VIEWER_SCREENSHOT"))
-        check_rendered(seen, events)
+        decode = lambda *args: subprocess.run([decoder, *args, capture], check=True, capture_output=True,
+                                              text=True).stdout
+        if mode == "timeline":
+            timeline = os.path.join(work, "activities.json")
+            with open(timeline, "w") as out:
+                out.write(decode("--format", "timeline"))
+            with open(timeline) as f:
+                events = json.load(f)["traceEvents"]
+            trace_format.check_structure(events)
+            check(any(e["ph"] == "X" for e in events), "no slices to look for")
+            check_rendered(open_in_viewer(driver, modules, "speedscope", timeline, screenshot), events)
+        else:
+            report = os.path.join(work, "report.html")
+            page = decode("--format", "html")
+            with open(report, "w") as out:
+                out.write(page)
+            summary = json.loads(decode("--summary", "--format", "json"))[capture]
+            seen = open_in_viewer(driver, modules, "page", report, screenshot, ROW, BAR, HISTOGRAM, BIN, EVENT_ROW,
+                                  ACTIVITY_ROW, THREAD_ROW)
+            check_report(seen, summary, page)
     for f in failures:
         print("FAIL:", f)
     print("%d failures" % len(failures))

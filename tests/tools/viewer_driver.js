@@ -7,7 +7,10 @@
 //     a user would open it; prints the profile (thread) names it made, the
 //     frame names of its Sandwich table for every profile, and the page text.
 //   node viewer_driver.js MODULES page FILE.html [SCREENSHOT.png] [SELECTOR...]
-//     prints, per CSS selector, how many elements match and their texts.
+//     prints, per CSS selector, the elements that match: their text (table
+//     cells separated by tabs), data-*
+//     attributes and whether they were laid out with a size; and every URL
+//     the page requested.
 //
 // Console errors and page errors are printed too: a viewer that threw while
 // importing has not accepted the file, whatever it drew.
@@ -28,6 +31,10 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/cs
 function serve(viewerDir) {
     const server = http.createServer((req, res) => {
         const url = new URL(req.url, 'http://127.0.0.1');
+        if (url.pathname === '/favicon.ico') {  // asked for by Chromium itself, not by the page
+            res.writeHead(204).end();
+            return;
+        }
         let target = null;
         if (url.pathname === '/file/' + path.basename(file)) target = file;
         else if (viewerDir && url.pathname.startsWith('/viewer/')) {
@@ -90,7 +97,9 @@ async function report(page, base, result) {
     result.text = await page.evaluate(() => document.body.innerText);
     result.selectors = {};
     for (const s of selectors) {
-        result.selectors[s] = await page.$$eval(s, nodes => nodes.map(n => n.textContent.trim()));
+        result.selectors[s] = await page.$$eval(s, nodes => nodes.map(n => ({
+            text: (n.innerText ?? n.textContent).trim(), data: { ...n.dataset },
+            rendered: n.getBoundingClientRect().width > 0 && n.getBoundingClientRect().height > 0 })));
     }
     result.requests = requests;
 }

@@ -36,14 +36,15 @@ enum class output_format : std::uint8_t {
     timeline,  // Chrome Trace Event Format JSON (Perfetto UI, chrome://tracing): activities as slices
     summary,       // per input: counts, rates, activity durations (p50/p90/p99/max), threads; a text table
     summary_json,  // the same as JSON keyed by input
+    html,  // one self-contained page: timeline of the busiest activities, duration histograms, the summary
     // OTLP/JSON lines (the OpenTelemetry file-exporter format) of the events
     // the OpenTelemetry user_events exporters write (docs/otel.md).
     otlp_logs,    // LogsData per line
     otlp_traces,  // TracesData per line
 };
 
-// "json", "jsonl", "text", "timeline", "summary", "summary-json", "otlp-logs",
-// "otlp-traces"; false for anything else.
+// "json", "jsonl", "text", "timeline", "summary", "summary-json", "html",
+// "otlp-logs", "otlp-traces"; false for anything else.
 [[nodiscard]] bool parse_output_format(std::string_view name, output_format& format) noexcept;
 
 // `several_inputs`: more than one input will be formatted (JSON lines then
