@@ -145,6 +145,7 @@ bool decode_file(std::string const& path, byte_source* input, output& out, forma
         perf_sample sample;
         while (reader.next(sample)) emit(decoder.decode(sample));
         if (reader.error()) return report(reader.error().message, reader.error().offset);
+        format.lost(reader.session().lost_events);
         progress.finish();
         if (!reader.session().finalised) {
             std::fprintf(stderr,

@@ -8,6 +8,7 @@
 #include <ehtrace/decode/sample.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ public:
     virtual void begin_input(std::string& out, std::string_view source) { (void)out, (void)source; }
     // One sample; false if it was damaged (it is written anyway).
     virtual bool sample(std::string& out, decoded_sample const& sample) = 0;
+    // Events the input's writer lost (perf.data LOST and LOST_SAMPLES
+    // records), once before end_input(), for inputs that record losses.
+    virtual void lost(std::uint64_t events) { (void)events; }
     virtual void end_input(std::string& out) { (void)out; }
     // Records a batching format (OTLP) holds until its batch is full or
     // end_input(); lets a caller flush by count or age (ehtrace-collect --otlp).

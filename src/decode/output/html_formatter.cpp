@@ -86,6 +86,7 @@ public:
         stats_.note(s);
         return true;
     }
+    void lost(std::uint64_t events) override { stats_.note_lost(events); }
     void end_input(std::string& out) override {
         stats_.finish();
         out.append("<section class=\"input\">\n<h2>");
@@ -112,6 +113,7 @@ private:
                 out.push_back(')');
             }
         }
+        if (auto const lost = stats_.lost()) appendf(out, ", %" PRIu64 " lost", *lost);
         out.append("</p>\n");
     }
 

@@ -51,6 +51,8 @@ public:
         return true;
     }
 
+    void lost(std::uint64_t events) override { stats_.note_lost(events); }
+
     void end_input(std::string& out) override {
         stats_.finish();
         if (json_) {
@@ -74,6 +76,7 @@ private:
     void write_text(std::string& out) const {
         out.append(inputs_ == 0 ? "input      " : "\ninput      ").append(shown(source_)).push_back('\n');
         appendf(out, "events     %" PRIu64 "\n", stats_.total());
+        if (auto const lost = stats_.lost()) appendf(out, "lost       %" PRIu64 "\n", *lost);
         if (stats_.has_span()) {
             appendf(out, "time span  %.6f s (", stats_.span_s());
             append_time(out, stats_.first_ns());
@@ -138,6 +141,7 @@ private:
         out.append(inputs_ == 0 ? "\n" : ",\n");
         append_json_string(out, source_);
         appendf(out, ": {\"events\":%" PRIu64, stats_.total());
+        if (auto const lost = stats_.lost()) appendf(out, ",\"lost\":%" PRIu64, *lost);
         if (stats_.has_span()) {
             appendf(out, ",\"span_s\":%.9f,\"first\":\"", stats_.span_s());
             append_time(out, stats_.first_ns());

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,11 +36,14 @@ public:
     explicit summary_stats(bool keep_spans = false) : keep_spans_(keep_spans) {}
 
     void note(decoded_sample const& s);
+    void note_lost(std::uint64_t events) { lost_ = lost_.value_or(0) + events; }
     // Counts activities still open as unmatched starts and sorts durations;
     // call once, after the last note().
     void finish();
 
     [[nodiscard]] std::uint64_t total() const { return total_; }
+    // Events the writer lost; empty when the input does not record losses.
+    [[nodiscard]] std::optional<std::uint64_t> lost() const { return lost_; }
     [[nodiscard]] bool has_span() const { return timed_ && total_ != 0; }
     [[nodiscard]] std::uint64_t first_ns() const { return first_; }
     [[nodiscard]] std::uint64_t last_ns() const { return last_; }
@@ -73,6 +77,7 @@ private:
 
     bool keep_spans_;
     std::uint64_t total_ = 0, first_ = 0, last_ = 0;
+    std::optional<std::uint64_t> lost_;
     bool timed_ = true, utc_ = true;
     std::map<std::string, std::uint64_t> events_;
     std::map<std::string, activity_stats> activities_;
