@@ -167,6 +167,17 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         summary->end_input(table);
         summary->end(table);
         ehtrace::fuzz::check_no_control_characters(table);
+
+        // The HTML report: whatever the names hold, no markup of theirs
+        // gets in (the only '<' are the report's own tags).
+        auto const html = make_formatter(output_format::html, options, variant & 0x200);
+        std::string page;
+        html->begin(page);
+        html->begin_input(page, name);
+        html->sample(page, decoder.decode_event(name, event, meta));
+        html->end_input(page);
+        html->end(page);
+        if (page.find("<script") != std::string::npos || page.rfind("</html>\n") != page.size() - 8) __builtin_trap();
     }
 
     // The enumerator, walked two ways.

@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <utility>
 #include <optional>
+#include <ranges>
 #include <vector>
 
 #include <ehtrace/encoding.hpp>
@@ -236,6 +237,54 @@ struct counted_encoder : encoder_shape<Encoding, Format, sizeof(std::uint16_t), 
     }
 };
 
+// A variable-length array of counted strings, as the dynamic builder's
+// add_string_array writes it: u16 count, then per string u16 length and its
+// code units. The element count and lengths are known only at run time, so
+// the strings are gathered into a buffer when the field is made. Over 65,535
+// strings, or a string over 65,535 units, the buffer is made too big to fit
+// an event, so the write refuses it rather than cutting it.
+template <class C, std::uint8_t Format>
+struct string_array_encoder
+    : encoder_shape<counted_string_encoding<C>() | encoding_flags::var_array, Format, sizeof(std::uint16_t), true> {
+    static constexpr std::array<piece, 2> pieces{copied_piece(sizeof(std::uint16_t)), variable_piece()};
+    std::vector<std::uint8_t> buffer;
+    std::uint16_t count16 = 0;
+
+    template <class Range>
+    explicit string_array_encoder(const Range& range) {
+        std::size_t count = 0;
+        bool too_long = false;
+        for (const auto& element : range) {
+            const std::basic_string_view<C> text = as_view(element);
+            too_long = too_long || text.size() > 0xFFFF;
+            const auto length16 = static_cast<std::uint16_t>(text.size());
+            const auto* length_bytes = reinterpret_cast<const std::uint8_t*>(&length16);
+            buffer.insert(buffer.end(), length_bytes, length_bytes + sizeof length16);
+            if (!too_long && buffer.size() <= max_event_size) {
+                const auto* units = reinterpret_cast<const std::uint8_t*>(text.data());
+                buffer.insert(buffer.end(), units, units + text.size() * sizeof(C));
+            }
+            ++count;
+        }
+        count16 = static_cast<std::uint16_t>(count > 0xFFFF ? 0xFFFF : count);
+        if (count > 0xFFFF || too_long || buffer.size() > max_event_size) buffer.resize(max_event_size + 1);
+    }
+    template <std::size_t First, class Out>
+    void emit(Out& out) const {
+        out.template copy<First>(&count16, sizeof count16);
+        out.template ref<First + 1>(buffer.data(), buffer.size());
+    }
+
+private:
+    static std::basic_string_view<C> as_view(const C* text) noexcept {
+        return text != nullptr ? std::basic_string_view<C>(text) : std::basic_string_view<C>();
+    }
+    template <class S>
+    static std::basic_string_view<C> as_view(const S& text) noexcept {
+        return std::basic_string_view<C>(text.data(), text.size());
+    }
+};
+
 template <class T, std::uint8_t Format>
 using var_array_encoder = counted_encoder<T, scalar_kind_of<T>().encoding | encoding_flags::var_array, Format>;
 
@@ -311,6 +360,32 @@ struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
 
+// The character type of a string-like element of a range of strings
+// (std::basic_string, std::basic_string_view, pointer to characters); void
+// for anything else.
+template <class E>
+struct string_element {
+    using type = void;
+};
+template <class E>
+    requires is_string_like<E>::value
+struct string_element<E> {
+    using type = typename E::value_type;
+};
+template <class C>
+    requires is_char_type<std::remove_cv_t<C>>
+struct string_element<C*> {
+    using type = std::remove_cv_t<C>;
+};
+
+// Ranges of strings (vector<string>, span<const string_view>,
+// initializer_list<const char*>, list<string>, ...); strings themselves are
+// ranges of characters, not of strings.
+template <class T>
+concept string_range = std::ranges::input_range<const T> && !is_string_like<T>::value &&
+                       !std::is_void_v<typename string_element<
+                           std::remove_cvref_t<std::ranges::range_reference_t<const T>>>::type>;
+
 template <class T>
 struct always_false : std::false_type {};
 
@@ -358,6 +433,9 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
             static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
             return const_array_encoder<E, n, pick_format(Override, scalar_kind_of<E>().format)>{{}, value};
         }
+    } else if constexpr (string_range<T>) {
+        using C = typename string_element<std::remove_cvref_t<std::ranges::range_reference_t<const T>>>::type;
+        return string_array_encoder<C, pick_format(Override, utf)>(value);
     } else if constexpr (is_string_like<T>::value) {
         using C = typename T::value_type;
         return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{{}, value.data(), value.size()};
@@ -391,7 +469,8 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
     } else {
         static_assert(always_false<T>::value,
                       "ehtrace: unsupported field type; use an arithmetic, enum, pointer, string, uuid, in_addr, "
-                      "in6_addr, time_point, duration, optional, array or span value, or wrap bytes in ehtrace::binary(...)");
+                      "in6_addr, time_point, duration, optional, array, span or range of strings value, or wrap "
+                      "bytes in ehtrace::binary(...)");
     }
 }
 
@@ -678,7 +757,10 @@ constexpr void check_field_name() noexcept {
 //   const char* and friends as zero-terminated strings, std::string(_view)
 //   and friends as counted strings (UTF); C arrays, std::array and static
 //   spans as constant-length arrays; dynamic spans, vectors and
-//   initializer lists as variable-length arrays.
+//   initializer lists as variable-length arrays; any range of strings
+//   (std::string, std::string_view, const char*, and their wide and UTF
+//   kinds) as a variable-length array of counted strings (the dynamic
+//   builder's add_string_array), copied when the field is made.
 // Tag is the field's 16-bit tag (0: none).
 // An lvalue is read when the event is written (in EHTRACE_WRITE, right
 // away); an rvalue is kept in the field object.

@@ -25,6 +25,7 @@ inline constexpr std::uint32_t record_comm = 3;
 inline constexpr std::uint32_t record_exit = 4;
 inline constexpr std::uint32_t record_fork = 7;
 inline constexpr std::uint32_t record_sample = 9;
+inline constexpr std::uint32_t record_lost_samples = 13;
 inline constexpr std::uint32_t record_header_attr = 64;
 inline constexpr std::uint32_t record_header_event_type = 65;
 inline constexpr std::uint32_t record_header_tracing_data = 66;

@@ -588,6 +588,14 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
         }
         return true;
     }
+    case record_lost:  // u64 id, u64 lost, sample_id trailer
+    case record_lost_samples: {  // u64 lost, sample_id trailer
+        std::size_t const at = record_header_size + (type == record_lost ? 8 : 0);
+        if (record.size() < at + 8) return true;
+        session_.lost_events += read_at<std::uint64_t>(record, at);
+        ++session_.lost_records;
+        return true;
+    }
     case record_header_feature:
         if (record.size() < record_header_size + 8) return fail("truncated feature record", offset);
         return handle_feature(read_at<std::uint64_t>(record, record_header_size), record.subspan(16), offset + 16);

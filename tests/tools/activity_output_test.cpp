@@ -213,4 +213,59 @@ TEST_F(Output, SummaryPercentilesAreNearestRank) {
               std::string::npos) << text;
 }
 
+std::size_t count_of(std::string const& text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+    return n;
+}
+
+TEST_F(Output, HtmlReportHasABarPerActivityAndBinsThatHoldEveryDuration) {
+    // Ten activities of 1 ms .. 10 ms: 10 bars in one row; 20 bins of 0.45 ms,
+    // the longest in the last; one cut activity has no bar.
+    std::uint64_t t = 0;
+    for (int k = 1; k <= 10; ++k) {
+        ehtrace::uuid id{};
+        id.bytes[0] = static_cast<std::uint8_t>(k);
+        start(id, t, 7);
+        t += static_cast<std::uint64_t>(k) * 1'000'000;
+        stop(id, t, k % 2 == 0 ? 7 : 8);
+    }
+    start(b, t, 8);
+    std::string const out = format(output_format::html);
+    EXPECT_EQ(out.rfind("<!DOCTYPE html>", 0), 0u);
+    EXPECT_EQ(out.find("http"), std::string::npos) << "the page must not refer to anything outside itself";
+    EXPECT_EQ(count_of(out, "<g class=\"row\""), 1u) << out;
+    EXPECT_NE(out.find(R"(<g class="row" data-name="Activity_Test:Work" data-count="10">)"), std::string::npos);
+    EXPECT_EQ(count_of(out, "<rect class=\"bar\""), 10u);
+    EXPECT_EQ(count_of(out, "<figure class=\"histogram\""), 1u);
+    EXPECT_EQ(count_of(out, "<rect class=\"bin\" data-count=\"1\""), 10u) << out;  // 1..10 ms all fall apart
+    EXPECT_NE(out.find("<tr><td>Activity_Test:Work</td><td>10</td><td>1</td><td>5.000</td><td>9.000</td>"
+                       "<td>10.000</td><td>10.000</td></tr>"),
+              std::string::npos) << out;
+    EXPECT_EQ(out.substr(out.size() - 16), "</body>\n</html>\n");
+}
+
+TEST(Html, NamesAreEscaped) {
+    sample_meta meta;
+    meta.has_time = meta.has_tid = true;
+    meta.pid = meta.tid = 3;
+    meta.comm = "<b>&\"'";
+    decoded_sample s;
+    s.kind = sample_kind::other;
+    s.name = "<script>";
+    s.meta = meta;
+    auto const f = make_formatter(output_format::html, {});
+    std::string out;
+    f->begin(out);
+    f->begin_input(out, "a<b>.data");
+    f->sample(out, s);
+    f->end_input(out);
+    f->end(out);
+    EXPECT_EQ(out.find("<script"), std::string::npos) << out;
+    EXPECT_EQ(out.find("<b>"), std::string::npos) << out;
+    EXPECT_NE(out.find("<h2>a&lt;b&gt;.data</h2>"), std::string::npos) << out;
+    EXPECT_NE(out.find("<td>&lt;b&gt;&amp;&quot;&#39;</td>"), std::string::npos) << out;
+    EXPECT_NE(out.find("<td>&lt;script&gt;</td>"), std::string::npos) << out;
+}
+
 }  // namespace

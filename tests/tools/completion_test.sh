@@ -25,6 +25,7 @@ expect() {  # expected, words...
 expect "--format" ehtrace-decode --for
 expect "--provider --pid --progress" ehtrace-decode --p
 expect "text timeline" ehtrace-decode --format t
+expect "html" ehtrace-decode --format h
 expect "otlp-logs otlp-traces" ehtrace-decode --format o
 expect "warning" ehtrace-decode --level w
 expect "--circular --check" ehtrace-collect --c

@@ -202,6 +202,42 @@ TEST_F(DecodeOptions, TextFormatLikePerfScript) {
     EXPECT_EQ(two.out.rfind(file + ": - ", 0), 0u) << two.out;
 }
 
+TEST_F(DecodeOptions, SummaryCountsLostEventsPerInput) {
+    // The same five samples with two LOST records (17 + 5 events) among them;
+    // filters do not change what was lost.
+    std::string const lossy = dir / "lossy.data";
+    {
+        ehtrace::perf_data_writer w;
+        ASSERT_EQ(w.open(lossy.c_str()), 0);
+        int const tp = w.add_tracepoint(
+            "user_events", "Acme_Many_L4K10",
+            ehtrace::synthesize_user_events_format(std::string("Acme_Many_L4K10") + eventheader_fields, 701), 701);
+        ASSERT_EQ(w.write_comm(100, 100, "alpha", t0 - 10, 0), 0);
+        for (std::uint32_t i = 1; i <= 5; ++i) {
+            ASSERT_EQ(w.write_user_event(tp, t0 + i * second, 0, 100, 100, eventheader(4, "Odd", i)), 0);
+            if (i == 2) {
+                ASSERT_EQ(w.write_lost(17, t0 + i * second + 1, 0), 0);
+            } else if (i == 4) {
+                ASSERT_EQ(w.write_lost(5, t0 + i * second + 1, 1, 100, 100), 0);
+            }
+        }
+        ASSERT_EQ(w.close(), 0);
+    }
+    auto const text = run(decoder + " --summary --pid 100 " + lossy + " " + file, dir);
+    ASSERT_EQ(text.status, 0) << text.err;
+    auto const lossy_part = text.out.substr(0, text.out.find("\ninput"));
+    auto const clean_part = text.out.substr(text.out.find("\ninput"));
+    EXPECT_NE(lossy_part.find("\nevents     5\nlost       22\n"), std::string::npos) << text.out;
+    EXPECT_NE(clean_part.find("\nlost       0\n"), std::string::npos) << text.out;
+    auto const json = run(decoder + " --summary --format json " + lossy + " " + file, dir);
+    ASSERT_EQ(json.status, 0) << json.err;
+    EXPECT_NE(json.out.find("\"" + lossy + "\": {\"events\":5,\"lost\":22,"), std::string::npos) << json.out;
+    EXPECT_NE(json.out.find("\"" + file + "\": {\"events\":5,\"lost\":0,"), std::string::npos) << json.out;
+    auto const html = run(decoder + " --format html " + lossy, dir);
+    EXPECT_NE(html.out.find("5 events over 4.000000 s ("), std::string::npos) << html.out;
+    EXPECT_NE(html.out.find(", 22 lost</p>"), std::string::npos) << html.out;
+}
+
 TEST_F(DecodeOptions, MissingInputPrintsNothing) {
     for (std::string const& inputs : {dir / "none.data", file + " " + (dir / "none.data")}) {
         auto const r = run(decoder + " " + inputs, dir);

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <array>
+#include <list>
 #include <span>
 #include <string>
 #include <vector>
@@ -160,6 +161,30 @@ TEST_F(DynamicEquivalence, Arrays) {
         .add_array("variable", variable.data(), variable.size()).add_array("none", none.data(), 0)
         .add_array("hexes", flags, 2, field_format::hex_int);
     expect_same(c, "arrays");
+}
+
+// Ranges of strings are the builder's add_string_array: a variable-length
+// array of counted strings, whatever the range and the string kind.
+TEST_F(DynamicEquivalence, RangesOfStrings) {
+    const std::vector<std::string> names = {"alpha", "", "gamma"};
+    const std::string_view views[] = {"alpha", "", "gamma"};
+    const std::array<const char*, 3> pointers = {"alpha", nullptr, "gamma"};  // null: an empty string
+    const std::list<std::u16string> wide = {u"x", u"yz"};
+    const std::u16string_view wide_views[] = {u"x", u"yz"};
+    const std::vector<std::string_view> none;
+    const std::vector<std::string> json_values = {"{}", "[1]"};
+    const std::string_view json_views[] = {"{}", "[1]"};
+    const int c = CT_WRITE("StringRanges", field<"names">(names), field<"views">(std::span<const std::string_view>(views)),
+                           field<"pointers">(pointers), field<"wide">(wide), field<"none">(none),
+                           field<"rvalue">(std::vector<std::string>{"alpha", "", "gamma"}),
+                           field<"list">({"alpha", "", "gamma"}),
+                           field<"json">(ehtrace::json(json_values)));
+    builder_.reset("StringRanges")
+        .add_string_array("names", views, 3).add_string_array("views", views, 3).add_string_array("pointers", views, 3)
+        .add_string_array("wide", wide_views, 2).add_string_array<char>("none", nullptr, 0)
+        .add_string_array("rvalue", views, 3).add_string_array("list", views, 3)
+        .add_string_array("json", json_views, 2, field_format::string_json);
+    expect_same(c, "ranges of strings");
 }
 
 TEST_F(DynamicEquivalence, StructsAndTags) {

@@ -10,7 +10,7 @@ _ehtrace_tool() {
     fi
     local tool=${COMP_WORDS[0]##*/}
     case $prev in
-        --format) COMPREPLY=($(compgen -W "json jsonl text timeline otlp-logs otlp-traces" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "json jsonl text timeline html otlp-logs otlp-traces" -- "$cur")); return ;;
         --level) COMPREPLY=($(compgen -W "critical error warning info verbose 1 2 3 4 5" -- "$cur")); return ;;
         --meta) COMPREPLY=($(compgen -W "standard all none +comm +provider,event +common" -- "$cur")); return ;;
         -o|-i|-f) COMPREPLY=($(compgen -f -- "$cur")); return ;;

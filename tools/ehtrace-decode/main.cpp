@@ -33,7 +33,9 @@ constexpr char usage[] =
     "  --format F       json (one document, the default), jsonl (one event per line)\n"
     "                   text (one line per event: comm pid/tid [cpu] time: name\n"
     "                   field=value ..., like perf script) or timeline (Chrome Trace\n"
-    "                   Event Format: open in ui.perfetto.dev); otlp-logs, otlp-traces:\n"
+    "                   Event Format: open in ui.perfetto.dev); html (one self-contained\n"
+    "                   page: timeline of the busiest activities, duration histograms and\n"
+    "                   the summary's tables); otlp-logs, otlp-traces:\n"
     "                   the OpenTelemetry user_events exporters' logs or spans as OTLP/JSON\n"
     "                   lines (LogsData/TracesData, what the Collector's otlpjsonfile\n"
     "                   receiver reads); other events are left out\n"
@@ -143,6 +145,7 @@ bool decode_file(std::string const& path, byte_source* input, output& out, forma
         perf_sample sample;
         while (reader.next(sample)) emit(decoder.decode(sample));
         if (reader.error()) return report(reader.error().message, reader.error().offset);
+        format.lost(reader.session().lost_events);
         progress.finish();
         if (!reader.session().finalised) {
             std::fprintf(stderr,
@@ -215,7 +218,7 @@ int parse_options(int argc, char** argv, options& opt) {
                 opt.format_given = true;
                 if (!parse_output_format(v, opt.format)) {
                     return ehtrace_tools::usage_error(tool, "unknown --format '" + v +
-                                                              "' (json, jsonl, text, timeline, otlp-logs, otlp-traces)");
+                                                              "' (json, jsonl, text, timeline, html, otlp-logs, otlp-traces)");
                 }
             }
         } else if (arg == "--summary") {
@@ -251,7 +254,7 @@ int parse_options(int argc, char** argv, options& opt) {
         }
         if (missing) return ehtrace_tools::usage_error(tool, std::string(arg) + " needs a value");
     }
-    if (opt.summary) {
+    if (opt.summary && opt.format != output_format::html) {  // the page holds the summary already
         opt.format = opt.format_given && opt.format == output_format::json ? output_format::summary_json
                                                                             : output_format::summary;
     }

@@ -8,6 +8,7 @@
 #include <ehtrace/decode/sample.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ public:
     virtual void begin_input(std::string& out, std::string_view source) { (void)out, (void)source; }
     // One sample; false if it was damaged (it is written anyway).
     virtual bool sample(std::string& out, decoded_sample const& sample) = 0;
+    // Events the input's writer lost (perf.data LOST and LOST_SAMPLES
+    // records), once before end_input(), for inputs that record losses.
+    virtual void lost(std::uint64_t events) { (void)events; }
     virtual void end_input(std::string& out) { (void)out; }
     // Records a batching format (OTLP) holds until its batch is full or
     // end_input(); lets a caller flush by count or age (ehtrace-collect --otlp).
@@ -36,14 +40,15 @@ enum class output_format : std::uint8_t {
     timeline,  // Chrome Trace Event Format JSON (Perfetto UI, chrome://tracing): activities as slices
     summary,       // per input: counts, rates, activity durations (p50/p90/p99/max), threads; a text table
     summary_json,  // the same as JSON keyed by input
+    html,  // one self-contained page: timeline of the busiest activities, duration histograms, the summary
     // OTLP/JSON lines (the OpenTelemetry file-exporter format) of the events
     // the OpenTelemetry user_events exporters write (docs/otel.md).
     otlp_logs,    // LogsData per line
     otlp_traces,  // TracesData per line
 };
 
-// "json", "jsonl", "text", "timeline", "summary", "summary-json", "otlp-logs",
-// "otlp-traces"; false for anything else.
+// "json", "jsonl", "text", "timeline", "summary", "summary-json", "html",
+// "otlp-logs", "otlp-traces"; false for anything else.
 [[nodiscard]] bool parse_output_format(std::string_view name, output_format& format) noexcept;
 
 // `several_inputs`: more than one input will be formatted (JSON lines then

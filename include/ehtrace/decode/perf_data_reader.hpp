@@ -46,6 +46,10 @@ struct perf_session_info {
     // the file": its writer never finished it (killed, crashed). Its data is
     // read up to the last whole record.
     bool finalised = true;
+    // Events the kernel (or the writer) could not record: the sum of the
+    // LOST and LOST_SAMPLES records read so far, and how many records.
+    std::uint64_t lost_events = 0;
+    std::uint64_t lost_records = 0;
 };
 
 class perf_data_reader {

@@ -62,6 +62,7 @@ bool parse_output_format(std::string_view name, output_format& format) noexcept 
     else if (name == "timeline") format = output_format::timeline;
     else if (name == "summary") format = output_format::summary;
     else if (name == "summary-json") format = output_format::summary_json;
+    else if (name == "html") format = output_format::html;
     else if (name == "text") format = output_format::text;
     else if (name == "otlp-logs") format = output_format::otlp_logs;
     else if (name == "otlp-traces") format = output_format::otlp_traces;
@@ -75,6 +76,7 @@ std::unique_ptr<formatter> make_formatter(output_format format, json_options con
     case output_format::timeline: return detail::make_timeline_formatter();
     case output_format::summary: return detail::make_summary_formatter(false);
     case output_format::summary_json: return detail::make_summary_formatter(true);
+    case output_format::html: return detail::make_html_formatter();
     case output_format::text: return make_text_formatter(options, several_inputs);
     case output_format::otlp_logs: return detail::make_otlp_formatter(false, options.otlp_other_events);
     case output_format::otlp_traces: return detail::make_otlp_formatter(true, false);

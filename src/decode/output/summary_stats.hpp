@@ -1,0 +1,91 @@
+// The statistics of one input that the summary and the HTML report show:
+// time span, events per name, activities per name (completed, unmatched,
+// durations), events per process and thread. One collector so the two
+// formats cannot disagree. Private to the decoder.
+#pragma once
+
+#include "sample_facts.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ehtrace::decode::detail {
+
+struct activity_stats {
+    std::uint64_t completed = 0;
+    std::uint64_t unmatched_starts = 0, unmatched_stops = 0;
+    std::vector<std::uint64_t> durations;  // nanoseconds, when the samples have times; sorted by finish()
+};
+
+// One completed activity, kept only when asked for (the report's timeline).
+struct activity_span {
+    std::uint64_t start_ns = 0, stop_ns = 0;
+    std::uint32_t pid = 0, tid = 0;  // of the start
+};
+
+// Nearest rank: the smallest duration with at least `percent`% at or below
+// it. `sorted` must not be empty.
+std::uint64_t percentile(std::vector<std::uint64_t> const& sorted, unsigned percent);
+
+class summary_stats {
+public:
+    explicit summary_stats(bool keep_spans = false) : keep_spans_(keep_spans) {}
+
+    void note(decoded_sample const& s);
+    void note_lost(std::uint64_t events) { lost_ = lost_.value_or(0) + events; }
+    // Counts activities still open as unmatched starts and sorts durations;
+    // call once, after the last note().
+    void finish();
+
+    [[nodiscard]] std::uint64_t total() const { return total_; }
+    // Events the writer lost; empty when the input does not record losses.
+    [[nodiscard]] std::optional<std::uint64_t> lost() const { return lost_; }
+    [[nodiscard]] bool has_span() const { return timed_ && total_ != 0; }
+    [[nodiscard]] std::uint64_t first_ns() const { return first_; }
+    [[nodiscard]] std::uint64_t last_ns() const { return last_; }
+    [[nodiscard]] double span_s() const { return static_cast<double>(last_ - first_) / 1e9; }
+    // Times are nanoseconds since 1970 (else since boot, or unknown).
+    [[nodiscard]] bool utc() const { return utc_; }
+    // Events per second over the span; negative when unknown.
+    [[nodiscard]] double rate(std::uint64_t count) const {
+        return has_span() && last_ > first_ ? static_cast<double>(count) / span_s() : -1;
+    }
+    [[nodiscard]] bool timed(activity_stats const& stats) const { return timed_ && !stats.durations.empty(); }
+
+    [[nodiscard]] std::map<std::string, std::uint64_t> const& events() const { return events_; }
+    // Events per name, most frequent first.
+    [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>> events_by_count() const;
+    [[nodiscard]] std::map<std::string, activity_stats> const& activities() const { return activities_; }
+    // Completed activities per name in stop order (only with keep_spans).
+    [[nodiscard]] std::map<std::string, std::vector<activity_span>> const& spans() const { return spans_; }
+    [[nodiscard]] std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> const& threads() const {
+        return threads_;
+    }
+    [[nodiscard]] std::map<std::uint32_t, std::uint64_t> const& processes() const { return processes_; }
+    [[nodiscard]] thread_names const& names() const { return names_; }
+
+private:
+    struct open_activity {
+        std::string name;
+        std::uint64_t start_ns;
+        std::uint32_t pid, tid;
+    };
+
+    bool keep_spans_;
+    std::uint64_t total_ = 0, first_ = 0, last_ = 0;
+    std::optional<std::uint64_t> lost_;
+    bool timed_ = true, utc_ = true;
+    std::map<std::string, std::uint64_t> events_;
+    std::map<std::string, activity_stats> activities_;
+    std::map<std::string, std::vector<activity_span>> spans_;
+    std::map<activity_id, open_activity> open_;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> threads_;
+    std::map<std::uint32_t, std::uint64_t> processes_;
+    thread_names names_;
+};
+
+}  // namespace ehtrace::decode::detail
