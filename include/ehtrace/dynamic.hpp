@@ -213,6 +213,17 @@ private:
     bool out_of_memory_ = false;
 };
 
+// GCC 12 inlines put_bytes into callers whose source has a known small size
+// (a u"ab" literal: 6 bytes) and then warns about the 8-byte branch that size
+// never reaches (-Warray-bounds, -Wstringop-overread: false positives in dead
+// code). Quiet here only, so programs built with -Wall -Wextra stay clean.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#define EHTRACE_DYNAMIC_QUIET_BOUNDS 1
+#endif
+
 template <std::size_t Size>
 EHTRACE_DYNAMIC_INLINE void copy_fixed(std::uint8_t* to, const std::uint8_t* from) noexcept {
     std::uint8_t chunk[Size];
@@ -253,6 +264,11 @@ struct unchecked_writer {
         put(0);
     }
 };
+
+#ifdef EHTRACE_DYNAMIC_QUIET_BOUNDS
+#pragma GCC diagnostic pop
+#undef EHTRACE_DYNAMIC_QUIET_BOUNDS
+#endif
 
 constexpr std::uint8_t value_encoding_for_size(std::size_t size) noexcept {
     return static_cast<std::uint8_t>(size == 1 ? field_encoding::value8
