@@ -54,6 +54,12 @@
 #endif
 
 namespace ehtrace::dynamic {
+// libehtrace.so exports this API with the C ABI, and the inline members below
+// read the classes' layout, so its symbols carry the ABI version: a layout
+// change bumps the shared library's SOVERSION and this name together (CMake
+// checks that they agree; docs/abi.md). Code names ehtrace::dynamic::...
+// as before.
+inline namespace abi_v0 {
 
 class provider;
 class event_builder;
@@ -912,4 +918,5 @@ private:
     ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
+}  // inline namespace abi_v0
 }  // namespace ehtrace::dynamic

@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 namespace ehtrace::dynamic {
+inline namespace abi_v0 {
 
 namespace {
 
@@ -170,4 +171,5 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     return set.tracepoint_.write(iov, payload_.size() != 0 ? 4 : 3);
 }
 
+}  // inline namespace abi_v0
 }  // namespace ehtrace::dynamic

@@ -4,6 +4,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
+inline namespace abi_v0 {
 namespace {
 
 const char* describe(provider_name_error error, bool in_options) noexcept {
@@ -97,4 +98,5 @@ void provider::unregister() noexcept {
     }
 }
 
+}  // inline namespace abi_v0
 }  // namespace ehtrace::dynamic
