@@ -40,14 +40,6 @@ constexpr std::string_view fixed_names[] = {
     "_L4K1",
 };
 
-std::string hex(unsigned v) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    if (v >= 16) out.push_back(digits[(v >> 4) & 0xF]);
-    out.push_back(digits[v & 0xF]);
-    return out;
-}
-
 bool inside(std::span<std::byte const> part, std::span<std::byte const> whole) {
     if (part.empty()) return true;
     return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
@@ -100,8 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     if ((selector & 0xC0) == 0x40) {
         unsigned const level = in.remaining() >= 8 ? data[size - in.remaining() + 7] : 1;
         if (selector & 0x20) name = "user_events:";
-        name += "Fuzz_L" + hex(level) + "K" + hex(selector & 0xF);
-        if (selector & 0x10) name += "Gfuzz";
+        name += ehtrace::fuzz::tracepoint_name("Fuzz", static_cast<std::uint8_t>(level), selector & 0xF,
+                                               (selector & 0x10) ? "Gfuzz" : "");
     } else if ((selector & 0xC0) == 0x80) {
         std::size_t n = in.u8() % 96;
         if (n > in.remaining()) n = in.remaining();

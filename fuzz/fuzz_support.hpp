@@ -1,7 +1,7 @@
 // Shared helpers for the fuzz targets: a strict JSON checker for what the
 // formatters produce, and a byte reader that turns fuzz input into choices.
-// Plain C++20 and the standard library only, so the same targets also build
-// as replay drivers (replay_main.cpp) with gcc.
+// Plain C++20, the standard library and ehtrace's header-only wire headers,
+// so the same targets also build as replay drivers (replay_main.cpp) with gcc.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <string>
 #include <string_view>
+#include <utility>
+
+#include <ehtrace/wire/tracepoint_name.hpp>
 
 namespace ehtrace::fuzz {
 
@@ -245,5 +249,17 @@ private:
     std::size_t size_;
     std::size_t pos_ = 0;
 };
+
+// An EventHeader tracepoint name as the writers build it (canonical hex).
+inline std::string tracepoint_name(std::string_view provider, std::uint8_t level, std::uint64_t keyword,
+                                   std::string_view options = {}) {
+    struct string_writer {
+        std::string text;
+        void put(std::uint8_t c) { text.push_back(static_cast<char>(c)); }
+        void put_string(std::string_view s) { text.append(s); }
+    } out;
+    encode_tracepoint_name(out, provider, level, keyword, options);
+    return std::move(out.text);
+}
 
 }  // namespace ehtrace::fuzz

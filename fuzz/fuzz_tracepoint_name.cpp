@@ -11,22 +11,6 @@
 #include <string>
 #include <string_view>
 
-namespace {
-
-std::string hex(std::uint64_t v) {
-    char buffer[17];
-    int n = 0;
-    do {
-        buffer[n++] = "0123456789abcdef"[v & 0xF];
-        v >>= 4;
-    } while (v != 0);
-    std::string out;
-    while (n > 0) out.push_back(buffer[--n]);
-    return out;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
     using namespace ehtrace::decode;
     std::string_view const name(reinterpret_cast<char const*>(data), size);
@@ -50,8 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             candidate.substr(candidate.size() - parts.options.size()) != parts.options) {
             ehtrace::fuzz::fail("options are not the name's tail", candidate);
         }
-        std::string const rebuilt = std::string(parts.provider) + "_L" + hex(parts.level) + "K" + hex(parts.keyword) +
-                                    std::string(parts.options);
+        std::string const rebuilt =
+            ehtrace::fuzz::tracepoint_name(parts.provider, parts.level, parts.keyword, parts.options);
         // Leading zeros are the only way the input can differ from the rebuilt name.
         if (rebuilt.size() > candidate.size()) ehtrace::fuzz::fail("rebuilt name is longer than the input", candidate);
         if (rebuilt.size() == candidate.size() && rebuilt != candidate) {

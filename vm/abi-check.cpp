@@ -1,15 +1,18 @@
 // Compiled (syntax only) by vm/build-kernel against the uapi header of the
-// kernel being built: fails if tests/vm/user_events_abi.hpp drifts from it.
+// kernel being built: fails if the library's user_events ABI
+// (include/ehtrace/user_events_abi.hpp) drifts from it. The library header
+// checks sizes and ioctl numbers itself wherever the system has the header;
+// this adds every field's place and the flags, against the newest kernel.
 #include <cstddef>
 #include <linux/user_events.h>
 
-#include "user_events_abi.hpp"
+#include <ehtrace/user_events_abi.hpp>
 
-#define SAME_FIELD(type, ours, theirs)                                                 \
-    static_assert(offsetof(::type, theirs) == offsetof(vmabi::type, ours) &&           \
-                  sizeof(::type::theirs) == sizeof(vmabi::type::ours), #type "." #ours)
+#define SAME_FIELD(type, ours, theirs)                                                     \
+    static_assert(offsetof(::type, theirs) == offsetof(ehtrace::abi::type, ours) &&        \
+                  sizeof(::type::theirs) == sizeof(ehtrace::abi::type::ours), #type "." #ours)
 
-static_assert(sizeof(::user_reg) == sizeof(vmabi::user_reg));
+static_assert(sizeof(::user_reg) == sizeof(ehtrace::abi::user_reg));
 SAME_FIELD(user_reg, size, size);
 SAME_FIELD(user_reg, enable_bit, enable_bit);
 SAME_FIELD(user_reg, enable_size, enable_size);
@@ -18,15 +21,15 @@ SAME_FIELD(user_reg, enable_addr, enable_addr);
 SAME_FIELD(user_reg, name_args, name_args);
 SAME_FIELD(user_reg, write_index, write_index);
 
-static_assert(sizeof(::user_unreg) == sizeof(vmabi::user_unreg));
+static_assert(sizeof(::user_unreg) == sizeof(ehtrace::abi::user_unreg));
 SAME_FIELD(user_unreg, size, size);
 SAME_FIELD(user_unreg, disable_bit, disable_bit);
 SAME_FIELD(user_unreg, reserved, __reserved);
 SAME_FIELD(user_unreg, reserved2, __reserved2);
 SAME_FIELD(user_unreg, disable_addr, disable_addr);
 
-static_assert(DIAG_IOCSREG == vmabi::iocsreg);
-static_assert(DIAG_IOCSDEL == vmabi::iocsdel);
-static_assert(DIAG_IOCSUNREG == vmabi::iocsunreg);
-static_assert(USER_EVENT_REG_PERSIST == vmabi::reg_persist);
-static_assert(USER_EVENT_REG_MULTI_FORMAT == vmabi::reg_multi_format);
+static_assert(DIAG_IOCSREG == ehtrace::abi::diag_iocsreg);
+static_assert(DIAG_IOCSDEL == ehtrace::abi::diag_iocsdel);
+static_assert(DIAG_IOCSUNREG == ehtrace::abi::diag_iocsunreg);
+static_assert(USER_EVENT_REG_PERSIST == ehtrace::abi::reg_flag_persist);
+static_assert(USER_EVENT_REG_MULTI_FORMAT == ehtrace::abi::reg_flag_multi_format);

@@ -276,57 +276,15 @@ struct unchecked_writer {
 #undef EHTRACE_DYNAMIC_QUIET_BOUNDS
 #endif
 
-constexpr std::uint8_t value_encoding_for_size(std::size_t size) noexcept {
-    return static_cast<std::uint8_t>(size == 1 ? field_encoding::value8
-                                     : size == 2 ? field_encoding::value16
-                                     : size == 4 ? field_encoding::value32
-                                     : size == 8 ? field_encoding::value64
-                                     : size == 16 ? field_encoding::value128
-                                                  : field_encoding::invalid);
-}
-
-// The default format of a C++ scalar type; the same rules as the
-// compile-time API's fields.hpp (signed integers signed_int, unsigned ones
-// default, bool boolean, char string8, char16_t/char32_t/wchar_t string_utf,
-// floating point float, pointers hex_int, enums as their underlying type).
-template <class T>
-constexpr field_format default_format_of() noexcept {
-    if constexpr (std::is_enum_v<T>) {
-        return default_format_of<std::underlying_type_t<T>>();
-    } else if constexpr (std::is_same_v<T, bool>) {
-        return field_format::boolean;
-    } else if constexpr (std::is_same_v<T, char>
-#if defined(__cpp_char8_t)
-                         || std::is_same_v<T, char8_t>
-#endif
-    ) {
-        return field_format::string8;
-    } else if constexpr (std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t> || std::is_same_v<T, wchar_t>) {
-        return field_format::string_utf;
-    } else if constexpr (std::is_integral_v<T>) {
-        return std::is_signed_v<T> ? field_format::signed_int : field_format::default_format;
-    } else if constexpr (std::is_floating_point_v<T>) {
-        return field_format::floating;
-    } else if constexpr (std::is_pointer_v<T>) {
-        return field_format::hex_int;
-    } else {
-        return field_format::default_format;
-    }
-}
-
 template <class T>
 inline constexpr bool is_scalar_value =
     std::is_trivially_copyable_v<T> && !std::is_same_v<T, long double> &&
-    value_encoding_for_size(sizeof(T)) != static_cast<std::uint8_t>(field_encoding::invalid);
+    value_encoding_for_size(sizeof(T)) != field_encoding::invalid;
 
 template <class Char>
 constexpr std::uint8_t string_encoding(bool zero_terminated) noexcept {
     static_assert(sizeof(Char) == 1 || sizeof(Char) == 2 || sizeof(Char) == 4, "code units are 8, 16 or 32 bits");
-    constexpr std::uint8_t unit_index = sizeof(Char) == 1 ? 0 : sizeof(Char) == 2 ? 1 : 2;
-    return static_cast<std::uint8_t>(
-        (zero_terminated ? static_cast<std::uint8_t>(field_encoding::zstring_char8)
-                         : static_cast<std::uint8_t>(field_encoding::string_length16_char8)) +
-        unit_index);
+    return static_cast<std::uint8_t>(string_encoding_for_unit(sizeof(Char), zero_terminated));
 }
 
 // The code units before the first 0 unit: a zero-terminated string cannot
@@ -468,10 +426,10 @@ public:
     // format defaults as in the compile-time API (signed integers signed_int,
     // bool boolean, double float, pointers hex_int, char string8...).
     template <class T>
-    EHTRACE_DYNAMIC_INLINE event_builder& add_value(std::string_view name, T value, field_format format = detail::default_format_of<T>(),
+    EHTRACE_DYNAMIC_INLINE event_builder& add_value(std::string_view name, T value, field_format format = default_format_of<T>(),
                              std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_value takes a 1, 2, 4, 8 or 16-byte trivially copyable value");
-        return add_scalar(name, static_cast<field_encoding>(detail::value_encoding_for_size(sizeof(T))), format,
+        return add_scalar(name, value_encoding_for_size(sizeof(T)), format,
                           &value, tag);
     }
 
@@ -521,18 +479,18 @@ public:
 
     template <class T>
     EHTRACE_DYNAMIC_INLINE event_builder& add_array(std::string_view name, const T* values, std::size_t count,
-                                                    field_format format = detail::default_format_of<T>(),
+                                                    field_format format = default_format_of<T>(),
                                                     std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_array takes arrays of 1, 2, 4, 8 or 16-byte values");
-        return add_values(name, detail::value_encoding_for_size(sizeof(T)), format, values, count, sizeof(T), tag,
+        return add_values(name, static_cast<std::uint8_t>(value_encoding_for_size(sizeof(T))), format, values, count, sizeof(T), tag,
                           false);
     }
     template <class T>
     EHTRACE_DYNAMIC_INLINE event_builder& add_const_array(std::string_view name, const T* values, std::size_t count,
-                                                          field_format format = detail::default_format_of<T>(),
+                                                          field_format format = default_format_of<T>(),
                                                           std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_const_array takes arrays of 1, 2, 4, 8 or 16-byte values");
-        return add_values(name, detail::value_encoding_for_size(sizeof(T)), format, values, count, sizeof(T), tag,
+        return add_values(name, static_cast<std::uint8_t>(value_encoding_for_size(sizeof(T))), format, values, count, sizeof(T), tag,
                           true);
     }
 

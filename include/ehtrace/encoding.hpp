@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include <ehtrace/format.hpp>
+#include <ehtrace/wire/tracepoint_name.hpp>
 
 // For the dynamic builder, which runs these at run time: inlined even into
 // large functions, so that a literal name's check and definition fold to
@@ -78,52 +79,6 @@ EHTRACE_ENCODER_INLINE constexpr name_error check_name(std::string_view name, bo
         if (c == '\0') return name_error::contains_nul;
     }
     return name_error::none;
-}
-
-// Why a provider name (or options string) was refused.
-enum class provider_name_error : std::uint8_t {
-    none,
-    empty,
-    invalid_character,  // only [A-Za-z0-9_] is tracefs-safe
-    invalid_options,    // options: uppercase letter then [a-z0-9]*, sorted by letter
-    too_long,           // tracepoint name would be 256 bytes or more
-};
-
-constexpr bool is_provider_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-constexpr provider_name_error check_provider_name(std::string_view name) noexcept {
-    if (name.empty()) return provider_name_error::empty;
-    for (char c : name) {
-        if (!is_provider_char(c)) return provider_name_error::invalid_character;
-    }
-    return provider_name_error::none;
-}
-
-constexpr provider_name_error check_provider_options(std::string_view options) noexcept {
-    char previous_letter = 0;
-    for (std::size_t i = 0; i < options.size();) {
-        char letter = options[i];
-        if (letter < 'A' || letter > 'Z' || letter < previous_letter) return provider_name_error::invalid_options;
-        previous_letter = letter;
-        ++i;
-        while (i < options.size() && ((options[i] >= 'a' && options[i] <= 'z') || (options[i] >= '0' && options[i] <= '9')))
-            ++i;
-    }
-    return provider_name_error::none;
-}
-
-// "_L<level hex>K<keyword hex>" suffix length, for name-length checks.
-constexpr std::size_t hex_digits(std::uint64_t value) noexcept {
-    std::size_t digits = 1;
-    while (value >>= 4) ++digits;
-    return digits;
-}
-
-constexpr std::size_t tracepoint_name_length(std::size_t provider_length, std::uint8_t level, std::uint64_t keyword,
-                                             std::size_t options_length) noexcept {
-    return provider_length + 2 + hex_digits(level) + 1 + hex_digits(keyword) + options_length;
 }
 
 // Byte sink over a caller-provided buffer; with a null buffer it only
@@ -201,23 +156,6 @@ template <class Writer>
 constexpr void encode_extension_header(Writer& out, std::uint16_t size, extension_kind kind, bool more) noexcept {
     out.put_u16(size);
     out.put_u16(static_cast<std::uint16_t>(static_cast<std::uint16_t>(kind) | (more ? extension_chain_flag : 0)));
-}
-
-// "<provider>_L<level>K<keyword><options>", lowercase hex.
-template <class Writer>
-constexpr void encode_tracepoint_name(Writer& out, std::string_view provider, std::uint8_t level,
-                                      std::uint64_t keyword, std::string_view options) noexcept {
-    constexpr char digits[] = "0123456789abcdef";
-    auto put_hex = [&](std::uint64_t value) {
-        for (std::size_t i = hex_digits(value); i-- > 0;) out.put(static_cast<std::uint8_t>(digits[(value >> (4 * i)) & 0xF]));
-    };
-    out.put_string(provider);
-    out.put('_');
-    out.put('L');
-    put_hex(level);
-    out.put('K');
-    put_hex(keyword);
-    out.put_string(options);
 }
 
 }  // namespace ehtrace

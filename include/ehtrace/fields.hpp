@@ -69,26 +69,12 @@ template <class T>
 constexpr scalar_kind scalar_kind_of() noexcept {
     using F = field_format;
     using E = field_encoding;
+    static_assert(sizeof(wchar_t) == 4, "ehtrace: wchar_t is expected to be 32-bit on Linux");
     if constexpr (std::is_enum_v<T>) {
         return scalar_kind_of<std::underlying_type_t<T>>();
-    } else if constexpr (std::is_same_v<T, bool>) {
-        return {enc(E::value8), fmt(F::boolean)};
-    } else if constexpr (std::is_same_v<T, char> || std::is_same_v<T, char8_t>) {
-        return {enc(E::value8), fmt(F::string8)};
-    } else if constexpr (std::is_same_v<T, char16_t>) {
-        return {enc(E::value16), fmt(F::string_utf)};
-    } else if constexpr (std::is_same_v<T, char32_t> || std::is_same_v<T, wchar_t>) {
-        static_assert(sizeof(wchar_t) == 4, "ehtrace: wchar_t is expected to be 32-bit on Linux");
-        return {enc(E::value32), fmt(F::string_utf)};
-    } else if constexpr (std::is_integral_v<T>) {
-        constexpr auto e = sizeof(T) == 1 ? E::value8 : sizeof(T) == 2 ? E::value16 : sizeof(T) == 4 ? E::value32 : E::value64;
-        return {enc(e), std::is_signed_v<T> ? fmt(F::signed_int) : fmt(F::default_format)};
-    } else if constexpr (std::is_same_v<T, float>) {
-        return {enc(E::value32), fmt(F::floating)};
-    } else if constexpr (std::is_same_v<T, double>) {
-        return {enc(E::value64), fmt(F::floating)};
-    } else if constexpr (std::is_pointer_v<T>) {
-        return {enc(sizeof(T) == 8 ? E::value64 : E::value32), fmt(F::hex_int)};
+    } else if constexpr ((std::is_integral_v<T> && sizeof(T) <= 8) || std::is_same_v<T, float> ||
+                         std::is_same_v<T, double> || std::is_pointer_v<T>) {
+        return {enc(value_encoding_for_size(sizeof(T))), fmt(default_format_of<T>())};
     } else if constexpr (std::is_same_v<T, uuid>) {
         return {enc(E::value128), fmt(F::uuid)};
     } else if constexpr (std::is_same_v<T, in_addr>) {
@@ -110,16 +96,12 @@ inline constexpr bool is_char_type = std::is_same_v<C, char> || std::is_same_v<C
 
 template <class C>
 constexpr std::uint8_t zstring_encoding() noexcept {
-    return sizeof(C) == 1 ? enc(field_encoding::zstring_char8)
-         : sizeof(C) == 2 ? enc(field_encoding::zstring_char16)
-                          : enc(field_encoding::zstring_char32);
+    return enc(string_encoding_for_unit(sizeof(C), true));
 }
 
 template <class C>
 constexpr std::uint8_t counted_string_encoding() noexcept {
-    return sizeof(C) == 1 ? enc(field_encoding::string_length16_char8)
-         : sizeof(C) == 2 ? enc(field_encoding::string_length16_char16)
-                          : enc(field_encoding::string_length16_char32);
+    return enc(string_encoding_for_unit(sizeof(C), false));
 }
 
 inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace ehtrace {
 
@@ -92,6 +93,25 @@ enum class field_encoding : std::uint8_t {
     }
 }
 
+// The fixed-size encoding of a value of `size` bytes (1, 2, 4, 8, 16), else invalid.
+[[nodiscard]] constexpr field_encoding value_encoding_for_size(std::size_t size) noexcept {
+    return size == 1    ? field_encoding::value8
+         : size == 2    ? field_encoding::value16
+         : size == 4    ? field_encoding::value32
+         : size == 8    ? field_encoding::value64
+         : size == 16   ? field_encoding::value128
+                        : field_encoding::invalid;
+}
+
+// The string encoding of code units of `unit_size` bytes (1, 2, 4), with a
+// terminating 0 unit or a 16-bit count in front; invalid for other sizes.
+[[nodiscard]] constexpr field_encoding string_encoding_for_unit(std::size_t unit_size, bool zero_terminated) noexcept {
+    if (unit_size != 1 && unit_size != 2 && unit_size != 4) return field_encoding::invalid;
+    // The char8, char16, char32 variants of each kind are consecutive.
+    auto const first = zero_terminated ? field_encoding::zstring_char8 : field_encoding::string_length16_char8;
+    return static_cast<field_encoding>(static_cast<std::uint8_t>(first) + unit_size / 2);
+}
+
 namespace encoding_flags {
 inline constexpr std::uint8_t value_mask = 0x1F;
 inline constexpr std::uint8_t const_array = 0x20;
@@ -162,6 +182,36 @@ inline constexpr std::uint8_t tag_follows = 0x80;
     case F::port: return encoding == E::value16;
     case F::ip_address: return encoding == E::value32 || encoding == E::value128;
     default: return false;  // ip_address_obsolete is never written; unknown formats
+    }
+}
+
+// The format a value of C++ type T is written with when the caller picks
+// none, for the types both APIs write from their value alone: bool, the
+// character types, integers, float and double, pointers; an enum as its
+// underlying type. Everything else gets the default format here (the
+// compile-time API gives its own uuid and address types theirs).
+template <class T>
+[[nodiscard]] constexpr field_format default_format_of() noexcept {
+    if constexpr (std::is_enum_v<T>) {
+        return default_format_of<std::underlying_type_t<T>>();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return field_format::boolean;
+    } else if constexpr (std::is_same_v<T, char>
+#if defined(__cpp_char8_t)
+                         || std::is_same_v<T, char8_t>
+#endif
+    ) {
+        return field_format::string8;
+    } else if constexpr (std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t> || std::is_same_v<T, wchar_t>) {
+        return field_format::string_utf;
+    } else if constexpr (std::is_integral_v<T>) {
+        return std::is_signed_v<T> ? field_format::signed_int : field_format::default_format;
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return field_format::floating;
+    } else if constexpr (std::is_pointer_v<T>) {
+        return field_format::hex_int;
+    } else {
+        return field_format::default_format;
     }
 }
 

@@ -225,7 +225,7 @@ template <class Provider, std::uint8_t Level, std::uint64_t Keyword>
 struct tracepoint_definition {
     static constexpr std::size_t name_length =
         tracepoint_name_length(Provider::name.size(), Level, Keyword, Provider::options.size());
-    static_assert(name_length <= max_tracepoint_name_length,
+    static_assert(tracepoint_name_fits(name_length),
                   "ehtrace: the tracepoint name (provider name + _L<level>K<keyword> + options) must be "
                   "shorter than 256 bytes; shorten the provider name");
 

@@ -1,9 +1,9 @@
 #include <ehtrace/collect/registrar.hpp>
 
-#include <ehtrace/decode/tracepoint_name.hpp>
 #include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
 #include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/tracepoint_name.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -28,13 +28,8 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 bool is_eventheader_name(std::string_view name) noexcept {
-    if (name.empty() || name.size() >= 256) return false;
-    for (char c : name) {
-        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-        if (!ok) return false;
-    }
-    decode::tracepoint_name_parts parts;
-    return decode::parse_tracepoint_name(name, parts) && !parts.provider.empty() && parts.level != 0;
+    tracepoint_name_parts parts;
+    return is_plain_tracepoint_name(name) && split_tracepoint_name(name, parts);
 }
 
 std::string_view command_name(std::string_view command) noexcept {
@@ -75,11 +70,7 @@ std::string registration_command(std::string_view text, std::string* why) {
         return std::string(text) + " " + eventheader_fields;
     }
     std::string_view const name = text.substr(0, space);
-    bool name_ok = name.size() < 256;
-    for (char c : name) {
-        name_ok &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    }
-    std::string command = name_ok ? make_command(name, text.substr(space + 1)) : std::string();
+    std::string command = is_plain_tracepoint_name(name) ? make_command(name, text.substr(space + 1)) : std::string();
     if (command.empty()) {
         return fail(quoted(text) + " is not a valid user_events command (name: letters, digits and "
                     "'_', under 256 bytes; fields: \"type name\" separated by ';'; at most 511 bytes)");

@@ -37,7 +37,7 @@ provider::provider(std::string_view name, std::string_view options) noexcept {
     // The longest name any (level, keyword) can produce must fit, so that
     // register_set() never fails on length.
     if (problem == provider_name_error::none &&
-        tracepoint_name_length(name.size(), 0xFF, ~std::uint64_t{0}, options.size()) > max_tracepoint_name_length) {
+        !tracepoint_name_fits(tracepoint_name_length(name.size(), 0xFF, ~std::uint64_t{0}, options.size()))) {
         problem = provider_name_error::too_long;
     }
     if (problem != provider_name_error::none) {

@@ -2,6 +2,7 @@
 
 #include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
+#include <ehtrace/wire/tracepoint_name.hpp>
 
 #include <algorithm>
 
@@ -9,14 +10,6 @@ namespace ehtrace {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
-
-bool valid_tracepoint_name(std::string_view name) {
-    if (name.empty() || name.size() > max_tracepoint_name_length) return false;
-    for (char c : name) {
-        if (c == ':' || is_space(c) || static_cast<unsigned char>(c) < 0x20) return false;
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -28,11 +21,11 @@ std::string_view detail::trim_command(std::string_view s) noexcept {
 
 std::string_view detail::command_name(std::string_view command) noexcept {
     std::string_view name = command.substr(0, std::min(command.size(), command.find_first_of(" \t\n")));
-    return valid_tracepoint_name(name) && command.size() <= max_command_length ? name : std::string_view();
+    return is_user_events_name(name) && command.size() <= max_command_length ? name : std::string_view();
 }
 
 std::string make_command(std::string_view name, std::string_view fields) {
-    if (!valid_tracepoint_name(name)) return {};
+    if (!is_user_events_name(name)) return {};
     std::string command(name);
     bool first = true;
     while (!fields.empty()) {

@@ -2,7 +2,6 @@
 // starts, compile-time API events collected into perf.data and decoded to the
 // values written, the flight recorder, lost-event accounting, and
 // multi-format registrations (user_events_multi) end to end.
-#include "user_events_abi.hpp"
 #include "vm_helpers.hpp"
 
 #include <ehtrace/collect/registrar.hpp>
@@ -12,6 +11,7 @@
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/provider.hpp>
 #include <ehtrace/sink.hpp>
+#include <ehtrace/user_events_abi.hpp>
 
 #include <gtest/gtest.h>
 
@@ -266,14 +266,14 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
         std::uint32_t value = 0;
     } narrow, wide;
     auto const reg = [&](char const* command, enable_word& word, std::uint32_t& index) {
-        vmabi::user_reg r{};
+        ehtrace::abi::user_reg r{};
         r.size = sizeof r;
         r.enable_bit = 0;
         r.enable_size = 4;
-        r.flags = vmabi::reg_multi_format;
+        r.flags = ehtrace::abi::reg_flag_multi_format;
         r.enable_addr = reinterpret_cast<std::uintptr_t>(&word.value);
         r.name_args = reinterpret_cast<std::uintptr_t>(command);
-        int const e = ::ioctl(fd, vmabi::iocsreg, &r) == 0 ? 0 : errno;
+        int const e = ::ioctl(fd, ehtrace::abi::diag_iocsreg, &r) == 0 ? 0 : errno;
         index = r.write_index;
         return e;
     };

@@ -1,6 +1,6 @@
 // The kernel's user_events ABI, exercised directly (no project code), inside
 // the test VM as root. Establishes what the project's layer builds on.
-#include "user_events_abi.hpp"
+#include <ehtrace/user_events_abi.hpp>
 #include "vm_helpers.hpp"
 
 #include <gtest/gtest.h>
@@ -42,28 +42,28 @@ struct alignas(8) enable_word {
 // Returns 0 or an errno value.
 int reg(int fd, const std::string& command, enable_word& word, std::uint32_t* index, std::uint8_t bit = 0,
         std::uint16_t flags = 0) {
-    vmabi::user_reg r{};
+    ehtrace::abi::user_reg r{};
     r.size = sizeof r;
     r.enable_bit = bit;
     r.enable_size = 4;
     r.flags = flags;
     r.enable_addr = reinterpret_cast<std::uintptr_t>(&word.value);
     r.name_args = reinterpret_cast<std::uintptr_t>(command.c_str());
-    if (::ioctl(fd, vmabi::iocsreg, &r) != 0) return errno;
+    if (::ioctl(fd, ehtrace::abi::diag_iocsreg, &r) != 0) return errno;
     if (index) *index = r.write_index;
     return 0;
 }
 
 int unreg(int fd, enable_word& word, std::uint8_t bit = 0) {
-    vmabi::user_unreg u{};
+    ehtrace::abi::user_unreg u{};
     u.size = sizeof u;
     u.disable_bit = bit;
     u.disable_addr = reinterpret_cast<std::uintptr_t>(&word.value);
-    return ::ioctl(fd, vmabi::iocsunreg, &u) == 0 ? 0 : errno;
+    return ::ioctl(fd, ehtrace::abi::diag_iocsunreg, &u) == 0 ? 0 : errno;
 }
 
 int del(int fd, const std::string& name) {
-    return ::ioctl(fd, vmabi::iocsdel, name.c_str()) == 0 ? 0 : errno;
+    return ::ioctl(fd, ehtrace::abi::diag_iocsdel, name.c_str()) == 0 ? 0 : errno;
 }
 
 // writev(index, payload): the byte count on success, else -errno.
@@ -138,21 +138,21 @@ TEST(Abi, RegisterCreatesTheEventAndAssignsWriteIndexes) {
 TEST(Abi, RegistrationRejectsBadArguments) {
     data_file f;
     enable_word w;
-    vmabi::user_reg r{};
+    ehtrace::abi::user_reg r{};
     std::string command = "vmabi_bad u32 value";
     r.size = sizeof r;
     r.enable_size = 3;  // only 4 and 8 exist
     r.enable_addr = reinterpret_cast<std::uintptr_t>(&w.value);
     r.name_args = reinterpret_cast<std::uintptr_t>(command.c_str());
-    EXPECT_NE(::ioctl(f.fd(), vmabi::iocsreg, &r), 0);
+    EXPECT_NE(::ioctl(f.fd(), ehtrace::abi::diag_iocsreg, &r), 0);
     EXPECT_EQ(errno, EINVAL);
     r.enable_size = 4;
     r.enable_bit = 32;  // beyond a 4-byte word
-    EXPECT_NE(::ioctl(f.fd(), vmabi::iocsreg, &r), 0);
+    EXPECT_NE(::ioctl(f.fd(), ehtrace::abi::diag_iocsreg, &r), 0);
     EXPECT_EQ(errno, EINVAL);
     r.enable_bit = 0;
     r.enable_addr += 1;  // misaligned
-    EXPECT_NE(::ioctl(f.fd(), vmabi::iocsreg, &r), 0);
+    EXPECT_NE(::ioctl(f.fd(), ehtrace::abi::diag_iocsreg, &r), 0);
     EXPECT_EQ(errno, EINVAL);
 }
 
@@ -481,9 +481,9 @@ TEST(Abi, PreRegistrationLetsAConsumerAttachBeforeTheWriterStarts) {
 TEST(Flags, PersistKeepsTheEventAfterItsLastUser) {
     auto f = std::make_unique<data_file>();
     enable_word w;
-    auto r = reg_with_fallback(f->fd(), "vmabi_persist u32 value", w, vmabi::reg_persist, nullptr);
+    auto r = reg_with_fallback(f->fd(), "vmabi_persist u32 value", w, ehtrace::abi::reg_flag_persist, nullptr);
     ASSERT_EQ(r.error, 0);
-    EXPECT_EQ(r.flags_used, vmabi::reg_persist) << "6.7+ accepts PERSIST";
+    EXPECT_EQ(r.flags_used, ehtrace::abi::reg_flag_persist) << "6.7+ accepts PERSIST";
     EXPECT_EQ(unreg(f->fd(), w), 0);
     f.reset();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -497,11 +497,11 @@ TEST(Flags, PersistKeepsTheEventAfterItsLastUser) {
 TEST(Flags, MultiFormatAllowsSeveralFieldListsForOneName) {
     data_file f;
     enable_word a, b;
-    auto ra = reg_with_fallback(f.fd(), "vmabi_multi u32 value", a, vmabi::reg_multi_format, nullptr);
-    auto rb = reg_with_fallback(f.fd(), "vmabi_multi u64 value", b, vmabi::reg_multi_format, nullptr);
+    auto ra = reg_with_fallback(f.fd(), "vmabi_multi u32 value", a, ehtrace::abi::reg_flag_multi_format, nullptr);
+    auto rb = reg_with_fallback(f.fd(), "vmabi_multi u64 value", b, ehtrace::abi::reg_flag_multi_format, nullptr);
     ASSERT_EQ(ra.error, 0);
     ASSERT_EQ(rb.error, 0) << "a second field list is fine with MULTI_FORMAT";
-    EXPECT_EQ(ra.flags_used, vmabi::reg_multi_format) << "6.9+ accepts MULTI_FORMAT";
+    EXPECT_EQ(ra.flags_used, ehtrace::abi::reg_flag_multi_format) << "6.9+ accepts MULTI_FORMAT";
 
     std::vector<std::string> mine;
     for (auto& n : list_dir(std::string(tracefs) + "/events/user_events_multi")) {

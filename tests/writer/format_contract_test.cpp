@@ -4,6 +4,7 @@
 // A refused field is an EINVAL error with nothing written.
 #include <ehtrace/dynamic.hpp>
 #include <ehtrace/ehtrace.h>
+#include <ehtrace/fields.hpp>
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,24 @@ using ehtrace::dynamic::event_builder;
 constexpr field_encoding fixed_encodings[] = {field_encoding::value8, field_encoding::value16,
                                               field_encoding::value32, field_encoding::value64,
                                               field_encoding::value128};
+
+// Both APIs take a type's default format from format.hpp; each one must be
+// a format the contract allows for the type's encoding.
+template <class T>
+constexpr bool default_format_fits() {
+    constexpr auto kind = ehtrace::detail::scalar_kind_of<T>();
+    return kind.format == static_cast<std::uint8_t>(ehtrace::default_format_of<T>()) &&
+           kind.encoding == static_cast<std::uint8_t>(ehtrace::value_encoding_for_size(sizeof(T))) &&
+           ehtrace::format_applies(ehtrace::default_format_of<T>(), ehtrace::value_encoding_for_size(sizeof(T)));
+}
+enum class small_enum : std::int8_t {};
+static_assert(default_format_fits<bool>() && default_format_fits<char>() && default_format_fits<char8_t>() &&
+              default_format_fits<char16_t>() && default_format_fits<char32_t>() && default_format_fits<wchar_t>());
+static_assert(default_format_fits<std::int8_t>() && default_format_fits<std::uint16_t>() &&
+              default_format_fits<std::int32_t>() && default_format_fits<std::uint64_t>());
+static_assert(default_format_fits<float>() && default_format_fits<double>() && default_format_fits<const void*>() &&
+              default_format_fits<small_enum>());
+static_assert(ehtrace::default_format_of<small_enum>() == field_format::signed_int);
 
 TEST(FormatContract, TableSpotChecks) {
     using ehtrace::format_applies;

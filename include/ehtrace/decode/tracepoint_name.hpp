@@ -1,17 +1,13 @@
 // Parsing EventHeader tracepoint names: <provider>_L<level>K<keyword><options>.
 #pragma once
 
-#include <cstdint>
 #include <string_view>
+
+#include <ehtrace/wire/tracepoint_name.hpp>
 
 namespace ehtrace::decode {
 
-struct tracepoint_name_parts {
-    std::string_view provider;
-    std::string_view options;  // e.g. "Gsrv"; empty when none
-    std::uint8_t level = 0;
-    std::uint64_t keyword = 0;
-};
+using ehtrace::tracepoint_name_parts;
 
 // Splits an EventHeader tracepoint name (docs/format.md, names: the provider is
 // everything before the last '_'). Returns false for any name that breaks the
