@@ -3,6 +3,7 @@
 #include "tool_test_support.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -31,10 +32,12 @@ struct sample {
 
 // " 3672/3672  [000]   213.042836416:  sched:sched_switch: prev_comm=perf prev_pid=3672 ..."
 bool parse_perf_script_line(std::string const& line, sample& s) {
-    static std::regex const head(R"(^\s*(\d+)/(\d+)\s+\[(\d+)\]\s+(\d+\.\d+):\s+(\S+):\s?(.*)$)");
+    static std::regex const head(R"(^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+\.\d+):\s+(\S+):\s?(.*)$)");
     std::smatch m;
     if (!std::regex_match(line, m, head)) return false;
-    s.pid = m[1], s.tid = m[2], s.cpu = std::to_string(std::stoul(m[3])), s.time = m[4], s.event = m[5];
+    // perf prints an unknown pid or tid as -1; our "meta" has them unsigned.
+    auto const as_u32 = [](std::string const& v) { return std::to_string(static_cast<std::uint32_t>(std::stol(v))); };
+    s.pid = as_u32(m[1]), s.tid = as_u32(m[2]), s.cpu = std::to_string(std::stoul(m[3])), s.time = m[4], s.event = m[5];
     std::string const rest = m[6];
     static std::regex const kv(R"((\w+)=(\S*))");
     for (auto it = std::sregex_iterator(rest.begin(), rest.end(), kv); it != std::sregex_iterator(); ++it) {
