@@ -48,9 +48,9 @@ template <class Stop>
 class activity_scope {
 public:
     // `stop(site, id, fields...)` writes the stop event through `stop_site`:
-    // a site outside any template, so the provider registers it (the linker
-    // section does not collect sites in template instantiations) and the
-    // stop events with fields, which share its tracepoint, can use it.
+    // a site made where the scope is, so the provider registers it before
+    // the scope's code first runs, and the stop events with fields, which
+    // share its tracepoint, use it.
     template <class Start>
     activity_scope(Start&& start, Stop stop, const detail::event_site& stop_site) noexcept
         : id_(new_activity_id()), parent_(current_activity()), stop_(std::move(stop)), site_(&stop_site) {

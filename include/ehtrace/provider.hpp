@@ -40,6 +40,7 @@ namespace detail {
 struct event_site {
     basic_tracepoint tracepoint;
     const char* command;
+    event_site* next_listed = nullptr;  // the provider's start-up list (EHTRACE_DETAIL_LIST_AT_STARTUP)
 
     constexpr explicit event_site(const char* registration_command) noexcept : command(registration_command) {}
 };
@@ -69,10 +70,25 @@ public:
     int unregister_events() noexcept;
     bool registered() const noexcept { return registered_.load(std::memory_order_acquire); }
 
+    // For the write macros: adds a site found at start-up rather than by the
+    // linker, and registers it at once when the provider already is.
+    void list_at_startup(detail::event_site& site) noexcept;
+
 private:
     detail::site_range (*sites_)() noexcept;
+    std::atomic<detail::event_site*> listed_at_startup_{nullptr};
     std::atomic<bool> registered_{false};
 };
+
+namespace detail {
+// A site's place in its provider's start-up list: one dynamic initializer
+// per site, run before main (or by dlopen) however the site's function is
+// instantiated.
+template <auto& Provider, event_site& Site>
+struct startup_listing {
+    static inline const bool listed = (Provider.list_at_startup(Site), true);
+};
+}  // namespace detail
 
 template <fixed_string Name, fixed_string Options = "">
 class provider : public provider_base {
@@ -490,12 +506,24 @@ private:
         ehtrace_sites_##symbol                                                                           \
     }
 
-// The static site of one write: registered with `provider` through the
-// linker section "ehtrace_<provider>".
+// The static site of one write, and how `provider` finds it. With clang,
+// through the linker section "ehtrace_<provider>": no start-up cost. GCC
+// (12 at least) ignores the section attribute of a static in a template
+// instantiation (a function template, a generic lambda, a member of a class
+// template), which would leave such sites unregistered for ever, so with
+// GCC every site lists itself at start-up instead.
+#if defined(__clang__)
 #define EHTRACE_DETAIL_SITE(provider, command_)                                                          \
     static constinit ::ehtrace::detail::event_site ehtrace_site_{command_};                             \
     [[gnu::section("ehtrace_" #provider), gnu::used, gnu::retain]] static ::ehtrace::detail::event_site* \
         const ehtrace_site_entry_ = &ehtrace_site_
+#else
+#define EHTRACE_DETAIL_LIST_AT_STARTUP 1
+#define EHTRACE_DETAIL_SITE(provider, command_)                                                          \
+    static constinit ::ehtrace::detail::event_site ehtrace_site_{command_};                             \
+    [[maybe_unused]] static constexpr const bool* ehtrace_site_entry_ =                                 \
+        &::ehtrace::detail::startup_listing<provider, ehtrace_site_>::listed
+#endif
 
 // Writes an event if its tracepoint is enabled; evaluates to 0 or an errno
 // value (EBADF when disabled, E2BIG over 65,535 bytes). The arguments after

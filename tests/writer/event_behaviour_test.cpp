@@ -86,6 +86,61 @@ TEST(Behaviour, RegisteringTheProviderRegistersEverySiteBeforeItFires) {
     (void)&never_called;
 }
 
+// Sites in template instantiations: GCC drops their linker-section entry, so
+// they must reach the provider some other way.
+template <class T>
+int write_from_function_template(T value) {
+    return EHTRACE_WRITE(behaviour, "FromTemplate", ehtrace::level<3>, field<"v">(value));
+}
+
+template <class T>
+struct class_template {
+    static int write(T value) { return EHTRACE_WRITE(behaviour, "FromClassTemplate", field<"v">(value)); }
+};
+
+template <class T>
+void never_called_template() {
+    EHTRACE_WRITE(behaviour, "TemplateNotYetRun", ehtrace::level<1>, ehtrace::keyword<0x80>, field<"v">(T{}));
+}
+template void never_called_template<short>();
+
+TEST(Behaviour, SitesInTemplatesAndGenericLambdasAreRegisteredAndWrite) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    std::set<std::string> names;
+    for (const auto& command : capture.sink().registered_commands()) names.insert(command.substr(0, command.find(' ')));
+    EXPECT_TRUE(names.count("Behaviour_Test_L1K80")) << "site in a template never called was not registered";
+
+    auto generic = [](auto value) { return EHTRACE_WRITE(behaviour, "FromGenericLambda", field<"v">(value)); };
+    EXPECT_EQ(write_from_function_template(1), 0);
+    EXPECT_EQ(write_from_function_template(2.5), 0);
+    EXPECT_EQ(class_template<std::uint8_t>::write(7), 0);
+    EXPECT_EQ(generic(std::uint64_t{9}), 0);
+    EXPECT_EQ(generic(-3), 0);
+    std::vector<std::string> written;
+    for (const auto& record : capture.records()) {
+        // The header (8 bytes), the metadata extension's header (4), then the name.
+        written.emplace_back(reinterpret_cast<const char*>(record.bytes.data() + 12));
+    }
+    EXPECT_EQ(written, (std::vector<std::string>{"FromTemplate", "FromTemplate", "FromClassTemplate",
+                                                 "FromGenericLambda", "FromGenericLambda"}));
+}
+
+// A provider registered before a site lists itself (a registration made by
+// another translation unit's static initializer) still gets the site.
+TEST(Behaviour, SiteListedAfterTheProviderRegisteredIsRegisteredAtOnce) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    static constinit ehtrace::detail::event_site late{"Behaviour_Test_L5K0 u8 x"};
+    EXPECT_FALSE(late.tracepoint.registered());
+    behaviour.list_at_startup(late);
+    EXPECT_TRUE(late.tracepoint.registered());
+    behaviour.unregister_events();
+    EXPECT_FALSE(late.tracepoint.registered());
+    EXPECT_EQ(behaviour.register_events(), 0);
+    EXPECT_TRUE(late.tracepoint.registered());
+}
+
 TEST(Behaviour, EnabledReflectsTheTracepointState) {
     EXPECT_FALSE(EHTRACE_ENABLED(behaviour, ehtrace::level<4>));
     memory_capture capture;
