@@ -137,3 +137,25 @@ TEST(TracefsFormat, RejectsGarbage) {
     EXPECT_FALSE(why.empty());
     EXPECT_FALSE(parse_tracefs_format("format:\n\tfield:;offset:x;\n", f));
 }
+
+// The kernel's char says nothing of an encoding: each byte is a Latin-1
+// character, as the established decoders print it (UTF-8 bytes are not
+// joined), up to the first NUL; control characters are escaped.
+TEST(TracefsFormat, CharArraysAreLatin1) {
+    tracefs_format f;
+    ASSERT_TRUE(parse_tracefs_format(sched_switch_format, f));
+    f.system = "sched";
+    bytes raw;
+    raw.u16(372).u8(0).u8(0).u32(1);
+    bytes prev;
+    prev.raw({'c', 0xC3, 0xA9, 0xFF, '\n', '"'});
+    for (int i = 6; i < 16; ++i) prev.u8(0);
+    bytes next;
+    next.raw({'a', 'b', 0, 'z'});
+    for (int i = 4; i < 16; ++i) next.u8('z');  // no NUL after the first: read to the first one
+    raw.append(prev).u32(1).u32(2).u64(0).append(next).u32(3).u32(4);
+    std::string out;
+    append_json(out, sample_decoder().decode_record(&f, "", raw.span(), sample_meta{}, false));
+    EXPECT_EQ(out, "{\"n\":\"sched:sched_switch\",\"prev_comm\":\"c\xC3\x83\xC2\xA9\xC3\xBF\\n\\\"\",\"prev_pid\":\"0x1\","
+                   "\"prev_prio\":2,\"prev_state\":0,\"next_comm\":\"ab\",\"next_pid\":\"0x3\",\"next_prio\":4,\"meta\":{}}");
+}

@@ -65,6 +65,11 @@ struct scalar_text {
 // and hex_bytes are space-separated lower-case hex pairs.
 void append_string_text(std::string& out, value_bytes const& value, text_escape escape);
 
+// A plain (tracefs) tracepoint's char field, fixed or __data_loc: the bytes
+// up to the first NUL, each taken as a Latin-1 character, as the kernel's
+// char type says nothing of an encoding (the established decoders agree).
+void append_tracefs_string_text(std::string& out, std::span<std::byte const> field, text_escape escape);
+
 // `utf8` (taken as the 8-bit UTF-8 rule above) with the given escapes.
 void append_utf8_text(std::string& out, std::string_view utf8, text_escape escape);
 

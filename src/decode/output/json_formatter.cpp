@@ -193,13 +193,11 @@ void detail::append_tracefs_value(std::string& out, tracefs_field const& field, 
     }
     auto const bytes = field_bytes(field, raw, big_endian);
     switch (field.display) {
-    case field_display::string: {
-        auto const* nul =
-            bytes.empty() ? nullptr : static_cast<std::byte const*>(std::memchr(bytes.data(), 0, bytes.size()));
-        std::size_t const length = nul ? static_cast<std::size_t>(nul - bytes.data()) : bytes.size();
-        append_json_string(out, std::string_view(reinterpret_cast<char const*>(bytes.data()), length));
+    case field_display::string:
+        out.push_back('"');
+        append_tracefs_string_text(out, bytes, text_escape::json);
+        out.push_back('"');
         return;
-    }
     case field_display::hex_bytes:
         append_value_json(out, {bytes, field_encoding::binary_length16_char8, field_format::hex_bytes, false}, options);
         return;

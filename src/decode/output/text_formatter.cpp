@@ -123,11 +123,8 @@ void append_tracefs_fields(line_writer& w, std::string& out, decoded_sample cons
         if (!in_range) {
             out.append("null");
         } else if (field.display == field_display::string) {
-            auto const* nul = bytes.empty() ? nullptr
-                                            : static_cast<std::byte const*>(std::memchr(bytes.data(), 0, bytes.size()));
-            std::size_t const length = nul ? static_cast<std::size_t>(nul - bytes.data()) : bytes.size();
             out.push_back('"');
-            append_utf8_text(out, {reinterpret_cast<char const*>(bytes.data()), length}, text_escape::json);
+            append_tracefs_string_text(out, bytes, text_escape::json);
             out.push_back('"');
         } else if (field.display == field_display::hex_bytes) {
             append_value_text(out, {bytes, field_encoding::binary_length16_char8, field_format::hex_bytes, false});

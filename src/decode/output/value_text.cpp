@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace ehtrace::decode {
@@ -621,6 +622,13 @@ scalar_text scalar_text_of(value_bytes const& v) noexcept {
 void append_string_text(std::string& out, value_bytes const& value, text_escape escape) {
     if (escape == text_escape::json) append_string_value<text_escape::json>(out, value);
     else append_string_value<text_escape::control>(out, value);
+}
+
+void append_tracefs_string_text(std::string& out, std::span<std::byte const> field, text_escape escape) {
+    auto const* nul = field.empty() ? nullptr : static_cast<std::byte const*>(std::memchr(field.data(), 0, field.size()));
+    auto const text = field.first(nul ? static_cast<std::size_t>(nul - field.data()) : field.size());
+    if (escape == text_escape::json) append_latin1<text_escape::json>(out, text);
+    else append_latin1<text_escape::control>(out, text);
 }
 
 void append_utf8_text(std::string& out, std::string_view utf8, text_escape escape) {
