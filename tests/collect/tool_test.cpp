@@ -377,6 +377,35 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     EXPECT_FALSE(std::filesystem::exists(dir / "-"));
 }
 
+// A reader of stdout that goes away ends the collector cleanly (a message,
+// exit 1, not death by SIGPIPE) and the command it started, in both stdout
+// modes; binary data is never written to a terminal.
+TEST(CollectTool, ReaderGoingAwayEndsTheCollectorAndItsCommand) {
+    REQUIRE_SCHED();
+    for (std::string const mode : {"-o -", "--live"}) {
+        SCOPED_TRACE(mode);
+        temp_dir dir;
+        std::string const pid_file = dir / "command.pid", status_file = dir / "status";
+        // The reader exits once the command runs; the command would run for a minute.
+        auto const r = run("{ " + collect_exe + " " + mode + " sched:sched_process_exit -- /bin/sh -c 'echo $$ > " +
+                               pid_file + "; exec sleep 60'; echo $? > " + status_file + "; } | { while [ ! -s " +
+                               pid_file + " ]; do sleep 0.05; done; }",
+                           dir);
+        ASSERT_EQ(r.status, 0) << r.err;
+        EXPECT_EQ(read_file(status_file), "1\n") << r.err;
+        EXPECT_NE(r.err.find("the reader of stdout went away: stopping"), std::string::npos) << r.err;
+        std::string const pid = read_file(pid_file);
+        ASSERT_FALSE(pid.empty());
+        EXPECT_NE(::kill(std::stoi(pid), 0), 0) << "the command " << pid << " still runs";
+    }
+    temp_dir dir;
+    auto const tty = run("script -qec '" + collect_exe + " -o - sched:sched_switch' /dev/null", dir);
+    EXPECT_EQ(tty.status, 2) << tty.out << tty.err;
+    EXPECT_NE(tty.out.find("-o - writes binary perf data: pipe stdout into a program or a file"), std::string::npos)
+        << tty.out;
+    EXPECT_EQ(tty.out.find("PERFILE2"), std::string::npos);
+}
+
 // -o - streams the pipe layout: ehtrace-decode - and perf script -i - read it
 // as it comes; the command's own stdout goes to stderr, out of the data.
 TEST(CollectTool, StdoutStreamsThePipeLayout) {

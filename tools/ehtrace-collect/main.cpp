@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,6 +223,13 @@ int parse(int argc, char** argv, options& o) {
     return -1;
 }
 
+// True when stdout is a pipe whose reader has closed it, whether or not a
+// write has failed yet (a quiet tracepoint writes nothing to fail).
+bool stdout_reader_gone() {
+    ::pollfd p{STDOUT_FILENO, 0, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
 // A child that waits for the session to start before exec'ing COMMAND.
 struct workload {
     pid_t pid = -1;
@@ -233,6 +242,7 @@ struct workload {
         if (pid < 0) return errno;
         if (pid == 0) {
             ::close(fds[1]);
+            std::signal(SIGPIPE, SIG_DFL);  // the collector ignores it; exec would pass that on
             // stdout carries the perf data: the command's output would corrupt it.
             if (stdout_is_data) ::dup2(STDERR_FILENO, STDOUT_FILENO);
             char byte;
@@ -270,6 +280,19 @@ struct workload {
         }
         return false;
     }
+    // Ends a command still running: SIGTERM, then SIGKILL after `grace`.
+    void end(std::chrono::milliseconds grace) {
+        if (pid < 0) return;
+        ::kill(pid, SIGTERM);
+        auto const deadline = std::chrono::steady_clock::now() + grace;
+        int status = 0;
+        while (!done(status) && std::chrono::steady_clock::now() < deadline) ::usleep(10000);
+        if (pid >= 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            pid = -1;
+        }
+    }
 };
 
 }  // namespace
@@ -285,6 +308,10 @@ int main(int argc, char** argv) {
         std::fputs(format_findings(findings).c_str(), stdout);
         return all_usable(findings) ? 0 : 1;
     }
+
+    // A reader of stdout that goes away (`| head`) is seen as EPIPE, so the
+    // collector can stop cleanly instead of being killed mid-write.
+    std::signal(SIGPIPE, SIG_IGN);
 
     session_options so;
     so.tracefs = o.tracefs;
@@ -402,6 +429,7 @@ int main(int argc, char** argv) {
     int child_status = 0;
     bool child_exited = false;
     int saves = 0;
+    bool stdout_closed = false;
     while (!signals.stop_requested()) {
         int timeout = 100;
         if (o.duration > 0) {
@@ -411,6 +439,11 @@ int main(int argc, char** argv) {
         }
         s.poll(timeout);
         if (o.live) std::fflush(stdout);
+        if ((to_stdout || o.live) && (s.stats().output_error == EPIPE || std::ferror(stdout) || stdout_reader_gone())) {
+            if (!o.quiet) std::fprintf(stderr, "ehtrace-collect: the reader of stdout went away: stopping\n");
+            stdout_closed = true;
+            break;
+        }
         if (otlp) ehtrace_tools::otlp_tick(*otlp, o.verbose && !o.quiet);
         if (signals.take_save_request() && o.circular_mib > 0) {
             // Each snapshot to a new file (-o out.data: out.data.1, out.data.2, ...),
@@ -431,7 +464,10 @@ int main(int argc, char** argv) {
             break;
         }
     }
-    int status = 0;
+    // The command was started to be recorded: with nobody left to read the
+    // recording, it ends too (as a pipeline's writers end when its reader does).
+    if (stdout_closed) child.end(std::chrono::seconds(2));
+    int status = stdout_closed ? 1 : 0;
     int out_error = 0;
     if (o.circular_mib > 0) {
         // Stopped first (the last drain included), then saved: every event
@@ -444,7 +480,7 @@ int main(int argc, char** argv) {
     if (o.live) std::fflush(stdout);
     if (otlp) ehtrace_tools::otlp_finish(*otlp, o.quiet);
     auto const& st = s.stats();
-    if (out_error != 0) {
+    if (out_error != 0 && !stdout_closed) {
         fail("writing " + output_name + " failed: " + std::strerror(out_error) + "; the file holds the " +
              std::to_string(st.written) + " events written before (still readable)");
         status = 1;
