@@ -466,6 +466,7 @@ bool event_enumerator::start_field(field_definition const& definition) noexcept 
     f.definition = definition;
     f.is_array = true;
     f.count = count;
+    f.element_size = static_cast<std::uint8_t>(value_size(static_cast<field_encoding>(definition.encoding)));
     f.element_metadata_begin = metadata_pos_;
     if (!push(f)) return false;
     if (count == 0 && definition.encoding == static_cast<std::uint8_t>(field_encoding::structure) &&
@@ -651,6 +652,18 @@ bool event_enumerator::move_next() noexcept {
     if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
         metadata_pos_ < metadata_end_) {
         if (bool result; next_cached_value(result)) return result;
+    }
+    // From one element of an array of fixed-size values to the next: the
+    // item differs only in its index and value.
+    if (state_ == enumerator_state::value && depth_ != 0) {
+        frame& top = stack_[depth_ - 1];
+        std::size_t const size = top.element_size;
+        if (size != 0 && top.index + 1 < top.count && event_bytes_.size() - data_pos_ >= size) {
+            item_.array_index = ++top.index;
+            item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_, size);
+            data_pos_ += size;
+            return true;
+        }
     }
     return move_next_general();
 }

@@ -137,6 +137,7 @@ private:
         std::uint16_t index = 0;
         std::uint16_t count = 0;
         std::uint8_t remaining = 0;             // struct: fields not yet started
+        std::uint8_t element_size = 0;          // array of fixed-size values: the size of each
         std::size_t element_metadata_begin = 0; // array of structs: where element fields start
     };
 
