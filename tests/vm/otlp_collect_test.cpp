@@ -124,8 +124,8 @@ TEST(OtlpCollect, CollectorSendsEveryRecordToTheHost) {
                                              R"(dropped, (\d+) failed)")))
         << "no otlp summary";
     EXPECT_EQ(std::stoull(m[1]), records) << "records sent";
-    EXPECT_EQ(m[4], "0") << "records dropped";
-    EXPECT_EQ(m[5], "0") << "records failed";
+    EXPECT_EQ(m[4].str(), "0") << "records dropped";
+    EXPECT_EQ(m[5].str(), "0") << "records failed";
     std::printf("EHTRACE-OTLP-GUEST sent=%s batches=%s retries=%s\n", m[1].str().c_str(), m[2].str().c_str(),
                 m[3].str().c_str());
 
