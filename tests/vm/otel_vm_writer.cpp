@@ -9,7 +9,9 @@
 // write succeeded; 1 and what failed otherwise.
 #include <ehtrace/otel.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -25,21 +27,18 @@ ehtrace::otel::time_point at(std::chrono::microseconds offset) {
     return ehtrace::otel::time_point(std::chrono::duration_cast<ehtrace::otel::time_point::duration>(base_time + offset));
 }
 
-ehtrace::otel::trace_id trace_of(std::uint8_t tag, int i) {
-    ehtrace::otel::trace_id id{};
+// An id of N bytes: `tag` first, the index in the last two (big-endian).
+template <std::size_t N>
+std::array<std::uint8_t, N> id_of(std::uint8_t tag, int i) {
+    std::array<std::uint8_t, N> id{};
     id[0] = tag;
-    id[14] = static_cast<std::uint8_t>(i >> 8);
-    id[15] = static_cast<std::uint8_t>(i);
+    id[N - 2] = static_cast<std::uint8_t>(i >> 8);
+    id[N - 1] = static_cast<std::uint8_t>(i);
     return id;
 }
 
-ehtrace::otel::span_id span_of(std::uint8_t tag, int i) {
-    ehtrace::otel::span_id id{};
-    id[0] = tag;
-    id[6] = static_cast<std::uint8_t>(i >> 8);
-    id[7] = static_cast<std::uint8_t>(i);
-    return id;
-}
+ehtrace::otel::trace_id trace_of(std::uint8_t tag, int i) { return id_of<16>(tag, i); }
+ehtrace::otel::span_id span_of(std::uint8_t tag, int i) { return id_of<8>(tag, i); }
 
 // A short pause now and then: the kernel ring is sized for the test, but a
 // burst from a TCG guest should not depend on the collector's scheduling.
