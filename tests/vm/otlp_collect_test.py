@@ -106,7 +106,11 @@ def records_in(bodies_dir, problems):
                 if scope.get("scope") != {"name": "otelvm"}:
                     problems.append(f"{name}: scope {scope.get('scope')}")
                 for record in scope[items]:
-                    index = int(record["attributes"][0]["value"]["intValue"])
+                    index = next((int(a["value"]["intValue"]) for a in record.get("attributes", [])
+                                  if a.get("key") == "index" and "intValue" in a.get("value", {})), None)
+                    if index is None:
+                        problems.append(f"{name}: a {signal} record without an index: {json.dumps(record)}")
+                        continue
                     if index in found[signal]:
                         problems.append(f"{name}: {signal} record {index} received twice")
                     found[signal][index] = record
