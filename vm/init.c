@@ -4,6 +4,10 @@
  * Mounts proc, sysfs, devtmpfs, a tmpfs on /tmp and tracefs, then runs each
  * test binary in turn: those named after "--" on the kernel command line,
  * otherwise the lines of /tests/list ("<path> [args...]", '#' comments).
+ * When the kernel has networking, it brings up lo and, when qemu gave the
+ * guest a network card (run-in-vm --net), eth0 as 10.0.2.15/24 with a
+ * default route through 10.0.2.2: qemu's user-mode network, where 10.0.2.2
+ * is the host's 127.0.0.1.
  * For every binary it prints one line on the console:
  *
  *     EHTRACE-VM-RESULT <name> <status>
@@ -17,16 +21,22 @@
  * exits with (value << 1) | 1; vm/run-in-vm parses the lines above instead).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -82,6 +92,82 @@ static void leave_qemu(int code)
     reboot(RB_AUTOBOOT);
     for (;;)
         pause();
+}
+
+/* qemu's user-mode network (slirp): the guest's fixed address, the host. */
+#define GUEST_ADDRESS "10.0.2.15"
+#define GUEST_NETMASK "255.255.255.0"
+#define HOST_GATEWAY "10.0.2.2"
+
+static void set_ipv4(struct sockaddr* sa, const char* text)
+{
+    struct sockaddr_in in;
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    inet_pton(AF_INET, text, &in.sin_addr);
+    memcpy(sa, &in, sizeof in);
+}
+
+/* Sets IFF_UP on `name`; 0, or the errno value (ENODEV: no such interface). */
+static int interface_up(int fd, const char* name)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+        return errno;
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    return ioctl(fd, SIOCSIFFLAGS, &ifr) == 0 ? 0 : errno;
+}
+
+static int interface_address(int fd, const char* name, unsigned long request, const char* text)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    set_ipv4(&ifr.ifr_addr, text);
+    return ioctl(fd, request, &ifr) == 0 ? 0 : errno;
+}
+
+static void bring_up_network(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return; /* a kernel without CONFIG_INET */
+    int e = interface_up(fd, "lo");
+    if (e != 0)
+        say("init: lo: %s\n", strerror(e));
+    if (interface_up(fd, "eth0") == ENODEV) { /* booted without a network card */
+        close(fd);
+        return;
+    }
+    const char* step = "address";
+    e = interface_address(fd, "eth0", SIOCSIFADDR, GUEST_ADDRESS);
+    if (e == 0) {
+        step = "netmask";
+        e = interface_address(fd, "eth0", SIOCSIFNETMASK, GUEST_NETMASK);
+    }
+    if (e == 0) {
+        step = "up";
+        e = interface_up(fd, "eth0");
+    }
+    if (e == 0) {
+        step = "default route";
+        struct rtentry route;
+        memset(&route, 0, sizeof route);
+        set_ipv4(&route.rt_dst, "0.0.0.0");
+        set_ipv4(&route.rt_genmask, "0.0.0.0");
+        set_ipv4(&route.rt_gateway, HOST_GATEWAY);
+        route.rt_flags = RTF_UP | RTF_GATEWAY;
+        route.rt_dev = "eth0";
+        if (ioctl(fd, SIOCADDRT, &route) != 0)
+            e = errno;
+    }
+    close(fd);
+    if (e != 0)
+        say("init: eth0: %s: %s\n", step, strerror(e));
+    else
+        say("EHTRACE-VM-NET eth0 %s/24 via %s\n", GUEST_ADDRESS, HOST_GATEWAY);
 }
 
 struct test {
@@ -212,6 +298,7 @@ int main(int argc, char** argv)
         fclose(up);
     }
     say("EHTRACE-VM-BOOT uptime=%s ncpu=%ld\n", uptime, sysconf(_SC_NPROCESSORS_ONLN));
+    bring_up_network();
 
     static struct test tests[MAX_TESTS];
     int n = load_tests(argc, argv, tests);

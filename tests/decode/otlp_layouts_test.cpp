@@ -220,6 +220,138 @@ TEST(OtlpLayouts, RustSpansEarly) {
               "\n");
 }
 
+// opentelemetry-dotnet-contrib, OpenTelemetry.Exporter.Geneva,
+// Internal/EventHeader/EventHeaderLogExporter.cs and EventHeaderExporter.cs
+// (.NET, Microsoft.LinuxTracepoints' EventHeaderDynamicBuilder): provider
+// MicrosoftOpenTelemetryLogs, every record on level 4 keyword 1, event name
+// "Log" (or the category, with table mappings); __csver__ u16 1024 in hex;
+// every string UTF-16 (AddString16) but PartC's env_properties (UTF-8 JSON,
+// AddString8); PartA {time ("yyyy-MM-ddTHH:mm:ss.FFFFFFZ"), prepopulated
+// fields such as ext_cloud_role, ext_dt_traceId, ext_dt_spanId, ext_ex_type,
+// ext_ex_msg, ext_ex_stack}; PartB {_typeName, severityText (the .NET level
+// name), severityNumber u8, eventId i32, body, name (the category)}; PartC
+// after PartB: int i32, long i64, bool u8 with the boolean format, float
+// f32, double f64, string[] an array of UTF-16 strings.
+TEST(OtlpLayouts, GenevaEventHeaderLogs) {
+    otlp_test::capture capture;
+    ehtrace::dynamic::provider provider("MicrosoftOpenTelemetryLogs");
+    auto* set = provider.register_set(4, 1);
+    ASSERT_NE(set, nullptr);
+    event_builder b;
+    b.reset("Log");
+    b.add_value("__csver__", std::uint16_t{1024}, field_format::hex_int);
+    auto a = b.begin_struct("PartA");
+    b.add_string("time", u"2025-03-04T05:06:07.1234Z");
+    b.add_string("ext_cloud_role", u"checkout");
+    b.add_string("ext_cloud_roleInstance", u"pod-7");
+    b.add_string("ext_dt_traceId", u"0af7651916cd43dd8448eb211c80319c");
+    b.add_string("ext_dt_spanId", u"b7ad6b7169203331");
+    b.add_string("ext_ex_type", u"System.InvalidOperationException");
+    b.add_string("ext_ex_msg", u"Sequence contains no elements");
+    b.add_string("ext_ex_stack", u"   at Orders.Place()\n   at Program.Main()");
+    b.end_struct(a);
+    auto pb = b.begin_struct("PartB");
+    b.add_string("_typeName", u"Log");
+    b.add_string("severityText", u"Warning");
+    b.add_value("severityNumber", std::uint8_t{13});
+    b.add_value("eventId", std::int32_t{7}, field_format::signed_int);
+    b.add_string("body", u"Order 42 failed: Gr\u00fc\u00dfe \u2713 \U0001F600");  // a surrogate pair too
+    b.add_string("name", u"Orders.Service");
+    b.end_struct(pb);
+    auto c = b.begin_struct("PartC");
+    b.add_value("count", std::int32_t{3}, field_format::signed_int);
+    b.add_value("total", std::int64_t{-5}, field_format::signed_int);
+    b.add_value("ok", std::uint8_t{1}, field_format::boolean);
+    b.add_value("ratio", 0.5f, field_format::floating);
+    b.add_value("price", 2.25, field_format::floating);
+    b.add_string("food", u"onion");
+    std::u16string_view const tags[] = {u"a", u"\u00e9"};
+    b.add_string_array("tags", tags, 2);
+    b.add_string("env_properties", R"({"tenant":"t1"})");
+    b.end_struct(c);
+    ASSERT_EQ(b.write(*set), 0);
+
+    // The first EventHeader version named the struct "partA"; with table
+    // mappings "*" -> "*" the event is named after the category. No trace
+    // context, a whole second, no body, no PartC.
+    b.reset("OrdersService");
+    b.add_value("__csver__", std::uint16_t{1024}, field_format::hex_int);
+    a = b.begin_struct("partA");
+    b.add_string("time", u"2025-03-04T05:06:08Z");
+    b.add_string("ext_cloud_role", u"checkout");
+    b.add_string("ext_cloud_roleInstance", u"pod-7");
+    b.end_struct(a);
+    pb = b.begin_struct("PartB");
+    b.add_string("_typeName", u"Log");
+    b.add_string("severityText", u"Information");
+    b.add_value("severityNumber", std::uint8_t{9});
+    b.add_string("name", u"Orders.Service");
+    b.end_struct(pb);
+    ASSERT_EQ(b.write(*set), 0);
+
+    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs),
+              R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
+              R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":)"
+              R"({"name":"MicrosoftOpenTelemetryLogs"},"logRecords":[{"timeUnixNano":"1741064767123400000",)"
+              R"("severityNumber":13,"severityText":"Warning","body":{"stringValue":"Order 42 failed: )"
+              "Gr\u00fc\u00dfe \u2713 \U0001F600"
+              R"("},"attributes":[{"key":"count","value":{"intValue":"3"}},{"key":"total","value":{"intValue":"-5"}},)"
+              R"({"key":"ok","value":{"boolValue":true}},{"key":"ratio","value":{"doubleValue":0.5}},)"
+              R"({"key":"price","value":{"doubleValue":2.25}},{"key":"food","value":{"stringValue":"onion"}},)"
+              R"({"key":"tags","value":{"arrayValue":{"values":[{"stringValue":"a"},{"stringValue":")"
+              "\u00e9"
+              R"("}]}}},{"key":"env_properties","value":{"stringValue":"{\"tenant\":\"t1\"}"}},)"
+              R"({"key":"event_id","value":{"intValue":"7"}},)"
+              R"({"key":"exception.type","value":{"stringValue":"System.InvalidOperationException"}},)"
+              R"({"key":"exception.message","value":{"stringValue":"Sequence contains no elements"}},)"
+              R"x({"key":"exception.stacktrace","value":{"stringValue":"   at Orders.Place()\n   at Program.Main()"}}],)x"
+              R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"Orders.Service"},)"
+              R"({"timeUnixNano":"1741064768000000000","severityNumber":9,"severityText":"Information",)"
+              R"("eventName":"Orders.Service"}]}]}]})"
+              "\n");
+    // Log records only: nothing in the traces output.
+    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_traces), "");
+}
+
+// The Geneva exporter has no EventHeader span exporter (its spans go
+// through MessagePack or TraceLogging): a span in the Rust trace exporter's
+// fields with every string in UTF-16, as the Geneva log exporter writes
+// strings, decodes to the same span as the UTF-8 one.
+TEST(OtlpLayouts, SpanWithUtf16Strings) {
+    otlp_test::capture capture;
+    ehtrace::dynamic::provider provider("myprovider");
+    auto* set = provider.register_set(4, 1);
+    event_builder b;
+    b.reset("Span");
+    b.add_value("__csver__", std::uint16_t{1024}, field_format::hex_int);
+    auto a = b.begin_struct("PartA");
+    b.add_string("time", u"2025-03-04T05:06:08.5Z");
+    b.add_string("ext_dt_traceId", u"0af7651916cd43dd8448eb211c80319c");
+    b.add_string("ext_dt_spanId", u"b7ad6b7169203331");
+    b.end_struct(a);
+    auto pb = b.begin_struct("PartB");
+    b.add_string("_typeName", u"Span");
+    b.add_string("name", u"GET /caf\u00e9");
+    b.add_string("parentId", u"00f067aa0ba902b7");
+    b.add_string("startTime", u"2025-03-04T05:06:07.25Z");
+    b.add_value("success", std::uint8_t{0}, field_format::boolean);
+    b.add_value("kind", std::uint8_t{2});
+    b.add_string("links", u"[{\"toTraceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"toSpanId\":\"00f067aa0ba902b8\"}]");
+    b.add_string("statusMessage", u"timeout \u2713");
+    b.add_string("httpUrl", u"http://x/caf\u00e9");
+    b.end_struct(pb);
+    ASSERT_EQ(b.write(*set), 0);
+    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_traces),
+              R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myprovider"},"spans":[)"
+              R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
+              "\"name\":\"GET /caf\u00e9\","
+              R"("kind":3,"startTimeUnixNano":"1741064767250000000","endTimeUnixNano":"1741064768500000000",)"
+              "\"attributes\":[{\"key\":\"http.url\",\"value\":{\"stringValue\":\"http://x/caf\u00e9\"}}],"
+              R"("links":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b8"}],)"
+              "\"status\":{\"message\":\"timeout \u2713\",\"code\":2}}]}]}]}\n");
+    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs), "");
+}
+
 // Events that are not OpenTelemetry records are left out, or with
 // --otlp-other become generic log records; arrays and structs as AnyValues.
 TEST(OtlpLayouts, OtherEvents) {

@@ -367,6 +367,7 @@ struct cs_event {
     std::optional<bool> success;
     std::optional<int> kind;
     std::vector<std::string> part_b_attributes, attributes;  // {"key":..,"value":..}
+    std::vector<std::string> exception;                      // from PartA's ext_ex_* (.NET Geneva)
 };
 
 void read_part_a(event_enumerator& e, cs_event& cs) {
@@ -391,6 +392,9 @@ void read_part_a(event_enumerator& e, cs_event& cs) {
         else if (n == "ext_dt_spanId") cs.span_id = text_of(e.item());
         else if (n == "ext_cloud_role") cs.role = text_of(e.item());
         else if (n == "ext_cloud_roleInstance") cs.role_instance = text_of(e.item());
+        else if (n == "ext_ex_type") cs.exception.push_back(key_value("exception.type", e));
+        else if (n == "ext_ex_msg") cs.exception.push_back(key_value("exception.message", e));
+        else if (n == "ext_ex_stack") cs.exception.push_back(key_value("exception.stacktrace", e));
     });
 }
 
@@ -441,7 +445,8 @@ bool read_cs_event(event_enumerator& e, cs_event& cs) {
     for_each_child(e, [&] {
         std::string_view const n = e.item().name;
         bool const is_struct = e.state() == enumerator_state::struct_begin;
-        if (is_struct && n == "PartA") {
+        // "partA": the .NET Geneva exporter's first EventHeader version.
+        if (is_struct && (n == "PartA" || n == "partA")) {
             read_part_a(e, cs);
         } else if (is_struct && n == "PartB") {
             read_part_b(e, cs);
@@ -562,6 +567,7 @@ private:
         if (!cs.body.empty()) r.append(",\"body\":").append(cs.body);
         std::vector<std::string> extra = cs.part_b_attributes;
         if (cs.event_id) extra.push_back(key_int("event_id", *cs.event_id));
+        extra.insert(extra.end(), cs.exception.begin(), cs.exception.end());
         append_attributes(r, cs.attributes, extra);
         if (auto const id = otlp_id(cs.trace_id, 32); !id.empty()) r.append(",\"traceId\":\"").append(id).append("\"");
         if (auto const id = otlp_id(cs.span_id, 16); !id.empty()) r.append(",\"spanId\":\"").append(id).append("\"");
