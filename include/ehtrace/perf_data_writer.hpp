@@ -111,31 +111,23 @@ public:
     }
     static std::size_t put_sample_head(std::byte* out, int tracepoint, std::uint64_t time_ns, std::uint32_t cpu,
                                        std::uint32_t pid, std::uint32_t tid, std::size_t raw_bytes) noexcept {
-        struct [[gnu::packed]] head {
-            std::uint32_t type;
-            std::uint16_t misc, size;
-            std::uint64_t identifier;
-            std::uint32_t pid, tid;
-            std::uint64_t time;
-            std::uint32_t cpu, reserved;
-            std::uint64_t period;
-            std::uint32_t raw_size;
-        };
-        static_assert(sizeof(head) == sample_head_size);
+        // u32 type, u16 misc, u16 size; u64 identifier; u32 pid, tid; u64
+        // time; u32 cpu, reserved; u64 period; u32 raw size. Stored field by
+        // field into `out`: no temporary copied (and read back) on the way.
         std::size_t const raw_size = raw_field_size(raw_bytes);
         std::size_t const total = sample_head_size + raw_size;
-        head const h{sample_record_type,
-                     1 /* user */,
-                     static_cast<std::uint16_t>(total),
-                     static_cast<std::uint64_t>(tracepoint) + 1,
-                     pid,
-                     tid,
-                     time_ns,
-                     cpu,
-                     0,
-                     1,
-                     static_cast<std::uint32_t>(raw_size)};
-        std::memcpy(out, &h, sizeof h);
+        auto const put = [out](std::size_t at, auto value) { std::memcpy(out + at, &value, sizeof value); };
+        put(0, sample_record_type);
+        put(4, std::uint16_t{1});  // misc: user
+        put(6, static_cast<std::uint16_t>(total));
+        put(8, static_cast<std::uint64_t>(tracepoint) + 1);
+        put(16, pid);
+        put(20, tid);
+        put(24, time_ns);
+        put(32, cpu);
+        put(36, std::uint32_t{0});
+        put(40, std::uint64_t{1});  // period
+        put(48, static_cast<std::uint32_t>(raw_size));
         return total;
     }
 

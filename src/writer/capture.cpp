@@ -675,14 +675,13 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     // the head and the event then overwrite where they reach.
     std::memset(out + total - 8, 0, 8);
     perf_data_writer::put_sample_head(out, index, time, cpu, r->pid, r->tid, raw_bytes);
+    // The tracepoint's common fields: u16 type, u8 flags, u8 preempt count, u32 pid.
     std::size_t pos = perf_data_writer::sample_head_size;
-    struct [[gnu::packed]] common {
-        std::uint16_t type;
-        std::uint8_t flags, preempt_count;
-        std::uint32_t pid;
-    } const c{static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index)), 0, 0, r->pid};
-    std::memcpy(out + pos, &c, sizeof c);
-    pos += sizeof c;
+    auto const type = static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index));
+    std::memcpy(out + pos, &type, 2);
+    std::memset(out + pos + 2, 0, 2);
+    std::memcpy(out + pos + 4, &r->pid, 4);
+    pos += 8;
     for (int i = 1; i < iovcnt; ++i) {
         copy_piece(out + pos, iov[i].iov_base, iov[i].iov_len);
         pos += iov[i].iov_len;
