@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -182,6 +183,12 @@ int main(int argc, char** argv) {
                      std::strerror(capture_error));
         return 1;
     }
+    // The thread's first event (its ring, the writer thread), then time for
+    // the writer to fit the TSC clock (its passes are 50 ms apart), so that
+    // the loop counts the steady state.
+    if (EHTRACE_BENCH_WRITE4(count_capture, ehtrace_bench::shared_values4()) != 0) return 1;
+    ::timespec const settle{0, 250000000};
+    ::nanosleep(&settle, nullptr);
     if (error != 0 || dynamic_set == nullptr || dynamic_set->registration_error() != 0 || noop_set == nullptr ||
         noop_set->registration_error() != 0) {
         std::fprintf(stderr, "ehtrace-bench-count: registration with the counting sink failed\n");
