@@ -601,45 +601,6 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, st
     return detail::write_all(fd_, out, iovcnt + 2);
 }
 
-namespace {
-
-// memcpy for the small pieces of an event, inline: two loads and two
-// (overlapping) stores up to 32 bytes; a call beyond.
-inline void copy_piece(std::byte* out, void const* from, std::size_t n) noexcept {
-    auto const* in = static_cast<std::byte const*>(from);
-    if (n >= 8) {
-        if (n <= 16) {
-            std::uint64_t first, last;
-            std::memcpy(&first, in, 8);
-            std::memcpy(&last, in + n - 8, 8);
-            std::memcpy(out, &first, 8);
-            std::memcpy(out + n - 8, &last, 8);
-        } else if (n <= 32) {
-            struct sixteen {
-                std::uint64_t a, b;
-            } first, last;
-            std::memcpy(&first, in, 16);
-            std::memcpy(&last, in + n - 16, 16);
-            std::memcpy(out, &first, 16);
-            std::memcpy(out + n - 16, &last, 16);
-        } else {
-            std::memcpy(out, in, n);
-        }
-    } else if (n >= 4) {
-        std::uint32_t first, last;
-        std::memcpy(&first, in, 4);
-        std::memcpy(&last, in + n - 4, 4);
-        std::memcpy(out, &first, 4);
-        std::memcpy(out + n - 4, &last, 4);
-    } else if (n != 0) {
-        out[0] = in[0];
-        out[n / 2] = in[n / 2];
-        out[n - 1] = in[n - 1];
-    }
-}
-
-}  // namespace
-
 // The recorder's hot path: one sample record built in this thread's ring.
 int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t event_size) noexcept {
     perf_state& perf = *perf_;
@@ -672,7 +633,9 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     std::uint64_t const at = head & r->mask;
     std::byte* out = r->data + at;  // the overflow room past capacity takes a record that wraps
     // The padding (under 8 bytes) first: the record's last 8 bytes, which
-    // the head and the event then overwrite where they reach.
+    // the head and the event then overwrite where they reach. (The pieces
+    // are copied with memcpy: an inline copy for small pieces measured no
+    // faster.)
     std::memset(out + total - 8, 0, 8);
     perf_data_writer::put_sample_head(out, index, time, cpu, r->pid, r->tid, raw_bytes);
     // The tracepoint's common fields: u16 type, u8 flags, u8 preempt count, u32 pid.
@@ -683,7 +646,7 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     std::memcpy(out + pos + 4, &r->pid, 4);
     pos += 8;
     for (int i = 1; i < iovcnt; ++i) {
-        copy_piece(out + pos, iov[i].iov_base, iov[i].iov_len);
+        std::memcpy(out + pos, iov[i].iov_base, iov[i].iov_len);
         pos += iov[i].iov_len;
     }
     if (at + total > r->capacity) [[unlikely]] std::memcpy(r->data, r->data + r->capacity, at + total - r->capacity);
