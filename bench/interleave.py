@@ -7,7 +7,8 @@ On a shared, busy machine two binaries timed minutes apart see different
 loads; run in alternation, each round of each binary sees about the same
 load. Each run is 3 repetitions; prints, per benchmark and binary, the median
 and best CPU and real time per iteration and the median and best
-items_per_second over all runs, then the load average.
+items_per_second over all runs, how many runs lost nothing (the "lost" or
+"lost_pct" counter), then the load average.
 """
 import json
 import os
@@ -41,7 +42,7 @@ def main():
         print(f"{name} {os.path.relpath(binary)}: n={len(values)} cpu median {statistics.median(cpu):.1f} "
               f"best {cpu[0]:.1f} | real median {statistics.median(real):.1f} best {real[0]:.1f} | "
               f"items/s median {statistics.median(rate) / 1e6:.2f} M best {rate[-1] / 1e6:.2f} M | "
-              f"lost max {max(v[3] for v in values)}")
+              f"lost 0 in {sum(1 for v in values if v[3] == 0)} of {len(values)} runs, max {max(v[3] for v in values)}")
     with open("/proc/loadavg") as f:
         print("load average after:", f.read().strip())
 
