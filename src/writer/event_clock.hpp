@@ -115,14 +115,6 @@ public:
         return monotonic_ns();
     }
 
-    // Nanoseconds for a TSC value with the published fit (monotonic_ns()
-    // when none is published): for tests.
-    [[nodiscard]] std::uint64_t from_tsc(std::uint64_t tsc) const noexcept {
-        std::uint64_t base_tsc, base_ns, mult;
-        if (read_line(base_tsc, base_ns, mult)) return convert(tsc, base_tsc, base_ns, mult);
-        return monotonic_ns();
-    }
-
     // Refits the line against clock_gettime (the writer thread, every pass;
     // callers serialise). The new line starts where the old one is at this
     // moment (no step) and runs at the measured rate, corrected so that the
