@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <sys/prctl.h>
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -46,9 +48,20 @@ event_clock::pair event_clock::read_pair() noexcept {
 #endif
 }
 
+bool tsc_readable() noexcept {
+#if defined(__x86_64__)
+    // A thread set to fault on RDTSC (prctl PR_SET_TSC, as some sandboxes
+    // do) would die of SIGSEGV at its first event.
+    int mode = 0;
+    return ::prctl(PR_GET_TSC, &mode, 0, 0, 0) != 0 || mode != PR_TSC_SIGSEGV;
+#else
+    return false;
+#endif
+}
+
 void event_clock::start(bool allow_tsc) noexcept {
     publish(0, 0, 0);
-    source_ = allow_tsc && cpu_has_invariant_tsc() ? source::tsc : source::monotonic;
+    source_ = allow_tsc && cpu_has_invariant_tsc() && tsc_readable() ? source::tsc : source::monotonic;
     if (source_ == source::tsc) first_ = last_ = read_pair();
 }
 

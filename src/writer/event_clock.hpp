@@ -69,6 +69,10 @@ inline std::uint32_t current_cpu() noexcept {
     return cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu);
 }
 
+// Whether this thread may read the TSC: false when prctl(PR_SET_TSC) set it
+// to fault (a sandbox). Always false off x86-64.
+bool tsc_readable() noexcept;
+
 // Whether this CPU's TSC runs at a constant rate in every power state
 // (CPUID 0x80000007 EDX bit 8, "invariant TSC"; Linux's constant_tsc and
 // nonstop_tsc). Always false off x86-64.
@@ -95,7 +99,9 @@ public:
     event_clock(event_clock const&) = delete;
     event_clock& operator=(event_clock const&) = delete;
 
-    // `allow_tsc` false, or no invariant TSC: clock_gettime only. Otherwise
+    // `allow_tsc` false, no invariant TSC, or a thread set to fault on
+    // RDTSC (the caller's; threads share the setting unless one changes
+    // it): clock_gettime only. Otherwise
     // takes the first calibration pair; TSC reads begin at the first
     // calibrate() at least min_baseline_ns later. Not thread-safe (before
     // any reader).

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <thread>
 #include <vector>
 
@@ -95,6 +96,25 @@ TEST(EventClock, MonotonicSourceIsClockGettime) {
     std::uint64_t const after = ehtrace::detail::monotonic_ns();
     EXPECT_GE(t, before);
     EXPECT_LE(t, after);
+}
+
+// A thread set to fault on RDTSC (prctl PR_SET_TSC) gets clock_gettime:
+// the TSC is never read there.
+TEST(EventClock, ThreadThatMayNotReadTheTscUsesClockGettime) {
+    if (!ehtrace::detail::cpu_has_invariant_tsc()) GTEST_SKIP() << "this CPU has no invariant TSC";
+    EXPECT_TRUE(ehtrace::detail::tsc_readable());
+    std::thread([] {
+        if (::prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) != 0) return;  // the setting is this thread's
+        EXPECT_FALSE(ehtrace::detail::tsc_readable());
+        event_clock clock;
+        clock.start(true);
+        EXPECT_EQ(clock.configured(), event_clock::source::monotonic);
+        sleep_ms(15);
+        clock.calibrate(50'000'000);
+        EXPECT_FALSE(clock.tsc_active());
+        EXPECT_GT(clock.now(), 0u);
+        ::prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+    }).join();
 }
 
 // With an invariant TSC: clock_gettime until the first fit (a baseline of
