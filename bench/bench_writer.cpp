@@ -289,12 +289,13 @@ BENCHMARK(BM_CapturePerfData)->Threads(1)->Threads(2)->UseRealTime();
 // writes them out; lost counts the timed events only.
 std::barrier<>* no_loss_sync[3] = {nullptr, new std::barrier<>(1), new std::barrier<>(2)};
 
-void BM_CapturePerfDataNoLoss(benchmark::State& state) {
+void capture_no_loss(benchmark::State& state, bool tsc_clock) {
     constexpr int warm_up = 600000;
     std::barrier<>& sync = *no_loss_sync[state.threads()];
     if (state.thread_index() == 0) {
         ehtrace::capture_sink::recorder_options options;
         options.thread_buffer_bytes = std::size_t{64} << 20;
+        options.tsc_clock = tsc_clock;
         open_capture(state, ".data", options);
     }
     sync.arrive_and_wait();
@@ -322,7 +323,14 @@ void BM_CapturePerfDataNoLoss(benchmark::State& state) {
         }
     }
 }
+
+void BM_CapturePerfDataNoLoss(benchmark::State& state) { capture_no_loss(state, true); }
 BENCHMARK(BM_CapturePerfDataNoLoss)->Iterations(300000)->Threads(1)->Threads(2)->UseRealTime();
+
+// The same with clock_gettime for every event (EHTRACE_CAPTURE_CLOCK=monotonic)
+// instead of the TSC: what the clock costs.
+void BM_CapturePerfDataNoLossMonotonic(benchmark::State& state) { capture_no_loss(state, false); }
+BENCHMARK(BM_CapturePerfDataNoLossMonotonic)->Iterations(300000)->Threads(1)->UseRealTime();
 
 // The recorder at a sustained 1 M events/s for 2 s (one thread): lost_pct
 // must be 0.

@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 ALL_CASES = ["disabled", "enabled4", "dynamic4", "enabled4_noop", "dynamic4_noop", "mixed", "dynamic_mixed",
-             "nested_noop", "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop"]
+             "nested_noop", "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop", "capture4"]
 
 
 def count(valgrind, driver, case, n, workdir):

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <span>
 #include <string>
@@ -98,11 +99,37 @@ public:
     // A sample record is sample_head_size bytes, then the raw data padded
     // to sample_size(raw bytes). put_sample_head writes the head for
     // `raw_bytes` of raw data and returns the record's size (the caller
-    // writes the raw data and zero padding after the head).
+    // writes the raw data and zero padding after the head). Inline: the
+    // recorder builds one per event.
     static constexpr std::size_t sample_head_size = 52;
-    static std::size_t sample_size(std::size_t raw_bytes) noexcept;
+    static constexpr std::uint32_t sample_record_type = 9;  // PERF_RECORD_SAMPLE
+    static constexpr std::size_t raw_field_size(std::size_t raw_bytes) noexcept {
+        return (raw_bytes + 4 + 7) / 8 * 8 - 4;  // the u32 size and the raw data end on 8 bytes
+    }
+    static constexpr std::size_t sample_size(std::size_t raw_bytes) noexcept {
+        return sample_head_size + raw_field_size(raw_bytes);
+    }
     static std::size_t put_sample_head(std::byte* out, int tracepoint, std::uint64_t time_ns, std::uint32_t cpu,
-                                       std::uint32_t pid, std::uint32_t tid, std::size_t raw_bytes) noexcept;
+                                       std::uint32_t pid, std::uint32_t tid, std::size_t raw_bytes) noexcept {
+        // u32 type, u16 misc, u16 size; u64 identifier; u32 pid, tid; u64
+        // time; u32 cpu, reserved; u64 period; u32 raw size. Stored field by
+        // field into `out`: no temporary copied (and read back) on the way.
+        std::size_t const raw_size = raw_field_size(raw_bytes);
+        std::size_t const total = sample_head_size + raw_size;
+        auto const put = [out](std::size_t at, auto value) { std::memcpy(out + at, &value, sizeof value); };
+        put(0, sample_record_type);
+        put(4, std::uint16_t{1});  // misc: user
+        put(6, static_cast<std::uint16_t>(total));
+        put(8, static_cast<std::uint64_t>(tracepoint) + 1);
+        put(16, pid);
+        put(20, tid);
+        put(24, time_ns);
+        put(32, cpu);
+        put(36, std::uint32_t{0});
+        put(40, std::uint64_t{1});  // period
+        put(48, static_cast<std::uint32_t>(raw_size));
+        return total;
+    }
 
     // Writes the header and feature sections and closes. 0 or errno.
     // After a write failed with ENOSPC/EFBIG/EDQUOT the file is cut back to

@@ -131,6 +131,11 @@ public:
         // instead of writing them; dump() (or a signal, see below) and the
         // normal end write them to the file, each event once.
         std::size_t flight_recorder_bytes = 0;
+        // Event times from the TSC, converted to CLOCK_MONOTONIC with a line
+        // the writer thread refits every pass, where the CPU has an invariant
+        // TSC (docs/recorder.md); false: clock_gettime for every event
+        // (EHTRACE_CAPTURE_CLOCK=monotonic).
+        bool tsc_clock = true;
     };
     struct recorder_stats {
         std::uint64_t events = 0;       // recorded into thread buffers

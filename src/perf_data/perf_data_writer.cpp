@@ -527,40 +527,8 @@ int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> 
     return 0;
 }
 
-std::size_t perf_data_writer::sample_size(std::size_t raw_bytes) noexcept {
-    return 8 + 8 + 8 + 8 + 8 + 8 + 4 + ((raw_bytes + 4 + 7) / 8 * 8 - 4);
-}
-
-std::size_t perf_data_writer::put_sample_head(std::byte* out, int tracepoint, std::uint64_t time_ns,
-                                              std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid,
-                                              std::size_t raw_bytes) noexcept {
-    std::size_t const raw_size = (raw_bytes + 4 + 7) / 8 * 8 - 4;
-    std::size_t const total = 8 + 8 + 8 + 8 + 8 + 8 + 4 + raw_size;
-    struct [[gnu::packed]] head {
-        std::uint32_t type;
-        std::uint16_t misc, size;
-        std::uint64_t identifier;
-        std::uint32_t pid, tid;
-        std::uint64_t time;
-        std::uint32_t cpu, reserved;
-        std::uint64_t period;
-        std::uint32_t raw_size;
-    };
-    static_assert(sizeof(head) == sample_head_size);
-    head const h{record_sample,
-                 1 /* user */,
-                 static_cast<std::uint16_t>(total),
-                 static_cast<std::uint64_t>(tracepoint) + 1,
-                 pid,
-                 tid,
-                 time_ns,
-                 cpu,
-                 0,
-                 1,
-                 static_cast<std::uint32_t>(raw_size)};
-    std::memcpy(out, &h, sizeof h);
-    return total;
-}
+// The header's inline put_sample_head writes this record type.
+static_assert(record_sample == perf_data_writer::sample_record_type);
 
 int perf_data_writer::write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
                                    std::uint32_t tid, std::span<std::byte const> record) {

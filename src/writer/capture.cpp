@@ -6,6 +6,7 @@
 #include <ehtrace/perf_data_writer.hpp>
 
 #include "../perf_data/write_all.hpp"
+#include "event_clock.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -54,8 +55,10 @@ std::atomic<std::uint64_t> capture_instances{0};
 struct thread_ring {
     // Producer side.
     std::byte* data = nullptr;  // capacity bytes, plus max_record of overflow room
-    std::uint64_t capacity = 0;
+    std::uint64_t capacity = 0;  // a power of two
+    std::uint64_t mask = 0;      // capacity - 1
     std::uint64_t head_local = 0;
+    std::uint64_t last_time = 0;  // the thread's latest time: its times never go back
     std::uint64_t tail_seen = 0;  // last tail read: free space without touching the writer's line
     std::uint64_t next_wake_check = 0;  // head position at which to look at the fill level again
     std::atomic<std::uint64_t> head{0};
@@ -82,6 +85,7 @@ struct thread_ring {
             return nullptr;
         }
         r->capacity = capacity;
+        r->mask = capacity - 1;
         r->pid = static_cast<std::uint32_t>(::getpid());
         r->tid = static_cast<std::uint32_t>(::gettid());
         ::prctl(PR_GET_NAME, r->comm, 0, 0, 0);
@@ -119,12 +123,6 @@ struct ring_owner {
 };
 thread_local ring_owner this_thread_rings;
 
-std::uint64_t clock_now(clockid_t clock) noexcept {
-    ::timespec ts{};
-    ::clock_gettime(clock, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 }  // namespace
 
 struct capture_sink::perf_state {
@@ -135,7 +133,8 @@ struct capture_sink::perf_state {
     std::string base_path;  // the path asked for (a child's file: base_path.<pid>)
     recorder_options options;
     pid_t owner = ::getpid();
-    clockid_t clock = CLOCK_MONOTONIC;
+    clockid_t clock = CLOCK_MONOTONIC;  // what the file says the times are
+    detail::event_clock times;          // every time the recorder writes (events, COMM, LOST)
     std::atomic<bool> accepting{true};
 
     std::mutex mutex;  // writer, tracepoints, rings list, thread start/stop
@@ -244,7 +243,9 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
     } catch (std::bad_alloc const&) {
         return;  // next time
     }
-    std::uint64_t const now = clock_now(clock);
+    times.calibrate(std::uint64_t{options.flush_interval_ms} * 1000000u);
+    std::uint64_t const now = times.now();
+    std::uint32_t const cpu = detail::current_cpu();
     for (thread_ring* r : rings) {
         // Cleared before the head is read: a request made after that stays.
         r->wake_requested.store(false, std::memory_order_relaxed);
@@ -252,11 +253,9 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
         std::uint64_t const lost = r->lost.load(std::memory_order_relaxed);
         std::uint64_t const tail = r->tail.load(std::memory_order_relaxed);
         work.push_back({r, head, lost});
-        int const cpu = ::sched_getcpu();
         if (output_error != 0) continue;
         if (lost != r->lost_reported && output_error == 0) {
-            output_error = writer.write_lost(lost - r->lost_reported, now, cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu),
-                                             r->pid, r->tid);
+            output_error = writer.write_lost(lost - r->lost_reported, now, cpu, r->pid, r->tid);
         }
         if (head == tail) continue;
         std::uint64_t const begin = tail % r->capacity;
@@ -401,9 +400,9 @@ thread_ring* capture_sink::perf_state::attach_thread() noexcept {
         r->refs.store(1, std::memory_order_relaxed);
     }
     // The thread's name, timed before any of its events (perf script shows it).
+    r->last_time = times.now();
     if (output_error == 0 && !tracepoints.empty()) {
-        int const cpu = ::sched_getcpu();
-        output_error = writer.write_comm(r->pid, r->tid, r->comm, clock_now(clock), cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu));
+        output_error = writer.write_comm(r->pid, r->tid, r->comm, r->last_time, detail::current_cpu());
     }
     if (!thread) {
         try {
@@ -501,6 +500,7 @@ std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& e
             return nullptr;
         }
         perf->options = options;
+        perf->times.start(options.tsc_clock);
         try {
             perf->path = perf->base_path = path;
         } catch (std::bad_alloc const&) {
@@ -616,7 +616,7 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     std::size_t const total = perf_data_writer::sample_size(raw_bytes);
     if (total > thread_ring::max_record - 8) [[unlikely]] return E2BIG;
     std::uint64_t const head = r->head_local;
-    if (r->capacity - (head - r->tail_seen) < total) {
+    if (r->capacity - (head - r->tail_seen) < total) [[unlikely]] {
         r->tail_seen = r->tail.load(std::memory_order_acquire);
         if (r->capacity - (head - r->tail_seen) < total) {
             // Full: counted, and the writer is asked to come now.
@@ -625,26 +625,31 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
             return 0;
         }
     }
-    int const cpu = ::sched_getcpu();
-    std::uint64_t const time = clock_now(perf.clock);
-    std::uint64_t const at = head % r->capacity;
+    // The TSC (or the clock) can disagree by a little between CPUs and across
+    // a refit: a thread's times never go back.
+    std::uint64_t const time = std::max(perf.times.now(), r->last_time);
+    r->last_time = time;
+    std::uint32_t const cpu = detail::current_cpu();
+    std::uint64_t const at = head & r->mask;
     std::byte* out = r->data + at;  // the overflow room past capacity takes a record that wraps
-    perf_data_writer::put_sample_head(out, index, time, cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu), r->pid, r->tid,
-                                      raw_bytes);
+    // The padding (under 8 bytes) first: the record's last 8 bytes, which
+    // the head and the event then overwrite where they reach. (The pieces
+    // are copied with memcpy: an inline copy for small pieces measured no
+    // faster.)
+    std::memset(out + total - 8, 0, 8);
+    perf_data_writer::put_sample_head(out, index, time, cpu, r->pid, r->tid, raw_bytes);
+    // The tracepoint's common fields: u16 type, u8 flags, u8 preempt count, u32 pid.
     std::size_t pos = perf_data_writer::sample_head_size;
-    struct [[gnu::packed]] common {
-        std::uint16_t type;
-        std::uint8_t flags, preempt_count;
-        std::uint32_t pid;
-    } const c{static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index)), 0, 0, r->pid};
-    std::memcpy(out + pos, &c, sizeof c);
-    pos += sizeof c;
+    auto const type = static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index));
+    std::memcpy(out + pos, &type, 2);
+    std::memset(out + pos + 2, 0, 2);
+    std::memcpy(out + pos + 4, &r->pid, 4);
+    pos += 8;
     for (int i = 1; i < iovcnt; ++i) {
         std::memcpy(out + pos, iov[i].iov_base, iov[i].iov_len);
         pos += iov[i].iov_len;
     }
-    std::memset(out + pos, 0, total - pos);
-    if (at + total > r->capacity) std::memcpy(r->data, r->data + r->capacity, at + total - r->capacity);
+    if (at + total > r->capacity) [[unlikely]] std::memcpy(r->data, r->data + r->capacity, at + total - r->capacity);
     r->head_local = head + total;
     r->head.store(head + total, std::memory_order_release);
     r->events.store(r->events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

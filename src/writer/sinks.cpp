@@ -26,7 +26,8 @@ sink& default_sink() {
         const char* path = std::getenv("EHTRACE_CAPTURE");
         if (path == nullptr || *path == '\0') return &kernel_sink();
         int error = 0;
-        // The recorder's tuning (docs/recorder.md): per-thread buffer in KiB, flush interval in ms.
+        // The recorder's tuning (docs/recorder.md): per-thread buffer in KiB, flush interval in ms,
+        // flight recorder size, the event clock.
         capture_sink::recorder_options options;
         auto const number = [](char const* name, unsigned long fallback) {
             char const* text = std::getenv(name);
@@ -45,6 +46,11 @@ sink& default_sink() {
             static_cast<unsigned>(std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
         options.flight_recorder_bytes =
             std::getenv("EHTRACE_CAPTURE_FLIGHT_KB") ? number("EHTRACE_CAPTURE_FLIGHT_KB", 4096) * 1024 : 0;
+        if (char const* clock = std::getenv("EHTRACE_CAPTURE_CLOCK"); clock != nullptr && *clock != '\0') {
+            std::string_view const text(clock);
+            if (text == "monotonic") options.tsc_clock = false;
+            else if (text != "auto") std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_CLOCK=%s is not auto or monotonic; using auto\n", clock);
+        }
         auto capture = capture_sink::open(path, error, options);
         if (!capture) {
             // The user asked for a file; saying nothing would hide every event.

@@ -231,6 +231,26 @@ TEST(KillLoop, NormalExitFinishesTheFile) {
     EXPECT_EQ(tool.err, "");
 }
 
+// EHTRACE_CAPTURE_CLOCK: "monotonic" (clock_gettime per event) and "auto"
+// record every event, killed or not; an unknown value is only warned about.
+TEST(KillLoop, EveryClockChoiceRecords) {
+    temp_dir dir;
+    for (char const* clock : {"monotonic", "auto", "sundial"}) {
+        std::string const path = (dir.path / (std::string(clock) + ".data")).string();
+        int out = -1;
+        pid_t const pid = start_writer(path, {"2", "count", "3000"}, out, {{"EHTRACE_CAPTURE_CLOCK", clock}});
+        ASSERT_GT(pid, 0);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ::close(out);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << clock << ": " << status;
+        auto const r = check_file(path);
+        EXPECT_EQ(r.problem, "") << clock;
+        EXPECT_TRUE(r.finalised) << clock;
+        EXPECT_EQ(r.events, 2u * 3000u) << clock;
+    }
+}
+
 // Flight recorder (EHTRACE_CAPTURE_FLIGHT_KB) with EHTRACE_CAPTURE_DUMP_ON_CRASH:
 // a crash writes the newest events before the process dies, up to the very
 // last one of the crashing thread.

@@ -9,10 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -337,3 +339,85 @@ TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
     capture.reset();
     ::unlink(path.c_str());
 }
+
+// Event times are CLOCK_MONOTONIC, whichever clock the recorder reads (the
+// TSC fitted to clock_gettime, or clock_gettime itself): each sample's time
+// lies within the clock_gettime reads around its write (a few microseconds
+// of slack for the fit), and each thread's times never go back. Two threads
+// for 150 ms, long enough for the writer's first TSC fit (10 ms baseline,
+// passes every 5 ms here) and several refits.
+class CapturePerfClock : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
+    std::string const path =
+        "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) + (GetParam() ? "-clock-tsc.data" : "-clock-monotonic.data");
+    int error = 0;
+    ehtrace::capture_sink::recorder_options options;
+    options.tsc_clock = GetParam();
+    options.flush_interval_ms = 5;
+    auto capture = ehtrace::capture_sink::open(path, error, options);
+    ASSERT_TRUE(capture) << std::strerror(error);
+    ehtrace::sink* previous = ehtrace::set_sink(capture.get());
+    struct window {
+        std::uint64_t before, after;
+    };
+    auto const monotonic = [] {
+        ::timespec ts{};
+        ::clock_gettime(CLOCK_MONOTONIC, &ts);
+        return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    };
+    constexpr int threads = 2;
+    std::vector<std::vector<window>> windows(threads);
+    std::vector<pid_t> tids(threads);
+    {
+        ehtrace::provider_registration registration(perf_capture_provider);
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                tids[static_cast<std::size_t>(t)] = ::gettid();
+                auto& mine = windows[static_cast<std::size_t>(t)];
+                std::uint64_t const end = monotonic() + 150'000'000;
+                for (int i = 0; monotonic() < end; ++i) {
+                    std::uint64_t const before = monotonic();
+                    int const written = EHTRACE_WRITE(perf_capture_provider, "Timed", ehtrace::field<"i">(i));
+                    mine.push_back({before, monotonic()});
+                    if (written != 0) return;
+                    if (i % 64 == 63) ::usleep(200);
+                }
+            });
+        }
+        for (auto& w : workers) w.join();
+        capture->finish();
+    }
+    ehtrace::set_sink(previous);
+    EXPECT_EQ(capture->stats().lost, 0u);
+
+    std::string open_error;
+    auto input = ehtrace::decode::byte_source::open(path, open_error);
+    ASSERT_TRUE(input) << open_error;
+    ehtrace::decode::perf_data_reader reader(*input);
+    ehtrace::decode::perf_sample sample;
+    std::vector<std::size_t> next(threads, 0);
+    std::vector<std::uint64_t> last(threads, 0);
+    constexpr std::uint64_t slack_ns = 20'000;
+    std::uint64_t samples = 0;
+    while (reader.next(sample)) {
+        auto const t = static_cast<std::size_t>(
+            std::find(tids.begin(), tids.end(), static_cast<pid_t>(sample.meta.tid)) - tids.begin());
+        ASSERT_LT(t, tids.size()) << "a sample of an unknown thread " << sample.meta.tid;
+        ASSERT_LT(next[t], windows[t].size());
+        window const w = windows[t][next[t]++];
+        EXPECT_GE(sample.perf_time + slack_ns, w.before) << "thread " << t << " event " << next[t] - 1;
+        EXPECT_LE(sample.perf_time, w.after + slack_ns) << "thread " << t << " event " << next[t] - 1;
+        EXPECT_GE(sample.perf_time, last[t]) << "thread " << t << " event " << next[t] - 1 << " went back";
+        last[t] = sample.perf_time;
+        ++samples;
+    }
+    EXPECT_FALSE(reader.error()) << reader.error().message;
+    for (int t = 0; t < threads; ++t) EXPECT_EQ(next[t], windows[t].size()) << "thread " << t;
+    EXPECT_GT(samples, 1000u);
+    ::unlink(path.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Clocks, CapturePerfClock, ::testing::Values(true, false),
+                         [](::testing::TestParamInfo<bool> const& param) { return param.param ? std::string("Tsc") : std::string("Monotonic"); });
