@@ -4,7 +4,7 @@
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 
-#include "test_bytes.hpp"
+#include "../decode/test_bytes.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 
-#include "tool_test_support.hpp"
+#include "../tools/tool_test_support.hpp"
 
 #include <cstring>
 #include <fcntl.h>
