@@ -307,7 +307,7 @@ struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encodi
 template <std::size_t... N>
 constexpr auto concat_pieces(const std::array<piece, N>&... lists) noexcept {
     std::array<piece, (std::size_t{0} + ... + N)> all{};
-    std::size_t i = 0;
+    [[maybe_unused]] std::size_t i = 0;  // unused when every list is empty
     ([&] {
         for (const piece& listed : lists) all[i++] = listed;
     }(), ...);
