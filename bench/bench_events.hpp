@@ -35,6 +35,7 @@
 
 #include <ehtrace/dynamic.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 #include <ehtrace/sink.hpp>
 
 namespace ehtrace_bench {

@@ -14,6 +14,7 @@
 #include <ehtrace/otel.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 #include <ehtrace/sink.hpp>
 
 #include <array>

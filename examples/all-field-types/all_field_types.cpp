@@ -1,7 +1,10 @@
 // Every field type of the compile-time API, plus attributes and activities.
 // The round-trip test decodes what this writes and checks every value.
 #include <ehtrace/activity.hpp>
+#include <ehtrace/chrono.hpp>
+#include <ehtrace/net.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 
 #include <arpa/inet.h>
 #include <array>

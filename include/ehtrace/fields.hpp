@@ -7,28 +7,30 @@
 // rvalue or a converted value, e.g. a port in network byte order); it is
 // built, and the value read, only when the event is enabled. Its metadata is
 // a function of its type.
+//
+// This core header handles the types that need no further standard header:
+// arithmetic types, enums, pointers, characters, ehtrace::uuid, strings
+// (std::string and std::string_view included), C arrays, std::array,
+// std::optional and {...} lists of fixed-size values. Three opt-in headers,
+// as {fmt} does with chrono.h and ranges.h, add the rest through the
+// customization point detail::field_support below:
+//   <ehtrace/chrono.hpp>  system_clock::time_point, std::chrono::duration
+//   <ehtrace/net.hpp>     in_addr, in6_addr (<netinet/in.h>)
+//   <ehtrace/ranges.hpp>  std::vector, std::span, ranges of strings
+// Using such a type without its header is a compile error naming the header.
 #pragma once
 
-#include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <functional>
-#include <iterator>
 #include <initializer_list>
-#include <netinet/in.h>
-#include <span>
-#include <string>
+#include <optional>
 #include <string_view>
 #include <sys/uio.h>
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <optional>
-#include <ranges>
-#include <vector>
 
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/fixed_string.hpp>
@@ -65,6 +67,24 @@ struct scalar_kind {
     std::uint8_t format;
 };
 
+// The customization point of the opt-in headers (chrono.hpp, net.hpp,
+// ranges.hpp): a specialization for a type T (without cv) makes T a field
+// type, with one of
+//   static constexpr scalar_kind kind;  T is a fixed-size value written as
+//       its bytes (also as an array element), with this encoding and default
+//       format;
+//   template <int Override, bool ByRef> static auto make(const T& value);
+//       the encoder of a converted or variable-size value (Override >= 0 is
+//       a format chosen by a wrapper; ByRef as in make_encoder below).
+// The encoders' interface is internal: the specializations are ehtrace's own.
+template <class T>
+struct field_support {};
+
+template <class T>
+concept has_field_kind = requires { field_support<T>::kind; };
+template <class T>
+concept has_field_maker = requires(const T& value) { field_support<T>::template make<-1, false>(value); };
+
 template <class T>
 constexpr scalar_kind scalar_kind_of() noexcept {
     using F = field_format;
@@ -77,10 +97,8 @@ constexpr scalar_kind scalar_kind_of() noexcept {
         return {enc(value_encoding_for_size(sizeof(T))), fmt(default_format_of<T>())};
     } else if constexpr (std::is_same_v<T, uuid>) {
         return {enc(E::value128), fmt(F::uuid)};
-    } else if constexpr (std::is_same_v<T, in_addr>) {
-        return {enc(E::value32), fmt(F::ip_address)};
-    } else if constexpr (std::is_same_v<T, in6_addr>) {
-        return {enc(E::value128), fmt(F::ip_address)};
+    } else if constexpr (has_field_kind<T>) {
+        return field_support<T>::kind;
     } else {
         return {enc(E::invalid), 0};
     }
@@ -107,6 +125,57 @@ constexpr std::uint8_t counted_string_encoding() noexcept {
 inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
     return {const_cast<void*>(data), size};
 }
+
+// A growable run of bytes (what std::vector<std::uint8_t> would be, without
+// <vector> in this header): the payload that struct_array and ranges of
+// strings gather when their field is made.
+class byte_buffer {
+public:
+    byte_buffer() noexcept = default;
+    byte_buffer(const byte_buffer& other) { append(other.data_, other.size_); }
+    byte_buffer(byte_buffer&& other) noexcept
+        : data_(std::exchange(other.data_, nullptr)),
+          size_(std::exchange(other.size_, 0)),
+          capacity_(std::exchange(other.capacity_, 0)) {}
+    byte_buffer& operator=(byte_buffer other) noexcept {
+        std::swap(data_, other.data_);
+        std::swap(size_, other.size_);
+        std::swap(capacity_, other.capacity_);
+        return *this;
+    }
+    ~byte_buffer() { delete[] data_; }
+
+    void append(const void* bytes, std::size_t size) {
+        if (size == 0) return;
+        reserve(size_ + size);
+        std::memcpy(data_ + size_, bytes, size);
+        size_ += size;
+    }
+    // Grows with zero bytes or shrinks to `size` bytes.
+    void resize(std::size_t size) {
+        reserve(size);
+        if (size > size_) std::memset(data_ + size_, 0, size - size_);
+        size_ = size;
+    }
+    const std::uint8_t* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    void reserve(std::size_t wanted) {
+        if (wanted <= capacity_) return;
+        std::size_t capacity = capacity_ < 64 ? 64 : capacity_;
+        while (capacity < wanted) capacity *= 2;
+        auto* grown = new std::uint8_t[capacity];
+        if (size_ != 0) std::memcpy(grown, data_, size_);
+        delete[] data_;
+        data_ = grown;
+        capacity_ = capacity;
+    }
+
+    std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
 
 // --- encoders: what a field puts in the payload ---------------------------
 // A field's payload is a fixed list of pieces, known from its type:
@@ -219,54 +288,6 @@ struct counted_encoder : encoder_shape<Encoding, Format, sizeof(std::uint16_t), 
     }
 };
 
-// A variable-length array of counted strings, as the dynamic builder's
-// add_string_array writes it: u16 count, then per string u16 length and its
-// code units. The element count and lengths are known only at run time, so
-// the strings are gathered into a buffer when the field is made. Over 65,535
-// strings, or a string over 65,535 units, the buffer is made too big to fit
-// an event, so the write refuses it rather than cutting it.
-template <class C, std::uint8_t Format>
-struct string_array_encoder
-    : encoder_shape<counted_string_encoding<C>() | encoding_flags::var_array, Format, sizeof(std::uint16_t), true> {
-    static constexpr std::array<piece, 2> pieces{copied_piece(sizeof(std::uint16_t)), variable_piece()};
-    std::vector<std::uint8_t> buffer;
-    std::uint16_t count16 = 0;
-
-    template <class Range>
-    explicit string_array_encoder(const Range& range) {
-        std::size_t count = 0;
-        bool too_long = false;
-        for (const auto& element : range) {
-            const std::basic_string_view<C> text = as_view(element);
-            too_long = too_long || text.size() > 0xFFFF;
-            const auto length16 = static_cast<std::uint16_t>(text.size());
-            const auto* length_bytes = reinterpret_cast<const std::uint8_t*>(&length16);
-            buffer.insert(buffer.end(), length_bytes, length_bytes + sizeof length16);
-            if (!too_long && buffer.size() <= max_event_size) {
-                const auto* units = reinterpret_cast<const std::uint8_t*>(text.data());
-                buffer.insert(buffer.end(), units, units + text.size() * sizeof(C));
-            }
-            ++count;
-        }
-        count16 = static_cast<std::uint16_t>(count > 0xFFFF ? 0xFFFF : count);
-        if (count > 0xFFFF || too_long || buffer.size() > max_event_size) buffer.resize(max_event_size + 1);
-    }
-    template <std::size_t First, class Out>
-    void emit(Out& out) const {
-        out.template copy<First>(&count16, sizeof count16);
-        out.template ref<First + 1>(buffer.data(), buffer.size());
-    }
-
-private:
-    static std::basic_string_view<C> as_view(const C* text) noexcept {
-        return text != nullptr ? std::basic_string_view<C>(text) : std::basic_string_view<C>();
-    }
-    template <class S>
-    static std::basic_string_view<C> as_view(const S& text) noexcept {
-        return std::basic_string_view<C>(text.data(), text.size());
-    }
-};
-
 template <class T, std::uint8_t Format>
 using var_array_encoder = counted_encoder<T, scalar_kind_of<T>().encoding | encoding_flags::var_array, Format>;
 
@@ -286,8 +307,10 @@ struct const_array_encoder : encoder_shape<scalar_kind_of<T>().encoding | encodi
 template <std::size_t... N>
 constexpr auto concat_pieces(const std::array<piece, N>&... lists) noexcept {
     std::array<piece, (std::size_t{0} + ... + N)> all{};
-    std::size_t i = 0;
-    ((std::copy(lists.begin(), lists.end(), all.begin() + i), i += N), ...);
+    [[maybe_unused]] std::size_t i = 0;  // unused when every list is empty
+    ([&] {
+        for (const piece& listed : lists) all[i++] = listed;
+    }(), ...);
     return all;
 }
 
@@ -311,31 +334,20 @@ template <class T, std::size_t N>
 struct is_std_array<std::array<T, N>> : std::true_type {};
 
 template <class T>
-struct is_span : std::false_type {};
-template <class T, std::size_t N>
-struct is_span<std::span<T, N>> : std::true_type {};
-
-template <class T>
-struct is_vector : std::false_type {};
-template <class T, class A>
-struct is_vector<std::vector<T, A>> : std::true_type {};
-
-template <class T>
 struct is_init_list : std::false_type {};
 template <class T>
 struct is_init_list<std::initializer_list<T>> : std::true_type {};
 
+// std::basic_string_view and std::basic_string (any allocator) of a
+// character type, recognized without <string>: a string type with traits
+// that converts to its string_view.
 template <class T>
 struct is_string_like : std::false_type {};
-template <class C, class Tr>
-struct is_string_like<std::basic_string_view<C, Tr>> : std::bool_constant<is_char_type<C>> {};
-template <class C, class Tr, class A>
-struct is_string_like<std::basic_string<C, Tr, A>> : std::bool_constant<is_char_type<C>> {};
-
 template <class T>
-struct is_duration : std::false_type {};
-template <class R, class P>
-struct is_duration<std::chrono::duration<R, P>> : std::true_type {};
+    requires requires { typename T::traits_type; typename T::value_type; } &&
+             is_char_type<typename T::value_type> &&
+             std::is_convertible_v<const T&, std::basic_string_view<typename T::value_type, typename T::traits_type>>
+struct is_string_like<T> : std::true_type {};
 
 template <class T>
 struct is_optional : std::false_type {};
@@ -360,16 +372,47 @@ struct string_element<C*> {
     using type = std::remove_cv_t<C>;
 };
 
-// Ranges of strings (vector<string>, span<const string_view>,
-// initializer_list<const char*>, list<string>, ...); strings themselves are
-// ranges of characters, not of strings.
-template <class T>
-concept string_range = std::ranges::input_range<const T> && !is_string_like<T>::value &&
-                       !std::is_void_v<typename string_element<
-                           std::remove_cvref_t<std::ranges::range_reference_t<const T>>>::type>;
+template <class E>
+inline constexpr bool is_string_element = !std::is_void_v<typename string_element<std::remove_cv_t<E>>::type>;
 
 template <class T>
 struct always_false : std::false_type {};
+
+// Types an opt-in header supports, recognized by their shape without the
+// standard headers that declare them, for the errors that name the header.
+template <class T>
+concept chrono_shaped = requires { typename T::rep; typename T::period; } ||       // duration
+                        requires { typename T::clock; typename T::duration; };     // time_point
+// in6_addr's s6_addr is a macro of <netinet/in.h>, unknown here when that
+// header comes later: its members under glibc and musl are asked too.
+template <class T>
+concept address_shaped = requires(const T& a) { a.s_addr; } || requires(const T& a) { a.s6_addr; } ||
+                         requires(const T& a) { a.__in6_u; } || requires(const T& a) { a.__in6_union; };
+template <class T>
+concept range_shaped = requires(const T& r) { r.begin(); r.end(); };
+
+// The errors of a type used without its opt-in header: they name the header.
+template <class T>
+constexpr void require_chrono_header() noexcept {
+    static_assert(always_false<T>::value,
+                  "ehtrace: a std::chrono::system_clock::time_point or std::chrono::duration field needs "
+                  "#include <ehtrace/chrono.hpp>");
+}
+template <class T>
+constexpr void require_net_header() noexcept {
+    static_assert(always_false<T>::value, "ehtrace: an in_addr or in6_addr field needs #include <ehtrace/net.hpp>");
+}
+template <class T>
+constexpr void require_ranges_header() noexcept {
+    static_assert(always_false<T>::value,
+                  "ehtrace: a range field (std::vector or std::span of fixed-size values, or a range of strings) "
+                  "needs #include <ehtrace/ranges.hpp>");
+}
+// The element of an array, list or optional.
+template <class E>
+constexpr void require_element_header() noexcept {
+    if constexpr (!is_scalar_field_type<E> && address_shaped<E>) require_net_header<E>();
+}
 
 // Strings default to UTF (UTF-8 for char and char8_t).
 inline constexpr std::uint8_t utf = 0;
@@ -383,16 +426,8 @@ constexpr std::uint8_t pick_format(int override_format, std::uint8_t deduced) no
 template <int Override = -1, bool ByRef = false, class V>
 EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
     using T = std::remove_cv_t<V>;
-    if constexpr (std::is_same_v<T, std::chrono::system_clock::time_point>) {
-        auto seconds = std::chrono::floor<std::chrono::seconds>(value.time_since_epoch()).count();
-        return scalar_encoder<std::int64_t, pick_format(Override, fmt(field_format::time))>{
-            {}, {static_cast<std::int64_t>(seconds)}};
-    } else if constexpr (is_duration<T>::value) {
-        // Nanoseconds as a signed 64-bit integer, whatever the duration's unit
-        // (a fraction of a nanosecond is dropped): say so in the field name.
-        auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(value).count();
-        return scalar_encoder<std::int64_t, pick_format(Override, scalar_kind_of<std::int64_t>().format)>{
-            {}, {static_cast<std::int64_t>(nanoseconds)}};
+    if constexpr (has_field_maker<T>) {
+        return field_support<T>::template make<Override, ByRef>(value);
     } else if constexpr (std::is_pointer_v<T> && is_char_type<std::remove_cv_t<std::remove_pointer_t<T>>>) {
         using C = std::remove_cv_t<std::remove_pointer_t<T>>;
         if constexpr (ByRef) {
@@ -412,47 +447,50 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
         if constexpr (is_char_type<E>) {
             return char_array_encoder<E, n, pick_format(Override, utf)>{{}, value};
         } else {
+            require_element_header<E>();
             static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
             return const_array_encoder<E, n, pick_format(Override, scalar_kind_of<E>().format)>{{}, value};
         }
-    } else if constexpr (string_range<T>) {
-        using C = typename string_element<std::remove_cvref_t<std::ranges::range_reference_t<const T>>>::type;
-        return string_array_encoder<C, pick_format(Override, utf)>(value);
     } else if constexpr (is_string_like<T>::value) {
         using C = typename T::value_type;
         return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{{}, value.data(), value.size()};
     } else if constexpr (is_std_array<T>::value) {
         using E = std::remove_cv_t<typename T::value_type>;
-        static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
-        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
-    } else if constexpr (is_span<T>::value) {
-        using E = std::remove_cv_t<typename T::element_type>;
-        static_assert(is_scalar_field_type<E>, "ehtrace: span elements must be fixed-size field types");
-        if constexpr (T::extent != std::dynamic_extent) {
-            return const_array_encoder<E, T::extent, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
+        if constexpr (is_string_element<E>) {
+            require_ranges_header<T>();  // a std::array of strings is a range of strings
         } else {
-            return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data(), value.size()};
+            require_element_header<E>();
+            static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
         }
-    } else if constexpr (is_vector<T>::value) {
-        using E = typename T::value_type;
-        static_assert(!std::is_same_v<E, bool>, "ehtrace: std::vector<bool> has no contiguous storage; copy it to bool[]");
-        static_assert(is_scalar_field_type<E>, "ehtrace: vector elements must be fixed-size field types");
-        return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data(), value.size()};
+        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
     } else if constexpr (is_optional<T>::value) {
         // A variable-length array of one element, or of none when empty.
         using E = typename T::value_type;
+        require_element_header<E>();
         static_assert(is_scalar_field_type<E>, "ehtrace: std::optional fields hold fixed-size field types");
         return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{
             {}, value.has_value() ? &*value : nullptr, value.has_value() ? 1u : 0u};
     } else if constexpr (is_init_list<T>::value) {
         using E = std::remove_cv_t<typename T::value_type>;
-        static_assert(is_scalar_field_type<E>, "ehtrace: list elements must be fixed-size field types");
+        if constexpr (is_string_element<E>) {
+            require_ranges_header<T>();  // {"a", "b"}: a range of strings
+        } else {
+            require_element_header<E>();
+            static_assert(is_scalar_field_type<E>, "ehtrace: list elements must be fixed-size field types");
+        }
         return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.begin(), value.size()};
+    } else if constexpr (chrono_shaped<T>) {
+        require_chrono_header<T>();
+    } else if constexpr (address_shaped<T>) {
+        require_net_header<T>();
+    } else if constexpr (range_shaped<T>) {
+        require_ranges_header<T>();
     } else {
         static_assert(always_false<T>::value,
-                      "ehtrace: unsupported field type; use an arithmetic, enum, pointer, string, uuid, in_addr, "
-                      "in6_addr, time_point, duration, optional, array, span or range of strings value, or wrap "
-                      "bytes in ehtrace::binary(...)");
+                      "ehtrace: unsupported field type; use an arithmetic, enum, pointer, string, uuid, optional, "
+                      "array or {...} list value (in_addr and in6_addr: <ehtrace/net.hpp>; time_point and "
+                      "duration: <ehtrace/chrono.hpp>; vector, span and ranges of strings: <ehtrace/ranges.hpp>), "
+                      "or wrap bytes in ehtrace::binary(...)");
     }
 }
 
@@ -589,16 +627,15 @@ struct struct_array_value : field_marker {
         }
     };
 
-    std::vector<std::uint8_t> buffer;
+    byte_buffer buffer;
     std::uint16_t count16 = 0;
 
     // Appends every piece of the element's fields to the buffer.
     struct gather {
-        std::vector<std::uint8_t>& buffer;
+        byte_buffer& buffer;
         template <std::size_t>
         void copy(const void* bytes, std::size_t size) {
-            auto* from = static_cast<const std::uint8_t*>(bytes);
-            buffer.insert(buffer.end(), from, from + size);
+            buffer.append(bytes, size);
         }
         template <std::size_t Piece>
         void ref(const void* data, std::size_t size) {
@@ -733,16 +770,14 @@ constexpr void check_field_name() noexcept {
 // A field named Name whose encoding and format follow from the value's type:
 //   integers (signed_int for signed types), bool (value8 boolean), float and
 //   double, char/char16_t/char32_t/wchar_t values, pointers (hex), enums (as
-//   their underlying type), uuid, in_addr, in6_addr, system_clock::time_point,
-//   std::chrono::duration (signed 64-bit nanoseconds); std::optional<T> of
-//   those as a variable-length array of one element, or none when empty;
-//   const char* and friends as zero-terminated strings, std::string(_view)
-//   and friends as counted strings (UTF); C arrays, std::array and static
-//   spans as constant-length arrays; dynamic spans, vectors and
-//   initializer lists as variable-length arrays; any range of strings
-//   (std::string, std::string_view, const char*, and their wide and UTF
-//   kinds) as a variable-length array of counted strings (the dynamic
-//   builder's add_string_array), copied when the field is made.
+//   their underlying type), uuid; std::optional<T> of those as a
+//   variable-length array of one element, or none when empty; const char*
+//   and friends as zero-terminated strings, std::string(_view) and friends
+//   as counted strings (UTF); C arrays and std::array as constant-length
+//   arrays; initializer lists as variable-length arrays. The opt-in headers
+//   add system_clock::time_point and std::chrono::duration (chrono.hpp),
+//   in_addr and in6_addr (net.hpp), vectors, spans and ranges of strings
+//   (ranges.hpp).
 // Tag is the field's 16-bit tag (0: none).
 // An lvalue is read when the event is written (in EHTRACE_WRITE, right
 // away); an rvalue is kept in the field object.
@@ -817,8 +852,11 @@ auto xml(V&& text) noexcept { return detail::with_format<field_format::string_xm
 
 // A port number given in host byte order; written in network byte order.
 inline auto port(std::uint16_t host_order) noexcept {
+    const auto network_order = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                                   ? static_cast<std::uint16_t>((host_order << 8) | (host_order >> 8))
+                                   : host_order;
     return detail::formatted<detail::scalar_encoder<std::uint16_t, detail::fmt(field_format::port)>>{
-        {}, {{}, {htons(host_order)}}};
+        {}, {{}, {network_order}}};
 }
 // An IPv4 address already in network byte order (as in sockaddr_in).
 inline auto ipv4(const std::uint32_t& network_order) noexcept {
@@ -833,8 +871,10 @@ inline auto binary(const void* data, std::size_t size) noexcept {
     using E = detail::counted_encoder<std::uint8_t, detail::enc(field_encoding::binary_length16_char8), 0>;
     return detail::formatted<E>{{}, {{}, static_cast<const std::uint8_t*>(data), size}};
 }
-template <class T, std::size_t N>
-auto binary(std::span<T, N> bytes) noexcept { return binary(bytes.data(), bytes.size_bytes()); }
+// Any std::span (whatever its element type and extent): its bytes.
+template <class Span>
+    requires requires(const Span& bytes) { bytes.data(); bytes.size_bytes(); }
+auto binary(const Span& bytes) noexcept { return binary(bytes.data(), bytes.size_bytes()); }
 inline auto binary(std::string_view bytes) noexcept { return binary(bytes.data(), bytes.size()); }
 
 // Raw fields for hand-encoded data:

@@ -185,6 +185,16 @@ inline constexpr std::uint8_t tag_follows = 0x80;
     }
 }
 
+// The decoder's side of the same rule: what a reader accepts is what
+// format_applies allows a writer, plus ip_address_obsolete (an older
+// spelling of ip_address that files may still hold) wherever ip_address
+// fits. A value whose format does not apply is shown with the default
+// format for its encoding.
+[[nodiscard]] constexpr bool format_applies_when_decoding(field_format format, field_encoding encoding) noexcept {
+    if (format == field_format::ip_address_obsolete) return format_applies(field_format::ip_address, encoding);
+    return format_applies(format, encoding);
+}
+
 // The format a value of C++ type T is written with when the caller picks
 // none, for the types both APIs write from their value alone: bool, the
 // character types, integers, float and double, pointers; an enum as its

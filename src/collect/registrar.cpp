@@ -84,7 +84,7 @@ registrar::~registrar() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-int registrar::open() {
+int registrar::open(std::string* error_message) {
     if (fd_ >= 0) return 0;
     std::string const path = tracefs_ + "/user_events_data";
     fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -103,6 +103,7 @@ int registrar::open() {
     } else {
         problem_ = "opening " + path + " failed: " + std::strerror(error);
     }
+    if (error_message) *error_message = problem_;
     return error;
 }
 

@@ -393,14 +393,12 @@ int perf_data_writer::open_stream(int fd, bool take_ownership, clockid_t clock, 
 }
 
 void perf_data_writer::append_feature(unsigned feature, std::span<std::byte const> body) {
-    scratch_.clear();
-    byte_builder(scratch_)
+    byte_builder(buffer_)
         .put(record_header_feature)
         .put<std::uint16_t>(0)
         .put(static_cast<std::uint16_t>(16 + body.size()))
         .put(static_cast<std::uint64_t>(feature))
         .bytes(body);
-    buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
 }
 
 void perf_data_writer::attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const {
@@ -427,12 +425,10 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
     tracepoints_.push_back({std::string(system), std::string(name), std::string(format), id});
     auto const index = tracepoints_.size() - 1;
     stream_metadata_.push_back(offset_ + buffer_.size());
-    scratch_.clear();
-    byte_builder b(scratch_);
+    byte_builder b(buffer_);
     b.put(record_header_attr).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + attr_v7_size + 8));
-    attr_bytes(scratch_, id);
+    attr_bytes(buffer_, id);
     b.put(static_cast<std::uint64_t>(index + 1));
-    buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
     if (pipe_) {
         // Nothing is rewritten in a pipe: one TRACING_DATA for all, owed
         // until the next record that is not an attr.
@@ -440,9 +436,7 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
         return static_cast<int>(index);
     }
     stream_metadata_.push_back(offset_ + buffer_.size());
-    scratch_.clear();
-    append_tracing_data_record(scratch_, tracing_data_body(std::span(&tracepoints_.back(), 1)));
-    buffer_.insert(buffer_.end(), scratch_.begin(), scratch_.end());
+    append_tracing_data_record(buffer_, tracing_data_body(std::span(&tracepoints_.back(), 1)));
     return static_cast<int>(index);
 }
 

@@ -18,6 +18,7 @@ endif()
 set(ehtrace_version_script ${CMAKE_CURRENT_SOURCE_DIR}/libehtrace.map)
 add_library(ehtrace_shared SHARED ${ehtrace_version_script})
 target_link_libraries(ehtrace_shared PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,ehtrace>" Threads::Threads)
+target_link_libraries(ehtrace_shared PUBLIC ehtrace::wire)
 target_include_directories(ehtrace_shared PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 
 EHTRACE_PROVIDER(codegen_nested_provider, "Codegen_Nested");
 

@@ -35,8 +35,10 @@ TEST(CollectRegistrar, Commands) {
 TEST(CollectRegistrar, MessagesWithoutUserEvents) {
     temp_dir dir;
     registrar reg(dir.str());
-    EXPECT_EQ(reg.open(), ENOENT);
-    EXPECT_NE(reg.problem().find("CONFIG_USER_EVENTS"), std::string::npos) << reg.problem();
+    std::string problem;
+    EXPECT_EQ(reg.open(&problem), ENOENT);
+    EXPECT_NE(problem.find("CONFIG_USER_EVENTS"), std::string::npos) << problem;
+    EXPECT_EQ(reg.open(), ENOENT);  // without a message
     std::string message;
     EXPECT_EQ(reg.add("Prov_L4K1", 0, &message), ENOENT);
     EXPECT_NE(message.find("no user_events"), std::string::npos) << message;

@@ -146,6 +146,23 @@ TEST(JsonFormatter, Length16SpecialRules) {
               "\"01 02 03\"");
     EXPECT_EQ(value(bytes().str("abc"), field_encoding::string_length16_char8, field_format::unsigned_int),
               "\"abc\"");
+    // The sizes a format has are the wire contract's (format_applies_when_decoding):
+    // the obsolete IP format as 4 or 16 bytes, a port only as 2, a boolean not as 8.
+    EXPECT_EQ(value(bytes().raw({10, 0, 0, 2}), field_encoding::binary_length16_char8,
+                    field_format::ip_address_obsolete),
+              "\"10.0.0.2\"");
+    EXPECT_EQ(value(bytes().raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), field_encoding::binary_length16_char8,
+                    field_format::ip_address_obsolete),
+              "\"::1\"");
+    EXPECT_EQ(value(bytes().raw({1, 2, 3, 4, 5, 6, 7, 8}), field_encoding::binary_length16_char8,
+                    field_format::ip_address_obsolete),
+              "\"01 02 03 04 05 06 07 08\"");
+    EXPECT_EQ(value(bytes().raw({0x1F, 0x90}), field_encoding::binary_length16_char8, field_format::port), "8080");
+    EXPECT_EQ(value(bytes().raw({0, 0, 0x1F, 0x90}), field_encoding::binary_length16_char8, field_format::port),
+              "\"00 00 1f 90\"");
+    EXPECT_EQ(value(bytes().u64(1), field_encoding::binary_length16_char8, field_format::boolean),
+              "\"01 00 00 00 00 00 00 00\"");
+    EXPECT_EQ(value(bytes().u32(1), field_encoding::binary_length16_char8, field_format::boolean), "true");
 }
 
 TEST(JsonFormatter, SampleMeta) {

@@ -12,6 +12,22 @@
 
 namespace ehtrace::test {
 
+// The tracefs format file of an EventHeader user_events tracepoint,
+// Acme_L4K1 with ID 1500, as the kernel writes it.
+inline constexpr char acme_eventheader_format[] =
+    "name: Acme_L4K1\nID: 1500\nformat:\n"
+    "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+    "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+    "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+    "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+    "\tfield:u8 eventheader_flags;\toffset:8;\tsize:1;\tsigned:0;\n"
+    "\tfield:u8 version;\toffset:9;\tsize:1;\tsigned:0;\n"
+    "\tfield:u16 id;\toffset:10;\tsize:2;\tsigned:0;\n"
+    "\tfield:u16 tag;\toffset:12;\tsize:2;\tsigned:0;\n"
+    "\tfield:u8 opcode;\toffset:14;\tsize:1;\tsigned:0;\n"
+    "\tfield:u8 level;\toffset:15;\tsize:1;\tsigned:0;\n\n"
+    "print fmt: \"\"\n";
+
 class bytes {
 public:
     explicit bytes(bool big_endian = false) : big_endian_(big_endian) {}

@@ -109,21 +109,8 @@ TEST(TracefsFormat, DataLocRelLocAndArrays) {
 }
 
 TEST(TracefsFormat, RecognisesEventHeader) {
-    constexpr char text[] =
-        "name: Acme_L4K1\nID: 1500\nformat:\n"
-        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-        "\tfield:u8 eventheader_flags;\toffset:8;\tsize:1;\tsigned:0;\n"
-        "\tfield:u8 version;\toffset:9;\tsize:1;\tsigned:0;\n"
-        "\tfield:u16 id;\toffset:10;\tsize:2;\tsigned:0;\n"
-        "\tfield:u16 tag;\toffset:12;\tsize:2;\tsigned:0;\n"
-        "\tfield:u8 opcode;\toffset:14;\tsize:1;\tsigned:0;\n"
-        "\tfield:u8 level;\toffset:15;\tsize:1;\tsigned:0;\n\n"
-        "print fmt: \"\"\n";
     tracefs_format f;
-    ASSERT_TRUE(parse_tracefs_format(text, f));
+    ASSERT_TRUE(parse_tracefs_format(ehtrace::test::acme_eventheader_format, f));
     EXPECT_TRUE(f.is_eventheader());
     EXPECT_EQ(f.eventheader_offset(), 8u);
     f.fields.pop_back();

@@ -38,6 +38,11 @@ cmake -S "$source_dir/tests/install/consumer" -B "$work/cmake-build" -G Ninja \
     -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 check_capture "$work/cmake-build/consumer" find_package
+# ehtrace::wire: exported, header-only, enough on its own.
+grep -q "add_library(ehtrace::wire INTERFACE IMPORTED)" "$work/prefix/lib/cmake/ehtrace/ehtraceTargets.cmake" ||
+    { echo "ehtrace::wire is not exported"; exit 1; }
+"$work/cmake-build/wire_consumer" || { echo "wire_consumer failed"; exit 1; }
+echo "wire: ok"
 
 # pkg-config links what the CMake target links (the static archive), so the
 # program runs from a non-system prefix with no LD_LIBRARY_PATH; and it adds

@@ -10,6 +10,7 @@
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 #include <ehtrace/sink.hpp>
 #include <ehtrace/user_events_abi.hpp>
 

@@ -7,7 +7,9 @@
 
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/dynamic.hpp>
+#include <ehtrace/net.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 #include <ehtrace/sink.hpp>
 
 #include <gtest/gtest.h>

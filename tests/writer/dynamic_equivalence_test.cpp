@@ -2,7 +2,9 @@
 // (EHTRACE_WRITE) and with the dynamic builder gives the same tracepoint and
 // the same bytes: one wire format, one encoder.
 #include <ehtrace/dynamic.hpp>
+#include <ehtrace/net.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 
 #include "dynamic_test_support.hpp"
 

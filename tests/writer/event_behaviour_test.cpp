@@ -4,6 +4,7 @@
 
 #include <ehtrace/activity.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 
 #include <gtest/gtest.h>
 

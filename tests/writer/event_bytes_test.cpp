@@ -3,8 +3,11 @@
 #include "event_test_support.hpp"
 
 #include <ehtrace/activity.hpp>
+#include <ehtrace/chrono.hpp>
 #include <ehtrace/fields.hpp>
+#include <ehtrace/net.hpp>
 #include <ehtrace/provider.hpp>
+#include <ehtrace/ranges.hpp>
 
 #include <gtest/gtest.h>
 

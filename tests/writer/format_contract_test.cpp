@@ -53,6 +53,24 @@ TEST(FormatContract, TableSpotChecks) {
     EXPECT_FALSE(format_applies(field_format::uuid, field_encoding::string_length16_char16));
 }
 
+// What a reader accepts is what a writer may write, plus the obsolete IP
+// format wherever the IP format fits.
+TEST(FormatContract, DecodingAddsOnlyTheObsoleteIpFormat) {
+    for (unsigned e = 0; e < static_cast<unsigned>(field_encoding::max); ++e) {
+        auto const encoding = static_cast<field_encoding>(e);
+        for (unsigned f = 0; f <= 127; ++f) {
+            auto const format = static_cast<field_format>(f);
+            bool const expected = format == field_format::ip_address_obsolete
+                                      ? ehtrace::format_applies(field_format::ip_address, encoding)
+                                      : ehtrace::format_applies(format, encoding);
+            EXPECT_EQ(ehtrace::format_applies_when_decoding(format, encoding), expected) << e << " " << f;
+        }
+    }
+    EXPECT_TRUE(ehtrace::format_applies_when_decoding(field_format::ip_address_obsolete, field_encoding::value32));
+    EXPECT_TRUE(ehtrace::format_applies_when_decoding(field_format::ip_address_obsolete, field_encoding::value128));
+    EXPECT_FALSE(ehtrace::format_applies_when_decoding(field_format::ip_address_obsolete, field_encoding::value64));
+}
+
 TEST(FormatContract, DynamicBuilderScalars) {
     std::uint8_t const value[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     event_builder builder;

@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     auto const where = locate_tracefs(tracefs);
     if (where.dir.empty()) return fail(where.problem);
     registrar reg(where.dir);
-    if (reg.open() != 0) return fail(reg.problem());
+    if (std::string why; reg.open(&why) != 0) return fail(why);
 
     if (remove) {
         int status = 0;

@@ -33,10 +33,9 @@ public:
     registrar& operator=(registrar const&) = delete;
 
     // Opens <tracefs>/user_events_data for writing. 0 or an errno value;
-    // problem() then says why, with the fix.
-    int open();
+    // *error then says why, with the fix (add() and remove() say it too).
+    int open(std::string* error = nullptr);
     [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
-    [[nodiscard]] std::string const& problem() const noexcept { return problem_; }
 
     // Registers NAME or COMMAND (see registration_command) with `flags`
     // (abi::reg_flag_persist ...). The registration's own enable word is
@@ -56,7 +55,7 @@ public:
 private:
     std::string tracefs_;
     int fd_ = -1;
-    std::string problem_;
+    std::string problem_;  // why open() failed
     std::deque<std::uint32_t> enable_words_;
     std::vector<std::string> tracepoints_;
 };

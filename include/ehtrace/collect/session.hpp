@@ -85,7 +85,8 @@ public:
     session(session const&) = delete;
     session& operator=(session const&) = delete;
 
-    // The tracing directory; "" with problem() set when none is usable.
+    // The tracing directory; "" when none is usable (start() and add() then
+    // fail with a sentence that says why).
     [[nodiscard]] std::string const& tracefs_dir() const noexcept;
     [[nodiscard]] tracefs_cache& cache() noexcept;
 

@@ -23,13 +23,6 @@ constexpr std::size_t max_bars = 5000;
 constexpr unsigned histogram_bins = 20;
 constexpr double label_width = 240, plot_width = 960, row_height = 22;
 
-template <class... Args>
-void appendf(std::string& out, char const* format, Args... args) {
-    char text[256];
-    int const n = std::snprintf(text, sizeof text, format, args...);
-    out.append(text, static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof text) - 1)));
-}
-
 // Text for an element or a quoted attribute: control characters escaped
 // (as the text summary shows them), then the five HTML specials.
 void append_html(std::string& out, std::string_view utf8) {
@@ -46,8 +39,6 @@ void append_html(std::string& out, std::string_view utf8) {
         }
     }
 }
-
-double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 constexpr char page_head[] = R"(<!DOCTYPE html>
 <html lang="en">
@@ -75,22 +66,16 @@ figure { margin: 0; } figcaption { font-weight: 600; }
 <h1>ehtrace report</h1>
 )";
 
-class html_report final : public formatter {
+class html_report final : public stats_formatter {
 public:
+    html_report() : stats_formatter(true) {}
     void begin(std::string& out) override { out.append(page_head); }
-    void begin_input(std::string&, std::string_view source) override {
-        source_ = source;
-        stats_ = summary_stats(true);
-    }
-    bool sample(std::string&, decoded_sample const& s) override {
-        stats_.note(s);
-        return true;
-    }
-    void lost(std::uint64_t events) override { stats_.note_lost(events); }
-    void end_input(std::string& out) override {
-        stats_.finish();
+    void end(std::string& out) override { out.append("</body>\n</html>\n"); }
+
+private:
+    void write_input(std::string& out) override {
         out.append("<section class=\"input\">\n<h2>");
-        append_html(out, source_);
+        append_html(out, source());
         out.append("</h2>\n");
         write_facts(out);
         write_timeline(out);
@@ -98,29 +83,27 @@ public:
         write_tables(out);
         out.append("</section>\n");
     }
-    void end(std::string& out) override { out.append("</body>\n</html>\n"); }
 
-private:
     void write_facts(std::string& out) const {
-        appendf(out, "<p class=\"facts\">%" PRIu64 " events", stats_.total());
-        if (stats_.has_span()) {
-            appendf(out, " over %.6f s", stats_.span_s());
-            if (stats_.utc()) {
+        appendf(out, "<p class=\"facts\">%" PRIu64 " events", stats().total());
+        if (stats().has_span()) {
+            appendf(out, " over %.6f s", stats().span_s());
+            if (stats().utc()) {
                 out.append(" (");
-                append_utc_time_text(out, stats_.first_ns());
+                append_utc_time_text(out, stats().first_ns());
                 out.append(" to ");
-                append_utc_time_text(out, stats_.last_ns());
+                append_utc_time_text(out, stats().last_ns());
                 out.push_back(')');
             }
         }
-        if (auto const lost = stats_.lost()) appendf(out, ", %" PRIu64 " lost", *lost);
+        if (auto const lost = stats().lost()) appendf(out, ", %" PRIu64 " lost", *lost);
         out.append("</p>\n");
     }
 
     // Names with completed, timed activities, the most total time first.
     [[nodiscard]] std::vector<std::string> busiest() const {
         std::vector<std::pair<std::uint64_t, std::string>> list;
-        for (auto const& [name, spans] : stats_.spans()) {
+        for (auto const& [name, spans] : stats().spans()) {
             std::uint64_t total = 0;
             for (activity_span const& s : spans) total += s.stop_ns - s.start_ns;
             list.emplace_back(total, name);
@@ -138,11 +121,11 @@ private:
             out.append("<p class=\"note\">No completed activities with times.</p>\n");
             return;
         }
-        if (stats_.spans().size() > rows.size()) {
+        if (stats().spans().size() > rows.size()) {
             appendf(out, "<p class=\"note\">The %zu activity names with the most total time of %zu.</p>\n",
-                    rows.size(), stats_.spans().size());
+                    rows.size(), stats().spans().size());
         }
-        double const span_ns = std::max<double>(1, static_cast<double>(stats_.last_ns() - stats_.first_ns()));
+        double const span_ns = std::max<double>(1, static_cast<double>(stats().last_ns() - stats().first_ns()));
         double const height = row_height * static_cast<double>(rows.size()) + 24;
         appendf(out, "<svg class=\"timeline\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n",
                 label_width + plot_width + 10, height, label_width + plot_width + 10, height);
@@ -154,7 +137,7 @@ private:
         }
         double y = 0;
         for (std::string const& name : rows) {
-            std::vector<activity_span> const& spans = stats_.spans().at(name);
+            std::vector<activity_span> const& spans = stats().spans().at(name);
             out.append("<g class=\"row\" data-name=\"");
             append_html(out, name);
             appendf(out, "\" data-count=\"%zu\">", spans.size());
@@ -164,7 +147,7 @@ private:
             out.append("</text>\n");
             for (std::size_t i = 0; i < spans.size() && i < max_bars; ++i) {
                 activity_span const& s = spans[i];
-                double const x = label_width + plot_width * static_cast<double>(s.start_ns - stats_.first_ns()) / span_ns;
+                double const x = label_width + plot_width * static_cast<double>(s.start_ns - stats().first_ns()) / span_ns;
                 double const w = std::max(1.0, plot_width * static_cast<double>(s.stop_ns - s.start_ns) / span_ns);
                 appendf(out, "<rect class=\"bar\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\">", x, y + 3, w,
                         row_height - 6);
@@ -180,10 +163,10 @@ private:
     void write_histograms(std::string& out) const {
         out.append("<h3>Duration histograms</h3>\n<div class=\"histograms\">\n");
         bool any = false;
-        for (auto const& [name, stats] : stats_.activities()) {
-            if (!stats_.timed(stats)) continue;
+        for (auto const& [name, activity] : stats().activities()) {
+            if (!stats().timed(activity)) continue;
             any = true;
-            write_histogram(out, name, stats.durations);
+            write_histogram(out, name, activity.durations);
         }
         out.append(any ? "</div>\n" : "</div>\n<p class=\"note\">No activity durations.</p>\n");
     }
@@ -227,25 +210,25 @@ private:
     void write_tables(std::string& out) const {
         out.append("<h3>Events</h3>\n<table class=\"events\"><thead><tr><th>event</th><th>count</th>"
                    "<th>per second</th></tr></thead><tbody>\n");
-        for (auto const& [name, count] : stats_.events_by_count()) {
+        for (auto const& [name, count] : stats().events_by_count()) {
             out.append("<tr><td>");
             append_html(out, name);
             appendf(out, "</td><td>%" PRIu64 "</td>", count);
-            if (double const r = stats_.rate(count); r >= 0) appendf(out, "<td>%.1f</td></tr>\n", r);
+            if (double const r = stats().rate(count); r >= 0) appendf(out, "<td>%.1f</td></tr>\n", r);
             else out.append("<td>-</td></tr>\n");
         }
         out.append("</tbody></table>\n");
-        if (!stats_.activities().empty()) {
+        if (!stats().activities().empty()) {
             out.append("<h3>Activities</h3>\n<table class=\"activities\"><thead><tr><th>activity</th><th>count</th>"
                        "<th>unmatched</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr></thead>"
                        "<tbody>\n");
-            for (auto const& [name, stats] : stats_.activities()) {
+            for (auto const& [name, activity] : stats().activities()) {
                 out.append("<tr><td>");
                 append_html(out, name);
-                appendf(out, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td>", stats.completed,
-                        stats.unmatched_starts + stats.unmatched_stops);
-                if (stats_.timed(stats)) {
-                    auto const& d = stats.durations;
+                appendf(out, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td>", activity.completed,
+                        activity.unmatched_starts + activity.unmatched_stops);
+                if (stats().timed(activity)) {
+                    auto const& d = activity.durations;
                     appendf(out, "<td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n", ms(percentile(d, 50)),
                             ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d.back()));
                 } else {
@@ -254,11 +237,11 @@ private:
             }
             out.append("</tbody></table>\n");
         }
-        if (!stats_.threads().empty()) {
+        if (!stats().threads().empty()) {
             out.append("<h3>Threads</h3>\n<table class=\"threads\"><thead><tr><th>thread</th><th>pid</th><th>tid</th>"
                        "<th>events</th></tr></thead><tbody>\n");
-            for (auto const& [ids, count] : stats_.threads()) {
-                std::string_view const comm = stats_.names().thread(ids.first, ids.second);
+            for (auto const& [ids, count] : stats().threads()) {
+                std::string_view const comm = stats().names().thread(ids.first, ids.second);
                 out.append("<tr><td>");
                 append_html(out, comm.empty() ? std::string_view("?") : comm);
                 appendf(out, "</td><td>%" PRIu32 "</td><td>%" PRIu32 "</td><td>%" PRIu64 "</td></tr>\n", ids.first,
@@ -267,9 +250,6 @@ private:
             out.append("</tbody></table>\n");
         }
     }
-
-    std::string source_;
-    summary_stats stats_{true};
 };
 
 }  // namespace

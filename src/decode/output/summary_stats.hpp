@@ -6,10 +6,15 @@
 
 #include "sample_facts.hpp"
 
+#include <ehtrace/decode/formatter.hpp>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -87,5 +92,51 @@ private:
     std::map<std::uint32_t, std::uint64_t> processes_;
     thread_names names_;
 };
+
+// What the summary and the HTML report share: a summary_stats per input,
+// fed every sample and loss; write_input() writes it when the input ends.
+class stats_formatter : public formatter {
+public:
+    void begin_input(std::string&, std::string_view source) final {
+        source_ = source;
+        stats_ = summary_stats(keep_spans_);
+    }
+    bool sample(std::string&, decoded_sample const& s) final {
+        stats_.note(s);
+        return true;
+    }
+    void lost(std::uint64_t events) final { stats_.note_lost(events); }
+    void end_input(std::string& out) final {
+        stats_.finish();
+        write_input(out);
+        ++inputs_;
+    }
+
+protected:
+    // keep_spans: keep every completed activity (summary_stats::spans()).
+    explicit stats_formatter(bool keep_spans) : keep_spans_(keep_spans), stats_(keep_spans) {}
+    // The finished statistics of the input that ends.
+    virtual void write_input(std::string& out) = 0;
+
+    [[nodiscard]] std::string const& source() const { return source_; }
+    [[nodiscard]] summary_stats const& stats() const { return stats_; }
+    // Inputs written so far (in write_input: before this one).
+    [[nodiscard]] std::size_t inputs() const { return inputs_; }
+
+private:
+    bool keep_spans_;
+    std::size_t inputs_ = 0;
+    std::string source_;
+    summary_stats stats_;
+};
+
+template <class... Args>
+void appendf(std::string& out, char const* format, Args... args) {
+    char text[256];
+    int const n = std::snprintf(text, sizeof text, format, args...);
+    out.append(text, static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof text) - 1)));
+}
+
+inline double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 }  // namespace ehtrace::decode::detail

@@ -255,38 +255,19 @@ char* write_errno(char* p, std::int32_t value) noexcept {
     return p;
 }
 
-// The fixed-size encoding a length-prefixed value of `size` bytes stands for
-// under `format`, or invalid when the format has no such size.
-enc fixed_encoding_for(fmt format, std::size_t size) noexcept {
-    auto const by_size = [size](bool s1, bool s2, bool s4, bool s8, bool s16) {
-        if (size == 1 && s1) return enc::value8;
-        if (size == 2 && s2) return enc::value16;
-        if (size == 4 && s4) return enc::value32;
-        if (size == 8 && s8) return enc::value64;
-        if (size == 16 && s16) return enc::value128;
-        return enc::invalid;
-    };
-    switch (format) {
-    case fmt::unsigned_int:
-    case fmt::signed_int:
-    case fmt::hex_int: return by_size(true, true, true, true, false);
-    case fmt::errno_value:
-    case fmt::pid: return by_size(false, false, true, false, false);
-    case fmt::time:
-    case fmt::floating: return by_size(false, false, true, true, false);
-    case fmt::boolean: return by_size(true, true, true, false, false);
-    case fmt::uuid: return by_size(false, false, false, false, true);
-    case fmt::port: return by_size(false, true, false, false, false);
-    case fmt::ip_address:
-    case fmt::ip_address_obsolete: return by_size(false, false, true, false, true);
-    default: return enc::invalid;
-    }
-}
-
 bool is_string_format(fmt format) noexcept {
     return format == fmt::default_format || format == fmt::hex_bytes || format == fmt::string8 ||
            format == fmt::string_utf || format == fmt::string_utf_bom || format == fmt::string_xml ||
            format == fmt::string_json;
+}
+
+// The fixed-size encoding a length-prefixed value of `size` bytes stands for
+// under `format` (a numeric format: the encoding of that size, when the wire
+// contract lets the format have it), or invalid.
+enc fixed_encoding_for(fmt format, std::size_t size) noexcept {
+    if (is_string_format(format)) return enc::invalid;
+    enc const encoding = value_encoding_for_size(size);
+    return format_applies_when_decoding(format, encoding) ? encoding : enc::invalid;
 }
 
 bool is_length_prefixed8(enc encoding) noexcept {

@@ -4,12 +4,13 @@
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/perf_data_writer.hpp>
 
-#include "tool_test_support.hpp"
+#include "../tools/tool_test_support.hpp"
 
 #include <cstring>
 #include <fcntl.h>
 #include <regex>
 #include <sstream>
+#include <utility>
 
 using namespace ehtrace::test;
 
@@ -35,6 +36,23 @@ std::vector<std::byte> plain_record(std::uint32_t count, char const* label) {
     std::memcpy(r.data() + 8, &count, 4);
     std::memcpy(r.data() + 12, label, std::min<std::size_t>(8, std::strlen(label)));
     return r;
+}
+
+// The two tracepoints both layouts' tests write: Acme_L4K1 (EventHeader, id
+// 700) and plain (id 701). Their indexes, or -errno.
+std::pair<int, int> add_test_tracepoints(ehtrace::perf_data_writer& writer) {
+    int const eh = writer.add_tracepoint("user_events", "Acme_L4K1",
+                                         ehtrace::synthesize_user_events_format(eventheader_command, 700), 700);
+    int const plain = writer.add_tracepoint("user_events", "plain",
+                                            ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701),
+                                            701);
+    return {eh, plain};
+}
+
+std::uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -70,16 +88,10 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     std::string const path = dir / "ours.data";
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str(), CLOCK_MONOTONIC), 0);
-    int const eh = writer.add_tracepoint("user_events", "Acme_L4K1",
-                                         ehtrace::synthesize_user_events_format(eventheader_command, 700), 700);
-    int const plain = writer.add_tracepoint("user_events", "plain",
-                                            ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701),
-                                            701);
+    auto const [eh, plain] = add_test_tracepoints(writer);
     ASSERT_GE(eh, 0);
     ASSERT_GE(plain, 0);
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    std::uint64_t const t0 = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    std::uint64_t const t0 = monotonic_ns();
     // Written out of order within the round; readers must sort.
     ASSERT_EQ(writer.write_user_event(eh, t0 + 300, 1, 42, 43, hello_event(3)), 0);
     ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
@@ -139,16 +151,10 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open_pipe(fd, true, CLOCK_MONOTONIC), 0);
     EXPECT_TRUE(writer.is_pipe());
-    int const eh = writer.add_tracepoint("user_events", "Acme_L4K1",
-                                         ehtrace::synthesize_user_events_format(eventheader_command, 700), 700);
-    int const plain = writer.add_tracepoint("user_events", "plain",
-                                            ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701),
-                                            701);
+    auto const [eh, plain] = add_test_tracepoints(writer);
     ASSERT_GE(eh, 0);
     ASSERT_GE(plain, 0);
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    std::uint64_t const t0 = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+    std::uint64_t const t0 = monotonic_ns();
     ASSERT_EQ(writer.write_comm(42, 42, "acme-main", t0, 0), 0);
     ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
     ASSERT_EQ(writer.write_fork(42, 42, 43, 42, t0 + 150, 0), 0);

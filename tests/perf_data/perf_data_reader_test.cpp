@@ -4,7 +4,7 @@
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 
-#include "test_bytes.hpp"
+#include "../decode/test_bytes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,19 +21,7 @@ namespace {
 constexpr std::uint64_t sample_tid = 1u << 1, sample_time = 1u << 2, sample_cpu = 1u << 7, sample_raw = 1u << 10,
                         sample_identifier = 1u << 16;
 
-constexpr char eventheader_format[] =
-    "name: Acme_L4K1\nID: 1500\nformat:\n"
-    "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-    "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-    "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-    "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-    "\tfield:u8 eventheader_flags;\toffset:8;\tsize:1;\tsigned:0;\n"
-    "\tfield:u8 version;\toffset:9;\tsize:1;\tsigned:0;\n"
-    "\tfield:u16 id;\toffset:10;\tsize:2;\tsigned:0;\n"
-    "\tfield:u16 tag;\toffset:12;\tsize:2;\tsigned:0;\n"
-    "\tfield:u8 opcode;\toffset:14;\tsize:1;\tsigned:0;\n"
-    "\tfield:u8 level;\toffset:15;\tsize:1;\tsigned:0;\n\n"
-    "print fmt: \"\"\n";
+constexpr auto& eventheader_format = ehtrace::test::acme_eventheader_format;
 
 constexpr char plain_format[] =
     "name: plain\nID: 1501\nformat:\n"
