@@ -53,6 +53,9 @@ public:
 
     int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t) noexcept override {
         std::int32_t index = tp.write_index();
+        // -1: unregister() ran since this write found the tracepoint
+        // registered; the kernel would say EINVAL, the contract says EBADF.
+        if (index < 0) return EBADF;
         iov[0].iov_base = &index;
         iov[0].iov_len = sizeof index;
         return ::writev(user_events().fd, iov, iovcnt) < 0 ? errno : 0;
