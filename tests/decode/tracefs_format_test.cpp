@@ -37,6 +37,16 @@ bytes comm(char const* s) {
     return b;
 }
 
+// A sched_switch record (common fields first) as the decoder's JSON.
+std::string sched_switch_json(bytes const& raw) {
+    tracefs_format f;
+    if (!parse_tracefs_format(sched_switch_format, f)) return "<format not parsed>";
+    f.system = "sched";
+    std::string out;
+    append_json(out, sample_decoder().decode_record(&f, "", raw.span(), sample_meta{}, false));
+    return out;
+}
+
 }  // namespace
 
 TEST(TracefsFormat, ParsesSchedSwitch) {
@@ -56,16 +66,10 @@ TEST(TracefsFormat, ParsesSchedSwitch) {
 }
 
 TEST(TracefsFormat, SchedSwitchJson) {
-    tracefs_format f;
-    ASSERT_TRUE(parse_tracefs_format(sched_switch_format, f));
-    f.system = "sched";
     bytes raw;
     raw.u16(372).u8(0).u8(0).u32(2384);
     raw.append(comm("bash")).u32(0x950).u32(120).u64(1).append(comm("swapper/0")).u32(0).u32(static_cast<std::uint32_t>(-5));
-    std::string out;
-    sample_meta meta;
-    append_json(out, sample_decoder().decode_record(&f, "", raw.span(), meta, false));
-    EXPECT_EQ(out,
+    EXPECT_EQ(sched_switch_json(raw),
               R"({"n":"sched:sched_switch","prev_comm":"bash","prev_pid":"0x950","prev_prio":120,)"
               R"("prev_state":1,"next_comm":"swapper/0","next_pid":"0x0","next_prio":-5,"meta":{}})");
 }
@@ -129,9 +133,6 @@ TEST(TracefsFormat, RejectsGarbage) {
 // character, as the established decoders print it (UTF-8 bytes are not
 // joined), up to the first NUL; control characters are escaped.
 TEST(TracefsFormat, CharArraysAreLatin1) {
-    tracefs_format f;
-    ASSERT_TRUE(parse_tracefs_format(sched_switch_format, f));
-    f.system = "sched";
     bytes raw;
     raw.u16(372).u8(0).u8(0).u32(1);
     bytes prev;
@@ -141,8 +142,6 @@ TEST(TracefsFormat, CharArraysAreLatin1) {
     next.raw({'a', 'b', 0, 'z'});
     for (int i = 4; i < 16; ++i) next.u8('z');  // no NUL after the first: read to the first one
     raw.append(prev).u32(1).u32(2).u64(0).append(next).u32(3).u32(4);
-    std::string out;
-    append_json(out, sample_decoder().decode_record(&f, "", raw.span(), sample_meta{}, false));
-    EXPECT_EQ(out, "{\"n\":\"sched:sched_switch\",\"prev_comm\":\"c\xC3\x83\xC2\xA9\xC3\xBF\\n\\\"\",\"prev_pid\":\"0x1\","
+    EXPECT_EQ(sched_switch_json(raw), "{\"n\":\"sched:sched_switch\",\"prev_comm\":\"c\xC3\x83\xC2\xA9\xC3\xBF\\n\\\"\",\"prev_pid\":\"0x1\","
                    "\"prev_prio\":2,\"prev_state\":0,\"next_comm\":\"ab\",\"next_pid\":\"0x3\",\"next_prio\":4,\"meta\":{}}");
 }
