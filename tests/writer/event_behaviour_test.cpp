@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <string>
@@ -321,6 +322,27 @@ ehtrace::uuid activity_of(const bytes& event) {
     ehtrace::uuid id{};
     std::copy(event.begin() + 12, event.begin() + 28, id.bytes);
     return id;
+}
+
+// An activity in a function template (a request handler templated on its
+// transport, say): its start and stop sites are registered and write.
+template <class T>
+void templated_activity(T value) {
+    auto scope = EHTRACE_ACTIVITY(behaviour, "TemplatedRequest", ehtrace::level<2>, field<"v">(value));
+    EHTRACE_WRITE(behaviour, "TemplatedWork", ehtrace::level<2>, ehtrace::activity(scope.id()));
+}
+
+TEST(Activity, ScopeInAFunctionTemplateWritesStartAndStop) {
+    memory_capture capture;
+    ehtrace::provider_registration registration(behaviour);
+    templated_activity(std::uint16_t{7});
+    auto records = capture.records();
+    ASSERT_EQ(records.size(), 3u);
+    EXPECT_EQ(records[0].bytes[6], 1);  // start
+    EXPECT_EQ(records[2].bytes[6], 2);  // stop
+    auto const start = activity_of(records[0].bytes), stop = activity_of(records[2].bytes);
+    EXPECT_TRUE(std::equal(start.bytes, start.bytes + 16, stop.bytes)) << "the stop is not the start's activity";
+    for (const auto& r : records) EXPECT_EQ(r.tracepoint_name, "Behaviour_Test_L2K0");
 }
 
 TEST(Activity, ScopesWriteStartAndStopAndNest) {
