@@ -150,25 +150,24 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (lines.empty() || lines.back() != '\n' || lines.find('\n') != lines.size() - 1) __builtin_trap();
         ehtrace::fuzz::check_no_control_characters(lines);
 
+        // A whole document of `format` holding this one sample.
+        auto const document = [&](output_format format) {
+            auto const formatter = make_formatter(format, options, variant & 0x200);
+            std::string out;
+            formatter->begin(out);
+            formatter->begin_input(out, name);
+            formatter->sample(out, decoder.decode_event(name, event, meta));
+            formatter->end_input(out);
+            formatter->end(out);
+            return out;
+        };
+
         // The text summary: a table whose rows hold no control characters.
-        auto const summary = make_formatter(output_format::summary, options, variant & 0x200);
-        std::string table;
-        summary->begin(table);
-        summary->begin_input(table, name);
-        summary->sample(table, decoder.decode_event(name, event, meta));
-        summary->end_input(table);
-        summary->end(table);
-        ehtrace::fuzz::check_no_control_characters(table);
+        ehtrace::fuzz::check_no_control_characters(document(output_format::summary));
 
         // The HTML report: whatever the names hold, no markup of theirs
         // gets in (the only '<' are the report's own tags).
-        auto const html = make_formatter(output_format::html, options, variant & 0x200);
-        std::string page;
-        html->begin(page);
-        html->begin_input(page, name);
-        html->sample(page, decoder.decode_event(name, event, meta));
-        html->end_input(page);
-        html->end(page);
+        std::string const page = document(output_format::html);
         if (page.find("<script") != std::string::npos || page.rfind("</html>\n") != page.size() - 8) __builtin_trap();
     }
 

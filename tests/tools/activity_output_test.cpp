@@ -100,6 +100,21 @@ protected:
         when.push_back({time, tid});
     }
 
+    // Ten activities of 1 ms .. 10 ms, one after the other, started on
+    // thread 7 and stopped on `stop_tid(k)`; returns the time after them.
+    template <class StopTid>
+    std::uint64_t ten_activities(StopTid stop_tid) {
+        std::uint64_t t = 0;
+        for (int k = 1; k <= 10; ++k) {
+            ehtrace::uuid id{};
+            id.bytes[0] = static_cast<std::uint8_t>(k);
+            start(id, t, 7);
+            t += static_cast<std::uint64_t>(k) * 1'000'000;
+            stop(id, t, stop_tid(k));
+        }
+        return t;
+    }
+
     std::string format(output_format kind) {
         auto const f = make_formatter(kind, {});
         std::string out;
@@ -189,14 +204,7 @@ TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
 
 TEST_F(Output, SummaryPercentilesAreNearestRank) {
     // Ten activities of 1 ms .. 10 ms, one unmatched stop, one cut.
-    std::uint64_t t = 0;
-    for (int k = 1; k <= 10; ++k) {
-        ehtrace::uuid id{};
-        id.bytes[0] = static_cast<std::uint8_t>(k);
-        start(id, t, 7);
-        t += static_cast<std::uint64_t>(k) * 1'000'000;
-        stop(id, t, 7);
-    }
+    std::uint64_t const t = ten_activities([](int) { return 7u; });
     stop(x, t, 8);
     start(b, t + 1'000'000'000, 8);
     std::string const out = format(output_format::summary_json);
@@ -222,14 +230,7 @@ std::size_t count_of(std::string const& text, std::string_view what) {
 TEST_F(Output, HtmlReportHasABarPerActivityAndBinsThatHoldEveryDuration) {
     // Ten activities of 1 ms .. 10 ms: 10 bars in one row; 20 bins of 0.45 ms,
     // the longest in the last; one cut activity has no bar.
-    std::uint64_t t = 0;
-    for (int k = 1; k <= 10; ++k) {
-        ehtrace::uuid id{};
-        id.bytes[0] = static_cast<std::uint8_t>(k);
-        start(id, t, 7);
-        t += static_cast<std::uint64_t>(k) * 1'000'000;
-        stop(id, t, k % 2 == 0 ? 7 : 8);
-    }
+    std::uint64_t const t = ten_activities([](int k) { return k % 2 == 0 ? 7u : 8u; });
     start(b, t, 8);
     std::string const out = format(output_format::html);
     EXPECT_EQ(out.rfind("<!DOCTYPE html>", 0), 0u);

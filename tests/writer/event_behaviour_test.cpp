@@ -71,6 +71,13 @@ TEST(Behaviour, UnregisteredProviderWritesNothingAndReportsEBADF) {
     EXPECT_TRUE(capture.records().empty());
 }
 
+// The tracepoint names registered during the capture.
+std::set<std::string> registered_tracepoints(memory_capture& capture) {
+    std::set<std::string> names;
+    for (const auto& command : capture.commands()) names.insert(command.substr(0, command.find(' ')));
+    return names;
+}
+
 // Sites anywhere in the module are registered by register_events(), even
 // those whose code has not run yet.
 void never_called() {
@@ -80,8 +87,7 @@ void never_called() {
 TEST(Behaviour, RegisteringTheProviderRegistersEverySiteBeforeItFires) {
     memory_capture capture;
     ehtrace::provider_registration registration(behaviour);
-    std::set<std::string> names;
-    for (const auto& command : capture.sink().registered_commands()) names.insert(command.substr(0, command.find(' ')));
+    std::set<std::string> const names = registered_tracepoints(capture);
     EXPECT_TRUE(names.count("Behaviour_Test_L2K40")) << "site in a function never called was not registered";
     EXPECT_TRUE(names.count("Behaviour_Test_L4K0"));
     EXPECT_TRUE(capture.records().empty());
@@ -108,8 +114,7 @@ void never_called_template() {
 TEST(Behaviour, SitesInTemplatesAndGenericLambdasAreRegisteredAndWrite) {
     memory_capture capture;
     ehtrace::provider_registration registration(behaviour);
-    std::set<std::string> names;
-    for (const auto& command : capture.sink().registered_commands()) names.insert(command.substr(0, command.find(' ')));
+    std::set<std::string> const names = registered_tracepoints(capture);
     EXPECT_TRUE(names.count("Behaviour_Test_L1K80")) << "site in a template never called was not registered";
     (void)&never_called_template<short>;  // instantiated, never called
 
