@@ -13,6 +13,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -21,9 +24,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 #include <vector>
 
 #include <ehtrace/decode/byte_source.hpp>
@@ -170,9 +170,9 @@ struct input_file {
 
 const char* shape_name(shape s) {
     switch (s) {
-        case shape::mixed: return "mixed";
-        case shape::four_fields: return "4fields";
-        case shape::nested: return "nested";
+    case shape::mixed: return "mixed";
+    case shape::four_fields: return "4fields";
+    case shape::nested: return "nested";
     }
     return "unknown";
 }
@@ -187,8 +187,7 @@ const input_file& input_for(shape s) {
     const std::uint64_t mb = decode_megabytes();
     const std::string dir = cache_dir();
     ::mkdir(dir.c_str(), 0755);
-    in.path = dir + "/decode-" EHTRACE_BENCH_VERSION "-" + shape_name(s) + "-" +
-              std::to_string(mb) + "MB.data";
+    in.path = dir + "/decode-" EHTRACE_BENCH_VERSION "-" + shape_name(s) + "-" + std::to_string(mb) + "MB.data";
     const std::uint64_t min_bytes = mb << 20;
     in.size = file_size(in.path);
     if (in.size >= min_bytes) return in;

@@ -163,10 +163,10 @@ inline int write_dynamic_nested(ehtrace::dynamic::event_builder& b, const ehtrac
     return b.write(set);
 }
 
-#define EHTRACE_BENCH_DYNAMIC_GROUP(b, g, n)                            \
-    (b).add_value("x" #n, (g)[n].x);                                    \
-    (b).add_value("d" #n, (g)[n].d);                                    \
-    (b).add_zstring("s" #n, (g)[n].s);                                  \
+#define EHTRACE_BENCH_DYNAMIC_GROUP(b, g, n) \
+    (b).add_value("x" #n, (g)[n].x);         \
+    (b).add_value("d" #n, (g)[n].d);         \
+    (b).add_zstring("s" #n, (g)[n].s);       \
     (b).add_value("u" #n, (g)[n].u)
 
 inline int write_dynamic64(ehtrace::dynamic::event_builder& b, const ehtrace::dynamic::event_set& set,
@@ -194,41 +194,37 @@ inline int write_dynamic64(ehtrace::dynamic::event_builder& b, const ehtrace::dy
 
 }  // namespace ehtrace_bench
 
-#define EHTRACE_BENCH_WRITE4(provider, v)                                                                   \
-    EHTRACE_WRITE(provider, "Bench4", ::ehtrace::level<4>, ::ehtrace::field<"x">((v).x),                   \
-                  ::ehtrace::field<"d">((v).d), ::ehtrace::field<"s">((v).s), ::ehtrace::field<"u">((v).u))
+#define EHTRACE_BENCH_WRITE4(provider, v)                                                                              \
+    EHTRACE_WRITE(provider, "Bench4", ::ehtrace::level<4>, ::ehtrace::field<"x">((v).x), ::ehtrace::field<"d">((v).d), \
+                  ::ehtrace::field<"s">((v).s), ::ehtrace::field<"u">((v).u))
 
-#define EHTRACE_BENCH_WRITE_MIXED(provider, v)                                                              \
-    EHTRACE_WRITE(provider, "BenchMixed", ::ehtrace::level<4>, ::ehtrace::activity((v).activity),          \
-                  ::ehtrace::field<"path">((v).path), ::ehtrace::field<"agent">((v).agent),                \
-                  ::ehtrace::field<"message">((v).message),                                                 \
-                  ::ehtrace::field<"samples">(std::span<const std::uint32_t>((v).samples)),                 \
-                  ::ehtrace::struct_<"request">(::ehtrace::field<"status">((v).status),                     \
-                                                ::ehtrace::field<"bytes">((v).bytes),                       \
-                                                ::ehtrace::field<"seconds">((v).seconds),                   \
-                                                ::ehtrace::field<"cached">((v).cached)))
+#define EHTRACE_BENCH_WRITE_MIXED(provider, v)                                                      \
+    EHTRACE_WRITE(provider, "BenchMixed", ::ehtrace::level<4>, ::ehtrace::activity((v).activity),   \
+                  ::ehtrace::field<"path">((v).path), ::ehtrace::field<"agent">((v).agent),         \
+                  ::ehtrace::field<"message">((v).message),                                         \
+                  ::ehtrace::field<"samples">(std::span<const std::uint32_t>((v).samples)),         \
+                  ::ehtrace::struct_<"request">(                                                    \
+                      ::ehtrace::field<"status">((v).status), ::ehtrace::field<"bytes">((v).bytes), \
+                      ::ehtrace::field<"seconds">((v).seconds), ::ehtrace::field<"cached">((v).cached)))
 
-#define EHTRACE_BENCH_WRITE_NESTED(provider, v)                                                             \
-    EHTRACE_WRITE(provider, "BenchNested", ::ehtrace::level<4>, ::ehtrace::field<"id">((v).id),           \
-                  ::ehtrace::field<"path">((v).path),                                                       \
-                  ::ehtrace::field<"samples">(std::span<const std::uint32_t>((v).samples)),                 \
-                  ::ehtrace::struct_<"request">(                                                            \
-                      ::ehtrace::field<"status">((v).status),                                               \
-                      ::ehtrace::struct_<"timing">(::ehtrace::field<"seconds">((v).seconds),                \
-                                                   ::ehtrace::field<"bytes">((v).bytes)),                   \
-                      ::ehtrace::field<"agent">((v).agent)))
+#define EHTRACE_BENCH_WRITE_NESTED(provider, v)                                                                        \
+    EHTRACE_WRITE(provider, "BenchNested", ::ehtrace::level<4>, ::ehtrace::field<"id">((v).id),                        \
+                  ::ehtrace::field<"path">((v).path),                                                                  \
+                  ::ehtrace::field<"samples">(std::span<const std::uint32_t>((v).samples)),                            \
+                  ::ehtrace::struct_<"request">(::ehtrace::field<"status">((v).status),                                \
+                                                ::ehtrace::struct_<"timing">(::ehtrace::field<"seconds">((v).seconds), \
+                                                                             ::ehtrace::field<"bytes">((v).bytes)),    \
+                                                ::ehtrace::field<"agent">((v).agent)))
 
-#define EHTRACE_BENCH_GROUP(g, n)                                                                           \
-    ::ehtrace::field<"x" #n>((g)[n].x), ::ehtrace::field<"d" #n>((g)[n].d),                                 \
-        ::ehtrace::field<"s" #n>((g)[n].s), ::ehtrace::field<"u" #n>((g)[n].u)
+#define EHTRACE_BENCH_GROUP(g, n)                                                                               \
+    ::ehtrace::field<"x" #n>((g)[n].x), ::ehtrace::field<"d" #n>((g)[n].d), ::ehtrace::field<"s" #n>((g)[n].s), \
+        ::ehtrace::field<"u" #n>((g)[n].u)
 
-#define EHTRACE_BENCH_WRITE64(provider, v)                                                                  \
-    EHTRACE_WRITE(provider, "Bench64", ::ehtrace::level<4>, EHTRACE_BENCH_GROUP((v).group, 0),             \
-                  EHTRACE_BENCH_GROUP((v).group, 1), EHTRACE_BENCH_GROUP((v).group, 2),                    \
-                  EHTRACE_BENCH_GROUP((v).group, 3), EHTRACE_BENCH_GROUP((v).group, 4),                    \
-                  EHTRACE_BENCH_GROUP((v).group, 5), EHTRACE_BENCH_GROUP((v).group, 6),                    \
-                  EHTRACE_BENCH_GROUP((v).group, 7), EHTRACE_BENCH_GROUP((v).group, 8),                    \
-                  EHTRACE_BENCH_GROUP((v).group, 9), EHTRACE_BENCH_GROUP((v).group, 10),                   \
-                  EHTRACE_BENCH_GROUP((v).group, 11), EHTRACE_BENCH_GROUP((v).group, 12),                  \
-                  EHTRACE_BENCH_GROUP((v).group, 13), EHTRACE_BENCH_GROUP((v).group, 14),                  \
-                  EHTRACE_BENCH_GROUP((v).group, 15))
+#define EHTRACE_BENCH_WRITE64(provider, v)                                                                          \
+    EHTRACE_WRITE(                                                                                                  \
+        provider, "Bench64", ::ehtrace::level<4>, EHTRACE_BENCH_GROUP((v).group, 0),                                \
+        EHTRACE_BENCH_GROUP((v).group, 1), EHTRACE_BENCH_GROUP((v).group, 2), EHTRACE_BENCH_GROUP((v).group, 3),    \
+        EHTRACE_BENCH_GROUP((v).group, 4), EHTRACE_BENCH_GROUP((v).group, 5), EHTRACE_BENCH_GROUP((v).group, 6),    \
+        EHTRACE_BENCH_GROUP((v).group, 7), EHTRACE_BENCH_GROUP((v).group, 8), EHTRACE_BENCH_GROUP((v).group, 9),    \
+        EHTRACE_BENCH_GROUP((v).group, 10), EHTRACE_BENCH_GROUP((v).group, 11), EHTRACE_BENCH_GROUP((v).group, 12), \
+        EHTRACE_BENCH_GROUP((v).group, 13), EHTRACE_BENCH_GROUP((v).group, 14), EHTRACE_BENCH_GROUP((v).group, 15))

@@ -5,6 +5,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <barrier>
 #include <cerrno>
 #include <chrono>
@@ -12,8 +14,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <ehtrace/sink.hpp>
 
@@ -245,8 +245,7 @@ void capture_benchmark(benchmark::State& state, const char* extension, long pace
             int result = EHTRACE_BENCH_WRITE4(bench_capture, v);
             benchmark::DoNotOptimize(result);
             next += std::chrono::nanoseconds(pace_ns);
-            while (std::chrono::steady_clock::now() < next) {
-            }
+            while (std::chrono::steady_clock::now() < next) {}
         }
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -256,10 +255,11 @@ void capture_benchmark(benchmark::State& state, const char* extension, long pace
             capture_state.sink->finish();
             if (capture_state.sink->format() == ehtrace::capture_sink::file_format::perf_data) {
                 // The recorder never blocks: what did not fit is counted, not written.
-                auto const stats = capture_state.sink->stats();
+                const auto stats = capture_state.sink->stats();
                 state.counters["lost_pct"] =
-                    stats.events + stats.lost == 0 ? 0.0 : 100.0 * static_cast<double>(stats.lost) /
-                                                               static_cast<double>(stats.events + stats.lost);
+                    stats.events + stats.lost == 0
+                        ? 0.0
+                        : 100.0 * static_cast<double>(stats.lost) / static_cast<double>(stats.events + stats.lost);
             }
             struct ::stat st {};
             if (::stat(capture_state.path.c_str(), &st) == 0) {

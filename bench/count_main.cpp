@@ -23,6 +23,7 @@
 // The values come from another translation unit (bench_values.cpp).
 #include "bench_events.hpp"
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +32,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 
 #include <ehtrace/sink.hpp>
 
@@ -170,8 +170,9 @@ int main(int argc, char** argv) {
     ehtrace::capture_sink::recorder_options options;
     options.thread_buffer_bytes = std::size_t{64} << 20;
     int capture_error = 0;
-    std::unique_ptr<ehtrace::capture_sink> capture_owner = ehtrace::capture_sink::open(capture_path, capture_error, options);
-    capture = capture_owner.release();  // never destroyed, like the other sinks
+    std::unique_ptr<ehtrace::capture_sink> capture_owner =
+        ehtrace::capture_sink::open(capture_path, capture_error, options);
+    capture = capture_owner.release();                       // never destroyed, like the other sinks
     if (capture != nullptr) ::unlink(capture_path.c_str());  // the recorder writes through its descriptor
     if (capture != nullptr) {
         ehtrace::set_sink(capture);
@@ -207,11 +208,10 @@ int main(int argc, char** argv) {
     }
 
     const std::string_view which = argv[1];
-    static constexpr std::string_view all[] = {"empty",          "disabled",       "enabled4",
-                                               "dynamic4",       "enabled4_noop",  "dynamic4_noop",
-                                               "mixed",          "dynamic_mixed",  "nested_noop",
-                                               "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop",
-                                               "capture4"};
+    static constexpr std::string_view all[] = {
+        "empty",          "disabled",       "enabled4",      "dynamic4",    "enabled4_noop",
+        "dynamic4_noop",  "mixed",          "dynamic_mixed", "nested_noop", "dynamic_nested_noop",
+        "enabled64_noop", "dynamic64_noop", "capture4"};
     for (std::string_view name : all) {
         if (which != "all" && which != name) continue;
         const long long events = run_case(name, n, *sink);

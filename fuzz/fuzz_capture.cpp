@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <string>
 
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ehtrace::decode;
-    std::span<std::byte const> const input(reinterpret_cast<std::byte const*>(data), size);
+    const std::span<std::byte const> input(reinterpret_cast<const std::byte*>(data), size);
     (void)looks_like_capture(input.first(size < 16 ? size : 16));
     (void)detect_input_layout(input.first(size < 16 ? size : 16));
 

@@ -47,7 +47,7 @@ bool inside(std::span<std::byte const> part, std::span<std::byte const> whole) {
 
 void walk(std::string_view name, std::span<std::byte const> event, unsigned style) {
     event_enumerator e;
-    decode_error const error = e.start(name, event);
+    const decode_error error = e.start(name, event);
     if (error != decode_error::none) {
         if (e.state() != enumerator_state::none && e.state() != enumerator_state::error) {
             ehtrace::fuzz::fail("start() failed but the state is neither none nor error");
@@ -62,12 +62,12 @@ void walk(std::string_view name, std::span<std::byte const> event, unsigned styl
     std::size_t const limit = event_enumerator::item_budget(event.size()) + event.size() + 2;
     std::size_t steps = 0;
     for (;;) {
-        bool const sibling = (style >> (steps % 8)) & 1;
-        bool const more = sibling ? e.move_next_sibling() : e.move_next();
+        const bool sibling = (style >> (steps % 8)) & 1;
+        const bool more = sibling ? e.move_next_sibling() : e.move_next();
         if (++steps > limit) ehtrace::fuzz::fail("enumeration did not end");
         if (!more) break;
         if (e.depth() > event_enumerator::max_depth) ehtrace::fuzz::fail("depth above max_depth");
-        item_info const& item = e.item();
+        const item_info& item = e.item();
         if (!inside(item.value, event)) ehtrace::fuzz::fail("item value outside the event");
         if (e.state() == enumerator_state::value) {
             std::string json;
@@ -85,24 +85,24 @@ void walk(std::string_view name, std::span<std::byte const> event, unsigned styl
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     ehtrace::fuzz::input_reader in(data, size);
-    unsigned const selector = in.u8();
+    const unsigned selector = in.u8();
     std::string name;
     if ((selector & 0xC0) == 0x40) {
-        unsigned const level = in.remaining() >= 8 ? data[size - in.remaining() + 7] : 1;
+        const unsigned level = in.remaining() >= 8 ? data[size - in.remaining() + 7] : 1;
         if (selector & 0x20) name = "user_events:";
         name += ehtrace::fuzz::tracepoint_name("Fuzz", static_cast<std::uint8_t>(level), selector & 0xF,
                                                (selector & 0x10) ? "Gfuzz" : "");
     } else if ((selector & 0xC0) == 0x80) {
         std::size_t n = in.u8() % 96;
         if (n > in.remaining()) n = in.remaining();
-        name.assign(reinterpret_cast<char const*>(data + (size - in.remaining())), n);
+        name.assign(reinterpret_cast<const char*>(data + (size - in.remaining())), n);
         for (std::size_t i = 0; i < n; ++i) in.u8();
     } else {
         name = fixed_names[selector % std::size(fixed_names)];
     }
-    std::span<std::byte const> const event(reinterpret_cast<std::byte const*>(data + (size - in.remaining())),
+    const std::span<std::byte const> event(reinterpret_cast<const std::byte*>(data + (size - in.remaining())),
                                            in.remaining());
 
     // The formatter: always one complete JSON object.
@@ -119,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
     // Every JSON option, through the document and line formatters; the
     // timeline and the JSON summary (each one document) too.
-    unsigned const variant = selector ^ static_cast<unsigned>(event.size() * 37);
+    const unsigned variant = selector ^ static_cast<unsigned>(event.size() * 37);
     json_options options;
     options.meta = (variant & 0x20) ? meta_keys::all : meta_keys::standard | meta_keys::flags;
     options.field_tags = variant & 0x40;
@@ -127,9 +127,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     options.field_list = variant & 0x100;
     options.otlp_other_events = variant & 0x400;
     sample_decoder decoder;
-    for (auto const format : {output_format::json, output_format::jsonl, output_format::timeline,
+    for (const auto format : {output_format::json, output_format::jsonl, output_format::timeline,
                               output_format::summary_json, output_format::otlp_logs, output_format::otlp_traces}) {
-        auto const formatter = make_formatter(format, options, variant & 0x200);
+        const auto formatter = make_formatter(format, options, variant & 0x200);
         std::string document;
         formatter->begin(document);
         formatter->begin_input(document, name);
@@ -137,13 +137,13 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         formatter->sample(document, decoder.decode_event(name, event, meta));
         formatter->end_input(document);
         formatter->end(document);
-        bool const otlp = format == output_format::otlp_logs || format == output_format::otlp_traces;
+        const bool otlp = format == output_format::otlp_logs || format == output_format::otlp_traces;
         // OTLP: a line per batch when the event is an OTel record, else none.
         ehtrace::fuzz::check_json(document, format == output_format::jsonl ? 2 : otlp ? -1 : 1);
     }
     {
         // The text format: one line per sample, whatever the bytes.
-        auto const text = make_formatter(output_format::text, options, variant & 0x200);
+        const auto text = make_formatter(output_format::text, options, variant & 0x200);
         std::string lines;
         text->begin_input(lines, name);
         text->sample(lines, decoder.decode_event(name, event, meta));
@@ -151,7 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         ehtrace::fuzz::check_no_control_characters(lines);
 
         // A whole document of `format` holding this one sample.
-        auto const document = [&](output_format format) {
+        const auto document = [&](output_format format) {
             auto const formatter = make_formatter(format, options, variant & 0x200);
             std::string out;
             formatter->begin(out);
@@ -178,10 +178,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     // The raw value formatter on the last bytes, with an encoding and format
     // taken from the first two event bytes.
     if (event.size() >= 2) {
-        auto const encoding = static_cast<ehtrace::field_encoding>(2 + static_cast<unsigned>(event[0]) % 12);
-        auto const format = static_cast<ehtrace::field_format>(static_cast<unsigned>(event[1]) & 0x7F);
+        const auto encoding = static_cast<ehtrace::field_encoding>(2 + static_cast<unsigned>(event[0]) % 12);
+        const auto format = static_cast<ehtrace::field_format>(static_cast<unsigned>(event[1]) & 0x7F);
         std::size_t n = event.size() - 2;
-        unsigned const e = static_cast<unsigned>(encoding);
+        const unsigned e = static_cast<unsigned>(encoding);
         if (e >= 2 && e <= 6) {
             n = std::size_t{1} << (e - 2);
         } else if (e == 8 || e == 11) {
@@ -191,7 +191,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         }
         if (n <= event.size() - 2) {
             std::string value;
-            value_bytes const v{event.subspan(event.size() - n), encoding, format,
+            const value_bytes v{event.subspan(event.size() - n), encoding, format,
                                 (event[0] & std::byte{0x80}) != std::byte{}};
             append_value_json(value, v);
             ehtrace::fuzz::check_json(value, 1);
@@ -204,7 +204,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         std::string text;
         std::uint64_t bits = 0;
         for (std::size_t i = 0; i < 8 && i < event.size(); ++i) bits = bits << 8 | static_cast<std::uint8_t>(event[i]);
-        auto const seconds = static_cast<std::int64_t>(bits);
+        const auto seconds = static_cast<std::int64_t>(bits);
         append_time_text(text, seconds);
         append_errno_text(text, static_cast<std::int32_t>(seconds));
         if (event.size() >= 16) append_uuid_text(text, event.data());

@@ -12,11 +12,11 @@
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <sys/mman.h>
-#include <unistd.h>
 
 namespace {
 
@@ -40,20 +40,20 @@ void read_all(byte_source& source, std::size_t size) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
-    std::span<std::byte const> const input(reinterpret_cast<std::byte const*>(data), size);
-    auto const layout = detect_input_layout(input.first(size < 16 ? size : 16));
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::span<std::byte const> input(reinterpret_cast<const std::byte*>(data), size);
+    const auto layout = detect_input_layout(input.first(size < 16 ? size : 16));
     if (layout != input_layout::perf_file && layout != input_layout::perf_pipe) return 0;
     {
         byte_source source(input);
         read_all(source, size);
     }
     if (size % 4 == 0) {
-        int const fd = memfd_create("fuzz_perf_data", MFD_CLOEXEC);
+        const int fd = memfd_create("fuzz_perf_data", MFD_CLOEXEC);
         if (fd < 0) return 0;
         std::size_t written = 0;
         while (written < size) {
-            ssize_t const n = write(fd, data + written, size - written);
+            const ssize_t n = write(fd, data + written, size - written);
             if (n <= 0) break;
             written += static_cast<std::size_t>(n);
         }

@@ -19,7 +19,7 @@
 namespace ehtrace::fuzz {
 
 // Stops the run in a way every fuzzer and the replay driver report.
-[[noreturn]] inline void fail(char const* what, std::string_view context = {}) {
+[[noreturn]] inline void fail(const char* what, std::string_view context = {}) {
     std::fprintf(stderr, "fuzz check failed: %s\n", what);
     if (!context.empty()) {
         std::fprintf(stderr, "context (%zu bytes): %.*s\n", context.size(),
@@ -50,7 +50,8 @@ private:
     static constexpr int max_depth = 200;
 
     void skip_ws() noexcept {
-        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) ++pos_;
+        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t'))
+            ++pos_;
     }
     bool literal(std::string_view word) noexcept {
         if (s_.substr(pos_, word.size()) != word) return false;
@@ -62,13 +63,13 @@ private:
         skip_ws();
         if (pos_ >= s_.size()) return false;
         switch (s_[pos_]) {
-            case '{': return object(depth);
-            case '[': return array(depth);
-            case '"': return string();
-            case 't': return literal("true");
-            case 'f': return literal("false");
-            case 'n': return literal("null");
-            default: return number();
+        case '{': return object(depth);
+        case '[': return array(depth);
+        case '"': return string();
+        case 't': return literal("true");
+        case 'f': return literal("false");
+        case 'n': return literal("null");
+        default: return number();
         }
     }
     bool object(int depth) noexcept {
@@ -129,15 +130,15 @@ private:
     bool hex4() noexcept {
         for (int i = 0; i < 4; ++i, ++pos_) {
             if (pos_ >= s_.size()) return false;
-            char const c = s_[pos_];
+            const char c = s_[pos_];
             if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
         }
         return true;
     }
     // One UTF-8 sequence starting at pos_ (lead byte >= 0x80).
     bool utf8() noexcept {
-        auto const byte = [&](std::size_t i) { return static_cast<unsigned char>(s_[i]); };
-        unsigned const lead = byte(pos_);
+        const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s_[i]); };
+        const unsigned lead = byte(pos_);
         std::size_t length = 0;
         std::uint32_t cp = 0;
         if (lead >= 0xC2 && lead <= 0xDF) length = 2, cp = lead & 0x1F;
@@ -146,7 +147,7 @@ private:
         else return false;
         if (s_.size() - pos_ < length) return false;
         for (std::size_t i = 1; i < length; ++i) {
-            unsigned const b = byte(pos_ + i);
+            const unsigned b = byte(pos_ + i);
             if ((b & 0xC0) != 0x80) return false;
             cp = cp << 6 | (b & 0x3F);
         }
@@ -158,13 +159,13 @@ private:
     bool string() noexcept {
         ++pos_;
         while (pos_ < s_.size()) {
-            unsigned char const c = static_cast<unsigned char>(s_[pos_]);
+            const unsigned char c = static_cast<unsigned char>(s_[pos_]);
             if (c == '"') return ++pos_, true;
             if (c < 0x20) return false;
             if (c == '\\') {
                 ++pos_;
                 if (pos_ >= s_.size()) return false;
-                char const e = s_[pos_++];
+                const char e = s_[pos_++];
                 if (e == 'u') {
                     if (!hex4()) return false;
                 } else if (std::strchr("\"\\/bfnrt", e) == nullptr || e == '\0') {
@@ -185,7 +186,7 @@ private:
 
 // Aborts unless `text` holds exactly `expected` JSON values (-1: any number).
 inline void check_json(std::string_view text, int expected = -1) {
-    int const n = json_checker(text).count_values();
+    const int n = json_checker(text).count_values();
     if (n < 0) fail("formatter produced invalid JSON", text);
     if (expected >= 0 && n != expected) fail("formatter produced the wrong number of JSON values", text);
 }
@@ -193,7 +194,7 @@ inline void check_json(std::string_view text, int expected = -1) {
 // Aborts if `text` holds a control character other than a line end: text
 // output must not drive a terminal or split a line.
 inline void check_no_control_characters(std::string_view text) {
-    for (char const c : text) {
+    for (const char c : text) {
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n') fail("control character in text output", text);
     }
 }
@@ -202,12 +203,16 @@ inline void check_no_control_characters(std::string_view text) {
 inline void check_utf8(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
-        auto const b = static_cast<unsigned char>(text[i]);
-        std::size_t length = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+        const auto b = static_cast<unsigned char>(text[i]);
+        std::size_t length = b < 0x80             ? 1
+                             : (b & 0xE0) == 0xC0 ? 2
+                             : (b & 0xF0) == 0xE0 ? 3
+                             : (b & 0xF8) == 0xF0 ? 4
+                                                  : 0;
         if (length == 0 || text.size() - i < length) fail("invalid UTF-8 text", text);
         std::uint32_t c = length == 1 ? b : b & (0xFF >> (length + 1));
         for (std::size_t k = 1; k < length; ++k) {
-            auto const next = static_cast<unsigned char>(text[i + k]);
+            const auto next = static_cast<unsigned char>(text[i + k]);
             if ((next & 0xC0) != 0x80) fail("invalid UTF-8 text", text);
             c = c << 6 | (next & 0x3F);
         }
@@ -220,7 +225,7 @@ inline void check_utf8(std::string_view text) {
 // Consumes fuzz input as a stream of choices; past the end it yields zeros.
 class input_reader {
 public:
-    input_reader(std::uint8_t const* data, std::size_t size) noexcept : data_(data), size_(size) {}
+    input_reader(const std::uint8_t* data, std::size_t size) noexcept : data_(data), size_(size) {}
 
     [[nodiscard]] bool empty() const noexcept { return pos_ >= size_; }
     [[nodiscard]] std::size_t remaining() const noexcept { return pos_ < size_ ? size_ - pos_ : 0; }
@@ -240,12 +245,12 @@ public:
         return out;
     }
     std::string_view text(std::size_t max) noexcept {
-        auto const b = bytes(max);
-        return {reinterpret_cast<char const*>(b.data()), b.size()};
+        const auto b = bytes(max);
+        return {reinterpret_cast<const char*>(b.data()), b.size()};
     }
 
 private:
-    std::uint8_t const* data_;
+    const std::uint8_t* data_;
     std::size_t size_;
     std::size_t pos_ = 0;
 };

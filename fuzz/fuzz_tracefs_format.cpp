@@ -15,13 +15,13 @@
 #include <string>
 #include <string_view>
 
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ehtrace::decode;
-    auto const* nul = static_cast<std::uint8_t const*>(std::memchr(data, 0, size));
+    const auto* nul = static_cast<const std::uint8_t*>(std::memchr(data, 0, size));
     std::size_t const text_size = nul != nullptr ? static_cast<std::size_t>(nul - data) : size;
-    std::string_view const text(reinterpret_cast<char const*>(data), text_size);
+    std::string_view const text(reinterpret_cast<const char*>(data), text_size);
     std::span<std::byte const> raw;
-    if (nul != nullptr) raw = {reinterpret_cast<std::byte const*>(nul + 1), size - text_size - 1};
+    if (nul != nullptr) raw = {reinterpret_cast<const std::byte*>(nul + 1), size - text_size - 1};
 
     tracefs_format format;
     std::string why;
@@ -35,15 +35,16 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     if (format.is_eventheader()) {
         std::uint32_t const at = format.eventheader_offset();
         bool found = false;
-        for (auto const& field : format.fields) {
+        for (const auto& field : format.fields) {
             if (at >= field.offset && at - field.offset <= field.size) found = true;
         }
         if (!found) ehtrace::fuzz::fail("EventHeader offset is not at a field", text);
     }
     for (bool big_endian : {false, true}) {
-        for (auto const& field : format.fields) {
-            auto const bytes = field_bytes(field, raw, big_endian);
-            if (!bytes.empty() && (bytes.data() < raw.data() || bytes.data() + bytes.size() > raw.data() + raw.size())) {
+        for (const auto& field : format.fields) {
+            const auto bytes = field_bytes(field, raw, big_endian);
+            if (!bytes.empty() &&
+                (bytes.data() < raw.data() || bytes.data() + bytes.size() > raw.data() + raw.size())) {
                 ehtrace::fuzz::fail("field_bytes outside the record", text);
             }
         }

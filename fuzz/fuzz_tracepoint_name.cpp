@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ehtrace::decode;
-    std::string_view const name(reinterpret_cast<char const*>(data), size);
+    std::string_view const name(reinterpret_cast<const char*>(data), size);
 
     std::string_view const stripped = strip_tracepoint_system(name);
     if (stripped.size() > name.size() || stripped.data() < name.data() ||

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size);
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 int main(int argc, char** argv) {
     namespace fs = std::filesystem;
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
         fs::path const path = argv[i];
         std::error_code ec;
         if (fs::is_directory(path, ec)) {
-            for (auto const& entry : fs::recursive_directory_iterator(path)) {
+            for (const auto& entry : fs::recursive_directory_iterator(path)) {
                 if (entry.is_regular_file()) inputs.push_back(entry.path());
             }
         } else if (fs::is_regular_file(path, ec)) {
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
         }
     }
     std::sort(inputs.begin(), inputs.end());
-    for (auto const& path : inputs) {
+    for (const auto& path : inputs) {
         std::ifstream in(path, std::ios::binary);
         std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (!in.good() && !in.eof()) {

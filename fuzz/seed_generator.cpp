@@ -35,12 +35,12 @@ namespace {
 namespace fs = std::filesystem;
 using ehtrace::field;
 
-void write_bytes(fs::path const& path, std::string const& bytes) {
+void write_bytes(const fs::path& path, const std::string& bytes) {
     fs::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << bytes;
 }
 
-std::string read_bytes(fs::path const& path) {
+std::string read_bytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -50,7 +50,7 @@ void static_events(int round) {
     std::u16string text16 = u"utf16";
     std::vector<std::int32_t> values{1, -2, 3};
     std::array<std::uint16_t, 2> fixed{7, 8};
-    unsigned char const blob[] = {0xde, 0xad, 0, 0xef};
+    const unsigned char blob[] = {0xde, 0xad, 0, 0xef};
     ehtrace::uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
     EHTRACE_WRITE(seed_provider, "Scalars", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"i8">(std::int8_t{-1}),
                   field<"u16">(std::uint16_t{2}), field<"i32">(round), field<"u64">(std::uint64_t{1} << 40),
@@ -65,15 +65,14 @@ void static_events(int round) {
     EHTRACE_WRITE(seed_provider, "Nested", ehtrace::level<3>, ehtrace::keyword<0x4>, field<"values">(values),
                   field<"fixed">(fixed), field<"tagged", 0x42>(std::uint8_t{1}),
                   ehtrace::struct_<"outer">(field<"x">(1), ehtrace::struct_<"inner">(field<"label">("in"))),
-                  ehtrace::struct_array<"points">(std::vector<std::array<int, 2>>{{1, 2}, {3, 4}},
-                                                  [](std::array<int, 2> const& p) {
-                                                      return ehtrace::fields(field<"x">(p[0]), field<"y">(p[1]));
-                                                  }));
+                  ehtrace::struct_array<"points">(
+                      std::vector<std::array<int, 2>>{{1, 2}, {3, 4}},
+                      [](const std::array<int, 2>& p) { return ehtrace::fields(field<"x">(p[0]), field<"y">(p[1])); }));
     auto scope = EHTRACE_ACTIVITY(seed_provider, "Request", ehtrace::level<4>, ehtrace::keyword<0x8>,
                                   field<"path">(std::string_view("/x")));
-    EHTRACE_WRITE(seed_provider, "InActivity", ehtrace::level<4>, ehtrace::keyword<0x8>,
-                  ehtrace::activity(scope.id()), ehtrace::id<77, 3>, ehtrace::event_tag<0x99>,
-                  ehtrace::opcode<ehtrace::event_opcode::send>, field<"n">(round));
+    EHTRACE_WRITE(seed_provider, "InActivity", ehtrace::level<4>, ehtrace::keyword<0x8>, ehtrace::activity(scope.id()),
+                  ehtrace::id<77, 3>, ehtrace::event_tag<0x99>, ehtrace::opcode<ehtrace::event_opcode::send>,
+                  field<"n">(round));
 }
 
 void dynamic_events(ehtrace::dynamic::provider& provider, int round) {
@@ -130,7 +129,7 @@ void otel_events(int round) {
 
 // Records every event written during `body` in the capture file `path`.
 template <class Body>
-void capture(std::string const& path, Body body) {
+void capture(const std::string& path, Body body) {
     int error = 0;
     auto sink = ehtrace::capture_sink::open(path, error);
     if (!sink) {
@@ -155,7 +154,7 @@ void write_all_events(int rounds) {
 
 // One fuzz_dynamic_builder input: op bytes, each followed by filler bytes
 // the target reads as names, formats, counts and values.
-std::string builder_sequence(std::vector<unsigned> const& ops, unsigned salt) {
+std::string builder_sequence(const std::vector<unsigned>& ops, unsigned salt) {
     std::string out;
     for (unsigned op : ops) {
         out.push_back(static_cast<char>(op));
@@ -190,7 +189,7 @@ int main(int argc, char** argv) {
         std::set<std::string> seen;
         while (reader.next(record)) {
             std::string input(1, '\x41');
-            input.append(reinterpret_cast<char const*>(record.event.data()), record.event.size());
+            input.append(reinterpret_cast<const char*>(record.event.data()), record.event.size());
             if (!seen.insert(input).second) continue;
             char name[32];
             std::snprintf(name, sizeof name, "seed-%02d", n++);
@@ -204,7 +203,8 @@ int main(int argc, char** argv) {
 
     // A user_events format with one EventHeader record after a NUL.
     {
-        std::string const command = "FuzzSeed_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
+        std::string const command =
+            "FuzzSeed_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
         std::string text = ehtrace::synthesize_user_events_format(command, 1234);
         std::string const event = read_bytes(dir / "event" / "seed-00").substr(1);
         std::string record("\xd2\x04\0\0\x10\0\0\0", 8);  // common_type 1234, flags, preempt, pid 16
@@ -220,20 +220,22 @@ int main(int argc, char** argv) {
 
     // API-call sequences for the builder.
     write_bytes(dir / "dynamic_builder" / "seed-scalars", builder_sequence({0, 4, 5, 6, 7, 8, 9, 10, 11, 28, 29}, 1));
-    write_bytes(dir / "dynamic_builder" / "seed-strings", builder_sequence({0, 14, 15, 16, 17, 18, 19, 20, 21, 22, 29}, 2));
+    write_bytes(dir / "dynamic_builder" / "seed-strings",
+                builder_sequence({0, 14, 15, 16, 17, 18, 19, 20, 21, 22, 29}, 2));
     write_bytes(dir / "dynamic_builder" / "seed-structs",
                 builder_sequence({0, 23, 5, 23, 6, 25, 12, 13, 25, 24, 26, 29, 27}, 3));
     write_bytes(dir / "dynamic_builder" / "seed-everything",
-                builder_sequence({0, 1, 2, 3, 23, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-                                  22, 24, 28, 25, 26, 29, 30, 31},
+                builder_sequence({0,  1,  2,  3,  23, 4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+                                  15, 16, 17, 18, 19, 20, 21, 22, 24, 28, 25, 26, 29, 30, 31},
                                  4));
 
     // Tracepoint names.
-    char const* const names[] = {"Acme_Web_L4K2c",          "Acme_Web_L5K0Gsrv", "user_events:P_L1K1",
-                                 "user_events_multi:P_L1K1.2f", "P_L0K1",         "P_LffKffffffffffffffff",
-                                 "P_L100K1",                "P_L4K1GaBc",        "P_L4K1BxAy"};
+    const char* const names[] = {
+        "Acme_Web_L4K2c", "Acme_Web_L5K0Gsrv",      "user_events:P_L1K1", "user_events_multi:P_L1K1.2f",
+        "P_L0K1",         "P_LffKffffffffffffffff", "P_L100K1",           "P_L4K1GaBc",
+        "P_L4K1BxAy"};
     int n = 0;
-    for (char const* name : names) write_bytes(dir / "tracepoint_name" / ("seed-" + std::to_string(n++)), name);
+    for (const char* name : names) write_bytes(dir / "tracepoint_name" / ("seed-" + std::to_string(n++)), name);
     std::printf("seeds written under %s\n", dir.c_str());
     return 0;
 }

@@ -25,7 +25,9 @@ void* operator new[](std::size_t size) {
     throw std::bad_alloc();
 }
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return ehtrace::test::counted_allocation(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return ehtrace::test::counted_allocation(size); }
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    return ehtrace::test::counted_allocation(size);
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }

@@ -3,14 +3,15 @@
 // (include/ehtrace/user_events_abi.hpp) drifts from it. The library header
 // checks sizes and ioctl numbers itself wherever the system has the header;
 // this adds every field's place and the flags, against the newest kernel.
-#include <cstddef>
 #include <linux/user_events.h>
+#include <cstddef>
 
 #include <ehtrace/user_events_abi.hpp>
 
-#define SAME_FIELD(type, ours, theirs)                                                     \
-    static_assert(offsetof(::type, theirs) == offsetof(ehtrace::abi::type, ours) &&        \
-                  sizeof(::type::theirs) == sizeof(ehtrace::abi::type::ours), #type "." #ours)
+#define SAME_FIELD(type, ours, theirs)                                              \
+    static_assert(offsetof(::type, theirs) == offsetof(ehtrace::abi::type, ours) && \
+                      sizeof(::type::theirs) == sizeof(ehtrace::abi::type::ours),   \
+                  #type "." #ours)
 
 static_assert(sizeof(::user_reg) == sizeof(ehtrace::abi::user_reg));
 SAME_FIELD(user_reg, size, size);

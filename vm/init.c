@@ -47,38 +47,30 @@
 #define MAX_ARGS 32
 #define DEBUG_EXIT_PORT 0xf4
 
-static void say(const char* fmt, ...)
-{
+static void say(const char* fmt, ...) {
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof buf)
-        n = sizeof buf - 1;
+    if (n < 0) return;
+    if ((size_t)n >= sizeof buf) n = sizeof buf - 1;
     /* Unbuffered, so the lines interleave correctly with the tests' output. */
     ssize_t off = 0;
     while (off < n) {
         ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
-        if (w <= 0)
-            break;
+        if (w <= 0) break;
         off += w;
     }
 }
 
-static void mount_or_warn(const char* type, const char* target, unsigned long flags,
-                          const char* data)
-{
-    if (mkdir(target, 0755) != 0 && errno != EEXIST)
-        say("init: mkdir %s: %s\n", target, strerror(errno));
+static void mount_or_warn(const char* type, const char* target, unsigned long flags, const char* data) {
+    if (mkdir(target, 0755) != 0 && errno != EEXIST) say("init: mkdir %s: %s\n", target, strerror(errno));
     if (mount(type, target, type, flags, data) != 0 && errno != EBUSY)
         say("init: mount %s on %s: %s\n", type, target, strerror(errno));
 }
 
-static void leave_qemu(int code)
-{
+static void leave_qemu(int code) {
     /* The serial driver transmits from a buffer, by interrupt: wait until it
      * is empty, or qemu exits with the last lines (or more) unsent. */
     tcdrain(STDOUT_FILENO);
@@ -90,8 +82,7 @@ static void leave_qemu(int code)
     }
     /* No isa-debug-exit device: with -no-reboot a reboot ends qemu too. */
     reboot(RB_AUTOBOOT);
-    for (;;)
-        pause();
+    for (;;) pause();
 }
 
 /* qemu's user-mode network (slirp): the guest's fixed address, the host. */
@@ -99,8 +90,7 @@ static void leave_qemu(int code)
 #define GUEST_NETMASK "255.255.255.0"
 #define HOST_GATEWAY "10.0.2.2"
 
-static void set_ipv4(struct sockaddr* sa, const char* text)
-{
+static void set_ipv4(struct sockaddr* sa, const char* text) {
     struct sockaddr_in in;
     memset(&in, 0, sizeof in);
     in.sin_family = AF_INET;
@@ -109,19 +99,16 @@ static void set_ipv4(struct sockaddr* sa, const char* text)
 }
 
 /* Sets IFF_UP on `name`; 0, or the errno value (ENODEV: no such interface). */
-static int interface_up(int fd, const char* name)
-{
+static int interface_up(int fd, const char* name) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
-        return errno;
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) return errno;
     ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
     return ioctl(fd, SIOCSIFFLAGS, &ifr) == 0 ? 0 : errno;
 }
 
-static int interface_address(int fd, const char* name, unsigned long request, const char* text)
-{
+static int interface_address(int fd, const char* name, unsigned long request, const char* text) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
@@ -129,14 +116,11 @@ static int interface_address(int fd, const char* name, unsigned long request, co
     return ioctl(fd, request, &ifr) == 0 ? 0 : errno;
 }
 
-static void bring_up_network(void)
-{
+static void bring_up_network(void) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return; /* a kernel without CONFIG_INET */
+    if (fd < 0) return; /* a kernel without CONFIG_INET */
     int e = interface_up(fd, "lo");
-    if (e != 0)
-        say("init: lo: %s\n", strerror(e));
+    if (e != 0) say("init: lo: %s\n", strerror(e));
     if (interface_up(fd, "eth0") == ENODEV) { /* booted without a network card */
         close(fd);
         return;
@@ -160,43 +144,35 @@ static void bring_up_network(void)
         set_ipv4(&route.rt_gateway, HOST_GATEWAY);
         route.rt_flags = RTF_UP | RTF_GATEWAY;
         route.rt_dev = "eth0";
-        if (ioctl(fd, SIOCADDRT, &route) != 0)
-            e = errno;
+        if (ioctl(fd, SIOCADDRT, &route) != 0) e = errno;
     }
     close(fd);
-    if (e != 0)
-        say("init: eth0: %s: %s\n", step, strerror(e));
-    else
-        say("EHTRACE-VM-NET eth0 %s/24 via %s\n", GUEST_ADDRESS, HOST_GATEWAY);
+    if (e != 0) say("init: eth0: %s: %s\n", step, strerror(e));
+    else say("EHTRACE-VM-NET eth0 %s/24 via %s\n", GUEST_ADDRESS, HOST_GATEWAY);
 }
 
 struct test {
     char* argv[MAX_ARGS + 1];
 };
 
-static int split_line(char* line, struct test* t)
-{
+static int split_line(char* line, struct test* t) {
     int argc = 0;
-    for (char* tok = strtok(line, " \t\r\n"); tok && argc < MAX_ARGS;
-         tok = strtok(NULL, " \t\r\n")) {
-        if (argc == 0 && tok[0] == '#')
-            return 0;
+    for (char* tok = strtok(line, " \t\r\n"); tok && argc < MAX_ARGS; tok = strtok(NULL, " \t\r\n")) {
+        if (argc == 0 && tok[0] == '#') return 0;
         t->argv[argc++] = tok;
     }
     t->argv[argc] = NULL;
     return argc;
 }
 
-static int load_tests(int argc, char** argv, struct test* tests)
-{
+static int load_tests(int argc, char** argv, struct test* tests) {
     int n = 0;
     for (int i = 1; i < argc && n < MAX_TESTS; ++i) {
         tests[n].argv[0] = argv[i];
         tests[n].argv[1] = NULL;
         ++n;
     }
-    if (n > 0)
-        return n;
+    if (n > 0) return n;
 
     FILE* f = fopen("/tests/list", "r");
     if (!f) {
@@ -217,14 +193,12 @@ static int load_tests(int argc, char** argv, struct test* tests)
     return n;
 }
 
-static const char* base_name(const char* path)
-{
+static const char* base_name(const char* path) {
     const char* slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
 }
 
-static int run_one(struct test* t)
-{
+static int run_one(struct test* t) {
     pid_t pid = fork();
     if (pid < 0) {
         say("init: fork: %s\n", strerror(errno));
@@ -232,8 +206,7 @@ static int run_one(struct test* t)
     }
     if (pid == 0) {
         setsid();
-        if (chdir("/tmp") != 0)
-            _exit(127);
+        if (chdir("/tmp") != 0) _exit(127);
         char* envp[] = {
             "PATH=/tests:/bin:/sbin", "HOME=/tmp", "TMPDIR=/tmp", "GTEST_COLOR=no", NULL,
         };
@@ -258,11 +231,9 @@ static int run_one(struct test* t)
     /* Whatever the test left behind (forked children) must not leak into the
      * next one: kill everything but PID 1 and reap it. */
     kill(-1, SIGKILL);
-    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
-    }
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
 
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) {
         say("init: %s killed by signal %d (%s)\n", base_name(t->argv[0]), WTERMSIG(status),
             strsignal(WTERMSIG(status)));
@@ -271,8 +242,7 @@ static int run_one(struct test* t)
     return 127;
 }
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     mount_or_warn("proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_warn("sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_warn("devtmpfs", "/dev", MS_NOSUID, "mode=0755");
@@ -286,15 +256,13 @@ int main(int argc, char** argv)
         dup2(fd, 0);
         dup2(fd, 1);
         dup2(fd, 2);
-        if (fd > 2)
-            close(fd);
+        if (fd > 2) close(fd);
     }
 
     char uptime[64] = "?";
     FILE* up = fopen("/proc/uptime", "r");
     if (up) {
-        if (fscanf(up, "%63s", uptime) != 1)
-            strcpy(uptime, "?");
+        if (fscanf(up, "%63s", uptime) != 1) strcpy(uptime, "?");
         fclose(up);
     }
     say("EHTRACE-VM-BOOT uptime=%s ncpu=%ld\n", uptime, sysconf(_SC_NPROCESSORS_ONLN));
@@ -308,8 +276,7 @@ int main(int argc, char** argv)
         say("EHTRACE-VM-START %s\n", name);
         int code = run_one(&tests[i]);
         say("EHTRACE-VM-RESULT %s %d\n", name, code);
-        if (code != 0)
-            ++failed;
+        if (code != 0) ++failed;
     }
     say("EHTRACE-VM-DONE %d %d\n", failed, n);
     leave_qemu(n == 0 ? 2 : failed ? 1 : 0);

@@ -11,17 +11,17 @@
 
 #include <benchmark/benchmark.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
-char const string11[] = "hello world";
+const char string11[] = "hello world";
 
 void BM_LttngUst4Fields(benchmark::State& state) {
     std::int32_t x = 42;
@@ -43,8 +43,8 @@ int run_benchmarks(int argc, char** argv) {
     return 0;
 }
 
-int lttng(std::string const& args, std::string const& log) {
-    int const status = std::system(("lttng " + args + " >>" + log + " 2>&1").c_str());
+int lttng(const std::string& args, const std::string& log) {
+    const int status = std::system(("lttng " + args + " >>" + log + " 2>&1").c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     if (std::getenv("EHTRACE_BENCH_LTTNG_APP") != nullptr) return run_benchmarks(argc, argv);
 
     char dir_template[] = "/dev/shm/ehtrace-bench-lttng-XXXXXX";
-    char const* dir = ::mkdtemp(dir_template);
+    const char* dir = ::mkdtemp(dir_template);
     if (dir == nullptr) {
         std::perror("ehtrace-bench-lttng: mkdtemp");
         return 1;
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     std::string const log = std::string(dir) + "/lttng.log";
     ::setenv("LTTNG_HOME", dir, 1);
 
-    pid_t const sessiond = ::fork();
+    const pid_t sessiond = ::fork();
     if (sessiond == 0) {
         std::freopen(log.c_str(), "a", stdout);
         std::freopen(log.c_str(), "a", stderr);
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
         if (::waitpid(sessiond, nullptr, WNOHANG) == sessiond) break;
         up = lttng("list", log) == 0;
     }
-    auto const cleanup = [&] {
+    const auto cleanup = [&] {
         if (up) ::kill(sessiond, SIGTERM);
         ::waitpid(sessiond, nullptr, 0);
         std::system(("rm -rf " + std::string(dir)).c_str());
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     int status = 1;
     if (lttng("create ehtrace-bench --output=" + std::string(dir) + "/trace", log) == 0 &&
         lttng("enable-event -u ehtrace_bench:bench4", log) == 0 && lttng("start", log) == 0) {
-        pid_t const app = ::fork();
+        const pid_t app = ::fork();
         if (app == 0) {
             ::setenv("EHTRACE_BENCH_LTTNG_APP", "1", 1);
             ::setenv("LTTNG_UST_REGISTER_TIMEOUT", "10000", 1);  // registered before the first event

@@ -9,6 +9,8 @@
 #if !defined(EHTRACE_BENCH_LTTNG_TP_H) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
 #define EHTRACE_BENCH_LTTNG_TP_H
 
+/* LTTng's macros read best as a field list. */
+/* clang-format off */
 #include <stdint.h>
 #include <lttng/tracepoint.h>
 
@@ -20,6 +22,7 @@ LTTNG_UST_TRACEPOINT_EVENT(
         lttng_ust_field_float(double, d, d)
         lttng_ust_field_string(s, s)
         lttng_ust_field_integer(uint64_t, u, u)))
+/* clang-format on */
 
 #endif
 

@@ -26,8 +26,8 @@ void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms
 // A request: a "Parse" step nested in it, a "Progress" event inside, and a
 // stop event that says how it ended.
 void handle(int number) {
-    auto request = EHTRACE_ACTIVITY(activities_provider, "Request", ehtrace::level<4>,
-                                    field<"number">(number), field<"path">(std::string_view("/index.html")));
+    auto request = EHTRACE_ACTIVITY(activities_provider, "Request", ehtrace::level<4>, field<"number">(number),
+                                    field<"path">(std::string_view("/index.html")));
     {
         auto parse = EHTRACE_ACTIVITY(activities_provider, "Parse", ehtrace::level<4>);
         pause_ms(1);
@@ -35,12 +35,13 @@ void handle(int number) {
                       field<"percent">(50));
     }
     pause_ms(1);
-    request.stop(field<"status">(200), field<"bytes">(512));  // the stop event with fields; the scope's end writes nothing
+    request.stop(field<"status">(200),
+                 field<"bytes">(512));  // the stop event with fields; the scope's end writes nothing
 }
 
 // A worker named `name`: one "Job" with a nested "Step"; `transfer`, when
 // set, is an activity the main thread started and this worker stops.
-void worker(char const* name, int job, ehtrace::uuid const* transfer) {
+void worker(const char* name, int job, const ehtrace::uuid* transfer) {
     pthread_setname_np(pthread_self(), name);  // before the first event: the capture names the thread then
     auto scope = EHTRACE_ACTIVITY(activities_provider, "Job", ehtrace::level<4>, field<"job">(job));
     {

@@ -41,7 +41,8 @@ int write(const record& r) {
     for (const auto& [key, value] : r.attributes) builder.add_string(key, value);
     builder.end_struct(attributes);  // patches the field count; an empty struct is dropped
     // Arrays of strings straight from the caller's container, nothing copied.
-    builder.add_string_array_of<char>("tags", r.tags.size(), [&](std::size_t i) { return std::string_view(r.tags[i]); });
+    builder.add_string_array_of<char>("tags", r.tags.size(),
+                                      [&](std::size_t i) { return std::string_view(r.tags[i]); });
     if (int error = builder.write(*set); error != 0) {
         std::fprintf(stderr, "not written: %s\n", builder.error() != 0 ? builder.error_message() : "sink error");
         return error;

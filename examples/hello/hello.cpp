@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
 
     std::string_view who = argc > 1 ? argv[1] : "world";
     for (int i = 0; i < 3; ++i) {
-        EHTRACE_WRITE(hello_provider, "Hello", ehtrace::level<ehtrace::event_level::info>,
-                      ehtrace::field<"who">(who), ehtrace::field<"count">(i));
+        EHTRACE_WRITE(hello_provider, "Hello", ehtrace::level<ehtrace::event_level::info>, ehtrace::field<"who">(who),
+                      ehtrace::field<"count">(i));
     }
     return 0;
 }

@@ -68,7 +68,7 @@ public:
     int stop(Fields&&... fields) noexcept {
         if (stopped_) return EALREADY;
         stopped_ = true;
-        int const result = stop_(*site_, id_, std::forward<Fields>(fields)...);
+        const int result = stop_(*site_, id_, std::forward<Fields>(fields)...);
         detail::set_current_activity(parent_);
         return result;
     }
@@ -98,38 +98,40 @@ activity_scope<Stop> start_activity(Start&& start, Stop stop, const detail::even
 // fields; the returned scope writes `event_name` with opcode activity_stop
 // (same level and keyword) when it ends, or when scope.stop(fields...) is
 // called, with those fields.
-#define EHTRACE_ACTIVITY(provider, event_name, ...)                                                           \
-    ::ehtrace::start_activity(                                                                                \
-        [&](const ::ehtrace::uuid& ehtrace_id_, const ::ehtrace::uuid* ehtrace_parent_) {                    \
-            if (ehtrace_parent_ != nullptr) {                                                                 \
-                EHTRACE_WRITE(provider, event_name, ::ehtrace::opcode<::ehtrace::event_opcode::activity_start>, \
-                              ::ehtrace::activity(ehtrace_id_),                                               \
-                              ::ehtrace::related_activity(*ehtrace_parent_) __VA_OPT__(, ) __VA_ARGS__);     \
-            } else {                                                                                          \
-                EHTRACE_WRITE(provider, event_name, ::ehtrace::opcode<::ehtrace::event_opcode::activity_start>, \
-                              ::ehtrace::activity(ehtrace_id_) __VA_OPT__(, ) __VA_ARGS__);                  \
-            }                                                                                                 \
-        },                                                                                                    \
-        [](const ::ehtrace::detail::event_site& ehtrace_site_, const ::ehtrace::uuid& ehtrace_id_,               \
-           const auto&... ehtrace_stop_fields_) noexcept -> int {                                             \
-            using ehtrace_stop_ =                                                                             \
-                ::ehtrace::detail::stop_attributes<decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>; \
-            using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
-                std::remove_cvref_t<decltype(provider)>, event_name,                                         \
-                decltype(::ehtrace::detail::type_list_of(                                                     \
-                    ::ehtrace::opcode<::ehtrace::event_opcode::activity_stop>, ::ehtrace::activity(ehtrace_id_), \
-                    ::ehtrace::level<ehtrace_stop_::level>, ::ehtrace::keyword<ehtrace_stop_::keyword>,        \
-                    ehtrace_stop_fields_...))>;                                                               \
-            if (!ehtrace_site_.tracepoint.enabled()) return EBADF;                                            \
+#define EHTRACE_ACTIVITY(provider, event_name, ...)                                                                \
+    ::ehtrace::start_activity(                                                                                     \
+        [&](const ::ehtrace::uuid& ehtrace_id_, const ::ehtrace::uuid* ehtrace_parent_) {                          \
+            if (ehtrace_parent_ != nullptr) {                                                                      \
+                EHTRACE_WRITE(provider, event_name, ::ehtrace::opcode<::ehtrace::event_opcode::activity_start>,    \
+                              ::ehtrace::activity(ehtrace_id_),                                                    \
+                              ::ehtrace::related_activity(*ehtrace_parent_) __VA_OPT__(, ) __VA_ARGS__);           \
+            } else {                                                                                               \
+                EHTRACE_WRITE(provider, event_name, ::ehtrace::opcode<::ehtrace::event_opcode::activity_start>,    \
+                              ::ehtrace::activity(ehtrace_id_) __VA_OPT__(, ) __VA_ARGS__);                        \
+            }                                                                                                      \
+        },                                                                                                         \
+        [](const ::ehtrace::detail::event_site& ehtrace_site_, const ::ehtrace::uuid& ehtrace_id_,                 \
+           const auto&... ehtrace_stop_fields_) noexcept -> int {                                                  \
+            using ehtrace_stop_ =                                                                                  \
+                ::ehtrace::detail::stop_attributes<decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>;        \
+            using ehtrace_event_ = ::ehtrace::detail::event_definition<                                            \
+                std::remove_cvref_t<decltype(provider)>, event_name,                                               \
+                decltype(::ehtrace::detail::type_list_of(                                                          \
+                    ::ehtrace::opcode<::ehtrace::event_opcode::activity_stop>, ::ehtrace::activity(ehtrace_id_),   \
+                    ::ehtrace::level<ehtrace_stop_::level>, ::ehtrace::keyword<ehtrace_stop_::keyword>,            \
+                    ehtrace_stop_fields_...))>;                                                                    \
+            if (!ehtrace_site_.tracepoint.enabled()) return EBADF;                                                 \
             return ehtrace_event_::write(ehtrace_site_, ::ehtrace::opcode<::ehtrace::event_opcode::activity_stop>, \
                                          ::ehtrace::activity(ehtrace_id_), ::ehtrace::level<ehtrace_stop_::level>, \
-                                         ::ehtrace::keyword<ehtrace_stop_::keyword>, ehtrace_stop_fields_...);   \
-        },                                                                                                    \
-        []() noexcept -> const ::ehtrace::detail::event_site& {                                              \
-            using ehtrace_stop_ =                                                                             \
-                ::ehtrace::detail::stop_attributes<decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>; \
-            EHTRACE_DETAIL_SITE(provider, (::ehtrace::detail::tracepoint_definition<                         \
-                                              std::remove_cvref_t<decltype(provider)>, ehtrace_stop_::level,  \
-                                              ehtrace_stop_::keyword>::command.data()));                     \
-            return ehtrace_site_;                                                                             \
+                                         ::ehtrace::keyword<ehtrace_stop_::keyword>, ehtrace_stop_fields_...);     \
+        },                                                                                                         \
+        []() noexcept -> const ::ehtrace::detail::event_site& {                                                    \
+            using ehtrace_stop_ =                                                                                  \
+                ::ehtrace::detail::stop_attributes<decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>;        \
+            EHTRACE_DETAIL_SITE(                                                                                   \
+                provider,                                                                                          \
+                (::ehtrace::detail::tracepoint_definition<std::remove_cvref_t<decltype(provider)>,                 \
+                                                          ehtrace_stop_::level, ehtrace_stop_::keyword>::command   \
+                     .data()));                                                                                    \
+            return ehtrace_site_;                                                                                  \
         }())

@@ -24,9 +24,9 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -277,9 +277,8 @@ struct unchecked_writer {
 #endif
 
 template <class T>
-inline constexpr bool is_scalar_value =
-    std::is_trivially_copyable_v<T> && !std::is_same_v<T, long double> &&
-    value_encoding_for_size(sizeof(T)) != field_encoding::invalid;
+inline constexpr bool is_scalar_value = std::is_trivially_copyable_v<T> && !std::is_same_v<T, long double> &&
+                                        value_encoding_for_size(sizeof(T)) != field_encoding::invalid;
 
 template <class Char>
 constexpr std::uint8_t string_encoding(bool zero_terminated) noexcept {
@@ -301,13 +300,14 @@ EHTRACE_DYNAMIC_INLINE std::size_t units_before_nul(const Char* units, std::size
                 return count;
             }
         } else if (count >= 4 && count < 8) {
-            const std::uint64_t word = ehtrace::detail::load_bytes(chars, 4) |
-                                       ehtrace::detail::load_bytes(chars + count - 4, 4) << 32;
+            const std::uint64_t word =
+                ehtrace::detail::load_bytes(chars, 4) | ehtrace::detail::load_bytes(chars + count - 4, 4) << 32;
             if (!ehtrace::detail::has_zero_byte(word)) return count;
         }
         const void* nul = count != 0 ? std::memchr(units, 0, count) : nullptr;
-        return nul != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nul) - reinterpret_cast<const char*>(units))
-                              : count;
+        return nul != nullptr
+                   ? static_cast<std::size_t>(static_cast<const char*>(nul) - reinterpret_cast<const char*>(units))
+                   : count;
     } else {
         // Byte-wise loads: add_string_units() takes code units at any address.
         const auto* bytes = reinterpret_cast<const unsigned char*>(units);
@@ -405,18 +405,19 @@ public:
                                                      field_format format, const void* value,
                                                      std::uint16_t tag = 0) noexcept {
         const std::size_t size = value_size(encoding);
-        if (EHTRACE_DYNAMIC_UNLIKELY(size == 0)) return fail_argument("a scalar field needs a value8..value128 encoding");
+        if (EHTRACE_DYNAMIC_UNLIKELY(size == 0))
+            return fail_argument("a scalar field needs a value8..value128 encoding");
         if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
         if (!check_field(name, static_cast<std::uint8_t>(encoding), format)) return *this;
         std::uint8_t* out;
         if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
         // 1, 2, 4, 8 or 16 bytes: a constant size where the encoding is one.
         switch (size) {
-            case 1: std::memcpy(out, value, 1); break;
-            case 2: std::memcpy(out, value, 2); break;
-            case 4: std::memcpy(out, value, 4); break;
-            case 8: std::memcpy(out, value, 8); break;
-            default: std::memcpy(out, value, 16); break;
+        case 1: std::memcpy(out, value, 1); break;
+        case 2: std::memcpy(out, value, 2); break;
+        case 4: std::memcpy(out, value, 4); break;
+        case 8: std::memcpy(out, value, 8); break;
+        default: std::memcpy(out, value, 16); break;
         }
         payload_.commit(out + size);
         return *this;
@@ -426,44 +427,53 @@ public:
     // format defaults as in the compile-time API (signed integers signed_int,
     // bool boolean, double float, pointers hex_int, char string8...).
     template <class T>
-    EHTRACE_DYNAMIC_INLINE event_builder& add_value(std::string_view name, T value, field_format format = default_format_of<T>(),
-                             std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_value(std::string_view name, T value,
+                                                    field_format format = default_format_of<T>(),
+                                                    std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_value takes a 1, 2, 4, 8 or 16-byte trivially copyable value");
-        return add_scalar(name, value_encoding_for_size(sizeof(T)), format,
-                          &value, tag);
+        return add_scalar(name, value_encoding_for_size(sizeof(T)), format, &value, tag);
     }
 
     // Shorthands for the formats that need a particular encoding.
-    EHTRACE_DYNAMIC_INLINE event_builder& add_value128(std::string_view name, const void* bytes16, field_format format = field_format::default_format,
-                                std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_value128(std::string_view name, const void* bytes16,
+                                                       field_format format = field_format::default_format,
+                                                       std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value128, format, bytes16, tag);
     }
-    EHTRACE_DYNAMIC_INLINE event_builder& add_uuid(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_uuid(std::string_view name, const void* bytes16,
+                                                   std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value128, field_format::uuid, bytes16, tag);
     }
     // `address` in network byte order, as in sockaddr_in::sin_addr.s_addr.
-    EHTRACE_DYNAMIC_INLINE event_builder& add_ipv4(std::string_view name, std::uint32_t address, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_ipv4(std::string_view name, std::uint32_t address,
+                                                   std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value32, field_format::ip_address, &address, tag);
     }
-    EHTRACE_DYNAMIC_INLINE event_builder& add_ipv6(std::string_view name, const void* bytes16, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_ipv6(std::string_view name, const void* bytes16,
+                                                   std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value128, field_format::ip_address, bytes16, tag);
     }
     // `port` in network byte order, as in sockaddr_in::sin_port.
-    EHTRACE_DYNAMIC_INLINE event_builder& add_port(std::string_view name, std::uint16_t port, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_port(std::string_view name, std::uint16_t port,
+                                                   std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value16, field_format::port, &port, tag);
     }
-    EHTRACE_DYNAMIC_INLINE event_builder& add_errno(std::string_view name, std::int32_t value, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_errno(std::string_view name, std::int32_t value,
+                                                    std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value32, field_format::errno_value, &value, tag);
     }
-    EHTRACE_DYNAMIC_INLINE event_builder& add_pid(std::string_view name, std::int32_t pid, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_pid(std::string_view name, std::int32_t pid,
+                                                  std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value32, field_format::pid, &pid, tag);
     }
     // Seconds since 1970 (value64); add_value(name, std::int32_t{s}, field_format::time) for value32.
-    EHTRACE_DYNAMIC_INLINE event_builder& add_time(std::string_view name, std::int64_t seconds, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_time(std::string_view name, std::int64_t seconds,
+                                                   std::uint16_t tag = 0) noexcept {
         return add_scalar(name, field_encoding::value64, field_format::time, &seconds, tag);
     }
     // A 32-bit boolean (bool itself is value8 boolean via add_value).
-    EHTRACE_DYNAMIC_INLINE event_builder& add_bool32(std::string_view name, bool value, std::uint16_t tag = 0) noexcept {
+    EHTRACE_DYNAMIC_INLINE event_builder& add_bool32(std::string_view name, bool value,
+                                                     std::uint16_t tag = 0) noexcept {
         const std::int32_t stored = value ? 1 : 0;
         return add_scalar(name, field_encoding::value32, field_format::boolean, &stored, tag);
     }
@@ -482,16 +492,16 @@ public:
                                                     field_format format = default_format_of<T>(),
                                                     std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_array takes arrays of 1, 2, 4, 8 or 16-byte values");
-        return add_values(name, static_cast<std::uint8_t>(value_encoding_for_size(sizeof(T))), format, values, count, sizeof(T), tag,
-                          false);
+        return add_values(name, static_cast<std::uint8_t>(value_encoding_for_size(sizeof(T))), format, values, count,
+                          sizeof(T), tag, false);
     }
     template <class T>
     EHTRACE_DYNAMIC_INLINE event_builder& add_const_array(std::string_view name, const T* values, std::size_t count,
                                                           field_format format = default_format_of<T>(),
                                                           std::uint16_t tag = 0) noexcept {
         static_assert(detail::is_scalar_value<T>, "add_const_array takes arrays of 1, 2, 4, 8 or 16-byte values");
-        return add_values(name, static_cast<std::uint8_t>(value_encoding_for_size(sizeof(T))), format, values, count, sizeof(T), tag,
-                          true);
+        return add_values(name, static_cast<std::uint8_t>(value_encoding_for_size(sizeof(T))), format, values, count,
+                          sizeof(T), tag, true);
     }
 
     // --- strings and binary -----------------------------------------------
@@ -499,32 +509,38 @@ public:
     // Counted strings (string_length16_char8/16/32): at most 65,535 code units.
     // The default format is UTF; string8, string_xml, string_json... apply.
     EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::string_view value,
-                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                     field_format format = field_format::default_format,
+                                                     std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char>(false), format, tag, value.data(), value.size(), 1);
     }
     EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::u16string_view value,
-                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                     field_format format = field_format::default_format,
+                                                     std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char16_t>(false), format, tag, value.data(), value.size(), 2);
     }
     EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::u32string_view value,
-                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                     field_format format = field_format::default_format,
+                                                     std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char32_t>(false), format, tag, value.data(), value.size(), 4);
     }
 
     // Zero-terminated strings (zstring_char8/16/32): written up to the first
     // 0 code unit in `value`, then a 0 unit.
     EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, std::string_view value,
-                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                      field_format format = field_format::default_format,
+                                                      std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 1);
     }
     EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, std::u16string_view value,
-                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                      field_format format = field_format::default_format,
+                                                      std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char16_t>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 2);
     }
     EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, std::u32string_view value,
-                               field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                      field_format format = field_format::default_format,
+                                                      std::uint16_t tag = 0) noexcept {
         return add_units(name, detail::string_encoding<char32_t>(true), format, tag, value.data(),
                          detail::units_before_nul(value.data(), value.size()), 4);
     }
@@ -544,7 +560,8 @@ public:
 
     // binary_length16_char8: at most 65,535 bytes, shown as hex by default.
     EHTRACE_DYNAMIC_INLINE event_builder& add_binary(std::string_view name, const void* data, std::size_t size,
-                              field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                     field_format format = field_format::default_format,
+                                                     std::uint16_t tag = 0) noexcept {
         if (data == nullptr && size != 0) return fail_argument("binary data is null");
         return add_units(name, static_cast<std::uint8_t>(field_encoding::binary_length16_char8), format, tag, data,
                          size, 1);
@@ -556,15 +573,16 @@ public:
                                     std::size_t count, field_format format = field_format::default_format,
                                     std::uint16_t tag = 0) noexcept {
         if (values == nullptr && count != 0) return fail_argument("an array's values are null");
-        return add_string_array_of<Char>(name, count, [values](std::size_t i) { return values[i]; }, format, tag);
+        return add_string_array_of<Char>(
+            name, count, [values](std::size_t i) { return values[i]; }, format, tag);
     }
     template <class Char>
     event_builder& add_zstring_array(std::string_view name, const std::basic_string_view<Char>* values,
                                      std::size_t count, field_format format = field_format::default_format,
                                      std::uint16_t tag = 0) noexcept {
         if (values == nullptr && count != 0) return fail_argument("an array's values are null");
-        return add_string_array_of<Char>(name, count, [values](std::size_t i) { return values[i]; }, format, tag,
-                                         true);
+        return add_string_array_of<Char>(
+            name, count, [values](std::size_t i) { return values[i]; }, format, tag, true);
     }
     // The same from any container: `item(i)` returns element i as something
     // convertible to std::basic_string_view<Char> (e.g. another library's
@@ -589,20 +607,24 @@ public:
     // language bindings whose strings are not C++ character types. `count`
     // units are written; a zero-terminated one stops at the first 0 unit.
     EHTRACE_DYNAMIC_INLINE event_builder& add_string_units(std::string_view name, const void* units, std::size_t count,
-                                    std::size_t unit_size, bool zero_terminated,
-                                    field_format format = field_format::default_format, std::uint16_t tag = 0) noexcept {
+                                                           std::size_t unit_size, bool zero_terminated,
+                                                           field_format format = field_format::default_format,
+                                                           std::uint16_t tag = 0) noexcept {
         if (units == nullptr && count != 0) return fail_argument("a string's code units are null");
         switch (unit_size) {
-            case 1:
-                return add_units(name, detail::string_encoding<char>(zero_terminated), format, tag, units,
-                                 zero_terminated ? detail::units_before_nul(static_cast<const char*>(units), count) : count, 1);
-            case 2:
-                return add_units(name, detail::string_encoding<char16_t>(zero_terminated), format, tag, units,
-                                 zero_terminated ? detail::units_before_nul(static_cast<const std::uint16_t*>(units), count) : count, 2);
-            case 4:
-                return add_units(name, detail::string_encoding<char32_t>(zero_terminated), format, tag, units,
-                                 zero_terminated ? detail::units_before_nul(static_cast<const std::uint32_t*>(units), count) : count, 4);
-            default: return fail_argument("a code unit is 1, 2 or 4 bytes");
+        case 1:
+            return add_units(name, detail::string_encoding<char>(zero_terminated), format, tag, units,
+                             zero_terminated ? detail::units_before_nul(static_cast<const char*>(units), count) : count,
+                             1);
+        case 2:
+            return add_units(
+                name, detail::string_encoding<char16_t>(zero_terminated), format, tag, units,
+                zero_terminated ? detail::units_before_nul(static_cast<const std::uint16_t*>(units), count) : count, 2);
+        case 4:
+            return add_units(
+                name, detail::string_encoding<char32_t>(zero_terminated), format, tag, units,
+                zero_terminated ? detail::units_before_nul(static_cast<const std::uint32_t*>(units), count) : count, 4);
+        default: return fail_argument("a code unit is 1, 2 or 4 bytes");
         }
     }
 
@@ -618,14 +640,16 @@ public:
         // The format byte holds the field count; 1 until end_struct() patches
         // it (a nonzero format makes the encoder write the byte).
         constexpr auto placeholder_count = static_cast<field_format>(1);
-        if (!check_field(name, static_cast<std::uint8_t>(field_encoding::structure), field_format::default_format)) return {};
+        if (!check_field(name, static_cast<std::uint8_t>(field_encoding::structure), field_format::default_format))
+            return {};
         const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
         std::uint8_t* unused;
         if (!begin_field(name, static_cast<std::uint8_t>(field_encoding::structure), placeholder_count, tag, 0,
                          unused)) {
             return {};
         }
-        const auto format_offset = static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
+        const auto format_offset =
+            static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
         structs_[depth_] = {definition_offset, format_offset, 0};
         const struct_bookmark bookmark{bookmark_value(depth_, format_offset)};
         ++depth_;
@@ -636,8 +660,8 @@ public:
     // empty is dropped from the event, since the format has no empty struct.
     EHTRACE_DYNAMIC_INLINE event_builder& end_struct(struct_bookmark bookmark) noexcept {
         if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return *this;
-        if (EHTRACE_DYNAMIC_UNLIKELY(depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u,
-                                                                                     structs_[depth_ - 1].format_offset))) {
+        if (EHTRACE_DYNAMIC_UNLIKELY(
+                depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u, structs_[depth_ - 1].format_offset))) {
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
         const open_struct closed = structs_[--depth_];
@@ -682,7 +706,8 @@ private:
     // then counted). False with error() set otherwise. An earlier error is
     // caught by begin_field() instead: the metadata is closed (no room) while
     // error_ is set, and make_room() refuses.
-    EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, std::uint8_t encoding, field_format format) noexcept {
+    EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, std::uint8_t encoding,
+                                            field_format format) noexcept {
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(name) != name_error::none)) {
             fail_name(name, "field");
             return false;
@@ -825,7 +850,8 @@ private:
                                                      std::uint16_t tag, bool constant_length) noexcept {
         std::uint8_t* out;
         if (constant_length) {
-            if (EHTRACE_DYNAMIC_UNLIKELY(count == 0)) return fail_argument("a constant-length array needs at least one element");
+            if (EHTRACE_DYNAMIC_UNLIKELY(count == 0))
+                return fail_argument("a constant-length array needs at least one element");
             if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF)) return fail(ERANGE, "an array has more than 65,535 elements");
             if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr)) return fail_argument("an array's values are null");
             if (!check_field(name, encoding, format) ||
@@ -834,7 +860,8 @@ private:
                 return *this;
             }
         } else {
-            if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0)) return fail_argument("an array's values are null");
+            if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0))
+                return fail_argument("an array's values are null");
             if (!begin_array(name, encoding, format, tag, count, out, count * size)) return *this;
         }
         detail::unchecked_writer writer{out};
@@ -876,5 +903,5 @@ private:
     ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
-}  // inline namespace abi_v0
+}  // namespace abi_v0
 }  // namespace ehtrace::dynamic

@@ -122,8 +122,7 @@ void ehtrace_provider_close(ehtrace_provider* provider);
  * failed: the return value then says why (e.g. ENOENT without user_events)
  * and events written to the set are dropped. EINVAL for level 0 or an
  * unregistered provider. */
-int ehtrace_provider_register_set(ehtrace_provider* provider, uint8_t level, uint64_t keyword,
-                                  ehtrace_event_set** set);
+int ehtrace_provider_register_set(ehtrace_provider* provider, uint8_t level, uint64_t keyword, ehtrace_event_set** set);
 /* The set if registered before, else NULL. */
 ehtrace_event_set* ehtrace_provider_find_set(const ehtrace_provider* provider, uint8_t level, uint64_t keyword);
 

@@ -20,6 +20,7 @@
 // Using such a type without its header is a compile error naming the header.
 #pragma once
 
+#include <sys/uio.h>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +28,6 @@
 #include <initializer_list>
 #include <optional>
 #include <string_view>
-#include <sys/uio.h>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -81,9 +81,13 @@ template <class T>
 struct field_support {};
 
 template <class T>
-concept has_field_kind = requires { field_support<T>::kind; };
+concept has_field_kind = requires {
+    field_support<T>::kind;
+};
 template <class T>
-concept has_field_maker = requires(const T& value) { field_support<T>::template make<-1, false>(value); };
+concept has_field_maker = requires(const T& value) {
+    field_support<T>::template make<-1, false>(value);
+};
 
 template <class T>
 constexpr scalar_kind scalar_kind_of() noexcept {
@@ -108,9 +112,9 @@ template <class T>
 inline constexpr bool is_scalar_field_type = scalar_kind_of<std::remove_cv_t<T>>().encoding != 0;
 
 template <class C>
-inline constexpr bool is_char_type = std::is_same_v<C, char> || std::is_same_v<C, char8_t> ||
-                                     std::is_same_v<C, char16_t> || std::is_same_v<C, char32_t> ||
-                                     std::is_same_v<C, wchar_t>;
+inline constexpr bool is_char_type =
+    std::is_same_v<C, char> || std::is_same_v<C, char8_t> || std::is_same_v<C, char16_t> ||
+    std::is_same_v<C, char32_t> || std::is_same_v<C, wchar_t>;
 
 template <class C>
 constexpr std::uint8_t zstring_encoding() noexcept {
@@ -122,9 +126,7 @@ constexpr std::uint8_t counted_string_encoding() noexcept {
     return enc(string_encoding_for_unit(sizeof(C), false));
 }
 
-inline ::iovec make_iovec(const void* data, std::size_t size) noexcept {
-    return {const_cast<void*>(data), size};
-}
+inline ::iovec make_iovec(const void* data, std::size_t size) noexcept { return {const_cast<void*>(data), size}; }
 
 // A growable run of bytes (what std::vector<std::uint8_t> would be, without
 // <vector> in this header): the payload that struct_array and ranges of
@@ -196,7 +198,9 @@ struct piece {
     bool variable = false;  // a referenced piece whose size is known only at run time
 };
 
-inline constexpr piece copied_piece(std::size_t size) noexcept { return {static_cast<std::uint32_t>(size), true, false}; }
+inline constexpr piece copied_piece(std::size_t size) noexcept {
+    return {static_cast<std::uint32_t>(size), true, false};
+}
 inline constexpr piece variable_piece() noexcept { return {0, false, true}; }
 inline constexpr piece referenced_piece(std::size_t size) noexcept {
     return {static_cast<std::uint32_t>(size), false, false};
@@ -308,9 +312,11 @@ template <std::size_t... N>
 constexpr auto concat_pieces(const std::array<piece, N>&... lists) noexcept {
     std::array<piece, (std::size_t{0} + ... + N)> all{};
     [[maybe_unused]] std::size_t i = 0;  // unused when every list is empty
-    ([&] {
-        for (const piece& listed : lists) all[i++] = listed;
-    }(), ...);
+    (
+        [&] {
+            for (const piece& listed : lists) all[i++] = listed;
+        }(),
+        ...);
     return all;
 }
 
@@ -344,10 +350,13 @@ struct is_init_list<std::initializer_list<T>> : std::true_type {};
 template <class T>
 struct is_string_like : std::false_type {};
 template <class T>
-    requires requires { typename T::traits_type; typename T::value_type; } &&
-             is_char_type<typename T::value_type> &&
-             std::is_convertible_v<const T&, std::basic_string_view<typename T::value_type, typename T::traits_type>>
-struct is_string_like<T> : std::true_type {};
+requires requires {
+    typename T::traits_type;
+    typename T::value_type;
+} && is_char_type<typename T::value_type> &&
+    std::is_convertible_v<const T&, std::basic_string_view<typename T::value_type, typename T::traits_type>>
+struct is_string_like<T> : std::true_type {
+};
 
 template <class T>
 struct is_optional : std::false_type {};
@@ -362,12 +371,11 @@ struct string_element {
     using type = void;
 };
 template <class E>
-    requires is_string_like<E>::value
-struct string_element<E> {
+requires is_string_like<E>::value struct string_element<E> {
     using type = typename E::value_type;
 };
 template <class C>
-    requires is_char_type<std::remove_cv_t<C>>
+requires is_char_type<std::remove_cv_t<C>>
 struct string_element<C*> {
     using type = std::remove_cv_t<C>;
 };
@@ -381,15 +389,29 @@ struct always_false : std::false_type {};
 // Types an opt-in header supports, recognized by their shape without the
 // standard headers that declare them, for the errors that name the header.
 template <class T>
-concept chrono_shaped = requires { typename T::rep; typename T::period; } ||       // duration
-                        requires { typename T::clock; typename T::duration; };     // time_point
+concept chrono_shaped = requires {
+    typename T::rep;
+    typename T::period;
+}
+||  // duration
+    requires {
+    typename T::clock;
+    typename T::duration;
+};  // time_point
 // in6_addr's s6_addr is a macro of <netinet/in.h>, unknown here when that
 // header comes later: its members under glibc and musl are asked too.
 template <class T>
-concept address_shaped = requires(const T& a) { a.s_addr; } || requires(const T& a) { a.s6_addr; } ||
-                         requires(const T& a) { a.__in6_u; } || requires(const T& a) { a.__in6_union; };
+concept address_shaped = requires(const T& a) {
+    a.s_addr;
+}
+|| requires(const T& a) { a.s6_addr; }
+|| requires(const T& a) { a.__in6_u; }
+|| requires(const T& a) { a.__in6_union; };
 template <class T>
-concept range_shaped = requires(const T& r) { r.begin(); r.end(); };
+concept range_shaped = requires(const T& r) {
+    r.begin();
+    r.end();
+};
 
 // The errors of a type used without its opt-in header: they name the header.
 template <class T>
@@ -453,7 +475,8 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
         }
     } else if constexpr (is_string_like<T>::value) {
         using C = typename T::value_type;
-        return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{{}, value.data(), value.size()};
+        return counted_encoder<C, counted_string_encoding<C>(), pick_format(Override, utf)>{
+            {}, value.data(), value.size()};
     } else if constexpr (is_std_array<T>::value) {
         using E = std::remove_cv_t<typename T::value_type>;
         if constexpr (is_string_element<E>) {
@@ -462,7 +485,8 @@ EHTRACE_FIELD_INLINE auto make_encoder(const V& value) noexcept {
             require_element_header<E>();
             static_assert(is_scalar_field_type<E>, "ehtrace: array elements must be fixed-size field types");
         }
-        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
+        return const_array_encoder<E, std::tuple_size_v<T>, pick_format(Override, scalar_kind_of<E>().format)>{
+            {}, value.data()};
     } else if constexpr (is_optional<T>::value) {
         // A variable-length array of one element, or of none when empty.
         using E = typename T::value_type;
@@ -711,7 +735,7 @@ struct raw_value : field_marker {
     // must have it; strings and binary are taken as given.
     bool valid() const noexcept {
         constexpr std::uint8_t base = Encoding & encoding_flags::value_mask;
-        constexpr std::size_t unit = base == enc(field_encoding::value8)    ? 1
+        constexpr std::size_t unit = base == enc(field_encoding::value8)     ? 1
                                      : base == enc(field_encoding::value16)  ? 2
                                      : base == enc(field_encoding::value32)  ? 4
                                      : base == enc(field_encoding::value64)  ? 8
@@ -820,13 +844,21 @@ auto struct_array(const Range& range, Projection project) {
 
 // Format wrappers: field<"flags">(hex(flags)), field<"err">(errno_value(e)).
 template <class V>
-auto hex(V&& v) noexcept { return detail::with_format<field_format::hex_int>(std::forward<V>(v)); }
+auto hex(V&& v) noexcept {
+    return detail::with_format<field_format::hex_int>(std::forward<V>(v));
+}
 template <class V>
-auto as_signed(V&& v) noexcept { return detail::with_format<field_format::signed_int>(std::forward<V>(v)); }
+auto as_signed(V&& v) noexcept {
+    return detail::with_format<field_format::signed_int>(std::forward<V>(v));
+}
 template <class V>
-auto as_unsigned(V&& v) noexcept { return detail::with_format<field_format::unsigned_int>(std::forward<V>(v)); }
+auto as_unsigned(V&& v) noexcept {
+    return detail::with_format<field_format::unsigned_int>(std::forward<V>(v));
+}
 inline auto errno_value(const std::int32_t& e) noexcept { return detail::with_format<field_format::errno_value>(e); }
-inline auto errno_value(std::int32_t&& e) noexcept { return detail::with_format<field_format::errno_value>(std::move(e)); }
+inline auto errno_value(std::int32_t&& e) noexcept {
+    return detail::with_format<field_format::errno_value>(std::move(e));
+}
 inline auto pid(const std::int32_t& p) noexcept { return detail::with_format<field_format::pid>(p); }
 inline auto pid(std::int32_t&& p) noexcept { return detail::with_format<field_format::pid>(std::move(p)); }
 // Seconds since 1970 (32- or 64-bit); time_points are deduced without it.
@@ -837,18 +869,30 @@ auto time(V&& seconds) noexcept {
 }
 // A boolean of 8, 16 or 32 bits (bool itself is deduced; this is for BOOL-like ints).
 template <class V>
-auto boolean(V&& v) noexcept { return detail::with_format<field_format::boolean>(std::forward<V>(v)); }
+auto boolean(V&& v) noexcept {
+    return detail::with_format<field_format::boolean>(std::forward<V>(v));
+}
 template <class V>
-auto hex_bytes(V&& v) noexcept { return detail::with_format<field_format::hex_bytes>(std::forward<V>(v)); }
+auto hex_bytes(V&& v) noexcept {
+    return detail::with_format<field_format::hex_bytes>(std::forward<V>(v));
+}
 // 8-bit code page (Latin-1) text.
 template <class V>
-auto latin1(V&& text) noexcept { return detail::with_format<field_format::string8>(std::forward<V>(text)); }
+auto latin1(V&& text) noexcept {
+    return detail::with_format<field_format::string8>(std::forward<V>(text));
+}
 template <class V>
-auto utf_bom(V&& text) noexcept { return detail::with_format<field_format::string_utf_bom>(std::forward<V>(text)); }
+auto utf_bom(V&& text) noexcept {
+    return detail::with_format<field_format::string_utf_bom>(std::forward<V>(text));
+}
 template <class V>
-auto json(V&& text) noexcept { return detail::with_format<field_format::string_json>(std::forward<V>(text)); }
+auto json(V&& text) noexcept {
+    return detail::with_format<field_format::string_json>(std::forward<V>(text));
+}
 template <class V>
-auto xml(V&& text) noexcept { return detail::with_format<field_format::string_xml>(std::forward<V>(text)); }
+auto xml(V&& text) noexcept {
+    return detail::with_format<field_format::string_xml>(std::forward<V>(text));
+}
 
 // A port number given in host byte order; written in network byte order.
 inline auto port(std::uint16_t host_order) noexcept {
@@ -873,7 +917,10 @@ inline auto binary(const void* data, std::size_t size) noexcept {
 }
 // Any std::span (whatever its element type and extent): its bytes.
 template <class Span>
-    requires requires(const Span& bytes) { bytes.data(); bytes.size_bytes(); }
+requires requires(const Span& bytes) {
+    bytes.data();
+    bytes.size_bytes();
+}
 auto binary(const Span& bytes) noexcept { return binary(bytes.data(), bytes.size_bytes()); }
 inline auto binary(std::string_view bytes) noexcept { return binary(bytes.data(), bytes.size()); }
 

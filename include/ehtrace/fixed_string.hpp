@@ -18,11 +18,12 @@ struct fixed_string {
     // Anything else (a pointer, a std::string, a variable): one readable
     // error here rather than a failed deduction and what follows from it.
     template <class T>
-        requires(!std::is_same_v<std::remove_cvref_t<T>, fixed_string>)
-    consteval fixed_string(const T&) noexcept : chars{"?"} {
-        static_assert(sizeof(T) == 0, "ehtrace: names (event, field and provider names) must be string literals "
-                                      "such as \"Request\"; for names known only at run time use the dynamic "
-                                      "builder (ehtrace/dynamic.hpp)");
+    requires(!std::is_same_v<std::remove_cvref_t<T>, fixed_string>) consteval fixed_string(const T&) noexcept
+        : chars{"?"} {
+        static_assert(sizeof(T) == 0,
+                      "ehtrace: names (event, field and provider names) must be string literals "
+                      "such as \"Request\"; for names known only at run time use the dynamic "
+                      "builder (ehtrace/dynamic.hpp)");
     }
     constexpr std::string_view view() const noexcept { return {chars, N - 1}; }
     static constexpr std::size_t length = N - 1;

@@ -40,8 +40,7 @@ inline constexpr std::uint8_t little_endian = 0x02;
 inline constexpr std::uint8_t extension = 0x04;
 // What this process writes without extensions.
 inline constexpr std::uint8_t native =
-    (sizeof(void*) == 8 ? pointer64 : 0) |
-    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? little_endian : 0);
+    (sizeof(void*) == 8 ? pointer64 : 0) | (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? little_endian : 0);
 }  // namespace header_flags
 
 // Extension block kinds (low 15 bits of the kind word).
@@ -96,10 +95,10 @@ enum class field_encoding : std::uint8_t {
 // The fixed-size encoding of a value of `size` bytes (1, 2, 4, 8, 16), else invalid.
 [[nodiscard]] constexpr field_encoding value_encoding_for_size(std::size_t size) noexcept {
     return size == 1    ? field_encoding::value8
-         : size == 2    ? field_encoding::value16
-         : size == 4    ? field_encoding::value32
-         : size == 8    ? field_encoding::value64
-         : size == 16   ? field_encoding::value128
+           : size == 2  ? field_encoding::value16
+           : size == 4  ? field_encoding::value32
+           : size == 8  ? field_encoding::value64
+           : size == 16 ? field_encoding::value128
                         : field_encoding::invalid;
 }
 
@@ -108,7 +107,7 @@ enum class field_encoding : std::uint8_t {
 [[nodiscard]] constexpr field_encoding string_encoding_for_unit(std::size_t unit_size, bool zero_terminated) noexcept {
     if (unit_size != 1 && unit_size != 2 && unit_size != 4) return field_encoding::invalid;
     // The char8, char16, char32 variants of each kind are consecutive.
-    auto const first = zero_terminated ? field_encoding::zstring_char8 : field_encoding::string_length16_char8;
+    const auto first = zero_terminated ? field_encoding::zstring_char8 : field_encoding::string_length16_char8;
     return static_cast<field_encoding>(static_cast<std::uint8_t>(first) + unit_size / 2);
 }
 
@@ -159,10 +158,10 @@ inline constexpr std::uint8_t tag_follows = 0x80;
     if (encoding == E::string_length16_char8 || encoding == E::binary_length16_char8) {
         return static_cast<std::uint8_t>(format) <= 0x7F;
     }
-    auto const e = static_cast<std::uint8_t>(encoding);
-    bool const integer = e >= static_cast<std::uint8_t>(E::value8) && e <= static_cast<std::uint8_t>(E::value64);
-    bool const string = e >= static_cast<std::uint8_t>(E::zstring_char8) &&
-                        e <= static_cast<std::uint8_t>(E::string_length16_char32);
+    const auto e = static_cast<std::uint8_t>(encoding);
+    const bool integer = e >= static_cast<std::uint8_t>(E::value8) && e <= static_cast<std::uint8_t>(E::value64);
+    const bool string =
+        e >= static_cast<std::uint8_t>(E::zstring_char8) && e <= static_cast<std::uint8_t>(E::string_length16_char32);
     switch (format) {
     case F::unsigned_int:
     case F::signed_int:
@@ -172,7 +171,8 @@ inline constexpr std::uint8_t tag_follows = 0x80;
     case F::time: return encoding == E::value32 || encoding == E::value64;
     case F::boolean: return integer && encoding != E::value64;
     case F::floating: return encoding == E::value32 || encoding == E::value64;
-    case F::hex_bytes: return encoding != E::structure && encoding != E::invalid && e < static_cast<std::uint8_t>(E::max);
+    case F::hex_bytes:
+        return encoding != E::structure && encoding != E::invalid && e < static_cast<std::uint8_t>(E::max);
     case F::string8: return encoding == E::value8 || encoding == E::zstring_char8;
     case F::string_utf: return string || encoding == E::value16 || encoding == E::value32;
     case F::string_utf_bom:
@@ -236,8 +236,7 @@ inline constexpr std::size_t max_tracepoint_name_length = 255;
 inline constexpr std::size_t max_command_length = 511;
 
 // The field list that marks a user_events tracepoint as EventHeader-encoded.
-inline constexpr char eventheader_fields[] =
-    "u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
+inline constexpr char eventheader_fields[] = "u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
 
 // 8-byte header, in the event's byte order (native for everything we write).
 struct event_header {

@@ -51,10 +51,10 @@ struct log_record {
     int severity_number = 9;         // OpenTelemetry's 1 (TRACE) .. 24 (FATAL4): INFO
     std::string_view severity_text;  // left out when empty
     std::optional<value> body;
-    std::string_view event_name;     // PartB.name; left out when empty
+    std::string_view event_name;  // PartB.name; left out when empty
     std::optional<std::int64_t> event_id;
     std::optional<trace_context> context;
-    std::span<attribute const> attributes;
+    std::span<const attribute> attributes;
 };
 
 enum class span_kind : std::uint8_t { internal, server, client, producer, consumer };
@@ -73,13 +73,13 @@ struct span {
     std::optional<span_id> parent;
     status_code status = status_code::unset;
     std::string_view status_message;  // left out when empty
-    std::span<link const> links;
-    std::span<attribute const> attributes;
+    std::span<const link> links;
+    std::span<const attribute> attributes;
 };
 
 namespace detail {
 
-inline void append_hex(std::string& out, std::uint8_t const* bytes, std::size_t count) {
+inline void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t count) {
     constexpr char digits[] = "0123456789abcdef";
     for (std::size_t i = 0; i < count; ++i) {
         out.push_back(digits[bytes[i] >> 4]);
@@ -88,7 +88,7 @@ inline void append_hex(std::string& out, std::uint8_t const* bytes, std::size_t 
 }
 
 template <std::size_t N>
-std::string hex(std::array<std::uint8_t, N> const& id) {
+std::string hex(const std::array<std::uint8_t, N>& id) {
     std::string text;
     append_hex(text, id.data(), N);
     return text;
@@ -97,7 +97,7 @@ std::string hex(std::array<std::uint8_t, N> const& id) {
 // RFC 3339 in UTC with "Z" and as many fraction digits as the time needs in
 // steps of three (0, 3, 6 or 9), as chrono's SecondsFormat::AutoSi prints it.
 inline std::string rfc3339(time_point t) {
-    auto const ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
     std::int64_t seconds = ns / 1'000'000'000;
     std::int64_t fraction = ns % 1'000'000'000;
     if (fraction < 0) fraction += 1'000'000'000, --seconds;
@@ -120,10 +120,10 @@ inline std::string rfc3339(time_point t) {
     return out;
 }
 
-inline void add_value(dynamic::event_builder& b, std::string_view name, value const& v) {
-    if (auto const* x = std::get_if<bool>(&v)) b.add_value(name, *x, field_format::boolean);
-    else if (auto const* i = std::get_if<std::int64_t>(&v)) b.add_value(name, *i, field_format::signed_int);
-    else if (auto const* d = std::get_if<double>(&v)) b.add_value(name, *d, field_format::floating);
+inline void add_value(dynamic::event_builder& b, std::string_view name, const value& v) {
+    if (const auto* x = std::get_if<bool>(&v)) b.add_value(name, *x, field_format::boolean);
+    else if (const auto* i = std::get_if<std::int64_t>(&v)) b.add_value(name, *i, field_format::signed_int);
+    else if (const auto* d = std::get_if<double>(&v)) b.add_value(name, *d, field_format::floating);
     else b.add_string(name, std::get<std::string_view>(v));
 }
 
@@ -156,20 +156,20 @@ public:
     }
 
     [[nodiscard]] bool enabled(int severity_number) const noexcept {
-        auto const* set = sets_[level_of(severity_number)];
+        const auto* set = sets_[level_of(severity_number)];
         return set != nullptr && set->enabled();
     }
 
     // 0, or an errno value (EBADF when nobody listens).
-    int write(log_record const& r) {
-        auto const* set = sets_[level_of(r.severity_number)];
+    int write(const log_record& r) {
+        const auto* set = sets_[level_of(r.severity_number)];
         if (set == nullptr) return provider_.error() != 0 ? provider_.error() : EINVAL;
         if (!set->enabled()) return EBADF;
         builder_.reset("Log");
         builder_.add_value("__csver__", std::uint32_t{0x400}, field_format::unsigned_int);
         part_a(r.time.value_or(std::chrono::system_clock::now()), r.context);
         add_attributes(r.attributes);  // PartC before PartB, as the Rust exporter writes them
-        auto const b = builder_.begin_struct("PartB");
+        const auto b = builder_.begin_struct("PartB");
         builder_.add_string("_typeName", "Log");
         if (r.body) detail::add_value(builder_, "body", *r.body);
         builder_.add_value("severityNumber", static_cast<std::int16_t>(r.severity_number), field_format::signed_int);
@@ -180,15 +180,15 @@ public:
         return builder_.write(*set);
     }
 
-    int write(span const& s) {
-        auto const* set = sets_[4];
+    int write(const span& s) {
+        const auto* set = sets_[4];
         if (set == nullptr) return provider_.error() != 0 ? provider_.error() : EINVAL;
         if (!set->enabled()) return EBADF;
         builder_.reset("Span");
         builder_.set_opcode(event_opcode::info);
         builder_.add_value("__csver__", std::uint32_t{0x400}, field_format::unsigned_int);
         part_a(s.end, s.context);
-        auto const b = builder_.begin_struct("PartB");
+        const auto b = builder_.begin_struct("PartB");
         builder_.add_string("_typeName", "Span");
         builder_.add_string("name", s.name);
         builder_.add_string("parentId", s.parent ? detail::hex(*s.parent) : std::string());
@@ -197,7 +197,7 @@ public:
         builder_.add_value("kind", static_cast<std::int32_t>(s.kind), field_format::unsigned_int);
         if (!s.links.empty()) {
             std::string json("[");
-            for (auto const& l : s.links) {
+            for (const auto& l : s.links) {
                 if (json.size() > 1) json.push_back(',');
                 json.append("{\"toTraceId\":\"").append(detail::hex(l.trace_id));
                 json.append("\",\"toSpanId\":\"").append(detail::hex(l.span_id)).append("\"}");
@@ -212,8 +212,8 @@ public:
     }
 
 private:
-    void part_a(time_point time, std::optional<trace_context> const& context) {
-        auto const a = builder_.begin_struct("PartA");
+    void part_a(time_point time, const std::optional<trace_context>& context) {
+        const auto a = builder_.begin_struct("PartA");
         builder_.add_string("time", detail::rfc3339(time));
         if (context) {
             builder_.add_string("ext_dt_traceId", detail::hex(context->trace_id));
@@ -224,10 +224,10 @@ private:
         builder_.end_struct(a);
     }
 
-    void add_attributes(std::span<attribute const> attributes) {
+    void add_attributes(std::span<const attribute> attributes) {
         if (attributes.empty()) return;
-        auto const c = builder_.begin_struct("PartC");  // more than 127 attributes: error() says so
-        for (auto const& a : attributes) detail::add_value(builder_, a.key, a.value);
+        const auto c = builder_.begin_struct("PartC");  // more than 127 attributes: error() says so
+        for (const auto& a : attributes) detail::add_value(builder_, a.key, a.value);
         builder_.end_struct(c);
     }
 

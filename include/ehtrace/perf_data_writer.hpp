@@ -6,6 +6,7 @@
 // Depends only on the standard library, POSIX and format.hpp.
 #pragma once
 
+#include <sys/uio.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -13,7 +14,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <sys/uio.h>
 #include <vector>
 
 namespace ehtrace {
@@ -28,8 +28,8 @@ class perf_data_writer {
 public:
     perf_data_writer() = default;
     ~perf_data_writer();  // finishes the file if still open (errors are lost; call close())
-    perf_data_writer(perf_data_writer const&) = delete;
-    perf_data_writer& operator=(perf_data_writer const&) = delete;
+    perf_data_writer(const perf_data_writer&) = delete;
+    perf_data_writer& operator=(const perf_data_writer&) = delete;
 
     // Creates/truncates `path`. `clock` is the clock the sample times come
     // from; CLOCK_DATA records its offset to wall-clock time. 0 or errno.
@@ -40,7 +40,7 @@ public:
     // records), so at every moment the file reads up to its last whole
     // flushed record; close() rewrites the header with the real size.
     // Records reach the file when 64 KiB are buffered or on flush().
-    int open(char const* path, clockid_t clock = CLOCK_MONOTONIC);
+    int open(const char* path, clockid_t clock = CLOCK_MONOTONIC);
     // Uses a seekable fd, empty (the header is rewritten at offset 0 on close).
     int open_fd(int fd, bool take_ownership, clockid_t clock = CLOCK_MONOTONIC);
     // Writes perf's pipe layout (what `perf record -o -` writes: a 16-byte
@@ -60,12 +60,12 @@ public:
 
     // Appends a sample whose raw data is the whole tracepoint record (common
     // fields included), as the kernel would deliver it. 0 or errno.
-    int write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
-                     std::uint32_t tid, std::span<std::byte const> record);
+    int write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid,
+                     std::span<std::byte const> record);
     // Same, for a user_events tracepoint: builds the 8 common bytes
     // (type = id, pid) in front of `payload` (for EventHeader: header onward).
-    int write_user_event(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
-                         std::uint32_t tid, std::span<std::byte const> payload);
+    int write_user_event(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid,
+                         std::span<std::byte const> payload);
     // Appends a PERF_RECORD_LOST: the kernel dropped `lost` samples on `cpu`
     // (perf report/script warn about them). Needs a declared tracepoint.
     int write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu);
@@ -80,10 +80,10 @@ public:
                    std::uint32_t cpu, bool exec = false);
     // Appends a PERF_RECORD_FORK (thread `tid` of `pid` created by `ptid` of
     // `ppid`: it starts with its parent's name) or a PERF_RECORD_EXIT.
-    int write_fork(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
-                   std::uint64_t time_ns, std::uint32_t cpu);
-    int write_exit(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
-                   std::uint64_t time_ns, std::uint32_t cpu);
+    int write_fork(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid, std::uint64_t time_ns,
+                   std::uint32_t cpu);
+    int write_exit(std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid, std::uint64_t time_ns,
+                   std::uint32_t cpu);
     // Marks that no later sample will be older than the ones written so far
     // (perf's FINISHED_ROUND); readers may then release them in time order.
     int finish_round();
@@ -116,7 +116,7 @@ public:
         // field into `out`: no temporary copied (and read back) on the way.
         std::size_t const raw_size = raw_field_size(raw_bytes);
         std::size_t const total = sample_head_size + raw_size;
-        auto const put = [out](std::size_t at, auto value) { std::memcpy(out + at, &value, sizeof value); };
+        const auto put = [out](std::size_t at, auto value) { std::memcpy(out + at, &value, sizeof value); };
         put(0, sample_record_type);
         put(4, std::uint16_t{1});  // misc: user
         put(6, static_cast<std::uint16_t>(total));
@@ -170,10 +170,10 @@ private:
     std::vector<tracepoint_entry> tracepoints_;
     std::vector<std::byte> buffer_;
     std::vector<std::byte> scratch_;
-    std::uint64_t offset_ = 0;  // file offset of buffer_[0]
-    std::uint64_t first_data_end_ = 0;  // end of the header and clock records
+    std::uint64_t offset_ = 0;                    // file offset of buffer_[0]
+    std::uint64_t first_data_end_ = 0;            // end of the header and clock records
     std::vector<std::uint64_t> stream_metadata_;  // offsets of in-stream attr and format records
-    std::vector<std::uint64_t> flushed_ends_;  // recent record boundaries on disk (disk-full recovery)
+    std::vector<std::uint64_t> flushed_ends_;     // recent record boundaries on disk (disk-full recovery)
     std::uint64_t samples_ = 0;
 };
 

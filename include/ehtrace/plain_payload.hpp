@@ -12,11 +12,11 @@
 //   tp.write(iov, 2);   // tp registered as "name u32 a; __rel_loc u8[] blob"
 #pragma once
 
+#include <sys/uio.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-#include <sys/uio.h>
 #include <vector>
 
 namespace ehtrace {
@@ -59,10 +59,10 @@ public:
             bytes_.insert(bytes_.end(), p.bytes.begin(), p.bytes.end());
             std::size_t offset = p.relative ? start - (p.slot + 4) : start + kernel_common_header_size;
             if (offset > 0xFFFF || p.bytes.size() > 0xFFFF) return false;
-            std::uint32_t loc = p.relative ? make_rel_loc(static_cast<std::uint16_t>(offset),
-                                                          static_cast<std::uint16_t>(p.bytes.size()))
-                                           : make_data_loc(static_cast<std::uint16_t>(offset),
-                                                           static_cast<std::uint16_t>(p.bytes.size()));
+            std::uint32_t loc =
+                p.relative
+                    ? make_rel_loc(static_cast<std::uint16_t>(offset), static_cast<std::uint16_t>(p.bytes.size()))
+                    : make_data_loc(static_cast<std::uint16_t>(offset), static_cast<std::uint16_t>(p.bytes.size()));
             std::memcpy(bytes_.data() + p.slot, &loc, sizeof loc);
         }
         pending_.clear();

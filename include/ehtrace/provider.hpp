@@ -14,13 +14,13 @@
 // relaxed load and one branch; its arguments are not evaluated.
 #pragma once
 
+#include <sys/uio.h>
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-#include <sys/uio.h>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -156,7 +156,8 @@ struct keyword_attribute : attribute_marker {
 
 template <auto Opcode>
 struct opcode_attribute : attribute_marker {
-    static_assert(static_cast<int>(Opcode) >= 0 && static_cast<int>(Opcode) <= 255, "ehtrace: the opcode must be 0..255");
+    static_assert(static_cast<int>(Opcode) >= 0 && static_cast<int>(Opcode) <= 255,
+                  "ehtrace: the opcode must be 0..255");
     static constexpr void apply(event_attributes& a) noexcept {
         a.opcode = static_cast<std::uint8_t>(Opcode);
         ++a.opcode_count;
@@ -278,7 +279,8 @@ struct event_definition<Provider, Name, type_list<Args...>> {
     using tracepoint = tracepoint_definition<Provider, attributes.level, attributes.keyword>;
 
     static constexpr bool has_activity = attributes.activity_count != 0;
-    static constexpr std::size_t activity_size = activity_id_size * (attributes.activity_count + attributes.related_count);
+    static constexpr std::size_t activity_size =
+        activity_id_size * (attributes.activity_count + attributes.related_count);
 
     template <class A>
     static constexpr void encode_field_metadata(byte_writer& out) noexcept {
@@ -354,7 +356,8 @@ struct event_definition<Provider, Name, type_list<Args...>> {
 
     // iov[0] is the sink's; then the constant bytes (with the activity ids
     // between their two parts), then the payload.
-    static constexpr std::size_t payload_iov = 1 + (has_activity ? 2 + attributes.activity_count + attributes.related_count : 1);
+    static constexpr std::size_t payload_iov =
+        1 + (has_activity ? 2 + attributes.activity_count + attributes.related_count : 1);
 
     // Where each piece goes: a copied piece at `offset` in the stack buffer,
     // a referenced one in iov[iov]. A run of adjacent copied pieces is one
@@ -462,10 +465,12 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         payload_writer writer{iov, copied};
         [&]<std::size_t... R>(std::index_sequence<R...>) EHTRACE_FIELD_LAMBDA_INLINE {
             ((iov[runs[R].iov] = make_iovec(copied + runs[R].offset, runs[R].size)), ...);
-        }(std::make_index_sequence<runs.size()>{});
+        }
+        (std::make_index_sequence<runs.size()>{});
         [&]<std::size_t... K>(std::index_sequence<K...>) EHTRACE_FIELD_LAMBDA_INLINE {
             (emit_field<first_piece[K]>(writer, values), ...);
-        }(std::index_sequence_for<Values...>{});
+        }
+        (std::index_sequence_for<Values...>{});
         if constexpr (!fixed_size) {
             if (writer.variable_size > max_event_size - constant_size) return E2BIG;
         }
@@ -491,19 +496,17 @@ private:
 // Usable in a header: every translation unit of one module (executable or
 // shared object) shares the object; each module has its own, registering
 // only its own events. `symbol` must be a plain identifier.
-#define EHTRACE_PROVIDER(symbol, ...)                                                                    \
-    extern "C" {                                                                                         \
-    extern ::ehtrace::detail::event_site* const __start_ehtrace_##symbol[]                             \
-        __attribute__((weak, visibility("hidden")));                                                    \
-    extern ::ehtrace::detail::event_site* const __stop_ehtrace_##symbol[]                              \
-        __attribute__((weak, visibility("hidden")));                                                    \
-    }                                                                                                    \
-    __attribute__((visibility("hidden"))) inline ::ehtrace::detail::site_range ehtrace_sites_##symbol() \
-        noexcept {                                                                                       \
-        return {__start_ehtrace_##symbol, __stop_ehtrace_##symbol};                                      \
-    }                                                                                                    \
-    __attribute__((visibility("hidden"))) inline constinit ::ehtrace::provider<__VA_ARGS__> symbol {   \
-        ehtrace_sites_##symbol                                                                           \
+#define EHTRACE_PROVIDER(symbol, ...)                                                                                  \
+    extern "C" {                                                                                                       \
+    extern ::ehtrace::detail::event_site* const __start_ehtrace_##symbol[]                                             \
+        __attribute__((weak, visibility("hidden")));                                                                   \
+    extern ::ehtrace::detail::event_site* const __stop_ehtrace_##symbol[] __attribute__((weak, visibility("hidden"))); \
+    }                                                                                                                  \
+    __attribute__((visibility("hidden"))) inline ::ehtrace::detail::site_range ehtrace_sites_##symbol() noexcept {     \
+        return {__start_ehtrace_##symbol, __stop_ehtrace_##symbol};                                                    \
+    }                                                                                                                  \
+    __attribute__((visibility("hidden"))) inline constinit ::ehtrace::provider<__VA_ARGS__> symbol {                   \
+        ehtrace_sites_##symbol                                                                                         \
     }
 
 // The static site of one write, and how `provider` finds it. With clang,
@@ -513,15 +516,15 @@ private:
 // template), which would leave such sites unregistered for ever, so with
 // GCC every site lists itself at start-up instead.
 #if defined(__clang__)
-#define EHTRACE_DETAIL_SITE(provider, command_)                                                          \
-    static constinit ::ehtrace::detail::event_site ehtrace_site_{command_};                             \
-    [[gnu::section("ehtrace_" #provider), gnu::used, gnu::retain]] static ::ehtrace::detail::event_site* \
-        const ehtrace_site_entry_ = &ehtrace_site_
+#define EHTRACE_DETAIL_SITE(provider, command_)                             \
+    static constinit ::ehtrace::detail::event_site ehtrace_site_{command_}; \
+    [[gnu::section("ehtrace_" #provider), gnu::used,                        \
+      gnu::retain]] static ::ehtrace::detail::event_site* const ehtrace_site_entry_ = &ehtrace_site_
 #else
 #define EHTRACE_DETAIL_LIST_AT_STARTUP 1
-#define EHTRACE_DETAIL_SITE(provider, command_)                                                          \
-    static constinit ::ehtrace::detail::event_site ehtrace_site_{command_};                             \
-    [[maybe_unused]] static constexpr const bool* ehtrace_site_entry_ =                                 \
+#define EHTRACE_DETAIL_SITE(provider, command_)                             \
+    static constinit ::ehtrace::detail::event_site ehtrace_site_{command_}; \
+    [[maybe_unused]] static constexpr const bool* ehtrace_site_entry_ =     \
         &::ehtrace::detail::startup_listing<provider, ehtrace_site_>::listed
 #endif
 
@@ -529,24 +532,24 @@ private:
 // value (EBADF when disabled, E2BIG over 65,535 bytes). The arguments after
 // the name are attributes and fields, in any order; the fields are written
 // in the order given. Arguments are evaluated only when enabled.
-#define EHTRACE_WRITE(provider, event_name, ...)                                                          \
-    ([&]() EHTRACE_FIELD_LAMBDA_INLINE -> int {                                                           \
-        using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
-            std::remove_cvref_t<decltype(provider)>, event_name,                                         \
-            decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>;                                      \
+#define EHTRACE_WRITE(provider, event_name, ...)                                                         \
+    ([&]() EHTRACE_FIELD_LAMBDA_INLINE -> int {                                                          \
+        using ehtrace_event_ =                                                                           \
+            ::ehtrace::detail::event_definition<std::remove_cvref_t<decltype(provider)>, event_name,     \
+                                                decltype(::ehtrace::detail::type_list_of(__VA_ARGS__))>; \
         EHTRACE_DETAIL_SITE(provider, ehtrace_event_::tracepoint::command.data());                       \
         if (!ehtrace_site_.tracepoint.enabled()) [[likely]]                                              \
-            return EBADF;                                                                                 \
+            return EBADF;                                                                                \
         return ehtrace_event_::write(ehtrace_site_ __VA_OPT__(, ) __VA_ARGS__);                          \
     }())
 
 // Whether an event with these attributes (level<>, keyword<>) would be
 // written now, e.g. to skip preparing expensive arguments.
-#define EHTRACE_ENABLED(provider, ...)                                                                    \
-    ([]() -> bool {                                                                                       \
-        using ehtrace_attributes_ = decltype(::ehtrace::detail::type_list_of(__VA_ARGS__));             \
-        using ehtrace_event_ = ::ehtrace::detail::event_definition<                                      \
-            std::remove_cvref_t<decltype(provider)>, "enabled", ehtrace_attributes_>;                     \
-        EHTRACE_DETAIL_SITE(provider, ehtrace_event_::tracepoint::command.data());                       \
-        return ehtrace_site_.tracepoint.enabled();                                                        \
+#define EHTRACE_ENABLED(provider, ...)                                                                                 \
+    ([]() -> bool {                                                                                                    \
+        using ehtrace_attributes_ = decltype(::ehtrace::detail::type_list_of(__VA_ARGS__));                            \
+        using ehtrace_event_ = ::ehtrace::detail::event_definition<std::remove_cvref_t<decltype(provider)>, "enabled", \
+                                                                   ehtrace_attributes_>;                               \
+        EHTRACE_DETAIL_SITE(provider, ehtrace_event_::tracepoint::command.data());                                     \
+        return ehtrace_site_.tracepoint.enabled();                                                                     \
     }())

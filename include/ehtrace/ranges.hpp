@@ -78,7 +78,7 @@ concept string_range = std::ranges::input_range<const T> && !is_string_like<T>::
                        is_string_element<std::remove_cvref_t<std::ranges::range_reference_t<const T>>>;
 
 template <class T>
-    requires string_range<T>
+requires string_range<T>
 struct field_support<T> {
     template <int Override, bool ByRef>
     static auto make(const T& value) {
@@ -88,11 +88,11 @@ struct field_support<T> {
 };
 
 template <class T, class A>
-    requires(!is_string_element<T>)
-struct field_support<std::vector<T, A>> {
+requires(!is_string_element<T>) struct field_support<std::vector<T, A>> {
     template <int Override, bool ByRef>
     EHTRACE_FIELD_INLINE static auto make(const std::vector<T, A>& value) noexcept {
-        static_assert(!std::is_same_v<T, bool>, "ehtrace: std::vector<bool> has no contiguous storage; copy it to bool[]");
+        static_assert(!std::is_same_v<T, bool>,
+                      "ehtrace: std::vector<bool> has no contiguous storage; copy it to bool[]");
         require_element_header<T>();
         static_assert(is_scalar_field_type<T>, "ehtrace: vector elements must be fixed-size field types");
         return var_array_encoder<T, pick_format(Override, scalar_kind_of<T>().format)>{{}, value.data(), value.size()};
@@ -100,8 +100,7 @@ struct field_support<std::vector<T, A>> {
 };
 
 template <class T, std::size_t N>
-    requires(!is_string_element<std::remove_cv_t<T>>)
-struct field_support<std::span<T, N>> {
+requires(!is_string_element<std::remove_cv_t<T>>) struct field_support<std::span<T, N>> {
     template <int Override, bool ByRef>
     EHTRACE_FIELD_INLINE static auto make(const std::span<T, N>& value) noexcept {
         using E = std::remove_cv_t<T>;
@@ -110,7 +109,8 @@ struct field_support<std::span<T, N>> {
         if constexpr (N != std::dynamic_extent) {
             return const_array_encoder<E, N, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data()};
         } else {
-            return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{{}, value.data(), value.size()};
+            return var_array_encoder<E, pick_format(Override, scalar_kind_of<E>().format)>{
+                {}, value.data(), value.size()};
         }
     }
 };

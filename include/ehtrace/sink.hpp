@@ -125,7 +125,7 @@ public:
 
     struct recorder_options {
         std::size_t thread_buffer_bytes = std::size_t{4} << 20;  // per thread, rounded up to a power of two
-        unsigned flush_interval_ms = 50;                          // 1 to 10000
+        unsigned flush_interval_ms = 50;                         // 1 to 10000
         // Flight recorder when > 0: the writer thread keeps the most recent
         // records (about this many bytes, whole writer passes) in memory
         // instead of writing them; dump() (or a signal, see below) and the
@@ -141,7 +141,7 @@ public:
         std::uint64_t events = 0;       // recorded into thread buffers
         std::uint64_t lost = 0;         // found a full buffer
         std::uint64_t overwritten = 0;  // flight recorder: dropped for newer ones
-        int output_error = 0;      // the first write error (events after it are dropped)
+        int output_error = 0;           // the first write error (events after it are dropped)
     };
 
     // Opens (truncates) `path`; the format follows the extension. Returns

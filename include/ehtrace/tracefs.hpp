@@ -31,8 +31,7 @@ struct user_events_probe {
 
 // Opens user_events_data: `default_path` first (containers often project
 // only that file), then <tracefs from mounts_path>/user_events_data.
-user_events_probe open_user_events_data(
-    const char* default_path = "/sys/kernel/tracing/user_events_data",
-    const char* mounts_path = "/proc/mounts");
+user_events_probe open_user_events_data(const char* default_path = "/sys/kernel/tracing/user_events_data",
+                                        const char* mounts_path = "/proc/mounts");
 
 }  // namespace ehtrace

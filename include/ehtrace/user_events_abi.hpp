@@ -3,8 +3,8 @@
 // the header they are checked against it.
 #pragma once
 
-#include <cstdint>
 #include <sys/ioctl.h>
+#include <cstdint>
 
 namespace ehtrace::abi {
 

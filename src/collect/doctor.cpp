@@ -3,8 +3,8 @@
 #include <ehtrace/collect/tracefs_cache.hpp>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <sys/stat.h>
@@ -22,7 +22,7 @@ std::string trimmed(std::string s) {
 }
 
 // "6.12.3-foo" -> {6, 12}; {0, 0} when unreadable.
-std::pair<int, int> kernel_version(std::string const& release) {
+std::pair<int, int> kernel_version(const std::string& release) {
     int major = 0, minor = 0;
     if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2) return {0, 0};
     return {major, minor};
@@ -34,7 +34,7 @@ bool at_least(std::pair<int, int> v, int major, int minor) {
 
 // "y", "m", "n" (explicitly not set) or "" (no config found) for
 // CONFIG_USER_EVENTS, from /proc/config.gz or /boot/config-<release>.
-std::string config_user_events(doctor_options const& o, std::string const& release, std::string& source) {
+std::string config_user_events(const doctor_options& o, const std::string& release, std::string& source) {
     std::string text;
     std::string const gz = o.proc_dir + "/config.gz";
     if (::access(gz.c_str(), R_OK) == 0) {
@@ -58,8 +58,8 @@ std::string config_user_events(doctor_options const& o, std::string const& relea
     return "n";
 }
 
-std::string mode_text(std::string const& path) {
-    struct stat st{};
+std::string mode_text(const std::string& path) {
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return "";
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "mode %04o, uid %u, gid %u", static_cast<unsigned>(st.st_mode & 07777),
@@ -69,12 +69,12 @@ std::string mode_text(std::string const& path) {
 
 }  // namespace
 
-std::vector<finding> diagnose(doctor_options const& o) {
+std::vector<finding> diagnose(const doctor_options& o) {
     std::vector<finding> out;
-    auto add = [&](level severity, char const* topic, std::string message, std::string fix = {}) {
+    auto add = [&](level severity, const char* topic, std::string message, std::string fix = {}) {
         out.push_back({severity, topic, std::move(message), std::move(fix)});
     };
-    bool const root = ::geteuid() == 0;
+    const bool root = ::geteuid() == 0;
 
     // Kernel.
     std::string release = o.kernel_release;
@@ -82,7 +82,7 @@ std::vector<finding> diagnose(doctor_options const& o) {
         utsname uts{};
         if (uname(&uts) == 0) release = uts.release;
     }
-    auto const version = kernel_version(release);
+    const auto version = kernel_version(release);
     if (version.first == 0) {
         add(level::warning, "kernel", "kernel version unknown (" + release + ")");
     } else if (!at_least(version, 6, 4)) {
@@ -97,17 +97,20 @@ std::vector<finding> diagnose(doctor_options const& o) {
     }
 
     // tracefs.
-    auto const where = locate_tracefs(o.tracefs, o.mounts_path.c_str());
+    const auto where = locate_tracefs(o.tracefs, o.mounts_path.c_str());
     if (where.dir.empty()) {
         std::string fix;
         if (!where.denied_dir.empty()) {
             // Mounted: mounting again would not help; permissions would.
-            std::string const& d = where.denied_dir;
-            fix = "# as root, open tracefs to a group and add this user to it:\n"
-                  "groupadd -f tracing && usermod -aG tracing $USER   # then log in again\n"
-                  "chgrp -R tracing " + d + " && chmod g+rx " + d + " && chmod -R g+rX " + d + "/events\n"
-                  "# tracefs forgets this at reboot: run it from a boot script (docs/troubleshooting.md)\n"
-                  "# or run the tools as root";
+            const std::string& d = where.denied_dir;
+            fix =
+                "# as root, open tracefs to a group and add this user to it:\n"
+                "groupadd -f tracing && usermod -aG tracing $USER   # then log in again\n"
+                "chgrp -R tracing " +
+                d + " && chmod g+rx " + d + " && chmod -R g+rX " + d +
+                "/events\n"
+                "# tracefs forgets this at reboot: run it from a boot script (docs/troubleshooting.md)\n"
+                "# or run the tools as root";
         } else if (o.tracefs.empty()) {
             fix = std::string(tracefs_mount_command) + "\n# every boot: add to /etc/fstab\n" + tracefs_fstab_line;
         } else {
@@ -147,10 +150,10 @@ std::vector<finding> diagnose(doctor_options const& o) {
     // Permissions for this user.
     if (!dir.empty()) {
         if (::access(dir.c_str(), X_OK) != 0) {
-            add(level::problem, "permissions",
-                "this user may not enter " + dir + " (" + mode_text(dir) + ")",
+            add(level::problem, "permissions", "this user may not enter " + dir + " (" + mode_text(dir) + ")",
                 "groupadd -f tracing && usermod -aG tracing $USER   # then log in again\n"
-                "chgrp tracing " + dir + " && chmod g+x " + dir);
+                "chgrp tracing " +
+                    dir + " && chmod g+x " + dir);
         } else {
             add(level::ok, "permissions", "may enter " + dir);
         }
@@ -159,8 +162,9 @@ std::vector<finding> diagnose(doctor_options const& o) {
                 add(level::problem, "permissions",
                     "this user may not write " + data + " (" + mode_text(data) + "): programs cannot register events",
                     "groupadd -f tracing && usermod -aG tracing $USER   # then log in again\n"
-                    "chgrp tracing " + dir + " " + data + " && chmod g+x " + dir + " && chmod g+w " + data +
-                    "\n# tracefs forgets this at reboot: run it from a boot script or systemd unit");
+                    "chgrp tracing " +
+                        dir + " " + data + " && chmod g+x " + dir + " && chmod g+w " + data +
+                        "\n# tracefs forgets this at reboot: run it from a boot script or systemd unit");
             } else {
                 add(level::ok, "permissions", "may write " + data);
             }
@@ -175,7 +179,7 @@ std::vector<finding> diagnose(doctor_options const& o) {
     // perf_event_paranoid.
     std::string paranoid_text;
     if (read_text_file(o.proc_dir + "/sys/kernel/perf_event_paranoid", paranoid_text) == 0) {
-        int const paranoid = std::atoi(trimmed(paranoid_text).c_str());
+        const int paranoid = std::atoi(trimmed(paranoid_text).c_str());
         std::string const message = "kernel.perf_event_paranoid = " + std::to_string(paranoid);
         if (root) {
             add(level::ok, "perf", message + " (root may collect system-wide)");
@@ -195,10 +199,10 @@ std::vector<finding> diagnose(doctor_options const& o) {
     return out;
 }
 
-std::string format_findings(std::vector<finding> const& findings) {
+std::string format_findings(const std::vector<finding>& findings) {
     std::string out;
-    for (auto const& f : findings) {
-        char const* tag = f.severity == level::ok ? "ok     " : f.severity == level::warning ? "warning" : "problem";
+    for (const auto& f : findings) {
+        const char* tag = f.severity == level::ok ? "ok     " : f.severity == level::warning ? "warning" : "problem";
         out += tag;
         out += "  ";
         out += f.topic;
@@ -209,8 +213,9 @@ std::string format_findings(std::vector<finding> const& findings) {
             out += "         fix:\n";
             std::size_t start = 0;
             while (start <= f.fix.size()) {
-                auto const end = f.fix.find('\n', start);
-                out += "           " + f.fix.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+                const auto end = f.fix.find('\n', start);
+                out += "           " + f.fix.substr(start, end == std::string::npos ? std::string::npos : end - start) +
+                       "\n";
                 if (end == std::string::npos) break;
                 start = end + 1;
             }
@@ -219,8 +224,8 @@ std::string format_findings(std::vector<finding> const& findings) {
     return out;
 }
 
-bool all_usable(std::vector<finding> const& findings) {
-    for (auto const& f : findings) {
+bool all_usable(const std::vector<finding>& findings) {
+    for (const auto& f : findings) {
         if (f.severity == finding::level::problem) return false;
     }
     return true;

@@ -54,12 +54,12 @@ std::string quoted(std::string_view text) {
 
 std::string registration_command(std::string_view text, std::string* why) {
     text = trim(text);
-    auto const fail = [&](std::string reason) {
+    const auto fail = [&](std::string reason) {
         if (why) *why = std::move(reason);
         return std::string();
     };
     if (text.empty()) return fail("empty tracepoint name");
-    auto const space = text.find_first_of(" \t");
+    const auto space = text.find_first_of(" \t");
     if (space == std::string_view::npos) {
         if (!is_eventheader_name(text)) {
             return fail(quoted(text) +
@@ -72,7 +72,8 @@ std::string registration_command(std::string_view text, std::string* why) {
     std::string_view const name = text.substr(0, space);
     std::string command = is_plain_tracepoint_name(name) ? make_command(name, text.substr(space + 1)) : std::string();
     if (command.empty()) {
-        return fail(quoted(text) + " is not a valid user_events command (name: letters, digits and "
+        return fail(quoted(text) +
+                    " is not a valid user_events command (name: letters, digits and "
                     "'_', under 256 bytes; fields: \"type name\" separated by ';'; at most 511 bytes)");
     }
     return command;
@@ -92,14 +93,14 @@ int registrar::open(std::string* error_message) {
         problem_.clear();
         return 0;
     }
-    int const error = errno;
+    const int error = errno;
     if (error == ENOENT) {
         problem_ = "this kernel has no user_events (" + path +
                    " is missing): it needs Linux 6.4 or later built with CONFIG_USER_EVENTS=y";
     } else if (error == EACCES || error == EPERM) {
         problem_ = "not permitted to open " + path + " for writing (" + std::strerror(error) +
-                   "): run as root, or `chgrp tracing " + path + " && chmod g+w " + path + " && chmod g+x " +
-                   tracefs_ + "` for a group `tracing` you are in";
+                   "): run as root, or `chgrp tracing " + path + " && chmod g+w " + path + " && chmod g+x " + tracefs_ +
+                   "` for a group `tracing` you are in";
     } else {
         problem_ = "opening " + path + " failed: " + std::strerror(error);
     }
@@ -110,7 +111,7 @@ int registrar::open(std::string* error_message) {
 int registrar::add(std::string_view name_or_command, std::uint16_t flags, std::string* message) {
     std::string why;
     std::string const command = registration_command(name_or_command, &why);
-    auto const say = [&](std::string text) {
+    const auto say = [&](std::string text) {
         if (message) *message = std::move(text);
     };
     if (command.empty()) {
@@ -133,12 +134,14 @@ int registrar::add(std::string_view name_or_command, std::uint16_t flags, std::s
     reg.enable_addr = reinterpret_cast<std::uintptr_t>(&word);
     reg.name_args = reinterpret_cast<std::uintptr_t>(command.c_str());
     if (::ioctl(fd_, abi::diag_iocsreg, &reg) != 0) {
-        int const error = errno;
+        const int error = errno;
         enable_words_.pop_back();
         std::string text = "registering " + name + " failed: " + std::strerror(error);
         if (error == EADDRINUSE) {
-            text += " (a tracepoint of that name exists with another field list; delete it with "
-                    "`ehtrace-register --delete " + name + "` once unused)";
+            text +=
+                " (a tracepoint of that name exists with another field list; delete it with "
+                "`ehtrace-register --delete " +
+                name + "` once unused)";
         } else if (error == EINVAL && (flags & abi::reg_flag_persist)) {
             text += " (this kernel does not know PERSIST: it needs Linux 6.7 or later)";
         } else if ((error == EPERM || error == EACCES) && (flags & abi::reg_flag_persist)) {
@@ -163,7 +166,7 @@ int registrar::add(std::string_view name_or_command, std::uint16_t flags, std::s
 }
 
 int registrar::remove(std::string_view name, std::string* message) {
-    auto const say = [&](std::string text) {
+    const auto say = [&](std::string text) {
         if (message) *message = std::move(text);
     };
     std::string const n(command_name(name));
@@ -178,7 +181,7 @@ int registrar::remove(std::string_view name, std::string* message) {
         }
     }
     if (::ioctl(fd_, abi::diag_iocsdel, n.c_str()) != 0) {
-        int const error = errno;
+        const int error = errno;
         if (error == EBUSY) {
             say("user_events:" + n + " is in use (registered by a program or enabled by a collector); not deleted");
         } else if (error == ENOENT) {

@@ -21,8 +21,8 @@
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -65,7 +65,7 @@ std::vector<int> online_cpus() {
         }
     }
     if (cpus.empty()) {
-        long const n = sysconf(_SC_NPROCESSORS_ONLN);
+        const long n = sysconf(_SC_NPROCESSORS_ONLN);
         for (int c = 0; c < std::max(1L, n); ++c) cpus.push_back(c);
     }
     return cpus;
@@ -87,22 +87,24 @@ struct thread_name {
     std::uint32_t pid, tid;
     std::string comm;
 };
-std::vector<thread_name> proc_thread_names(std::vector<int> const& tids) {
+std::vector<thread_name> proc_thread_names(const std::vector<int>& tids) {
     std::vector<thread_name> out;
-    auto const add = [&](std::string const& pid_text, std::string const& tid_text) {
+    const auto add = [&](const std::string& pid_text, const std::string& tid_text) {
         std::string comm;
         if (read_text_file("/proc/" + pid_text + "/task/" + tid_text + "/comm", comm) != 0) return;
         while (!comm.empty() && comm.back() == '\n') comm.pop_back();
-        out.push_back({static_cast<std::uint32_t>(std::stoul(pid_text)), static_cast<std::uint32_t>(std::stoul(tid_text)),
-                       std::move(comm)});
+        out.push_back({static_cast<std::uint32_t>(std::stoul(pid_text)),
+                       static_cast<std::uint32_t>(std::stoul(tid_text)), std::move(comm)});
     };
-    auto const numeric = [](char const* name) { return *name != '\0' && std::strspn(name, "0123456789") == std::strlen(name); };
+    const auto numeric = [](const char* name) {
+        return *name != '\0' && std::strspn(name, "0123456789") == std::strlen(name);
+    };
     if (!tids.empty()) {
         for (int tid : tids) {
             // /proc/TID/status names the thread group of any thread id.
             std::string status;
             if (read_text_file("/proc/" + std::to_string(tid) + "/status", status) != 0) continue;
-            auto const at = status.find("\nTgid:");
+            const auto at = status.find("\nTgid:");
             if (at == std::string::npos) continue;
             add(std::to_string(std::strtoul(status.c_str() + at + 6, nullptr, 10)), std::to_string(tid));
         }
@@ -131,7 +133,7 @@ std::string paranoid_text() {
     return text.empty() ? "unknown" : text;
 }
 
-std::string open_error_text(int error, std::string const& what) {
+std::string open_error_text(int error, const std::string& what) {
     if (error == EACCES || error == EPERM) {
         return "not permitted to collect " + what + " system-wide (" + std::strerror(error) +
                ", kernel.perf_event_paranoid=" + paranoid_text() +
@@ -151,11 +153,11 @@ std::string open_error_text(int error, std::string const& what) {
 
 struct session::impl {
     struct tracepoint_state {
-        tracepoint_meta const* meta = nullptr;
+        const tracepoint_meta* meta = nullptr;
         decode::tracefs_format format;
         int writer_index = -1;
         std::uint32_t index = 0;  // in session::impl::tracepoints
-        std::vector<int> fds;  // one per ring, -1 where the CPU refused
+        std::vector<int> fds;     // one per ring, -1 where the CPU refused
         bool enabled = true;
         std::string filter;  // tracefs filter expression, "" for none
     };
@@ -177,7 +179,7 @@ struct session::impl {
         std::size_t tail = 0;    // where the next record goes
 
         // Returns how many records were pushed out.
-        std::uint64_t add(stored const& s, std::span<std::byte const> raw) {
+        std::uint64_t add(const stored& s, std::span<std::byte const> raw) {
             std::size_t const n = (sizeof(stored) + raw.size() + 7) / 8 * 8;
             std::uint64_t evicted = 0;
             if (n > bytes.size()) return 1;  // never fits: counts as pushed out
@@ -224,7 +226,7 @@ struct session::impl {
     };
     std::unordered_map<std::uint32_t, task_name> names;
     std::unique_ptr<perf_data_writer> writer;
-    std::function<void(collected_sample const&)> callback;
+    std::function<void(const collected_sample&)> callback;
     session_stats stats;
     std::int64_t wall_minus_clock = 0;
     bool running = false;
@@ -252,8 +254,8 @@ struct session::impl {
     ~impl() {
         if (wake_fd >= 0) ::close(wake_fd);
     }
-    impl(impl const&) = delete;
-    impl& operator=(impl const&) = delete;
+    impl(const impl&) = delete;
+    impl& operator=(const impl&) = delete;
 
     tracepoint_state* find(std::string_view spec) {
         for (auto& tp : tracepoints) {
@@ -285,9 +287,9 @@ struct session::impl {
             // System-wide, the ring's owner reports every task; with targets,
             // their own tracking events do (attach_tracking).
             if (options.task_records && options.targets.empty()) want_task_records(attr);
-            int const fd = perf_event_open(attr, -1, cpu);
+            const int fd = perf_event_open(attr, -1, cpu);
             if (fd < 0) {
-                int const e = errno;
+                const int e = errno;
                 if (e == ENODEV) continue;  // offline meanwhile
                 if (error) *error = open_error_text(e, "on CPU " + std::to_string(cpu));
                 return e;
@@ -299,13 +301,13 @@ struct session::impl {
             r.map_size = page + r.data_size;
             void* map = ::mmap(nullptr, r.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
             if (map == MAP_FAILED) {
-                int const e = errno;
+                const int e = errno;
                 ::close(fd);
                 if (error) {
-                    *error = "mapping a " + std::to_string(r.data_size / 1024) + " KiB ring buffer for CPU " +
-                             std::to_string(cpu) + " failed: " + std::strerror(e) +
-                             (e == EPERM ? " (over kernel.perf_event_mlock_kb: use a smaller buffer or run as root)"
-                                         : "");
+                    *error =
+                        "mapping a " + std::to_string(r.data_size / 1024) + " KiB ring buffer for CPU " +
+                        std::to_string(cpu) + " failed: " + std::strerror(e) +
+                        (e == EPERM ? " (over kernel.perf_event_mlock_kb: use a smaller buffer or run as root)" : "");
                 }
                 return e;
             }
@@ -332,7 +334,7 @@ struct session::impl {
     int check_targets(std::string* error) {
         if (options.targets.empty()) return 0;
         std::vector<task_target> alive;
-        for (auto const& t : options.targets) {
+        for (const auto& t : options.targets) {
             if (::kill(t.tid, 0) == 0 || errno == EPERM) alive.push_back(t);
         }
         if (alive.empty()) {
@@ -347,23 +349,23 @@ struct session::impl {
     // and EXIT records (and its children's, inherited) into the ring.
     int attach_tracking(std::string* error) {
         if (!options.task_records || options.targets.empty()) return 0;
-        for (auto const& t : options.targets) {
-            for (auto const& r : rings) {
+        for (const auto& t : options.targets) {
+            for (const auto& r : rings) {
                 perf_event_attr attr = base_attr();
                 attr.type = PERF_TYPE_SOFTWARE;
                 attr.config = PERF_COUNT_SW_DUMMY;
                 attr.inherit = t.inherit;
                 want_task_records(attr);
-                int const fd = perf_event_open(attr, t.tid, r.cpu);
+                const int fd = perf_event_open(attr, t.tid, r.cpu);
                 if (fd < 0) {
-                    int const e = errno;
+                    const int e = errno;
                     if (e == ESRCH) break;  // exited meanwhile: nothing to report
                     if (error) *error = open_error_text(e, "thread " + std::to_string(t.tid));
                     return e;
                 }
                 tracking.push_back(fd);
                 if (::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r.fd) != 0 || ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
-                    int const e = errno;
+                    const int e = errno;
                     if (error) *error = open_error_text(e, "thread " + std::to_string(t.tid));
                     return e;
                 }
@@ -376,27 +378,27 @@ struct session::impl {
     void name_existing_threads() {
         if (!options.task_records) return;
         std::vector<int> tids;
-        for (auto const& t : options.targets) tids.push_back(t.tid);
+        for (const auto& t : options.targets) tids.push_back(t.tid);
         std::uint64_t const now = clock_ns(CLOCK_MONOTONIC);
         for (auto& t : proc_thread_names(tids)) {
-            auto const cpu = rings.empty() ? 0u : static_cast<std::uint32_t>(rings.front().cpu);
+            const auto cpu = rings.empty() ? 0u : static_cast<std::uint32_t>(rings.front().cpu);
             if (writing()) note_output_error(writer->write_comm(t.pid, t.tid, t.comm, now, cpu));
             if (options.circular_bytes_per_cpu) names[t.tid] = {t.pid, std::move(t.comm)};
         }
     }
 
     int attach(tracepoint_state& tp, bool enable, std::string* error) {
-        auto const targets = tasks();
+        const auto targets = tasks();
         tp.fds.assign(rings.size() * targets.size(), -1);
         for (std::size_t k = 0; k != tp.fds.size(); ++k) {
             std::size_t const i = k % rings.size();
-            task_target const& target = targets[k / rings.size()];
+            const task_target& target = targets[k / rings.size()];
             perf_event_attr attr = base_attr();
             attr.type = PERF_TYPE_TRACEPOINT;
             attr.config = tp.meta->id;
             attr.sample_period = 1;
             attr.inherit = target.inherit;
-            int const fd = perf_event_open(attr, target.tid, rings[i].cpu);
+            const int fd = perf_event_open(attr, target.tid, rings[i].cpu);
             if (fd < 0 && errno == ESRCH && target.tid >= 0) continue;  // the thread exited meanwhile
             int e = fd < 0 ? errno : 0;
             if (fd >= 0 && ::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, rings[i].fd) != 0) e = errno;
@@ -425,7 +427,7 @@ struct session::impl {
         if (enable) {
             for (int fd : tp.fds) {
                 if (fd >= 0 && ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
-                    int const e = errno;
+                    const int e = errno;
                     if (error) *error = open_error_text(e, tp.meta->full_name());
                     return e;
                 }
@@ -435,12 +437,13 @@ struct session::impl {
     }
 
     // Sets tp.filter on one perf event; on failure errno is kept.
-    static int apply_filter(int fd, tracepoint_state const& tp, std::string* error) {
+    static int apply_filter(int fd, const tracepoint_state& tp, std::string* error) {
         if (::ioctl(fd, PERF_EVENT_IOC_SET_FILTER, tp.filter.c_str()) == 0) return 0;
-        int const e = errno;
+        const int e = errno;
         if (error) {
             *error = "the kernel rejected the filter '" + tp.filter + "' for " + tp.meta->full_name() + " (" +
-                     std::strerror(e) + "): use the tracefs filter syntax with the tracepoint's field names, "
+                     std::strerror(e) +
+                     "): use the tracefs filter syntax with the tracepoint's field names, "
                      "e.g. 'pid == 42 && comm ~ \"bash*\"'";
         }
         errno = e;
@@ -465,7 +468,7 @@ struct session::impl {
         // identifier, pid/tid, time, cpu/res, raw size, raw
         constexpr std::size_t fixed = 8 + 8 + 8 + 8 + 8 + 4;
         if (rec.size() < fixed) return;
-        auto const at = [&](std::size_t off, auto& v) { std::memcpy(&v, rec.data() + off, sizeof v); };
+        const auto at = [&](std::size_t off, auto& v) { std::memcpy(&v, rec.data() + off, sizeof v); };
         std::uint64_t id = 0, time = 0;
         std::uint32_t pid = 0, tid = 0, cpu = 0, raw_size = 0;
         at(8, id);
@@ -475,7 +478,7 @@ struct session::impl {
         at(32, cpu);
         at(40, raw_size);
         if (raw_size > rec.size() - fixed) return;
-        auto const raw = rec.subspan(fixed, raw_size);
+        const auto raw = rec.subspan(fixed, raw_size);
         auto it = by_sample_id.find(id);
         if (it == by_sample_id.end()) return;
         tracepoint_state& tp = *it->second;
@@ -487,7 +490,7 @@ struct session::impl {
         }
         (void)ring_index;
         if (writer && writer->is_open() && stats.output_error == 0) {
-            int const e = writer->write_sample(tp.writer_index, time, cpu, pid, tid, raw);
+            const int e = writer->write_sample(tp.writer_index, time, cpu, pid, tid, raw);
             if (e == 0) {
                 ++stats.written;
                 wrote_since_round = true;
@@ -536,9 +539,10 @@ struct session::impl {
         std::memcpy(&pid, rec.data() + 8, 4);
         std::memcpy(&tid, rec.data() + 12, 4);
         std::memcpy(&time, rec.data() + rec.size() - trailer + 8, 8);
-        auto const* text = reinterpret_cast<char const*>(rec.data() + 16);
+        const auto* text = reinterpret_cast<const char*>(rec.data() + 16);
         std::string comm(text, strnlen(text, rec.size() - 16 - trailer));
-        if (writing()) note_output_error(writer->write_comm(pid, tid, comm, time, static_cast<std::uint32_t>(r.cpu), exec));
+        if (writing())
+            note_output_error(writer->write_comm(pid, tid, comm, time, static_cast<std::uint32_t>(r.cpu), exec));
         if (options.circular_bytes_per_cpu) names[tid] = {pid, std::move(comm)};
     }
 
@@ -549,9 +553,9 @@ struct session::impl {
         std::uint64_t time = 0;
         std::memcpy(ids, rec.data() + 8, sizeof ids);
         std::memcpy(&time, rec.data() + 24, 8);
-        auto const cpu = static_cast<std::uint32_t>(r.cpu);
+        const auto cpu = static_cast<std::uint32_t>(r.cpu);
         if (fork && options.circular_bytes_per_cpu) {
-            if (auto const parent = names.find(ids[3]); parent != names.end()) {
+            if (const auto parent = names.find(ids[3]); parent != names.end()) {
                 names[ids[2]] = {ids[0], parent->second.comm};
             }
         }
@@ -563,7 +567,7 @@ struct session::impl {
 
     void drain_ring(ring& r, std::size_t index) {
         auto* meta = reinterpret_cast<perf_event_mmap_page*>(r.map);
-        std::byte const* data = r.map + page;
+        const std::byte* data = r.map + page;
         std::uint64_t const head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
         std::uint64_t tail = meta->data_tail;
         while (tail < head) {
@@ -586,7 +590,8 @@ struct session::impl {
             if (h.type == PERF_RECORD_SAMPLE) handle_sample(r, index, rec);
             else if (h.type == PERF_RECORD_LOST) handle_lost(r, index, rec);
             else if (h.type == PERF_RECORD_COMM) handle_comm(r, rec, (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0);
-            else if (h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT) handle_task(r, rec, h.type == PERF_RECORD_FORK);
+            else if (h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT)
+                handle_task(r, rec, h.type == PERF_RECORD_FORK);
             tail += h.size;
         }
         __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
@@ -609,7 +614,7 @@ struct session::impl {
             // record fits: drain, give it a moment to write one, drain again.
             drain_all();
             std::vector<pollfd> fds;
-            for (auto const& r : rings) fds.push_back({r.fd, POLLIN, 0});
+            for (const auto& r : rings) fds.push_back({r.fd, POLLIN, 0});
             (void)::poll(fds.data(), fds.size(), 5);
             drain_all();
         }
@@ -631,16 +636,16 @@ struct session::impl {
         }
     }
 
-    int write_flight(std::string const& path) {
+    int write_flight(const std::string& path) {
         perf_data_writer out;
         if (int e = out.open(path.c_str(), CLOCK_MONOTONIC)) return e;
         std::vector<int> index(tracepoints.size(), -1);
         for (std::size_t i = 0; i != tracepoints.size(); ++i) {
-            auto const* m = tracepoints[i]->meta;
+            const auto* m = tracepoints[i]->meta;
             index[i] = out.add_tracepoint(m->system, m->name, m->format, m->id);
         }
         int result = 0;
-        for (auto const& [tid, name] : names) {
+        for (const auto& [tid, name] : names) {
             if (result == 0) result = out.write_comm(name.pid, tid, name.comm, 0, 0);
         }
         struct entry {
@@ -649,18 +654,18 @@ struct session::impl {
         };
         std::vector<entry> order;
         for (std::size_t r = 0; r != rings.size(); ++r) {
-            auto const& f = rings[r].flight;
+            const auto& f = rings[r].flight;
             for (std::size_t s = 0; s != f.slots.size(); ++s) {
                 recorder::stored st{};
                 std::memcpy(&st, f.bytes.data() + f.slots[s].offset, sizeof st);
                 order.push_back({st.time, r, s});
             }
         }
-        std::stable_sort(order.begin(), order.end(), [](entry const& a, entry const& b) { return a.time < b.time; });
+        std::stable_sort(order.begin(), order.end(), [](const entry& a, const entry& b) { return a.time < b.time; });
         std::uint64_t written = 0;
-        for (auto const& e : order) {
-            auto const& f = rings[e.ring].flight;
-            std::byte const* p = f.bytes.data() + f.slots[e.slot].offset;
+        for (const auto& e : order) {
+            const auto& f = rings[e.ring].flight;
+            const std::byte* p = f.bytes.data() + f.slots[e.slot].offset;
             recorder::stored st{};
             std::memcpy(&st, p, sizeof st);
             result = out.write_sample(index[st.tracepoint], st.time, static_cast<std::uint32_t>(rings[e.ring].cpu),
@@ -669,7 +674,7 @@ struct session::impl {
             ++written;
         }
         if (result == 0) result = out.finish_round();
-        int const closed = out.close();
+        const int closed = out.close();
         stats.written += written;
         stats.saved = written;
         return result ? result : closed;
@@ -682,7 +687,7 @@ session::~session() {
     if (impl_->running || (impl_->writer && impl_->writer->is_open())) stop();
 }
 
-std::string const& session::tracefs_dir() const noexcept { return impl_->location.dir; }
+const std::string& session::tracefs_dir() const noexcept { return impl_->location.dir; }
 tracefs_cache& session::cache() noexcept { return *impl_->cache; }
 
 int session::add(std::string_view spec, std::string* error) {
@@ -698,7 +703,7 @@ int session::add(std::string_view spec, std::string* error) {
         return EINVAL;
     }
     int e = 0;
-    tracepoint_meta const* meta = s.cache->lookup(system, name, &e);
+    const tracepoint_meta* meta = s.cache->lookup(system, name, &e);
     if (meta == nullptr) {
         if (error) *error = s.cache->explain(spec, e);
         return e;
@@ -717,11 +722,12 @@ int session::add(std::string_view spec, std::string* error) {
     if (s.writer && s.writer->is_open()) {
         tp->writer_index = s.writer->add_tracepoint(meta->system, meta->name, meta->format, meta->id);
         if (tp->writer_index < 0) {
-            int const refused = -tp->writer_index;
+            const int refused = -tp->writer_index;
             if (error) {
                 *error = "cannot add " + std::string(spec) + " to the output: " +
-                         (refused == EBUSY ? std::string("a pipe output describes its tracepoints once, before the first event")
-                                     : std::strerror(refused));
+                         (refused == EBUSY
+                              ? std::string("a pipe output describes its tracepoints once, before the first event")
+                              : std::strerror(refused));
             }
             return refused;
         }
@@ -757,7 +763,7 @@ int session::set_filter(std::string_view spec, std::string filter, std::string* 
     return 0;
 }
 
-int session::set_output(std::string const& path) {
+int session::set_output(const std::string& path) {
     impl& s = *impl_;
     if (s.running || s.options.circular_bytes_per_cpu) return EINVAL;
     s.writer = std::make_unique<perf_data_writer>();
@@ -785,7 +791,7 @@ int session::set_output_pipe(int fd) {
     return 0;
 }
 
-void session::set_callback(std::function<void(collected_sample const&)> callback) {
+void session::set_callback(std::function<void(const collected_sample&)> callback) {
     impl_->callback = std::move(callback);
 }
 
@@ -835,7 +841,7 @@ int session::poll(int timeout_ms) {
     if (!s.stop_asked.load()) {
         std::vector<pollfd> fds;
         fds.reserve(s.rings.size() + 1);
-        for (auto const& r : s.rings) fds.push_back({r.fd, POLLIN, 0});
+        for (const auto& r : s.rings) fds.push_back({r.fd, POLLIN, 0});
         fds.push_back({s.wake_fd, POLLIN, 0});  // poll() skips it when -1
         if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno == EINTR) result = EINTR;
     }
@@ -845,7 +851,7 @@ int session::poll(int timeout_ms) {
 
 void session::request_stop() noexcept {
     impl& s = *impl_;
-    int const saved_errno = errno;  // a signal handler must not change the interrupted code's errno
+    const int saved_errno = errno;  // a signal handler must not change the interrupted code's errno
     s.stop_asked.store(true);
     if (s.wake_fd >= 0) {
         std::uint64_t const one = 1;
@@ -860,7 +866,7 @@ void session::drain() {
     if (impl_->running) impl_->drain_all();
 }
 
-int session::save(std::string const& path) {
+int session::save(const std::string& path) {
     impl& s = *impl_;
     if (!s.options.circular_bytes_per_cpu) return EINVAL;
     if (s.running) s.drain_all();
@@ -875,23 +881,23 @@ int session::stop() {
     }
     int result = 0;
     if (s.writer && s.writer->is_open()) {
-        int const e = s.writer->close();
+        const int e = s.writer->close();
         s.note_output_error(e);
         result = e;
     }
     return result ? result : s.stats.output_error;
 }
 
-session_stats const& session::stats() const noexcept { return impl_->stats; }
+const session_stats& session::stats() const noexcept { return impl_->stats; }
 std::int64_t session::wall_minus_clock_ns() const noexcept { return impl_->wall_minus_clock; }
 
-std::vector<tracepoint_meta const*> session::tracepoints() const {
-    std::vector<tracepoint_meta const*> out;
-    for (auto const& tp : impl_->tracepoints) out.push_back(tp->meta);
+std::vector<const tracepoint_meta*> session::tracepoints() const {
+    std::vector<const tracepoint_meta*> out;
+    for (const auto& tp : impl_->tracepoints) out.push_back(tp->meta);
     return out;
 }
 
-decode::decoded_sample const& decode_sample(decode::sample_decoder& decoder, collected_sample const& sample) {
+const decode::decoded_sample& decode_sample(decode::sample_decoder& decoder, const collected_sample& sample) {
     decode::sample_meta meta;
     meta.has_time = true;
     meta.time_is_utc = true;

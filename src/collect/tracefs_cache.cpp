@@ -15,12 +15,12 @@
 namespace ehtrace::collect {
 namespace {
 
-bool is_dir(std::string const& path) {
-    struct stat st{};
+bool is_dir(const std::string& path) {
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::vector<std::string> list_dirs(std::string const& path) {
+std::vector<std::string> list_dirs(const std::string& path) {
     std::vector<std::string> names;
     DIR* d = ::opendir(path.c_str());
     if (d == nullptr) return names;
@@ -37,16 +37,16 @@ std::vector<std::string> list_dirs(std::string const& path) {
 
 }  // namespace
 
-int read_text_file(std::string const& path, std::string& out) {
+int read_text_file(const std::string& path, std::string& out) {
     out.clear();
-    int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno;
     char buffer[4096];
     for (;;) {
-        ssize_t const n = ::read(fd, buffer, sizeof buffer);
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0) {
             if (errno == EINTR) continue;
-            int const error = errno;
+            const int error = errno;
             ::close(fd);
             return error;
         }
@@ -58,31 +58,34 @@ int read_text_file(std::string const& path, std::string& out) {
 }
 
 bool split_tracepoint_spec(std::string_view spec, std::string_view& system, std::string_view& name) {
-    auto const colon = spec.find(':');
+    const auto colon = spec.find(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == spec.size()) return false;
     system = spec.substr(0, colon);
     name = spec.substr(colon + 1);
     return name.find(':') == std::string_view::npos && name.find('/') == std::string_view::npos &&
-           system.find('/') == std::string_view::npos && system != "." && system != ".." && name != "." &&
-           name != "..";
+           system.find('/') == std::string_view::npos && system != "." && system != ".." && name != "." && name != "..";
 }
 
 bool has_glob(std::string_view text) noexcept { return text.find_first_of("*?[") != std::string_view::npos; }
 
-tracefs_location locate_tracefs(std::string_view explicit_dir, char const* mounts_path) {
+tracefs_location locate_tracefs(std::string_view explicit_dir, const char* mounts_path) {
     tracefs_location where;
     if (!explicit_dir.empty()) {
         std::string dir(explicit_dir);
         while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
         if (!is_dir(dir)) {
-            where.problem = "tracefs directory " + dir + " does not exist: give the directory where tracefs is "
-                            "mounted (--tracefs), or mount it there with `mount -t tracefs nodev " + dir + "`";
+            where.problem = "tracefs directory " + dir +
+                            " does not exist: give the directory where tracefs is "
+                            "mounted (--tracefs), or mount it there with `mount -t tracefs nodev " +
+                            dir + "`";
         } else if (::access((dir + "/events").c_str(), X_OK) != 0 && errno == EACCES) {
             where.problem = dir + " is not accessible to this user (" + std::strerror(EACCES) + ")";
             where.denied_dir = std::move(dir);
         } else if (!is_dir(dir + "/events")) {
-            where.problem = dir + " is not a tracefs mount (it has no events/ directory): mount tracefs there with "
-                            "`mount -t tracefs nodev " + dir + "`";
+            where.problem = dir +
+                            " is not a tracefs mount (it has no events/ directory): mount tracefs there with "
+                            "`mount -t tracefs nodev " +
+                            dir + "`";
         } else {
             where.dir = std::move(dir);
         }
@@ -93,8 +96,8 @@ tracefs_location locate_tracefs(std::string_view explicit_dir, char const* mount
         return where;
     }
     // Mounted, but closed to this user (tracefs is root-only by default).
-    auto const mounted = find_tracefs(mounts_path);
-    std::string const closed = mounted && is_dir(*mounted) ? *mounted
+    const auto mounted = find_tracefs(mounts_path);
+    std::string const closed = mounted && is_dir(*mounted)   ? *mounted
                                : is_dir(default_tracefs_dir) ? std::string(default_tracefs_dir)
                                                              : std::string();
     if (!closed.empty() && ::access((closed + "/events").c_str(), X_OK) != 0 && errno == EACCES) {
@@ -104,19 +107,20 @@ tracefs_location locate_tracefs(std::string_view explicit_dir, char const* mount
         where.denied_dir = closed;
         return where;
     }
-    where.problem = std::string("tracefs is not mounted (no /sys/kernel/tracing/events and none in /proc/mounts): "
-                                "mount it with `") + tracefs_mount_command + "`, or for every boot add `" +
-                    tracefs_fstab_line + "` to /etc/fstab";
+    where.problem = std::string(
+                        "tracefs is not mounted (no /sys/kernel/tracing/events and none in /proc/mounts): "
+                        "mount it with `") +
+                    tracefs_mount_command + "`, or for every boot add `" + tracefs_fstab_line + "` to /etc/fstab";
     return where;
 }
 
-tracepoint_meta const* tracefs_cache::lookup(std::string_view system, std::string_view name, int* error) {
+const tracepoint_meta* tracefs_cache::lookup(std::string_view system, std::string_view name, int* error) {
     std::string key = std::string(system) + ":" + std::string(name);
     if (auto it = entries_.find(key); it != entries_.end()) {
         if (error) *error = 0;
         return it->second.get();
     }
-    auto const fail = [&](int e) -> tracepoint_meta const* {
+    const auto fail = [&](int e) -> const tracepoint_meta* {
         if (error) *error = e;
         return nullptr;
     };
@@ -144,7 +148,7 @@ tracepoint_meta const* tracefs_cache::lookup(std::string_view system, std::strin
     }
     if (!digits || entry->format.find("format:") == std::string::npos) return fail(EINVAL);
     entry->id = static_cast<std::uint32_t>(id);
-    auto const* result = entry.get();
+    const auto* result = entry.get();
     entries_.emplace(std::move(key), std::move(entry));
     if (error) *error = 0;
     return result;
@@ -160,9 +164,9 @@ std::vector<std::string> tracefs_cache::match(std::string_view pattern) const {
     if (!split_tracepoint_spec(pattern, system, name)) return out;
     std::string const sys_pattern(system), name_pattern(name);
     std::string const events = dir_ + "/events";
-    for (auto const& s : list_dirs(events)) {
+    for (const auto& s : list_dirs(events)) {
         if (::fnmatch(sys_pattern.c_str(), s.c_str(), 0) != 0) continue;
-        for (auto const& n : list_dirs(events + "/" + s)) {
+        for (const auto& n : list_dirs(events + "/" + s)) {
             if (::fnmatch(name_pattern.c_str(), n.c_str(), 0) != 0) continue;
             if (::access((events + "/" + s + "/" + n + "/id").c_str(), F_OK) != 0) continue;
             out.push_back(s + ":" + n);
@@ -176,8 +180,9 @@ std::string tracefs_cache::explain(std::string_view spec, int error) const {
     std::string const s(spec);
     std::string_view system, name;
     if (!split_tracepoint_spec(spec, system, name)) {
-        return "'" + s + "' is not a tracepoint: write it as system:name (e.g. sched:sched_switch, "
-                         "user_events:MyProvider_L4K1)";
+        return "'" + s +
+               "' is not a tracepoint: write it as system:name (e.g. sched:sched_switch, "
+               "user_events:MyProvider_L4K1)";
     }
     std::string const base = dir_ + "/events/" + std::string(system) + "/" + std::string(name);
     switch (error) {
@@ -187,8 +192,10 @@ std::string tracefs_cache::explain(std::string_view spec, int error) const {
             if (::access((dir_ + "/user_events_data").c_str(), F_OK) != 0) {
                 text += "; this kernel has no user_events (built without CONFIG_USER_EVENTS, needs Linux 6.4+)";
             } else {
-                text += "; it appears once a program registers it: pre-register it by giving its name without "
-                        "a system (e.g. `ehtrace-collect " + std::string(name) + "`) or with ehtrace-register";
+                text +=
+                    "; it appears once a program registers it: pre-register it by giving its name without "
+                    "a system (e.g. `ehtrace-collect " +
+                    std::string(name) + "`) or with ehtrace-register";
             }
         } else {
             text += "; list the existing ones with `ls " + dir_ + "/events/" + std::string(system) + "`";

@@ -8,7 +8,7 @@
 namespace ehtrace::decode {
 
 template <class T>
-[[nodiscard]] inline T load(std::byte const* p, bool swap = false) noexcept {
+[[nodiscard]] inline T load(const std::byte* p, bool swap = false) noexcept {
     T value;
     std::memcpy(&value, p, sizeof(T));
     if (swap) {

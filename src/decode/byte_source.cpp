@@ -8,9 +8,9 @@
 
 namespace ehtrace::decode {
 
-std::unique_ptr<byte_source> byte_source::open(std::string const& path, std::string& error) {
+std::unique_ptr<byte_source> byte_source::open(const std::string& path, std::string& error) {
     if (path == "-") return std::make_unique<byte_source>(STDIN_FILENO, false);
-    int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         error = std::strerror(errno);
         return nullptr;
@@ -44,7 +44,7 @@ std::span<std::byte const> byte_source::peek(std::size_t n) {
                 std::size_t const want = std::max(n, std::size_t{1} << 16);
                 buffer_.resize(std::min(want, std::max(buffer_.size() * 2, std::size_t{1} << 16)));
             }
-            ssize_t const got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+            const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
             if (got < 0) {
                 if (errno == EINTR) continue;
                 io_error_ = std::strerror(errno);
@@ -69,7 +69,7 @@ void byte_source::consume(std::size_t n) noexcept {
 bool byte_source::skip(std::uint64_t n) {
     while (n != 0) {
         std::size_t const step = static_cast<std::size_t>(std::min<std::uint64_t>(n, 1 << 16));
-        auto const got = peek(step);
+        const auto got = peek(step);
         consume(got.size());
         n -= got.size();
         if (got.size() < step) return false;

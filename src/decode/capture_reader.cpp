@@ -11,7 +11,7 @@ bool capture_reader::next(capture_record& record) {
     input_.consume(pending_consume_);
     pending_consume_ = 0;
     std::uint64_t const offset = input_.offset();
-    auto const size_bytes = input_.peek(4);
+    const auto size_bytes = input_.peek(4);
     if (size_bytes.empty()) {
         if (!input_.io_error().empty()) error_ = {"read error: " + input_.io_error(), offset};
         return false;
@@ -25,20 +25,20 @@ bool capture_reader::next(capture_record& record) {
         error_ = {"bad record size " + std::to_string(size), offset};
         return false;
     }
-    auto const bytes = input_.peek(size);
+    const auto bytes = input_.peek(size);
     if (bytes.size() < size) {
-        error_ = {"truncated record (" + std::to_string(size) + " bytes declared, " +
-                      std::to_string(bytes.size()) + " present)",
+        error_ = {"truncated record (" + std::to_string(size) + " bytes declared, " + std::to_string(bytes.size()) +
+                      " present)",
                   offset};
         return false;
     }
-    auto const* name = bytes.data() + 4;
-    auto const* nul = static_cast<std::byte const*>(std::memchr(name, 0, size - 4));
+    const auto* name = bytes.data() + 4;
+    const auto* nul = static_cast<const std::byte*>(std::memchr(name, 0, size - 4));
     if (nul == nullptr) {
         error_ = {"record has no NUL-terminated tracepoint name", offset};
         return false;
     }
-    record.tracepoint_name = {reinterpret_cast<char const*>(name), static_cast<std::size_t>(nul - name)};
+    record.tracepoint_name = {reinterpret_cast<const char*>(name), static_cast<std::size_t>(nul - name)};
     record.event = bytes.subspan(static_cast<std::size_t>(nul + 1 - bytes.data()));
     record.offset = offset;
     pending_consume_ = size;
@@ -50,7 +50,7 @@ bool looks_like_capture(std::span<std::byte const> first_bytes) noexcept {
     std::uint32_t const size = load<std::uint32_t>(first_bytes.data(), __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__);
     if (size < 6 || size > capture_reader::max_record_size) return false;
     // The name starts with a printable character.
-    auto const c = static_cast<unsigned char>(first_bytes[4]);
+    const auto c = static_cast<unsigned char>(first_bytes[4]);
     return c > 0x20 && c < 0x7F;
 }
 

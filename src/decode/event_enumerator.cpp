@@ -30,7 +30,7 @@ std::string_view to_string(decode_error error) noexcept {
 namespace {
 
 std::string_view split_attributes(std::string_view full, std::string_view& attributes) noexcept {
-    auto const semicolon = full.find(';');
+    const auto semicolon = full.find(';');
     if (semicolon == std::string_view::npos) {
         attributes = {};
         return full;
@@ -43,9 +43,9 @@ std::string_view split_attributes(std::string_view full, std::string_view& attri
 // ';' (or the length if none); false if no NUL comes before `limit`. Eight
 // bytes at a time: metadata names are mostly short, and two memchr calls
 // cost more than the scan.
-bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_t& semicolon) noexcept {
+bool scan_name(const char* p, const char* limit, std::size_t& length, std::size_t& semicolon) noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    char const* q = p;
+    const char* q = p;
     while (limit - q >= 8) {
         std::uint64_t word;
         std::memcpy(&word, q, 8);
@@ -68,14 +68,14 @@ bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_
 
 // Equal bytes, for n >= 8: sixteen at a time, the last sixteen (or eight)
 // overlapping. The blocks compared here are short; a memcmp call costs more.
-[[gnu::always_inline]] inline std::uint64_t word_at(unsigned char const* p, std::size_t offset) noexcept {
+[[gnu::always_inline]] inline std::uint64_t word_at(const unsigned char* p, std::size_t offset) noexcept {
     std::uint64_t w;
     std::memcpy(&w, p + offset, 8);
     return w;
 }
-[[gnu::always_inline]] inline bool same_bytes(void const* a, void const* b, std::size_t n) noexcept {
-    auto const* p = static_cast<unsigned char const*>(a);
-    auto const* q = static_cast<unsigned char const*>(b);
+[[gnu::always_inline]] inline bool same_bytes(const void* a, const void* b, std::size_t n) noexcept {
+    const auto* p = static_cast<const unsigned char*>(a);
+    const auto* q = static_cast<const unsigned char*>(b);
     for (std::size_t i = 0; i + 16 < n; i += 16) {
         if ((word_at(p, i) ^ word_at(q, i)) | (word_at(p, i + 8) ^ word_at(q, i + 8))) return false;
     }
@@ -86,7 +86,7 @@ bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_
 // Index of the first NUL in [p, p + n), or n if there is none: memchr's
 // answer without a call (the strings of an event are short). Never reads
 // outside the range.
-[[gnu::always_inline]] inline std::size_t find_nul(std::byte const* p, std::size_t n) noexcept {
+[[gnu::always_inline]] inline std::size_t find_nul(const std::byte* p, std::size_t n) noexcept {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     std::size_t i = 0;
@@ -104,7 +104,7 @@ bool scan_name(char const* p, char const* limit, std::size_t& length, std::size_
     }
     return n;
 #else
-    auto const* nul = n == 0 ? nullptr : static_cast<std::byte const*>(std::memchr(p, 0, n));
+    const auto* nul = n == 0 ? nullptr : static_cast<const std::byte*>(std::memchr(p, 0, n));
     return nul == nullptr ? n : static_cast<std::size_t>(nul - p);
 #endif
 }
@@ -150,8 +150,7 @@ bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_
     return true;
 }
 
-decode_error event_enumerator::start(std::string_view tracepoint_name,
-                                     std::span<std::byte const> event) noexcept {
+decode_error event_enumerator::start(std::string_view tracepoint_name, std::span<std::byte const> event) noexcept {
     event_bytes_ = event;
     item_ = {};
     depth_ = 0;
@@ -162,14 +161,14 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
 
     std::string_view name;
     tracepoint_name_parts parts{};
-    bool const name_ok = parse_name(tracepoint_name, name, parts);
-    detail::prefix_cache const& prefix = caches_->prefix;
+    const bool name_ok = parse_name(tracepoint_name, name, parts);
+    const detail::prefix_cache& prefix = caches_->prefix;
     if (name_ok && prefix.size != 0 && event.size() >= prefix.size && parts.level == prefix.header.level &&
         same_bytes(event.data(), prefix.bytes.data(), prefix.size)) {
         // The same header and extension blocks as the last event that
         // started: the same result (the level check passes, every block lies
         // inside the event, the metadata is in slot prefix.slot).
-        auto const* bytes = event.data();
+        const auto* bytes = event.data();
         event_.tracepoint_name = name;
         event_.name_parts = parts;
         event_.header = prefix.header;
@@ -178,9 +177,10 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
         byte_swap_ = prefix.byte_swap;
         metadata_begin_ = prefix.metadata_begin;
         metadata_end_ = prefix.metadata_end;
-        auto const* text = reinterpret_cast<char const*>(bytes + metadata_begin_);
+        const auto* text = reinterpret_cast<const char*>(bytes + metadata_begin_);
         event_.name = std::string_view(text, prefix.name_semicolon);
-        event_.name_attributes = std::string_view(text + prefix.name_semicolon, prefix.name_size - prefix.name_semicolon);
+        event_.name_attributes =
+            std::string_view(text + prefix.name_semicolon, prefix.name_size - prefix.name_semicolon);
         metadata_pos_ = metadata_begin_ + prefix.name_size + 1;
         payload_begin_ = data_pos_ = prefix.size;
         metadata_slot_ = prefix.slot;
@@ -204,7 +204,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
         error_offset_ = 0;
         return error_;
     }
-    auto const* bytes = event.data();
+    const auto* bytes = event.data();
     event_.header.flags = static_cast<std::uint8_t>(bytes[0]);
     byte_swap_ = static_cast<bool>(event_.header.flags & header_flags::little_endian) !=
                  (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
@@ -247,8 +247,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
             event_.activity_id = bytes + data;
             event_.related_activity_id = size == 2 * activity_id_size ? bytes + data + activity_id_size : nullptr;
             break;
-        default:
-            break;  // unknown kinds are skipped by size
+        default: break;  // unknown kinds are skipped by size
         }
         more = kind & extension_chain_flag;
         pos = data + size;
@@ -259,17 +258,17 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
         fail(decode_error::missing_metadata, header_size);
         return error_;
     }
-    auto const* meta = bytes + metadata_begin_;
+    const auto* meta = bytes + metadata_begin_;
     std::size_t const metadata_size = metadata_end_ - metadata_begin_;
     for (std::size_t slot = 0; slot != caches_->metadata.size(); ++slot) {
-        detail::metadata_cache const& cache = caches_->metadata[slot];
+        const detail::metadata_cache& cache = caches_->metadata[slot];
         if (metadata_size != cache.size || byte_swap_ != cache.byte_swap ||
             std::memcmp(meta, cache.bytes.data(), metadata_size) != 0) {
             continue;
         }
         // The same metadata as an earlier event: its name and definitions are known.
         metadata_slot_ = slot;
-        auto const* text = reinterpret_cast<char const*>(meta);
+        const auto* text = reinterpret_cast<const char*>(meta);
         event_.name = std::string_view(text, cache.name_semicolon);
         event_.name_attributes = std::string_view(text + cache.name_semicolon, cache.name_size - cache.name_semicolon);
         metadata_pos_ = metadata_begin_ + cache.name_size + 1;
@@ -278,12 +277,12 @@ decode_error event_enumerator::start(std::string_view tracepoint_name,
         remember_prefix();
         return decode_error::none;
     }
-    auto const* nul = static_cast<std::byte const*>(std::memchr(meta, 0, metadata_size));
+    const auto* nul = static_cast<const std::byte*>(std::memchr(meta, 0, metadata_size));
     if (nul == nullptr) {
         fail(decode_error::metadata_truncated, metadata_begin_);
         return error_;
     }
-    std::string_view const full_name(reinterpret_cast<char const*>(meta), static_cast<std::size_t>(nul - meta));
+    std::string_view const full_name(reinterpret_cast<const char*>(meta), static_cast<std::size_t>(nul - meta));
     event_.name = split_attributes(full_name, event_.name_attributes);
     metadata_pos_ = metadata_begin_ + full_name.size() + 1;
     cache_metadata();
@@ -299,7 +298,7 @@ void event_enumerator::remember_prefix() noexcept {
         prefix.size = 0;
         return;
     }
-    auto const* bytes = event_bytes_.data();
+    const auto* bytes = event_bytes_.data();
     std::memcpy(prefix.bytes.data(), bytes, payload_begin_);
     prefix.size = payload_begin_;
     prefix.header = event_.header;
@@ -326,8 +325,8 @@ void event_enumerator::cache_metadata() noexcept {
     detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     cache.size = ~std::size_t{0};
     std::size_t const saved_pos = metadata_pos_, saved_error_offset = error_offset_;
-    enumerator_state const saved_state = state_;
-    decode_error const saved_error = error_;
+    const enumerator_state saved_state = state_;
+    const decode_error saved_error = error_;
     cache.count = 0;
     while (metadata_pos_ < metadata_end_ && cache.count != cache.definitions.size()) {
         std::size_t const begin = metadata_pos_;
@@ -344,7 +343,8 @@ void event_enumerator::cache_metadata() noexcept {
         c.array_flags = d.array_flags;
         c.format = d.format;
         c.is_zstring8 = d.array_flags == 0 && d.encoding == static_cast<std::uint8_t>(field_encoding::zstring_char8);
-        c.value_size = d.array_flags == 0 ? static_cast<std::uint8_t>(value_size(static_cast<field_encoding>(d.encoding))) : 0;
+        c.value_size =
+            d.array_flags == 0 ? static_cast<std::uint8_t>(value_size(static_cast<field_encoding>(d.encoding))) : 0;
     }
     std::memcpy(cache.bytes.data(), event_bytes_.data() + metadata_begin_, metadata_size);
     cache.size = metadata_size;
@@ -360,7 +360,7 @@ void event_enumerator::cache_metadata() noexcept {
 
 bool event_enumerator::read_definition(field_definition& out) noexcept {
     if (use_metadata_cache_) {
-        detail::metadata_cache const& cache = caches_->metadata[metadata_slot_];
+        const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
         std::size_t const begin = metadata_pos_ - metadata_begin_;
         std::size_t i = next_definition_;
         if (i >= cache.count || cache.definitions[i].begin != begin) {
@@ -375,8 +375,8 @@ bool event_enumerator::read_definition(field_definition& out) noexcept {
             i = low;
         }
         if (i < cache.count && cache.definitions[i].begin == begin) {
-            detail::cached_definition const& c = cache.definitions[i];
-            auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
+            const detail::cached_definition& c = cache.definitions[i];
+            const auto* name = reinterpret_cast<const char*>(event_bytes_.data() + metadata_pos_);
             out.name = std::string_view(name, c.name_size);
             out.attributes = std::string_view(name + c.name_size, c.attributes_size);
             out.encoding = c.encoding;
@@ -394,10 +394,10 @@ bool event_enumerator::read_definition(field_definition& out) noexcept {
 
 bool event_enumerator::read_definition_slow(field_definition& out) noexcept {
     std::size_t pos = metadata_pos_;
-    auto const* bytes = event_bytes_.data();
-    auto const* name = reinterpret_cast<char const*>(bytes + pos);
+    const auto* bytes = event_bytes_.data();
+    const auto* name = reinterpret_cast<const char*>(bytes + pos);
     std::size_t length = 0, semicolon = 0;
-    if (!scan_name(name, reinterpret_cast<char const*>(bytes + metadata_end_), length, semicolon)) {
+    if (!scan_name(name, reinterpret_cast<const char*>(bytes + metadata_end_), length, semicolon)) {
         return fail(decode_error::metadata_truncated, pos);
     }
     out = {};
@@ -405,12 +405,12 @@ bool event_enumerator::read_definition_slow(field_definition& out) noexcept {
     out.attributes = std::string_view(name + semicolon, length - semicolon);
     pos += length + 1;
     if (pos >= metadata_end_) return fail(decode_error::metadata_truncated, pos);
-    auto const encoding = static_cast<std::uint8_t>(bytes[pos++]);
+    const auto encoding = static_cast<std::uint8_t>(bytes[pos++]);
     out.encoding = encoding & encoding_flags::value_mask;
     out.array_flags = encoding & (encoding_flags::const_array | encoding_flags::var_array);
     if (encoding & encoding_flags::format_follows) {
         if (pos >= metadata_end_) return fail(decode_error::metadata_truncated, pos);
-        auto const format = static_cast<std::uint8_t>(bytes[pos++]);
+        const auto format = static_cast<std::uint8_t>(bytes[pos++]);
         out.format = format & format_flags::value_mask;
         if (format & format_flags::tag_follows) {
             if (metadata_end_ - pos < 2) return fail(decode_error::metadata_truncated, pos);
@@ -449,13 +449,13 @@ bool event_enumerator::skip_definitions(std::size_t count) noexcept {
     return true;
 }
 
-bool event_enumerator::push(frame const& f) noexcept {
+bool event_enumerator::push(const frame& f) noexcept {
     if (depth_ == max_depth) return fail(decode_error::nesting_too_deep, metadata_pos_);
     stack_[depth_++] = f;
     return true;
 }
 
-bool event_enumerator::start_field(field_definition const& definition) noexcept {
+bool event_enumerator::start_field(const field_definition& definition) noexcept {
     if (definition.array_flags == 0) return start_element(definition, false, 0, 0);
     std::uint16_t count = definition.const_count;
     if (definition.array_flags & encoding_flags::var_array) {
@@ -486,7 +486,7 @@ bool event_enumerator::start_field(field_definition const& definition) noexcept 
     return true;
 }
 
-bool event_enumerator::start_element(field_definition const& definition, bool is_element, std::uint16_t index,
+bool event_enumerator::start_element(const field_definition& definition, bool is_element, std::uint16_t index,
                                      std::uint16_t count) noexcept {
     item_ = {};
     item_.name = definition.name;
@@ -520,7 +520,7 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
     case field_encoding::zstring_char16:
     case field_encoding::zstring_char32: {
         std::size_t const unit = code_unit_size(item_.encoding);
-        auto const* p = event_bytes_.data() + data_pos_;
+        const auto* p = event_bytes_.data() + data_pos_;
         std::size_t units = 0;
         bool terminated = false;
         for (std::size_t off = 0; available - off >= unit; off += unit) {
@@ -548,8 +548,7 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
         consumed = value_size + 2;
         break;
     }
-    default:
-        return fail(decode_error::unknown_encoding, data_pos_);
+    default: return fail(decode_error::unknown_encoding, data_pos_);
     }
     if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
     item_.value = event_bytes_.subspan(value_begin, value_size);
@@ -565,12 +564,12 @@ bool event_enumerator::start_element(field_definition const& definition, bool is
 // as the general path; false (nothing changed) when it does not apply.
 [[gnu::always_inline]] inline bool event_enumerator::next_cached_value(bool& result) noexcept {
     if (!use_metadata_cache_) return false;
-    detail::metadata_cache const& cache = caches_->metadata[metadata_slot_];
+    const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     std::size_t const i = next_definition_;
     if (i >= cache.count) return false;
-    auto const& c = cache.definitions[i];
+    const auto& c = cache.definitions[i];
     if ((c.value_size == 0 && !c.is_zstring8) || c.begin != metadata_pos_ - metadata_begin_) return false;
-    auto const* name = reinterpret_cast<char const*>(event_bytes_.data() + metadata_pos_);
+    const auto* name = reinterpret_cast<const char*>(event_bytes_.data() + metadata_pos_);
     metadata_pos_ = metadata_begin_ + c.end;
     next_definition_ = i + 1;
     item_ = {};
@@ -681,8 +680,7 @@ bool event_enumerator::move_next_general() noexcept {
     --items_left_;
     switch (state_) {
     case enumerator_state::before_first:
-    case enumerator_state::value:
-        return after_item();
+    case enumerator_state::value: return after_item();
     case enumerator_state::array_begin: {
         frame& top = stack_[depth_ - 1];
         if (top.count == 0) {
@@ -706,11 +704,8 @@ bool event_enumerator::move_next_general() noexcept {
         return read_definition(definition) && start_field(definition);
     }
     case enumerator_state::array_end:
-    case enumerator_state::struct_end:
-        --depth_;
-        return after_item();
-    default:
-        return false;
+    case enumerator_state::struct_end: --depth_; return after_item();
+    default: return false;
     }
 }
 

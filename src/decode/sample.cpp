@@ -5,8 +5,8 @@
 
 namespace ehtrace::decode {
 
-decoded_sample const& sample_decoder::decode_record(tracefs_format const* format, std::string_view name,
-                                                    std::span<std::byte const> raw, sample_meta const& meta,
+const decoded_sample& sample_decoder::decode_record(const tracefs_format* format, std::string_view name,
+                                                    std::span<std::byte const> raw, const sample_meta& meta,
                                                     bool big_endian) {
     decoded_sample& s = sample_;
     s.meta = meta;
@@ -32,21 +32,21 @@ decoded_sample const& sample_decoder::decode_record(tracefs_format const* format
     return s;
 }
 
-decoded_sample const& sample_decoder::decode(perf_sample const& sample) {
-    perf_event_desc const* desc = sample.event;
+const decoded_sample& sample_decoder::decode(const perf_sample& sample) {
+    const perf_event_desc* desc = sample.event;
     std::string_view const name = desc && !desc->name.empty() ? std::string_view(desc->name) : "perf:unknown";
     return decode_record(desc ? desc->format : nullptr, name, sample.raw, sample.meta);
 }
 
-decoded_sample const& sample_decoder::decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
-                                                   sample_meta const& meta) {
+const decoded_sample& sample_decoder::decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
+                                                   const sample_meta& meta) {
     decoded_sample& s = sample_;
     s.meta = meta;
     s.raw = event;
     s.format = nullptr;
     s.big_endian = false;
     s.name = tracepoint_name;
-    decode_error const error = enumerator_.start(tracepoint_name, event);
+    const decode_error error = enumerator_.start(tracepoint_name, event);
     if (enumerator_.state() == enumerator_state::none) {
         s.kind = sample_kind::other;
         s.error = error;

@@ -23,7 +23,7 @@ bool is_identifier_char(char c) {
 template <class T>
 bool parse_number(std::string_view s, T& value) {
     s = trim(s);
-    auto const r = std::from_chars(s.data(), s.data() + s.size(), value);
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), value);
     return r.ec == std::errc{} && r.ptr == s.data() + s.size();
 }
 
@@ -34,13 +34,14 @@ std::uint32_t known_type_size(std::string_view base) {
         std::uint32_t size;
     };
     static constexpr entry table[] = {
-        {"char", 1}, {"short", 2}, {"int", 4}, {"long", 8}, {"long long", 8}, {"u8", 1}, {"u16", 2},
-        {"u32", 4}, {"u64", 8}, {"s8", 1}, {"s16", 2}, {"s32", 4}, {"s64", 8}, {"__u8", 1}, {"__u16", 2},
-        {"__u32", 4}, {"__u64", 8}, {"__s8", 1}, {"__s16", 2}, {"__s32", 4}, {"__s64", 8}, {"uint8_t", 1},
-        {"uint16_t", 2}, {"uint32_t", 4}, {"uint64_t", 8}, {"int8_t", 1}, {"int16_t", 2}, {"int32_t", 4},
-        {"int64_t", 8}, {"pid_t", 4}, {"bool", 1},
+        {"char", 1},     {"short", 2},  {"int", 4},     {"long", 8},    {"long long", 8}, {"u8", 1},
+        {"u16", 2},      {"u32", 4},    {"u64", 8},     {"s8", 1},      {"s16", 2},       {"s32", 4},
+        {"s64", 8},      {"__u8", 1},   {"__u16", 2},   {"__u32", 4},   {"__u64", 8},     {"__s8", 1},
+        {"__s16", 2},    {"__s32", 4},  {"__s64", 8},   {"uint8_t", 1}, {"uint16_t", 2},  {"uint32_t", 4},
+        {"uint64_t", 8}, {"int8_t", 1}, {"int16_t", 2}, {"int32_t", 4}, {"int64_t", 8},   {"pid_t", 4},
+        {"bool", 1},
     };
-    for (auto const& e : table) {
+    for (const auto& e : table) {
         if (e.name == base) return e.size;
     }
     return 0;
@@ -48,9 +49,9 @@ std::uint32_t known_type_size(std::string_view base) {
 
 bool is_fixed_width_typedef(std::string_view base) {
     static constexpr std::string_view names[] = {
-        "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "__u8", "__u16", "__u32", "__u64",
-        "__s8", "__s16", "__s32", "__s64", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-        "int8_t", "int16_t", "int32_t", "int64_t",
+        "u8",      "u16",      "u32",      "u64",      "s8",     "s16",     "s32",     "s64",
+        "__u8",    "__u16",    "__u32",    "__u64",    "__s8",   "__s16",   "__s32",   "__s64",
+        "uint8_t", "uint16_t", "uint32_t", "uint64_t", "int8_t", "int16_t", "int32_t", "int64_t",
     };
     for (auto n : names) {
         if (n == base) return true;
@@ -112,7 +113,7 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
     std::string_view declaration;
     bool have_offset = false, have_size = false;
     while (!line.empty()) {
-        auto const semicolon = line.find(';');
+        const auto semicolon = line.find(';');
         std::string_view part = trim(line.substr(0, semicolon));
         line = semicolon == std::string_view::npos ? std::string_view{} : line.substr(semicolon + 1);
         if (part.starts_with("field:")) {
@@ -134,7 +135,7 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
     std::uint32_t array_count = 0;
     bool bracket_after_name = false;
     if (rest.back() == ']') {
-        auto const open = rest.rfind('[');
+        const auto open = rest.rfind('[');
         if (open == std::string_view::npos) return false;
         suffix = rest.substr(open);
         rest = trim(rest.substr(0, open));
@@ -152,15 +153,15 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
 
     if (type.starts_with("__data_loc")) field.location = field_location::data_loc;
     else if (type.starts_with("__rel_loc")) field.location = field_location::rel_loc;
-    bool const dynamic = field.location != field_location::fixed;
-    bool const type_has_brackets = type.find('[') != std::string_view::npos;
+    const bool dynamic = field.location != field_location::fixed;
+    const bool type_has_brackets = type.find('[') != std::string_view::npos;
     field.is_array = dynamic || bracket_after_name || type_has_brackets;
 
     std::string_view element_type = type;
-    if (auto const bracket = element_type.find('['); bracket != std::string_view::npos) {
+    if (const auto bracket = element_type.find('['); bracket != std::string_view::npos) {
         element_type = element_type.substr(0, bracket);
     }
-    type_facts const facts = classify(element_type);
+    const type_facts facts = classify(element_type);
     field.is_pointer = facts.is_pointer;
     if (facts.is_pointer) field.element_size = 8;
     else field.element_size = known_type_size(facts.base);
@@ -179,17 +180,17 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
 }
 
 // The non-common fields of `format` are exactly the EventHeader field list.
-bool has_eventheader_fields(tracefs_format const& format) noexcept {
-    auto const& fields = format.fields;
+bool has_eventheader_fields(const tracefs_format& format) noexcept {
+    const auto& fields = format.fields;
     std::string_view expected = eventheader_fields;
     std::size_t index = format.common_field_count;
     while (!expected.empty()) {
-        auto const separator = expected.find("; ");
+        const auto separator = expected.find("; ");
         std::string_view const declaration = expected.substr(0, separator);
         expected = separator == std::string_view::npos ? std::string_view{} : expected.substr(separator + 2);
-        auto const space = declaration.find(' ');
+        const auto space = declaration.find(' ');
         if (index >= fields.size()) return false;
-        auto const& f = fields[index++];
+        const auto& f = fields[index++];
         if (f.type != declaration.substr(0, space) || f.name != declaration.substr(space + 1)) return false;
     }
     return index == fields.size();
@@ -203,7 +204,7 @@ bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::strin
     bool in_format = false;
     bool common_done = false;
     while (!text.empty()) {
-        auto const newline = text.find('\n');
+        const auto newline = text.find('\n');
         std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
         std::string_view const trimmed = trim(line);
@@ -233,12 +234,12 @@ bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::strin
     return true;
 }
 
-std::span<std::byte const> field_bytes(tracefs_field const& field, std::span<std::byte const> raw,
+std::span<std::byte const> field_bytes(const tracefs_field& field, std::span<std::byte const> raw,
                                        bool big_endian) noexcept {
     if (field.offset > raw.size() || raw.size() - field.offset < field.size) return {};
     if (field.location == field_location::fixed) return raw.subspan(field.offset, field.size);
     if (field.size < 4) return {};
-    bool const swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    const bool swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
     std::uint32_t const loc = load<std::uint32_t>(raw.data() + field.offset, swap);
     std::size_t begin = loc & 0xFFFF;
     std::size_t const length = loc >> 16;

@@ -16,7 +16,7 @@ std::string_view strip_tracepoint_system(std::string_view name) noexcept {
     if (name.starts_with(single)) return name.substr(single.size());
     if (name.starts_with(multi)) {
         name.remove_prefix(multi.size());
-        auto const dot = name.rfind('.');
+        const auto dot = name.rfind('.');
         if (dot != std::string_view::npos) name = name.substr(0, dot);
     }
     return name;

@@ -41,17 +41,16 @@ inline constexpr std::uint32_t attr_type_tracepoint = 2;  // PERF_TYPE_TRACEPOIN
 inline constexpr std::uint64_t attr_flag_sample_id_all = 1ull << 18, attr_flag_use_clockid = 1ull << 25;
 
 // perf_event_attr.sample_type bits (PERF_SAMPLE_*).
-inline constexpr std::uint64_t sample_ip = 1u << 0, sample_tid = 1u << 1, sample_time = 1u << 2,
-                               sample_addr = 1u << 3, sample_read = 1u << 4, sample_callchain = 1u << 5,
-                               sample_id = 1u << 6, sample_cpu = 1u << 7, sample_period = 1u << 8,
-                               sample_stream_id = 1u << 9, sample_raw = 1u << 10, sample_identifier = 1u << 16;
+inline constexpr std::uint64_t sample_ip = 1u << 0, sample_tid = 1u << 1, sample_time = 1u << 2, sample_addr = 1u << 3,
+                               sample_read = 1u << 4, sample_callchain = 1u << 5, sample_id = 1u << 6,
+                               sample_cpu = 1u << 7, sample_period = 1u << 8, sample_stream_id = 1u << 9,
+                               sample_raw = 1u << 10, sample_identifier = 1u << 16;
 // perf_event_attr.read_format bits (PERF_FORMAT_*).
-inline constexpr std::uint64_t read_total_time_enabled = 1u << 0, read_total_time_running = 1u << 1,
-                               read_id = 1u << 2, read_group = 1u << 3, read_lost = 1u << 4;
+inline constexpr std::uint64_t read_total_time_enabled = 1u << 0, read_total_time_running = 1u << 1, read_id = 1u << 2,
+                               read_group = 1u << 3, read_lost = 1u << 4;
 
 // Feature bits of the file header (HEADER_*), each with a section after the data.
 inline constexpr unsigned feature_tracing_data = 1, feature_hostname = 3, feature_osrelease = 4, feature_arch = 6,
-                          feature_nrcpus = 7, feature_event_desc = 12, feature_clockid = 23,
-                          feature_clock_data = 29;
+                          feature_nrcpus = 7, feature_event_desc = 12, feature_clockid = 23, feature_clock_data = 29;
 
 }  // namespace ehtrace::perf_data

@@ -39,7 +39,7 @@ bool read_header_string(std::span<std::byte const> data, std::size_t& pos, std::
     std::uint32_t const length = read_at<std::uint32_t>(data, pos);
     pos += 4;
     if (!fits(data, pos, length)) return false;
-    auto const* p = reinterpret_cast<char const*>(data.data() + pos);
+    const auto* p = reinterpret_cast<const char*>(data.data() + pos);
     out.assign(p, strnlen(p, length));
     pos += length;
     return true;
@@ -71,7 +71,7 @@ bool perf_data_reader::fail(std::string message, std::uint64_t offset) {
 
 bool perf_data_reader::open() {
     opened_ = true;
-    auto const head = input_.peek(pipe_header_size);
+    const auto head = input_.peek(pipe_header_size);
     if (head.size() < pipe_header_size) {
         return fail(head.empty() ? "empty input" : "truncated perf.data header", 0);
     }
@@ -102,7 +102,7 @@ bool perf_data_reader::open_file_layout() {
             return fail("cannot map perf.data file", 0);
         }
         madvise(mapping_, mapping_size_, MADV_SEQUENTIAL);
-        file_ = {static_cast<std::byte const*>(mapping_), mapping_size_};
+        file_ = {static_cast<const std::byte*>(mapping_), mapping_size_};
     }
     if (!fits(file_, 0, file_header_size)) return fail("truncated perf.data header", 0);
     std::uint64_t const attr_size = read_at<std::uint64_t>(file_, 16);
@@ -114,7 +114,7 @@ bool perf_data_reader::open_file_layout() {
     if (attr_size < 16 + 64 || attr_size > 4096) return fail("bad attr size " + offset_text(attr_size), 16);
     if (!fits(file_, attrs_offset, attrs_size)) return fail("attr section outside the file", 24);
     for (std::uint64_t pos = attrs_offset; pos + attr_size <= attrs_offset + attrs_size; pos += attr_size) {
-        auto const attr = file_.subspan(pos, attr_size - 16);
+        const auto attr = file_.subspan(pos, attr_size - 16);
         std::uint64_t const ids_offset = read_at<std::uint64_t>(file_, pos + attr_size - 16);
         std::uint64_t const ids_size = read_at<std::uint64_t>(file_, pos + attr_size - 8);
         if (!fits(file_, ids_offset, ids_size)) return fail("attr id list outside the file", pos);
@@ -147,13 +147,13 @@ bool perf_data_reader::open_file_layout() {
     return true;
 }
 
-bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids,
-                                std::uint64_t offset) {
+bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset) {
     if (attr.size() < 48) return fail("perf_event_attr too short", offset);
     // A file may declare an event twice (in the header and as an in-stream
     // record): the second declaration adds nothing.
     bool known = ids.size() >= 8;
-    for (std::size_t i = 0; known && i + 8 <= ids.size(); i += 8) known = events_by_id_.count(read_at<std::uint64_t>(ids, i));
+    for (std::size_t i = 0; known && i + 8 <= ids.size(); i += 8)
+        known = events_by_id_.count(read_at<std::uint64_t>(ids, i));
     if (known) return true;
     auto desc = std::make_unique<event_entry>();
     desc->type = read_at<std::uint32_t>(attr, 0);
@@ -172,8 +172,8 @@ bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::
     if (std::uint64_t const st = desc->sample_type; !(st & (sample_read | sample_callchain))) {
         // Every field before the raw data has a fixed size: note where each is.
         std::uint32_t pos = record_header_size;
-        auto const skip = [&](std::uint64_t bit) { pos += st & bit ? 8 : 0; };
-        auto const at = [&](std::uint64_t bit, std::uint32_t& where) {
+        const auto skip = [&](std::uint64_t bit) { pos += st & bit ? 8 : 0; };
+        const auto at = [&](std::uint64_t bit, std::uint32_t& where) {
             if (st & bit) where = pos, pos += 8;
         };
         skip(sample_identifier);
@@ -209,8 +209,8 @@ bool perf_data_reader::handle_feature(std::uint64_t feature, std::span<std::byte
         // u32 version, u32 clockid, u64 wall-clock ns, u64 clockid ns (same instant)
         if (data.size() >= 24 && read_at<std::uint32_t>(data, 0) >= 1) {
             session_.clockid = read_at<std::uint32_t>(data, 4);
-            session_.wall_minus_clock_ns = static_cast<std::int64_t>(read_at<std::uint64_t>(data, 8) -
-                                                                     read_at<std::uint64_t>(data, 16));
+            session_.wall_minus_clock_ns =
+                static_cast<std::int64_t>(read_at<std::uint64_t>(data, 8) - read_at<std::uint64_t>(data, 16));
             session_.has_clock_data = true;
         }
         return true;
@@ -244,24 +244,22 @@ bool perf_data_reader::parse_event_desc(std::span<std::byte const> data, std::ui
 bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset) {
     static constexpr unsigned char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
     std::size_t pos = 0;
-    auto const bad = [&](char const* what) {
-        return fail(std::string("bad TRACING_DATA: ") + what, offset + pos);
-    };
+    const auto bad = [&](const char* what) { return fail(std::string("bad TRACING_DATA: ") + what, offset + pos); };
     if (data.size() < sizeof magic || std::memcmp(data.data(), magic, sizeof magic) != 0) return bad("magic");
     pos = sizeof magic;
-    auto const* version_end = static_cast<std::byte const*>(std::memchr(data.data() + pos, 0, data.size() - pos));
+    const auto* version_end = static_cast<const std::byte*>(std::memchr(data.data() + pos, 0, data.size() - pos));
     if (version_end == nullptr) return bad("version");
     pos = static_cast<std::size_t>(version_end - data.data()) + 1;
     if (!fits(data, pos, 6)) return bad("truncated");
-    bool const swap = (static_cast<unsigned>(data[pos]) != 0) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    const bool swap = (static_cast<unsigned>(data[pos]) != 0) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
     pos += 2 + 4;  // endianness, long size, page size
-    auto const u32 = [&](std::uint32_t& v) {
+    const auto u32 = [&](std::uint32_t& v) {
         if (!fits(data, pos, 4)) return false;
         v = load<std::uint32_t>(data.data() + pos, swap);
         pos += 4;
         return true;
     };
-    auto const sized_block = [&](std::span<std::byte const>& block) {
+    const auto sized_block = [&](std::span<std::byte const>& block) {
         if (!fits(data, pos, 8)) return false;
         std::uint64_t const size = load<std::uint64_t>(data.data() + pos, swap);
         pos += 8;
@@ -270,14 +268,14 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
         pos += size;
         return true;
     };
-    auto const named = [&](std::string_view name) {
+    const auto named = [&](std::string_view name) {
         if (!fits(data, pos, name.size() + 1) || std::memcmp(data.data() + pos, name.data(), name.size()) != 0) {
             return false;
         }
         pos += name.size() + 1;
         return true;
     };
-    auto const add_format = [&](std::span<std::byte const> text, std::string_view system) {
+    const auto add_format = [&](std::span<std::byte const> text, std::string_view system) {
         auto format = std::make_unique<tracefs_format>();
         if (!parse_tracefs_format({reinterpret_cast<char const*>(text.data()), text.size()}, *format)) return;
         format->system = std::string(system);
@@ -296,9 +294,9 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
     std::uint32_t systems = 0;
     if (!u32(systems)) return bad("system count");
     for (std::uint32_t s = 0; s != systems; ++s) {
-        auto const* end = static_cast<std::byte const*>(std::memchr(data.data() + pos, 0, data.size() - pos));
+        const auto* end = static_cast<const std::byte*>(std::memchr(data.data() + pos, 0, data.size() - pos));
         if (end == nullptr) return bad("system name");
-        std::string_view const system(reinterpret_cast<char const*>(data.data() + pos),
+        std::string_view const system(reinterpret_cast<const char*>(data.data() + pos),
                                       static_cast<std::size_t>(end - (data.data() + pos)));
         pos += system.size() + 1;
         if (!u32(count)) return bad("event count");
@@ -312,7 +310,7 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
 }
 
 void perf_data_reader::resolve_names() {
-    for (auto const& [id, desc] : events_by_id_) {
+    for (const auto& [id, desc] : events_by_id_) {
         if (auto it = names_by_id_.find(id); it != names_by_id_.end() && desc->name.empty()) desc->name = it->second;
     }
     for (auto& desc : events_) {
@@ -349,7 +347,7 @@ void perf_data_reader::resolve_names() {
 // The sample of an event with a fixed layout (record.size() >= fixed_size and
 // its raw_size bytes of raw data checked to fit).
 [[gnu::always_inline]] inline perf_data_reader::pending perf_data_reader::fixed_layout_sample(
-    event_entry const* desc, std::span<std::byte const> record, std::uint64_t offset, std::uint32_t raw_size) {
+    const event_entry* desc, std::span<std::byte const> record, std::uint64_t offset, std::uint32_t raw_size) {
     pending p;
     p.time = 0;
     p.offset = offset;
@@ -379,8 +377,9 @@ void perf_data_reader::resolve_names() {
 
 // Queues a sample (raw_data pointing into the input): its copy of the raw
 // bytes for pipe input, ordering state, memory bound.
-[[gnu::always_inline]] inline void perf_data_reader::enqueue(pending const& sample) {
-    if (queue_size_ == queue_capacity_) [[unlikely]] grow_queue();
+[[gnu::always_inline]] inline void perf_data_reader::enqueue(const pending& sample) {
+    if (queue_size_ == queue_capacity_) [[unlikely]]
+        grow_queue();
     pending* const p = new (queue_ + queue_size_) pending(sample);
     ++queue_size_;
     if (pipe_ && p->raw_size != 0) {
@@ -410,7 +409,7 @@ void perf_data_reader::resolve_names() {
 [[gnu::always_inline]] inline bool perf_data_reader::handle_sample(std::span<std::byte const> record,
                                                                    std::uint64_t offset) {
     if (events_.size() != 1) return handle_sample_general(record, offset);
-    event_entry const* desc = events_.front().get();
+    const event_entry* desc = events_.front().get();
     if (!desc->fixed_layout || record.size() < desc->fixed_size) return handle_sample_general(record, offset);
     std::uint32_t raw_size = 0;
     if (desc->raw_at != 0) {
@@ -423,12 +422,12 @@ void perf_data_reader::resolve_names() {
 
 bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, std::uint64_t offset) {
     if (events_.empty()) return fail("sample before any event attributes", offset);
-    event_entry const* desc = events_.front().get();
+    const event_entry* desc = events_.front().get();
     std::size_t const body = record_header_size;
     if (events_.size() > 1 && id_position_ >= 0) {
         std::size_t const at = body + 8 * static_cast<std::size_t>(id_position_);
         if (!fits(record, at, 8)) return fail("sample too short for its id", offset);
-        auto const it = events_by_id_.find(read_at<std::uint64_t>(record, at));
+        const auto it = events_by_id_.find(read_at<std::uint64_t>(record, at));
         if (it == events_by_id_.end()) return true;  // an id no attr declared: not ours to decode
         desc = it->second;
     }
@@ -448,8 +447,8 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     p.event = desc;
     p.offset = offset;
     p.copy = no_copy;
-    auto const need = [&](std::size_t n) { return fits(record, pos, n); };
-    auto const skip_u64 = [&](std::uint64_t bit) {
+    const auto need = [&](std::size_t n) { return fits(record, pos, n); };
+    const auto skip_u64 = [&](std::uint64_t bit) {
         if (!(st & bit)) return true;
         if (!need(8)) return false;
         pos += 8;
@@ -524,14 +523,14 @@ void perf_data_reader::release_until(std::uint64_t limit) {
     if (pending_sorted_) {
         // The usual case, samples in time order: those up to `limit` are a
         // prefix, already in (time, file order) order.
-        split = std::partition_point(first, end, [limit](pending const& p) { return p.time <= limit; });
+        split = std::partition_point(first, end, [limit](const pending& p) { return p.time <= limit; });
     } else {
         // Waiting samples are in file order, and both steps are stable: equal
         // times stay in file order.
-        split = std::stable_partition(first, end, [limit](pending const& p) { return p.time <= limit; });
-        std::stable_sort(first, split, [](pending const& a, pending const& b) { return a.time < b.time; });
-        pending_sorted_ = std::is_sorted(split, end,
-                                         [](pending const& a, pending const& b) { return a.time < b.time; });
+        split = std::stable_partition(first, end, [limit](const pending& p) { return p.time <= limit; });
+        std::stable_sort(first, split, [](const pending& a, const pending& b) { return a.time < b.time; });
+        pending_sorted_ =
+            std::is_sorted(split, end, [](const pending& a, const pending& b) { return a.time < b.time; });
     }
     for (auto it = first; it != split; ++it) pending_bytes_ -= it->raw_size + pending_overhead;
     ready_end_ = static_cast<std::size_t>(split - queue_);
@@ -552,23 +551,23 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
         std::uint32_t attr_size = read_at<std::uint32_t>(record, record_header_size + 4);
         if (attr_size == 0) attr_size = 64;
         if (!fits(record, record_header_size, attr_size)) return fail("truncated attr record", offset);
-        return add_attr(record.subspan(record_header_size, attr_size),
-                        record.subspan(record_header_size + attr_size), offset);
+        return add_attr(record.subspan(record_header_size, attr_size), record.subspan(record_header_size + attr_size),
+                        offset);
     }
     case record_comm: {
         // u32 pid, u32 tid, the name NUL-terminated (padded), then the
         // sample_id trailer whose time says from when the name holds.
         if (record.size() < record_header_size + 9) return true;
         std::uint32_t const tid = read_at<std::uint32_t>(record, record_header_size + 4);
-        auto const name = record.subspan(record_header_size + 8);
-        auto const* text = reinterpret_cast<char const*>(name.data());
+        const auto name = record.subspan(record_header_size + 8);
+        const auto* text = reinterpret_cast<const char*>(name.data());
         std::uint64_t time = 0;
         if (!events_.empty() && events_.front()->sample_id_all) {
             // From the end: IDENTIFIER, CPU, STREAM_ID, ID, then TIME.
             std::uint64_t const st = events_.front()->sample_type;
             if (st & sample_time) {
                 std::size_t const after = 8u * (((st & sample_identifier) != 0) + ((st & sample_cpu) != 0) +
-                                                 ((st & sample_stream_id) != 0) + ((st & sample_id) != 0));
+                                                ((st & sample_stream_id) != 0) + ((st & sample_id) != 0));
                 if (record.size() >= record_header_size + 8 + after + 8) {
                     time = read_at<std::uint64_t>(record, record.size() - after - 8);
                 }
@@ -588,7 +587,7 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
         }
         return true;
     }
-    case record_lost:  // u64 id, u64 lost, sample_id trailer
+    case record_lost:            // u64 id, u64 lost, sample_id trailer
     case record_lost_samples: {  // u64 lost, sample_id trailer
         std::size_t const at = record_header_size + (type == record_lost ? 8 : 0);
         if (record.size() < at + 8) return true;
@@ -639,7 +638,7 @@ bool perf_data_reader::read_file_record() {
     if (data_pos_ >= populated_end_) populate_ahead();
     // A file nobody finished (data size 0) ends where its writer stopped,
     // maybe inside a record: the records before it are the data.
-    auto const cut_short = [&](char const* what) {
+    const auto cut_short = [&](const char* what) {
         if (session_.finalised) return fail(what, data_pos_);
         finished_ = true;
         return true;
@@ -648,7 +647,7 @@ bool perf_data_reader::read_file_record() {
     std::uint16_t const size = read_at<std::uint16_t>(file_, data_pos_ + 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), data_pos_);
     if (data_end_ - data_pos_ < size) return cut_short("truncated record");
-    auto const record = file_.subspan(data_pos_, size);
+    const auto record = file_.subspan(data_pos_, size);
     std::uint64_t const offset = data_pos_;
     std::uint32_t const type = read_at<std::uint32_t>(record, 0);
     if (type == record_header_tracing_data && size >= 12) {
@@ -680,16 +679,16 @@ bool perf_data_reader::read_pipe_record() {
     std::uint32_t const type = read_at<std::uint32_t>(header, 0);
     std::uint16_t const size = read_at<std::uint16_t>(header, 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), offset);
-    auto const record = input_.peek(size);
+    const auto record = input_.peek(size);
     if (record.size() < size) return fail("truncated record", offset);
     if (type == record_header_tracing_data) {
         if (size < 12) return fail("bad tracing data record", offset);
         std::uint32_t const data_size = read_at<std::uint32_t>(record, 8);
         input_.consume(size);
         if (data_size > max_tracing_data) return fail("tracing data too large", offset);
-        auto const data = input_.peek(data_size);
+        const auto data = input_.peek(data_size);
         if (data.size() < data_size) return fail("truncated tracing data", offset);
-        bool const ok = parse_tracing_data(data, offset + size);
+        const bool ok = parse_tracing_data(data, offset + size);
         input_.consume(data_size);
         return ok;
     }
@@ -698,15 +697,15 @@ bool perf_data_reader::read_pipe_record() {
         input_.consume(size);
         return input_.skip(extra) || fail("truncated auxtrace data", offset);
     }
-    bool const ok = handle_record(record, offset);
+    const bool ok = handle_record(record, offset);
     input_.consume(size);
     return ok;
 }
 
 void perf_data_reader::add_thread_name(std::uint32_t tid, std::uint64_t since, std::string name) {
     auto& names = comms_[tid];
-    auto const at = std::upper_bound(names.begin(), names.end(), since,
-                                     [](std::uint64_t t, thread_name const& n) { return t < n.since; });
+    const auto at = std::upper_bound(names.begin(), names.end(), since,
+                                     [](std::uint64_t t, const thread_name& n) { return t < n.since; });
     names.insert(at, thread_name{since, std::move(name)});
     comm_cache_tid_ = no_tid;
 }
@@ -715,11 +714,11 @@ void perf_data_reader::add_thread_name(std::uint32_t tid, std::uint64_t since, s
 // else the first one seen (a sample before any name change).
 std::string_view perf_data_reader::thread_name_at(std::uint32_t tid, std::uint64_t time) {
     if (tid == comm_cache_tid_ && time >= comm_cache_since_ && time < comm_cache_until_) return comm_cache_;
-    auto const it = comms_.find(tid);
+    const auto it = comms_.find(tid);
     if (it == comms_.end() || it->second.empty()) return {};
-    auto const& names = it->second;
+    const auto& names = it->second;
     auto at = std::upper_bound(names.begin(), names.end(), time,
-                               [](std::uint64_t t, thread_name const& n) { return t < n.since; });
+                               [](std::uint64_t t, const thread_name& n) { return t < n.since; });
     comm_cache_until_ = at == names.end() ? ~std::uint64_t{0} : at->since;
     if (at != names.begin()) --at;
     comm_cache_since_ = at == names.begin() ? 0 : at->since;
@@ -749,7 +748,7 @@ bool perf_data_reader::next(perf_sample& sample) {
         if (!(pipe_ ? read_pipe_record() : read_file_record())) continue;
     }
     if (!names_resolved_) resolve_names();
-    pending const& p = queue_[head_++];
+    const pending& p = queue_[head_++];
     sample.event = p.event;
     sample.meta.has_time = (p.flags & flag_time) != 0;
     sample.meta.time_is_utc = false;

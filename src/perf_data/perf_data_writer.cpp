@@ -35,8 +35,8 @@ namespace {
 
 using namespace ehtrace::perf_data;
 
-constexpr std::uint64_t sample_type = sample_identifier | sample_tid | sample_time | sample_cpu | sample_period |
-                                      sample_raw;
+constexpr std::uint64_t sample_type =
+    sample_identifier | sample_tid | sample_time | sample_cpu | sample_period | sample_raw;
 
 // Little-endian-agnostic appends in host order (perf.data is host order).
 class byte_builder {
@@ -114,10 +114,11 @@ std::uint32_t user_field_size(std::string_view type) {
         std::uint32_t size;
     };
     static constexpr entry table[] = {
-        {"s64", 8}, {"u64", 8}, {"s32", 4}, {"u32", 4}, {"int", 4}, {"unsigned int", 4}, {"s16", 2},
-        {"u16", 2}, {"short", 2}, {"unsigned short", 2}, {"s8", 1}, {"u8", 1}, {"char", 1}, {"unsigned char", 1},
+        {"s64", 8},          {"u64", 8}, {"s32", 4},  {"u32", 4},           {"int", 4},
+        {"unsigned int", 4}, {"s16", 2}, {"u16", 2},  {"short", 2},         {"unsigned short", 2},
+        {"s8", 1},           {"u8", 1},  {"char", 1}, {"unsigned char", 1},
     };
-    for (auto const& e : table) {
+    for (const auto& e : table) {
         if (e.type == type) return e.size;
     }
     if (type.starts_with("__data_loc ") || type.starts_with("__rel_loc ")) return 4;
@@ -145,7 +146,7 @@ bool parse_user_field(std::string_view text, user_field& out) {
     text = trim(text);
     std::vector<std::string_view> words;
     while (!text.empty()) {
-        auto const space = text.find(' ');
+        const auto space = text.find(' ');
         words.push_back(text.substr(0, space));
         text = space == std::string_view::npos ? std::string_view{} : trim(text.substr(space + 1));
     }
@@ -155,7 +156,7 @@ bool parse_user_field(std::string_view text, user_field& out) {
     if (!words.empty() && (words[0] == "__data_loc" || words[0] == "__rel_loc")) {
         type_words = words.size() > 1 && words[1] == "unsigned" ? 3 : 2;
     }
-    bool const is_struct = !words.empty() && words[0] == "struct";
+    const bool is_struct = !words.empty() && words[0] == "struct";
     if (words.size() != type_words + 1 + (is_struct ? 1 : 0)) return false;
     for (std::size_t i = 0; i != type_words; ++i) {
         if (i) out.type.push_back(' ');
@@ -174,7 +175,7 @@ bool parse_user_field(std::string_view text, user_field& out) {
     return out.size != 0;
 }
 
-char const* print_conversion(std::string_view type) {
+const char* print_conversion(std::string_view type) {
     if (type == "s64") return "%lld";
     if (type == "u64") return "%llu";
     if (type == "s32" || type == "int" || type == "s16" || type == "short" || type == "s8" || type == "char")
@@ -190,13 +191,13 @@ char const* print_conversion(std::string_view type) {
 
 std::string synthesize_user_events_format(std::string_view command, std::uint32_t id) {
     command = trim(command);
-    auto const space = command.find(' ');
+    const auto space = command.find(' ');
     std::string_view const name = command.substr(0, space);
     std::string_view fields_text = space == std::string_view::npos ? std::string_view{} : command.substr(space + 1);
     if (name.empty()) return {};
     std::vector<user_field> fields;
     while (!trim(fields_text).empty()) {
-        auto const semicolon = fields_text.find(';');
+        const auto semicolon = fields_text.find(';');
         user_field field;
         if (!parse_user_field(fields_text.substr(0, semicolon), field)) return {};
         fields.push_back(std::move(field));
@@ -207,23 +208,24 @@ std::string synthesize_user_events_format(std::string_view command, std::uint32_
     out += "name: ";
     out += name;
     out += "\nID: " + std::to_string(id) + "\nformat:\n";
-    out += "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-           "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-           "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-           "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n";
+    out +=
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n";
     std::uint32_t offset = 8;
     std::string print_format = "\"", print_args;
     for (std::size_t i = 0; i != fields.size(); ++i) {
-        auto const& f = fields[i];
+        const auto& f = fields[i];
         // tracefs prints "char[20] msg" as "char msg[20]"; __data_loc types stay whole.
         std::string declaration;
-        auto const bracket = f.type.find('[');
+        const auto bracket = f.type.find('[');
         if (bracket != std::string::npos && !f.type.starts_with("__data_loc")) {
             declaration = f.type.substr(0, bracket) + " " + f.name + f.type.substr(bracket);
         } else {
             declaration = f.type + " " + f.name;
         }
-        bool const is_signed = f.type[0] != 'u';
+        const bool is_signed = f.type[0] != 'u';
         out += "\tfield:" + declaration + ";\toffset:" + std::to_string(offset) + ";\tsize:" + std::to_string(f.size) +
                ";\tsigned:" + (is_signed ? "1" : "0") + ";\n";
         offset += f.size;
@@ -247,7 +249,7 @@ namespace {
 // `tracepoints`: header_page and header_event, no ftrace formats, then per
 // system its formats; no kallsyms, printk formats or cmdlines.
 template <class Entries>
-std::vector<std::byte> tracing_data_body(Entries const& tracepoints) {
+std::vector<std::byte> tracing_data_body(const Entries& tracepoints) {
     std::vector<std::byte> body;
     byte_builder t(body);
     t.put<std::uint8_t>(0x17).put<std::uint8_t>(0x08).put<std::uint8_t>(0x44).text("tracing");
@@ -258,16 +260,16 @@ std::vector<std::byte> tracing_data_body(Entries const& tracepoints) {
     t.text("header_event", true).put<std::uint64_t>(header_event_text.size()).text(header_event_text);
     t.put<std::uint32_t>(0);  // ftrace formats
     std::vector<std::string_view> systems;
-    for (auto const& tp : tracepoints) {
+    for (const auto& tp : tracepoints) {
         if (std::find(systems.begin(), systems.end(), tp.system) == systems.end()) systems.push_back(tp.system);
     }
     t.put(static_cast<std::uint32_t>(systems.size()));
     for (auto system : systems) {
         t.text(system, true);
         std::uint32_t count = 0;
-        for (auto const& tp : tracepoints) count += tp.system == system;
+        for (const auto& tp : tracepoints) count += tp.system == system;
         t.put(count);
-        for (auto const& tp : tracepoints) {
+        for (const auto& tp : tracepoints) {
             if (tp.system == system) t.put<std::uint64_t>(tp.format.size()).text(tp.format);
         }
     }
@@ -277,7 +279,7 @@ std::vector<std::byte> tracing_data_body(Entries const& tracepoints) {
 
 // perf_record_header_tracing_data: header, u32 size, u32 pad; then the
 // body, padded to 8 bytes, outside the record's own size.
-void append_tracing_data_record(std::vector<std::byte>& out, std::vector<std::byte> const& body) {
+void append_tracing_data_record(std::vector<std::byte>& out, const std::vector<std::byte>& body) {
     std::size_t const padded = (body.size() + 7) / 8 * 8;
     byte_builder(out)
         .put(record_header_tracing_data)
@@ -320,8 +322,8 @@ std::vector<feature_section> host_features() {
     add(feature_hostname).header_string(uts.nodename);
     add(feature_osrelease).header_string(uts.release);
     add(feature_arch).header_string(uts.machine);
-    auto const cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
-    auto const online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
+    const auto cpus = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_CONF));
+    const auto online = static_cast<std::uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
     add(feature_nrcpus).put(cpus).put(online);
     return features;
 }
@@ -332,8 +334,8 @@ perf_data_writer::~perf_data_writer() {
     if (fd_ >= 0) close();
 }
 
-int perf_data_writer::open(char const* path, clockid_t clock) {
-    int const fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+int perf_data_writer::open(const char* path, clockid_t clock) {
+    const int fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return errno;
     return open_fd(fd, true, clock);
 }
@@ -386,7 +388,7 @@ int perf_data_writer::open_stream(int fd, bool take_ownership, clockid_t clock, 
     if (pipe_) {
         // A pipe has no place after the data for the rest: perf record -o -
         // sends them up front too.
-        for (auto const& f : host_features()) append_feature(f.feature, f.body);
+        for (const auto& f : host_features()) append_feature(f.feature, f.body);
     }
     first_data_end_ = buffer_.size();
     return flush();
@@ -423,7 +425,7 @@ int perf_data_writer::add_tracepoint(std::string_view system, std::string_view n
     // any sample of it (a cut file still says what its samples are); close()
     // also writes them where a finished file keeps them.
     tracepoints_.push_back({std::string(system), std::string(name), std::string(format), id});
-    auto const index = tracepoints_.size() - 1;
+    const auto index = tracepoints_.size() - 1;
     stream_metadata_.push_back(offset_ + buffer_.size());
     byte_builder b(buffer_);
     b.put(record_header_attr).put<std::uint16_t>(0).put(static_cast<std::uint16_t>(8 + attr_v7_size + 8));
@@ -465,7 +467,7 @@ int perf_data_writer::flush() {
     put_pending_tracing_data();
     if (buffer_.empty()) return 0;
     ::iovec piece{buffer_.data(), buffer_.size()};
-    if (int const e = write_pieces(&piece, 1)) return e;
+    if (const int e = write_pieces(&piece, 1)) return e;
     buffer_.clear();
     return 0;
 }
@@ -473,7 +475,7 @@ int perf_data_writer::flush() {
 int perf_data_writer::write_pieces(::iovec* pieces, int count) {
     std::uint64_t total = 0;
     for (int i = 0; i != count; ++i) total += pieces[i].iov_len;
-    if (int const e = detail::write_all(fd_, pieces, count)) {
+    if (const int e = detail::write_all(fd_, pieces, count)) {
         error_ = e;
         return e;
     }
@@ -490,13 +492,13 @@ int perf_data_writer::write_records(::iovec* pieces, int count) {
     std::vector<::iovec> all;
     try {
         all.reserve(static_cast<std::size_t>(count) + 1);
-    } catch (std::bad_alloc const&) {
-        if (int const e = flush()) return e;
+    } catch (const std::bad_alloc&) {
+        if (const int e = flush()) return e;
         return write_pieces(pieces, count);
     }
     all.push_back({buffer_.data(), buffer_.size()});
     all.insert(all.end(), pieces, pieces + count);
-    if (int const e = write_pieces(all.data(), static_cast<int>(all.size()))) return e;
+    if (const int e = write_pieces(all.data(), static_cast<int>(all.size()))) return e;
     buffer_.clear();
     return 0;
 }
@@ -511,7 +513,7 @@ void perf_data_writer::abandon() noexcept {
 int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
-        ssize_t const n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
         if (n < 0) {
             if (errno == EINTR) continue;
             return errno;
@@ -624,7 +626,7 @@ int perf_data_writer::finish_round() {
 
 int perf_data_writer::close() {
     if (fd_ < 0) return EBADF;
-    auto const disk_full = [](int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT; };
+    const auto disk_full = [](int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT; };
     int result = error_;
     if (pipe_) {
         // The stream ends where the data does: nothing to go back to.
@@ -645,10 +647,11 @@ int perf_data_writer::close() {
             if (::ftruncate(fd_, static_cast<off_t>(end)) != 0) break;
             if (::lseek(fd_, static_cast<off_t>(end), SEEK_SET) < 0) break;  // flush() appends at the position
             offset_ = end;
-            int const finished = finish_file(end);
+            const int finished = finish_file(end);
             if (finished == 0 || !disk_full(finished) || end == first_data_end_) break;
             while (!flushed_ends_.empty() && flushed_ends_.back() >= end) flushed_ends_.pop_back();
-            end = flushed_ends_.empty() ? first_data_end_ : std::max<std::uint64_t>(flushed_ends_.back(), first_data_end_);
+            end = flushed_ends_.empty() ? first_data_end_
+                                        : std::max<std::uint64_t>(flushed_ends_.back(), first_data_end_);
         }
     }
     if (owns_fd_ && ::close(fd_) != 0 && result == 0) result = errno;
@@ -689,11 +692,11 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
     std::vector<std::byte> tail;
     byte_builder t(tail);
     std::uint64_t body_offset = data_end + 16 * features.size();
-    for (auto const& f : features) {
+    for (const auto& f : features) {
         t.put(body_offset).put(static_cast<std::uint64_t>(f.body.size()));
         body_offset += f.body.size();
     }
-    for (auto const& f : features) t.bytes(f.body);
+    for (const auto& f : features) t.bytes(f.body);
     std::uint64_t const ids_offset = data_end + tail.size();
     for (std::size_t i = 0; i != tracepoints_.size(); ++i) t.put<std::uint64_t>(i + 1);
     std::uint64_t const attrs_offset = data_end + tail.size();
@@ -705,11 +708,11 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
     if (result == 0) result = flush();
 
     std::uint64_t bits[4] = {};
-    for (auto const& f : features) bits[f.feature / 64] |= 1ull << (f.feature % 64);
+    for (const auto& f : features) bits[f.feature / 64] |= 1ull << (f.feature % 64);
     // The data always holds the in-stream metadata, so its size is never 0
     // (which would mean "not finished").
-    auto const header = file_header(attrs_offset, tracepoints_.size() * (attr_v7_size + 16), data_end - file_header_size,
-                                    bits);
+    const auto header =
+        file_header(attrs_offset, tracepoints_.size() * (attr_v7_size + 16), data_end - file_header_size, bits);
     // The in-stream attrs and formats repeat what the header now says, and
     // perf would read formats twice (and refuse): each becomes a record perf
     // and our reader skip (the deprecated HEADER_EVENT_TYPE), same size.
@@ -723,7 +726,8 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
         std::memcpy(&size, head + 6, 2);
         if (type == record_header_tracing_data) {
             std::uint32_t extra = 0;
-            if (::pread(fd_, &extra, 4, static_cast<off_t>(at + 8)) != 4 || size + std::uint64_t{extra} > 0xFFFF) continue;
+            if (::pread(fd_, &extra, 4, static_cast<off_t>(at + 8)) != 4 || size + std::uint64_t{extra} > 0xFFFF)
+                continue;
             size = static_cast<std::uint16_t>(size + extra);
         } else if (type != record_header_attr) {
             continue;

@@ -2,18 +2,18 @@
 // retried), for the capture sink and perf_data_writer. Internal.
 #pragma once
 
+#include <sys/uio.h>
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
-#include <sys/uio.h>
 
 namespace ehtrace::detail {
 
 // Returns 0 or the errno of the failed writev; `iov` is consumed.
 inline int write_all(int fd, ::iovec* iov, int iovcnt) noexcept {
     while (iovcnt > 0) {
-        ssize_t const written = ::writev(fd, iov, std::min(iovcnt, IOV_MAX));
+        const ssize_t written = ::writev(fd, iov, std::min(iovcnt, IOV_MAX));
         if (written < 0) {
             if (errno == EINTR) continue;
             return errno;

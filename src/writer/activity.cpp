@@ -1,8 +1,8 @@
 #include <ehtrace/activity.hpp>
 
+#include <sys/random.h>
 #include <cstring>
 #include <random>
-#include <sys/random.h>
 
 namespace ehtrace {
 namespace {

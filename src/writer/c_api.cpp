@@ -2,8 +2,8 @@
 // the C++ objects themselves behind incomplete C types. The C++ layer is
 // noexcept throughout; each entry point still catches everything, because
 // an exception unwinding into C (or Python, or Go) is undefined behaviour.
-#include <ehtrace/dynamic.hpp>
 #include <ehtrace/ehtrace.h>
+#include <ehtrace/dynamic.hpp>
 #include <ehtrace/tracepoint.hpp>
 
 #include <algorithm>
@@ -51,21 +51,18 @@ static_assert(same(EHTRACE_ENCODING_VALUE8, field_encoding::value8) &&
               same(EHTRACE_ENCODING_VALUE32, field_encoding::value32) &&
               same(EHTRACE_ENCODING_VALUE64, field_encoding::value64) &&
               same(EHTRACE_ENCODING_VALUE128, field_encoding::value128));
-static_assert(same(EHTRACE_FORMAT_DEFAULT, field_format::default_format) &&
-              same(EHTRACE_FORMAT_UNSIGNED_INT, field_format::unsigned_int) &&
-              same(EHTRACE_FORMAT_SIGNED_INT, field_format::signed_int) &&
-              same(EHTRACE_FORMAT_HEX_INT, field_format::hex_int) &&
-              same(EHTRACE_FORMAT_ERRNO, field_format::errno_value) && same(EHTRACE_FORMAT_PID, field_format::pid) &&
-              same(EHTRACE_FORMAT_TIME, field_format::time) && same(EHTRACE_FORMAT_BOOLEAN, field_format::boolean) &&
-              same(EHTRACE_FORMAT_FLOAT, field_format::floating) &&
-              same(EHTRACE_FORMAT_HEX_BYTES, field_format::hex_bytes) &&
-              same(EHTRACE_FORMAT_STRING8, field_format::string8) &&
-              same(EHTRACE_FORMAT_STRING_UTF, field_format::string_utf) &&
-              same(EHTRACE_FORMAT_STRING_UTF_BOM, field_format::string_utf_bom) &&
-              same(EHTRACE_FORMAT_STRING_XML, field_format::string_xml) &&
-              same(EHTRACE_FORMAT_STRING_JSON, field_format::string_json) &&
-              same(EHTRACE_FORMAT_UUID, field_format::uuid) && same(EHTRACE_FORMAT_PORT, field_format::port) &&
-              same(EHTRACE_FORMAT_IP_ADDRESS, field_format::ip_address));
+static_assert(
+    same(EHTRACE_FORMAT_DEFAULT, field_format::default_format) &&
+    same(EHTRACE_FORMAT_UNSIGNED_INT, field_format::unsigned_int) &&
+    same(EHTRACE_FORMAT_SIGNED_INT, field_format::signed_int) && same(EHTRACE_FORMAT_HEX_INT, field_format::hex_int) &&
+    same(EHTRACE_FORMAT_ERRNO, field_format::errno_value) && same(EHTRACE_FORMAT_PID, field_format::pid) &&
+    same(EHTRACE_FORMAT_TIME, field_format::time) && same(EHTRACE_FORMAT_BOOLEAN, field_format::boolean) &&
+    same(EHTRACE_FORMAT_FLOAT, field_format::floating) && same(EHTRACE_FORMAT_HEX_BYTES, field_format::hex_bytes) &&
+    same(EHTRACE_FORMAT_STRING8, field_format::string8) && same(EHTRACE_FORMAT_STRING_UTF, field_format::string_utf) &&
+    same(EHTRACE_FORMAT_STRING_UTF_BOM, field_format::string_utf_bom) &&
+    same(EHTRACE_FORMAT_STRING_XML, field_format::string_xml) &&
+    same(EHTRACE_FORMAT_STRING_JSON, field_format::string_json) && same(EHTRACE_FORMAT_UUID, field_format::uuid) &&
+    same(EHTRACE_FORMAT_PORT, field_format::port) && same(EHTRACE_FORMAT_IP_ADDRESS, field_format::ip_address));
 
 std::string_view view(const char* text) { return text != nullptr ? std::string_view(text) : std::string_view(); }
 
@@ -260,27 +257,57 @@ int ehtrace_builder_add_value(ehtrace_builder* b, const char* name, std::uint8_t
     });
 }
 
-int ehtrace_builder_add_u8(ehtrace_builder* b, const char* name, std::uint8_t v) { return add_typed(b, name, v, field_format::default_format); }
-int ehtrace_builder_add_u16(ehtrace_builder* b, const char* name, std::uint16_t v) { return add_typed(b, name, v, field_format::default_format); }
-int ehtrace_builder_add_u32(ehtrace_builder* b, const char* name, std::uint32_t v) { return add_typed(b, name, v, field_format::default_format); }
-int ehtrace_builder_add_u64(ehtrace_builder* b, const char* name, std::uint64_t v) { return add_typed(b, name, v, field_format::default_format); }
-int ehtrace_builder_add_i8(ehtrace_builder* b, const char* name, std::int8_t v) { return add_typed(b, name, v, field_format::signed_int); }
-int ehtrace_builder_add_i16(ehtrace_builder* b, const char* name, std::int16_t v) { return add_typed(b, name, v, field_format::signed_int); }
-int ehtrace_builder_add_i32(ehtrace_builder* b, const char* name, std::int32_t v) { return add_typed(b, name, v, field_format::signed_int); }
-int ehtrace_builder_add_i64(ehtrace_builder* b, const char* name, std::int64_t v) { return add_typed(b, name, v, field_format::signed_int); }
-int ehtrace_builder_add_hex32(ehtrace_builder* b, const char* name, std::uint32_t v) { return add_typed(b, name, v, field_format::hex_int); }
-int ehtrace_builder_add_hex64(ehtrace_builder* b, const char* name, std::uint64_t v) { return add_typed(b, name, v, field_format::hex_int); }
-int ehtrace_builder_add_float(ehtrace_builder* b, const char* name, float v) { return add_typed(b, name, v, field_format::floating); }
-int ehtrace_builder_add_double(ehtrace_builder* b, const char* name, double v) { return add_typed(b, name, v, field_format::floating); }
+int ehtrace_builder_add_u8(ehtrace_builder* b, const char* name, std::uint8_t v) {
+    return add_typed(b, name, v, field_format::default_format);
+}
+int ehtrace_builder_add_u16(ehtrace_builder* b, const char* name, std::uint16_t v) {
+    return add_typed(b, name, v, field_format::default_format);
+}
+int ehtrace_builder_add_u32(ehtrace_builder* b, const char* name, std::uint32_t v) {
+    return add_typed(b, name, v, field_format::default_format);
+}
+int ehtrace_builder_add_u64(ehtrace_builder* b, const char* name, std::uint64_t v) {
+    return add_typed(b, name, v, field_format::default_format);
+}
+int ehtrace_builder_add_i8(ehtrace_builder* b, const char* name, std::int8_t v) {
+    return add_typed(b, name, v, field_format::signed_int);
+}
+int ehtrace_builder_add_i16(ehtrace_builder* b, const char* name, std::int16_t v) {
+    return add_typed(b, name, v, field_format::signed_int);
+}
+int ehtrace_builder_add_i32(ehtrace_builder* b, const char* name, std::int32_t v) {
+    return add_typed(b, name, v, field_format::signed_int);
+}
+int ehtrace_builder_add_i64(ehtrace_builder* b, const char* name, std::int64_t v) {
+    return add_typed(b, name, v, field_format::signed_int);
+}
+int ehtrace_builder_add_hex32(ehtrace_builder* b, const char* name, std::uint32_t v) {
+    return add_typed(b, name, v, field_format::hex_int);
+}
+int ehtrace_builder_add_hex64(ehtrace_builder* b, const char* name, std::uint64_t v) {
+    return add_typed(b, name, v, field_format::hex_int);
+}
+int ehtrace_builder_add_float(ehtrace_builder* b, const char* name, float v) {
+    return add_typed(b, name, v, field_format::floating);
+}
+int ehtrace_builder_add_double(ehtrace_builder* b, const char* name, double v) {
+    return add_typed(b, name, v, field_format::floating);
+}
 int ehtrace_builder_add_bool8(ehtrace_builder* b, const char* name, int v) {
     return add_typed(b, name, static_cast<std::uint8_t>(v != 0), field_format::boolean);
 }
 int ehtrace_builder_add_bool32(ehtrace_builder* b, const char* name, int v) {
     return add_typed(b, name, static_cast<std::int32_t>(v != 0), field_format::boolean);
 }
-int ehtrace_builder_add_pointer(ehtrace_builder* b, const char* name, const void* v) { return add_typed(b, name, v, field_format::hex_int); }
-int ehtrace_builder_add_errno(ehtrace_builder* b, const char* name, std::int32_t v) { return add_typed(b, name, v, field_format::errno_value); }
-int ehtrace_builder_add_pid(ehtrace_builder* b, const char* name, std::int32_t v) { return add_typed(b, name, v, field_format::pid); }
+int ehtrace_builder_add_pointer(ehtrace_builder* b, const char* name, const void* v) {
+    return add_typed(b, name, v, field_format::hex_int);
+}
+int ehtrace_builder_add_errno(ehtrace_builder* b, const char* name, std::int32_t v) {
+    return add_typed(b, name, v, field_format::errno_value);
+}
+int ehtrace_builder_add_pid(ehtrace_builder* b, const char* name, std::int32_t v) {
+    return add_typed(b, name, v, field_format::pid);
+}
 int ehtrace_builder_add_time(ehtrace_builder* b, const char* name, std::int64_t seconds) {
     return add_typed(b, name, seconds, field_format::time);
 }
@@ -329,8 +356,8 @@ int ehtrace_builder_add_zstring32(ehtrace_builder* b, const char* name, const st
     return add_units(b, name, value, length, true, format, tag);
 }
 
-int ehtrace_builder_add_binary(ehtrace_builder* b, const char* name, const void* data, size_t size,
-                               std::uint8_t format, std::uint16_t tag) {
+int ehtrace_builder_add_binary(ehtrace_builder* b, const char* name, const void* data, size_t size, std::uint8_t format,
+                               std::uint16_t tag) {
     return add(b, name, [&](event_builder& builder, std::string_view n) {
         builder.add_binary(n, data, size, static_cast<field_format>(format), tag);
     });
@@ -365,8 +392,9 @@ int ehtrace_builder_add_string_array(ehtrace_builder* b, const char* name, const
             n, count,
             [&](std::size_t i) {
                 const char* value = values[i];
-                return std::string_view(value != nullptr ? value : "",
-                                        value != nullptr ? length_of(value, lengths ? lengths[i] : EHTRACE_NUL_TERMINATED) : 0);
+                return std::string_view(
+                    value != nullptr ? value : "",
+                    value != nullptr ? length_of(value, lengths ? lengths[i] : EHTRACE_NUL_TERMINATED) : 0);
             },
             static_cast<field_format>(format), tag);
     });
@@ -378,9 +406,8 @@ int ehtrace_builder_begin_struct(ehtrace_builder* b, const char* name, std::uint
                                  ehtrace_struct_bookmark* bookmark) {
     if (bookmark == nullptr) return EINVAL;
     *bookmark = struct_bookmark::invalid;
-    return add(b, name, [&](event_builder& builder, std::string_view n) {
-        *bookmark = builder.begin_struct(n, tag).value;
-    });
+    return add(b, name,
+               [&](event_builder& builder, std::string_view n) { *bookmark = builder.begin_struct(n, tag).value; });
 }
 
 int ehtrace_builder_end_struct(ehtrace_builder* b, ehtrace_struct_bookmark bookmark) {

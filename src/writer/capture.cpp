@@ -8,23 +8,23 @@
 #include "../perf_data/write_all.hpp"
 #include "event_clock.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <condition_variable>
-#include <csignal>
-#include <deque>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <fcntl.h>
-#include <new>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
-#include <thread>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <new>
+#include <thread>
 #include <unordered_map>
 
 namespace ehtrace {
@@ -54,12 +54,12 @@ std::atomic<std::uint64_t> capture_instances{0};
 // (the thread at its exit, the recorder when it has written everything).
 struct thread_ring {
     // Producer side.
-    std::byte* data = nullptr;  // capacity bytes, plus max_record of overflow room
+    std::byte* data = nullptr;   // capacity bytes, plus max_record of overflow room
     std::uint64_t capacity = 0;  // a power of two
     std::uint64_t mask = 0;      // capacity - 1
     std::uint64_t head_local = 0;
-    std::uint64_t last_time = 0;  // the thread's latest time: its times never go back
-    std::uint64_t tail_seen = 0;  // last tail read: free space without touching the writer's line
+    std::uint64_t last_time = 0;        // the thread's latest time: its times never go back
+    std::uint64_t tail_seen = 0;        // last tail read: free space without touching the writer's line
     std::uint64_t next_wake_check = 0;  // head position at which to look at the fill level again
     std::atomic<std::uint64_t> head{0};
     std::atomic<std::uint64_t> lost{0};    // events that did not fit (producer: load + store)
@@ -142,11 +142,11 @@ struct capture_sink::perf_state {
     struct declared {
         std::string name, format;
     };
-    std::vector<declared> tracepoints;                 // index = writer index
-    std::unordered_map<std::string, int> indexes;      // tracepoint name -> index
-    std::vector<thread_ring*> rings;                   // each holds a reference
+    std::vector<declared> tracepoints;             // index = writer index
+    std::unordered_map<std::string, int> indexes;  // tracepoint name -> index
+    std::vector<thread_ring*> rings;               // each holds a reference
     std::unique_ptr<std::condition_variable> wake = std::make_unique<std::condition_variable>();
-    std::unique_ptr<std::thread> thread;               // the writer, started with the first ring
+    std::unique_ptr<std::thread> thread;  // the writer, started with the first ring
     bool stopping = false;
     int output_error = 0;
     std::uint64_t lost_written = 0;  // events counted in LOST records
@@ -171,7 +171,7 @@ struct capture_sink::perf_state {
     void forget_parent() noexcept;
     void stop() noexcept;
     void request_wake(thread_ring& r) noexcept;
-    void keep_in_memory(std::vector<::iovec> const& pieces) noexcept;
+    void keep_in_memory(const std::vector<::iovec>& pieces) noexcept;
 };
 
 namespace {
@@ -240,7 +240,7 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
     try {
         work.reserve(rings.size());
         pieces.reserve(2 * rings.size() + 1);
-    } catch (std::bad_alloc const&) {
+    } catch (const std::bad_alloc&) {
         return;  // next time
     }
     times.calibrate(std::uint64_t{options.flush_interval_ms} * 1000000u);
@@ -268,7 +268,7 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
         }
     }
     static constexpr std::uint16_t round[4] = {68, 0, 0, 8};  // FINISHED_ROUND: u32 type, u16 misc, u16 size
-    bool const no_records = pieces.empty() && (!to_file || flight.empty());
+    const bool no_records = pieces.empty() && (!to_file || flight.empty());
     pieces.push_back({const_cast<std::uint16_t*>(round), sizeof round});
     if (no_records) {
         // An idle pass: only metadata, if any (no empty rounds on disk).
@@ -281,18 +281,17 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
             // A dump: what memory holds, then this pass.
             std::vector<::iovec> all;
             try {
-                for (auto const& chunk : flight) all.push_back({const_cast<std::byte*>(chunk.data()), chunk.size()});
+                for (const auto& chunk : flight) all.push_back({const_cast<std::byte*>(chunk.data()), chunk.size()});
                 all.insert(all.end(), pieces.begin(), pieces.end());
                 pieces.swap(all);
-            } catch (std::bad_alloc const&) {
-            }
+            } catch (const std::bad_alloc&) {}
         }
         output_error = writer.write_records(pieces.data(), static_cast<int>(pieces.size()));
         flight.clear();
         flight_bytes = 0;
     }
     // Written, or lost to an output error: either way the space is free again.
-    for (auto const& w : work) {
+    for (const auto& w : work) {
         w.ring->tail.store(w.head, std::memory_order_release);
         if (output_error == 0) lost_written += w.lost - w.ring->lost_reported;
         w.ring->lost_reported = w.lost;
@@ -315,24 +314,24 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
 // Flight recorder: one pass's records (whole, ending with FINISHED_ROUND) kept
 // in memory; the oldest passes are dropped while more than the limit is held
 // (the newest pass stays whole even when it alone is larger).
-void capture_sink::perf_state::keep_in_memory(std::vector<::iovec> const& pieces) noexcept {
+void capture_sink::perf_state::keep_in_memory(const std::vector<::iovec>& pieces) noexcept {
     std::size_t size = 0;
-    for (auto const& piece : pieces) size += piece.iov_len;
+    for (const auto& piece : pieces) size += piece.iov_len;
     if (size <= 8) return;  // nothing but the round marker
     try {
         std::vector<std::byte> chunk;
         chunk.reserve(size);
-        for (auto const& piece : pieces) {
-            auto const* p = static_cast<std::byte const*>(piece.iov_base);
+        for (const auto& piece : pieces) {
+            const auto* p = static_cast<const std::byte*>(piece.iov_base);
             chunk.insert(chunk.end(), p, p + piece.iov_len);
         }
         flight_bytes += chunk.size();
         flight.push_back(std::move(chunk));
-    } catch (std::bad_alloc const&) {
+    } catch (const std::bad_alloc&) {
         return;  // this pass is dropped: counted below as overwritten
     }
     while (flight.size() > 1 && flight_bytes > options.flight_recorder_bytes) {
-        auto const& oldest = flight.front();
+        const auto& oldest = flight.front();
         for (std::size_t pos = 0; pos + 8 <= oldest.size();) {
             std::uint32_t type = 0;
             std::uint16_t record_size = 0;
@@ -354,7 +353,7 @@ int capture_sink::perf_state::dump() noexcept {
 
 void capture_sink::perf_state::run() noexcept {
     std::unique_lock lock(mutex);
-    auto const interval = std::chrono::milliseconds(options.flush_interval_ms);
+    const auto interval = std::chrono::milliseconds(options.flush_interval_ms);
     while (!stopping) {
         wake->wait_for(lock, interval, [&] {
             if (stopping) return true;
@@ -386,7 +385,7 @@ thread_ring* capture_sink::perf_state::attach_thread() noexcept {
     if (r == nullptr) return nullptr;
     try {
         rings.push_back(r);
-    } catch (std::bad_alloc const&) {
+    } catch (const std::bad_alloc&) {
         std::free(r->data);
         delete r;
         return nullptr;
@@ -396,7 +395,7 @@ thread_ring* capture_sink::perf_state::attach_thread() noexcept {
         // keeps the only reference and writes it at finish().
         if (thread_rings_released) r->refs.store(1, std::memory_order_relaxed);
         else this_thread_rings.rings.push_back(r);
-    } catch (std::bad_alloc const&) {
+    } catch (const std::bad_alloc&) {
         r->refs.store(1, std::memory_order_relaxed);
     }
     // The thread's name, timed before any of its events (perf script shows it).
@@ -437,7 +436,7 @@ bool capture_sink::perf_state::reopen_in_child() noexcept {
     }
     try {
         std::string const child_path = base_path + "." + std::to_string(owner);
-        if (int const e = writer.open(child_path.c_str(), clock); e != 0) {
+        if (const int e = writer.open(child_path.c_str(), clock); e != 0) {
             accepting.store(false, std::memory_order_relaxed);
             return false;
         }
@@ -503,7 +502,7 @@ std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& e
         perf->times.start(options.tsc_clock);
         try {
             perf->path = perf->base_path = path;
-        } catch (std::bad_alloc const&) {
+        } catch (const std::bad_alloc&) {
             error = ENOMEM;
             return nullptr;
         }
@@ -553,17 +552,17 @@ int capture_sink::add(basic_tracepoint& tp) noexcept {
             std::string name(tp.name());
             auto found = perf.indexes.find(name);
             if (found == perf.indexes.end()) {
-                auto const id = perf_state::first_id + static_cast<std::uint32_t>(perf.tracepoints.size());
+                const auto id = perf_state::first_id + static_cast<std::uint32_t>(perf.tracepoints.size());
                 if (id > 0xFFFF) return ENOSPC;
                 std::string format = synthesize_user_events_format(tp.command(), id);
                 if (format.empty()) return EINVAL;
-                int const index = perf.writer.add_tracepoint("user_events", name, format, id);
+                const int index = perf.writer.add_tracepoint("user_events", name, format, id);
                 if (index < 0) return -index;
                 perf.tracepoints.push_back({name, std::move(format)});
                 found = perf.indexes.emplace(std::move(name), index).first;
             }
             tp.set_write_index(found->second);
-        } catch (std::bad_alloc const&) {
+        } catch (const std::bad_alloc&) {
             return ENOMEM;
         }
     }
@@ -604,17 +603,20 @@ int capture_sink::write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, st
 // The recorder's hot path: one sample record built in this thread's ring.
 int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t event_size) noexcept {
     perf_state& perf = *perf_;
-    if (!perf.accepting.load(std::memory_order_relaxed)) [[unlikely]] return EBADF;
+    if (!perf.accepting.load(std::memory_order_relaxed)) [[unlikely]]
+        return EBADF;
     thread_ring* r = this_thread_ring.instance == perf.instance ? this_thread_ring.ring : nullptr;
     if (r == nullptr) [[unlikely]] {
         r = perf.attach_thread();
         if (r == nullptr) return perf.accepting.load(std::memory_order_relaxed) ? ENOMEM : EBADF;
     }
-    int const index = tp.write_index();
-    if (index < 0) [[unlikely]] return EBADF;
+    const int index = tp.write_index();
+    if (index < 0) [[unlikely]]
+        return EBADF;
     std::size_t const raw_bytes = 8 + event_size;  // common fields, then the event
     std::size_t const total = perf_data_writer::sample_size(raw_bytes);
-    if (total > thread_ring::max_record - 8) [[unlikely]] return E2BIG;
+    if (total > thread_ring::max_record - 8) [[unlikely]]
+        return E2BIG;
     std::uint64_t const head = r->head_local;
     if (r->capacity - (head - r->tail_seen) < total) [[unlikely]] {
         r->tail_seen = r->tail.load(std::memory_order_acquire);
@@ -640,7 +642,7 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     perf_data_writer::put_sample_head(out, index, time, cpu, r->pid, r->tid, raw_bytes);
     // The tracepoint's common fields: u16 type, u8 flags, u8 preempt count, u32 pid.
     std::size_t pos = perf_data_writer::sample_head_size;
-    auto const type = static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index));
+    const auto type = static_cast<std::uint16_t>(perf_state::first_id + static_cast<std::uint32_t>(index));
     std::memcpy(out + pos, &type, 2);
     std::memset(out + pos + 2, 0, 2);
     std::memcpy(out + pos + 4, &r->pid, 4);
@@ -649,7 +651,8 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
         std::memcpy(out + pos, iov[i].iov_base, iov[i].iov_len);
         pos += iov[i].iov_len;
     }
-    if (at + total > r->capacity) [[unlikely]] std::memcpy(r->data, r->data + r->capacity, at + total - r->capacity);
+    if (at + total > r->capacity) [[unlikely]]
+        std::memcpy(r->data, r->data + r->capacity, at + total - r->capacity);
     r->head_local = head + total;
     r->head.store(head + total, std::memory_order_release);
     r->events.store(r->events.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -677,7 +680,7 @@ void capture_sink::finish() noexcept {
     perf.stop();
     std::lock_guard lock(perf.mutex);
     int error = perf.output_error;
-    if (int const closed = perf.writer.close(); error == 0) error = closed;
+    if (const int closed = perf.writer.close(); error == 0) error = closed;
     if (error != 0) {
         std::fprintf(stderr, "ehtrace: completing %s failed: %s\n", perf.path.c_str(), std::strerror(error));
     }
@@ -749,7 +752,7 @@ int capture_sink::dump_on_fatal_signals() noexcept {
     if (!perf_) return EINVAL;
     signal_recorder.store(perf_.get(), std::memory_order_release);
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
-        if (int const e = install_handler(sig, ehtrace_capture_fatal_signal, SA_RESETHAND | SA_RESTART)) return e;
+        if (const int e = install_handler(sig, ehtrace_capture_fatal_signal, SA_RESETHAND | SA_RESTART)) return e;
     }
     return 0;
 }

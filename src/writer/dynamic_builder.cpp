@@ -2,8 +2,8 @@
 // arrays, write(), and the error paths.
 #include <ehtrace/dynamic.hpp>
 
-#include <new>
 #include <sys/uio.h>
+#include <new>
 
 namespace ehtrace::dynamic {
 inline namespace abi_v0 {
@@ -54,7 +54,6 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
 
 }  // namespace detail
 
-
 event_builder& event_builder::fail(int error, const char* message) noexcept {
     if (error_ == 0) {  // the first error explains the rest
         error_ = error;
@@ -67,13 +66,13 @@ event_builder& event_builder::fail(int error, const char* message) noexcept {
 event_builder& event_builder::fail_name(std::string_view name, const char* what) noexcept {
     const bool event = what[0] == 'e';
     switch (check_name(name)) {
-        case name_error::empty:
-            return fail(EINVAL, event ? "the event name is empty" : "a field name is empty");
-        case name_error::contains_semicolon:
-            return fail(EINVAL, event ? "the event name contains ';'" : "a field name contains ';'");
-        case name_error::contains_nul:
-            return fail(EINVAL, event ? "the event name contains a NUL character" : "a field name contains a NUL character");
-        case name_error::none: break;
+    case name_error::empty: return fail(EINVAL, event ? "the event name is empty" : "a field name is empty");
+    case name_error::contains_semicolon:
+        return fail(EINVAL, event ? "the event name contains ';'" : "a field name contains ';'");
+    case name_error::contains_nul:
+        return fail(EINVAL,
+                    event ? "the event name contains a NUL character" : "a field name contains a NUL character");
+    case name_error::none: break;
     }
     return fail(EINVAL, "invalid name");
 }
@@ -147,8 +146,7 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     }
 
     // Header, [activity id block], metadata block header: one small buffer.
-    std::uint8_t prefix[header_size + extension_block_header_size + 2 * activity_id_size +
-                        extension_block_header_size];
+    std::uint8_t prefix[header_size + extension_block_header_size + 2 * activity_id_size + extension_block_header_size];
     detail::unchecked_writer writer{prefix};
     encode_header(writer, true, version_, id_, tag_, opcode_, set.level());
     if (activity_id != nullptr) {
@@ -171,5 +169,5 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     return set.tracepoint_.write(iov, payload_.size() != 0 ? 4 : 3);
 }
 
-}  // inline namespace abi_v0
+}  // namespace abi_v0
 }  // namespace ehtrace::dynamic

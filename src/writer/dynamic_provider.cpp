@@ -9,16 +9,16 @@ namespace {
 
 const char* describe(provider_name_error error, bool in_options) noexcept {
     switch (error) {
-        case provider_name_error::none: return "";
-        case provider_name_error::empty: return "the provider name is empty";
-        case provider_name_error::invalid_character:
-            return in_options ? "the provider options are invalid"
-                              : "the provider name may contain only A-Z, a-z, 0-9 and '_'";
-        case provider_name_error::invalid_options:
-            return "the provider options must be an uppercase letter followed by [a-z0-9]*, repeated, sorted by "
-                   "letter (e.g. \"Gmygroup\")";
-        case provider_name_error::too_long:
-            return "the provider name and options are too long: the tracepoint name must stay under 256 bytes";
+    case provider_name_error::none: return "";
+    case provider_name_error::empty: return "the provider name is empty";
+    case provider_name_error::invalid_character:
+        return in_options ? "the provider options are invalid"
+                          : "the provider name may contain only A-Z, a-z, 0-9 and '_'";
+    case provider_name_error::invalid_options:
+        return "the provider options must be an uppercase letter followed by [a-z0-9]*, repeated, sorted by "
+               "letter (e.g. \"Gmygroup\")";
+    case provider_name_error::too_long:
+        return "the provider name and options are too long: the tracepoint name must stay under 256 bytes";
     }
     return "the provider name is invalid";
 }
@@ -98,5 +98,5 @@ void provider::unregister() noexcept {
     }
 }
 
-}  // inline namespace abi_v0
+}  // namespace abi_v0
 }  // namespace ehtrace::dynamic

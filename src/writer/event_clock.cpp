@@ -80,7 +80,7 @@ std::int64_t event_clock::calibrate(std::uint64_t horizon_ns) noexcept {
     // Not more often than every min_baseline_ns: the pairs' jitter (tens of
     // ns) over a short interval would shake the rate.
     if (monotonic_ns() - last_.ns < min_baseline_ns) return 0;
-    pair const p = read_pair();
+    const pair p = read_pair();
     if (p.tsc <= first_.tsc || p.ns <= first_.ns) {
         // The TSC went back (written, or a VM restored): a new baseline.
         publish(0, 0, 0);
@@ -88,8 +88,7 @@ std::int64_t event_clock::calibrate(std::uint64_t horizon_ns) noexcept {
         return 0;
     }
     // The rate over the whole baseline, ns per tick in 32.32 fixed point.
-    auto const rate = static_cast<std::uint64_t>((static_cast<uint128>(p.ns - first_.ns) << 32) /
-                                                 (p.tsc - first_.tsc));
+    const auto rate = static_cast<std::uint64_t>((static_cast<uint128>(p.ns - first_.ns) << 32) / (p.tsc - first_.tsc));
     std::uint64_t const base_tsc = base_tsc_.load(std::memory_order_relaxed);
     std::uint64_t const base_ns = base_ns_.load(std::memory_order_relaxed);
     std::uint64_t const mult = mult_.load(std::memory_order_relaxed);
@@ -100,7 +99,7 @@ std::int64_t event_clock::calibrate(std::uint64_t horizon_ns) noexcept {
         return 0;
     }
     std::uint64_t const at = convert(p.tsc, base_tsc, base_ns, mult);
-    auto const error = static_cast<std::int64_t>(at - p.ns);
+    const auto error = static_cast<std::int64_t>(at - p.ns);
     if (error > max_error_ns || error < -max_error_ns) {
         // The TSC and the clock disagree (a paused or moved VM, a TSC that
         // is not what CPUID says): clock_gettime again until a new baseline
@@ -112,10 +111,9 @@ std::int64_t event_clock::calibrate(std::uint64_t horizon_ns) noexcept {
     // Continuous at p.tsc; the error gone one horizon later: the slope
     // changes by error / horizon, at most 500 ppm of the rate.
     std::uint64_t const horizon = std::max<std::uint64_t>(horizon_ns, min_baseline_ns);
-    auto const correction = std::clamp<int128>(static_cast<int128>(error) * static_cast<int128>(rate) /
-                                                     static_cast<int128>(horizon),
-                                                 -static_cast<int128>(rate / 2000),
-                                                 static_cast<int128>(rate / 2000));
+    const auto correction =
+        std::clamp<int128>(static_cast<int128>(error) * static_cast<int128>(rate) / static_cast<int128>(horizon),
+                           -static_cast<int128>(rate / 2000), static_cast<int128>(rate / 2000));
     publish(p.tsc, at, static_cast<std::uint64_t>(static_cast<int128>(rate) - correction));
     return error;
 }

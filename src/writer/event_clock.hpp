@@ -15,10 +15,10 @@
 // each thread's times in order itself (see capture.cpp).
 #pragma once
 
+#include <sched.h>
 #include <atomic>
 #include <cstdint>
 #include <ctime>
-#include <sched.h>
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -62,10 +62,11 @@ inline std::uint32_t current_cpu() noexcept {
         // the thread may move between two reads.
         std::int32_t cpu;
         asm volatile("movl %%fs:(%1), %0" : "=r"(cpu) : "r"(__rseq_offset + 4));
-        if (cpu >= 0) [[likely]] return static_cast<std::uint32_t>(cpu);
+        if (cpu >= 0) [[likely]]
+            return static_cast<std::uint32_t>(cpu);
     }
 #endif
-    int const cpu = ::sched_getcpu();
+    const int cpu = ::sched_getcpu();
     return cpu < 0 ? 0u : static_cast<std::uint32_t>(cpu);
 }
 
@@ -96,8 +97,8 @@ public:
     static constexpr std::int64_t max_error_ns = 1'000'000;
 
     event_clock() = default;
-    event_clock(event_clock const&) = delete;
-    event_clock& operator=(event_clock const&) = delete;
+    event_clock(const event_clock&) = delete;
+    event_clock& operator=(const event_clock&) = delete;
 
     // `allow_tsc` false, no invariant TSC, or a thread set to fault on
     // RDTSC (the caller's; threads share the setting unless one changes
@@ -116,7 +117,8 @@ public:
     [[nodiscard]] std::uint64_t now() const noexcept {
 #if defined(__x86_64__)
         std::uint64_t base_tsc, base_ns, mult;
-        if (read_line(base_tsc, base_ns, mult)) [[likely]] return convert(__rdtsc(), base_tsc, base_ns, mult);
+        if (read_line(base_tsc, base_ns, mult)) [[likely]]
+            return convert(__rdtsc(), base_tsc, base_ns, mult);
 #endif
         return monotonic_ns();
     }
@@ -135,8 +137,8 @@ public:
     // The fixed-point conversion: base_ns + (tsc - base_tsc) * mult / 2^32.
     static std::uint64_t convert(std::uint64_t tsc, std::uint64_t base_tsc, std::uint64_t base_ns,
                                  std::uint64_t mult) noexcept {
-        auto const delta = static_cast<std::int64_t>(tsc - base_tsc);  // a read before the line's start: < 0
-        auto const scaled = static_cast<int128>(delta) * static_cast<int128>(mult);
+        const auto delta = static_cast<std::int64_t>(tsc - base_tsc);  // a read before the line's start: < 0
+        const auto scaled = static_cast<int128>(delta) * static_cast<int128>(mult);
         return base_ns + static_cast<std::uint64_t>(static_cast<std::int64_t>(scaled >> 32));
     }
 
@@ -145,8 +147,7 @@ private:
     // read that meets a change reports no line, and the caller uses
     // clock_gettime this once: no reader ever waits (a signal handler may
     // interrupt the thread that publishes).
-    [[nodiscard]] bool read_line(std::uint64_t& base_tsc, std::uint64_t& base_ns,
-                                 std::uint64_t& mult) const noexcept {
+    [[nodiscard]] bool read_line(std::uint64_t& base_tsc, std::uint64_t& base_ns, std::uint64_t& mult) const noexcept {
         std::uint32_t const before = sequence_.load(std::memory_order_acquire);
         base_tsc = base_tsc_.load(std::memory_order_relaxed);
         base_ns = base_ns_.load(std::memory_order_relaxed);
@@ -160,8 +161,8 @@ private:
     std::atomic<std::uint64_t> base_tsc_{0}, base_ns_{0}, mult_{0};  // mult 0: no fit, clock_gettime
     // Calibration state (calibrate()'s caller only).
     source source_ = source::monotonic;
-    pair first_;       // the start of the rate's baseline
-    pair last_;        // the previous calibration
+    pair first_;  // the start of the rate's baseline
+    pair last_;   // the previous calibration
 };
 
 }  // namespace ehtrace::detail

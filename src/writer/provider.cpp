@@ -26,8 +26,8 @@ void provider_base::list_at_startup(detail::event_site& site) noexcept {
     detail::event_site* head = listed_at_startup_.load(std::memory_order_relaxed);
     do {
         site.next_listed = head;
-    } while (!listed_at_startup_.compare_exchange_weak(head, &site, std::memory_order_seq_cst,
-                                                        std::memory_order_relaxed));
+    } while (
+        !listed_at_startup_.compare_exchange_weak(head, &site, std::memory_order_seq_cst, std::memory_order_relaxed));
     // Paired with register_events(): it marks the provider registered before
     // reading the list, so a site is registered by one side or both.
     if (registered_.load(std::memory_order_seq_cst)) {

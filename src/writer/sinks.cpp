@@ -1,12 +1,12 @@
 // Sink selection and the in-process sinks for tests and benchmarks.
 #include <ehtrace/sink.hpp>
 
+#include <sys/uio.h>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <sys/uio.h>
 #include <thread>
 #include <utility>
 
@@ -41,15 +41,17 @@ sink& default_sink() {
             return value;
         };
         options.thread_buffer_bytes =
-            std::min<unsigned long>(number("EHTRACE_CAPTURE_BUFFER_KB", options.thread_buffer_bytes / 1024), 1u << 20) * 1024;
-        options.flush_interval_ms =
-            static_cast<unsigned>(std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
+            std::min<unsigned long>(number("EHTRACE_CAPTURE_BUFFER_KB", options.thread_buffer_bytes / 1024), 1u << 20) *
+            1024;
+        options.flush_interval_ms = static_cast<unsigned>(
+            std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
         options.flight_recorder_bytes =
             std::getenv("EHTRACE_CAPTURE_FLIGHT_KB") ? number("EHTRACE_CAPTURE_FLIGHT_KB", 4096) * 1024 : 0;
         if (char const* clock = std::getenv("EHTRACE_CAPTURE_CLOCK"); clock != nullptr && *clock != '\0') {
             std::string_view const text(clock);
             if (text == "monotonic") options.tsc_clock = false;
-            else if (text != "auto") std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_CLOCK=%s is not auto or monotonic; using auto\n", clock);
+            else if (text != "auto")
+                std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_CLOCK=%s is not auto or monotonic; using auto\n", clock);
         }
         auto capture = capture_sink::open(path, error, options);
         if (!capture) {
@@ -78,7 +80,6 @@ sink& default_sink() {
     }();
     return *resolved;
 }
-
 
 }  // namespace
 
@@ -121,7 +122,8 @@ counting_sink::~counting_sink() {
 }
 
 inline counting_sink::slot* counting_sink::thread_slot() noexcept {
-    if (counting_thread_cache.instance == instance_) [[likely]] return static_cast<slot*>(counting_thread_cache.counts);
+    if (counting_thread_cache.instance == instance_) [[likely]]
+        return static_cast<slot*>(counting_thread_cache.counts);
     return first_slot_of_thread();
 }
 
@@ -136,8 +138,8 @@ counting_sink::slot* counting_sink::first_slot_of_thread() noexcept {
         if (found == nullptr) return nullptr;
         found->owner = me;
         found->next = slots_.load(std::memory_order_relaxed);
-        while (!slots_.compare_exchange_weak(found->next, found, std::memory_order_release, std::memory_order_relaxed)) {
-        }
+        while (
+            !slots_.compare_exchange_weak(found->next, found, std::memory_order_release, std::memory_order_relaxed)) {}
     }
     counting_thread_cache = {instance_, found};
     return found;

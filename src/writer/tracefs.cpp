@@ -1,12 +1,12 @@
 #include <ehtrace/tracefs.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace ehtrace {
 namespace {
@@ -17,8 +17,7 @@ std::string unescape_mount_path(std::string_view text) {
     out.reserve(text.size());
     auto octal = [](char c) { return c >= '0' && c <= '7'; };
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\\' && i + 3 < text.size() && octal(text[i + 1]) && octal(text[i + 2]) &&
-            octal(text[i + 3])) {
+        if (text[i] == '\\' && i + 3 < text.size() && octal(text[i + 1]) && octal(text[i + 2]) && octal(text[i + 3])) {
             out += static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0'));
             i += 3;
             continue;
@@ -122,12 +121,13 @@ std::string user_events_probe::explain() const {
     if ((error == EACCES || error == EPERM) && ::access(tracefs.c_str(), X_OK) != 0) {
         return tracefs + " is not accessible to this user (" + std::strerror(error) +
                "), so whether the kernel has user_events cannot be seen: run as root, or let a group in with "
-               "`chgrp tracing " + tracefs + " " + path + " && chmod g+x " + tracefs + " && chmod g+w " + path + "`";
+               "`chgrp tracing " +
+               tracefs + " " + path + " && chmod g+x " + tracefs + " && chmod g+w " + path + "`";
     }
     if (error == EACCES || error == EPERM) {
         return path + " exists but this user may not write it (" + std::strerror(error) +
-               "): grant write access, e.g. `chgrp tracing " + path + " && chmod g+w " + path +
-               "` and `chmod g+x " + tracefs + "`";
+               "): grant write access, e.g. `chgrp tracing " + path + " && chmod g+w " + path + "` and `chmod g+x " +
+               tracefs + "`";
     }
     return "opening " + path + " for writing failed: " + std::strerror(error);
 }

@@ -4,10 +4,10 @@
 
 #include "user_events_command.hpp"
 
+#include <sys/uio.h>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <sys/uio.h>
 
 namespace ehtrace {
 namespace {
@@ -18,7 +18,6 @@ namespace {
 constinit std::mutex registration_mutex;
 
 }  // namespace
-
 
 int basic_tracepoint::register_command(std::string_view command) noexcept {
     command = detail::trim_command(command);

@@ -3,12 +3,12 @@
 #include <ehtrace/tracefs.hpp>
 #include <ehtrace/user_events_abi.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <mutex>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
 
 namespace ehtrace {
 namespace {

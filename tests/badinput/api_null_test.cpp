@@ -2,11 +2,11 @@
 // (as the established EventHeader implementations do), or refused with
 // EINVAL where a length says there are bytes; never undefined behaviour.
 // Also the unit tests of the fixes the fuzzers led to.
+#include <ehtrace/ehtrace.h>
 #include <ehtrace/decode/event_enumerator.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 #include <ehtrace/dynamic.hpp>
-#include <ehtrace/ehtrace.h>
 #include <ehtrace/provider.hpp>
 #include <ehtrace/sink.hpp>
 
@@ -33,13 +33,13 @@ public:
 
     // The JSON of the only record, with no decode error.
     std::string only_event_json() {
-        auto const records = sink_.records();
+        const auto records = sink_.records();
         EXPECT_EQ(records.size(), 1u);
         if (records.size() != 1) return {};
         std::string json;
-        auto const& r = records[0];
-        auto const error = ehtrace::decode::format_event_json(
-            json, r.tracepoint_name, std::span(reinterpret_cast<std::byte const*>(r.bytes.data()), r.bytes.size()));
+        const auto& r = records[0];
+        const auto error = ehtrace::decode::format_event_json(
+            json, r.tracepoint_name, std::span(reinterpret_cast<const std::byte*>(r.bytes.data()), r.bytes.size()));
         EXPECT_EQ(error, ehtrace::decode::decode_error::none) << json;
         return json;
     }
@@ -53,10 +53,10 @@ TEST(NullStrings, CompileTimeNullPointersAreWrittenEmpty) {
     memory_scope scope;
     ehtrace::provider_registration registration(null_provider);
     ASSERT_EQ(registration.error(), 0);
-    char const* s8 = nullptr;
-    char16_t const* s16 = nullptr;
-    char32_t const* s32 = nullptr;
-    wchar_t const* wide = nullptr;
+    const char* s8 = nullptr;
+    const char16_t* s16 = nullptr;
+    const char32_t* s32 = nullptr;
+    const wchar_t* wide = nullptr;
     ASSERT_EQ(EHTRACE_WRITE(null_provider, "Nulls", ehtrace::level<4>, field<"s8">(s8), field<"s16">(s16),
                             field<"s32">(s32), field<"wide">(wide), field<"after">(7)),
               0);
@@ -80,15 +80,16 @@ TEST(NullStrings, DynamicEmptyViewsAreEmptyAndNullDataWithALengthIsRefused) {
         .add_value("after", 7);
     ASSERT_EQ(b.error(), 0) << b.error_message();
     ASSERT_EQ(b.write(*set), 0);
-    EXPECT_EQ(scope.only_event_json(),
-              R"({"n":"BadInput_NullDynamic:Nulls","s":"","z":"","z16":"","bin":"","units":"","array":[],"after":7,"meta":{"level":4}})");
+    EXPECT_EQ(
+        scope.only_event_json(),
+        R"({"n":"BadInput_NullDynamic:Nulls","s":"","z":"","z16":"","bin":"","units":"","array":[],"after":7,"meta":{"level":4}})");
 
     // Null data with a non-zero length: EINVAL, the builder stays usable.
     EXPECT_EQ(b.reset("E").add_binary("bin", nullptr, 3).error(), EINVAL);
     EXPECT_EQ(b.reset("E").add_string_units("u", nullptr, 3, 1, false).error(), EINVAL);
     EXPECT_EQ(b.reset("E").add_string_array<char>("a", nullptr, 2).error(), EINVAL);
-    EXPECT_EQ(b.reset("E").add_scalar("v", ehtrace::field_encoding::value32, ehtrace::field_format::default_format,
-                                      nullptr)
+    EXPECT_EQ(b.reset("E")
+                  .add_scalar("v", ehtrace::field_encoding::value32, ehtrace::field_format::default_format, nullptr)
                   .error(),
               EINVAL);
     EXPECT_EQ(b.reset("E").add_value("ok", 1).write(*set), 0);
@@ -120,7 +121,7 @@ TEST(NullStrings, CApiNullStringsAreEmpty) {
 TEST(FuzzFindings, StringUnitsAtAnOddAddress) {
     alignas(4) unsigned char storage[32] = {};
     unsigned char* odd = storage + 1;
-    char16_t const text[] = {u'a', u'b', 0, u'c'};
+    const char16_t text[] = {u'a', u'b', 0, u'c'};
     std::memcpy(odd, text, sizeof text);
     ehtrace::dynamic::event_builder b;
     b.reset("E").add_string_units("z", odd, 4, 2, true);
@@ -132,10 +133,11 @@ TEST(FuzzFindings, StringUnitsAtAnOddAddress) {
 // Fix found by fuzz_tracefs_format: a size-0 field of a plain tracepoint.
 TEST(FuzzFindings, TracefsFieldOfSizeZeroIsNull) {
     ehtrace::decode::tracefs_format format;
-    ASSERT_TRUE(ehtrace::decode::parse_tracefs_format("name: t\nID: 5\nformat:\n"
-                                                      "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
-                                                      "\tfield:int empty;\toffset:2;\tsize:0;\tsigned:1;\n",
-                                                      format));
+    ASSERT_TRUE(
+        ehtrace::decode::parse_tracefs_format("name: t\nID: 5\nformat:\n"
+                                              "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+                                              "\tfield:int empty;\toffset:2;\tsize:0;\tsigned:1;\n",
+                                              format));
     std::vector<std::byte> raw(2);
     std::string json;
     ehtrace::decode::append_json(json, ehtrace::decode::sample_decoder().decode_record(&format, "", raw, {}, false));

@@ -7,19 +7,19 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <regex>
 #include <string>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -34,12 +34,12 @@ std::string const corpus = EHTRACE_FUZZ_CORPUS;
 // need hundreds.
 constexpr long max_rss_kb = 120 * 1024;
 
-std::string read_file(fs::path const& path) {
+std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void write_file(fs::path const& path, std::string const& data) { std::ofstream(path, std::ios::binary) << data; }
+void write_file(const fs::path& path, const std::string& data) { std::ofstream(path, std::ios::binary) << data; }
 
 struct run_result {
     int status = -1;  // exit status, or -1 when killed by a signal
@@ -56,15 +56,15 @@ protected:
     }
     ~BadInput() override { fs::remove_all(dir_); }
 
-    std::string path(std::string const& name) const { return (dir_ / name).string(); }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
     // Runs ehtrace-decode --jsonl on `file`, measuring its peak RSS.
-    run_result decode(std::string const& file) const {
+    run_result decode(const std::string& file) const {
         std::string const out = path("stdout"), err = path("stderr");
-        pid_t const pid = ::fork();
+        const pid_t pid = ::fork();
         if (pid == 0) {
-            int const o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            int const e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             ::dup2(o, 1);
             ::dup2(e, 2);
             ::execl(decoder.c_str(), decoder.c_str(), "--jsonl", file.c_str(), static_cast<char*>(nullptr));
@@ -86,17 +86,17 @@ private:
     fs::path dir_;
 };
 
-std::size_t lines(std::string const& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 // "ehtrace-decode: <file>: error at offset N: ...", one line, status 1, small.
-void expect_one_line_error(run_result const& r, std::string const& file) {
+void expect_one_line_error(const run_result& r, const std::string& file) {
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.err.rfind("ehtrace-decode: " + file + ": error at offset ", 0), 0u) << r.err;
     EXPECT_EQ(lines(r.err), 1u) << r.err;
     EXPECT_LT(r.max_rss_kb, max_rss_kb);
 }
 
-std::uint64_t error_offset(std::string const& err) {
+std::uint64_t error_offset(const std::string& err) {
     std::smatch m;
     if (!std::regex_search(err, m, std::regex("error at offset (\\d+)"))) return ~std::uint64_t{0};
     return std::stoull(m[1]);
@@ -107,7 +107,7 @@ void put(std::string& bytes, std::size_t at, T value) {
     std::memcpy(bytes.data() + at, &value, sizeof value);
 }
 template <class T>
-T get(std::string const& bytes, std::size_t at) {
+T get(const std::string& bytes, std::size_t at) {
     T value{};
     std::memcpy(&value, bytes.data() + at, sizeof value);
     return value;
@@ -134,18 +134,18 @@ std::string capture_record(unsigned char x, bool unknown_encoding = false) {
 
 // A perf.data file (file layout) from the project's writer with three
 // EventHeader samples.
-std::string perf_file(std::string const& path) {
+std::string perf_file(const std::string& path) {
     ehtrace::perf_data_writer w;
     EXPECT_EQ(w.open(path.c_str()), 0);
     std::string const command = "BadInput_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
-    int const tp = w.add_tracepoint("user_events", "BadInput_L4K1", ehtrace::synthesize_user_events_format(command, 700),
-                                    700);
+    const int tp =
+        w.add_tracepoint("user_events", "BadInput_L4K1", ehtrace::synthesize_user_events_format(command, 700), 700);
     EXPECT_GE(tp, 0);
     for (unsigned char x = 1; x <= 3; ++x) {
         std::string const record = capture_record(x);
         std::string const event = record.substr(4 + std::strlen("BadInput_L4K1") + 1);
         EXPECT_EQ(w.write_user_event(tp, 1000 + x, 0, 42, 42,
-                                     std::span(reinterpret_cast<std::byte const*>(event.data()), event.size())),
+                                     std::span(reinterpret_cast<const std::byte*>(event.data()), event.size())),
                   0);
     }
     EXPECT_EQ(w.close(), 0);
@@ -156,7 +156,7 @@ TEST_F(BadInput, CaptureRecordClaiming4GiB) {
     std::string const file = path("huge.dat");
     std::string const good = capture_record(1) + capture_record(2);
     write_file(file, good + le32(0xFFFFFFFFu) + std::string("BadInput_L4K1\0garbage", 21));
-    auto const r = decode(file);
+    const auto r = decode(file);
     expect_one_line_error(r, file);
     EXPECT_EQ(error_offset(r.err), good.size());
     EXPECT_EQ(lines(r.out), 2u) << r.out;
@@ -165,7 +165,7 @@ TEST_F(BadInput, CaptureRecordClaiming4GiB) {
 TEST_F(BadInput, EventWithUnknownEncodingStillShowsItsHeader) {
     std::string const file = path("unknown-encoding.dat");
     write_file(file, capture_record(1) + capture_record(2, true) + capture_record(3));
-    auto const r = decode(file);
+    const auto r = decode(file);
     EXPECT_TRUE(r.status == 0 || r.status == 1) << r.err;
     ASSERT_EQ(lines(r.out), 3u) << r.out;
     std::string const middle = r.out.substr(r.out.find('\n') + 1);
@@ -182,7 +182,7 @@ TEST_F(BadInput, PerfDataSizeNear2To64KeepsTheEventsAndReportsTruncation) {
     std::uint64_t const data_end = get<std::uint64_t>(bytes, 40) + get<std::uint64_t>(bytes, 48);
     put<std::uint64_t>(bytes, 48, ~std::uint64_t{0} - 8);  // data.size
     write_file(file, bytes);
-    auto const r = decode(file);
+    const auto r = decode(file);
     expect_one_line_error(r, file);
     EXPECT_EQ(lines(r.out), 3u) << r.out;
     // The damage is found after the real samples: in the feature index the
@@ -216,7 +216,7 @@ struct feature_table {
     std::uint64_t at = 0;
     std::vector<unsigned> bits;
 };
-feature_table features(std::string const& bytes) {
+feature_table features(const std::string& bytes) {
     feature_table t;
     t.at = get<std::uint64_t>(bytes, 40) + get<std::uint64_t>(bytes, 48);
     for (unsigned bit = 0; bit < 256; ++bit) {
@@ -228,15 +228,16 @@ feature_table features(std::string const& bytes) {
 TEST_F(BadInput, PerfDataUnknownFeatureSectionIsSkipped) {
     std::string const file = path("unknown-feature.data");
     std::string bytes = perf_file(file);
-    auto const t = features(bytes);
+    const auto t = features(bytes);
     ASSERT_FALSE(t.bits.empty());
     // The last feature becomes bit 250, which no perf defines: its section is skipped.
-    unsigned const last = t.bits.back();
+    const unsigned last = t.bits.back();
     ASSERT_LT(last, 250u);
-    put<std::uint64_t>(bytes, 72 + 8 * (last / 64), get<std::uint64_t>(bytes, 72 + 8 * (last / 64)) & ~(std::uint64_t{1} << (last % 64)));
+    put<std::uint64_t>(bytes, 72 + 8 * (last / 64),
+                       get<std::uint64_t>(bytes, 72 + 8 * (last / 64)) & ~(std::uint64_t{1} << (last % 64)));
     put<std::uint64_t>(bytes, 72 + 8 * 3, get<std::uint64_t>(bytes, 72 + 8 * 3) | std::uint64_t{1} << (250 % 64));
     write_file(file, bytes);
-    auto const r = decode(file);
+    const auto r = decode(file);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(lines(r.out), 3u) << r.out;
     EXPECT_LT(r.max_rss_kb, max_rss_kb);
@@ -245,8 +246,8 @@ TEST_F(BadInput, PerfDataUnknownFeatureSectionIsSkipped) {
 TEST_F(BadInput, PerfDataEventDescWithHugeCounts) {
     std::string const file = path("event-desc.data");
     std::string bytes = perf_file(file);
-    auto const t = features(bytes);
-    auto const found = std::find(t.bits.begin(), t.bits.end(), 12u);  // HEADER_EVENT_DESC
+    const auto t = features(bytes);
+    const auto found = std::find(t.bits.begin(), t.bits.end(), 12u);  // HEADER_EVENT_DESC
     if (found == t.bits.end()) GTEST_SKIP() << "the writer wrote no EVENT_DESC";
     std::uint64_t const entry = t.at + 16 * static_cast<std::uint64_t>(found - t.bits.begin());
     std::uint64_t const section = get<std::uint64_t>(bytes, entry);
@@ -273,7 +274,7 @@ TEST_F(BadInput, PerfPipeUnknownRecordsAndFeaturesAreSkipped) {
     ASSERT_GT(original.size(), 16u);
     std::string const plain = path("pipe.data");
     write_file(plain, original);
-    auto const expected = decode(plain);
+    const auto expected = decode(plain);
     ASSERT_EQ(expected.status, 0) << expected.err;
     ASSERT_GT(lines(expected.out), 0u);
 
@@ -283,7 +284,7 @@ TEST_F(BadInput, PerfPipeUnknownRecordsAndFeaturesAreSkipped) {
     inserted += std::string("\xc8\0\0\0\0\0\x10\0", 8) + std::string(8, 'u');
     std::string const file = path("pipe-unknown.data");
     write_file(file, original.substr(0, 16) + inserted + original.substr(16));
-    auto const r = decode(file);
+    const auto r = decode(file);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, expected.out);
 }
@@ -295,7 +296,7 @@ TEST_F(BadInput, PerfPipeTracingDataClaimingHundredsOfMiB) {
     bytes += std::string("\x42\0\0\0\0\0\x10\0", 8) + le32(255u << 20) + le32(0) + "short";
     std::string const file = path("pipe-tracing.data");
     write_file(file, bytes);
-    auto const r = decode(file);
+    const auto r = decode(file);
     expect_one_line_error(r, file);
     EXPECT_EQ(error_offset(r.err), 16u);
 }

@@ -26,12 +26,11 @@ struct nested_args {
 };
 
 void nested_struct_probe(const nested_args& v) {
-    (void)EHTRACE_WRITE(codegen_nested_provider, "Nested", ehtrace::level<4>, ehtrace::field<"id">(v.id),
-                         ehtrace::field<"path">(v.path),
-                         ehtrace::field<"samples">(std::span<const std::uint32_t>(v.samples)),
-                         ehtrace::struct_<"request">(
-                             ehtrace::field<"status">(v.status),
-                             ehtrace::struct_<"timing">(ehtrace::field<"seconds">(v.seconds),
-                                                        ehtrace::field<"bytes">(v.bytes)),
-                             ehtrace::field<"agent">(v.agent)));
+    (void)EHTRACE_WRITE(
+        codegen_nested_provider, "Nested", ehtrace::level<4>, ehtrace::field<"id">(v.id),
+        ehtrace::field<"path">(v.path), ehtrace::field<"samples">(std::span<const std::uint32_t>(v.samples)),
+        ehtrace::struct_<"request">(
+            ehtrace::field<"status">(v.status),
+            ehtrace::struct_<"timing">(ehtrace::field<"seconds">(v.seconds), ehtrace::field<"bytes">(v.bytes)),
+            ehtrace::field<"agent">(v.agent)));
 }

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,13 +17,11 @@
 #include <iterator>
 #include <random>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace collect_test {
 
-inline std::string read_file(std::string const& path) {
+inline std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -34,7 +34,7 @@ public:
         std::filesystem::create_directories(path_);
     }
     ~temp_dir() { std::filesystem::remove_all(path_); }
-    [[nodiscard]] std::string operator/(std::string const& name) const { return (path_ / name).string(); }
+    [[nodiscard]] std::string operator/(const std::string& name) const { return (path_ / name).string(); }
     [[nodiscard]] std::string str() const { return path_.string(); }
 
 private:
@@ -46,14 +46,14 @@ struct run_result {
     std::string out, err;
 };
 
-inline run_result run(std::string const& command, temp_dir const& dir) {
+inline run_result run(const std::string& command, const temp_dir& dir) {
     std::string const out = dir / "stdout.txt", err = dir / "stderr.txt";
-    int const status = std::system(("(" + command + ") >" + out + " 2>" + err).c_str());
+    const int status = std::system(("(" + command + ") >" + out + " 2>" + err).c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
 }
 
 inline std::string perf_path() {
-    for (char const* p : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
+    for (const char* p : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
         if (::access(p, X_OK) == 0) return p;
     }
     return {};
@@ -72,7 +72,7 @@ inline std::string sched_unavailable() {
 }
 
 // Every sample of a perf.data file as the decoder's JSON; false on damage.
-inline bool decode_json(std::string const& path, std::vector<std::string>& events, std::string* error = nullptr) {
+inline bool decode_json(const std::string& path, std::vector<std::string>& events, std::string* error = nullptr) {
     std::string open_error;
     auto input = ehtrace::decode::byte_source::open(path, open_error);
     if (!input) {

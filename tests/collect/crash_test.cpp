@@ -4,10 +4,10 @@
 // the summary's counts add up.
 #include "collect_test_support.hpp"
 
+#include <fcntl.h>
 #include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <fcntl.h>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -24,13 +24,13 @@ std::string const collect_exe = EHTRACE_COLLECT_EXE;
     } while (0)
 
 // ehtrace-collect with `args`, stderr to `err_path`.
-pid_t start_collect(std::vector<std::string> const& args, std::string const& err_path) {
-    pid_t const pid = ::fork();
+pid_t start_collect(const std::vector<std::string>& args, const std::string& err_path) {
+    const pid_t pid = ::fork();
     if (pid == 0) {
-        int const fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ::dup2(fd, STDERR_FILENO);
         std::vector<char*> argv{const_cast<char*>(collect_exe.c_str())};
-        for (auto const& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         ::execv(collect_exe.c_str(), argv.data());
         ::_exit(127);
@@ -39,7 +39,7 @@ pid_t start_collect(std::vector<std::string> const& args, std::string const& err
 }
 
 // Waits (at most 10 s) until `path` contains `text`.
-bool wait_for_text(std::string const& path, std::string const& text) {
+bool wait_for_text(const std::string& path, const std::string& text) {
     for (int i = 0; i < 1000; ++i) {
         if (read_file(path).find(text) != std::string::npos) return true;
         ::usleep(10000);
@@ -95,7 +95,7 @@ TEST(CollectCrash, KilledCollectorLeavesAReadablePrefix) {
         // A new stderr file each time: "collecting" must come from this run.
         std::string const out = dir / ("k" + std::to_string(attempt) + ".data"),
                           err = dir / ("err" + std::to_string(attempt) + ".txt");
-        pid_t const pid = start_collect({"-o", out, "sched:sched_process_fork"}, err);
+        const pid_t pid = start_collect({"-o", out, "sched:sched_process_fork"}, err);
         ASSERT_GT(pid, 0);
         ASSERT_TRUE(wait_for_text(err, "collecting")) << read_file(err);
         std::vector<pid_t> forked;
@@ -114,14 +114,14 @@ TEST(CollectCrash, KilledCollectorLeavesAReadablePrefix) {
         std::vector<std::string> events;
         ASSERT_TRUE(decode_json(out, events, &error)) << "run " << attempt << ": " << error;
         std::vector<pid_t> seen;
-        for (auto const& e : events) {
+        for (const auto& e : events) {
             std::smatch m;
             if (!std::regex_search(e, m, fork_event)) continue;
             if (std::stoi(m[1], nullptr, 16) != forker_tid) continue;
             seen.push_back(static_cast<pid_t>(std::stoi(m[2], nullptr, 16)));
         }
         ASSERT_LE(seen.size(), forked.size());
-        auto const list = [](std::vector<pid_t> const& pids) {
+        const auto list = [](const std::vector<pid_t>& pids) {
             std::string text;
             for (std::size_t i = 0; i < pids.size() && i < 12; ++i) text += std::to_string(pids[i]) + " ";
             return text + "(" + std::to_string(pids.size()) + ")";
@@ -129,7 +129,7 @@ TEST(CollectCrash, KilledCollectorLeavesAReadablePrefix) {
         EXPECT_TRUE(std::equal(seen.begin(), seen.end(), forked.begin()))
             << "run " << attempt << ": not a prefix: read " << list(seen) << ", forked " << list(forked);
         with_forks += !seen.empty();
-        auto const d = run(std::string(EHTRACE_DECODE_EXE) + " --jsonl " + out, dir);
+        const auto d = run(std::string(EHTRACE_DECODE_EXE) + " --jsonl " + out, dir);
         EXPECT_EQ(d.status, 0) << d.err;
         EXPECT_NE(d.err.find("not finalised"), std::string::npos) << d.err;
     }
@@ -140,7 +140,7 @@ TEST(CollectCrash, CircularSnapshotsGoToNewFilesAndCountsAddUp) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "c.data", err = dir / "err.txt";
-    pid_t const pid = start_collect({"--circular", "0.01", "-o", out, "sched:sched_process_fork"}, err);
+    const pid_t pid = start_collect({"--circular", "0.01", "-o", out, "sched:sched_process_fork"}, err);
     ASSERT_GT(pid, 0);
     ASSERT_TRUE(wait_for_text(err, "collecting")) << read_file(err);
     forker f;
@@ -156,14 +156,15 @@ TEST(CollectCrash, CircularSnapshotsGoToNewFilesAndCountsAddUp) {
     f.finish();
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(err);
     std::string const text = read_file(err);
-    for (std::string const& file : {out + ".1", out + ".2", out}) {
+    for (const std::string& file : {out + ".1", out + ".2", out}) {
         std::vector<std::string> events;
         std::string error;
         ASSERT_TRUE(decode_json(file, events, &error)) << file << ": " << error;
         EXPECT_FALSE(events.empty()) << file;
         if (file == out) {
             std::smatch m;
-            ASSERT_TRUE(std::regex_search(text, m, std::regex(R"((\d+) events: (\d+) in \S+, (\d+) older ones overwritten)")))
+            ASSERT_TRUE(
+                std::regex_search(text, m, std::regex(R"((\d+) events: (\d+) in \S+, (\d+) older ones overwritten)")))
                 << text;
             EXPECT_EQ(std::stoull(m[1]), std::stoull(m[2]) + std::stoull(m[3])) << text;
             EXPECT_EQ(std::stoull(m[2]), events.size()) << text;

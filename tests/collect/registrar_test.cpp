@@ -52,7 +52,7 @@ TEST(CollectDoctor, FindsMissingTracefsAndUserEvents) {
     doctor_options o;
     o.tracefs = dir / "nowhere";
     o.kernel_release = "6.1.0-13-amd64";
-    auto const findings = diagnose(o);
+    const auto findings = diagnose(o);
     EXPECT_FALSE(all_usable(findings));
     std::string const text = format_findings(findings);
     EXPECT_NE(text.find("problem  kernel: Linux 6.1.0-13-amd64: user_events needs Linux 6.4"), std::string::npos)
@@ -78,7 +78,7 @@ TEST(CollectDoctor, FindsMissingTracefsAndUserEvents) {
 
     // user_events_data present and writable.
     std::ofstream(dir / "tracing/user_events_data") << "";
-    auto const f3 = diagnose(o);
+    const auto f3 = diagnose(o);
     std::string const t3 = format_findings(f3);
     EXPECT_NE(t3.find("ok       user_events: " + (dir / "tracing/user_events_data") + " exists"), std::string::npos)
         << t3;

@@ -6,9 +6,9 @@
 
 #include "collect_test_support.hpp"
 
+#include <sched.h>
 #include <algorithm>
 #include <regex>
-#include <sched.h>
 #include <sstream>
 
 using namespace collect_test;
@@ -18,14 +18,14 @@ using ehtrace::collect::session_options;
 
 namespace {
 
-#define REQUIRE_SCHED()                                                  \
-    do {                                                                 \
+#define REQUIRE_SCHED()                                                        \
+    do {                                                                       \
         if (auto why = sched_unavailable(); !why.empty()) GTEST_SKIP() << why; \
     } while (0)
 
 // fork + exec /bin/true; returns the child's pid once it has exited.
 pid_t run_true() {
-    pid_t const pid = ::fork();
+    const pid_t pid = ::fork();
     if (pid == 0) {
         ::execl("/bin/true", "true", static_cast<char*>(nullptr));
         ::_exit(127);
@@ -38,14 +38,14 @@ pid_t run_true() {
 // A process pinned to CPU 0 that forks `n` children which exit at once.
 // Returns its pid after it finished.
 pid_t fork_burst(int n) {
-    pid_t const pid = ::fork();
+    const pid_t pid = ::fork();
     if (pid == 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
         CPU_SET(0, &set);
         ::sched_setaffinity(0, sizeof set, &set);
         for (int i = 0; i < n; ++i) {
-            pid_t const c = ::fork();
+            const pid_t c = ::fork();
             if (c == 0) ::_exit(0);
             ::waitpid(c, nullptr, 0);
         }
@@ -55,16 +55,16 @@ pid_t fork_burst(int n) {
     return pid;
 }
 
-std::vector<std::string> containing(std::vector<std::string> const& events, std::string const& a,
-                                    std::string const& b = {}) {
+std::vector<std::string> containing(const std::vector<std::string>& events, const std::string& a,
+                                    const std::string& b = {}) {
     std::vector<std::string> out;
-    for (auto const& e : events) {
+    for (const auto& e : events) {
         if (e.find(a) != std::string::npos && (b.empty() || e.find(b) != std::string::npos)) out.push_back(e);
     }
     return out;
 }
 
-std::string meta_time(std::string const& json) {
+std::string meta_time(const std::string& json) {
     std::smatch m;
     std::regex_search(json, m, std::regex(R"re("time":"([^"]*)")re"));
     return m[1];
@@ -77,15 +77,15 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     temp_dir dir;
     std::string const path = dir / "sched.data";
     session s;
-    for (char const* tp : {"sched:sched_process_fork", "sched:sched_process_exec", "sched:sched_process_exit",
-                           "sched:sched_switch"}) {
+    for (const char* tp :
+         {"sched:sched_process_fork", "sched:sched_process_exec", "sched:sched_process_exit", "sched:sched_switch"}) {
         std::string error;
         ASSERT_EQ(s.add(tp, &error), 0) << error;
     }
     ASSERT_EQ(s.set_output(path), 0);
     std::vector<std::string> live;
     ehtrace::decode::sample_decoder decoder;
-    s.set_callback([&](collected_sample const& sample) {
+    s.set_callback([&](const collected_sample& sample) {
         if (sample.tracepoint->name == "sched_process_exec") {
             std::string json;
             ehtrace::decode::append_json(json, decode_sample(decoder, sample));
@@ -94,7 +94,7 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     });
     std::string error;
     ASSERT_EQ(s.start(&error), 0) << error;
-    pid_t const child = run_true();
+    const pid_t child = run_true();
     s.poll(10);
     ASSERT_EQ(s.stop(), 0);
     EXPECT_GT(s.stats().samples, 3u);
@@ -103,9 +103,9 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     std::vector<std::string> events;
     ASSERT_TRUE(decode_json(path, events, &error)) << error;
     std::string const pid_hex = hex_pid(child);
-    auto const fork = containing(events, "\"n\":\"sched:sched_process_fork\"", "\"child_pid\":" + pid_hex);
-    auto const exec = containing(events, "\"n\":\"sched:sched_process_exec\"", "\"pid\":" + pid_hex);
-    auto const exit = containing(events, "\"n\":\"sched:sched_process_exit\"", "\"pid\":" + pid_hex);
+    const auto fork = containing(events, "\"n\":\"sched:sched_process_fork\"", "\"child_pid\":" + pid_hex);
+    const auto exec = containing(events, "\"n\":\"sched:sched_process_exec\"", "\"pid\":" + pid_hex);
+    const auto exit = containing(events, "\"n\":\"sched:sched_process_exit\"", "\"pid\":" + pid_hex);
     ASSERT_EQ(fork.size(), 1u);
     ASSERT_EQ(exec.size(), 1u);
     ASSERT_EQ(exit.size(), 1u);
@@ -124,7 +124,7 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     EXPECT_EQ(containing(live, "\"filename\":\"/bin/true\"", "\"pid\":" + pid_hex).size(), 1u);
 
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
-    auto const script = run(perf_path() + " script -i " + path + " -F pid,tid,time,event,trace --ns", dir);
+    const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,time,event,trace --ns", dir);
     ASSERT_EQ(script.status, 0) << script.err;
     std::istringstream in(script.out);
     std::vector<std::string> mine;
@@ -150,9 +150,9 @@ TEST(CollectSession, CircularKeepsOnlyTheRecentBurst) {
     ASSERT_EQ(s.add("sched:sched_process_fork", &error), 0) << error;
     EXPECT_EQ(s.set_output(dir / "nope.data"), EINVAL);  // circular mode writes with save()
     ASSERT_EQ(s.start(&error), 0) << error;
-    pid_t const first = fork_burst(300);
+    const pid_t first = fork_burst(300);
     s.poll(0);
-    pid_t const second = fork_burst(300);
+    const pid_t second = fork_burst(300);
     s.poll(0);
     std::string const path = dir / "flight.data";
     ASSERT_EQ(s.save(path), 0);
@@ -161,13 +161,13 @@ TEST(CollectSession, CircularKeepsOnlyTheRecentBurst) {
 
     std::vector<std::string> events;
     ASSERT_TRUE(decode_json(path, events, &error)) << error;
-    auto const old = containing(events, "\"parent_pid\":" + hex_pid(first));
-    auto const recent = containing(events, "\"parent_pid\":" + hex_pid(second));
+    const auto old = containing(events, "\"parent_pid\":" + hex_pid(first));
+    const auto recent = containing(events, "\"parent_pid\":" + hex_pid(second));
     EXPECT_TRUE(old.empty()) << old.size() << " events of the first burst survived";
     EXPECT_GT(recent.size(), 20u);
     EXPECT_LT(events.size(), 300u);  // 8 KiB per CPU cannot hold a whole burst
     if (!perf_path().empty()) {
-        auto const script = run(perf_path() + " script -i " + path + " >/dev/null", dir);
+        const auto script = run(perf_path() + " script -i " + path + " >/dev/null", dir);
         EXPECT_EQ(script.status, 0) << script.err;
     }
 }
@@ -191,7 +191,7 @@ TEST(CollectSession, LostEventsAreCountedWhenTheRingOverflows) {
     fork_burst(2);
     s.drain();
     ASSERT_EQ(s.stop(), 0);
-    auto const& st = s.stats();
+    const auto& st = s.stats();
     EXPECT_GT(st.lost, 0u);
     EXPECT_GT(st.lost_records, 0u);
     std::uint64_t per_cpu = 0;
@@ -201,7 +201,7 @@ TEST(CollectSession, LostEventsAreCountedWhenTheRingOverflows) {
     EXPECT_TRUE(decode_json(path, events, &error)) << error;  // LOST records do not disturb the reader
     EXPECT_EQ(events.size(), st.written);
     if (!perf_path().empty()) {
-        auto const report = run(perf_path() + " report -i " + path + " --stdio 2>&1 | head -40", dir);
+        const auto report = run(perf_path() + " report -i " + path + " --stdio 2>&1 | head -40", dir);
         EXPECT_NE(report.out.find("lost"), std::string::npos) << report.out;
     }
 }
@@ -213,12 +213,12 @@ TEST(CollectSession, EnableDisableAndAddWhileRunning) {
     ASSERT_EQ(s.add("sched:sched_process_exec", &error), 0) << error;
     std::vector<std::string> names;
     std::vector<pid_t> pids;
-    s.set_callback([&](collected_sample const& sample) {
+    s.set_callback([&](const collected_sample& sample) {
         names.push_back(sample.tracepoint->full_name());
         pids.push_back(static_cast<pid_t>(sample.pid));
     });
     ASSERT_EQ(s.start(&error), 0) << error;
-    auto const saw = [&](std::string const& name, pid_t pid) {
+    const auto saw = [&](const std::string& name, pid_t pid) {
         for (std::size_t i = 0; i != names.size(); ++i) {
             if (names[i] == name && pids[i] == pid) return true;
         }
@@ -272,7 +272,7 @@ TEST(CollectSession, ClearErrorsForMissingTracefsAndTracepoints) {
         EXPECT_EQ(s.cache().match("d*:tp"), (std::vector<std::string>{"demo:tp"}));
         EXPECT_TRUE(s.cache().match("demo:zz*").empty());
         int e = -1;
-        auto const* meta = s.cache().lookup("demo", "tp", &e);
+        const auto* meta = s.cache().lookup("demo", "tp", &e);
         ASSERT_NE(meta, nullptr);
         EXPECT_EQ(meta->id, 7u);
         EXPECT_EQ(meta->full_name(), "demo:tp");
@@ -284,7 +284,7 @@ TEST(CollectSession, ClearErrorsForMissingTracefsAndTracepoints) {
 TEST(CollectSession, GlobMatchesRealSchedTracepoints) {
     REQUIRE_SCHED();
     session s;
-    auto const m = s.cache().match("sched:sched_process_e*");
+    const auto m = s.cache().match("sched:sched_process_e*");
     EXPECT_NE(std::find(m.begin(), m.end(), "sched:sched_process_exec"), m.end());
     EXPECT_NE(std::find(m.begin(), m.end(), "sched:sched_process_exit"), m.end());
     EXPECT_EQ(std::find(m.begin(), m.end(), "sched:sched_process_fork"), m.end());

@@ -38,11 +38,11 @@ std::vector<disposition> dispositions() {
     return out;
 }
 
-void expect_same(std::vector<disposition> const& before, std::vector<disposition> const& after) {
+void expect_same(const std::vector<disposition>& before, const std::vector<disposition>& after) {
     ASSERT_EQ(before.size(), after.size());
     for (std::size_t i = 0; i != before.size(); ++i) {
-        auto const& a = before[i].action;
-        auto const& b = after[i].action;
+        const auto& a = before[i].action;
+        const auto& b = after[i].action;
         EXPECT_EQ(reinterpret_cast<void*>(a.sa_handler), reinterpret_cast<void*>(b.sa_handler))
             << "signal " << before[i].sig << " (" << ::strsignal(before[i].sig) << ")";
         EXPECT_EQ(a.sa_flags, b.sa_flags) << "signal " << before[i].sig;
@@ -77,7 +77,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 TEST(CollectStop, SessionsLeaveSignalDispositionsAlone) {
-    auto const before = dispositions();
+    const auto before = dispositions();
     temp_dir dir;
     {
         session_options o;
@@ -110,10 +110,10 @@ TEST_F(CollectStopRunning, RequestFromAnotherThreadEndsAWaitingPoll) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         s.request_stop();
     });
-    auto const start = std::chrono::steady_clock::now();
+    const auto start = std::chrono::steady_clock::now();
     int polls = 0;
     while (s.poll(60'000) != ECANCELED) ++polls;
-    double const waited = seconds_since(start);
+    const double waited = seconds_since(start);
     stopper.join();
     EXPECT_TRUE(s.stop_requested());
     EXPECT_LT(waited, 10.0) << "poll() slept through the stop request (" << polls << " polls)";
@@ -135,8 +135,8 @@ extern "C" void request_stop_on_signal(int) {
 }  // namespace
 
 TEST_F(CollectStopRunning, RequestFromASignalHandlerEndsAPollInAnotherThread) {
-
-    struct sigaction handler {}, old {};
+    struct sigaction handler {
+    }, old{};
     handler.sa_handler = request_stop_on_signal;
     sigemptyset(&handler.sa_mask);
     ASSERT_EQ(::sigaction(SIGUSR2, &handler, &old), 0);
@@ -153,16 +153,15 @@ TEST_F(CollectStopRunning, RequestFromASignalHandlerEndsAPollInAnotherThread) {
         ::pthread_sigmask(SIG_BLOCK, &block, nullptr);
         polling.set_value();
         int r = 0;
-        while ((r = s.poll(60'000)) == 0) {
-        }
+        while ((r = s.poll(60'000)) == 0) {}
         result.set_value(r);
     });
     polling.get_future().wait();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto const start = std::chrono::steady_clock::now();
+    const auto start = std::chrono::steady_clock::now();
     ASSERT_EQ(::pthread_kill(::pthread_self(), SIGUSR2), 0);
     auto done = result.get_future();
-    bool const woke = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    const bool woke = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
     if (!woke) s.request_stop();  // never leave the poller behind
     poller.join();
     EXPECT_TRUE(woke) << "poll() slept through the stop request";

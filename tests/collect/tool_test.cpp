@@ -1,9 +1,9 @@
 // ehtrace-collect, ehtrace-register and ehtrace-doctor as users run them.
 #include "collect_test_support.hpp"
 
+#include <sys/stat.h>
 #include <csignal>
 #include <cstdlib>
-#include <sys/stat.h>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -24,7 +24,7 @@ bool user_events_here() { return ::access("/sys/kernel/tracing/user_events_data"
         if (auto why = sched_unavailable(); !why.empty()) GTEST_SKIP() << why; \
     } while (0)
 
-std::uint64_t lost_in(std::string const& err) {
+std::uint64_t lost_in(const std::string& err) {
     std::smatch m;
     if (!std::regex_search(err, m, std::regex(R"(lost (\d+) events)"))) return ~0ull;
     return std::stoull(m[1]);
@@ -36,9 +36,10 @@ TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "w.data", pidfile = dir / "pid";
-    auto const r = run(collect_exe + " -o " + out +
+    const auto r = run(collect_exe + " -o " + out +
                            " sched:sched_process_fork sched:sched_process_exec sched:sched_process_exit"
-                           " -- /bin/sh -c 'echo $$ >" + pidfile + "; exec /bin/true'",
+                           " -- /bin/sh -c 'echo $$ >" +
+                           pidfile + "; exec /bin/true'",
                        dir);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("collecting 3 tracepoints"), std::string::npos) << r.err;
@@ -47,7 +48,7 @@ TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
     char hex[32];
     std::snprintf(hex, sizeof hex, "0x%X", static_cast<unsigned>(std::stoi(pid)));
 
-    auto const d = run(decode_exe + " --jsonl " + out, dir);
+    const auto d = run(decode_exe + " --jsonl " + out, dir);
     ASSERT_EQ(d.status, 0) << d.err;
     std::istringstream lines(d.out);
     std::vector<std::string> mine;
@@ -63,10 +64,13 @@ TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
     EXPECT_EQ(mine[2].rfind("{\"n\":\"sched:sched_process_exit\",\"comm\":\"true\"", 0), 0u) << mine[2];
 
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
-    auto const p = run(perf_path() + " script -i " + out + " -F pid,tid,cpu,time,event,trace", dir);
+    const auto p = run(perf_path() + " script -i " + out + " -F pid,tid,cpu,time,event,trace", dir);
     ASSERT_EQ(p.status, 0) << p.err;
-    std::regex const exec_line("\\s*" + pid + "/" + pid + R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exec: filename=/bin/true pid=)" + pid + ".*");
-    std::regex const exit_line("\\s*" + pid + "/" + pid + R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exit: comm=true pid=)" + pid + ".*");
+    std::regex const exec_line("\\s*" + pid + "/" + pid +
+                               R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exec: filename=/bin/true pid=)" + pid +
+                               ".*");
+    std::regex const exit_line("\\s*" + pid + "/" + pid +
+                               R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exit: comm=true pid=)" + pid + ".*");
     std::istringstream in(p.out);
     int state = 0;
     for (std::string line; std::getline(in, line);) {
@@ -79,7 +83,7 @@ TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
 TEST(CollectTool, LivePrintsJsonLines) {
     REQUIRE_SCHED();
     temp_dir dir;
-    auto const r = run(collect_exe + " -q --live sched:sched_process_exec -- /bin/true", dir);
+    const auto r = run(collect_exe + " -q --live sched:sched_process_exec -- /bin/true", dir);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("{\"n\":\"sched:sched_process_exec\",\"filename\":\"/bin/true\""), std::string::npos) << r.out;
     EXPECT_EQ(r.err, "");
@@ -90,7 +94,7 @@ TEST(CollectTool, SigintLeavesAValidFile) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "int.data", err = dir / "err.txt";
-    pid_t const tool = ::fork();
+    const pid_t tool = ::fork();
     if (tool == 0) {
         std::freopen(err.c_str(), "w", stderr);
         ::execl(collect_exe.c_str(), "ehtrace-collect", "-o", out.c_str(), "sched:sched_process_exec",
@@ -112,10 +116,10 @@ TEST(CollectTool, SigintLeavesAValidFile) {
     std::string error;
     ASSERT_TRUE(decode_json(out, events, &error)) << error;
     int execs = 0;
-    for (auto const& e : events) execs += e.find("\"filename\":\"/bin/true\"") != std::string::npos;
+    for (const auto& e : events) execs += e.find("\"filename\":\"/bin/true\"") != std::string::npos;
     EXPECT_GE(execs, 3);
     if (!perf_path().empty()) {
-        auto const p = run(perf_path() + " script -i " + out + " | grep -c 'filename=/bin/true'", dir);
+        const auto p = run(perf_path() + " script -i " + out + " | grep -c 'filename=/bin/true'", dir);
         EXPECT_GE(std::atoi(p.out.c_str()), 3) << p.err;
     }
 }
@@ -124,7 +128,7 @@ TEST(CollectTool, CircularKeepsRecentDataAndGlobsMatch) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "c.data";
-    auto const r = run(collect_exe + " --circular 0.01 -o " + out +
+    const auto r = run(collect_exe + " --circular 0.01 -o " + out +
                            " 'sched:sched_process_f*' -- /bin/sh -c 'i=0; while [ $i -lt 400 ]; do (:); "
                            "i=$((i+1)); done'",
                        dir);
@@ -137,7 +141,7 @@ TEST(CollectTool, CircularKeepsRecentDataAndGlobsMatch) {
     EXPECT_GT(events.size(), 10u);
     EXPECT_LT(events.size(), 400u);
     bool fork = false;
-    for (auto const& e : events) fork |= e.rfind("{\"n\":\"sched:sched_process_fork\"", 0) == 0;
+    for (const auto& e : events) fork |= e.rfind("{\"n\":\"sched:sched_process_fork\"", 0) == 0;
     EXPECT_TRUE(fork);
 }
 
@@ -147,7 +151,7 @@ TEST(CollectTool, LostEventsAreReported) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "l.data", err = dir / "err.txt";
-    pid_t const tool = ::fork();
+    const pid_t tool = ::fork();
     if (tool == 0) {
         std::freopen(err.c_str(), "w", stderr);
         ::execl(collect_exe.c_str(), "ehtrace-collect", "--buffer", "4", "-o", out.c_str(), "sched:sched_switch",
@@ -177,7 +181,7 @@ TEST(CollectTool, LostEventsAreReported) {
     std::string error;
     EXPECT_TRUE(decode_json(out, events, &error)) << error;
     if (!perf_path().empty()) {
-        auto const report = run(perf_path() + " report -i " + out + " --stdio 2>&1 | head -20", dir);
+        const auto report = run(perf_path() + " report -i " + out + " --stdio 2>&1 | head -20", dir);
         EXPECT_NE(report.out.find(" lost "), std::string::npos) << report.out;
     }
 }
@@ -218,7 +222,7 @@ TEST(CollectTool, ClearErrors) {
 
 TEST(CollectTool, DoctorAndCheck) {
     temp_dir dir;
-    auto const d = run(doctor_exe, dir);
+    const auto d = run(doctor_exe, dir);
     EXPECT_NE(d.out.find("kernel: Linux "), std::string::npos) << d.out;
     EXPECT_NE(d.out.find("perf_event_paranoid"), std::string::npos) << d.out;
     if (!user_events_here() && ::access("/sys/kernel/tracing/events", F_OK) == 0) {
@@ -226,10 +230,10 @@ TEST(CollectTool, DoctorAndCheck) {
         EXPECT_NE(d.out.find("problem  user_events: user_events is missing"), std::string::npos) << d.out;
         EXPECT_NE(d.out.find("CONFIG_USER_EVENTS=y"), std::string::npos) << d.out;
     }
-    auto const c = run(collect_exe + " --check", dir);
+    const auto c = run(collect_exe + " --check", dir);
     EXPECT_EQ(c.out, d.out);
     EXPECT_EQ(c.status, d.status);
-    auto const f = run(doctor_exe + " --tracefs " + (dir / "none"), dir);
+    const auto f = run(doctor_exe + " --tracefs " + (dir / "none"), dir);
     EXPECT_EQ(f.status, 1);
     EXPECT_NE(f.out.find("problem  tracefs"), std::string::npos) << f.out;
     EXPECT_NE(f.out.find("mount -t tracefs nodev " + (dir / "none")), std::string::npos) << f.out;
@@ -268,7 +272,7 @@ TEST(CollectTool, PermissionDeniedIsExplained) {
     REQUIRE_SCHED();
     temp_dir dir;
     ::chmod(dir.str().c_str(), 0777);
-    auto as_nobody = [&](std::string const& args) {
+    auto as_nobody = [&](const std::string& args) {
         return run("setpriv --reuid=65534 --regid=65534 --clear-groups " + collect_exe + " -o " + (dir / "x.data") +
                        " --duration 1 " + args,
                    dir);
@@ -302,10 +306,12 @@ TEST(CollectTool, PermissionDeniedIsExplained) {
 // the help is, exit status 2, nothing on stdout.
 TEST(AllTools, VersionAndUsageErrors) {
     temp_dir dir;
-    bool const from_git = ::access((std::string(EHTRACE_SOURCE_DIR) + "/.git").c_str(), F_OK) == 0;
-    for (auto const& [exe, name] : {std::pair{collect_exe, "ehtrace-collect"}, {decode_exe, "ehtrace-decode"},
-                                    {register_exe, "ehtrace-register"}, {doctor_exe, "ehtrace-doctor"}}) {
-        auto const v = run(exe + " --version", dir);
+    const bool from_git = ::access((std::string(EHTRACE_SOURCE_DIR) + "/.git").c_str(), F_OK) == 0;
+    for (const auto& [exe, name] : {std::pair{collect_exe, "ehtrace-collect"},
+                                    {decode_exe, "ehtrace-decode"},
+                                    {register_exe, "ehtrace-register"},
+                                    {doctor_exe, "ehtrace-doctor"}}) {
+        const auto v = run(exe + " --version", dir);
         EXPECT_EQ(v.status, 0) << name;
         std::string const version = std::string(name) + " " + EHTRACE_PROJECT_VERSION;
         if (from_git) {
@@ -314,14 +320,14 @@ TEST(AllTools, VersionAndUsageErrors) {
         } else {
             EXPECT_EQ(v.out, version + "\n");
         }
-        auto const u = run(exe + " --no-such-option", dir);
+        const auto u = run(exe + " --no-such-option", dir);
         EXPECT_EQ(u.status, 2) << name;
         EXPECT_EQ(u.out, "") << name;
         EXPECT_TRUE(std::regex_match(u.err, std::regex(std::string(name) + ": [^\n]*--no-such-option[^\n]*\nTry '" +
                                                        name + " --help' for more information.\n")))
             << u.err;
     }
-    auto const missing = run(register_exe + " -f", dir);
+    const auto missing = run(register_exe + " -f", dir);
     EXPECT_EQ(missing.err, "ehtrace-register: -f needs a value\nTry 'ehtrace-register --help' for more information.\n");
 }
 
@@ -335,7 +341,7 @@ TEST(CollectTool, DoctorFixesFitPermissionDenied) {
         GTEST_SKIP() << "needs a mounted tracefs closed to other users";
     }
     temp_dir dir;
-    auto const r = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe, dir);
+    const auto r = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe, dir);
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.out.find("problem  tracefs: tracefs is mounted at /sys/kernel/tracing but this user may not enter "
                          "it (Permission denied)"),
@@ -345,9 +351,8 @@ TEST(CollectTool, DoctorFixesFitPermissionDenied) {
     EXPECT_EQ(r.out.find("mount -t tracefs"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("fstab"), std::string::npos) << r.out;
     // The same for an explicit --tracefs that is closed.
-    auto const e = run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe +
-                           " --tracefs /sys/kernel/tracing",
-                       dir);
+    const auto e =
+        run("setpriv --reuid=65534 --regid=65534 --clear-groups " + doctor_exe + " --tracefs /sys/kernel/tracing", dir);
     EXPECT_NE(e.out.find("may not enter it (Permission denied)"), std::string::npos) << e.out;
     EXPECT_EQ(e.out.find("mount -t tracefs"), std::string::npos) << e.out;
 }
@@ -359,18 +364,18 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     temp_dir dir;
     std::ofstream(dir / "list.txt") << "# scheduler\nsched:sched_process_exec   # exec\n\n  sched:sched_process_exit\n";
     std::string const out = dir / "l.data";
-    auto const r = run(collect_exe + " -v -o " + out + " -i " + (dir / "list.txt") + " -- /bin/true", dir);
+    const auto r = run(collect_exe + " -v -o " + out + " -i " + (dir / "list.txt") + " -- /bin/true", dir);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exec\n"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exit\n"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("collecting 2 tracepoints"), std::string::npos) << r.err;
-    auto const d = run(decode_exe + " --format text --event sched:sched_process_exec " + out, dir);
+    const auto d = run(decode_exe + " --format text --event sched:sched_process_exec " + out, dir);
     EXPECT_NE(d.out.find("sched:sched_process_exec filename=\"/bin/true\""), std::string::npos) << d.out;
 
-    auto const missing = run(collect_exe + " -i " + (dir / "none.txt"), dir);
+    const auto missing = run(collect_exe + " -i " + (dir / "none.txt"), dir);
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("cannot read " + (dir / "none.txt")), std::string::npos) << missing.err;
-    auto const dash = run("cd " + dir.str() + " && " + collect_exe + " -o - --live sched:sched_switch", dir);
+    const auto dash = run("cd " + dir.str() + " && " + collect_exe + " -o - --live sched:sched_switch", dir);
     EXPECT_EQ(dash.status, 2);
     EXPECT_EQ(dash.out, "");
     EXPECT_NE(dash.err.find("-o - and --live both write to stdout"), std::string::npos) << dash.err;
@@ -387,7 +392,7 @@ TEST(CollectTool, ReaderGoingAwayEndsTheCollectorAndItsCommand) {
         temp_dir dir;
         std::string const pid_file = dir / "command.pid", status_file = dir / "status";
         // The reader exits once the command runs; the command would run for a minute.
-        auto const r = run("{ " + collect_exe + " " + mode + " sched:sched_process_exit -- /bin/sh -c 'echo $$ > " +
+        const auto r = run("{ " + collect_exe + " " + mode + " sched:sched_process_exit -- /bin/sh -c 'echo $$ > " +
                                pid_file + "; exec sleep 60'; echo $? > " + status_file + "; } | { while [ ! -s " +
                                pid_file + " ]; do sleep 0.05; done; }",
                            dir);
@@ -399,7 +404,7 @@ TEST(CollectTool, ReaderGoingAwayEndsTheCollectorAndItsCommand) {
         EXPECT_NE(::kill(std::stoi(pid), 0), 0) << "the command " << pid << " still runs";
     }
     temp_dir dir;
-    auto const tty = run("script -qec '" + collect_exe + " -o - sched:sched_switch' /dev/null", dir);
+    const auto tty = run("script -qec '" + collect_exe + " -o - sched:sched_switch' /dev/null", dir);
     EXPECT_EQ(tty.status, 2) << tty.out << tty.err;
     EXPECT_NE(tty.out.find("-o - writes binary perf data: pipe stdout into a program or a file"), std::string::npos)
         << tty.out;
@@ -412,8 +417,9 @@ TEST(CollectTool, StdoutStreamsThePipeLayout) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const command =
-        collect_exe + " -o - sched:sched_process_exec sched:sched_process_exit -- /bin/sh -c 'echo child-says-hi; exec /bin/true'";
-    auto const r = run(command + " | " + decode_exe + " --format text -", dir);
+        collect_exe +
+        " -o - sched:sched_process_exec sched:sched_process_exit -- /bin/sh -c 'echo child-says-hi; exec /bin/true'";
+    const auto r = run(command + " | " + decode_exe + " --format text -", dir);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find(R"(sched:sched_process_exec filename="/bin/true")"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(R"(sched:sched_process_exit comm="true")"), std::string::npos) << r.out;
@@ -429,7 +435,7 @@ TEST(CollectTool, StdoutStreamsThePipeLayout) {
     EXPECT_EQ(bytes.substr(0, 8), "PERFILE2");
     EXPECT_EQ(bytes[8], '\x10');  // the pipe header's size: 16
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
-    auto const p = run(perf_path() + " script -i - -F comm,pid,event,trace < " + data, dir);
+    const auto p = run(perf_path() + " script -i - -F comm,pid,event,trace < " + data, dir);
     ASSERT_EQ(p.status, 0) << p.err;
     EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(true\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
         << p.out;
@@ -441,31 +447,31 @@ TEST(CollectTool, KernelFilterOnATracepoint) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "f.data";
-    auto const r = run(collect_exe + " -o " + out +
+    const auto r = run(collect_exe + " -o " + out +
                            " sched:sched_process_exec --filter 'filename ~ \"*/true\"' sched:sched_process_exit"
                            " -- /bin/sh -c '/bin/echo hi >/dev/null; /bin/true'",
                        dir);
     ASSERT_EQ(r.status, 0) << r.err;
-    auto const d = run(decode_exe + " --format text --event 'sched:sched_process_exec' " + out, dir);
+    const auto d = run(decode_exe + " --format text --event 'sched:sched_process_exec' " + out, dir);
     EXPECT_NE(d.out.find("filename=\"/bin/true\""), std::string::npos) << d.out;
     EXPECT_EQ(d.out.find("filename=\"/bin/echo\""), std::string::npos) << d.out;
     EXPECT_EQ(d.out.find("filename=\"/bin/sh\""), std::string::npos) << d.out;
-    auto const exits = run(decode_exe + " --format text --event 'sched:sched_process_exit' " + out, dir);
+    const auto exits = run(decode_exe + " --format text --event 'sched:sched_process_exit' " + out, dir);
     EXPECT_NE(exits.out.find("comm=\"echo\""), std::string::npos) << exits.out;  // no filter there
 
-    auto const bad = run(collect_exe + " -o " + out + " sched:sched_switch --filter 'no_such_field == 1'", dir);
+    const auto bad = run(collect_exe + " -o " + out + " sched:sched_switch --filter 'no_such_field == 1'", dir);
     EXPECT_EQ(bad.status, 1);
     EXPECT_NE(bad.err.find("the kernel rejected the filter 'no_such_field == 1' for sched:sched_switch"),
               std::string::npos)
         << bad.err;
-    auto const first = run(collect_exe + " --filter 'pid == 1' sched:sched_switch", dir);
+    const auto first = run(collect_exe + " --filter 'pid == 1' sched:sched_switch", dir);
     EXPECT_EQ(first.status, 2);
 }
 
 namespace {
 
 // Lines of `text` that contain `needle`.
-std::vector<std::string> lines_with(std::string const& text, std::string const& needle) {
+std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
     std::vector<std::string> out;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
@@ -475,8 +481,8 @@ std::vector<std::string> lines_with(std::string const& text, std::string const& 
 }
 
 // A process started before the collector: `script` under /bin/sh, its pid.
-pid_t start_shell(std::string const& script) {
-    pid_t const pid = ::fork();
+pid_t start_shell(const std::string& script) {
+    const pid_t pid = ::fork();
     if (pid == 0) {
         std::freopen("/dev/null", "w", stdout);
         ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
@@ -493,25 +499,26 @@ TEST(CollectTool, CommandRecordsOnlyItsProcessesWithNames) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::string const out = dir / "cmd.data";
-    pid_t const noise = start_shell("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/echo; sleep 0.02; done");
-    auto const r = run(collect_exe + " -o " + out + " sched:sched_process_exec sched:sched_process_exit" +
+    const pid_t noise =
+        start_shell("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/echo; sleep 0.02; done");
+    const auto r = run(collect_exe + " -o " + out + " sched:sched_process_exec sched:sched_process_exit" +
                            " -- /bin/sh -c 'sleep 0.1; /bin/true; sleep 0.1'",
                        dir);
     int status = 0;
     ::waitpid(noise, &status, 0);
     ASSERT_EQ(r.status, 0) << r.err;
-    auto const d = run(decode_exe + " --format text " + out, dir);
+    const auto d = run(decode_exe + " --format text " + out, dir);
     ASSERT_EQ(d.status, 0) << d.err;
     EXPECT_TRUE(lines_with(d.out, "/bin/echo").empty()) << d.out;
-    auto const trues = lines_with(d.out, R"(sched:sched_process_exec filename="/bin/true")");
+    const auto trues = lines_with(d.out, R"(sched:sched_process_exec filename="/bin/true")");
     ASSERT_EQ(trues.size(), 1u) << d.out;
     EXPECT_TRUE(std::regex_search(trues[0], std::regex(R"(^true +\d+/\d+ )"))) << trues[0];
-    auto const exits = lines_with(d.out, R"(sched:sched_process_exit comm="sh")");
+    const auto exits = lines_with(d.out, R"(sched:sched_process_exit comm="sh")");
     ASSERT_EQ(exits.size(), 1u) << d.out;
     EXPECT_TRUE(std::regex_search(exits[0], std::regex(R"(^sh +\d+/\d+ )"))) << exits[0];
 
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
-    auto const p = run(perf_path() + " script -i " + out + " -F comm,pid,event,trace", dir);
+    const auto p = run(perf_path() + " script -i " + out + " -F comm,pid,event,trace", dir);
     ASSERT_EQ(p.status, 0) << p.err;
     EXPECT_TRUE(lines_with(p.out, "/bin/echo").empty()) << p.out;
     EXPECT_TRUE(std::regex_search(p.out, std::regex(R"(\btrue\s+\d+\s+sched:sched_process_exec: filename=/bin/true)")))
@@ -528,26 +535,26 @@ TEST(CollectTool, PidAndTidRecordRunningProcesses) {
     std::string const script = "sleep 0.4; /bin/true; exec /bin/echo";
     for (std::string const option : {"-p", "--tid"}) {
         std::string const out = dir / "t.data";
-        pid_t const target = start_shell(script);
-        pid_t const other = start_shell("sleep 0.4; /bin/true");
+        const pid_t target = start_shell(script);
+        const pid_t other = start_shell("sleep 0.4; /bin/true");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        auto const r = run(collect_exe + " -q -o " + out + " " + option + " " + std::to_string(target) +
+        const auto r = run(collect_exe + " -q -o " + out + " " + option + " " + std::to_string(target) +
                                " sched:sched_process_exec sched:sched_process_exit --duration 1.2",
                            dir);
         int status = 0;
         ::waitpid(target, &status, 0);
         ::waitpid(other, &status, 0);
         ASSERT_EQ(r.status, 0) << r.err;
-        auto const d = run(decode_exe + " --format text " + out, dir);
+        const auto d = run(decode_exe + " --format text " + out, dir);
         ASSERT_EQ(d.status, 0) << d.err;
-        auto const execs = lines_with(d.out, "sched:sched_process_exec");
-        auto const echo = lines_with(d.out, R"(filename="/bin/echo")");
+        const auto execs = lines_with(d.out, "sched:sched_process_exec");
+        const auto echo = lines_with(d.out, R"(filename="/bin/echo")");
         ASSERT_EQ(echo.size(), 1u) << option << "\n" << d.out;
         // Before its exec the target was "sh" (a COMM from /proc); after, "echo".
         EXPECT_TRUE(std::regex_search(echo[0], std::regex("^echo +" + std::to_string(target) + "/"))) << echo[0];
         std::size_t const trues = lines_with(d.out, R"(filename="/bin/true")").size();
         if (option == "-p") {
-            EXPECT_EQ(trues, 1u) << d.out;  // the target's child, not the other process's
+            EXPECT_EQ(trues, 1u) << d.out;         // the target's child, not the other process's
             EXPECT_EQ(execs.size(), 2u) << d.out;  // true, echo: sleep started before
         } else {
             EXPECT_EQ(trues, 0u) << d.out;
@@ -555,26 +562,27 @@ TEST(CollectTool, PidAndTidRecordRunningProcesses) {
         }
     }
     // A process that ran before: its name from /proc, as perf script shows it.
-    pid_t const sleeper = start_shell("exec sleep 0.4");
+    const pid_t sleeper = start_shell("exec sleep 0.4");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::string const out = dir / "s.data";
-    auto const r = run(collect_exe + " -q -o " + out + " -p " + std::to_string(sleeper) +
-                           " sched:sched_process_exit --duration 0.8",
-                       dir);
+    const auto r = run(
+        collect_exe + " -q -o " + out + " -p " + std::to_string(sleeper) + " sched:sched_process_exit --duration 0.8",
+        dir);
     int status = 0;
     ::waitpid(sleeper, &status, 0);
     ASSERT_EQ(r.status, 0) << r.err;
-    auto const d = run(decode_exe + " --format text " + out, dir);
+    const auto d = run(decode_exe + " --format text " + out, dir);
     EXPECT_TRUE(std::regex_search(d.out, std::regex("^sleep +" + std::to_string(sleeper) + "/"))) << d.out;
     if (!perf_path().empty()) {
-        auto const p = run(perf_path() + " script -i " + out + " -F comm,pid,event", dir);
-        EXPECT_TRUE(std::regex_search(p.out, std::regex("sleep\\s+" + std::to_string(sleeper) + "\\s+sched:"))) << p.out;
+        const auto p = run(perf_path() + " script -i " + out + " -F comm,pid,event", dir);
+        EXPECT_TRUE(std::regex_search(p.out, std::regex("sleep\\s+" + std::to_string(sleeper) + "\\s+sched:")))
+            << p.out;
     }
 
-    auto const missing = run(collect_exe + " -p 999999999 sched:sched_switch", dir);
+    const auto missing = run(collect_exe + " -p 999999999 sched:sched_switch", dir);
     EXPECT_EQ(missing.status, 1) << missing.err;
     EXPECT_NE(missing.err.find("no process 999999999"), std::string::npos) << missing.err;
-    auto const both = run(collect_exe + " -p 1 sched:sched_switch -- /bin/true", dir);
+    const auto both = run(collect_exe + " -p 1 sched:sched_switch -- /bin/true", dir);
     EXPECT_EQ(both.status, 2);
     EXPECT_NE(both.err.find("a COMMAND, or -p/--tid: not both"), std::string::npos) << both.err;
 }

@@ -4,9 +4,9 @@
 
 #include "collect_test_support.hpp"
 
+#include <sys/resource.h>
 #include <csignal>
 #include <cstring>
-#include <sys/resource.h>
 
 using namespace collect_test;
 
@@ -31,7 +31,7 @@ TEST(CollectWriter, LostRecordsAreReadable) {
     ehtrace::perf_data_writer w;
     ASSERT_EQ(w.open(path.c_str()), 0);
     EXPECT_EQ(w.write_lost(5, 100, 0), EINVAL);  // needs a tracepoint first
-    int const tp = w.add_tracepoint("user_events", "plain", ehtrace::synthesize_user_events_format(command, 701), 701);
+    const int tp = w.add_tracepoint("user_events", "plain", ehtrace::synthesize_user_events_format(command, 701), 701);
     ASSERT_EQ(w.write_sample(tp, 1000, 0, 42, 42, plain_record(1)), 0);
     ASSERT_EQ(w.write_lost(17, 1500, 1), 0);
     ASSERT_EQ(w.write_sample(tp, 2000, 1, 42, 43, plain_record(2)), 0);
@@ -44,10 +44,10 @@ TEST(CollectWriter, LostRecordsAreReadable) {
     EXPECT_NE(events[0].find("\"count\":1"), std::string::npos);
     EXPECT_NE(events[1].find("\"count\":2"), std::string::npos);
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed";
-    auto const script = run(perf_path() + " script -i " + path + " -F pid,tid,event,trace", dir);
+    const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,event,trace", dir);
     EXPECT_EQ(script.status, 0) << script.err;
     EXPECT_NE(script.out.find("count=2"), std::string::npos) << script.out;
-    auto const report = run(perf_path() + " report -i " + path + " --stdio 2>&1", dir);
+    const auto report = run(perf_path() + " report -i " + path + " --stdio 2>&1", dir);
     EXPECT_NE(report.out.find("lost 1 chunks"), std::string::npos) << report.out;
 }
 
@@ -56,20 +56,21 @@ TEST(CollectWriter, FileStaysReadableWhenTheDiskIsFull) {
     temp_dir dir;
     std::string const path = dir / "full.data";
     constexpr std::uint32_t written = 20000;  // ~1.3 MB of samples
-    pid_t const pid = ::fork();
+    const pid_t pid = ::fork();
     if (pid == 0) {
         std::signal(SIGXFSZ, SIG_IGN);
         rlimit limit{300 * 1024, 300 * 1024};
         ::setrlimit(RLIMIT_FSIZE, &limit);
         ehtrace::perf_data_writer w;
         if (w.open(path.c_str()) != 0) ::_exit(10);
-        int const tp = w.add_tracepoint("user_events", "plain", ehtrace::synthesize_user_events_format(command, 701), 701);
+        const int tp =
+            w.add_tracepoint("user_events", "plain", ehtrace::synthesize_user_events_format(command, 701), 701);
         int first_error = 0;
         for (std::uint32_t i = 0; i < written && first_error == 0; ++i) {
             first_error = w.write_sample(tp, 1000 + i, 0, 42, 42, plain_record(i));
             if (i % 100 == 99 && first_error == 0) first_error = w.finish_round();
         }
-        int const closed = w.close();
+        const int closed = w.close();
         ::_exit(first_error == EFBIG && closed == EFBIG ? 0 : 11);
     }
     int status = 0;
@@ -86,7 +87,7 @@ TEST(CollectWriter, FileStaysReadableWhenTheDiskIsFull) {
         ASSERT_NE(events[i].find("\"count\":" + std::to_string(i) + ","), std::string::npos) << events[i];
     }
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed";
-    auto const script = run(perf_path() + " script -i " + path + " -F trace | wc -l", dir);
+    const auto script = run(perf_path() + " script -i " + path + " -F trace | wc -l", dir);
     EXPECT_EQ(script.status, 0) << script.err;
     EXPECT_EQ(std::stoul(script.out), events.size()) << script.err;
 }

@@ -11,15 +11,15 @@
 // every thread has written its first event.
 #include <ehtrace/provider.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <sys/resource.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 EHTRACE_PROVIDER(crash_provider, "EhtraceTest_Crash");
@@ -29,15 +29,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: crash_writer THREADS run|abort|exit|segv [EVENTS]\n");
         return 2;
     }
-    int const threads = std::atoi(argv[1]);
+    const int threads = std::atoi(argv[1]);
     std::string const mode = argv[2];
-    long const die_after = argc > 3 ? std::atol(argv[3]) : 0;
+    const long die_after = argc > 3 ? std::atol(argv[3]) : 0;
     rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);  // abort and SIGSEGV without a core dump
 
     ehtrace::provider_registration registration(crash_provider);
     std::atomic<int> started{0};
-    auto const work = [&](int t) {
+    const auto work = [&](int t) {
         for (long i = 0; mode != "count" || i < die_after; ++i) {
             EHTRACE_WRITE(crash_provider, "Seq", ehtrace::field<"t">(t), ehtrace::field<"i">(i));
             if (i == 0 && started.fetch_add(1) + 1 == threads) {

@@ -8,16 +8,16 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace {
 
-std::vector<std::byte> read_bytes(std::string const& path) {
+std::vector<std::byte> read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::vector<char> chars{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     std::vector<std::byte> out(chars.size());
@@ -53,12 +53,12 @@ TEST(CutAnywhere, EveryPrefixOfAnUnfinishedFileDecodes) {
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str()), 0);
     std::string const command = "Cut_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
-    auto const format_a = ehtrace::synthesize_user_events_format(command, 0x4000);
-    int const a = writer.add_tracepoint("user_events", "Cut_L4K1", format_a, 0x4000);
+    const auto format_a = ehtrace::synthesize_user_events_format(command, 0x4000);
+    const int a = writer.add_tracepoint("user_events", "Cut_L4K1", format_a, 0x4000);
     ASSERT_GE(a, 0);
     // Where each sample ends in the file (every record is flushed at once).
     std::vector<std::uint64_t> sample_ends;
-    auto const flushed_size = [&] {
+    const auto flushed_size = [&] {
         EXPECT_EQ(writer.flush(), 0);
         return read_bytes(path).size();
     };
@@ -66,7 +66,7 @@ TEST(CutAnywhere, EveryPrefixOfAnUnfinishedFileDecodes) {
     for (int i = 0; i < 12; ++i) {
         if (i == 6) {
             // A tracepoint declared after samples of another one.
-            auto const format_b = ehtrace::synthesize_user_events_format("Late_L4K1 u32 x", 0x4001);
+            const auto format_b = ehtrace::synthesize_user_events_format("Late_L4K1 u32 x", 0x4001);
             ASSERT_EQ(writer.add_tracepoint("user_events", "Late_L4K1", format_b, 0x4001), 1);
             ASSERT_EQ(writer.write_comm(1, 2, "cut", 50, 0), 0);
         }
@@ -79,10 +79,10 @@ TEST(CutAnywhere, EveryPrefixOfAnUnfinishedFileDecodes) {
             flushed_size();
         }
     }
-    auto const unfinished = read_bytes(path);
+    const auto unfinished = read_bytes(path);
 
     for (std::size_t cut = 104; cut <= unfinished.size(); ++cut) {
-        auto const r = decode(std::span(unfinished.data(), cut));
+        const auto r = decode(std::span(unfinished.data(), cut));
         std::uint64_t whole = 0;
         for (auto end : sample_ends) whole += end <= cut;
         ASSERT_EQ(r.error, "") << "cut at " << cut;
@@ -91,7 +91,7 @@ TEST(CutAnywhere, EveryPrefixOfAnUnfinishedFileDecodes) {
     }
 
     ASSERT_EQ(writer.close(), 0);
-    auto const finished = decode(read_bytes(path));
+    const auto finished = decode(read_bytes(path));
     EXPECT_EQ(finished.error, "");
     EXPECT_TRUE(finished.finalised);
     EXPECT_EQ(finished.samples, sample_ends.size());
@@ -103,7 +103,7 @@ TEST(CutAnywhere, DamageInTheMiddleIsStillAnError) {
     std::string const path = "/tmp/ehtrace-cut-damage-" + std::to_string(::getpid()) + ".data";
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str()), 0);
-    auto const format = ehtrace::synthesize_user_events_format("Dmg_L4K1 u32 x", 0x4000);
+    const auto format = ehtrace::synthesize_user_events_format("Dmg_L4K1 u32 x", 0x4000);
     ASSERT_GE(writer.add_tracepoint("user_events", "Dmg_L4K1", format, 0x4000), 0);
     std::vector<std::byte> payload(4, std::byte{1});
     std::vector<std::uint64_t> ends;
@@ -116,7 +116,7 @@ TEST(CutAnywhere, DamageInTheMiddleIsStillAnError) {
     // The third sample's size field (bytes 6-7 of its header) says 2: smaller than a header.
     bytes[ends[1] + 6] = std::byte{2};
     bytes[ends[1] + 7] = std::byte{0};
-    auto const r = decode(bytes);
+    const auto r = decode(bytes);
     EXPECT_NE(r.error, "");
     EXPECT_EQ(r.samples, 2u);
     writer.close();

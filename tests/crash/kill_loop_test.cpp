@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -17,12 +20,9 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <poll.h>
 #include <random>
 #include <regex>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -31,32 +31,32 @@ std::string const writer_exe = EHTRACE_CRASH_WRITER_EXE;
 std::string const decode_exe = EHTRACE_DECODE_EXE;
 
 struct temp_dir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("ehtrace-kill-loop-" + std::to_string(::getpid()));
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("ehtrace-kill-loop-" + std::to_string(::getpid()));
     temp_dir() { std::filesystem::create_directories(path); }
     ~temp_dir() { std::filesystem::remove_all(path); }
 };
 
 // Starts crash_writer with EHTRACE_CAPTURE=path; returns its pid and the
 // read end of its stdout.
-pid_t start_writer(std::string const& path, std::vector<std::string> const& args, int& out,
-                   std::vector<std::pair<std::string, std::string>> const& env = {}) {
+pid_t start_writer(const std::string& path, const std::vector<std::string>& args, int& out,
+                   const std::vector<std::pair<std::string, std::string>>& env = {}) {
     int fds[2];
     if (::pipe(fds) != 0) return -1;
-    pid_t const pid = ::fork();
+    const pid_t pid = ::fork();
     if (pid == 0) {
         ::dup2(fds[1], STDOUT_FILENO);
         ::close(fds[0]);
         ::close(fds[1]);
         ::setenv("EHTRACE_CAPTURE", path.c_str(), 1);
         ::setenv("EHTRACE_CAPTURE_FLUSH_MS", "10", 1);
-        for (auto const& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
         // Under AddressSanitizer: let SIGSEGV kill the writer as it would
         // without it (the test checks how the process ended).
-        char const* asan = std::getenv("ASAN_OPTIONS");
+        const char* asan = std::getenv("ASAN_OPTIONS");
         ::setenv("ASAN_OPTIONS", ((asan ? std::string(asan) + ":" : std::string()) + "handle_segv=0").c_str(), 1);
         std::vector<char*> argv{const_cast<char*>(writer_exe.c_str())};
-        for (auto const& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         ::execv(writer_exe.c_str(), argv.data());
         ::_exit(127);
@@ -73,7 +73,7 @@ bool wait_ready(int fd) {
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, 10000) <= 0) return false;
         char buffer[64];
-        ssize_t const n = ::read(fd, buffer, sizeof buffer);
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n <= 0) return false;
         seen.append(buffer, static_cast<std::size_t>(n));
     }
@@ -90,7 +90,7 @@ struct check_result {
 // Decodes `path`: no error, and per thread the numbers 0, 1, 2, ... in order
 // (with `suffix`: consecutive numbers from any start, as a flight recorder
 // keeps the newest).
-check_result check_file(std::string const& path, bool suffix = false) {
+check_result check_file(const std::string& path, bool suffix = false) {
     check_result r;
     std::string error;
     auto input = ehtrace::decode::byte_source::open(path, error);
@@ -111,8 +111,8 @@ check_result check_file(std::string const& path, bool suffix = false) {
             r.problem = "unexpected event " + json;
             return r;
         }
-        int const t = std::stoi(m[1]);
-        long const i = std::stol(m[2]);
+        const int t = std::stoi(m[1]);
+        const long i = std::stol(m[2]);
         if (suffix && next.find(t) == next.end()) next[t] = i;
         if (i != next[t]) {
             r.problem = "thread " + std::to_string(t) + ": event " + std::to_string(i) + " where " +
@@ -123,7 +123,8 @@ check_result check_file(std::string const& path, bool suffix = false) {
         r.last[t] = i;
         ++r.events;
     }
-    if (reader.error()) r.problem = "decode error at " + std::to_string(reader.error().offset) + ": " + reader.error().message;
+    if (reader.error())
+        r.problem = "decode error at " + std::to_string(reader.error().offset) + ": " + reader.error().message;
     r.finalised = reader.session().finalised;
     return r;
 }
@@ -133,9 +134,9 @@ struct tool_result {
     std::string err;
 };
 
-tool_result run_decode(std::string const& path) {
+tool_result run_decode(const std::string& path) {
     std::string const err_path = path + ".err";
-    int const status = std::system((decode_exe + " --jsonl " + path + " >/dev/null 2>" + err_path).c_str());
+    const int status = std::system((decode_exe + " --jsonl " + path + " >/dev/null 2>" + err_path).c_str());
     std::ifstream in(err_path);
     tool_result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                   {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}};
@@ -153,11 +154,11 @@ TEST(KillLoop, CaptureKilledAtRandomMomentsStaysReadable) {
     constexpr int runs = 30;
     for (int run = 0; run < runs; ++run) {
         std::string const path = (dir.path / ("k" + std::to_string(run) + ".data")).string();
-        int const threads = 1 + static_cast<int>(random() % 3);
+        const int threads = 1 + static_cast<int>(random() % 3);
         int out = -1;
-        pid_t const pid = start_writer(path, {std::to_string(threads), "run"}, out);
+        const pid_t pid = start_writer(path, {std::to_string(threads), "run"}, out);
         ASSERT_GT(pid, 0);
-        bool const ready = wait_ready(out);
+        const bool ready = wait_ready(out);
         // From right after the first events to a few flush intervals later.
         ::usleep(static_cast<useconds_t>(random() % 120000));
         ::kill(pid, SIGKILL);
@@ -166,13 +167,13 @@ TEST(KillLoop, CaptureKilledAtRandomMomentsStaysReadable) {
         ::close(out);
         ASSERT_TRUE(ready) << "run " << run << ": the writer never got going";
         ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-        auto const r = check_file(path);
+        const auto r = check_file(path);
         ASSERT_EQ(r.problem, "") << "run " << run << " (" << threads << " threads), " << path;
         EXPECT_FALSE(r.finalised) << "run " << run;
         total += r.events;
         with_events += r.events > 0;
         if (run % 5 == 0) {
-            auto const tool = run_decode(path);
+            const auto tool = run_decode(path);
             EXPECT_EQ(tool.status, 0) << tool.err;
             EXPECT_NE(tool.err.find("not finalised"), std::string::npos) << tool.err;
             EXPECT_EQ(std::count(tool.err.begin(), tool.err.end(), '\n'), 1) << tool.err;
@@ -190,9 +191,9 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
     for (std::string const mode : {"abort", "exit", "segv"}) {
         for (int repeat = 0; repeat < 3; ++repeat, ++run) {
             std::string const path = (dir.path / ("m" + std::to_string(run) + ".data")).string();
-            long const events = 200 + static_cast<long>(random() % 20000);
+            const long events = 200 + static_cast<long>(random() % 20000);
             int out = -1;
-            pid_t const pid = start_writer(path, {"2", mode, std::to_string(events)}, out);
+            const pid_t pid = start_writer(path, {"2", mode, std::to_string(events)}, out);
             ASSERT_GT(pid, 0);
             int status = 0;
             ::waitpid(pid, &status, 0);
@@ -203,7 +204,7 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
                 ASSERT_TRUE(WIFSIGNALED(status)) << status;
                 EXPECT_EQ(WTERMSIG(status), mode == "abort" ? SIGABRT : SIGSEGV);
             }
-            auto const r = check_file(path);
+            const auto r = check_file(path);
             ASSERT_EQ(r.problem, "") << mode << " after " << events << " events, " << path;
             EXPECT_FALSE(r.finalised) << mode;
             ::unlink(path.c_str());
@@ -216,17 +217,17 @@ TEST(KillLoop, NormalExitFinishesTheFile) {
     temp_dir dir;
     std::string const path = (dir.path / "normal.data").string();
     int out = -1;
-    pid_t const pid = start_writer(path, {"3", "count", "5000"}, out);
+    const pid_t pid = start_writer(path, {"3", "count", "5000"}, out);
     ASSERT_GT(pid, 0);
     int status = 0;
     ::waitpid(pid, &status, 0);
     ::close(out);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-    auto const r = check_file(path);
+    const auto r = check_file(path);
     EXPECT_EQ(r.problem, "");
     EXPECT_TRUE(r.finalised);
     EXPECT_EQ(r.events, 3u * 5000u);
-    auto const tool = run_decode(path);
+    const auto tool = run_decode(path);
     EXPECT_EQ(tool.status, 0);
     EXPECT_EQ(tool.err, "");
 }
@@ -235,16 +236,16 @@ TEST(KillLoop, NormalExitFinishesTheFile) {
 // record every event, killed or not; an unknown value is only warned about.
 TEST(KillLoop, EveryClockChoiceRecords) {
     temp_dir dir;
-    for (char const* clock : {"monotonic", "auto", "sundial"}) {
+    for (const char* clock : {"monotonic", "auto", "sundial"}) {
         std::string const path = (dir.path / (std::string(clock) + ".data")).string();
         int out = -1;
-        pid_t const pid = start_writer(path, {"2", "count", "3000"}, out, {{"EHTRACE_CAPTURE_CLOCK", clock}});
+        const pid_t pid = start_writer(path, {"2", "count", "3000"}, out, {{"EHTRACE_CAPTURE_CLOCK", clock}});
         ASSERT_GT(pid, 0);
         int status = 0;
         ::waitpid(pid, &status, 0);
         ::close(out);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << clock << ": " << status;
-        auto const r = check_file(path);
+        const auto r = check_file(path);
         EXPECT_EQ(r.problem, "") << clock;
         EXPECT_TRUE(r.finalised) << clock;
         EXPECT_EQ(r.events, 2u * 3000u) << clock;
@@ -259,9 +260,9 @@ TEST(KillLoop, FlightRecorderDumpsOnCrash) {
     int run = 0;
     for (std::string const mode : {"segv", "abort"}) {
         std::string const path = (dir.path / ("f" + std::to_string(run++) + ".data")).string();
-        long const events = 30000;
+        const long events = 30000;
         int out = -1;
-        pid_t const pid = start_writer(path, {"2", mode, std::to_string(events)}, out,
+        const pid_t pid = start_writer(path, {"2", mode, std::to_string(events)}, out,
                                        {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_ON_CRASH", "1"}});
         ASSERT_GT(pid, 0);
         int status = 0;
@@ -269,7 +270,7 @@ TEST(KillLoop, FlightRecorderDumpsOnCrash) {
         ::close(out);
         ASSERT_TRUE(WIFSIGNALED(status)) << status;
         EXPECT_EQ(WTERMSIG(status), mode == "abort" ? SIGABRT : SIGSEGV) << "the process still dies of its signal";
-        auto const r = check_file(path, true);
+        const auto r = check_file(path, true);
         ASSERT_EQ(r.problem, "") << mode;
         EXPECT_FALSE(r.finalised);
         ASSERT_TRUE(r.last.count(0)) << mode << ": nothing of the crashing thread";
@@ -283,10 +284,10 @@ TEST(KillLoop, FlightRecorderDumpsOnCrash) {
 // recorder holds; without it a killed flight recorder leaves no events.
 TEST(KillLoop, FlightRecorderDumpsOnTheUsersSignal) {
     temp_dir dir;
-    for (bool const signal : {false, true}) {
+    for (const bool signal : {false, true}) {
         std::string const path = (dir.path / (signal ? "sig.data" : "nosig.data")).string();
         int out = -1;
-        pid_t const pid = start_writer(path, {"2", "run"}, out,
+        const pid_t pid = start_writer(path, {"2", "run"}, out,
                                        {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_SIGNAL", "USR2"}});
         ASSERT_GT(pid, 0);
         ASSERT_TRUE(wait_ready(out));
@@ -296,7 +297,7 @@ TEST(KillLoop, FlightRecorderDumpsOnTheUsersSignal) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
         ::close(out);
-        auto const r = check_file(path, true);
+        const auto r = check_file(path, true);
         ASSERT_EQ(r.problem, "");
         if (signal) {
             EXPECT_GT(r.events, 0u);

@@ -19,7 +19,7 @@ bytes two_records() {
 }  // namespace
 
 TEST(CaptureReader, ReadsRecords) {
-    auto const b = two_records();
+    const auto b = two_records();
     byte_source in(b.span());
     capture_reader reader(in);
     capture_record r;
@@ -36,7 +36,7 @@ TEST(CaptureReader, ReadsRecords) {
 }
 
 TEST(CaptureReader, TruncationReportsOffset) {
-    auto const b = two_records();
+    const auto b = two_records();
     for (std::size_t cut = 1; cut < b.size(); ++cut) {
         if (cut == 14) continue;  // a clean record boundary
         byte_source in(b.span().first(cut));

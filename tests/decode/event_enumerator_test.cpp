@@ -61,7 +61,7 @@ constexpr char sample_json[] =
 
 TEST(EventEnumerator, JsonBothByteOrders) {
     for (bool big : {false, true}) {
-        auto const ev = sample_event(big);
+        const auto ev = sample_event(big);
         std::string out;
         EXPECT_EQ(format_event_json(out, "Prov_L4K2c", ev.span()), decode_error::none);
         EXPECT_EQ(out, sample_json) << "big=" << big;
@@ -69,7 +69,7 @@ TEST(EventEnumerator, JsonBothByteOrders) {
 }
 
 TEST(EventEnumerator, ItemsAndNavigation) {
-    auto const ev = sample_event(false);
+    const auto ev = sample_event(false);
     event_enumerator e;
     ASSERT_EQ(e.start("user_events:Prov_L4K2c", ev.span()), decode_error::none);
     EXPECT_EQ(e.event().name, "Ev");
@@ -112,11 +112,11 @@ TEST(EventEnumerator, ItemsAndNavigation) {
 }
 
 TEST(EventEnumerator, EveryTruncationIsAnErrorNotACrash) {
-    auto const ev = sample_event(false);
+    const auto ev = sample_event(false);
     for (std::size_t cut = 0; cut < ev.size(); ++cut) {
         std::vector<std::byte> shorter(ev.span().begin(), ev.span().begin() + static_cast<long>(cut));
         std::string out;
-        auto const error = format_event_json(out, "Prov_L4K2c", shorter);
+        const auto error = format_event_json(out, "Prov_L4K2c", shorter);
         // The trailing duplicate "u8" is the last byte: every cut loses data.
         EXPECT_NE(error, decode_error::none) << cut;
         EXPECT_EQ(out.front(), '{');
@@ -143,30 +143,28 @@ TEST(EventEnumerator, HeaderErrors) {
 TEST(EventEnumerator, UnknownExtensionSkippedAndActivityIds) {
     bytes b;
     b.raw({0x07, 2, 0x34, 0x12, 0xCD, 0xAB, 1, 5});  // version 2, id 0x1234, tag 0xABCD, start, level 5
-    b.u16(3).u16(0x8007).raw({9, 9, 9});            // unknown kind 7, chained
+    b.u16(3).u16(0x8007).raw({9, 9, 9});             // unknown kind 7, chained
     b.u16(32).u16(0x8002);
     for (unsigned i = 0; i < 32; ++i) b.u8(i);
     b.u16(4).u16(0x0001).zstr("E").zstr("").u8(0x02);  // field "" value8
     b.u8(42);
     std::string out;
     ASSERT_EQ(format_event_json(out, "P_L5K0Gg1", b.span()), decode_error::none);
-    EXPECT_EQ(out,
-              R"({"n":"P:E","":42,"meta":{"id":4660,"version":2,"level":5,"opcode":1,"tag":"0xABCD",)"
-              R"("activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
-              R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f"}})");
+    EXPECT_EQ(out, R"({"n":"P:E","":42,"meta":{"id":4660,"version":2,"level":5,"opcode":1,"tag":"0xABCD",)"
+                   R"("activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
+                   R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f"}})");
     // Provider options (and the other non-default keys) only on request.
     out.clear();
     ehtrace::decode::json_options options;
     options.meta = ehtrace::decode::meta_keys::all;
     ASSERT_EQ(format_event_json(out, "P_L5K0Gg1", b.span(), {}, options), decode_error::none);
-    EXPECT_EQ(out,
-              R"({"n":"P:E","":42,"meta":{"provider":"P","event":"E","id":4660,"version":2,"level":5,"opcode":1,)"
-              R"("tag":"0xABCD","activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
-              R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f","options":"Gg1","flags":"0x7"}})");
+    EXPECT_EQ(out, R"({"n":"P:E","":42,"meta":{"provider":"P","event":"E","id":4660,"version":2,"level":5,"opcode":1,)"
+                   R"("tag":"0xABCD","activity":"00010203-0405-0607-0809-0a0b0c0d0e0f",)"
+                   R"("relatedActivity":"10111213-1415-1617-1819-1a1b1c1d1e1f","options":"Gg1","flags":"0x7"}})");
 }
 
 TEST(EventEnumerator, BadEncodings) {
-    auto check = [](bytes const& meta, bytes const& payload, decode_error expected) {
+    auto check = [](const bytes& meta, const bytes& payload, decode_error expected) {
         auto const ev = ehtrace::test::event(false, 1, meta, payload);
         std::string out;
         EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), expected) << out;
@@ -189,7 +187,7 @@ TEST(EventEnumerator, ItemsThatTakeNoBytesAreBounded) {
     bytes meta;
     meta.zstr("E").zstr("a").u8(0x02);
     meta.zstr("outer").u8(0xA1).u8(0x01).u16(0xFFFF).zstr("inner").u8(0xA1).u8(0x01).u16(0xFFFF);
-    auto const ev = ehtrace::test::event(false, 1, meta, bytes().u8(7));
+    const auto ev = ehtrace::test::event(false, 1, meta, bytes().u8(7));
     event_enumerator e;
     ASSERT_EQ(e.start("P_L1K0", ev.span()), decode_error::none);
     std::size_t items = 0;
@@ -205,7 +203,7 @@ TEST(EventEnumerator, ItemsThatTakeNoBytesAreBounded) {
     // One such array of 1000 elements is well within the budget and decodes.
     bytes small;
     small.zstr("E").zstr("s").u8(0xA1).u8(0x01).u16(1000);
-    auto const ok = ehtrace::test::event(false, 1, small, bytes());
+    const auto ok = ehtrace::test::event(false, 1, small, bytes());
     out.clear();
     EXPECT_EQ(format_event_json(out, "P_L1K0", ok.span()), decode_error::none) << out.substr(0, 200);
 }
@@ -219,7 +217,7 @@ TEST(EventEnumerator, DeepWellFormedEventIsWithinTheBudget) {
     std::size_t const levels = (event_enumerator::max_depth - 1) / 2;
     for (std::size_t i = 0; i < levels; ++i) meta.zstr("s").u8(0xA1).u8(0x01).u16(i + 1 == levels ? 2000 : 1);
     meta.zstr("v").u8(0x22).u16(1);  // one u8 in a one-element array
-    auto const ev = ehtrace::test::event(false, 1, meta, bytes().str(std::string(2000, '\x01')));
+    const auto ev = ehtrace::test::event(false, 1, meta, bytes().str(std::string(2000, '\x01')));
     event_enumerator e;
     ASSERT_EQ(e.start("P_L1K0", ev.span()), decode_error::none);
     std::size_t items = 0;
@@ -229,8 +227,9 @@ TEST(EventEnumerator, DeepWellFormedEventIsWithinTheBudget) {
 }
 
 TEST(EventEnumerator, ValuesBeforeDamageAreKept) {
-    auto const ev = ehtrace::test::event(false, 1, bytes().zstr("E").zstr("a").u8(0x02).zstr("s").u8(0x81).u8(0x01).zstr("b").u8(0x04),
-                                         bytes().u8(1).u8(2));
+    const auto ev = ehtrace::test::event(
+        false, 1, bytes().zstr("E").zstr("a").u8(0x02).zstr("s").u8(0x81).u8(0x01).zstr("b").u8(0x04),
+        bytes().u8(1).u8(2));
     std::string out;
     EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::payload_truncated);
     EXPECT_EQ(out.rfind(R"({"n":"P:E","a":1,"s":{},"error":"field value runs past the event at event offset )", 0), 0u)
@@ -241,7 +240,7 @@ TEST(EventEnumerator, EmptyArrayOfStructsSkipsItsDefinitions) {
     bytes meta;
     meta.zstr("E").zstr("v").u8(0xC1).u8(0x02).zstr("a").u8(0x02).zstr("n").u8(0x81).u8(0x01).zstr("c").u8(0x02);
     meta.zstr("after").u8(0x02);
-    auto const ev = ehtrace::test::event(false, 1, meta, bytes().u16(0).u8(77));
+    const auto ev = ehtrace::test::event(false, 1, meta, bytes().u16(0).u8(77));
     std::string out;
     EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::none);
     EXPECT_EQ(out, R"({"n":"P:E","v":[],"after":77,"meta":{"level":1}})");
@@ -252,7 +251,7 @@ TEST(EventEnumerator, NestingLimit) {
     meta.zstr("E");
     for (int i = 0; i < 40; ++i) meta.zstr("s").u8(0x81).u8(0x01);
     meta.zstr("x").u8(0x02);
-    auto const ev = ehtrace::test::event(false, 1, meta, bytes().u8(1));
+    const auto ev = ehtrace::test::event(false, 1, meta, bytes().u8(1));
     std::string out;
     EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::nesting_too_deep);
     // Balanced brackets even after the failure.
@@ -266,11 +265,11 @@ namespace {
 // Everything an enumerator shows for one event, items included, as text.
 std::string walk_text(event_enumerator& e, std::string_view name, std::span<std::byte const> ev) {
     std::string out;
-    auto const at = [&](void const* p) {
+    const auto at = [&](const void* p) {
         return p == nullptr ? std::string("-") : std::to_string(static_cast<std::byte const*>(p) - ev.data());
     };
-    auto const r = e.start(name, ev);
-    event_info const& i = e.event();
+    const auto r = e.start(name, ev);
+    const event_info& i = e.event();
     out += std::to_string(static_cast<int>(r)) + " " + std::to_string(static_cast<int>(e.state())) + " " +
            std::to_string(e.error_offset()) + " " + std::string(i.name) + std::string(i.name_attributes) + "@" +
            at(i.name.data()) + " lv" + std::to_string(i.header.level) + " a" + at(i.activity_id) + " r" +
@@ -278,7 +277,7 @@ std::string walk_text(event_enumerator& e, std::string_view name, std::span<std:
     if (r != decode_error::none) return out;
     out += "payload " + at(e.payload().data()) + "/" + std::to_string(e.payload().size()) + "\n";
     while (e.move_next()) {
-        item_info const& it = e.item();
+        const item_info& it = e.item();
         out += std::to_string(static_cast<int>(e.state())) + " " + std::string(it.name) + "@" + at(it.name.data()) +
                " " + std::to_string(static_cast<int>(it.encoding)) + " " + at(it.value.data()) + "/" +
                std::to_string(it.value.size()) + "\n";
@@ -316,9 +315,9 @@ TEST(EventEnumerator, RepeatedHeaderAndExtensionsSameAsFresh) {
     }
     event_enumerator reused;
     for (int round = 0; round < 2; ++round) {
-        for (auto const& [name, ev] : events) {
+        for (const auto& [name, ev] : events) {
             for (std::size_t size = ev.size() + 1; size-- != 0;) {  // every truncation, the string's included
-                auto const span = ev.span().first(size);
+                const auto span = ev.span().first(size);
                 event_enumerator fresh;
                 EXPECT_EQ(walk_text(reused, name, span), walk_text(fresh, name, span)) << name << " size " << size;
                 EXPECT_EQ(walk_text(reused, name, ev.span()), walk_text(fresh, name, ev.span())) << name;

@@ -11,7 +11,7 @@ using ehtrace::test::bytes;
 
 namespace {
 
-std::string value(bytes const& b, field_encoding e, field_format f, bool swap = false) {
+std::string value(const bytes& b, field_encoding e, field_format f, bool swap = false) {
     std::string out;
     append_value_json(out, value_bytes{b.span(), e, f, swap});
     return out;
@@ -42,13 +42,10 @@ TEST(JsonFormatter, BooleanErrnoTime) {
     EXPECT_EQ(value(bytes().u32(2), field_encoding::value32, field_format::boolean), "2");
     EXPECT_EQ(value(bytes().u32(0xFFFFFFFF), field_encoding::value32, field_format::boolean), "-1");
     EXPECT_EQ(value(bytes().u32(2), field_encoding::value32, field_format::errno_value), "\"ENOENT(2)\"");
-    EXPECT_EQ(value(bytes().u32(131), field_encoding::value32, field_format::errno_value),
-              "\"ENOTRECOVERABLE(131)\"");
+    EXPECT_EQ(value(bytes().u32(131), field_encoding::value32, field_format::errno_value), "\"ENOTRECOVERABLE(131)\"");
     EXPECT_EQ(value(bytes().u32(4000), field_encoding::value32, field_format::errno_value), "\"ERRNO(4000)\"");
-    EXPECT_EQ(value(bytes().u64(1700000000), field_encoding::value64, field_format::time),
-              "\"2023-11-14T22:13:20\"");
-    EXPECT_EQ(value(bytes().u32(0xFFFFFFFF), field_encoding::value32, field_format::time),
-              "\"1969-12-31T23:59:59\"");
+    EXPECT_EQ(value(bytes().u64(1700000000), field_encoding::value64, field_format::time), "\"2023-11-14T22:13:20\"");
+    EXPECT_EQ(value(bytes().u32(0xFFFFFFFF), field_encoding::value32, field_format::time), "\"1969-12-31T23:59:59\"");
     EXPECT_EQ(value(bytes().u64(0x7FFFFFFFFFFFFFFFull), field_encoding::value64, field_format::time),
               "\"TIME(9223372036854775807)\"");
 }
@@ -61,20 +58,17 @@ TEST(JsonFormatter, Floats) {
     EXPECT_EQ(value(bytes().u64(0x8000000000000000ull), field_encoding::value64, field_format::floating), "-0");
     EXPECT_EQ(value(bytes().u64(0x7FEFFFFFFFFFFFFFull), field_encoding::value64, field_format::floating),
               "1.7976931348623157e+308");
-    EXPECT_EQ(value(bytes().u64(0x7FF8000000000000ull), field_encoding::value64, field_format::floating),
-              "\"nan\"");
+    EXPECT_EQ(value(bytes().u64(0x7FF8000000000000ull), field_encoding::value64, field_format::floating), "\"nan\"");
     EXPECT_EQ(value(bytes().u32(0x7FC00000), field_encoding::value32, field_format::floating), "\"nan\"");
-    EXPECT_EQ(value(bytes().u64(0x7FF0000000000000ull), field_encoding::value64, field_format::floating),
-              "\"inf\"");
-    EXPECT_EQ(value(bytes().u64(0xFFF0000000000000ull), field_encoding::value64, field_format::floating),
-              "\"-inf\"");
+    EXPECT_EQ(value(bytes().u64(0x7FF0000000000000ull), field_encoding::value64, field_format::floating), "\"inf\"");
+    EXPECT_EQ(value(bytes().u64(0xFFF0000000000000ull), field_encoding::value64, field_format::floating), "\"-inf\"");
 }
 
 TEST(JsonFormatter, NetworkAndUuid) {
     EXPECT_EQ(value(bytes().raw({192, 168, 1, 20}), field_encoding::value32, field_format::ip_address),
               "\"192.168.1.20\"");
-    EXPECT_EQ(value(bytes().raw({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
-                    field_encoding::value128, field_format::ip_address),
+    EXPECT_EQ(value(bytes().raw({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), field_encoding::value128,
+                    field_format::ip_address),
               "\"2001:db8::1\"");
     EXPECT_EQ(value(bytes().raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), field_encoding::value128,
                     field_format::ip_address_obsolete),
@@ -92,22 +86,21 @@ TEST(JsonFormatter, NetworkAndUuid) {
 TEST(JsonFormatter, Strings) {
     EXPECT_EQ(value(bytes().str("a\"b\\c\n\x01"), field_encoding::zstring_char8, field_format::default_format),
               "\"a\\\"b\\\\c\\n\\u0001\"");
-    EXPECT_EQ(value(bytes().raw({0x41, 0xE9}), field_encoding::zstring_char8, field_format::string8),
-              "\"A\xC3\xA9\"");
+    EXPECT_EQ(value(bytes().raw({0x41, 0xE9}), field_encoding::zstring_char8, field_format::string8), "\"A\xC3\xA9\"");
     // Invalid UTF-8: each byte outside a valid sequence is taken as Latin-1
     // (nothing is lost); a valid sequence survives.
-    EXPECT_EQ(value(bytes().raw({0x41, 0xFF, 0xC3, 0xA9, 0xC3}), field_encoding::zstring_char8,
-                    field_format::string_utf),
-              "\"A\xC3\xBF\xC3\xA9\xC3\x83\"");
+    EXPECT_EQ(
+        value(bytes().raw({0x41, 0xFF, 0xC3, 0xA9, 0xC3}), field_encoding::zstring_char8, field_format::string_utf),
+        "\"A\xC3\xBF\xC3\xA9\xC3\x83\"");
     // UTF-16 with a surrogate pair (U+1F600) and a lone surrogate.
     EXPECT_EQ(value(bytes().u16('h').u16(0xD83D).u16(0xDE00).u16(0xDC00), field_encoding::string_length16_char16,
                     field_format::default_format),
               "\"h\xF0\x9F\x98\x80\xEF\xBF\xBD\"");
     EXPECT_EQ(value(bytes(true).u16('h').u16('i'), field_encoding::zstring_char16, field_format::string_utf, true),
               "\"hi\"");
-    EXPECT_EQ(value(bytes().u32('o').u32(0x110000).u32(0x20AC), field_encoding::zstring_char32,
-                    field_format::default_format),
-              "\"o\xEF\xBF\xBD\xE2\x82\xAC\"");
+    EXPECT_EQ(
+        value(bytes().u32('o').u32(0x110000).u32(0x20AC), field_encoding::zstring_char32, field_format::default_format),
+        "\"o\xEF\xBF\xBD\xE2\x82\xAC\"");
     EXPECT_EQ(value(bytes().raw({0xDE, 0xAD, 0xBE, 0xEF}), field_encoding::binary_length16_char8,
                     field_format::default_format),
               "\"de ad be ef\"");
@@ -118,17 +111,16 @@ TEST(JsonFormatter, Strings) {
 
 TEST(JsonFormatter, ByteOrderMarks) {
     // UTF-8 BOM on a char8 string.
-    EXPECT_EQ(value(bytes().raw({0xEF, 0xBB, 0xBF, 'x'}), field_encoding::zstring_char8,
-                    field_format::string_utf_bom),
+    EXPECT_EQ(value(bytes().raw({0xEF, 0xBB, 0xBF, 'x'}), field_encoding::zstring_char8, field_format::string_utf_bom),
               "\"x\"");
     // UTF-16 big-endian BOM inside a char8 string.
-    EXPECT_EQ(value(bytes().raw({0xFE, 0xFF, 0, 'y'}), field_encoding::string_length16_char8,
-                    field_format::string_utf_bom),
-              "\"y\"");
+    EXPECT_EQ(
+        value(bytes().raw({0xFE, 0xFF, 0, 'y'}), field_encoding::string_length16_char8, field_format::string_utf_bom),
+        "\"y\"");
     // UTF-16 little-endian BOM.
-    EXPECT_EQ(value(bytes().raw({0xFF, 0xFE, 'z', 0}), field_encoding::string_length16_char16,
-                    field_format::string_xml),
-              "\"z\"");
+    EXPECT_EQ(
+        value(bytes().raw({0xFF, 0xFE, 'z', 0}), field_encoding::string_length16_char16, field_format::string_xml),
+        "\"z\"");
     // No BOM: the string's own encoding.
     EXPECT_EQ(value(bytes().str("plain"), field_encoding::zstring_char8, field_format::string_utf_bom), "\"plain\"");
 }
@@ -144,15 +136,14 @@ TEST(JsonFormatter, Length16SpecialRules) {
     // A size the format has no fixed form for: the encoding's default.
     EXPECT_EQ(value(bytes().raw({1, 2, 3}), field_encoding::binary_length16_char8, field_format::unsigned_int),
               "\"01 02 03\"");
-    EXPECT_EQ(value(bytes().str("abc"), field_encoding::string_length16_char8, field_format::unsigned_int),
-              "\"abc\"");
+    EXPECT_EQ(value(bytes().str("abc"), field_encoding::string_length16_char8, field_format::unsigned_int), "\"abc\"");
     // The sizes a format has are the wire contract's (format_applies_when_decoding):
     // the obsolete IP format as 4 or 16 bytes, a port only as 2, a boolean not as 8.
-    EXPECT_EQ(value(bytes().raw({10, 0, 0, 2}), field_encoding::binary_length16_char8,
-                    field_format::ip_address_obsolete),
-              "\"10.0.0.2\"");
-    EXPECT_EQ(value(bytes().raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), field_encoding::binary_length16_char8,
-                    field_format::ip_address_obsolete),
+    EXPECT_EQ(
+        value(bytes().raw({10, 0, 0, 2}), field_encoding::binary_length16_char8, field_format::ip_address_obsolete),
+        "\"10.0.0.2\"");
+    EXPECT_EQ(value(bytes().raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
+                    field_encoding::binary_length16_char8, field_format::ip_address_obsolete),
               "\"::1\"");
     EXPECT_EQ(value(bytes().raw({1, 2, 3, 4, 5, 6, 7, 8}), field_encoding::binary_length16_char8,
                     field_format::ip_address_obsolete),

@@ -19,7 +19,7 @@ namespace {
 
 // {"n":"P:E", <fields>, "meta":{"level":4}} for an event of tracepoint P_L4K0
 // with the given metadata fields and payload.
-std::string decode(bool big, bytes const& fields, bytes const& payload, json_options const& options = {},
+std::string decode(bool big, const bytes& fields, const bytes& payload, const json_options& options = {},
                    std::string_view event_name = "E") {
     bytes meta(big);
     meta.zstr(event_name).append(fields);
@@ -28,7 +28,9 @@ std::string decode(bool big, bytes const& fields, bytes const& payload, json_opt
     return out;
 }
 
-std::string expected(std::string_view fields) { return std::string(R"({"n":"P:E",)") + std::string(fields) + R"(,"meta":{"level":4}})"; }
+std::string expected(std::string_view fields) {
+    return std::string(R"({"n":"P:E",)") + std::string(fields) + R"(,"meta":{"level":4}})";
+}
 
 class JsonRules : public ::testing::TestWithParam<bool> {
 protected:
@@ -37,11 +39,11 @@ protected:
 };
 
 INSTANTIATE_TEST_SUITE_P(ByteOrder, JsonRules, ::testing::Values(false, true),
-                         [](auto const& param_info) { return param_info.param ? "BigEndian" : "LittleEndian"; });
+                         [](const auto& param_info) { return param_info.param ? "BigEndian" : "LittleEndian"; });
 
 TEST_P(JsonRules, Float32IsShortestInItsOwnWidth) {
     bytes fields = b();
-    for (char const* name : {"a", "b", "c", "d"}) fields.zstr(name).u8(0x84).u8(0x08);  // value32, float
+    for (const char* name : {"a", "b", "c", "d"}) fields.zstr(name).u8(0x84).u8(0x08);  // value32, float
     bytes payload = b();
     for (float f : {0.1f, 3.14f, 1.0f / 3.0f, -1.5e-7f}) payload.u32(std::bit_cast<std::uint32_t>(f));
     EXPECT_EQ(decode(big(), fields, payload), expected(R"("a":0.1,"b":3.14,"c":0.33333334,"d":-1.5e-07)"));
@@ -60,13 +62,14 @@ TEST_P(JsonRules, InvalidUtf8BytesAreLatin1) {
     fields.zstr("s").u8(0x07).zstr("t").u8(0x07).zstr("u").u8(0x0A);  // two zstrings, one counted
     bytes payload = b();
     payload.raw({0xFF, 0xFE, 0}).raw({'a', 0xF0, 'b', 0xC3, 0xA9, 0}).u16(2).raw({0xE2, 0x82});
-    EXPECT_EQ(decode(big(), fields, payload), expected("\"s\":\"\xC3\xBF\xC3\xBE\",\"t\":\"a\xC3\xB0" "b\xC3\xA9\","
+    EXPECT_EQ(decode(big(), fields, payload), expected("\"s\":\"\xC3\xBF\xC3\xBE\",\"t\":\"a\xC3\xB0"
+                                                       "b\xC3\xA9\","
                                                        "\"u\":\"\xC3\xA2\xC2\x82\""));
 }
 
 TEST_P(JsonRules, ErrnoIsSigned32) {
     bytes fields = b();
-    for (char const* name : {"a", "b", "c", "d"}) fields.zstr(name).u8(0x84).u8(0x04);  // value32, errno
+    for (const char* name : {"a", "b", "c", "d"}) fields.zstr(name).u8(0x84).u8(0x04);  // value32, errno
     bytes payload = b();
     payload.u32(static_cast<std::uint32_t>(-5)).u32(0x80000000u).u32(2).u32(4000);
     EXPECT_EQ(decode(big(), fields, payload),
@@ -120,7 +123,7 @@ TEST_P(JsonRules, ProviderOptionsAndOtherMetaOnlyOnRequest) {
     meta.zstr("E").zstr("x").u8(0x02);
     bytes payload = b();
     payload.u8(1);
-    auto const event = ehtrace::test::event(big(), 4, meta, payload, 0, 7);
+    const auto event = ehtrace::test::event(big(), 4, meta, payload, 0, 7);
     std::string out;
     format_event_json(out, "P_L4K1Gmygroup", event.span());
     EXPECT_EQ(out, R"({"n":"P:E","x":1,"meta":{"id":7,"level":4,"keyword":"0x1"}})");
@@ -141,8 +144,9 @@ TEST_P(JsonRules, SafeNumbersQuoteIntegersBeyondDoubles) {
               expected(R"("big":18446744073709551615,"small":42,"neg":-9223372036854775808,"edge":9007199254740992)"));
     json_options safe;
     safe.safe_numbers = true;
-    EXPECT_EQ(decode(big(), fields, payload, safe),
-              expected(R"("big":"18446744073709551615","small":42,"neg":"-9223372036854775808","edge":9007199254740992)"));
+    EXPECT_EQ(
+        decode(big(), fields, payload, safe),
+        expected(R"("big":"18446744073709551615","small":42,"neg":"-9223372036854775808","edge":9007199254740992)"));
 }
 
 TEST_P(JsonRules, FieldListLayoutCannotCollide) {
@@ -216,9 +220,9 @@ TEST(JsonFormatters, DocumentAndLines) {
     meta.zstr("E").zstr("x").u8(0x02);
     bytes payload;
     payload.u8(1);
-    auto const event = ehtrace::test::event(false, 4, meta, payload);
+    const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
-    auto const run = [&](output_format format, bool several) {
+    const auto run = [&](output_format format, bool several) {
         auto const f = make_formatter(format, {}, several);
         std::string out;
         f->begin(out);

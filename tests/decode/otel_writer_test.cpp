@@ -43,20 +43,21 @@ TEST(OtelWriter, LogRecordRoundTrip) {
     minimal.body = true;
     ASSERT_EQ(otel.write(minimal), 0);
 
-    auto const records = capture.records();
+    const auto records = capture.records();
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].tracepoint_name, "myservice_L3K1");
     EXPECT_EQ(records[1].tracepoint_name, "myservice_L5K1");
-    EXPECT_EQ(decode_all(capture, output_format::otlp_logs),
-              R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
-              R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":{"name":"myservice"},)"
-              R"("logRecords":[{"timeUnixNano":"1741064767123000000","severityNumber":13,"severityText":"WARN",)"
-              R"("body":{"stringValue":"payment \"failed\""},"attributes":[{"key":"user","value":{"stringValue":"ann"}},)"
-              R"({"key":"retries","value":{"intValue":"-2"}},{"key":"ratio","value":{"doubleValue":0.5}},)"
-              R"({"key":"ok","value":{"boolValue":false}},{"key":"event_id","value":{"intValue":"20"}}],)"
-              R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"checkout.failed"},)"
-              R"({"timeUnixNano":"1741064767000000000","severityNumber":1,"body":{"boolValue":true}}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        decode_all(capture, output_format::otlp_logs),
+        R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
+        R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":{"name":"myservice"},)"
+        R"("logRecords":[{"timeUnixNano":"1741064767123000000","severityNumber":13,"severityText":"WARN",)"
+        R"("body":{"stringValue":"payment \"failed\""},"attributes":[{"key":"user","value":{"stringValue":"ann"}},)"
+        R"({"key":"retries","value":{"intValue":"-2"}},{"key":"ratio","value":{"doubleValue":0.5}},)"
+        R"({"key":"ok","value":{"boolValue":false}},{"key":"event_id","value":{"intValue":"20"}}],)"
+        R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"checkout.failed"},)"
+        R"({"timeUnixNano":"1741064767000000000","severityNumber":1,"body":{"boolValue":true}}]}]}]})"
+        "\n");
 }
 
 TEST(OtelWriter, TimeTextIsRfc3339WithAutoFractionDigits) {
@@ -90,19 +91,20 @@ TEST(OtelWriter, SpanRoundTrip) {
     root.context = {trace, parent};
     ASSERT_EQ(otel.write(root), 0);
 
-    auto const records = capture.records();
+    const auto records = capture.records();
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].tracepoint_name, "myservice_L4K1");
-    EXPECT_EQ(decode_all(capture, output_format::otlp_traces),
-              R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myservice"},"spans":[)"
-              R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
-              R"("name":"GET /cart","kind":2,"startTimeUnixNano":"1741064767000000000","endTimeUnixNano":"1741064767001500000",)"
-              R"("attributes":[{"key":"http.route","value":{"stringValue":"/cart"}}],)"
-              R"("links":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7"}],)"
-              R"("status":{"message":"timeout","code":2}},)"
-              R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7","name":"root","kind":1,)"
-              R"("startTimeUnixNano":"1741064767000000000","endTimeUnixNano":"1741064767000000000"}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        decode_all(capture, output_format::otlp_traces),
+        R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myservice"},"spans":[)"
+        R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
+        R"("name":"GET /cart","kind":2,"startTimeUnixNano":"1741064767000000000","endTimeUnixNano":"1741064767001500000",)"
+        R"("attributes":[{"key":"http.route","value":{"stringValue":"/cart"}}],)"
+        R"("links":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7"}],)"
+        R"("status":{"message":"timeout","code":2}},)"
+        R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7","name":"root","kind":1,)"
+        R"("startTimeUnixNano":"1741064767000000000","endTimeUnixNano":"1741064767000000000"}]}]}]})"
+        "\n");
 }
 
 }  // namespace

@@ -52,15 +52,16 @@ TEST(OtlpLayouts, RustLogsFlatPartA) {
     b.end_struct(pb);
     ASSERT_EQ(b.write(*set), 0);
 
-    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs),
-              R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
-              R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":{"name":"myprovider"},)"
-              R"("logRecords":[{"timeUnixNano":"1741064767123456789","severityNumber":13,"severityText":"WARN",)"
-              R"("body":{"stringValue":"payment failed"},"attributes":[{"key":"user_id","value":{"intValue":"-42"}},)"
-              R"({"key":"ratio","value":{"doubleValue":0.25}},{"key":"ok","value":{"boolValue":true}},)"
-              R"({"key":"path","value":{"stringValue":"/a\"b"}},{"key":"event_id","value":{"intValue":"20"}}],)"
-              R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"checkout.failed"}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        decode_all(capture, ehtrace::decode::output_format::otlp_logs),
+        R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
+        R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":{"name":"myprovider"},)"
+        R"("logRecords":[{"timeUnixNano":"1741064767123456789","severityNumber":13,"severityText":"WARN",)"
+        R"("body":{"stringValue":"payment failed"},"attributes":[{"key":"user_id","value":{"intValue":"-42"}},)"
+        R"({"key":"ratio","value":{"doubleValue":0.25}},{"key":"ok","value":{"boolValue":true}},)"
+        R"({"key":"path","value":{"stringValue":"/a\"b"}},{"key":"event_id","value":{"intValue":"20"}}],)"
+        R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"checkout.failed"}]}]}]})"
+        "\n");
     // Not a span: nothing in the traces output.
     EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_traces), "");
 }
@@ -131,13 +132,14 @@ TEST(OtlpLayouts, CppLogs) {
     b.add_string("body", "no name");
     b.end_struct(pb);
     ASSERT_EQ(b.write(*set), 0);
-    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs),
-              R"({"resourceLogs":[{"resource":{},"scopeLogs":[{"scope":{"name":"opentelemetry_logs"},"logRecords":[)"
-              R"({"severityNumber":1,"severityText":"TRACE","body":{"stringValue":"placed"},)"
-              R"("attributes":[{"key":"count","value":{"intValue":"3"}},{"key":"big","value":{"stringValue":"18446744073709551615"}},)"
-              R"({"key":"event_id","value":{"intValue":"5"}}],"eventName":"OrderPlaced"},)"
-              R"({"severityNumber":17,"severityText":"ERROR","body":{"stringValue":"no name"}}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        decode_all(capture, ehtrace::decode::output_format::otlp_logs),
+        R"({"resourceLogs":[{"resource":{},"scopeLogs":[{"scope":{"name":"opentelemetry_logs"},"logRecords":[)"
+        R"({"severityNumber":1,"severityText":"TRACE","body":{"stringValue":"placed"},)"
+        R"("attributes":[{"key":"count","value":{"intValue":"3"}},{"key":"big","value":{"stringValue":"18446744073709551615"}},)"
+        R"({"key":"event_id","value":{"intValue":"5"}}],"eventName":"OrderPlaced"},)"
+        R"({"severityNumber":17,"severityText":"ERROR","body":{"stringValue":"no name"}}]}]}]})"
+        "\n");
 }
 
 // opentelemetry-user-events-trace src/trace/exporter.rs: "Span", opcode
@@ -172,14 +174,15 @@ TEST(OtlpLayouts, RustSpansFlat) {
     b.add_value("retries", std::int64_t{2}, field_format::signed_int);
     b.end_struct(c);
     ASSERT_EQ(b.write(*set), 0);
-    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_traces),
-              R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myprovider"},"spans":[)"
-              R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
-              R"("name":"GET /cart","kind":2,"startTimeUnixNano":"1741064767250000000","endTimeUnixNano":"1741064768500000000",)"
-              R"("attributes":[{"key":"retries","value":{"intValue":"2"}},{"key":"http.method","value":{"stringValue":"GET"}}],)"
-              R"("links":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b8"}],)"
-              R"("status":{"message":"timeout","code":2}}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        decode_all(capture, ehtrace::decode::output_format::otlp_traces),
+        R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myprovider"},"spans":[)"
+        R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
+        R"("name":"GET /cart","kind":2,"startTimeUnixNano":"1741064767250000000","endTimeUnixNano":"1741064768500000000",)"
+        R"("attributes":[{"key":"retries","value":{"intValue":"2"}},{"key":"http.method","value":{"stringValue":"GET"}}],)"
+        R"("links":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b8"}],)"
+        R"("status":{"message":"timeout","code":2}}]}]}]})"
+        "\n");
     EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs), "");
 }
 
@@ -289,26 +292,27 @@ TEST(OtlpLayouts, GenevaEventHeaderLogs) {
     b.end_struct(pb);
     ASSERT_EQ(b.write(*set), 0);
 
-    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs),
-              R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
-              R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":)"
-              R"({"name":"MicrosoftOpenTelemetryLogs"},"logRecords":[{"timeUnixNano":"1741064767123400000",)"
-              R"("severityNumber":13,"severityText":"Warning","body":{"stringValue":"Order 42 failed: )"
-              "Gr\u00fc\u00dfe \u2713 \U0001F600"
-              R"("},"attributes":[{"key":"count","value":{"intValue":"3"}},{"key":"total","value":{"intValue":"-5"}},)"
-              R"({"key":"ok","value":{"boolValue":true}},{"key":"ratio","value":{"doubleValue":0.5}},)"
-              R"({"key":"price","value":{"doubleValue":2.25}},{"key":"food","value":{"stringValue":"onion"}},)"
-              R"({"key":"tags","value":{"arrayValue":{"values":[{"stringValue":"a"},{"stringValue":")"
-              "\u00e9"
-              R"("}]}}},{"key":"env_properties","value":{"stringValue":"{\"tenant\":\"t1\"}"}},)"
-              R"({"key":"event_id","value":{"intValue":"7"}},)"
-              R"({"key":"exception.type","value":{"stringValue":"System.InvalidOperationException"}},)"
-              R"({"key":"exception.message","value":{"stringValue":"Sequence contains no elements"}},)"
-              R"x({"key":"exception.stacktrace","value":{"stringValue":"   at Orders.Place()\n   at Program.Main()"}}],)x"
-              R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"Orders.Service"},)"
-              R"({"timeUnixNano":"1741064768000000000","severityNumber":9,"severityText":"Information",)"
-              R"("eventName":"Orders.Service"}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        decode_all(capture, ehtrace::decode::output_format::otlp_logs),
+        R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}},)"
+        R"({"key":"service.instance.id","value":{"stringValue":"pod-7"}}]},"scopeLogs":[{"scope":)"
+        R"({"name":"MicrosoftOpenTelemetryLogs"},"logRecords":[{"timeUnixNano":"1741064767123400000",)"
+        R"("severityNumber":13,"severityText":"Warning","body":{"stringValue":"Order 42 failed: )"
+        "Gr\u00fc\u00dfe \u2713 \U0001F600"
+        R"("},"attributes":[{"key":"count","value":{"intValue":"3"}},{"key":"total","value":{"intValue":"-5"}},)"
+        R"({"key":"ok","value":{"boolValue":true}},{"key":"ratio","value":{"doubleValue":0.5}},)"
+        R"({"key":"price","value":{"doubleValue":2.25}},{"key":"food","value":{"stringValue":"onion"}},)"
+        R"({"key":"tags","value":{"arrayValue":{"values":[{"stringValue":"a"},{"stringValue":")"
+        "\u00e9"
+        R"("}]}}},{"key":"env_properties","value":{"stringValue":"{\"tenant\":\"t1\"}"}},)"
+        R"({"key":"event_id","value":{"intValue":"7"}},)"
+        R"({"key":"exception.type","value":{"stringValue":"System.InvalidOperationException"}},)"
+        R"({"key":"exception.message","value":{"stringValue":"Sequence contains no elements"}},)"
+        R"x({"key":"exception.stacktrace","value":{"stringValue":"   at Orders.Place()\n   at Program.Main()"}}],)x"
+        R"("traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","eventName":"Orders.Service"},)"
+        R"({"timeUnixNano":"1741064768000000000","severityNumber":9,"severityText":"Information",)"
+        R"("eventName":"Orders.Service"}]}]}]})"
+        "\n");
     // Log records only: nothing in the traces output.
     EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_traces), "");
 }
@@ -341,14 +345,15 @@ TEST(OtlpLayouts, SpanWithUtf16Strings) {
     b.add_string("httpUrl", u"http://x/caf\u00e9");
     b.end_struct(pb);
     ASSERT_EQ(b.write(*set), 0);
-    EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_traces),
-              R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myprovider"},"spans":[)"
-              R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
-              "\"name\":\"GET /caf\u00e9\","
-              R"("kind":3,"startTimeUnixNano":"1741064767250000000","endTimeUnixNano":"1741064768500000000",)"
-              "\"attributes\":[{\"key\":\"http.url\",\"value\":{\"stringValue\":\"http://x/caf\u00e9\"}}],"
-              R"("links":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b8"}],)"
-              "\"status\":{\"message\":\"timeout \u2713\",\"code\":2}}]}]}]}\n");
+    EXPECT_EQ(
+        decode_all(capture, ehtrace::decode::output_format::otlp_traces),
+        R"({"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{"name":"myprovider"},"spans":[)"
+        R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","parentSpanId":"00f067aa0ba902b7",)"
+        "\"name\":\"GET /caf\u00e9\","
+        R"("kind":3,"startTimeUnixNano":"1741064767250000000","endTimeUnixNano":"1741064768500000000",)"
+        "\"attributes\":[{\"key\":\"http.url\",\"value\":{\"stringValue\":\"http://x/caf\u00e9\"}}],"
+        R"("links":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b8"}],)"
+        "\"status\":{\"message\":\"timeout \u2713\",\"code\":2}}]}]}]}\n");
     EXPECT_EQ(decode_all(capture, ehtrace::decode::output_format::otlp_logs), "");
 }
 
@@ -412,18 +417,18 @@ TEST(OtlpLayouts, ObservedTimeAndGrouping) {
     meta.has_time = meta.time_is_utc = true;
     meta.time_ns = 5;
     f->begin_input(out, "x");
-    for (auto const& r : capture.records()) {
+    for (const auto& r : capture.records()) {
         EXPECT_TRUE(f->sample(out, decoder.decode_event(r.tracepoint_name, std::as_bytes(std::span(r.bytes)), meta)));
     }
     f->end_input(out);
     // 00:00:01 at +01:00 is before 1970 in UTC: the time is left out.
-    EXPECT_EQ(out,
-              R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},)"
-              R"("scopeLogs":[{"scope":{"name":"P"},"logRecords":[{"observedTimeUnixNano":"5","severityNumber":9},)"
-              R"({"observedTimeUnixNano":"5","severityNumber":9}]}]},)"
-              R"({"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"b"}}]},)"
-              R"("scopeLogs":[{"scope":{"name":"P"},"logRecords":[{"observedTimeUnixNano":"5","severityNumber":9}]}]}]})"
-              "\n");
+    EXPECT_EQ(
+        out, R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},)"
+             R"("scopeLogs":[{"scope":{"name":"P"},"logRecords":[{"observedTimeUnixNano":"5","severityNumber":9},)"
+             R"({"observedTimeUnixNano":"5","severityNumber":9}]}]},)"
+             R"({"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"b"}}]},)"
+             R"("scopeLogs":[{"scope":{"name":"P"},"logRecords":[{"observedTimeUnixNano":"5","severityNumber":9}]}]}]})"
+             "\n");
 }
 
 }  // namespace

@@ -24,8 +24,8 @@ namespace pb = google::protobuf;
 struct schema {
     pb::DescriptorPool pool;
     pb::DynamicMessageFactory factory{&pool};
-    pb::Descriptor const* logs = nullptr;
-    pb::Descriptor const* traces = nullptr;
+    const pb::Descriptor* logs = nullptr;
+    const pb::Descriptor* traces = nullptr;
     std::string error;
 
     schema() {
@@ -35,7 +35,7 @@ struct schema {
             error = "cannot read " OTLP_DESCRIPTORS;
             return;
         }
-        for (auto const& file : set.file()) {
+        for (const auto& file : set.file()) {
             if (pool.BuildFile(file) == nullptr) error += "cannot load " + file.name() + "\n";
         }
         logs = pool.FindMessageTypeByName("opentelemetry.proto.logs.v1.LogsData");
@@ -75,10 +75,10 @@ private:
     void fail(std::string why) {
         if (problem_.empty()) problem_ = std::move(why);
     }
-    void value(std::string const& key) {
+    void value(const std::string& key) {
         ws();
         if (i_ >= s_.size()) return;
-        char const c = s_[i_];
+        const char c = s_[i_];
         if (c == '{') {
             ++i_;
             for (;;) {
@@ -117,7 +117,7 @@ private:
             std::string const v = string();
             if (key == "severityNumber" || key == "kind" || key == "code") fail("enum not an integer: " + key);
             std::size_t const id_length = key == "traceId" ? 32 : key == "spanId" || key == "parentSpanId" ? 16 : 0;
-            char const* const hex = lowercase_ids_ ? "0123456789abcdef" : "0123456789abcdefABCDEF";
+            const char* const hex = lowercase_ids_ ? "0123456789abcdef" : "0123456789abcdefABCDEF";
             if (id_length != 0 && (v.size() != id_length || v.find_first_not_of(hex) != std::string::npos)) {
                 fail(key + " is not " + std::to_string(id_length) + " lower-case hex digits: " + v);
             }
@@ -133,8 +133,8 @@ private:
                 ++i_;
             }
             std::string_view const v = s_.substr(start, i_ - start);
-            if ((key == "timeUnixNano" || key == "intValue" || key == "startTimeUnixNano" ||
-                 key == "endTimeUnixNano" || key == "observedTimeUnixNano") &&
+            if ((key == "timeUnixNano" || key == "intValue" || key == "startTimeUnixNano" || key == "endTimeUnixNano" ||
+                 key == "observedTimeUnixNano") &&
                 v != "null") {
                 fail(key + " is a number, not a string (64-bit integers are strings in proto3 JSON)");
             }
@@ -151,12 +151,12 @@ private:
 
 std::string otlp_problem(std::string_view line, bool traces, bool lowercase_ids) {
     schema& s = the_schema();
-    pb::Descriptor const* type = traces ? s.traces : s.logs;
+    const pb::Descriptor* type = traces ? s.traces : s.logs;
     if (type == nullptr) return "the OTLP descriptors did not load: " + s.error;
     std::unique_ptr<pb::Message> message(s.factory.GetPrototype(type)->New());
     pb::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
-    auto const status = pb::util::JsonStringToMessage(std::string(line), message.get(), options);
+    const auto status = pb::util::JsonStringToMessage(std::string(line), message.get(), options);
     if (!status.ok()) return "libprotobuf: " + status.ToString();
     return rules(line, lowercase_ids).check();
 }

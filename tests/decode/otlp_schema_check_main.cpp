@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     int bad = 0;
     for (int i = 1; i < argc; ++i) {
         std::string_view const name = argv[i];
-        bool const traces = name.ends_with("traces.json");
+        const bool traces = name.ends_with("traces.json");
         if (!traces && !name.ends_with("logs.json")) {
             std::fprintf(stderr, "otlp_schema_check: %s: neither *logs.json nor *traces.json\n", argv[i]);
             return 2;

@@ -42,13 +42,14 @@ bytes busy_event() {
 }
 
 TEST(OutputLayer, NoAllocationPerEventOnceWarm) {
-    auto const event = busy_event();
+    const auto event = busy_event();
     tracefs_format format;
-    ASSERT_TRUE(parse_tracefs_format("name: t\nID: 5\nformat:\n"
-                                     "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
-                                     "\tfield:char name[8];\toffset:2;\tsize:8;\tsigned:0;\n"
-                                     "\tfield:long n;\toffset:10;\tsize:8;\tsigned:1;\n",
-                                     format));
+    ASSERT_TRUE(
+        parse_tracefs_format("name: t\nID: 5\nformat:\n"
+                             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+                             "\tfield:char name[8];\toffset:2;\tsize:8;\tsigned:0;\n"
+                             "\tfield:long n;\toffset:10;\tsize:8;\tsigned:1;\n",
+                             format));
     format.system = "s";
     bytes record;
     record.u16(5).zstr("abc").raw({0, 0, 0, 0}).u64(42);
@@ -57,21 +58,21 @@ TEST(OutputLayer, NoAllocationPerEventOnceWarm) {
     meta.time_ns = 1700000000123456789ull;
     meta.comm = "worker";
 
-    for (auto const kind : {output_format::json, output_format::jsonl}) {
+    for (const auto kind : {output_format::json, output_format::jsonl}) {
         for (bool several : {false, true}) {
             json_options options;
             options.meta = meta_keys::all;
             options.field_list = several;
             options.safe_numbers = several;
             sample_decoder decoder;
-            auto const f = make_formatter(kind, options, several);
+            const auto f = make_formatter(kind, options, several);
             std::string out;
             out.reserve(1 << 20);
             f->begin(out);
             f->begin_input(out, "input.data");
             f->sample(out, decoder.decode_event("Busy_L4K1Gg", event.span(), meta));  // warms the caches
             f->sample(out, decoder.decode_record(&format, "", record.span(), meta));
-            long const before = allocations.load();
+            const long before = allocations.load();
             for (int i = 0; i < 1000; ++i) {
                 f->sample(out, decoder.decode_event("Busy_L4K1Gg", event.span(), meta));
                 f->sample(out, decoder.decode_record(&format, "", record.span(), meta));

@@ -31,14 +31,26 @@ inline constexpr char acme_eventheader_format[] =
 class bytes {
 public:
     explicit bytes(bool big_endian = false) : big_endian_(big_endian) {}
-    bytes& u8(unsigned v) { data_.push_back(static_cast<std::byte>(v)); return *this; }
+    bytes& u8(unsigned v) {
+        data_.push_back(static_cast<std::byte>(v));
+        return *this;
+    }
     bytes& u16(unsigned v) { return put(v, 2); }
     bytes& u32(std::uint64_t v) { return put(v, 4); }
     bytes& u64(std::uint64_t v) { return put(v, 8); }
-    bytes& raw(std::initializer_list<unsigned> list) { for (auto v : list) u8(v); return *this; }
-    bytes& str(std::string_view s) { for (char c : s) u8(static_cast<unsigned char>(c)); return *this; }
+    bytes& raw(std::initializer_list<unsigned> list) {
+        for (auto v : list) u8(v);
+        return *this;
+    }
+    bytes& str(std::string_view s) {
+        for (char c : s) u8(static_cast<unsigned char>(c));
+        return *this;
+    }
     bytes& zstr(std::string_view s) { return str(s).u8(0); }
-    bytes& append(bytes const& other) { data_.insert(data_.end(), other.data_.begin(), other.data_.end()); return *this; }
+    bytes& append(const bytes& other) {
+        data_.insert(data_.end(), other.data_.begin(), other.data_.end());
+        return *this;
+    }
     [[nodiscard]] std::size_t size() const { return data_.size(); }
     [[nodiscard]] std::span<std::byte const> span() const { return data_; }
     std::vector<std::byte>& vec() { return data_; }
@@ -46,7 +58,7 @@ public:
 private:
     bytes& put(std::uint64_t v, int n) {
         for (int i = 0; i < n; ++i) {
-            int const shift = big_endian_ ? 8 * (n - 1 - i) : 8 * i;
+            const int shift = big_endian_ ? 8 * (n - 1 - i) : 8 * i;
             data_.push_back(static_cast<std::byte>((v >> shift) & 0xFF));
         }
         return *this;
@@ -57,9 +69,8 @@ private:
 
 // An EventHeader event: header + one metadata block (+ optional activity ids)
 // + payload. Flags: 0x01 64-bit, 0x02 little-endian, 0x04 extensions.
-inline bytes event(bool big_endian, unsigned level, bytes const& metadata, bytes const& payload,
-                   unsigned opcode = 0, unsigned id = 0, unsigned version = 0, unsigned tag = 0,
-                   std::span<std::byte const> activity = {}) {
+inline bytes event(bool big_endian, unsigned level, const bytes& metadata, const bytes& payload, unsigned opcode = 0,
+                   unsigned id = 0, unsigned version = 0, unsigned tag = 0, std::span<std::byte const> activity = {}) {
     bytes b(big_endian);
     b.u8(0x01 | (big_endian ? 0 : 0x02) | 0x04).u8(version).u16(id).u16(tag).u8(opcode).u8(level);
     if (!activity.empty()) {

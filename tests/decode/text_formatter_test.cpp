@@ -12,8 +12,8 @@ using ehtrace::test::bytes;
 
 namespace {
 
-std::string format_one(decoded_sample const& s, json_options const& options = {}, bool several = false) {
-    auto const f = make_formatter(output_format::text, options, several);
+std::string format_one(const decoded_sample& s, const json_options& options = {}, bool several = false) {
+    const auto f = make_formatter(output_format::text, options, several);
     std::string out;
     f->begin(out);
     f->begin_input(out, "in.data");
@@ -36,7 +36,7 @@ TEST(TextFormatter, HeadNameAndNestedFields) {
     meta.zstr("arr").u8(0x42).zstr("t").u8(0x87).u8(0x80).u16(0xBEEF).zstr("e").u8(0x84).u8(0x04);
     bytes payload;
     payload.u32(42).u8(1).u8(2).u16(2).u8(7).u8(8).zstr("two words").u32(2);
-    auto const event = ehtrace::test::event(false, 4, meta, payload);
+    const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
     sample_meta m;
     m.has_time = m.time_is_utc = true;
@@ -62,7 +62,7 @@ TEST(TextFormatter, ArrayOfStructsAndNoMeta) {
     meta.zstr("E").zstr("w").u8(0xA1).u8(0x01).u16(2).zstr("k").u8(0x02).zstr("q").u8(0x07);
     bytes payload;
     payload.u8(5).u8(6).zstr("a\"b\nc");
-    auto const event = ehtrace::test::event(false, 4, meta, payload);
+    const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
     EXPECT_EQ(format_one(decoder.decode_event("P_L4K0", event.span())), "P:E w=[{k=5},{k=6}] q=\"a\\\"b\\nc\"\n");
 }
@@ -72,7 +72,7 @@ TEST(TextFormatter, DamagedEventSaysWhere) {
     meta.zstr("E").zstr("x").u8(0x04);
     bytes payload;
     payload.u8(1);  // 3 bytes short
-    auto const event = ehtrace::test::event(false, 4, meta, payload);
+    const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
     std::string const line = format_one(decoder.decode_event("P_L4K0", event.span()));
     EXPECT_TRUE(line.starts_with("P:E error=\"")) << line;
@@ -81,19 +81,19 @@ TEST(TextFormatter, DamagedEventSaysWhere) {
 
 TEST(TextFormatter, PlainTracepoint) {
     tracefs_format format;
-    ASSERT_TRUE(parse_tracefs_format("name: t\nID: 9\nformat:\n"
-                                     "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-                                     "\tfield:int common_pid;\toffset:2;\tsize:4;\tsigned:1;\n\n"
-                                     "\tfield:char comm[4];\toffset:6;\tsize:4;\tsigned:1;\n"
-                                     "\tfield:s16 v[2];\toffset:10;\tsize:4;\tsigned:1;\n"
-                                     "\tfield:pid_t p;\toffset:14;\tsize:4;\tsigned:1;\n",
-                                     format));
+    ASSERT_TRUE(
+        parse_tracefs_format("name: t\nID: 9\nformat:\n"
+                             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+                             "\tfield:int common_pid;\toffset:2;\tsize:4;\tsigned:1;\n\n"
+                             "\tfield:char comm[4];\toffset:6;\tsize:4;\tsigned:1;\n"
+                             "\tfield:s16 v[2];\toffset:10;\tsize:4;\tsigned:1;\n"
+                             "\tfield:pid_t p;\toffset:14;\tsize:4;\tsigned:1;\n",
+                             format));
     format.system = "sched";
     bytes raw;
     raw.u16(9).u32(1).str("ab").u8(0).u8(0).u16(static_cast<std::uint16_t>(-3)).u16(4).u32(0x950);
     sample_decoder decoder;
-    EXPECT_EQ(format_one(decoder.decode_record(&format, "", raw.span(), {})),
-              "sched:t comm=\"ab\" v=[-3,4] p=0x950\n");
+    EXPECT_EQ(format_one(decoder.decode_record(&format, "", raw.span(), {})), "sched:t comm=\"ab\" v=[-3,4] p=0x950\n");
 }
 
 // Names come from the input, like values: a newline or an escape sequence in
@@ -104,16 +104,16 @@ TEST(TextFormatter, ControlCharactersInNamesAreEscaped) {
     meta.zstr("E\nv").zstr("f\x1b[1m").u8(0x02);
     bytes payload;
     payload.u8(7);
-    auto const event = ehtrace::test::event(false, 4, meta, payload);
+    const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
     sample_meta m;
     m.has_tid = true;
     m.pid = m.tid = 5;
     m.comm = "a\tb";
-    auto const line = format_one(decoder.decode_event("P\r_L4K0", event.span(), m), {}, true);
+    const auto line = format_one(decoder.decode_event("P\r_L4K0", event.span(), m), {}, true);
     EXPECT_EQ(line, "in.data: a\\tb      5/5      P\\r:E\\nv f\\u001b[1m=7\n");
 
-    auto const summary = make_formatter(output_format::summary, {}, false);
+    const auto summary = make_formatter(output_format::summary, {}, false);
     std::string table;
     summary->begin(table);
     summary->begin_input(table, "in\n.data");

@@ -29,7 +29,7 @@ constexpr char sched_switch_format[] =
     "\n"
     "print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
 
-bytes comm(char const* s) {
+bytes comm(const char* s) {
     bytes b;
     std::string_view const v(s);
     b.str(v);
@@ -38,7 +38,7 @@ bytes comm(char const* s) {
 }
 
 // A sched_switch record (common fields first) as the decoder's JSON.
-std::string sched_switch_json(bytes const& raw) {
+std::string sched_switch_json(const bytes& raw) {
     tracefs_format f;
     if (!parse_tracefs_format(sched_switch_format, f)) return "<format not parsed>";
     f.system = "sched";
@@ -68,7 +68,13 @@ TEST(TracefsFormat, ParsesSchedSwitch) {
 TEST(TracefsFormat, SchedSwitchJson) {
     bytes raw;
     raw.u16(372).u8(0).u8(0).u32(2384);
-    raw.append(comm("bash")).u32(0x950).u32(120).u64(1).append(comm("swapper/0")).u32(0).u32(static_cast<std::uint32_t>(-5));
+    raw.append(comm("bash"))
+        .u32(0x950)
+        .u32(120)
+        .u64(1)
+        .append(comm("swapper/0"))
+        .u32(0)
+        .u32(static_cast<std::uint32_t>(-5));
     EXPECT_EQ(sched_switch_json(raw),
               R"({"n":"sched:sched_switch","prev_comm":"bash","prev_pid":"0x950","prev_prio":120,)"
               R"("prev_state":1,"next_comm":"swapper/0","next_pid":"0x0","next_prio":-5,"meta":{}})");
@@ -107,9 +113,8 @@ TEST(TracefsFormat, DataLocRelLocAndArrays) {
     ASSERT_EQ(raw.size(), 68u);
     std::string out;
     append_json(out, sample_decoder().decode_record(&f, "", raw.span(), sample_meta{}, false));
-    EXPECT_EQ(out,
-              R"({"n":"s:t","filename":"/bin","rel":"ab","vals":[1,65535],"small":-2,)"
-              R"("addr":"0xFFFFFFFF81000000","ptr":"0x1000","big":-7,"dyn":[7,8],"far":null,"meta":{}})");
+    EXPECT_EQ(out, R"({"n":"s:t","filename":"/bin","rel":"ab","vals":[1,65535],"small":-2,)"
+                   R"("addr":"0xFFFFFFFF81000000","ptr":"0x1000","big":-7,"dyn":[7,8],"far":null,"meta":{}})");
 }
 
 TEST(TracefsFormat, RecognisesEventHeader) {
@@ -142,6 +147,8 @@ TEST(TracefsFormat, CharArraysAreLatin1) {
     next.raw({'a', 'b', 0, 'z'});
     for (int i = 4; i < 16; ++i) next.u8('z');  // no NUL after the first: read to the first one
     raw.append(prev).u32(1).u32(2).u64(0).append(next).u32(3).u32(4);
-    EXPECT_EQ(sched_switch_json(raw), "{\"n\":\"sched:sched_switch\",\"prev_comm\":\"c\xC3\x83\xC2\xA9\xC3\xBF\\n\\\"\",\"prev_pid\":\"0x1\","
-                   "\"prev_prio\":2,\"prev_state\":0,\"next_comm\":\"ab\",\"next_pid\":\"0x3\",\"next_prio\":4,\"meta\":{}}");
+    EXPECT_EQ(
+        sched_switch_json(raw),
+        "{\"n\":\"sched:sched_switch\",\"prev_comm\":\"c\xC3\x83\xC2\xA9\xC3\xBF\\n\\\"\",\"prev_pid\":\"0x1\","
+        "\"prev_prio\":2,\"prev_state\":0,\"next_comm\":\"ab\",\"next_pid\":\"0x3\",\"next_prio\":4,\"meta\":{}}");
 }

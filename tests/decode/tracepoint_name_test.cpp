@@ -35,10 +35,25 @@ TEST(TracepointName, LargeValues) {
 
 TEST(TracepointName, Invalid) {
     tracepoint_name_parts p;
-    for (char const* name : {
-             "", "NoUnderscore", "_L1K1", "P_L0K1", "P_L100K1", "P_LK1", "P_L1K", "P_L1", "P_l1K1",
-             "P_L1k1", "P_L1KA", "P_L1K1g", "P_L1K1Gb_c", "P_L1K1HaGb", "P_L1K11111111111111111",
-             "Pro vider_L1K1", "sys:P_L1K1", "P_L1K1G-x",
+    for (const char* name : {
+             "",
+             "NoUnderscore",
+             "_L1K1",
+             "P_L0K1",
+             "P_L100K1",
+             "P_LK1",
+             "P_L1K",
+             "P_L1",
+             "P_l1K1",
+             "P_L1k1",
+             "P_L1KA",
+             "P_L1K1g",
+             "P_L1K1Gb_c",
+             "P_L1K1HaGb",
+             "P_L1K11111111111111111",
+             "Pro vider_L1K1",
+             "sys:P_L1K1",
+             "P_L1K1G-x",
          }) {
         EXPECT_FALSE(parse_tracepoint_name(name, p)) << name;
     }

@@ -66,7 +66,7 @@ bytes eventheader_raw(unsigned value) {
     return b;
 }
 
-bytes sample_record(std::uint64_t id, std::uint64_t time, bytes const& raw, bool with_identifier = true) {
+bytes sample_record(std::uint64_t id, std::uint64_t time, const bytes& raw, bool with_identifier = true) {
     bytes body;
     if (with_identifier) body.u64(id);
     body.u32(77).u32(78).u64(time).u32(1).u32(0).u32(static_cast<std::uint32_t>(raw.size())).append(raw);
@@ -110,24 +110,27 @@ std::vector<std::string> decode_all(std::span<std::byte const> input, read_error
 }  // namespace
 
 TEST(PerfDataReader, PipeLayoutEventHeaderAndPlainInTimeOrder) {
-    auto const file = pipe_file();
+    const auto file = pipe_file();
     EXPECT_EQ(detect_input_layout(file.span()), input_layout::perf_pipe);
     read_error error;
-    auto const events = decode_all(file.span(), &error);
+    const auto events = decode_all(file.span(), &error);
     EXPECT_FALSE(error) << error.message << " @" << error.offset;
     ASSERT_EQ(events.size(), 4u);
-    EXPECT_EQ(events[0], R"({"n":"Acme:Tick","n":1,"meta":{"time":0.000000010,"cpu":1,"pid":77,"tid":78,"level":4,"keyword":"0x1"}})");
-    EXPECT_EQ(events[1], R"({"n":"user_events:plain","value":-2,"meta":{"time":0.000000020,"cpu":1,"pid":77,"tid":78}})");
+    EXPECT_EQ(
+        events[0],
+        R"({"n":"Acme:Tick","n":1,"meta":{"time":0.000000010,"cpu":1,"pid":77,"tid":78,"level":4,"keyword":"0x1"}})");
+    EXPECT_EQ(events[1],
+              R"({"n":"user_events:plain","value":-2,"meta":{"time":0.000000020,"cpu":1,"pid":77,"tid":78}})");
     EXPECT_NE(events[2].find(R"("n":3,)"), std::string::npos);
     EXPECT_NE(events[3].find(R"("n":4,)"), std::string::npos);
 }
 
 TEST(PerfDataReader, EveryTruncationKeepsEarlierEventsAndReportsOffset) {
-    auto const file = pipe_file();
+    const auto file = pipe_file();
     std::size_t previous = 0;
     for (std::size_t cut = 0; cut < file.size(); ++cut) {
         read_error error;
-        auto const events = decode_all(file.span().first(cut), &error);
+        const auto events = decode_all(file.span().first(cut), &error);
         // A pipe stream has no declared length: a cut on a record boundary
         // is a clean end, anything else must be reported.
         if (error) {
@@ -155,13 +158,12 @@ TEST(PerfDataReader, CorruptRecordSizeStopsWithOffset) {
     auto file = pipe_file();
     // Find the third sample record and zero its size field.
     std::size_t pos = 16, seen = 0, target = 0;
-    auto const& v = file.vec();
+    const auto& v = file.vec();
     while (pos + 8 <= v.size()) {
-        auto const type = static_cast<unsigned>(v[pos]);
-        auto const size = static_cast<unsigned>(v[pos + 6]) | static_cast<unsigned>(v[pos + 7]) << 8;
-        std::size_t const advance = type == 66 ? size + (static_cast<unsigned>(v[pos + 8]) |
-                                                        static_cast<unsigned>(v[pos + 9]) << 8)
-                                               : size;
+        const auto type = static_cast<unsigned>(v[pos]);
+        const auto size = static_cast<unsigned>(v[pos + 6]) | static_cast<unsigned>(v[pos + 7]) << 8;
+        std::size_t const advance =
+            type == 66 ? size + (static_cast<unsigned>(v[pos + 8]) | static_cast<unsigned>(v[pos + 9]) << 8) : size;
         if (type == 9 && ++seen == 3) {
             target = pos;
             break;
@@ -172,7 +174,7 @@ TEST(PerfDataReader, CorruptRecordSizeStopsWithOffset) {
     file.vec()[target + 6] = std::byte{0};
     file.vec()[target + 7] = std::byte{0};
     read_error error;
-    auto const events = decode_all(file.span(), &error);
+    const auto events = decode_all(file.span(), &error);
     EXPECT_EQ(events.size(), 2u);
     EXPECT_EQ(error.offset, target);
 }
@@ -194,10 +196,9 @@ TEST(PerfDataReader, PipeLayoutManySamplesStableTimeOrder) {
         if (i == count / 2 - 1) b.append(finished_round());
     }
     b.append(finished_round());
-    std::stable_sort(expected.begin(), expected.end(),
-                     [](auto const& x, auto const& y) { return x.first < y.first; });
+    std::stable_sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     read_error error;
-    auto const events = decode_all(b.span(), &error);
+    const auto events = decode_all(b.span(), &error);
     EXPECT_FALSE(error) << error.message << " @" << error.offset;
     ASSERT_EQ(events.size(), count);
     for (unsigned i = 0; i < count; ++i) {

@@ -6,8 +6,8 @@
 
 #include "../tools/tool_test_support.hpp"
 
-#include <cstring>
 #include <fcntl.h>
+#include <cstring>
 #include <regex>
 #include <sstream>
 #include <utility>
@@ -29,7 +29,7 @@ std::vector<std::byte> hello_event(std::uint32_t n) {
     return out;
 }
 
-std::vector<std::byte> plain_record(std::uint32_t count, char const* label) {
+std::vector<std::byte> plain_record(std::uint32_t count, const char* label) {
     std::vector<std::byte> r(8 + 4 + 8);
     std::uint16_t const type = 701;
     std::memcpy(r.data(), &type, 2);
@@ -41,11 +41,10 @@ std::vector<std::byte> plain_record(std::uint32_t count, char const* label) {
 // The two tracepoints both layouts' tests write: Acme_L4K1 (EventHeader, id
 // 700) and plain (id 701). Their indexes, or -errno.
 std::pair<int, int> add_test_tracepoints(ehtrace::perf_data_writer& writer) {
-    int const eh = writer.add_tracepoint("user_events", "Acme_L4K1",
+    const int eh = writer.add_tracepoint("user_events", "Acme_L4K1",
                                          ehtrace::synthesize_user_events_format(eventheader_command, 700), 700);
-    int const plain = writer.add_tracepoint("user_events", "plain",
-                                            ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701),
-                                            701);
+    const int plain = writer.add_tracepoint(
+        "user_events", "plain", ehtrace::synthesize_user_events_format("plain u32 count; char[8] label", 701), 701);
     return {eh, plain};
 }
 
@@ -88,7 +87,7 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     std::string const path = dir / "ours.data";
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str(), CLOCK_MONOTONIC), 0);
-    auto const [eh, plain] = add_test_tracepoints(writer);
+    const auto [eh, plain] = add_test_tracepoints(writer);
     ASSERT_GE(eh, 0);
     ASSERT_GE(plain, 0);
     std::uint64_t const t0 = monotonic_ns();
@@ -114,14 +113,17 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     }
     EXPECT_FALSE(reader.error()) << reader.error().message;
     ASSERT_EQ(events.size(), 3u);
-    EXPECT_EQ(events[0], R"({"n":"Acme:Hello","n":1,"meta":{"time":T,"cpu":0,"pid":42,"tid":42,"level":4,"keyword":"0x1"}})");
-    EXPECT_EQ(events[1], R"({"n":"user_events:plain","count":5,"label":"five","meta":{"time":T,"cpu":1,"pid":42,"tid":44}})");
-    EXPECT_EQ(events[2], R"({"n":"Acme:Hello","n":3,"meta":{"time":T,"cpu":1,"pid":42,"tid":43,"level":4,"keyword":"0x1"}})");
+    EXPECT_EQ(events[0],
+              R"({"n":"Acme:Hello","n":1,"meta":{"time":T,"cpu":0,"pid":42,"tid":42,"level":4,"keyword":"0x1"}})");
+    EXPECT_EQ(events[1],
+              R"({"n":"user_events:plain","count":5,"label":"five","meta":{"time":T,"cpu":1,"pid":42,"tid":44}})");
+    EXPECT_EQ(events[2],
+              R"({"n":"Acme:Hello","n":3,"meta":{"time":T,"cpu":1,"pid":42,"tid":43,"level":4,"keyword":"0x1"}})");
     EXPECT_TRUE(reader.session().has_clock_data);
     EXPECT_FALSE(reader.session().hostname.empty());
 
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
-    auto const script = run(perf_path() + " script -i " + path + " -F pid,tid,cpu,time,event,trace --ns", dir);
+    const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,cpu,time,event,trace --ns", dir);
     ASSERT_EQ(script.status, 0) << script.err;
     EXPECT_EQ(script.err.find("rror"), std::string::npos) << script.err;
     std::regex const line(R"(\s*(\d+)/(\d+)\s+\[(\d+)\]\s+\d+\.\d+:\s+user_events:(\w+):\s+(.*))");
@@ -130,8 +132,8 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     for (std::string l; std::getline(in, l);) {
         std::smatch m;
         ASSERT_TRUE(std::regex_match(l, m, line)) << l;
-        seen.push_back(std::string(m[1]) + "/" + std::string(m[2]) + " " + std::string(m[3]) + " " +
-                       std::string(m[4]) + " " + std::string(m[5]));
+        seen.push_back(std::string(m[1]) + "/" + std::string(m[2]) + " " + std::string(m[3]) + " " + std::string(m[4]) +
+                       " " + std::string(m[5]));
     }
     ASSERT_EQ(seen.size(), 3u) << script.out;
     EXPECT_EQ(seen[0], "42/42 000 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
@@ -146,12 +148,12 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
 TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     temp_dir dir;
     std::string const path = dir / "pipe.data";
-    int const fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ASSERT_GE(fd, 0);
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open_pipe(fd, true, CLOCK_MONOTONIC), 0);
     EXPECT_TRUE(writer.is_pipe());
-    auto const [eh, plain] = add_test_tracepoints(writer);
+    const auto [eh, plain] = add_test_tracepoints(writer);
     ASSERT_GE(eh, 0);
     ASSERT_GE(plain, 0);
     std::uint64_t const t0 = monotonic_ns();
@@ -159,8 +161,9 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
     ASSERT_EQ(writer.write_fork(42, 42, 43, 42, t0 + 150, 0), 0);
     ASSERT_EQ(writer.finish_round(), 0);
-    EXPECT_EQ(writer.add_tracepoint("user_events", "late", ehtrace::synthesize_user_events_format("late u32 n", 702), 702),
-              -EBUSY);
+    EXPECT_EQ(
+        writer.add_tracepoint("user_events", "late", ehtrace::synthesize_user_events_format("late u32 n", 702), 702),
+        -EBUSY);
     ASSERT_EQ(writer.write_sample(plain, t0 + 200, 1, 42, 43, plain_record(5, "five")), 0);
     ASSERT_EQ(writer.write_comm(42, 43, "worker", t0 + 250, 1, true), 0);
     ASSERT_EQ(writer.write_user_event(eh, t0 + 300, 1, 42, 43, hello_event(3)), 0);
@@ -173,7 +176,7 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     std::memcpy(&header_size, bytes.data() + 8, 8);
     EXPECT_EQ(header_size, 16u);
 
-    auto const ours = run(std::string(EHTRACE_DECODE_EXE) + " --format text - < " + path, dir);
+    const auto ours = run(std::string(EHTRACE_DECODE_EXE) + " --format text - < " + path, dir);
     ASSERT_EQ(ours.status, 0) << ours.err;
     std::vector<std::string> lines;
     std::istringstream in(ours.out);
@@ -181,12 +184,13 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     ASSERT_EQ(lines.size(), 3u) << ours.out;
     EXPECT_TRUE(std::regex_search(lines[0], std::regex("^acme-main +42/42 "))) << lines[0];
     EXPECT_NE(lines[0].find("Acme:Hello n=1"), std::string::npos) << lines[0];
-    EXPECT_TRUE(std::regex_search(lines[1], std::regex("^acme-main +42/43 "))) << lines[1];  // forked: the parent's name
+    EXPECT_TRUE(std::regex_search(lines[1], std::regex("^acme-main +42/43 ")))
+        << lines[1];  // forked: the parent's name
     EXPECT_NE(lines[1].find("user_events:plain count=5"), std::string::npos) << lines[1];
     EXPECT_TRUE(std::regex_search(lines[2], std::regex("^worker +42/43 "))) << lines[2];
 
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
-    auto const script = run(perf_path() + " script -i - -F comm,pid,tid,event,trace < " + path, dir);
+    const auto script = run(perf_path() + " script -i - -F comm,pid,tid,event,trace < " + path, dir);
     ASSERT_EQ(script.status, 0) << script.err;
     std::regex const line(R"(\s*(\S+)\s+(\d+)/(\d+)\s+user_events:(\w+):\s+(.*))");
     std::vector<std::string> seen;
@@ -194,8 +198,7 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     for (std::string l; std::getline(pin, l);) {
         std::smatch m;
         ASSERT_TRUE(std::regex_match(l, m, line)) << l;
-        seen.push_back(std::string(m[1]) + " " + std::string(m[3]) + " " + std::string(m[4]) + " " +
-                       std::string(m[5]));
+        seen.push_back(std::string(m[1]) + " " + std::string(m[3]) + " " + std::string(m[4]) + " " + std::string(m[5]));
     }
     ASSERT_EQ(seen.size(), 3u) << script.out << script.err;
     EXPECT_EQ(seen[0], "acme-main 42 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");

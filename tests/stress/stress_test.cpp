@@ -11,17 +11,17 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <dlfcn.h>
 #include <map>
 #include <memory>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 EHTRACE_PROVIDER(stress_static, "Stress_Static");
@@ -46,14 +46,14 @@ struct tally {
     std::string first_damage;
 
     // Count of distinct sequence numbers for a key, and whether each appears exactly once.
-    [[nodiscard]] std::size_t distinct(std::string const& key) const {
-        auto const found = seen.find(key);
+    [[nodiscard]] std::size_t distinct(const std::string& key) const {
+        const auto found = seen.find(key);
         return found == seen.end() ? 0 : found->second.size();
     }
-    [[nodiscard]] bool exactly_once(std::string const& key) const {
-        auto const found = seen.find(key);
+    [[nodiscard]] bool exactly_once(const std::string& key) const {
+        const auto found = seen.find(key);
         if (found == seen.end()) return true;
-        for (auto const& [i, count] : found->second) {
+        for (const auto& [i, count] : found->second) {
             if (count != 1) return false;
         }
         return true;
@@ -66,7 +66,7 @@ std::int32_t read_i32(std::span<std::byte const> value) {
     return v;
 }
 
-tally read_capture(std::string const& path) {
+tally read_capture(const std::string& path) {
     using namespace ehtrace::decode;
     tally result;
     std::string error;
@@ -95,8 +95,8 @@ tally read_capture(std::string const& path) {
             if (result.damaged++ == 0) result.first_damage = "bad event at offset " + std::to_string(record.offset);
             continue;
         }
-        std::string const key =
-            std::string(strip_tracepoint_system(record.tracepoint_name)) + "/" + std::string(e.event().name) + "/" + std::to_string(t);
+        std::string const key = std::string(strip_tracepoint_system(record.tracepoint_name)) + "/" +
+                                std::string(e.event().name) + "/" + std::to_string(t);
         ++result.seen[key][i];
     }
     if (reader.error()) {
@@ -106,7 +106,7 @@ tally read_capture(std::string const& path) {
     return result;
 }
 
-std::string temp_path(char const* suffix) {
+std::string temp_path(const char* suffix) {
     return "/tmp/ehtrace-stress-" + std::to_string(::getpid()) + "-" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix;
 }
@@ -130,7 +130,7 @@ public:
     }
     [[nodiscard]] bool ok() const { return sink_ != nullptr; }
     [[nodiscard]] ehtrace::sink* sink() const { return sink_.get(); }
-    [[nodiscard]] std::string const& path() const { return path_; }
+    [[nodiscard]] const std::string& path() const { return path_; }
 
 private:
     std::string path_;
@@ -231,7 +231,7 @@ TEST(Stress, WritersWithRegistrationChurnAndForkLoseNothing) {
     while (progress.load(std::memory_order_relaxed) < writer_threads * events_per_writer / 2) {
         std::this_thread::yield();
     }
-    pid_t const child = ::fork();
+    const pid_t child = ::fork();
     ASSERT_GE(child, 0) << std::strerror(errno);
     if (child == 0) {
         int bad = 0;
@@ -255,27 +255,28 @@ TEST(Stress, WritersWithRegistrationChurnAndForkLoseNothing) {
     dynamic.reset();
     capture.close();
 
-    tally const found = read_capture(capture.path());
+    const tally found = read_capture(capture.path());
     EXPECT_EQ(found.damaged, 0u) << found.first_damage;
     std::size_t expected_records = 0;
     for (int t = 0; t < writer_threads; ++t) {
         std::string const tn = std::to_string(t);
-        for (std::string const& key : {"Stress_Static_L4K1/Static/" + tn, "Stress_Dynamic_L4K2/Dynamic/" + tn}) {
+        for (const std::string& key : {"Stress_Static_L4K1/Static/" + tn, "Stress_Dynamic_L4K2/Dynamic/" + tn}) {
             EXPECT_EQ(found.distinct(key), static_cast<std::size_t>(events_per_writer)) << key;
             EXPECT_TRUE(found.exactly_once(key)) << key;
             expected_records += events_per_writer;
         }
         std::string const churn_key = "Stress_Churn_L5K2/Churn/" + tn;
-        auto const& written = churn_written[static_cast<std::size_t>(t)];
+        const auto& written = churn_written[static_cast<std::size_t>(t)];
         EXPECT_EQ(found.distinct(churn_key), written.size()) << churn_key;
         EXPECT_TRUE(found.exactly_once(churn_key)) << churn_key;
-        if (auto const it = found.seen.find(churn_key); it != found.seen.end()) {
+        if (const auto it = found.seen.find(churn_key); it != found.seen.end()) {
             for (std::int32_t i : written) EXPECT_EQ(it->second.count(i), 1u) << churn_key << " i=" << i;
         }
         expected_records += written.size();
     }
     std::string const child_tn = std::to_string(child_writer);
-    for (std::string const& key : {"Stress_Static_L4K1/Static/" + child_tn, "Stress_Dynamic_L4K2/Dynamic/" + child_tn}) {
+    for (const std::string& key :
+         {"Stress_Static_L4K1/Static/" + child_tn, "Stress_Dynamic_L4K2/Dynamic/" + child_tn}) {
         EXPECT_EQ(found.distinct(key), static_cast<std::size_t>(child_events)) << key;
         EXPECT_TRUE(found.exactly_once(key)) << key;
         expected_records += child_events;
@@ -295,7 +296,7 @@ struct plugin_api {
     int (*write)(int, int) = nullptr;
 
     template <class F>
-    void get(F& f, char const* name) {
+    void get(F& f, const char* name) {
         f = reinterpret_cast<F>(::dlsym(handle, name));
     }
     bool load() {
@@ -361,7 +362,7 @@ TEST(Stress, SharedObjectLoadedAndUnloadedWhileOthersWrite) {
 
     stress_static.unregister_events();
     capture.close();
-    tally const found = read_capture(capture.path());
+    const tally found = read_capture(capture.path());
     EXPECT_EQ(found.damaged, 0u) << found.first_damage;
     std::size_t expected = 0;
     for (int round = 0; round < rounds; ++round) {

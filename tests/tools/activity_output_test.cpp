@@ -28,11 +28,11 @@ namespace {
 using ehtrace::field;
 using namespace ehtrace::decode;
 
-std::span<std::byte const> event_bytes(ehtrace::memory_sink::record const& r) {
+std::span<std::byte const> event_bytes(const ehtrace::memory_sink::record& r) {
     return std::as_bytes(std::span(r.bytes));
 }
 
-std::string json_of(ehtrace::memory_sink::record const& r) {
+std::string json_of(const ehtrace::memory_sink::record& r) {
     std::string out;
     format_event_json(out, r.tracepoint_name, event_bytes(r));
     return std::regex_replace(out, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<A>");
@@ -49,23 +49,26 @@ TEST(ActivityStop, StopCarriesFieldsAndTheScopeEndWritesNothing) {
         EXPECT_EQ(ehtrace::current_activity(), nullptr);  // no longer the parent of what follows
         EXPECT_EQ(scope.stop(field<"status">(500)), EALREADY);
     }
-    auto const records = capture.records();
+    const auto records = capture.records();
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[1].tracepoint_name, "Activity_Test_L4K2");  // the start's level and keyword
-    EXPECT_EQ(json_of(records[0]),
-              R"({"n":"Activity_Test:Request","url":"/a","meta":{"level":4,"keyword":"0x2","opcode":1,"activity":"<A>"}})");
-    EXPECT_EQ(json_of(records[1]),
-              R"({"n":"Activity_Test:Request","status":200,"bytes":512,"meta":{"level":4,"keyword":"0x2","opcode":2,"activity":"<A>"}})");
+    EXPECT_EQ(
+        json_of(records[0]),
+        R"({"n":"Activity_Test:Request","url":"/a","meta":{"level":4,"keyword":"0x2","opcode":1,"activity":"<A>"}})");
+    EXPECT_EQ(
+        json_of(records[1]),
+        R"({"n":"Activity_Test:Request","status":200,"bytes":512,"meta":{"level":4,"keyword":"0x2","opcode":2,"activity":"<A>"}})");
     // Header (8 bytes), activity extension header (4), the id (16): the same in both.
     ASSERT_GE(records[1].bytes.size(), 28u);
-    EXPECT_TRUE(std::equal(records[0].bytes.begin() + 12, records[0].bytes.begin() + 28, records[1].bytes.begin() + 12));
+    EXPECT_TRUE(
+        std::equal(records[0].bytes.begin() + 12, records[0].bytes.begin() + 28, records[1].bytes.begin() + 12));
 }
 
 TEST(ActivityStop, WithoutStopTheScopeEndWritesAStopWithoutFields) {
     ehtrace_test::memory_capture capture;
     ehtrace::provider_registration registration(activity_test);
     { auto scope = EHTRACE_ACTIVITY(activity_test, "Plain", ehtrace::level<4>, field<"n">(1)); }
-    auto const records = capture.records();
+    const auto records = capture.records();
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(json_of(records[1]), R"({"n":"Activity_Test:Plain","meta":{"level":4,"opcode":2,"activity":"<A>"}})");
 }
@@ -85,14 +88,14 @@ protected:
     static constexpr ehtrace::uuid b{{0xB, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
     static constexpr ehtrace::uuid x{{0xC, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3}};
 
-    void start(ehtrace::uuid const& id, std::uint64_t time, std::uint32_t tid) {
+    void start(const ehtrace::uuid& id, std::uint64_t time, std::uint32_t tid) {
         ASSERT_EQ(EHTRACE_WRITE(activity_test, "Work", ehtrace::level<4>,
                                 ehtrace::opcode<ehtrace::event_opcode::activity_start>, ehtrace::activity(id),
                                 field<"url">(std::string_view("/a"))),
                   0);
         when.push_back({time, tid});
     }
-    void stop(ehtrace::uuid const& id, std::uint64_t time, std::uint32_t tid) {
+    void stop(const ehtrace::uuid& id, std::uint64_t time, std::uint32_t tid) {
         ASSERT_EQ(EHTRACE_WRITE(activity_test, "Work", ehtrace::level<4>,
                                 ehtrace::opcode<ehtrace::event_opcode::activity_stop>, ehtrace::activity(id),
                                 field<"url">(std::string_view("/b")), field<"status">(200)),
@@ -116,12 +119,12 @@ protected:
     }
 
     std::string format(output_format kind) {
-        auto const f = make_formatter(kind, {});
+        const auto f = make_formatter(kind, {});
         std::string out;
         f->begin(out);
         f->begin_input(out, "in");
         sample_decoder decoder;
-        auto const records = capture.records();
+        const auto records = capture.records();
         EXPECT_EQ(records.size(), when.size());
         for (std::size_t i = 0; i < records.size() && i < when.size(); ++i) {
             sample_meta meta;
@@ -140,44 +143,59 @@ protected:
 };
 
 TEST_F(Output, TimelineMarksUnmatchedEndsAndMergesFields) {
-    stop(x, 1000, 7);      // its start is before the trace
+    stop(x, 1000, 7);  // its start is before the trace
     start(a, 2000, 7);
-    start(b, 3500, 7);     // never stopped: the trace is cut
+    start(b, 3500, 7);  // never stopped: the trace is cut
     stop(a, 5000, 7);
     ASSERT_EQ(EHTRACE_WRITE(activity_test, "Tick", ehtrace::level<4>, field<"n">(1)), 0);
     when.push_back({6000, 8});
-    EXPECT_EQ(format(output_format::timeline),
-              "{\"traceEvents\":[\n"
-              R"({"ph":"M","name":"process_name","pid":7,"tid":7,"args":{"name":"main"}},)" "\n"
-              R"({"ph":"M","name":"thread_name","pid":7,"tid":7,"args":{"name":"main"}},)" "\n"
-              R"({"ph":"M","name":"thread_name","pid":7,"tid":8,"args":{"name":"worker"}},)" "\n"
-              R"({"ph":"i","name":"Work","cat":"Activity_Test","ts":0,"s":"t","pid":7,"tid":7,"args":{"activity":"0c000000-0000-0000-0000-000000000003","url":"/b","status":200,"unmatched":"stop"}},)" "\n"
-              R"({"ph":"X","name":"Work","cat":"Activity_Test","ts":1,"dur":3,"pid":7,"tid":7,"args":{"activity":"0a000000-0000-0000-0000-000000000001","url":"/a","url#2":"/b","status":200}},)" "\n"
-              R"({"ph":"X","name":"Work","cat":"Activity_Test","ts":2.500,"dur":2.500,"pid":7,"tid":7,"args":{"activity":"0b000000-0000-0000-0000-000000000002","url":"/a","unmatched":"start"}},)" "\n"
-              R"({"ph":"i","name":"Tick","cat":"Activity_Test","ts":5,"s":"t","pid":7,"tid":8,"args":{"n":1}})" "\n"
-              "],\"displayTimeUnit\":\"ms\"}\n");
+    EXPECT_EQ(
+        format(output_format::timeline),
+        "{\"traceEvents\":[\n"
+        R"({"ph":"M","name":"process_name","pid":7,"tid":7,"args":{"name":"main"}},)"
+        "\n"
+        R"({"ph":"M","name":"thread_name","pid":7,"tid":7,"args":{"name":"main"}},)"
+        "\n"
+        R"({"ph":"M","name":"thread_name","pid":7,"tid":8,"args":{"name":"worker"}},)"
+        "\n"
+        R"({"ph":"i","name":"Work","cat":"Activity_Test","ts":0,"s":"t","pid":7,"tid":7,"args":{"activity":"0c000000-0000-0000-0000-000000000003","url":"/b","status":200,"unmatched":"stop"}},)"
+        "\n"
+        R"({"ph":"X","name":"Work","cat":"Activity_Test","ts":1,"dur":3,"pid":7,"tid":7,"args":{"activity":"0a000000-0000-0000-0000-000000000001","url":"/a","url#2":"/b","status":200}},)"
+        "\n"
+        R"({"ph":"X","name":"Work","cat":"Activity_Test","ts":2.500,"dur":2.500,"pid":7,"tid":7,"args":{"activity":"0b000000-0000-0000-0000-000000000002","url":"/a","unmatched":"start"}},)"
+        "\n"
+        R"({"ph":"i","name":"Tick","cat":"Activity_Test","ts":5,"s":"t","pid":7,"tid":8,"args":{"n":1}})"
+        "\n"
+        "],\"displayTimeUnit\":\"ms\"}\n");
 }
 
 TEST_F(Output, TimelineShowsAnActivityAcrossThreadsAsAnAsyncPair) {
     start(a, 1000, 7);
     stop(a, 4000, 8);
     std::string const out = format(output_format::timeline);
-    EXPECT_NE(out.find(R"({"ph":"b","name":"Work","cat":"Activity_Test","ts":0,"id":"0a000000-0000-0000-0000-000000000001","pid":7,"tid":7,)"),
-              std::string::npos) << out;
-    EXPECT_NE(out.find(R"({"ph":"e","name":"Work","cat":"Activity_Test","ts":3,"id":"0a000000-0000-0000-0000-000000000001","pid":7,"tid":8,)"),
-              std::string::npos) << out;
+    EXPECT_NE(
+        out.find(
+            R"({"ph":"b","name":"Work","cat":"Activity_Test","ts":0,"id":"0a000000-0000-0000-0000-000000000001","pid":7,"tid":7,)"),
+        std::string::npos)
+        << out;
+    EXPECT_NE(
+        out.find(
+            R"({"ph":"e","name":"Work","cat":"Activity_Test","ts":3,"id":"0a000000-0000-0000-0000-000000000001","pid":7,"tid":8,)"),
+        std::string::npos)
+        << out;
     EXPECT_EQ(out.find("\"ph\":\"X\""), std::string::npos) << out;
 }
 
 TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
     tracefs_format format;
-    ASSERT_TRUE(parse_tracefs_format("name: sched_wakeup\nID: 300\nformat:\n"
-                                     "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-                                     "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-                                     "\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
-                                     "\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
-                                     "\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n",
-                                     format));
+    ASSERT_TRUE(
+        parse_tracefs_format("name: sched_wakeup\nID: 300\nformat:\n"
+                             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+                             "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+                             "\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+                             "\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+                             "\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n",
+                             format));
     format.system = "sched";
     std::vector<std::byte> raw(32);
     std::memcpy(raw.data() + 8, "bash", 4);
@@ -190,16 +208,18 @@ TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
     meta.pid = 9;
     meta.tid = 10;
     sample_decoder decoder;
-    auto const f = make_formatter(output_format::timeline, {});
+    const auto f = make_formatter(output_format::timeline, {});
     std::string out;
     f->begin(out);
     f->begin_input(out, "in");
     f->sample(out, decoder.decode_record(&format, "sched:sched_wakeup", raw, meta));
     f->end_input(out);
     f->end(out);
-    EXPECT_EQ(out, "{\"traceEvents\":[\n"
-                   R"({"ph":"i","name":"sched_wakeup","cat":"sched","ts":0,"s":"t","pid":9,"tid":10,"args":{"comm":"bash","pid":"0x2A","prio":120}})"
-                   "\n],\"displayTimeUnit\":\"ms\"}\n");
+    EXPECT_EQ(
+        out,
+        "{\"traceEvents\":[\n"
+        R"({"ph":"i","name":"sched_wakeup","cat":"sched","ts":0,"s":"t","pid":9,"tid":10,"args":{"comm":"bash","pid":"0x2A","prio":120}})"
+        "\n],\"displayTimeUnit\":\"ms\"}\n");
 }
 
 TEST_F(Output, SummaryPercentilesAreNearestRank) {
@@ -209,19 +229,22 @@ TEST_F(Output, SummaryPercentilesAreNearestRank) {
     start(b, t + 1'000'000'000, 8);
     std::string const out = format(output_format::summary_json);
     EXPECT_NE(out.find(R"("events":22,"span_s":1.055000000,"first":"0.000000000","last":"1.055000000")"),
-              std::string::npos) << out;
+              std::string::npos)
+        << out;
     EXPECT_NE(out.find(R"({"name":"Activity_Test:Work","count":22,"per_s":20.853})"), std::string::npos) << out;
     EXPECT_NE(out.find(R"({"name":"Activity_Test:Work","count":10,"unmatched_starts":1,"unmatched_stops":1,)"
                        R"("p50_ms":5.000000,"p90_ms":9.000000,"p99_ms":10.000000,"max_ms":10.000000})"),
-              std::string::npos) << out;
+              std::string::npos)
+        << out;
     EXPECT_NE(out.find(R"({"pid":7,"tid":7,"events":20,"comm":"main"})"), std::string::npos) << out;
     EXPECT_NE(out.find(R"({"pid":7,"tid":8,"events":2,"comm":"worker"})"), std::string::npos) << out;
     std::string const text = format(output_format::summary);
     EXPECT_NE(text.find("Activity_Test:Work         10          2      5.000      9.000     10.000     10.000\n"),
-              std::string::npos) << text;
+              std::string::npos)
+        << text;
 }
 
-std::size_t count_of(std::string const& text, std::string_view what) {
+std::size_t count_of(const std::string& text, std::string_view what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
     return n;
@@ -242,7 +265,8 @@ TEST_F(Output, HtmlReportHasABarPerActivityAndBinsThatHoldEveryDuration) {
     EXPECT_EQ(count_of(out, "<rect class=\"bin\" data-count=\"1\""), 10u) << out;  // 1..10 ms all fall apart
     EXPECT_NE(out.find("<tr><td>Activity_Test:Work</td><td>10</td><td>1</td><td>5.000</td><td>9.000</td>"
                        "<td>10.000</td><td>10.000</td></tr>"),
-              std::string::npos) << out;
+              std::string::npos)
+        << out;
     EXPECT_EQ(out.substr(out.size() - 16), "</body>\n</html>\n");
 }
 
@@ -255,7 +279,7 @@ TEST(Html, NamesAreEscaped) {
     s.kind = sample_kind::other;
     s.name = "<script>";
     s.meta = meta;
-    auto const f = make_formatter(output_format::html, {});
+    const auto f = make_formatter(output_format::html, {});
     std::string out;
     f->begin(out);
     f->begin_input(out, "a<b>.data");

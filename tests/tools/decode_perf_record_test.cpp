@@ -15,7 +15,7 @@ namespace {
 
 std::string const decoder = EHTRACE_DECODE_EXE;
 
-std::vector<std::string> lines(std::string const& text) {
+std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
@@ -31,12 +31,12 @@ struct sample {
 };
 
 // " 3672/3672  [000]   213.042836416:  sched:sched_switch: prev_comm=perf prev_pid=3672 ..."
-bool parse_perf_script_line(std::string const& line, sample& s) {
+bool parse_perf_script_line(const std::string& line, sample& s) {
     static std::regex const head(R"(^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+\.\d+):\s+(\S+):\s?(.*)$)");
     std::smatch m;
     if (!std::regex_match(line, m, head)) return false;
     // perf prints an unknown pid or tid as -1; our "meta" has them unsigned.
-    auto const as_u32 = [](std::string const& v) { return std::to_string(static_cast<std::uint32_t>(std::stol(v))); };
+    const auto as_u32 = [](const std::string& v) { return std::to_string(static_cast<std::uint32_t>(std::stol(v))); };
     s.pid = as_u32(m[1]), s.tid = as_u32(m[2]), s.cpu = std::to_string(std::stoul(m[3])), s.time = m[4], s.event = m[5];
     std::string const rest = m[6];
     static std::regex const kv(R"((\w+)=(\S*))");
@@ -46,48 +46,52 @@ bool parse_perf_script_line(std::string const& line, sample& s) {
     return true;
 }
 
-std::string json_member(std::string const& json, std::string const& key) {
+std::string json_member(const std::string& json, const std::string& key) {
     std::regex const re("\"" + key + "\":(\"([^\"]*)\"|(-?[0-9.]+))");
     std::smatch m;
     if (!std::regex_search(json, m, re)) return "<missing>";
     return m[2].matched ? std::string(m[2]) : std::string(m[3]);
 }
 
-bool is_number(std::string const& s) { return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '-'; }); }
+bool is_number(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(),
+                                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '-'; });
+}
 
 // Our hex strings ("0xE58") as perf prints them (3672).
-std::string normalise(std::string const& v) {
+std::string normalise(const std::string& v) {
     if (v.rfind("0x", 0) == 0) return std::to_string(std::stoll(v.substr(2), nullptr, 16));
     return v;
 }
 
-void compare_with_perf_script(std::string const& perf_data, std::string const& decode_command, temp_dir const& dir) {
-    auto const script = run(perf_path() + " script -i " + perf_data + " -F pid,tid,cpu,time,event,trace --ns", dir);
+void compare_with_perf_script(const std::string& perf_data, const std::string& decode_command, const temp_dir& dir) {
+    const auto script = run(perf_path() + " script -i " + perf_data + " -F pid,tid,cpu,time,event,trace --ns", dir);
     ASSERT_EQ(script.status, 0) << script.err;
-    auto const decoded = run(decode_command, dir);
+    const auto decoded = run(decode_command, dir);
     ASSERT_EQ(decoded.status, 0) << decoded.err;
 
     std::vector<std::string> expected, actual;
     int compared_fields = 0;
-    for (auto const& line : lines(script.out)) {
+    for (const auto& line : lines(script.out)) {
         sample s;
         ASSERT_TRUE(parse_perf_script_line(line, s)) << line;
         std::string text = s.time + " " + s.cpu + " " + s.pid + "/" + s.tid + " " + s.event;
-        for (auto const& [k, v] : s.fields) text += " " + k + "=" + v;
+        for (const auto& [k, v] : s.fields) text += " " + k + "=" + v;
         expected.push_back(text);
     }
-    auto const our_lines = lines(decoded.out);
-    ASSERT_EQ(our_lines.size(), expected.size()) << decoded.out.substr(0, 2000) << "\n---\n" << script.out.substr(0, 2000);
+    const auto our_lines = lines(decoded.out);
+    ASSERT_EQ(our_lines.size(), expected.size()) << decoded.out.substr(0, 2000) << "\n---\n"
+                                                 << script.out.substr(0, 2000);
     std::string previous_time;
     for (std::size_t i = 0; i != our_lines.size(); ++i) {
-        auto const& json = our_lines[i];
+        const auto& json = our_lines[i];
         sample p;
         ASSERT_TRUE(parse_perf_script_line(lines(script.out)[i], p));
         // Fields perf prints symbolically (prev_state=S) are not comparable.
         std::string const meta = json.substr(json.rfind("\"meta\":"));
-        std::string text = json_member(meta, "time") + " " + json_member(meta, "cpu") + " " +
-                           json_member(meta, "pid") + "/" + json_member(meta, "tid") + " " + json_member(json, "n");
-        for (auto const& [k, v] : p.fields) {
+        std::string text = json_member(meta, "time") + " " + json_member(meta, "cpu") + " " + json_member(meta, "pid") +
+                           "/" + json_member(meta, "tid") + " " + json_member(json, "n");
+        for (const auto& [k, v] : p.fields) {
             std::string ours = normalise(json_member(json.substr(0, json.size() - meta.size()), k));
             // perf prints some fields under another label (fork's parent_comm
             // as comm=) or symbolically (prev_state=S): not comparable.
@@ -119,8 +123,9 @@ protected:
         if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
         if (!ensure_tracefs()) GTEST_SKIP() << "tracefs with sched events is not available";
     }
-    std::string const events = "-e sched:sched_switch -e sched:sched_process_exec -e sched:sched_process_exit "
-                               "-e sched:sched_process_fork";
+    std::string const events =
+        "-e sched:sched_switch -e sched:sched_process_exec -e sched:sched_process_exit "
+        "-e sched:sched_process_fork";
     std::string const workload = "sh -c 'for i in 1 2 3; do /bin/true; done; ls / >/dev/null'";
     temp_dir dir;
 };
@@ -129,21 +134,21 @@ protected:
 
 TEST_F(DecodePerfRecord, FileLayoutMatchesPerfScript) {
     std::string const data = dir / "file.data";
-    auto const rec = run(perf_path() + " record -q " + events + " -o " + data + " -- " + workload, dir);
+    const auto rec = run(perf_path() + " record -q " + events + " -o " + data + " -- " + workload, dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     compare_with_perf_script(data, decoder + " --jsonl " + data, dir);
 }
 
 TEST_F(DecodePerfRecord, SystemWideFileLayoutMatchesPerfScript) {
     std::string const data = dir / "all.data";
-    auto const rec = run(perf_path() + " record -q -a " + events + " -o " + data + " -- " + workload, dir);
+    const auto rec = run(perf_path() + " record -q -a " + events + " -o " + data + " -- " + workload, dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     compare_with_perf_script(data, decoder + " --jsonl " + data, dir);
 }
 
 TEST_F(DecodePerfRecord, PipeLayoutFromStdinMatchesPerfScript) {
     std::string const data = dir / "pipe.data";
-    auto const rec = run(perf_path() + " record -q " + events + " -o - -- " + workload + " > " + data, dir);
+    const auto rec = run(perf_path() + " record -q " + events + " -o - -- " + workload + " > " + data, dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     ASSERT_EQ(read_file(data).substr(0, 8), "PERFILE2");
     compare_with_perf_script(data, "cat " + data + " | " + decoder + " --jsonl -", dir);
@@ -151,16 +156,14 @@ TEST_F(DecodePerfRecord, PipeLayoutFromStdinMatchesPerfScript) {
 
 TEST_F(DecodePerfRecord, ClockDataGivesWallClockTime) {
     std::string const data = dir / "clock.data";
-    auto const rec = run(perf_path() + " record -q -k CLOCK_MONOTONIC -e sched:sched_process_exec -o " + data +
-                             " -- /bin/true",
-                         dir);
+    const auto rec = run(
+        perf_path() + " record -q -k CLOCK_MONOTONIC -e sched:sched_process_exec -o " + data + " -- /bin/true", dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
-    auto const decoded = run(decoder + " --jsonl " + data, dir);
+    const auto decoded = run(decoder + " --jsonl " + data, dir);
     ASSERT_EQ(decoded.status, 0) << decoded.err;
     std::smatch m;
     std::string const out = decoded.out;
-    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"("time":"(\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z")")))
-        << out;
+    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"("time":"(\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z")"))) << out;
     std::time_t const now = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&now, &tm);
@@ -170,7 +173,7 @@ TEST_F(DecodePerfRecord, ClockDataGivesWallClockTime) {
 TEST_F(DecodePerfRecord, DefaultOutputIsOneDocumentKeyedByFile) {
     std::string const data = dir / "doc.data";
     ASSERT_EQ(run(perf_path() + " record -q -e sched:sched_process_exec -o " + data + " -- /bin/true", dir).status, 0);
-    auto const decoded = run(decoder + " " + data + " " + data, dir);
+    const auto decoded = run(decoder + " " + data + " " + data, dir);
     ASSERT_EQ(decoded.status, 0) << decoded.err;
     EXPECT_EQ(decoded.out.rfind("{\n\"" + data + "\": [\n  {\"n\":\"sched:sched_process_exec\"", 0), 0u) << decoded.out;
     EXPECT_NE(decoded.out.find(" ],\n\"" + data + "\": ["), std::string::npos);

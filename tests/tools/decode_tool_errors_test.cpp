@@ -18,7 +18,7 @@ std::string le32(std::uint32_t v) {
 
 // One capture record: u32 size (whole record), name, NUL, EventHeader event
 // (flags 0x07, level 4, metadata "E" with field "x" value8, payload 42).
-std::string capture_record(std::string const& name, unsigned char value) {
+std::string capture_record(const std::string& name, unsigned char value) {
     std::string event = std::string("\x07\0\0\0\0\0\0\x04", 8);
     std::string const meta = std::string("E\0x\0\x02", 5);
     event += std::string("\x05\0\x01\0", 4) + meta + static_cast<char>(value);
@@ -26,7 +26,7 @@ std::string capture_record(std::string const& name, unsigned char value) {
     return le32(static_cast<std::uint32_t>(4 + body.size())) + body;
 }
 
-void expect_damage_report(run_result const& r, std::string const& file, std::uint64_t offset) {
+void expect_damage_report(const run_result& r, const std::string& file, std::uint64_t offset) {
     EXPECT_EQ(r.status, 1) << r.err;
     std::string const expected = "ehtrace-decode: " + file + ": error at offset " + std::to_string(offset) + ":";
     EXPECT_EQ(r.err.rfind(expected, 0), 0u) << r.err;
@@ -41,7 +41,7 @@ protected:
 }  // namespace
 
 TEST_F(DecodeTool, Help) {
-    auto const r = run(decoder + " --help", dir);
+    const auto r = run(decoder + " --help", dir);
     EXPECT_EQ(r.status, 0);
     EXPECT_NE(r.out.find("Usage: ehtrace-decode"), std::string::npos);
     EXPECT_NE(run(decoder + " --bogus x", dir).status, 0);
@@ -51,15 +51,16 @@ TEST_F(DecodeTool, Help) {
 TEST_F(DecodeTool, CaptureFileDecodes) {
     std::string const file = dir / "ok.dat";
     write_file(file, capture_record("Prov_L4K1", 42) + capture_record("user_events:Prov_L4K1", 43));
-    auto const r = run(decoder + " --jsonl " + file, dir);
+    const auto r = run(decoder + " --jsonl " + file, dir);
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "{\"n\":\"Prov:E\",\"x\":42,\"meta\":{\"level\":4,\"keyword\":\"0x1\"}}\n"
-                     "{\"n\":\"Prov:E\",\"x\":43,\"meta\":{\"level\":4,\"keyword\":\"0x1\"}}\n");
-    auto const filtered = run(decoder + " --jsonl --provider Other " + file, dir);
+    EXPECT_EQ(r.out,
+              "{\"n\":\"Prov:E\",\"x\":42,\"meta\":{\"level\":4,\"keyword\":\"0x1\"}}\n"
+              "{\"n\":\"Prov:E\",\"x\":43,\"meta\":{\"level\":4,\"keyword\":\"0x1\"}}\n");
+    const auto filtered = run(decoder + " --jsonl --provider Other " + file, dir);
     EXPECT_EQ(filtered.out, "");
-    auto const by_level = run(decoder + " --jsonl --level 3 " + file, dir);
+    const auto by_level = run(decoder + " --jsonl --level 3 " + file, dir);
     EXPECT_EQ(by_level.out, "");
-    auto const by_event = run(decoder + " --jsonl --event E --level 4 -o " + (dir / "o.json") + " " + file, dir);
+    const auto by_event = run(decoder + " --jsonl --event E --level 4 -o " + (dir / "o.json") + " " + file, dir);
     EXPECT_EQ(by_event.status, 0);
     std::string const written = read_file(dir / "o.json");
     EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
@@ -70,7 +71,7 @@ TEST_F(DecodeTool, TruncatedCaptureFile) {
     std::string const first = capture_record("Prov_L4K1", 1);
     std::string const second = capture_record("Prov_L4K1", 2);
     write_file(file, first + second.substr(0, second.size() - 3));
-    auto const r = run(decoder + " " + file, dir);
+    const auto r = run(decoder + " " + file, dir);
     expect_damage_report(r, file, first.size());
     EXPECT_NE(r.out.find("\"x\":1"), std::string::npos);
     EXPECT_EQ(r.out.find("\"x\":2"), std::string::npos);
@@ -90,7 +91,7 @@ TEST_F(DecodeTool, ZeroLengthAndWrongMagic) {
     // Other files are still decoded; the exit status reports the bad one.
     std::string const good = dir / "good.dat";
     write_file(good, capture_record("P_L4K0", 5));
-    auto const r = run(decoder + " " + empty + " " + good, dir);
+    const auto r = run(decoder + " " + empty + " " + good, dir);
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.out.find("\"x\":5"), std::string::npos);
 }
@@ -105,13 +106,13 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
                   .status,
               0);
     std::string const whole = read_file(data);
-    auto const full = run(decoder + " --jsonl " + data, dir);
+    const auto full = run(decoder + " --jsonl " + data, dir);
     ASSERT_EQ(full.status, 0) << full.err;
-    auto const total = std::count(full.out.begin(), full.out.end(), '\n');
+    const auto total = std::count(full.out.begin(), full.out.end(), '\n');
     ASSERT_GT(total, 3);
 
     // data section offset/size from the perf.data header (u64 at 40 and 48).
-    auto const u64_at = [&](std::size_t at) {
+    const auto u64_at = [&](std::size_t at) {
         std::uint64_t v = 0;
         for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(whole[at + i]);
         return v;
@@ -121,9 +122,9 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
     // Truncated in the middle of the data section.
     std::string const cut = dir / "cut.data";
     write_file(cut, whole.substr(0, data_offset + data_size / 2 + 3));
-    auto const r = run(decoder + " --jsonl " + cut, dir);
+    const auto r = run(decoder + " --jsonl " + cut, dir);
     EXPECT_EQ(r.status, 1);
-    auto const partial = std::count(r.out.begin(), r.out.end(), '\n');
+    const auto partial = std::count(r.out.begin(), r.out.end(), '\n');
     EXPECT_GT(partial, 0);
     EXPECT_LT(partial, total);
     std::smatch m;
@@ -133,11 +134,16 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
 
     // Pipe layout truncated mid-record.
     std::string const pipe = dir / "pipe.data";
-    ASSERT_EQ(run(perf_path() + " record -q -e sched:sched_switch -o - -- sh -c 'for i in 1 2 3 4 5; do /bin/true; done' > " + pipe, dir).status, 0);
+    ASSERT_EQ(
+        run(perf_path() + " record -q -e sched:sched_switch -o - -- sh -c 'for i in 1 2 3 4 5; do /bin/true; done' > " +
+                pipe,
+            dir)
+            .status,
+        0);
     std::string const pipe_bytes = read_file(pipe);
     std::string const pipe_cut = dir / "pipe-cut.data";
     write_file(pipe_cut, pipe_bytes.substr(0, pipe_bytes.size() - 5));
-    auto const p = run(decoder + " --jsonl " + pipe_cut, dir);
+    const auto p = run(decoder + " --jsonl " + pipe_cut, dir);
     EXPECT_EQ(p.status, 1);
     EXPECT_NE(p.err.find("error at offset"), std::string::npos) << p.err;
 
@@ -145,14 +151,15 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
     std::string corrupt = whole;
     std::size_t pos = data_offset, records = 0;
     while (pos + 8 <= data_offset + data_size && records < static_cast<std::size_t>(total / 2 + 4)) {
-        unsigned const size = static_cast<unsigned char>(corrupt[pos + 6]) | static_cast<unsigned char>(corrupt[pos + 7]) << 8;
+        const unsigned size =
+            static_cast<unsigned char>(corrupt[pos + 6]) | static_cast<unsigned char>(corrupt[pos + 7]) << 8;
         if (static_cast<unsigned char>(corrupt[pos]) == 9) ++records;
         pos += size;
     }
     corrupt[pos + 6] = corrupt[pos + 7] = 0;
     std::string const bad = dir / "bad.data";
     write_file(bad, corrupt);
-    auto const b = run(decoder + " --jsonl " + bad, dir);
+    const auto b = run(decoder + " --jsonl " + bad, dir);
     expect_damage_report(b, bad, pos);
     EXPECT_GT(std::count(b.out.begin(), b.out.end(), '\n'), 0);
 }

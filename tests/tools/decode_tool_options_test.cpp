@@ -22,9 +22,15 @@ constexpr char eventheader_fields[] = " u8 eventheader_flags; u8 version; u16 id
 
 // Header (flags 0x07, `level`) + metadata: event `name`, field "v" value32,
 // and for `nested` a struct s {a u8, b u8} and an array arr of u8; payload.
-std::vector<std::byte> eventheader(unsigned level, std::string const& name, std::uint32_t v, bool nested = false) {
+std::vector<std::byte> eventheader(unsigned level, const std::string& name, std::uint32_t v, bool nested = false) {
     std::string meta = name + '\0' + "v" + '\0' + "\x04";
-    if (nested) meta += std::string("s\0\x81\x02" "a\0\x02" "b\0\x02" "arr\0\x42", 15);
+    if (nested)
+        meta += std::string(
+            "s\0\x81\x02"
+            "a\0\x02"
+            "b\0\x02"
+            "arr\0\x42",
+            15);
     std::string event = std::string("\x07\0\0\0\0\0\0", 7) + static_cast<char>(level);
     event += static_cast<char>(meta.size()) + std::string("\0\x01\0", 3) + meta;
     for (int i = 0; i < 4; ++i) event += static_cast<char>(v >> (8 * i));
@@ -44,19 +50,19 @@ constexpr std::uint64_t second = 1000000000ull;
 //   3  +2s   2   100/100  alpha  Acme_Many:Odd        2     0x1
 //   4  +3s   3   200/201  beta   sched:sched_switch   -     -
 //   5  +4s   1   300/300  -      Other:Nested (s, arr) 5    0x1
-void write_sample_file(std::string const& path) {
+void write_sample_file(const std::string& path) {
     ehtrace::perf_data_writer w;
     ASSERT_EQ(w.open(path.c_str()), 0);
-    auto const user_event = [&](char const* name, std::uint32_t id) {
+    const auto user_event = [&](const char* name, std::uint32_t id) {
         std::string const format = ehtrace::synthesize_user_events_format(std::string(name) + eventheader_fields, id);
         return w.add_tracepoint("user_events", name, format, id);
     };
-    int const many4 = user_event("Acme_Many_L4K10", 701);
-    int const many2 = user_event("Acme_Many_L2K1", 702);
-    int const other = user_event("Other_L5K1", 703);
-    int const sched = w.add_tracepoint(
-        "sched", "sched_switch",
-        ehtrace::synthesize_user_events_format("sched_switch char[16] prev_comm; u32 v", 704), 704);
+    const int many4 = user_event("Acme_Many_L4K10", 701);
+    const int many2 = user_event("Acme_Many_L2K1", 702);
+    const int other = user_event("Other_L5K1", 703);
+    const int sched =
+        w.add_tracepoint("sched", "sched_switch",
+                         ehtrace::synthesize_user_events_format("sched_switch char[16] prev_comm; u32 v", 704), 704);
     ASSERT_GE(sched, 0);
     ASSERT_EQ(w.write_comm(100, 100, "alpha", t0 - 10, 0), 0);
     ASSERT_EQ(w.write_comm(200, 201, "beta", t0 - 10, 1), 0);
@@ -74,7 +80,7 @@ void write_sample_file(std::string const& path) {
 }
 
 // The "v" values of the JSON lines, "1,3".
-std::string values(std::string const& jsonl) {
+std::string values(const std::string& jsonl) {
     std::string out;
     std::istringstream in(jsonl);
     std::regex const v(R"("v":(\d+))");
@@ -89,8 +95,8 @@ std::string values(std::string const& jsonl) {
 class DecodeOptions : public ::testing::Test {
 protected:
     void SetUp() override { write_sample_file(file); }
-    std::string select(std::string const& options) {
-        auto const r = run(decoder + " --jsonl " + options + " " + file, dir);
+    std::string select(const std::string& options) {
+        const auto r = run(decoder + " --jsonl " + options + " " + file, dir);
         EXPECT_EQ(r.status, 0) << options << ": " << r.err;
         EXPECT_EQ(r.err, "") << options;
         return values(r.out);
@@ -100,7 +106,7 @@ protected:
 };
 
 // "2026-12-01T15:44:02.123456789Z" to seconds since 1970 with nanoseconds, "1764603842.123456789".
-std::string utc_seconds(std::string const& iso) {
+std::string utc_seconds(const std::string& iso) {
     std::tm tm{};
     std::istringstream in(iso.substr(0, 19));
     in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
@@ -149,11 +155,10 @@ TEST_F(DecodeOptions, TimeRanges) {
     EXPECT_EQ(select("--time ,+0.5"), "1");
     EXPECT_EQ(select("--time +3.5,"), "5");
     // Absolute: the times meta.time shows, as ISO 8601 and as seconds since 1970.
-    auto const all = run(decoder + " --jsonl " + file, dir).out;
+    const auto all = run(decoder + " --jsonl " + file, dir).out;
     std::regex const time(R"x("time":"([^"]+)")x");
     std::vector<std::string> times;
-    for (auto it = std::sregex_iterator(all.begin(), all.end(), time);
-         it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(all.begin(), all.end(), time); it != std::sregex_iterator(); ++it) {
         times.push_back((*it)[1]);
     }
     ASSERT_EQ(times.size(), 5u) << all;
@@ -163,12 +168,33 @@ TEST_F(DecodeOptions, TimeRanges) {
 }
 
 TEST_F(DecodeOptions, BadFilterValuesAreOneLineAndExit2) {
-    for (std::string const bad :
-         {"--level 0", "--level 256", "--level 9x", "--level ''", "--level debug", "--pid abc", "--pid ''",
-          "--pid 1,", "--tid -1", "--cpu 3-1", "--cpu x", "--time 5", "--time 2,1", "--time x,y", "--time ,",
-          "--time +2,+1", "--time 2026-13-01T00:00:00Z,", "--event ''", "--provider ''", "--comm ''",
-          "--keyword 0", "--keyword zz", "--format xml", "--meta bogus", "--bogus", "--pid"}) {
-        auto const r = run(decoder + " " + bad + " " + file, dir);
+    for (std::string const bad : {"--level 0",
+                                  "--level 256",
+                                  "--level 9x",
+                                  "--level ''",
+                                  "--level debug",
+                                  "--pid abc",
+                                  "--pid ''",
+                                  "--pid 1,",
+                                  "--tid -1",
+                                  "--cpu 3-1",
+                                  "--cpu x",
+                                  "--time 5",
+                                  "--time 2,1",
+                                  "--time x,y",
+                                  "--time ,",
+                                  "--time +2,+1",
+                                  "--time 2026-13-01T00:00:00Z,",
+                                  "--event ''",
+                                  "--provider ''",
+                                  "--comm ''",
+                                  "--keyword 0",
+                                  "--keyword zz",
+                                  "--format xml",
+                                  "--meta bogus",
+                                  "--bogus",
+                                  "--pid"}) {
+        const auto r = run(decoder + " " + bad + " " + file, dir);
         EXPECT_EQ(r.status, 2) << bad;
         EXPECT_EQ(r.out, "") << bad;
         std::string const option = bad.substr(0, bad.find(' '));
@@ -179,10 +205,10 @@ TEST_F(DecodeOptions, BadFilterValuesAreOneLineAndExit2) {
 }
 
 TEST_F(DecodeOptions, TextFormatLikePerfScript) {
-    auto const r = run(decoder + " --format text " + file, dir);
+    const auto r = run(decoder + " --format text " + file, dir);
     ASSERT_EQ(r.status, 0) << r.err;
     std::string const time = R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)";
-    std::vector<std::string> const expected = {
+    const std::vector<std::string> expected = {
         R"(alpha +100/100 +\[000\] )" + time + R"(: Acme_Many:Odd v=1)",
         R"(beta +200/201 +\[001\] )" + time + R"(: Acme_Many:Even v=2)",
         R"(alpha +100/100 +\[002\] )" + time + R"(: Acme_Many:Odd v=3)",
@@ -197,7 +223,7 @@ TEST_F(DecodeOptions, TextFormatLikePerfScript) {
     }
     EXPECT_EQ(n, expected.size()) << r.out;
     // Filters apply to the text format too; several inputs name their input.
-    auto const two = run(decoder + " --format text --pid 300 " + file + " " + file, dir);
+    const auto two = run(decoder + " --format text --pid 300 " + file + " " + file, dir);
     EXPECT_EQ(std::count(two.out.begin(), two.out.end(), '\n'), 2) << two.out;
     EXPECT_EQ(two.out.rfind(file + ": - ", 0), 0u) << two.out;
 }
@@ -209,7 +235,7 @@ TEST_F(DecodeOptions, SummaryCountsLostEventsPerInput) {
     {
         ehtrace::perf_data_writer w;
         ASSERT_EQ(w.open(lossy.c_str()), 0);
-        int const tp = w.add_tracepoint(
+        const int tp = w.add_tracepoint(
             "user_events", "Acme_Many_L4K10",
             ehtrace::synthesize_user_events_format(std::string("Acme_Many_L4K10") + eventheader_fields, 701), 701);
         ASSERT_EQ(w.write_comm(100, 100, "alpha", t0 - 10, 0), 0);
@@ -223,24 +249,24 @@ TEST_F(DecodeOptions, SummaryCountsLostEventsPerInput) {
         }
         ASSERT_EQ(w.close(), 0);
     }
-    auto const text = run(decoder + " --summary --pid 100 " + lossy + " " + file, dir);
+    const auto text = run(decoder + " --summary --pid 100 " + lossy + " " + file, dir);
     ASSERT_EQ(text.status, 0) << text.err;
-    auto const lossy_part = text.out.substr(0, text.out.find("\ninput"));
-    auto const clean_part = text.out.substr(text.out.find("\ninput"));
+    const auto lossy_part = text.out.substr(0, text.out.find("\ninput"));
+    const auto clean_part = text.out.substr(text.out.find("\ninput"));
     EXPECT_NE(lossy_part.find("\nevents     5\nlost       22\n"), std::string::npos) << text.out;
     EXPECT_NE(clean_part.find("\nlost       0\n"), std::string::npos) << text.out;
-    auto const json = run(decoder + " --summary --format json " + lossy + " " + file, dir);
+    const auto json = run(decoder + " --summary --format json " + lossy + " " + file, dir);
     ASSERT_EQ(json.status, 0) << json.err;
     EXPECT_NE(json.out.find("\"" + lossy + "\": {\"events\":5,\"lost\":22,"), std::string::npos) << json.out;
     EXPECT_NE(json.out.find("\"" + file + "\": {\"events\":5,\"lost\":0,"), std::string::npos) << json.out;
-    auto const html = run(decoder + " --format html " + lossy, dir);
+    const auto html = run(decoder + " --format html " + lossy, dir);
     EXPECT_NE(html.out.find("5 events over 4.000000 s ("), std::string::npos) << html.out;
     EXPECT_NE(html.out.find(", 22 lost</p>"), std::string::npos) << html.out;
 }
 
 TEST_F(DecodeOptions, MissingInputPrintsNothing) {
-    for (std::string const& inputs : {dir / "none.data", file + " " + (dir / "none.data")}) {
-        auto const r = run(decoder + " " + inputs, dir);
+    for (const std::string& inputs : {dir / "none.data", file + " " + (dir / "none.data")}) {
+        const auto r = run(decoder + " " + inputs, dir);
         EXPECT_EQ(r.status, 1) << inputs;
         EXPECT_EQ(r.out, "") << inputs;
         EXPECT_EQ(r.err, "ehtrace-decode: " + (dir / "none.data") + ": No such file or directory\n");
@@ -248,12 +274,12 @@ TEST_F(DecodeOptions, MissingInputPrintsNothing) {
 }
 
 TEST_F(DecodeOptions, NoInputReadsEhtraceData) {
-    auto const none = run("cd " + dir.path().string() + " && " + decoder, dir);
+    const auto none = run("cd " + dir.path().string() + " && " + decoder, dir);
     EXPECT_EQ(none.status, 2);
     EXPECT_EQ(none.out, "");
     EXPECT_EQ(std::count(none.err.begin(), none.err.end(), '\n'), 2) << none.err;
     std::filesystem::copy_file(file, dir / "ehtrace.data");
-    auto const r = run("cd " + dir.path().string() + " && " + decoder + " --jsonl", dir);
+    const auto r = run("cd " + dir.path().string() + " && " + decoder + " --jsonl", dir);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(values(r.out), "1,2,3,4,5");
 }
@@ -264,19 +290,21 @@ TEST_F(DecodeOptions, ProgressOnlyWhenAsked) {
     {
         ehtrace::perf_data_writer w;
         ASSERT_EQ(w.open(big.c_str()), 0);
-        int const tp = w.add_tracepoint(
-            "user_events", "P_L4K1",
-            ehtrace::synthesize_user_events_format(std::string("P_L4K1") + eventheader_fields, 9), 9);
-        for (std::uint32_t i = 0; i < 3000; ++i) ASSERT_EQ(w.write_user_event(tp, t0 + i, 0, 1, 1, eventheader(4, "E", i)), 0);
+        const int tp =
+            w.add_tracepoint("user_events", "P_L4K1",
+                             ehtrace::synthesize_user_events_format(std::string("P_L4K1") + eventheader_fields, 9), 9);
+        for (std::uint32_t i = 0; i < 3000; ++i)
+            ASSERT_EQ(w.write_user_event(tp, t0 + i, 0, 1, 1, eventheader(4, "E", i)), 0);
         ASSERT_EQ(w.close(), 0);
     }
-    auto const quiet = run(decoder + " --format text " + big, dir);
+    const auto quiet = run(decoder + " --format text " + big, dir);
     EXPECT_EQ(quiet.status, 0);
     EXPECT_EQ(quiet.err, "");
-    auto const shown = run(decoder + " --format text --progress " + big, dir);
+    const auto shown = run(decoder + " --format text --progress " + big, dir);
     EXPECT_EQ(shown.status, 0);
     EXPECT_EQ(shown.out, quiet.out);
-    EXPECT_TRUE(std::regex_search(shown.err, std::regex(R"(\r[^\r]*big\.data: [0-9.]+/[0-9.]+ MiB \(\d+%\), \d+ events, \d+ events/s)")))
+    EXPECT_TRUE(std::regex_search(
+        shown.err, std::regex(R"(\r[^\r]*big\.data: [0-9.]+/[0-9.]+ MiB \(\d+%\), \d+ events, \d+ events/s)")))
         << shown.err;
     EXPECT_TRUE(shown.err.ends_with("\r\033[K")) << shown.err;
 }

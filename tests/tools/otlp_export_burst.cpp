@@ -30,7 +30,7 @@ std::atomic<int> bodies_checked{0};
 class checked_transport final : public ehtrace_tools::otlp_transport {
 public:
     explicit checked_transport(std::unique_ptr<otlp_transport> inner) : inner_(std::move(inner)) {}
-    ehtrace_tools::otlp_post_result post(std::string_view path, std::string const& body,
+    ehtrace_tools::otlp_post_result post(std::string_view path, const std::string& body,
                                          std::chrono::milliseconds timeout) override {
 #ifdef EHTRACE_OTLP_SCHEMA_CHECK
         std::string const problem = otlp_test::otlp_problem(body, path == "/v1/traces");
@@ -55,14 +55,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: otlp_export_burst URL LOGS SPANS FINISH_MS\n");
         return 2;
     }
-    int const logs = std::atoi(argv[2]), spans = std::atoi(argv[3]);
+    const int logs = std::atoi(argv[2]), spans = std::atoi(argv[3]);
     std::chrono::milliseconds const finish_timeout{std::atoi(argv[4])};
 
     ehtrace_test::memory_capture capture;
     {
         ehtrace::otel::exporter otel("burst");
         otel.set_resource("burst-service", "host-1");
-        auto const t0 = std::chrono::system_clock::now();
+        const auto t0 = std::chrono::system_clock::now();
         for (int i = 0; i < logs; ++i) {
             std::string const body = "log " + std::to_string(i);
             ehtrace::otel::attribute const attributes[] = {{"index", std::int64_t{i}}};
@@ -95,31 +95,32 @@ int main(int argc, char** argv) {
         return 1;
     }
     ehtrace_tools::otlp_exporter exporter({}, std::make_unique<checked_transport>(std::move(curl)));
-    auto const started = std::chrono::steady_clock::now();
-    for (auto const& r : capture.records()) {
-        exporter.add([&](ehtrace::decode::sample_decoder& d) -> auto const& {
+    const auto started = std::chrono::steady_clock::now();
+    for (const auto& r : capture.records()) {
+        exporter.add([&](ehtrace::decode::sample_decoder & d) -> const auto& {
             return d.decode_event(r.tracepoint_name, std::as_bytes(std::span(r.bytes)));
         });
         exporter.tick();
     }
-    auto const fed = std::chrono::steady_clock::now();
+    const auto fed = std::chrono::steady_clock::now();
     exporter.finish(finish_timeout);
-    auto const done = std::chrono::steady_clock::now();
-    auto const st = exporter.stats();
-    auto const ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-    std::printf("{\"records_sent\":%llu,\"batches_sent\":%llu,\"retries\":%llu,\"records_dropped\":%llu,"
-                "\"records_failed\":%llu,\"batches_failed\":%llu,\"schema_problems\":%d,\"bodies_checked\":%d,"
-                "\"schema_checked\":%s,\"feed_ms\":%lld,\"finish_ms\":%lld}\n",
-                static_cast<unsigned long long>(st.records_sent), static_cast<unsigned long long>(st.batches_sent),
-                static_cast<unsigned long long>(st.retries), static_cast<unsigned long long>(st.records_dropped),
-                static_cast<unsigned long long>(st.records_failed), static_cast<unsigned long long>(st.batches_failed),
-                schema_problems.load(), bodies_checked.load(),
+    const auto done = std::chrono::steady_clock::now();
+    const auto st = exporter.stats();
+    const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    std::printf(
+        "{\"records_sent\":%llu,\"batches_sent\":%llu,\"retries\":%llu,\"records_dropped\":%llu,"
+        "\"records_failed\":%llu,\"batches_failed\":%llu,\"schema_problems\":%d,\"bodies_checked\":%d,"
+        "\"schema_checked\":%s,\"feed_ms\":%lld,\"finish_ms\":%lld}\n",
+        static_cast<unsigned long long>(st.records_sent), static_cast<unsigned long long>(st.batches_sent),
+        static_cast<unsigned long long>(st.retries), static_cast<unsigned long long>(st.records_dropped),
+        static_cast<unsigned long long>(st.records_failed), static_cast<unsigned long long>(st.batches_failed),
+        schema_problems.load(), bodies_checked.load(),
 #ifdef EHTRACE_OTLP_SCHEMA_CHECK
-                "true",
+        "true",
 #else
-                "false",
+        "false",
 #endif
-                static_cast<long long>(ms(fed - started)), static_cast<long long>(ms(done - fed)));
+        static_cast<long long>(ms(fed - started)), static_cast<long long>(ms(done - fed)));
     if (!st.last_error.empty()) std::fprintf(stderr, "otlp_export_burst: last error: %s\n", st.last_error.c_str());
     return schema_problems.load() == 0 ? 0 : 1;
 }

@@ -64,7 +64,7 @@ public:
     };
     explicit fake_transport(std::shared_ptr<shared> s) : s_(std::move(s)) {}
 
-    otlp_post_result post(std::string_view path, std::string const& body, std::chrono::milliseconds) override {
+    otlp_post_result post(std::string_view path, const std::string& body, std::chrono::milliseconds) override {
         std::unique_lock lock(s_->mutex);
         s_->changed.wait(lock, [&] { return s_->gate_open; });
         s_->posts.push_back({std::string(path), body});
@@ -108,18 +108,18 @@ void write_spans(int n) {
     }
 }
 
-void feed(otlp_exporter& exporter, ehtrace_test::memory_capture const& capture,
+void feed(otlp_exporter& exporter, const ehtrace_test::memory_capture& capture,
           otlp_clock::time_point now = otlp_clock::now()) {
-    for (auto const& r : capture.records()) {
+    for (const auto& r : capture.records()) {
         exporter.add(
-            [&](ehtrace::decode::sample_decoder& d) -> auto const& {
+            [&](ehtrace::decode::sample_decoder & d) -> const auto& {
                 return d.decode_event(r.tracepoint_name, std::as_bytes(std::span(r.bytes)));
             },
             now);
     }
 }
 
-std::size_t occurrences(std::string const& text, std::string_view what) {
+std::size_t occurrences(const std::string& text, std::string_view what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
     return n;
@@ -136,13 +136,13 @@ TEST(OtlpExporter, BatchesByCountOneSignalPerPath) {
     ehtrace_test::memory_capture capture;
     write_logs(1200);
     write_spans(7);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     otlp_exporter exporter(fast_options(), std::make_unique<fake_transport>(fake));
     feed(exporter, capture);
     exporter.finish(5s);
 
     std::vector<std::size_t> logs, spans;
-    for (auto const& p : fake->posts) {
+    for (const auto& p : fake->posts) {
         EXPECT_EQ(p.body.back(), '}');  // one document, no newline
         if (p.path == "/v1/logs") logs.push_back(occurrences(p.body, "\"body\":"));
         else if (p.path == "/v1/traces") spans.push_back(occurrences(p.body, "\"spanId\":"));
@@ -150,7 +150,7 @@ TEST(OtlpExporter, BatchesByCountOneSignalPerPath) {
     }
     EXPECT_EQ(logs, (std::vector<std::size_t>{512, 512, 176}));
     EXPECT_EQ(spans, (std::vector<std::size_t>{7}));
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     EXPECT_EQ(st.records_sent, 1207u);
     EXPECT_EQ(st.batches_sent, 4u);
     EXPECT_EQ(st.retries + st.records_dropped + st.records_failed, 0u);
@@ -159,9 +159,9 @@ TEST(OtlpExporter, BatchesByCountOneSignalPerPath) {
 TEST(OtlpExporter, BatchesByAge) {
     ehtrace_test::memory_capture capture;
     write_logs(3);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     otlp_exporter exporter(fast_options(), std::make_unique<fake_transport>(fake));
-    auto const start = otlp_clock::now();
+    const auto start = otlp_clock::now();
     feed(exporter, capture, start);
     exporter.tick(start + 900ms);
     EXPECT_FALSE(fake->wait_for(1, 100ms));
@@ -176,7 +176,7 @@ TEST(OtlpExporter, BatchesByAge) {
 TEST(OtlpExporter, RetriesOnNoResponseAnd5xxThenSends) {
     ehtrace_test::memory_capture capture;
     write_logs(5);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     fake->respond = [](std::size_t attempt) -> otlp_post_result {
         if (attempt == 1) return {0, "Connection refused", {}};
         if (attempt == 2) return {503, "", {}};
@@ -185,7 +185,7 @@ TEST(OtlpExporter, RetriesOnNoResponseAnd5xxThenSends) {
     otlp_exporter exporter(fast_options(), std::make_unique<fake_transport>(fake));
     feed(exporter, capture);
     exporter.finish(5s);
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     EXPECT_EQ(fake->count(), 3u);
     EXPECT_EQ(st.retries, 2u);
     EXPECT_EQ(st.records_sent, 5u);
@@ -196,7 +196,7 @@ TEST(OtlpExporter, RetriesOnNoResponseAnd5xxThenSends) {
 TEST(OtlpExporter, BacksOffExponentiallyAndHonoursRetryAfter) {
     ehtrace_test::memory_capture capture;
     write_logs(1);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     fake->respond = [](std::size_t attempt) -> otlp_post_result {
         if (attempt == 1 || attempt == 2) return {502, "", {}};
         if (attempt == 3) return {429, "", 300ms};
@@ -208,7 +208,7 @@ TEST(OtlpExporter, BacksOffExponentiallyAndHonoursRetryAfter) {
     feed(exporter, capture);
     exporter.finish(10s);
     ASSERT_EQ(fake->times.size(), 4u);
-    auto const gap = [&](int i) { return fake->times[i + 1] - fake->times[i]; };
+    const auto gap = [&](int i) { return fake->times[i + 1] - fake->times[i]; };
     EXPECT_GE(gap(0), 40ms);
     EXPECT_GE(gap(1), 80ms);
     EXPECT_GE(gap(2), 300ms);  // Retry-After, not the 160 ms of the back-off
@@ -219,12 +219,12 @@ TEST(OtlpExporter, BacksOffExponentiallyAndHonoursRetryAfter) {
 TEST(OtlpExporter, RefusedRequestIsNotRepeated) {
     ehtrace_test::memory_capture capture;
     write_logs(4);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     fake->respond = [](std::size_t) -> otlp_post_result { return {400, "HTTP 400: bad", {}}; };
     otlp_exporter exporter(fast_options(), std::make_unique<fake_transport>(fake));
     feed(exporter, capture);
     exporter.finish(5s);
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     EXPECT_EQ(fake->count(), 1u);
     EXPECT_EQ(st.retries, 0u);
     EXPECT_EQ(st.records_failed, 4u);
@@ -235,7 +235,7 @@ TEST(OtlpExporter, RefusedRequestIsNotRepeated) {
 TEST(OtlpExporter, GivesUpAfterMaxAttempts) {
     ehtrace_test::memory_capture capture;
     write_logs(2);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     fake->respond = [](std::size_t) -> otlp_post_result { return {500, "", {}}; };
     auto o = fast_options();
     o.max_attempts = 4;
@@ -250,20 +250,20 @@ TEST(OtlpExporter, GivesUpAfterMaxAttempts) {
 TEST(OtlpExporter, FullQueueDropsTheOldestBatches) {
     ehtrace_test::memory_capture capture;
     write_logs(100);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     fake->gate_open = false;  // the endpoint hangs until the gate opens
     auto o = fast_options();
     o.batch_records = 10;
     o.queue_bytes = 4000;  // room for about three batches of ten
     otlp_exporter exporter(o, std::make_unique<fake_transport>(fake));
-    auto const started = otlp_clock::now();
+    const auto started = otlp_clock::now();
     feed(exporter, capture);
     EXPECT_LT(otlp_clock::now() - started, 2s);  // never waited for the endpoint
-    auto const before = exporter.stats();
+    const auto before = exporter.stats();
     EXPECT_GT(before.records_dropped, 0u);
     fake->open_gate();
     exporter.finish(5s);
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     EXPECT_EQ(st.records_sent + st.records_dropped, 100u);
     EXPECT_EQ(st.records_dropped % 10, 0u);
     EXPECT_EQ(st.records_failed, 0u);
@@ -275,7 +275,7 @@ TEST(OtlpExporter, FullQueueDropsTheOldestBatches) {
 TEST(OtlpExporter, DeadEndpointNeitherBlocksNorLosesCount) {
     ehtrace_test::memory_capture capture;
     write_logs(3000);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     std::atomic<int> calls{0};
     fake->respond = [&](std::size_t) -> otlp_post_result {
         ++calls;
@@ -286,13 +286,13 @@ TEST(OtlpExporter, DeadEndpointNeitherBlocksNorLosesCount) {
     o.batch_records = 100;
     o.queue_bytes = 20000;
     otlp_exporter exporter(o, std::make_unique<fake_transport>(fake));
-    auto const started = otlp_clock::now();
+    const auto started = otlp_clock::now();
     feed(exporter, capture);
     EXPECT_LT(otlp_clock::now() - started, 2s);
-    auto const finishing = otlp_clock::now();
+    const auto finishing = otlp_clock::now();
     exporter.finish(200ms);
     EXPECT_LT(otlp_clock::now() - finishing, 1s);
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     EXPECT_EQ(st.records_sent, 0u);
     EXPECT_EQ(st.records_dropped + st.records_failed, 3000u);
     EXPECT_GT(st.records_dropped, 0u);
@@ -309,7 +309,7 @@ TEST(OtlpExporter, OtherEventsAreNotSent) {
     b.reset("Hello");
     b.add_value("x", std::uint32_t{1});
     ASSERT_EQ(b.write(*set), 0);
-    auto const fake = std::make_shared<fake_transport::shared>();
+    const auto fake = std::make_shared<fake_transport::shared>();
     otlp_exporter exporter(fast_options(), std::make_unique<fake_transport>(fake));
     feed(exporter, capture);
     exporter.finish(1s);
@@ -320,7 +320,7 @@ TEST(OtlpExporter, OtherEventsAreNotSent) {
 #ifdef EHTRACE_HAVE_CURL
 // A port on 127.0.0.1 that nothing listens on (bound, then closed).
 int dead_port() {
-    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -336,17 +336,17 @@ int dead_port() {
 TEST(OtlpExporter, CurlToNothingListening) {
     ehtrace_test::memory_capture capture;
     write_logs(1000);
-    int const port = dead_port();
+    const int port = dead_port();
     ASSERT_NE(port, 0);
     std::string error;
     auto transport = ehtrace_tools::make_curl_transport("http://127.0.0.1:" + std::to_string(port) + "/", &error);
     ASSERT_TRUE(transport) << error;
     otlp_exporter exporter(fast_options(), std::move(transport));
-    auto const started = otlp_clock::now();
+    const auto started = otlp_clock::now();
     feed(exporter, capture);
     exporter.finish(500ms);
     EXPECT_LT(otlp_clock::now() - started, 3s);
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     EXPECT_EQ(st.records_sent, 0u);
     EXPECT_EQ(st.records_dropped + st.records_failed, 1000u);
     EXPECT_NE(st.last_error.find("127.0.0.1"), std::string::npos) << st.last_error;

@@ -3,14 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace ehtrace::test {
 
@@ -20,12 +20,12 @@ struct run_result {
     std::string err;
 };
 
-inline std::string read_file(std::filesystem::path const& path) {
+inline std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-inline void write_file(std::filesystem::path const& path, std::string const& data) {
+inline void write_file(const std::filesystem::path& path, const std::string& data) {
     std::ofstream(path, std::ios::binary) << data;
 }
 
@@ -37,18 +37,18 @@ public:
         std::filesystem::create_directories(path_);
     }
     ~temp_dir() { std::filesystem::remove_all(path_); }
-    [[nodiscard]] std::filesystem::path const& path() const { return path_; }
-    [[nodiscard]] std::string operator/(std::string const& name) const { return (path_ / name).string(); }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    [[nodiscard]] std::string operator/(const std::string& name) const { return (path_ / name).string(); }
 
 private:
     std::filesystem::path path_;
 };
 
 // Runs `command` with /bin/sh; stdout and stderr captured separately.
-inline run_result run(std::string const& command, temp_dir const& dir) {
+inline run_result run(const std::string& command, const temp_dir& dir) {
     std::string const out = dir / "stdout.txt", err = dir / "stderr.txt";
     std::string const full = "(" + command + ") >" + out + " 2>" + err;
-    int const status = std::system(full.c_str());
+    const int status = std::system(full.c_str());
     run_result r;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.out = read_file(out);
@@ -57,7 +57,7 @@ inline run_result run(std::string const& command, temp_dir const& dir) {
 }
 
 inline std::string perf_path() {
-    for (char const* candidate : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
+    for (const char* candidate : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
         if (access(candidate, X_OK) == 0) return candidate;
     }
     return {};

@@ -13,13 +13,13 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-#include <regex>
 #include <sched.h>
-#include <sstream>
-#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "all_field_types_expected.hpp"  // generated: expected_all_field_types_jsonl
@@ -49,8 +49,9 @@ std::vector<std::string> comparable(std::vector<std::string> events) {
     std::map<std::string, std::string> names;
     for (auto& event : events) {
         // Only inside "meta": the example has a field named "pid" too.
-        auto const meta = event.rfind("\"meta\":{");
-        if (meta != std::string::npos) event = event.substr(0, meta) + std::regex_replace(event.substr(meta), run_meta, "");
+        const auto meta = event.rfind("\"meta\":{");
+        if (meta != std::string::npos)
+            event = event.substr(0, meta) + std::regex_replace(event.substr(meta), run_meta, "");
         std::string renamed;
         auto begin = std::sregex_iterator(event.begin(), event.end(), v4_id);
         std::size_t last = 0;
@@ -70,15 +71,15 @@ TEST(AllFieldTypes, KernelCollectorAndDecoderAgreeWithWhatWasWritten) {
     ASSERT_EQ(all_types.register_events(), 0) << ehtrace::user_events_diagnostic();
 
     ehtrace::collect::session session;
-    auto const names = session.cache().match("user_events:Ehtrace_AllFieldTypes_*");
+    const auto names = session.cache().match("user_events:Ehtrace_AllFieldTypes_*");
     ASSERT_EQ(names.size(), 6u) << "one tracepoint per level/keyword the example uses";
     std::string error;
-    for (auto const& name : names) ASSERT_EQ(session.add(name, &error), 0) << error;
+    for (const auto& name : names) ASSERT_EQ(session.add(name, &error), 0) << error;
     std::string const path = "/tmp/all-field-types.data";
     ASSERT_EQ(session.set_output(path), 0);
     ASSERT_EQ(session.start(&error), 0) << error;
 
-    pid_t const child = ::fork();
+    const pid_t child = ::fork();
     if (child == 0) {
         // One CPU: one ring buffer holds every event, in the order written.
         cpu_set_t one;
@@ -108,8 +109,8 @@ TEST(AllFieldTypes, KernelCollectorAndDecoderAgreeWithWhatWasWritten) {
     }
     ASSERT_FALSE(reader.error()) << reader.error().message;
 
-    auto const expected = lines_of(expected_all_field_types_jsonl);
-    auto const actual = comparable(decoded);
+    const auto expected = lines_of(expected_all_field_types_jsonl);
+    const auto actual = comparable(decoded);
     ASSERT_EQ(actual.size(), expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
         EXPECT_EQ(actual[i], expected[i]) << "event " << i << " as collected: " << decoded[i];

@@ -34,15 +34,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <optional>
-#include <sched.h>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 EHTRACE_PROVIDER(vm_rate, "EhtraceVmRate");
@@ -86,11 +86,11 @@ void write_until(long rate, clock_type::time_point start, clock_type::time_point
                  std::uint64_t& failed) {
     ehtrace_bench::values4 v;
     for (;;) {
-        auto const now = clock_type::now();
+        const auto now = clock_type::now();
         if (now >= end) break;
         std::uint64_t due = written + failed + 512;
         if (rate > 0) {
-            auto const ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
             due = static_cast<std::uint64_t>(static_cast<double>(rate) * static_cast<double>(ns) / 1e9);
         }
         while (written + failed < due) {
@@ -138,7 +138,7 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
     o.ring_bytes = ring_bytes;
     session s(o);
     std::string error;
-    auto const matches = s.cache().match("user_events:EhtraceVmRate_*");
+    const auto matches = s.cache().match("user_events:EhtraceVmRate_*");
     EXPECT_EQ(matches.size(), 1u);
     if (matches.size() != 1) return r;
     EXPECT_EQ(s.add(matches[0], &error), 0) << error;
@@ -146,7 +146,7 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
     if (m == mode::file) {
         EXPECT_EQ(s.set_output(output_path), 0);
     } else {
-        s.set_callback([&](collected_sample const&) { ++counted; });
+        s.set_callback([&](const collected_sample&) { ++counted; });
     }
     EXPECT_EQ(s.start(&error), 0) << error;
 
@@ -154,8 +154,8 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
     std::vector<clock_type::time_point> finished(written.size());
     std::atomic<int> running{st.writers};
     std::vector<std::thread> threads;
-    auto const start = clock_type::now();
-    auto const end = start + step_duration;
+    const auto start = clock_type::now();
+    const auto end = start + step_duration;
     for (int i = 0; i < st.writers; ++i) {
         threads.emplace_back([&, i] {
             write_until(st.target / st.writers, start, end, written[static_cast<std::size_t>(i)],
@@ -172,7 +172,7 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
     // makes every loss visible.
     cpu_set_t saved{};
     ::sched_getaffinity(0, sizeof saved, &saved);
-    long const ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
+    const long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
     ehtrace_bench::values4 marker;
     marker.x = -1;
     for (int cpu = 0; cpu < ncpu; ++cpu) {
@@ -187,7 +187,7 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
         r.failed += failed[i];
         r.seconds = std::max(r.seconds, std::chrono::duration<double>(finished[i] - start).count());
     }
-    auto const& stats = s.stats();
+    const auto& stats = s.stats();
     // Markers are written into drained rings: they are never the lost ones.
     r.collected = stats.samples - r.markers;
     r.lost = stats.lost;
@@ -206,12 +206,13 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
 void print(mode m, const char* phase, const step_result& r) {
     std::string const target = r.s.target > 0 ? std::to_string(r.s.target) : "unpaced";
     std::string const decoded = r.decoded >= 0 ? std::to_string(r.decoded) : "-";
-    std::printf("EHTRACE-RATE mode=%s phase=%s target=%s writers=%d ring=%zu written=%llu collected=%llu lost=%llu "
-                "lost_records=%llu write_rate=%.0f/s seconds=%.3f decoded=%s\n",
-                m == mode::file ? "file" : "callback", phase, target.c_str(), r.s.writers, r.ring_bytes,
-                static_cast<unsigned long long>(r.written), static_cast<unsigned long long>(r.collected),
-                static_cast<unsigned long long>(r.lost), static_cast<unsigned long long>(r.lost_records),
-                r.write_rate(), r.seconds, decoded.c_str());
+    std::printf(
+        "EHTRACE-RATE mode=%s phase=%s target=%s writers=%d ring=%zu written=%llu collected=%llu lost=%llu "
+        "lost_records=%llu write_rate=%.0f/s seconds=%.3f decoded=%s\n",
+        m == mode::file ? "file" : "callback", phase, target.c_str(), r.s.writers, r.ring_bytes,
+        static_cast<unsigned long long>(r.written), static_cast<unsigned long long>(r.collected),
+        static_cast<unsigned long long>(r.lost), static_cast<unsigned long long>(r.lost_records), r.write_rate(),
+        r.seconds, decoded.c_str());
     std::fflush(stdout);
 }
 
@@ -231,8 +232,7 @@ void run_mode(mode m, bool bisect) {
     // Make the tracepoint exist before the session looks for it.
     EXPECT_FALSE(EHTRACE_ENABLED(vm_rate, ehtrace::level<4>));
 
-    std::vector<step> const steps{{10000, 1}, {20000, 1}, {50000, 1}, {100000, 1},
-                                  {200000, 1}, {0, 1},     {0, 2}};
+    const std::vector<step> steps{{10000, 1}, {20000, 1}, {50000, 1}, {100000, 1}, {200000, 1}, {0, 1}, {0, 2}};
     std::optional<step_result> best_clean, first_lossy;
     auto note = [&](const step_result& r) {
         if (r.s.target == 0) return;
@@ -241,8 +241,8 @@ void run_mode(mode m, bool bisect) {
     };
     std::optional<step_result> unpaced_lossy;
     double clean_max_rate = 0;  // the fastest run of any kind without loss
-    for (auto const& st : steps) {
-        auto const r = run_step(m, st, m == mode::file);
+    for (const auto& st : steps) {
+        const auto r = run_step(m, st, m == mode::file);
         print(m, "steps", r);
         check(r);
         if (st.target == 10000) {
@@ -255,9 +255,9 @@ void run_mode(mode m, bool bisect) {
     if (bisect && best_clean && first_lossy && first_lossy->s.target > best_clean->s.target) {
         long lo = best_clean->s.target, hi = first_lossy->s.target;
         for (int i = 0; i < 3 && hi - lo > lo / 20; ++i) {
-            long const mid = (lo + hi) / 2 / 1000 * 1000;
+            const long mid = (lo + hi) / 2 / 1000 * 1000;
             if (mid <= lo || mid >= hi) break;
-            auto const r = run_step(m, {mid, 1}, false);
+            const auto r = run_step(m, {mid, 1}, false);
             print(m, "bisect", r);
             check(r);
             note(r);
@@ -274,10 +274,11 @@ void run_mode(mode m, bool bisect) {
         loss_from = "unpaced/" + std::to_string(unpaced_lossy->s.writers);
         loss_rate = std::to_string(static_cast<long long>(unpaced_lossy->write_rate()));
     }
-    std::printf("EHTRACE-RATE-SUMMARY mode=%s zero_loss_target=%ld zero_loss_write_rate=%.0f/s "
-                "zero_loss_fastest_run=%.0f/s loss_target=%s loss_write_rate=%s/s\n",
-                m == mode::file ? "file" : "callback", best_clean ? best_clean->s.target : 0L,
-                best_clean ? best_clean->write_rate() : 0.0, clean_max_rate, loss_from.c_str(), loss_rate.c_str());
+    std::printf(
+        "EHTRACE-RATE-SUMMARY mode=%s zero_loss_target=%ld zero_loss_write_rate=%.0f/s "
+        "zero_loss_fastest_run=%.0f/s loss_target=%s loss_write_rate=%s/s\n",
+        m == mode::file ? "file" : "callback", best_clean ? best_clean->s.target : 0L,
+        best_clean ? best_clean->write_rate() : 0.0, clean_max_rate, loss_from.c_str(), loss_rate.c_str());
     std::fflush(stdout);
 }
 
@@ -293,8 +294,9 @@ TEST(CollectRate, SmallerRingsFlatOut) {
     ehtrace::provider_registration registration(vm_rate);
     ASSERT_EQ(registration.error(), 0) << ehtrace::user_events_diagnostic();
     EXPECT_FALSE(EHTRACE_ENABLED(vm_rate, ehtrace::level<4>));
-    for (std::size_t ring : {std::size_t{256} << 10, std::size_t{64} << 10, std::size_t{16} << 10, std::size_t{4} << 10}) {
-        auto const r = run_step(mode::file, {0, 1}, false, ring);
+    for (std::size_t ring :
+         {std::size_t{256} << 10, std::size_t{64} << 10, std::size_t{16} << 10, std::size_t{4} << 10}) {
+        const auto r = run_step(mode::file, {0, 1}, false, ring);
         print(mode::file, "ring", r);
         check(r);
     }

@@ -16,15 +16,15 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
-#include <regex>
-#include <sched.h>
-#include <string>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <string>
 #include <vector>
 
 EHTRACE_PROVIDER(vm_pre, "Prov");
@@ -82,8 +82,7 @@ void write_values() {
     std::string text = "collected \xe2\x9c\x93";
     std::vector<std::int16_t> values{-1, 0, 1};
     EHTRACE_WRITE(vm_values, "Strings", ehtrace::level<3>, ehtrace::keyword<0x2>, field<"z">("terminated"),
-                  field<"s">(text), field<"values">(values),
-                  ehtrace::struct_<"point">(field<"x">(1), field<"y">(2)));
+                  field<"s">(text), field<"values">(values), ehtrace::struct_<"point">(field<"x">(1), field<"y">(2)));
 }
 
 }  // namespace
@@ -104,12 +103,12 @@ TEST(Collector, PreRegisteredTracepointCollectedFromALaterWriter) {
 
     // The writer starts after the collector: its registration finds the
     // tracepoint enabled at once.
-    pid_t const child = ::fork();
+    const pid_t child = ::fork();
     if (child == 0) {
         ehtrace::provider_registration registration(vm_pre);
         if (registration.error() != 0) ::_exit(10);
         if (!EHTRACE_ENABLED(vm_pre, ehtrace::level<4>, ehtrace::keyword<0x1>)) ::_exit(11);
-        int const r = EHTRACE_WRITE(vm_pre, "Hello", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"who">("world"),
+        const int r = EHTRACE_WRITE(vm_pre, "Hello", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"who">("world"),
                                     field<"count">(42));
         ::_exit(r == 0 ? 0 : 12);
     }
@@ -122,7 +121,7 @@ TEST(Collector, PreRegisteredTracepointCollectedFromALaterWriter) {
     EXPECT_EQ(s.stats().samples, 1u);
     EXPECT_EQ(s.stats().lost, 0u);
 
-    auto const events = decode_file(path);
+    const auto events = decode_file(path);
     ASSERT_EQ(events.size(), 1u);
     std::string const want_prefix = R"({"n":"Prov:Hello","who":"world","count":42,"meta":{"time":")";
     EXPECT_EQ(events[0].rfind(want_prefix, 0), 0u) << events[0];
@@ -143,7 +142,7 @@ TEST(Collector, CompileTimeEventsDecodeToTheValuesWritten) {
     }
     ehtrace::set_sink(nullptr);
     std::vector<std::string> expected;
-    for (auto const& r : memory.records()) {
+    for (const auto& r : memory.records()) {
         std::string json;
         ehtrace::decode::format_event_json(
             json, r.tracepoint_name,
@@ -155,15 +154,16 @@ TEST(Collector, CompileTimeEventsDecodeToTheValuesWritten) {
     ehtrace::provider_registration registration(vm_values);
     ASSERT_EQ(registration.error(), 0) << ehtrace::user_events_diagnostic();
     session s;
-    auto const matches = s.cache().match("user_events:EhtraceVmCollect_*");
-    ASSERT_EQ(matches, (std::vector<std::string>{"user_events:EhtraceVmCollect_L3K2", "user_events:EhtraceVmCollect_L4K1"}));
+    const auto matches = s.cache().match("user_events:EhtraceVmCollect_*");
+    ASSERT_EQ(matches,
+              (std::vector<std::string>{"user_events:EhtraceVmCollect_L3K2", "user_events:EhtraceVmCollect_L4K1"}));
     std::string error;
-    for (auto const& m : matches) ASSERT_EQ(s.add(m, &error), 0) << error;
+    for (const auto& m : matches) ASSERT_EQ(s.add(m, &error), 0) << error;
     std::string const path = "/tmp/values.data";
     ASSERT_EQ(s.set_output(path), 0);
     std::vector<std::string> live;
     ehtrace::decode::sample_decoder decoder;
-    s.set_callback([&](collected_sample const& sample) {
+    s.set_callback([&](const collected_sample& sample) {
         std::string json;
         ehtrace::decode::append_json(json, decode_sample(decoder, sample));
         live.push_back(json);
@@ -173,7 +173,7 @@ TEST(Collector, CompileTimeEventsDecodeToTheValuesWritten) {
     s.poll(0);
     ASSERT_EQ(s.stop(), 0);
 
-    auto const events = decode_file(path);
+    const auto events = decode_file(path);
     ASSERT_EQ(events.size(), 2u);
     ASSERT_EQ(live.size(), 2u);
     for (std::size_t i = 0; i < 2; ++i) {
@@ -198,11 +198,13 @@ TEST(Collector, CircularModeKeepsOnlyTheRecentBurst) {
     {
         pin_to_cpu0 pin;
         for (int i = 0; i < 1000; ++i) {
-            EHTRACE_WRITE(vm_flight, "Tick", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"burst">(1), field<"i">(i));
+            EHTRACE_WRITE(vm_flight, "Tick", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"burst">(1),
+                          field<"i">(i));
         }
         s.poll(0);
         for (int i = 0; i < 1000; ++i) {
-            EHTRACE_WRITE(vm_flight, "Tick", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"burst">(2), field<"i">(i));
+            EHTRACE_WRITE(vm_flight, "Tick", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"burst">(2),
+                          field<"i">(i));
         }
     }
     std::string const path = "/tmp/flight.data";
@@ -210,10 +212,10 @@ TEST(Collector, CircularModeKeepsOnlyTheRecentBurst) {
     ASSERT_EQ(s.stop(), 0);
     EXPECT_EQ(s.stats().samples, 2000u);
     EXPECT_GT(s.stats().overwritten, 1000u);
-    auto const events = decode_file(path);
+    const auto events = decode_file(path);
     ASSERT_GT(events.size(), 50u);
     EXPECT_LT(events.size(), 1000u);
-    for (auto const& e : events) ASSERT_NE(e.find("\"burst\":2,"), std::string::npos) << e;
+    for (const auto& e : events) ASSERT_NE(e.find("\"burst\":2,"), std::string::npos) << e;
     EXPECT_NE(events.back().find("\"i\":999,"), std::string::npos) << events.back();
     std::printf("flight recorder, 16 KiB per CPU: kept %zu of 2000 events (%llu overwritten)\n", events.size(),
                 static_cast<unsigned long long>(s.stats().overwritten));
@@ -246,11 +248,11 @@ TEST(Collector, LostEventsAreCountedUnderAFlood) {
     }
     ASSERT_EQ(s.stop(), 0);
     EXPECT_EQ(failed, 0);
-    auto const& st = s.stats();
+    const auto& st = s.stats();
     EXPECT_GT(st.lost, 0u);
     EXPECT_GT(st.lost_records, 0u);
     EXPECT_EQ(st.samples + st.lost, static_cast<std::uint64_t>(flood + 1));
-    auto const events = decode_file("/tmp/flood.data");
+    const auto events = decode_file("/tmp/flood.data");
     EXPECT_EQ(events.size(), st.samples);
     std::printf("one-page rings, %d events without draining: %llu collected, %llu lost in %llu LOST records\n",
                 flood + 1, static_cast<unsigned long long>(st.samples), static_cast<unsigned long long>(st.lost),
@@ -261,12 +263,12 @@ TEST(Collector, LostEventsAreCountedUnderAFlood) {
 // user_events_multi:<name>.<hex id>. Registered, found by a glob, collected,
 // written through each write index, decoded to the values of each format.
 TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
-    int const fd = ::open("/sys/kernel/tracing/user_events_data", O_RDWR | O_CLOEXEC);
+    const int fd = ::open("/sys/kernel/tracing/user_events_data", O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
     struct alignas(8) enable_word {
         std::uint32_t value = 0;
     } narrow, wide;
-    auto const reg = [&](char const* command, enable_word& word, std::uint32_t& index) {
+    const auto reg = [&](const char* command, enable_word& word, std::uint32_t& index) {
         ehtrace::abi::user_reg r{};
         r.size = sizeof r;
         r.enable_bit = 0;
@@ -283,15 +285,16 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
     ASSERT_EQ(reg("ehtrace_vm_multi u64 value; u8 tag", wide, wide_index), 0) << "a second field list, same name";
 
     session s;
-    auto const specs = s.cache().match("user_events_multi:ehtrace_vm_multi.*");
+    const auto specs = s.cache().match("user_events_multi:ehtrace_vm_multi.*");
     ASSERT_EQ(specs.size(), 2u);
     std::string error;
-    for (auto const& spec : specs) ASSERT_EQ(s.add(spec, &error), 0) << error;
+    for (const auto& spec : specs) ASSERT_EQ(s.add(spec, &error), 0) << error;
     std::string const path = "/tmp/multi.data";
     ASSERT_EQ(s.set_output(path), 0);
     ASSERT_EQ(s.start(&error), 0) << error;
     ASSERT_TRUE(vmtest::wait_for([&] {
-        return __atomic_load_n(&narrow.value, __ATOMIC_RELAXED) == 1 && __atomic_load_n(&wide.value, __ATOMIC_RELAXED) == 1;
+        return __atomic_load_n(&narrow.value, __ATOMIC_RELAXED) == 1 &&
+               __atomic_load_n(&wide.value, __ATOMIC_RELAXED) == 1;
     })) << "collecting enables both formats";
 
     std::uint32_t const small = 7;
@@ -300,7 +303,7 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
         std::uint8_t tag;
     } const big{18000000000000000000u, 9};
     iovec narrow_write[] = {{&narrow_index, 4}, {const_cast<std::uint32_t*>(&small), sizeof small}};
-    iovec wide_write[] = {{&wide_index, 4}, {const_cast<void*>(static_cast<void const*>(&big)), sizeof big}};
+    iovec wide_write[] = {{&wide_index, 4}, {const_cast<void*>(static_cast<const void*>(&big)), sizeof big}};
     ASSERT_EQ(::writev(fd, narrow_write, 2), static_cast<ssize_t>(4 + sizeof small));
     ASSERT_EQ(::writev(fd, wide_write, 2), static_cast<ssize_t>(4 + sizeof big));
     s.poll(0);
@@ -308,12 +311,13 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
     ::close(fd);
     EXPECT_EQ(s.stats().samples, 2u);
 
-    auto const events = decode_file(path);
+    const auto events = decode_file(path);
     ASSERT_EQ(events.size(), 2u);
     std::regex const name(R"(^\{"n":"user_events_multi:ehtrace_vm_multi\.[0-9a-f]+",)");
     EXPECT_TRUE(std::regex_search(events[0], name)) << events[0];
     EXPECT_TRUE(std::regex_search(events[1], name)) << events[1];
     EXPECT_NE(without_meta(events[0]).find(R"(,"value":7})"), std::string::npos) << events[0];
-    EXPECT_NE(without_meta(events[1]).find(R"(,"value":18000000000000000000,"tag":9})"), std::string::npos) << events[1];
+    EXPECT_NE(without_meta(events[1]).find(R"(,"value":18000000000000000000,"tag":9})"), std::string::npos)
+        << events[1];
     std::printf("%s\n%s\n", events[0].c_str(), events[1].c_str());
 }

@@ -15,9 +15,9 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <array>
 #include <cstdio>
-#include <dirent.h>
 #include <map>
 #include <memory>
 #include <span>
@@ -34,11 +34,11 @@ using ehtrace::field;
 constexpr size_t common_size = 8;
 
 void write_compile_time_events() {
-    EHTRACE_WRITE(vm_roundtrip, "Numbers", ehtrace::level<4>, ehtrace::keyword<0x1>,
-                  field<"i8">(std::int8_t{-100}), field<"u8">(std::uint8_t{200}),
-                  field<"i16">(std::int16_t{-30000}), field<"u16">(std::uint16_t{60000}),
-                  field<"i32">(std::int32_t{-2000000000}), field<"u32">(std::uint32_t{4000000000u}),
-                  field<"i64">(std::int64_t{-9000000000000000000}), field<"u64">(std::uint64_t{18000000000000000000u}),
+    EHTRACE_WRITE(vm_roundtrip, "Numbers", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"i8">(std::int8_t{-100}),
+                  field<"u8">(std::uint8_t{200}), field<"i16">(std::int16_t{-30000}),
+                  field<"u16">(std::uint16_t{60000}), field<"i32">(std::int32_t{-2000000000}),
+                  field<"u32">(std::uint32_t{4000000000u}), field<"i64">(std::int64_t{-9000000000000000000}),
+                  field<"u64">(std::uint64_t{18000000000000000000u}),
                   field<"hex">(ehtrace::hex(std::uint32_t{0xC0FFEE})), field<"f32">(0.25f), field<"f64">(-1e300),
                   field<"flag">(true), field<"ptr">(reinterpret_cast<const void*>(std::uintptr_t{0xdead0000})));
     in_addr v4{};
@@ -46,14 +46,14 @@ void write_compile_time_events() {
     in6_addr v6{};
     ::inet_pton(AF_INET6, "fe80::1", &v6);
     ehtrace::uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
-    EHTRACE_WRITE(vm_roundtrip, "Formats", ehtrace::level<3>, ehtrace::keyword<0x2>,
-                  field<"pid">(ehtrace::pid(1)), field<"errno">(ehtrace::errno_value(13)),
-                  field<"time">(ehtrace::time(std::int32_t{1700000000})), field<"uuid">(id), field<"ipv4">(v4),
-                  field<"ipv6">(v6), field<"port">(ehtrace::port(443)), field<"ch">('Z'));
+    EHTRACE_WRITE(vm_roundtrip, "Formats", ehtrace::level<3>, ehtrace::keyword<0x2>, field<"pid">(ehtrace::pid(1)),
+                  field<"errno">(ehtrace::errno_value(13)), field<"time">(ehtrace::time(std::int32_t{1700000000})),
+                  field<"uuid">(id), field<"ipv4">(v4), field<"ipv6">(v6), field<"port">(ehtrace::port(443)),
+                  field<"ch">('Z'));
     std::string text = "real kernel \xe2\x9c\x93";
     const unsigned char blob[] = {0, 1, 2, 0xfe, 0xff};
-    EHTRACE_WRITE(vm_roundtrip, "Strings", ehtrace::level<4>, ehtrace::keyword<0x1>,
-                  field<"z">("terminated"), field<"s">(text), field<"s16">(std::u16string(u"sixteen")),
+    EHTRACE_WRITE(vm_roundtrip, "Strings", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"z">("terminated"),
+                  field<"s">(text), field<"s16">(std::u16string(u"sixteen")),
                   field<"json">(ehtrace::json(std::string_view(R"({"k":[1,2]})"))),
                   field<"bin">(ehtrace::binary(blob, sizeof blob)));
     std::array<std::uint32_t, 4> fixed{1, 10, 100, 1000};
@@ -156,8 +156,8 @@ void expect_same_events(const std::vector<ehtrace::memory_sink::record>& expecte
             EXPECT_EQ(from_kernel, from_memory);
             std::printf("%s\n", from_kernel.c_str());
         }
-        EXPECT_TRUE(found) << "not delivered byte for byte: " << want.tracepoint_name << " ("
-                           << want.bytes.size() << " bytes)";
+        EXPECT_TRUE(found) << "not delivered byte for byte: " << want.tracepoint_name << " (" << want.bytes.size()
+                           << " bytes)";
     }
 }
 

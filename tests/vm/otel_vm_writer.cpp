@@ -24,7 +24,8 @@ namespace {
 constexpr std::chrono::seconds base_time{1767225600};
 
 ehtrace::otel::time_point at(std::chrono::microseconds offset) {
-    return ehtrace::otel::time_point(std::chrono::duration_cast<ehtrace::otel::time_point::duration>(base_time + offset));
+    return ehtrace::otel::time_point(
+        std::chrono::duration_cast<ehtrace::otel::time_point::duration>(base_time + offset));
 }
 
 // An id of N bytes: `tag` first, the index in the last two (big-endian).
@@ -53,12 +54,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: ehtrace_vm_otel_writer LOGS SPANS\n");
         return 2;
     }
-    int const logs = std::atoi(argv[1]), spans = std::atoi(argv[2]);
+    const int logs = std::atoi(argv[1]), spans = std::atoi(argv[2]);
     ehtrace::otel::exporter otel("otelvm");
     otel.set_resource("vm-service", "guest-1");
 
     static constexpr int severities[] = {9, 13, 17, 21, 5};
-    static constexpr char const* severity_texts[] = {"INFO", "WARN", "ERROR", "FATAL", "DEBUG"};
+    static constexpr const char* severity_texts[] = {"INFO", "WARN", "ERROR", "FATAL", "DEBUG"};
     for (int i = 0; i < logs; ++i) {
         std::string const body = "guest log " + std::to_string(i) + " \xe2\x9c\x93";  // U+2713
         ehtrace::otel::attribute const attributes[] = {
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
         r.event_id = i;
         r.context = ehtrace::otel::trace_context{trace_of(0x7e, i), span_of(0x5e, i)};
         r.attributes = attributes;
-        if (int const e = otel.write(r); e != 0) {
+        if (const int e = otel.write(r); e != 0) {
             std::fprintf(stderr, "otel-writer: log %d: error %d\n", i, e);
             return 1;
         }
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
         }
         if (j % 4 == 2) s.links = links;
         s.attributes = attributes;
-        if (int const e = otel.write(s); e != 0) {
+        if (const int e = otel.write(s); e != 0) {
             std::fprintf(stderr, "otel-writer: span %d: error %d\n", j, e);
             return 1;
         }

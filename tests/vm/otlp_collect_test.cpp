@@ -38,27 +38,27 @@ std::map<std::string, std::string> command_line_parameters() {
     std::string word;
     while (in >> word) {
         if (word.rfind("ehtrace.", 0) != 0) continue;
-        auto const eq = word.find('=');
+        const auto eq = word.find('=');
         if (eq != std::string::npos) out[word.substr(8, eq - 8)] = word.substr(eq + 1);
     }
     return out;
 }
 
-std::string read_file(std::string const& path) {
+std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Runs argv with stdout and stderr into `output`; the wait status.
-int run(std::vector<std::string> const& argv, std::string const& output) {
-    pid_t const pid = ::fork();
+int run(const std::vector<std::string>& argv, const std::string& output) {
+    const pid_t pid = ::fork();
     if (pid == 0) {
-        int const fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0) ::_exit(126);
         ::dup2(fd, STDOUT_FILENO);
         ::dup2(fd, STDERR_FILENO);
         std::vector<char*> args;
-        for (auto const& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
         ::execv(args[0], args.data());
         std::perror("execv");
@@ -70,12 +70,12 @@ int run(std::vector<std::string> const& argv, std::string const& output) {
 }
 
 // The file's events through one of the OTLP formatters.
-std::string decode_as(std::string const& path, ehtrace::decode::output_format format) {
+std::string decode_as(const std::string& path, ehtrace::decode::output_format format) {
     std::string error;
     auto input = ehtrace::decode::byte_source::open(path, error);
     EXPECT_TRUE(input) << error;
     if (!input) return {};
-    auto const f = ehtrace::decode::make_formatter(format, {});
+    const auto f = ehtrace::decode::make_formatter(format, {});
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
     ehtrace::decode::sample_decoder decoder;
@@ -89,7 +89,7 @@ std::string decode_as(std::string const& path, ehtrace::decode::output_format fo
     return out;
 }
 
-std::size_t count(std::string const& text, std::string const& what) {
+std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
     return n;
@@ -98,19 +98,19 @@ std::size_t count(std::string const& text, std::string const& what) {
 }  // namespace
 
 TEST(OtlpCollect, CollectorSendsEveryRecordToTheHost) {
-    auto const parameters = command_line_parameters();
+    const auto parameters = command_line_parameters();
     ASSERT_TRUE(parameters.contains("otlp") && parameters.contains("otlp_logs") && parameters.contains("otlp_spans"))
         << "run by tests/vm/otlp_collect_test.py, which puts ehtrace.otlp=URL ehtrace.otlp_logs=N "
            "ehtrace.otlp_spans=M on the kernel command line";
     std::string const url = parameters.at("otlp");
     std::string const logs = parameters.at("otlp_logs"), spans = parameters.at("otlp_spans");
-    unsigned long long const records = std::stoull(logs) + std::stoull(spans);
+    const unsigned long long records = std::stoull(logs) + std::stoull(spans);
 
     std::string const output = "/tmp/collect.out";
     std::vector<std::string> argv{"/tests/ehtrace-collect", "--otlp", url, "--buffer", "4096", "-o", "/tmp/otel.data"};
     for (int level = 1; level <= 5; ++level) argv.push_back("otelvm_L" + std::to_string(level) + "K1");
     argv.insert(argv.end(), {"--", "/tests/ehtrace_vm_otel_writer", logs, spans});
-    int const status = run(argv, output);
+    const int status = run(argv, output);
     std::string const text = read_file(output);
     std::printf("--- ehtrace-collect's output ---\n%s--- end ---\n", text.c_str());
     ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
@@ -119,9 +119,10 @@ TEST(OtlpCollect, CollectorSendsEveryRecordToTheHost) {
     EXPECT_NE(text.find("otel-writer: wrote " + logs + " logs and " + spans + " spans"), std::string::npos);
     EXPECT_NE(text.find("ehtrace-collect: lost 0 events"), std::string::npos);
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(text, m,
-                                  std::regex(R"(otlp: (\d+) records sent in (\d+) batches, (\d+) retries, (\d+) records )"
-                                             R"(dropped, (\d+) failed)")))
+    ASSERT_TRUE(
+        std::regex_search(text, m,
+                          std::regex(R"(otlp: (\d+) records sent in (\d+) batches, (\d+) retries, (\d+) records )"
+                                     R"(dropped, (\d+) failed)")))
         << "no otlp summary";
     EXPECT_EQ(std::stoull(m[1]), records) << "records sent";
     EXPECT_EQ(m[4].str(), "0") << "records dropped";

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdio>
 #include <dirent.h>
 #include <sys/wait.h>
+#include <atomic>
+#include <cstdio>
 #include <thread>
 
 namespace {
@@ -441,8 +441,9 @@ TEST(Abi, PreRegistrationLetsAConsumerAttachBeforeTheWriterStarts) {
     // the file open: the tracepoint exists and can be enabled.
     data_file collector;
     enable_word own;
-    ASSERT_EQ(reg(collector.fd(), "vmabi_prereg_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; "
-                                  "u8 opcode; u8 level",
+    ASSERT_EQ(reg(collector.fd(),
+                  "vmabi_prereg_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; "
+                  "u8 opcode; u8 level",
                   own, nullptr),
               0);
     ASSERT_EQ(unreg(collector.fd(), own), 0);
@@ -461,8 +462,8 @@ TEST(Abi, PreRegistrationLetsAConsumerAttachBeforeTheWriterStarts) {
         data_file f;
         enable_word w;
         std::uint32_t index = 0;
-        if (reg(f.fd(), "vmabi_prereg_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level",
-                w, &index) != 0)
+        if (reg(f.fd(), "vmabi_prereg_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level", w,
+                &index) != 0)
             _exit(10);
         if (!w.bit(0)) _exit(11);  // set during the registration ioctl
         const std::uint8_t event[8] = {0x03, 0, 0, 0, 0, 0, 0, 4};
@@ -548,8 +549,7 @@ TEST(Limits, LargestEventThatReachesPerf) {
     enable_word w;
     std::uint32_t index = 0;
     const std::string name = "vmabi_big_L4K1";
-    ASSERT_EQ(reg(f.fd(), name + " u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level", w,
-                  &index),
+    ASSERT_EQ(reg(f.fd(), name + " u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level", w, &index),
               0);
     perf_consumer perf;
     ASSERT_EQ(perf.open(event_id(name), 64), 0);
@@ -590,8 +590,7 @@ TEST(Limits, LargestEventThatReachesFtrace) {
     enable_word w;
     std::uint32_t index = 0;
     const std::string name = "vmabi_bigftrace_L4K1";
-    ASSERT_EQ(reg(f.fd(), name + " u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level", w,
-                  &index),
+    ASSERT_EQ(reg(f.fd(), name + " u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level", w, &index),
               0);
     const std::string trace = std::string(tracefs) + "/trace";
     ASSERT_TRUE(enable_via_tracefs(name, true));

@@ -8,12 +8,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdio>
-#include <memory>
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <atomic>
+#include <cstdio>
+#include <memory>
 #include <thread>
 
 namespace {
@@ -76,7 +76,8 @@ TEST(Layer, UnprivilegedWriterWithTheDiagnosticsAdvice) {
     // group write on user_events_data, group search on the tracing directory.
     const std::string data = std::string(tracefs) + "/user_events_data";
     constexpr gid_t tracing_group = 4242;
-    struct stat data_before{}, dir_before{};
+    struct stat data_before {
+    }, dir_before{};
     ASSERT_EQ(::stat(data.c_str(), &data_before), 0);
     ASSERT_EQ(::stat(tracefs, &dir_before), 0);
     std::printf("before: user_events_data mode %o, tracing dir mode %o\n", data_before.st_mode & 07777,

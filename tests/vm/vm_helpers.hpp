@@ -5,20 +5,20 @@
 
 #include <gtest/gtest.h>
 
-#include <cerrno>
-#include <chrono>
-#include <cstdint>
-#include <cstring>
 #include <fcntl.h>
-#include <functional>
 #include <linux/perf_event.h>
-#include <string>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace vmtest {

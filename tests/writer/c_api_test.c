@@ -14,21 +14,21 @@
 
 static int failures = 0;
 
-#define CHECK(condition)                                                    \
-    do {                                                                    \
-        if (!(condition)) {                                                 \
+#define CHECK(condition)                                                                  \
+    do {                                                                                  \
+        if (!(condition)) {                                                               \
             fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #condition); \
-            ++failures;                                                     \
-        }                                                                   \
+            ++failures;                                                                   \
+        }                                                                                 \
     } while (0)
 
-#define CHECK_EQ(actual, expected)                                          \
-    do {                                                                    \
-        long long actual_ = (long long)(actual), expected_ = (long long)(expected); \
-        if (actual_ != expected_) {                                         \
+#define CHECK_EQ(actual, expected)                                                                                  \
+    do {                                                                                                            \
+        long long actual_ = (long long)(actual), expected_ = (long long)(expected);                                 \
+        if (actual_ != expected_) {                                                                                 \
             fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__, #actual, actual_, expected_); \
-            ++failures;                                                     \
-        }                                                                   \
+            ++failures;                                                                                             \
+        }                                                                                                           \
     } while (0)
 
 /* A growable byte string for the expected events. */
@@ -66,8 +66,7 @@ static void expected_event(struct bytes* out, const unsigned char header_rest[7]
 
 static const unsigned char activity_id[16] = {0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
                                               0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF};
-static const unsigned char uuid[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
-                                       1, 2, 3, 4, 5, 6, 7, 8};
+static const unsigned char uuid[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8};
 
 static void write_events(ehtrace_builder* b, ehtrace_event_set* set) {
     const uint16_t z16[] = {'a', 'b', 0};
@@ -88,7 +87,9 @@ static void write_events(ehtrace_builder* b, ehtrace_event_set* set) {
     CHECK_EQ(ehtrace_builder_add_hex32(b, "hex", 0xDEADBEEF), 0);
     CHECK_EQ(ehtrace_builder_end_struct(b, st), 0);
     CHECK_EQ(ehtrace_builder_add_array(b, "arr", EHTRACE_ENCODING_VALUE16, 0, shorts, 2, 0), 0);
-    CHECK_EQ(ehtrace_builder_add_const_array(b, "fixed", EHTRACE_ENCODING_VALUE32, EHTRACE_FORMAT_SIGNED_INT, ints, 2, 0), 0);
+    CHECK_EQ(
+        ehtrace_builder_add_const_array(b, "fixed", EHTRACE_ENCODING_VALUE32, EHTRACE_FORMAT_SIGNED_INT, ints, 2, 0),
+        0);
     CHECK_EQ(ehtrace_builder_add_string_array(b, "names", names, name_lengths, 2, 0, 0), 0);
     CHECK_EQ(ehtrace_builder_add_uuid(b, "id", uuid), 0);
     CHECK_EQ(ehtrace_builder_write(b, set, activity_id, NULL), 0);
@@ -100,35 +101,52 @@ static void write_events(ehtrace_builder* b, ehtrace_event_set* set) {
     CHECK_EQ(ehtrace_builder_add_port(b, "port", htons(80)), 0);
     CHECK_EQ(ehtrace_builder_add_time(b, "t", 5), 0);
     CHECK_EQ(ehtrace_builder_add_errno(b, "e", 2), 0);
-    CHECK_EQ(ehtrace_builder_add_value(b, "tagged", EHTRACE_ENCODING_VALUE16, EHTRACE_FORMAT_HEX_INT, &tagged, 0x0102), 0);
+    CHECK_EQ(ehtrace_builder_add_value(b, "tagged", EHTRACE_ENCODING_VALUE16, EHTRACE_FORMAT_HEX_INT, &tagged, 0x0102),
+             0);
     CHECK_EQ(ehtrace_builder_add_double(b, "d", 0.5), 0);
     CHECK_EQ(ehtrace_builder_write(b, set, NULL, NULL), 0);
 }
 
 static void check_capture(const char* path) {
     static const unsigned char metadata1[] =
-        "Event\0" "u8\0\x02" "i32\0\x84\x02" "s\0\x0A" "z16\0\x08" "st\0\x81\x02" "flag\0\x82\x07" "hex\0\x84\x03"
-        "arr\0\x43" "fixed\0\xA4\x02\x02\x00" "names\0\x4A" "id\0\x86\x0F";
+        "Event\0"
+        "u8\0\x02"
+        "i32\0\x84\x02"
+        "s\0\x0A"
+        "z16\0\x08"
+        "st\0\x81\x02"
+        "flag\0\x82\x07"
+        "hex\0\x84\x03"
+        "arr\0\x43"
+        "fixed\0\xA4\x02\x02\x00"
+        "names\0\x4A"
+        "id\0\x86\x0F";
     static const unsigned char payload1_start[] = {
-        0x01,                                             /* u8 */
-        0xFE, 0xFF, 0xFF, 0xFF,                           /* i32 -2 */
-        0x02, 0x00, 'h', 'i',                             /* s */
-        'a', 0, 'b', 0, 0, 0,                             /* z16 */
-        0x01,                                             /* st.flag */
-        0xEF, 0xBE, 0xAD, 0xDE,                           /* st.hex */
-        0x02, 0x00, 0x01, 0x00, 0x02, 0x00,               /* arr */
-        0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x00, 0x00,   /* fixed */
-        0x02, 0x00, 0x01, 0x00, 'x', 0x02, 0x00, 'y', 'z' /* names */
+        0x01,                                               /* u8 */
+        0xFE, 0xFF, 0xFF, 0xFF,                             /* i32 -2 */
+        0x02, 0x00, 'h',  'i',                              /* s */
+        'a',  0,    'b',  0,    0,    0,                    /* z16 */
+        0x01,                                               /* st.flag */
+        0xEF, 0xBE, 0xAD, 0xDE,                             /* st.hex */
+        0x02, 0x00, 0x01, 0x00, 0x02, 0x00,                 /* arr */
+        0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x00, 0x00,     /* fixed */
+        0x02, 0x00, 0x01, 0x00, 'x',  0x02, 0x00, 'y',  'z' /* names */
     };
     static const unsigned char header1[7] = {0, 0, 0, 0, 0, 0, 4};
     static const unsigned char metadata2[] =
-        "Second\0" "ip\0\x84\x11" "port\0\x83\x10" "t\0\x85\x06" "e\0\x84\x04" "tagged\0\x83\x83\x02\x01" "d\0\x85\x08";
-    static const unsigned char payload2[] = {127, 0,   0,   1,    /* ip */
-                                             0,   80,             /* port, network order */
-                                             5,   0,   0,   0, 0, 0, 0, 0, /* t */
-                                             2,   0,   0,   0,    /* e */
-                                             0xCD, 0xAB,          /* tagged */
-                                             0, 0, 0, 0, 0, 0, 0xE0, 0x3F}; /* d 0.5 */
+        "Second\0"
+        "ip\0\x84\x11"
+        "port\0\x83\x10"
+        "t\0\x85\x06"
+        "e\0\x84\x04"
+        "tagged\0\x83\x83\x02\x01"
+        "d\0\x85\x08";
+    static const unsigned char payload2[] = {127,  0,    0, 1,                    /* ip */
+                                             0,    80,                            /* port, network order */
+                                             5,    0,    0, 0, 0, 0, 0,    0,     /* t */
+                                             2,    0,    0, 0,                    /* e */
+                                             0xCD, 0xAB,                          /* tagged */
+                                             0,    0,    0, 0, 0, 0, 0xE0, 0x3F}; /* d 0.5 */
     static const unsigned char header2[7] = {2, 7, 0, 0x34, 0x12, 2, 4};
     struct bytes payload1 = {{0}, 0};
     struct bytes expected;
@@ -154,7 +172,8 @@ static void check_capture(const char* path) {
         if (record_size < 4 || offset + record_size > size) return;
         CHECK(strcmp(name, "C_Api_Test_L4K5Gc") == 0);
         if (record == 0) {
-            expected_event(&expected, header1, activity_id, metadata1, sizeof metadata1 - 1, payload1.data, payload1.size);
+            expected_event(&expected, header1, activity_id, metadata1, sizeof metadata1 - 1, payload1.data,
+                           payload1.size);
         } else {
             expected_event(&expected, header2, NULL, metadata2, sizeof metadata2 - 1, payload2, sizeof payload2);
         }
@@ -235,7 +254,7 @@ static void check_errors(ehtrace_provider* provider, ehtrace_builder* b, ehtrace
 static void check_diagnostic(const char* capture_path) {
     char text[512];
     char small[8];
-    size_t const length = ehtrace_diagnostic(NULL, 0);
+    const size_t length = ehtrace_diagnostic(NULL, 0);
     CHECK(length > 0 && length < sizeof text);
     CHECK_EQ(ehtrace_diagnostic(text, sizeof text), length);
     CHECK(strlen(text) == length);

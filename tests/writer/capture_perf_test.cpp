@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -20,9 +22,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 EHTRACE_PROVIDER(perf_capture_provider, "EhtraceTest_PerfCapture");
@@ -54,7 +54,7 @@ constexpr bool under_address_sanitizer = false;
 constexpr bool under_address_sanitizer = false;
 #endif
 
-std::string temp_path(char const* suffix) {
+std::string temp_path(const char* suffix) {
     return "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) + "-" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix;
 }
@@ -67,7 +67,7 @@ struct decoded {
 
 // Every sample through perf_data_reader + append_json. The per-run meta keys
 // (time, cpu, pid, tid) are checked for presence and cut out.
-decoded decode_file(std::string const& path) {
+decoded decode_file(const std::string& path) {
     decoded out;
     auto input = ehtrace::decode::byte_source::open(path, out.error);
     if (!input) return out;
@@ -93,7 +93,7 @@ decoded decode_file(std::string const& path) {
 }
 
 std::string perf_path() {
-    for (char const* candidate : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
+    for (const char* candidate : {"/usr/bin/perf", "/usr/local/bin/perf"}) {
         if (::access(candidate, X_OK) == 0) return candidate;
     }
     return {};
@@ -104,9 +104,9 @@ struct command_result {
     std::string out, err;
 };
 
-command_result run(std::string const& command, std::string const& scratch) {
+command_result run(const std::string& command, const std::string& scratch) {
     std::string const full = "(" + command + ") >" + scratch + ".out 2>" + scratch + ".err";
-    int const status = std::system(full.c_str());
+    const int status = std::system(full.c_str());
     command_result r;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     std::ifstream out(scratch + ".out"), err(scratch + ".err");
@@ -129,15 +129,15 @@ int exit_status(pid_t child) {
 void write_events() {
     ehtrace::provider_registration registration(perf_capture_provider);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(42)), 0);
-    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Text", ehtrace::level<4>, ehtrace::field<"s">(std::string_view("hi")),
-                            ehtrace::field<"u">(std::uint64_t{7})),
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Text", ehtrace::level<4>,
+                            ehtrace::field<"s">(std::string_view("hi")), ehtrace::field<"u">(std::uint64_t{7})),
               0);
     ehtrace::provider_registration late(late_provider);
     ASSERT_EQ(EHTRACE_WRITE(late_provider, "Later", ehtrace::field<"n">(-3)), 0);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(43)), 0);
 }
 
-std::vector<std::string> const expected_events = {
+const std::vector<std::string> expected_events = {
     R"({"n":"EhtraceTest_PerfCapture:Ev","x":42,"meta":{"level":5}})",
     R"({"n":"EhtraceTest_PerfCapture:Text","s":"hi","u":7,"meta":{"level":4}})",
     R"({"n":"EhtraceTest_Late:Later","n":-3,"meta":{"level":5}})",
@@ -170,11 +170,11 @@ TEST_F(CapturePerf, EventsDecodeToTheValuesWritten) {
     capture->finish();
     capture->finish();  // idempotent
 
-    auto const result = decode_file(path);
+    const auto result = decode_file(path);
     EXPECT_EQ(result.error, "");
     EXPECT_EQ(result.events, expected_events);
-    for (auto const& pid : result.pids) EXPECT_EQ(pid, std::to_string(::getpid()));
-    for (auto const& tid : result.tids) EXPECT_EQ(tid, std::to_string(::gettid()));
+    for (const auto& pid : result.pids) EXPECT_EQ(pid, std::to_string(::getpid()));
+    for (const auto& tid : result.tids) EXPECT_EQ(tid, std::to_string(::gettid()));
     // Writes after finish() fail instead of going nowhere silently.
     ehtrace::provider_registration registration(perf_capture_provider);
     EXPECT_NE(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(44)), 0);
@@ -184,7 +184,7 @@ TEST_F(CapturePerf, PerfScriptReadsTheFile) {
     write_events();
     capture->finish();
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
-    auto const script = run(perf_path() + " script -i " + path + " -F pid,tid,event,trace", path);
+    const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,event,trace", path);
     ASSERT_EQ(script.status, 0) << script.err;
     EXPECT_EQ(script.err.find("rror"), std::string::npos) << script.err;
     std::regex const line(R"(\s*(\d+)/(\d+)\s+user_events:(\w+):.*)");
@@ -216,7 +216,7 @@ TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
     }
     ehtrace::provider_registration registration(perf_capture_provider);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);
-    pid_t const child = ::fork();
+    const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
         int written = EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(2));
@@ -231,17 +231,19 @@ TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
     capture->finish();
 
-    auto const result = decode_file(path);
+    const auto result = decode_file(path);
     EXPECT_EQ(result.error, "");
-    EXPECT_EQ(result.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
-                                                       R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
+    EXPECT_EQ(result.events,
+              (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
+                                        R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
     std::string const child_path = path + "." + std::to_string(child);
-    auto const in_child = decode_file(child_path);
+    const auto in_child = decode_file(child_path);
     ::unlink(child_path.c_str());
     EXPECT_EQ(in_child.error, "");
-    EXPECT_EQ(in_child.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":2,"meta":{"level":5}})",
-                                                         R"({"n":"EhtraceTest_PerfCapture:Ev","x":20,"meta":{"level":5}})"}));
-    for (auto const& pid : in_child.pids) EXPECT_EQ(pid, std::to_string(child));
+    EXPECT_EQ(in_child.events,
+              (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":2,"meta":{"level":5}})",
+                                        R"({"n":"EhtraceTest_PerfCapture:Ev","x":20,"meta":{"level":5}})"}));
+    for (const auto& pid : in_child.pids) EXPECT_EQ(pid, std::to_string(child));
 }
 
 // A child that writes nothing opens no file, and its exit (the sink's
@@ -249,7 +251,7 @@ TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
 TEST_F(CapturePerf, SilentForkedChildLeavesTheFileAlone) {
     ehtrace::provider_registration registration(perf_capture_provider);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);
-    pid_t const child = ::fork();
+    const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
         capture->finish();
@@ -260,10 +262,11 @@ TEST_F(CapturePerf, SilentForkedChildLeavesTheFileAlone) {
     EXPECT_EQ(::access((path + "." + std::to_string(child)).c_str(), F_OK), -1);
     ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(3)), 0);
     capture->finish();
-    auto const result = decode_file(path);
+    const auto result = decode_file(path);
     EXPECT_EQ(result.error, "");
-    EXPECT_EQ(result.events, (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
-                                                       R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
+    EXPECT_EQ(result.events,
+              (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
+                                        R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
 }
 
 // Thread-safe: concurrent writers, every sample whole and present.
@@ -280,15 +283,15 @@ TEST_F(CapturePerf, ManyThreads) {
     }
     for (auto& w : workers) w.join();
     capture->finish();
-    auto const result = decode_file(path);
+    const auto result = decode_file(path);
     EXPECT_EQ(result.error, "");
     ASSERT_EQ(result.events.size(), std::size_t{threads} * per_thread);
     std::vector<int> next(threads, 0);
     std::regex const tick(R"re(\{"n":"EhtraceTest_PerfCapture:Tick","t":(\d+),"i":(\d+),"meta":\{"level":5\}\})re");
-    for (auto const& e : result.events) {
+    for (const auto& e : result.events) {
         std::smatch m;
         ASSERT_TRUE(std::regex_match(e, m, tick)) << e;
-        int const t = std::stoi(m[1]);
+        const int t = std::stoi(m[1]);
         ASSERT_LT(t, threads);
         EXPECT_EQ(std::stoi(m[2]), next[static_cast<std::size_t>(t)]++);
     }
@@ -317,13 +320,13 @@ TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
             ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Seq", ehtrace::field<"i">(i)), 0);
         }
         capture->finish();
-        auto const stats = capture->stats();
-        auto const result = decode_file(path);
+        const auto stats = capture->stats();
+        const auto result = decode_file(path);
         EXPECT_EQ(result.error, "");
         ASSERT_FALSE(result.events.empty());
         std::regex const seq(R"re(\{"n":"EhtraceTest_PerfCapture:Seq","i":(\d+),)re");
         std::vector<int> numbers;
-        for (auto const& e : result.events) {
+        for (const auto& e : result.events) {
             std::smatch m;
             ASSERT_TRUE(std::regex_search(e, m, seq)) << e;
             numbers.push_back(std::stoi(m[1]));
@@ -349,8 +352,8 @@ TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
 class CapturePerfClock : public ::testing::TestWithParam<bool> {};
 
 TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
-    std::string const path =
-        "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) + (GetParam() ? "-clock-tsc.data" : "-clock-monotonic.data");
+    std::string const path = "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) +
+                             (GetParam() ? "-clock-tsc.data" : "-clock-monotonic.data");
     int error = 0;
     ehtrace::capture_sink::recorder_options options;
     options.tsc_clock = GetParam();
@@ -361,7 +364,7 @@ TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
     struct window {
         std::uint64_t before, after;
     };
-    auto const monotonic = [] {
+    const auto monotonic = [] {
         ::timespec ts{};
         ::clock_gettime(CLOCK_MONOTONIC, &ts);
         return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
@@ -402,11 +405,11 @@ TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
     constexpr std::uint64_t slack_ns = 20'000;
     std::uint64_t samples = 0;
     while (reader.next(sample)) {
-        auto const t = static_cast<std::size_t>(
+        const auto t = static_cast<std::size_t>(
             std::find(tids.begin(), tids.end(), static_cast<pid_t>(sample.meta.tid)) - tids.begin());
         ASSERT_LT(t, tids.size()) << "a sample of an unknown thread " << sample.meta.tid;
         ASSERT_LT(next[t], windows[t].size());
-        window const w = windows[t][next[t]++];
+        const window w = windows[t][next[t]++];
         EXPECT_GE(sample.perf_time + slack_ns, w.before) << "thread " << t << " event " << next[t] - 1;
         EXPECT_LE(sample.perf_time, w.after + slack_ns) << "thread " << t << " event " << next[t] - 1;
         EXPECT_GE(sample.perf_time, last[t]) << "thread " << t << " event " << next[t] - 1 << " went back";
@@ -420,4 +423,6 @@ TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Clocks, CapturePerfClock, ::testing::Values(true, false),
-                         [](::testing::TestParamInfo<bool> const& param) { return param.param ? std::string("Tsc") : std::string("Monotonic"); });
+                         [](::const testing::TestParamInfo<bool>& param) {
+                             return param.param ? std::string("Tsc") : std::string("Monotonic");
+                         });

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -10,9 +12,7 @@
 #include <iterator>
 #include <map>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 EHTRACE_PROVIDER(capture_test_provider, "EhtraceTest_Capture");
@@ -67,9 +67,8 @@ TEST(CaptureSink, DatRecordsFromManyThreadsAreWholeAndCounted) {
         workers.emplace_back([t] {
             std::string text(static_cast<std::size_t>(t) * 7 + 1, static_cast<char>('a' + t));
             for (std::int32_t i = 0; i < per_thread; ++i) {
-                ASSERT_EQ(EHTRACE_WRITE(capture_test_provider, "Tick", ehtrace::level<4>,
-                                        ehtrace::field<"thread">(t), ehtrace::field<"i">(i),
-                                        ehtrace::field<"text">(text)),
+                ASSERT_EQ(EHTRACE_WRITE(capture_test_provider, "Tick", ehtrace::level<4>, ehtrace::field<"thread">(t),
+                                        ehtrace::field<"i">(i), ehtrace::field<"text">(text)),
                           0);
             }
         });
@@ -135,9 +134,7 @@ TEST(CaptureSink, EnvironmentVariableCapturesTheWholeProcessAndForkedChildren) {
     auto records = read_dat(path, intact);
     EXPECT_TRUE(intact);
     ASSERT_EQ(records.size(), 3u);
-    auto event_name = [](const dat_record& r) {
-        return std::string(reinterpret_cast<const char*>(&r.event[12]));
-    };
+    auto event_name = [](const dat_record& r) { return std::string(reinterpret_cast<const char*>(&r.event[12])); };
     EXPECT_EQ(event_name(records[0]), "FromParent");
     EXPECT_EQ(event_name(records[1]), "FromChild");
     EXPECT_EQ(event_name(records[2]), "AfterChild");

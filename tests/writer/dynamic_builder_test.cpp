@@ -51,7 +51,8 @@ TEST(DynamicBuilder, ResetWritesTheEventName) {
 TEST(DynamicBuilder, UnsignedIntegersUseTheDefaultFormat) {
     expect_field([](event_builder& b) { b.add_value("u8", std::uint8_t{0xAB}); }, cat({"u8", 0x02}), {0xAB});
     expect_field([](event_builder& b) { b.add_value("u16", std::uint16_t{0x1234}); }, cat({"u16", 0x03}), u16(0x1234));
-    expect_field([](event_builder& b) { b.add_value("u32", std::uint32_t{0x12345678}); }, cat({"u32", 0x04}), u32(0x12345678));
+    expect_field([](event_builder& b) { b.add_value("u32", std::uint32_t{0x12345678}); }, cat({"u32", 0x04}),
+                 u32(0x12345678));
     expect_field([](event_builder& b) { b.add_value("u64", std::uint64_t{0x1122334455667788}); }, cat({"u64", 0x05}),
                  u64(0x1122334455667788));
 }
@@ -59,16 +60,17 @@ TEST(DynamicBuilder, UnsignedIntegersUseTheDefaultFormat) {
 TEST(DynamicBuilder, SignedIntegersUseSignedInt) {
     expect_field([](event_builder& b) { b.add_value("i8", std::int8_t{-1}); }, cat({"i8", 0x82, 0x02}), {0xFF});
     expect_field([](event_builder& b) { b.add_value("i16", std::int16_t{-2}); }, cat({"i16", 0x83, 0x02}), u16(0xFFFE));
-    expect_field([](event_builder& b) { b.add_value("i32", std::int32_t{-3}); }, cat({"i32", 0x84, 0x02}), u32(0xFFFFFFFD));
+    expect_field([](event_builder& b) { b.add_value("i32", std::int32_t{-3}); }, cat({"i32", 0x84, 0x02}),
+                 u32(0xFFFFFFFD));
     expect_field([](event_builder& b) { b.add_value("i64", std::int64_t{-4}); }, cat({"i64", 0x85, 0x02}),
                  u64(0xFFFFFFFFFFFFFFFC));
 }
 
 TEST(DynamicBuilder, EveryIntegerFormat) {
-    expect_field([](event_builder& b) { b.add_value("x", std::uint8_t{1}, field_format::unsigned_int); }, cat({"x", 0x82, 0x01}),
-                 {1});
-    expect_field([](event_builder& b) { b.add_value("x", std::uint16_t{1}, field_format::signed_int); }, cat({"x", 0x83, 0x02}),
-                 u16(1));
+    expect_field([](event_builder& b) { b.add_value("x", std::uint8_t{1}, field_format::unsigned_int); },
+                 cat({"x", 0x82, 0x01}), {1});
+    expect_field([](event_builder& b) { b.add_value("x", std::uint16_t{1}, field_format::signed_int); },
+                 cat({"x", 0x83, 0x02}), u16(1));
     expect_field([](event_builder& b) { b.add_value("x", std::uint32_t{0xBEEF}, field_format::hex_int); },
                  cat({"x", 0x84, 0x03}), u32(0xBEEF));
     expect_field([](event_builder& b) { b.add_value("x", std::uint64_t{0xBEEF}, field_format::hex_int); },
@@ -76,19 +78,19 @@ TEST(DynamicBuilder, EveryIntegerFormat) {
     expect_field([](event_builder& b) { b.add_value("x", std::int64_t{5}, field_format::unsigned_int); },
                  cat({"x", 0x85, 0x01}), u64(5));
     // A signed value asked for in the default format: no format byte.
-    expect_field([](event_builder& b) { b.add_value("x", std::int32_t{7}, field_format::default_format); }, cat({"x", 0x04}),
-                 u32(7));
+    expect_field([](event_builder& b) { b.add_value("x", std::int32_t{7}, field_format::default_format); },
+                 cat({"x", 0x04}), u32(7));
 }
 
 TEST(DynamicBuilder, SpecialScalarFormats) {
     expect_field([](event_builder& b) { b.add_errno("e", 2); }, cat({"e", 0x84, 0x04}), u32(2));
     expect_field([](event_builder& b) { b.add_pid("p", 4242); }, cat({"p", 0x84, 0x05}), u32(4242));
     expect_field([](event_builder& b) { b.add_time("t", 1700000000); }, cat({"t", 0x85, 0x06}), u64(1700000000));
-    expect_field([](event_builder& b) { b.add_value("t32", std::int32_t{86400}, field_format::time); }, cat({"t32", 0x84, 0x06}),
-                 u32(86400));
+    expect_field([](event_builder& b) { b.add_value("t32", std::int32_t{86400}, field_format::time); },
+                 cat({"t32", 0x84, 0x06}), u32(86400));
     expect_field([](event_builder& b) { b.add_value("ok", true); }, cat({"ok", 0x82, 0x07}), {0x01});
-    expect_field([](event_builder& b) { b.add_value("b16", std::uint16_t{1}, field_format::boolean); }, cat({"b16", 0x83, 0x07}),
-                 u16(1));
+    expect_field([](event_builder& b) { b.add_value("b16", std::uint16_t{1}, field_format::boolean); },
+                 cat({"b16", 0x83, 0x07}), u16(1));
     expect_field([](event_builder& b) { b.add_bool32("b32", true); }, cat({"b32", 0x84, 0x07}), u32(1));
     expect_field([](event_builder& b) { b.add_value("f", 1.5f); }, cat({"f", 0x84, 0x08}), u32(0x3FC00000));
     expect_field([](event_builder& b) { b.add_value("d", 1.5); }, cat({"d", 0x85, 0x08}), u64(0x3FF8000000000000));
@@ -121,8 +123,9 @@ TEST(DynamicBuilder, AddScalarTakesAnyValueEncoding) {
     const std::uint64_t value = 0x0102030405060708;
     expect_field([&](event_builder& b) { b.add_scalar("v", field_encoding::value64, field_format::hex_int, &value); },
                  cat({"v", 0x85, 0x03}), u64(value));
-    expect_field([&](event_builder& b) { b.add_scalar("v", field_encoding::value8, field_format::default_format, &value); },
-                 cat({"v", 0x02}), {0x08});
+    expect_field(
+        [&](event_builder& b) { b.add_scalar("v", field_encoding::value8, field_format::default_format, &value); },
+        cat({"v", 0x02}), {0x08});
 }
 
 // --- per-field tags ----------------------------------------------------------
@@ -135,7 +138,8 @@ TEST(DynamicBuilder, FieldTagsFollowTheFormatByte) {
                  cat({"t", 0x84, 0x82, 0xCD, 0xAB}), u32(1));
     expect_field([](event_builder& b) { b.add_string("s", "x", field_format::default_format, 0x0102); },
                  cat({"s", 0x8A, 0x80, 0x02, 0x01}), cat({u16(1), 'x'}));
-    expect_field([](event_builder& b) { b.add_uuid("u", sample16, 7); }, cat({"u", 0x86, 0x8F, 0x07, 0x00}), sample16_bytes());
+    expect_field([](event_builder& b) { b.add_uuid("u", sample16, 7); }, cat({"u", 0x86, 0x8F, 0x07, 0x00}),
+                 sample16_bytes());
 }
 
 // --- strings and binary --------------------------------------------------------
@@ -154,15 +158,17 @@ TEST(DynamicBuilder, CountedStringsInEveryCodeUnitSize) {
 }
 
 TEST(DynamicBuilder, ZeroTerminatedStringsInEveryCodeUnitSize) {
-    expect_field([](event_builder& b) { b.add_zstring("z8", std::string_view("hi")); }, cat({"z8", 0x07}), {'h', 'i', 0});
+    expect_field([](event_builder& b) { b.add_zstring("z8", std::string_view("hi")); }, cat({"z8", 0x07}),
+                 {'h', 'i', 0});
     expect_field([](event_builder& b) { b.add_zstring("z16", std::u16string_view(u"hi")); }, cat({"z16", 0x08}),
                  cat({u16('h'), u16('i'), u16(0)}));
     expect_field([](event_builder& b) { b.add_zstring("z32", std::u32string_view(U"hi")); }, cat({"z32", 0x09}),
                  cat({u32('h'), u32('i'), u32(0)}));
     // Cut at an embedded NUL: the terminator ends the value for every reader.
-    expect_field([](event_builder& b) { b.add_zstring("cut", std::string_view("a\0b", 3)); }, cat({"cut", 0x07}), {'a', 0});
-    expect_field([](event_builder& b) { b.add_zstring("cut16", std::u16string_view(u"a\0b", 3)); }, cat({"cut16", 0x08}),
-                 cat({u16('a'), u16(0)}));
+    expect_field([](event_builder& b) { b.add_zstring("cut", std::string_view("a\0b", 3)); }, cat({"cut", 0x07}),
+                 {'a', 0});
+    expect_field([](event_builder& b) { b.add_zstring("cut16", std::u16string_view(u"a\0b", 3)); },
+                 cat({"cut16", 0x08}), cat({u16('a'), u16(0)}));
 }
 
 TEST(DynamicBuilder, StringFormats) {
@@ -172,18 +178,19 @@ TEST(DynamicBuilder, StringFormats) {
                  cat({u16(4), chars("<a/>")}));
     expect_field([](event_builder& b) { b.add_zstring("l1", "\xe9", field_format::string8); }, cat({"l1", 0x87, 0x0A}),
                  {0xE9, 0});
-    expect_field([](event_builder& b) { b.add_string("bom", std::u16string_view(u"\ufeffa"), field_format::string_utf_bom); },
-                 cat({"bom", 0x8B, 0x0C}), cat({u16(2), u16(0xFEFF), u16('a')}));
-    expect_field([](event_builder& b) { b.add_zstring("utf", "a", field_format::string_utf); }, cat({"utf", 0x87, 0x0B}),
-                 {'a', 0});
+    expect_field(
+        [](event_builder& b) { b.add_string("bom", std::u16string_view(u"\ufeffa"), field_format::string_utf_bom); },
+        cat({"bom", 0x8B, 0x0C}), cat({u16(2), u16(0xFEFF), u16('a')}));
+    expect_field([](event_builder& b) { b.add_zstring("utf", "a", field_format::string_utf); },
+                 cat({"utf", 0x87, 0x0B}), {'a', 0});
 }
 
 TEST(DynamicBuilder, Binary) {
     const std::uint8_t data[] = {0xDE, 0xAD, 0x00, 0xEF};
     expect_field([&](event_builder& b) { b.add_binary("bin", data, sizeof data); }, cat({"bin", 0x0D}),
                  cat({u16(4), 0xDE, 0xAD, 0x00, 0xEF}));
-    expect_field([&](event_builder& b) { b.add_binary("json", "{}", 2, field_format::string_json); }, cat({"json", 0x8D, 0x0E}),
-                 cat({u16(2), '{', '}'}));
+    expect_field([&](event_builder& b) { b.add_binary("json", "{}", 2, field_format::string_json); },
+                 cat({"json", 0x8D, 0x0E}), cat({u16(2), '{', '}'}));
     expect_field([&](event_builder& b) { b.add_binary("none", nullptr, 0); }, cat({"none", 0x0D}), u16(0));
 }
 
@@ -191,35 +198,43 @@ TEST(DynamicBuilder, Binary) {
 
 TEST(DynamicBuilder, VariableLengthArrays) {
     const std::uint16_t u[] = {1, 2, 3};
-    expect_field([&](event_builder& b) { b.add_array("u", u, 3); }, cat({"u", 0x43}), cat({u16(3), u16(1), u16(2), u16(3)}));
+    expect_field([&](event_builder& b) { b.add_array("u", u, 3); }, cat({"u", 0x43}),
+                 cat({u16(3), u16(1), u16(2), u16(3)}));
     const std::int32_t i[] = {-1, 2};
     expect_field([&](event_builder& b) { b.add_array("i", i, 2); }, cat({"i", 0xC4, 0x02}),
                  cat({u16(2), u32(0xFFFFFFFF), u32(2)}));
     const double d[] = {1.5};
-    expect_field([&](event_builder& b) { b.add_array("d", d, 1); }, cat({"d", 0xC5, 0x08}), cat({u16(1), u64(0x3FF8000000000000)}));
+    expect_field([&](event_builder& b) { b.add_array("d", d, 1); }, cat({"d", 0xC5, 0x08}),
+                 cat({u16(1), u64(0x3FF8000000000000)}));
     const bool flags[] = {true, false};
-    expect_field([&](event_builder& b) { b.add_array("flags", flags, 2); }, cat({"flags", 0xC2, 0x07}), cat({u16(2), 1, 0}));
+    expect_field([&](event_builder& b) { b.add_array("flags", flags, 2); }, cat({"flags", 0xC2, 0x07}),
+                 cat({u16(2), 1, 0}));
     expect_field([&](event_builder& b) { b.add_array("empty", u, 0); }, cat({"empty", 0x43}), u16(0));
     expect_field([&](event_builder& b) { b.add_array<std::uint8_t>("null", nullptr, 0); }, cat({"null", 0x42}), u16(0));
     std::uint8_t uuids[32];
     for (int k = 0; k < 32; ++k) uuids[k] = static_cast<std::uint8_t>(k);
-    expect_field([&](event_builder& b) { b.add_scalar_array("ids", field_encoding::value128, field_format::uuid, uuids, 2); },
-                 cat({"ids", 0xC6, 0x0F}), cat({u16(2), bytes(uuids, uuids + 32)}));
+    expect_field(
+        [&](event_builder& b) { b.add_scalar_array("ids", field_encoding::value128, field_format::uuid, uuids, 2); },
+        cat({"ids", 0xC6, 0x0F}), cat({u16(2), bytes(uuids, uuids + 32)}));
     expect_field([&](event_builder& b) { b.add_array("tagged", u, 1, field_format::hex_int, 0x0B0A); },
                  cat({"tagged", 0xC3, 0x83, 0x0A, 0x0B}), cat({u16(1), u16(1)}));
 }
 
 TEST(DynamicBuilder, ConstantLengthArrays) {
     const std::uint32_t u[] = {7, 8};
-    expect_field([&](event_builder& b) { b.add_const_array("u", u, 2); }, cat({"u", 0x24, u16(2)}), cat({u32(7), u32(8)}));
+    expect_field([&](event_builder& b) { b.add_const_array("u", u, 2); }, cat({"u", 0x24, u16(2)}),
+                 cat({u32(7), u32(8)}));
     const std::int16_t i[] = {-1, 1, 0};
     expect_field([&](event_builder& b) { b.add_const_array("i", i, 3, field_format::signed_int, 0x0201); },
                  cat({"i", 0xA3, 0x82, 0x01, 0x02, u16(3)}), cat({u16(0xFFFF), u16(1), u16(0)}));
     const char text[] = {'a', 'b'};
-    expect_field([&](event_builder& b) { b.add_const_array("c", text, 2); }, cat({"c", 0xA2, 0x0A, u16(2)}), {'a', 'b'});
-    expect_field([&](event_builder& b) { b.add_scalar_const_array("ip", field_encoding::value128, field_format::ip_address,
-                                                         sample16, 1); },
-                 cat({"ip", 0xA6, 0x11, u16(1)}), sample16_bytes());
+    expect_field([&](event_builder& b) { b.add_const_array("c", text, 2); }, cat({"c", 0xA2, 0x0A, u16(2)}),
+                 {'a', 'b'});
+    expect_field(
+        [&](event_builder& b) {
+            b.add_scalar_const_array("ip", field_encoding::value128, field_format::ip_address, sample16, 1);
+        },
+        cat({"ip", 0xA6, 0x11, u16(1)}), sample16_bytes());
 }
 
 TEST(DynamicBuilder, ArraysOfStrings) {
@@ -229,7 +244,8 @@ TEST(DynamicBuilder, ArraysOfStrings) {
     expect_field([&](event_builder& b) { b.add_zstring_array("z", items, 3); }, cat({"z", 0x47}),
                  cat({u16(3), 'a', 0, 0, 'b', 'c', 0}));
     const std::u16string_view wide[] = {u"x"};
-    expect_field([&](event_builder& b) { b.add_string_array("w", wide, 1); }, cat({"w", 0x4B}), cat({u16(1), u16(1), u16('x')}));
+    expect_field([&](event_builder& b) { b.add_string_array("w", wide, 1); }, cat({"w", 0x4B}),
+                 cat({u16(1), u16(1), u16('x')}));
     const std::u32string_view wider[] = {U"x"};
     expect_field([&](event_builder& b) { b.add_zstring_array("w32", wider, 1, field_format::default_format, 3); },
                  cat({"w32", 0xC9, 0x80, 0x03, 0x00}), cat({u16(1), u32('x'), u32(0)}));
@@ -264,8 +280,8 @@ TEST(DynamicBuilder, NestedStructsCountTheirOwnFields) {
     b.end_struct(outer);
     ASSERT_EQ(b.error(), 0) << b.error_message();
     // outer: a, inner, e = 3 fields (tag kept); inner: 3 fields.
-    EXPECT_EQ(metadata_of(b), cat({"E", "outer", 0x81, 0x83, 0x01, 0x02, "a", 0x02, "inner", 0x81, 0x03, "b", 0x02,
-                                   "c", 0x02, "d", 0x02, "e", 0x0A}));
+    EXPECT_EQ(metadata_of(b), cat({"E", "outer", 0x81, 0x83, 0x01, 0x02, "a", 0x02, "inner", 0x81, 0x03, "b", 0x02, "c",
+                                   0x02, "d", 0x02, "e", 0x0A}));
     EXPECT_EQ(payload_of(b), cat({1, 2, 3, 4, u16(1), 'z'}));
 }
 

@@ -2,8 +2,8 @@
 // is: compiled with -std=c++17 against ehtrace/dynamic.hpp and linked to
 // libehtrace.so only. Writes under EHTRACE_CAPTURE and reads the records back.
 //   dynamic_cxx17_test <capture.dat>
-#include <ehtrace/dynamic.hpp>
 #include <ehtrace/ehtrace.h>
+#include <ehtrace/dynamic.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -55,9 +55,14 @@ int main(int argc, char** argv) {
     std::ifstream file(argv[1], std::ios::binary);
     const std::vector<unsigned char> data{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
     const char name[] = "Cxx17_Consumer_L4K1";
-    const unsigned char metadata[] = "Log\0body\0\x0A" "count\0\x85\x02" "part\0\x81\x02" "ok\0\x82\x07" "tags\0\x4A";
-    const unsigned char payload[] = {5, 0, 'h', 'e', 'l', 'l', 'o', 0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                     1, 2, 0, 1, 0, 'a', 2, 0, 'b', 'c'};
+    const unsigned char metadata[] =
+        "Log\0body\0\x0A"
+        "count\0\x85\x02"
+        "part\0\x81\x02"
+        "ok\0\x82\x07"
+        "tags\0\x4A";
+    const unsigned char payload[] = {5,    0,    'h', 'e', 'l', 'l', 'o', 0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                     0xFF, 0xFF, 1,   2,   0,   1,   0,   'a',  2,    0,    'b',  'c'};
     std::vector<unsigned char> expected = {0x07, 0, 0, 0, 0, 0, 0, 4, sizeof metadata - 1, 0, 1, 0};
     expected.insert(expected.end(), metadata, metadata + sizeof metadata - 1);
     expected.insert(expected.end(), payload, payload + sizeof payload);

@@ -73,8 +73,14 @@ TEST_F(DynamicEquivalence, Integers) {
     const int c = CT_WRITE("Integers", field<"u8">(u8), field<"u16">(u16), field<"u32">(u32), field<"u64">(u64),
                            field<"i8">(i8), field<"i16">(i16), field<"i32">(i32), field<"i64">(i64));
     builder_.reset("Integers")
-        .add_value("u8", u8).add_value("u16", u16).add_value("u32", u32).add_value("u64", u64)
-        .add_value("i8", i8).add_value("i16", i16).add_value("i32", i32).add_value("i64", i64);
+        .add_value("u8", u8)
+        .add_value("u16", u16)
+        .add_value("u32", u32)
+        .add_value("u64", u64)
+        .add_value("i8", i8)
+        .add_value("i16", i16)
+        .add_value("i32", i32)
+        .add_value("i64", i64);
     expect_same(c, "integers");
 }
 
@@ -89,12 +95,18 @@ TEST_F(DynamicEquivalence, OtherScalars) {
     const void* pointer = &flag;
     enum class small : std::uint8_t { seven = 7 };
     const small e = small::seven;
-    const int c = CT_WRITE("Scalars", field<"flag">(flag), field<"f">(f), field<"d">(d), field<"ch">(ch),
-                           field<"c16">(c16), field<"c32">(c32), field<"wc">(wc), field<"ptr">(pointer),
-                           field<"enum">(e));
+    const int c =
+        CT_WRITE("Scalars", field<"flag">(flag), field<"f">(f), field<"d">(d), field<"ch">(ch), field<"c16">(c16),
+                 field<"c32">(c32), field<"wc">(wc), field<"ptr">(pointer), field<"enum">(e));
     builder_.reset("Scalars")
-        .add_value("flag", flag).add_value("f", f).add_value("d", d).add_value("ch", ch)
-        .add_value("c16", c16).add_value("c32", c32).add_value("wc", wc).add_value("ptr", pointer)
+        .add_value("flag", flag)
+        .add_value("f", f)
+        .add_value("d", d)
+        .add_value("ch", ch)
+        .add_value("c16", c16)
+        .add_value("c32", c32)
+        .add_value("wc", wc)
+        .add_value("ptr", pointer)
         .add_value("enum", e);
     expect_same(c, "other scalars");
 }
@@ -118,10 +130,17 @@ TEST_F(DynamicEquivalence, Formats) {
                            field<"ip6">(address6), field<"id">(id), field<"u">(ehtrace::as_unsigned(as_unsigned)),
                            field<"hb">(ehtrace::hex_bytes(flags)));
     builder_.reset("Formats")
-        .add_value("hex", flags, field_format::hex_int).add_errno("err", error).add_pid("pid", process)
-        .add_time("t64", seconds).add_value("t32", seconds32, field_format::time)
-        .add_value("b32", yes, field_format::boolean).add_port("port", htons(443)).add_ipv4("ip4", address)
-        .add_ipv6("ip6", &address6).add_uuid("id", id.bytes).add_value("u", as_unsigned, field_format::unsigned_int)
+        .add_value("hex", flags, field_format::hex_int)
+        .add_errno("err", error)
+        .add_pid("pid", process)
+        .add_time("t64", seconds)
+        .add_value("t32", seconds32, field_format::time)
+        .add_value("b32", yes, field_format::boolean)
+        .add_port("port", htons(443))
+        .add_ipv4("ip4", address)
+        .add_ipv6("ip6", &address6)
+        .add_uuid("id", id.bytes)
+        .add_value("u", as_unsigned, field_format::unsigned_int)
         .add_value("hb", flags, field_format::hex_bytes);
     expect_same(c, "formats");
 }
@@ -142,10 +161,17 @@ TEST_F(DynamicEquivalence, Strings) {
                            field<"latin">(ehtrace::latin1(latin)), field<"xml">(ehtrace::xml(x)),
                            field<"blob">(ehtrace::binary(blob, sizeof blob)), field<"empty">(std::string_view()));
     builder_.reset("Strings")
-        .add_zstring("z8", z8).add_zstring("z16", z16).add_zstring("z32", z32).add_string("s8", s8)
-        .add_string("s16", s16).add_string("s32", s32).add_string("json", js, field_format::string_json)
-        .add_zstring("latin", latin, field_format::string8).add_string("xml", x, field_format::string_xml)
-        .add_binary("blob", blob, sizeof blob).add_string("empty", std::string_view());
+        .add_zstring("z8", z8)
+        .add_zstring("z16", z16)
+        .add_zstring("z32", z32)
+        .add_string("s8", s8)
+        .add_string("s16", s16)
+        .add_string("s32", s32)
+        .add_string("json", js, field_format::string_json)
+        .add_zstring("latin", latin, field_format::string8)
+        .add_string("xml", x, field_format::string_xml)
+        .add_binary("blob", blob, sizeof blob)
+        .add_string("empty", std::string_view());
     expect_same(c, "strings");
 }
 
@@ -156,11 +182,14 @@ TEST_F(DynamicEquivalence, Arrays) {
     const std::vector<std::uint64_t> none;
     const std::uint32_t flags[2] = {0x10, 0x20};
     const std::span<const std::uint32_t> flag_span(flags);
-    const int c = CT_WRITE("Arrays", field<"fixed">(fixed), field<"doubles">(doubles), field<"variable">(variable),
-                           field<"none">(none), field<"hexes">(ehtrace::hex(std::span<const std::uint32_t>(flag_span))));
+    const int c =
+        CT_WRITE("Arrays", field<"fixed">(fixed), field<"doubles">(doubles), field<"variable">(variable),
+                 field<"none">(none), field<"hexes">(ehtrace::hex(std::span<const std::uint32_t>(flag_span))));
     builder_.reset("Arrays")
-        .add_const_array("fixed", fixed, 3).add_const_array("doubles", doubles.data(), 2)
-        .add_array("variable", variable.data(), variable.size()).add_array("none", none.data(), 0)
+        .add_const_array("fixed", fixed, 3)
+        .add_const_array("doubles", doubles.data(), 2)
+        .add_array("variable", variable.data(), variable.size())
+        .add_array("none", none.data(), 0)
         .add_array("hexes", flags, 2, field_format::hex_int);
     expect_same(c, "arrays");
 }
@@ -176,15 +205,19 @@ TEST_F(DynamicEquivalence, RangesOfStrings) {
     const std::vector<std::string_view> none;
     const std::vector<std::string> json_values = {"{}", "[1]"};
     const std::string_view json_views[] = {"{}", "[1]"};
-    const int c = CT_WRITE("StringRanges", field<"names">(names), field<"views">(std::span<const std::string_view>(views)),
-                           field<"pointers">(pointers), field<"wide">(wide), field<"none">(none),
-                           field<"rvalue">(std::vector<std::string>{"alpha", "", "gamma"}),
-                           field<"list">({"alpha", "", "gamma"}),
-                           field<"json">(ehtrace::json(json_values)));
+    const int c =
+        CT_WRITE("StringRanges", field<"names">(names), field<"views">(std::span<const std::string_view>(views)),
+                 field<"pointers">(pointers), field<"wide">(wide), field<"none">(none),
+                 field<"rvalue">(std::vector<std::string>{"alpha", "", "gamma"}), field<"list">({"alpha", "", "gamma"}),
+                 field<"json">(ehtrace::json(json_values)));
     builder_.reset("StringRanges")
-        .add_string_array("names", views, 3).add_string_array("views", views, 3).add_string_array("pointers", views, 3)
-        .add_string_array("wide", wide_views, 2).add_string_array<char>("none", nullptr, 0)
-        .add_string_array("rvalue", views, 3).add_string_array("list", views, 3)
+        .add_string_array("names", views, 3)
+        .add_string_array("views", views, 3)
+        .add_string_array("pointers", views, 3)
+        .add_string_array("wide", wide_views, 2)
+        .add_string_array<char>("none", nullptr, 0)
+        .add_string_array("rvalue", views, 3)
+        .add_string_array("list", views, 3)
         .add_string_array("json", json_views, 2, field_format::string_json);
     expect_same(c, "ranges of strings");
 }
@@ -193,12 +226,11 @@ TEST_F(DynamicEquivalence, StructsAndTags) {
     const std::uint8_t a = 1;
     const std::int16_t b = -2;
     const char* text = "inner";
-    const int c = CT_WRITE("Structs", field<"top", 0x0101>(a),
-                           ehtrace::struct_<"outer", 0x0BAD>(field<"a">(a),
-                                                             ehtrace::struct_<"inner">(field<"b", 7>(b),
-                                                                                       field<"text">(text)),
-                                                             field<"after">(b)),
-                           field<"last">(a));
+    const int c = CT_WRITE(
+        "Structs", field<"top", 0x0101>(a),
+        ehtrace::struct_<"outer", 0x0BAD>(
+            field<"a">(a), ehtrace::struct_<"inner">(field<"b", 7>(b), field<"text">(text)), field<"after">(b)),
+        field<"last">(a));
     builder_.reset("Structs").add_value("top", a, field_format::default_format, 0x0101);
     auto outer = builder_.begin_struct("outer", 0x0BAD);
     builder_.add_value("a", a);
@@ -212,10 +244,10 @@ TEST_F(DynamicEquivalence, StructsAndTags) {
 }
 
 TEST_F(DynamicEquivalence, EventAttributesAndActivities) {
-    const ehtrace::uuid activity{{0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE,
-                                  0xAF, 0xB0}};
-    const ehtrace::uuid parent{{0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE,
-                                0xCF, 0xD0}};
+    const ehtrace::uuid activity{
+        {0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xB0}};
+    const ehtrace::uuid parent{
+        {0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xD0}};
     const std::uint32_t value = 5;
     int c = CT_WRITE("Attributes", ehtrace::id<0x1234, 3>, ehtrace::opcode<ehtrace::event_opcode::activity_start>,
                      ehtrace::event_tag<0xBEEF>, ehtrace::activity(activity), ehtrace::related_activity(parent),
@@ -271,13 +303,12 @@ TEST_F(DynamicEquivalence, NestedStructsBetweenStringsAndArrays) {
     const std::uint64_t bytes = 18432;
     const std::string_view agent = "Mozilla/5.0 (X11; Linux x86_64) ehtrace1";
     const char name[6] = {'a', 'b', 'c'};
-    int c = CT_WRITE("Nested", field<"id">(id), field<"path">(path),
-                     field<"samples">(std::span<const std::uint32_t>(samples)),
-                     ehtrace::struct_<"request">(field<"status">(status),
-                                                 ehtrace::struct_<"timing">(field<"seconds">(seconds),
-                                                                            field<"bytes">(bytes)),
-                                                 field<"agent">(agent), field<"name">(name)),
-                     field<"after">(status));
+    int c = CT_WRITE(
+        "Nested", field<"id">(id), field<"path">(path), field<"samples">(std::span<const std::uint32_t>(samples)),
+        ehtrace::struct_<"request">(field<"status">(status),
+                                    ehtrace::struct_<"timing">(field<"seconds">(seconds), field<"bytes">(bytes)),
+                                    field<"agent">(agent), field<"name">(name)),
+        field<"after">(status));
     builder_.reset("Nested").add_uuid("id", id.bytes).add_string("path", path);
     builder_.add_array("samples", samples.data(), samples.size());
     auto request = builder_.begin_struct("request");

@@ -32,7 +32,10 @@ TEST(DynamicProvider, NamesAndOptionsAreValidated) {
         EXPECT_EQ(p.error(), EINVAL) << bad;
         EXPECT_STREQ(p.error_message(), "the provider name may contain only A-Z, a-z, 0-9 and '_'");
     }
-    for (const char* bad : {"g", "GA", "Hx" "Gx", "G-", "G x"}) {
+    for (const char* bad : {"g", "GA",
+                            "Hx"
+                            "Gx",
+                            "G-", "G x"}) {
         provider p("P", bad);
         EXPECT_EQ(p.error(), EINVAL) << bad;
     }
@@ -93,8 +96,8 @@ TEST(DynamicProvider, UnregisterDisablesEverySet) {
     EXPECT_FALSE(set->enabled());
     EXPECT_FALSE(set->registered());
     EXPECT_EQ(b.write(*set), EBADF);
-    EXPECT_EQ(b.error(), 0);  // a refused write leaves the builder as it was
-    EXPECT_EQ(p.register_set(4, 1), set);     // still found
+    EXPECT_EQ(b.error(), 0);                   // a refused write leaves the builder as it was
+    EXPECT_EQ(p.register_set(4, 1), set);      // still found
     EXPECT_EQ(p.register_set(4, 2), nullptr);  // but nothing new is registered
     p.unregister();                            // idempotent
     EXPECT_EQ(capture.records().size(), 1u);
@@ -176,8 +179,7 @@ TEST(DynamicEvent, ActivityIdsComeFirstAndChainToTheMetadata) {
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].bytes, event(0, 0, 0, 1, 4, cat({"Start", "x", 0x02}), {1},
                                       cat({bytes(activity, activity + 16), bytes(related, related + 16)})));
-    EXPECT_EQ(records[1].bytes,
-              event(0, 0, 0, 0, 4, cat({"Inside", "x", 0x02}), {2}, bytes(activity, activity + 16)));
+    EXPECT_EQ(records[1].bytes, event(0, 0, 0, 0, 4, cat({"Inside", "x", 0x02}), {2}, bytes(activity, activity + 16)));
     // The layout spelled out once: activity block (size 16, kind 0x8002), then metadata (kind 0x0001).
     EXPECT_EQ(bytes(records[1].bytes.begin() + 8, records[1].bytes.begin() + 12), (bytes{0x10, 0x00, 0x02, 0x80}));
     EXPECT_EQ(bytes(records[1].bytes.begin() + 28, records[1].bytes.begin() + 32), (bytes{0x0A, 0x00, 0x01, 0x00}));

@@ -21,8 +21,8 @@ namespace {
 using ehtrace::dynamic::event_builder;
 
 // A log record as an exporter receives it.
-using attribute_value = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>,
-                                     std::vector<std::int64_t>>;
+using attribute_value =
+    std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>, std::vector<std::int64_t>>;
 struct attribute {
     std::string key;
     attribute_value value;
@@ -112,7 +112,11 @@ TEST(DynamicExporter, LogRecordsDecodeToTheExpectedJson) {
     dynamic_test::memory_capture capture;
     log_exporter exporter;
 
-    ASSERT_EQ(exporter.export_record({1700000000, 9, "INFO", "user logged in", "",
+    ASSERT_EQ(exporter.export_record({1700000000,
+                                      9,
+                                      "INFO",
+                                      "user logged in",
+                                      "",
                                       {{"user.id", std::int64_t{42}},
                                        {"http.method", std::string("GET")},
                                        {"sampled", true},
@@ -142,12 +146,11 @@ TEST(DynamicExporter, LogRecordsDecodeToTheExpectedJson) {
               R"("PartA":{"time":"2023-11-14T22:13:21"},)"
               R"("PartB":{"_typeName":"Log","body":"disk \"full\"","severityNumber":17,"severityText":"ERROR"},)"
               R"("meta":{"level":2,"keyword":"0x1"}})");
-    EXPECT_EQ(json_of(records[2]),
-              R"({"n":"OpenTelemetry_Logs:Log","__csver__":"0x400",)"
-              R"("PartA":{"time":"2023-11-14T22:13:22"},)"
-              R"("PartB":{"_typeName":"Log","body":"","severityNumber":1,"severityText":"TRACE"},)"
-              R"("PartC":{"empty":[]},)"
-              R"("meta":{"level":5,"keyword":"0x1"}})");
+    EXPECT_EQ(json_of(records[2]), R"({"n":"OpenTelemetry_Logs:Log","__csver__":"0x400",)"
+                                   R"("PartA":{"time":"2023-11-14T22:13:22"},)"
+                                   R"("PartB":{"_typeName":"Log","body":"","severityNumber":1,"severityText":"TRACE"},)"
+                                   R"("PartC":{"empty":[]},)"
+                                   R"("meta":{"level":5,"keyword":"0x1"}})");
 }
 
 TEST(DynamicExporter, ABadAttributeKeyFailsOneRecordOnly) {

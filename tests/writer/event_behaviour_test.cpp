@@ -80,14 +80,12 @@ std::set<std::string> registered_tracepoints(memory_capture& capture) {
 
 // Sites anywhere in the module are registered by register_events(), even
 // those whose code has not run yet.
-void never_called() {
-    EHTRACE_WRITE(behaviour, "NotYetRun", ehtrace::level<2>, ehtrace::keyword<0x40>);
-}
+void never_called() { EHTRACE_WRITE(behaviour, "NotYetRun", ehtrace::level<2>, ehtrace::keyword<0x40>); }
 
 TEST(Behaviour, RegisteringTheProviderRegistersEverySiteBeforeItFires) {
     memory_capture capture;
     ehtrace::provider_registration registration(behaviour);
-    std::set<std::string> const names = registered_tracepoints(capture);
+    const std::set<std::string> names = registered_tracepoints(capture);
     EXPECT_TRUE(names.count("Behaviour_Test_L2K40")) << "site in a function never called was not registered";
     EXPECT_TRUE(names.count("Behaviour_Test_L4K0"));
     EXPECT_TRUE(capture.records().empty());
@@ -114,7 +112,7 @@ void never_called_template() {
 TEST(Behaviour, SitesInTemplatesAndGenericLambdasAreRegisteredAndWrite) {
     memory_capture capture;
     ehtrace::provider_registration registration(behaviour);
-    std::set<std::string> const names = registered_tracepoints(capture);
+    const std::set<std::string> names = registered_tracepoints(capture);
     EXPECT_TRUE(names.count("Behaviour_Test_L1K80")) << "site in a template never called was not registered";
     (void)&never_called_template<short>;  // instantiated, never called
 
@@ -192,13 +190,13 @@ void write_size_probe_events() {
     char buffer[6] = "abc";
     std::vector<std::array<int, 2>> points{{1, 2}, {3, 4}};
     EHTRACE_WRITE(behaviour, "Fixed", field<"a">(fixed), field<"b">(std::array<std::uint8_t, 3>{1, 2, 3}));
-    EHTRACE_WRITE(behaviour, "Mixed", field<"a">(fixed), field<"t">(text), field<"v">(values), field<"buf">(buffer),
-                  field<"s">(std::string_view("counted")), field<"bin">(ehtrace::binary("\x01\x02", 2)),
-                  ehtrace::struct_<"outer">(field<"x">(fixed), ehtrace::struct_<"inner">(field<"t">(text))),
-                  ehtrace::struct_array<"pts">(points, [](const std::array<int, 2>& p) {
-                      return ehtrace::fields(field<"x">(p[0]), field<"y">(p[1]));
-                  }),
-                  ehtrace::raw_field<"r", ehtrace::field_encoding::value32>(&fixed, sizeof fixed));
+    EHTRACE_WRITE(
+        behaviour, "Mixed", field<"a">(fixed), field<"t">(text), field<"v">(values), field<"buf">(buffer),
+        field<"s">(std::string_view("counted")), field<"bin">(ehtrace::binary("\x01\x02", 2)),
+        ehtrace::struct_<"outer">(field<"x">(fixed), ehtrace::struct_<"inner">(field<"t">(text))),
+        ehtrace::struct_array<"pts">(
+            points, [](const std::array<int, 2>& p) { return ehtrace::fields(field<"x">(p[0]), field<"y">(p[1])); }),
+        ehtrace::raw_field<"r", ehtrace::field_encoding::value32>(&fixed, sizeof fixed));
     ehtrace::uuid id = ehtrace::new_activity_id();
     EHTRACE_WRITE(behaviour, "Act", ehtrace::activity(id), ehtrace::related_activity(id), field<"t">(text));
 }
@@ -259,8 +257,7 @@ TEST(Behaviour, FieldsKeptPastTheirStatementHoldCopies) {
                                                                  field<"sum">(p[0] + p[1]),
                                                                  field<"hex">(ehtrace::hex(p[0] + p[1])),
                                                                  field<"label">(p[0] == 1 ? "first" : "second"),
-                                                                 ehtrace::struct_<"s">(
-                                                                     field<"d">((p[0] + p[1]) * 2)));
+                                                                 ehtrace::struct_<"s">(field<"d">((p[0] + p[1]) * 2)));
                                                          })),
               0);
     const auto records = capture.records();
@@ -287,27 +284,35 @@ TEST(Behaviour, RawFieldsWhoseBytesContradictTheirDefinitionAreRefused) {
     std::uint16_t two = 2;
     std::uint16_t pair[2] = {1, 2};
     std::uint8_t counted[] = {2, 0, 0xaa, 0, 0xbb, 0};  // u16 count 2, then two u16
-    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::raw_field<"v", field_encoding::value32>(&two, sizeof two)), EINVAL);
-    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::struct_<"s">(ehtrace::raw_field<"v", field_encoding::value16>(
-                                                  &four, sizeof four))),
+    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::raw_field<"v", field_encoding::value32>(&two, sizeof two)),
               EINVAL);
-    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw",
-                            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 3,
-                                               const_array>(pair, sizeof pair)),
-              EINVAL);
-    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw",
-                            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 0,
-                                               var_array>(counted, 4)),
-              EINVAL);
+    EXPECT_EQ(
+        EHTRACE_WRITE(behaviour, "Raw",
+                      ehtrace::struct_<"s">(ehtrace::raw_field<"v", field_encoding::value16>(&four, sizeof four))),
+        EINVAL);
+    EXPECT_EQ(
+        EHTRACE_WRITE(
+            behaviour, "Raw",
+            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 3, const_array>(
+                pair, sizeof pair)),
+        EINVAL);
+    EXPECT_EQ(
+        EHTRACE_WRITE(
+            behaviour, "Raw",
+            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 0, var_array>(
+                counted, 4)),
+        EINVAL);
     EXPECT_TRUE(capture.records().empty());
 
-    EXPECT_EQ(EHTRACE_WRITE(behaviour, "Raw", ehtrace::raw_field<"v", field_encoding::value32>(&four, sizeof four),
-                            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0,
-                                               2, const_array>(pair, sizeof pair),
-                            ehtrace::raw_field<"c", field_encoding::value16, ehtrace::field_format::default_format, 0,
-                                               0, var_array>(counted, sizeof counted),
-                            ehtrace::raw_field<"s", field_encoding::string_length16_char8>("\x01\x00x", 3)),
-              0);
+    EXPECT_EQ(
+        EHTRACE_WRITE(
+            behaviour, "Raw", ehtrace::raw_field<"v", field_encoding::value32>(&four, sizeof four),
+            ehtrace::raw_field<"a", field_encoding::value16, ehtrace::field_format::default_format, 0, 2, const_array>(
+                pair, sizeof pair),
+            ehtrace::raw_field<"c", field_encoding::value16, ehtrace::field_format::default_format, 0, 0, var_array>(
+                counted, sizeof counted),
+            ehtrace::raw_field<"s", field_encoding::string_length16_char8>("\x01\x00x", 3)),
+        0);
     EXPECT_EQ(capture.records().size(), 1u);
 }
 
@@ -345,7 +350,7 @@ TEST(Activity, ScopeInAFunctionTemplateWritesStartAndStop) {
     ASSERT_EQ(records.size(), 3u);
     EXPECT_EQ(records[0].bytes[6], 1);  // start
     EXPECT_EQ(records[2].bytes[6], 2);  // stop
-    auto const start = activity_of(records[0].bytes), stop = activity_of(records[2].bytes);
+    const auto start = activity_of(records[0].bytes), stop = activity_of(records[2].bytes);
     EXPECT_TRUE(std::equal(start.bytes, start.bytes + 16, stop.bytes)) << "the stop is not the start's activity";
     for (const auto& r : records) EXPECT_EQ(r.tracepoint_name, "Behaviour_Test_L2K0");
 }
@@ -356,8 +361,8 @@ TEST(Activity, ScopesWriteStartAndStopAndNest) {
     ehtrace::uuid outer_id{}, inner_id{};
     EXPECT_EQ(ehtrace::current_activity(), nullptr);
     {
-        auto outer = EHTRACE_ACTIVITY(behaviour, "Outer", ehtrace::level<4>, ehtrace::keyword<1>,
-                                      field<"n">(std::uint8_t{1}));
+        auto outer =
+            EHTRACE_ACTIVITY(behaviour, "Outer", ehtrace::level<4>, ehtrace::keyword<1>, field<"n">(std::uint8_t{1}));
         outer_id = outer.id();
         EXPECT_EQ(ehtrace::current_activity(), &outer.id());
         {

@@ -67,9 +67,10 @@ TEST_F(EventBytes, SignedIntegersCarrySignedFormat) {
 }
 
 TEST_F(EventBytes, DurationsAreSignedNanoseconds) {
-    ASSERT_EQ(EHTRACE_WRITE(golden, "D", field<"ms">(std::chrono::milliseconds(3)),
-                            field<"neg">(std::chrono::microseconds(-2)), field<"f">(std::chrono::duration<double>(1.5))),
-              0);
+    ASSERT_EQ(
+        EHTRACE_WRITE(golden, "D", field<"ms">(std::chrono::milliseconds(3)),
+                      field<"neg">(std::chrono::microseconds(-2)), field<"f">(std::chrono::duration<double>(1.5))),
+        0);
     EXPECT_EQ(single(capture).bytes,
               simple_event(5, cat({"D", "ms", 0x85, 0x02, "neg", 0x85, 0x02, "f", 0x85, 0x02}),
                            cat({u64(3000000), u64(static_cast<std::uint64_t>(-2000)), u64(1500000000)})));
@@ -77,19 +78,18 @@ TEST_F(EventBytes, DurationsAreSignedNanoseconds) {
 
 TEST_F(EventBytes, OptionalsAreArraysOfOneOrNoElement) {
     std::optional<std::uint32_t> some = 7, none;
-    ASSERT_EQ(EHTRACE_WRITE(golden, "O", field<"some">(some), field<"none">(none),
-                            field<"temp">(std::optional<double>(1.5))),
-              0);
-    EXPECT_EQ(single(capture).bytes,
-              simple_event(5, cat({"O", "some", 0x44, "none", 0x44, "temp", 0xC5, 0x08}),
-                           cat({u16(1), u32(7), u16(0), u16(1), u64(0x3ff8000000000000ull)})));
+    ASSERT_EQ(
+        EHTRACE_WRITE(golden, "O", field<"some">(some), field<"none">(none), field<"temp">(std::optional<double>(1.5))),
+        0);
+    EXPECT_EQ(single(capture).bytes, simple_event(5, cat({"O", "some", 0x44, "none", 0x44, "temp", 0xC5, 0x08}),
+                                                  cat({u16(1), u32(7), u16(0), u16(1), u64(0x3ff8000000000000ull)})));
 }
 
 TEST_F(EventBytes, BooleansFloatsCharactersPointersEnums) {
     enum class color : std::uint16_t { red = 0x0102 };
     bool flag = true;
-    float f = 1.0f;     // 0x3f800000
-    double d = -2.0;    // 0xc000000000000000
+    float f = 1.0f;   // 0x3f800000
+    double d = -2.0;  // 0xc000000000000000
     char ch = 'A';
     char16_t c16 = u'\u00e9';
     char32_t c32 = U'\U0001F600';
@@ -100,11 +100,10 @@ TEST_F(EventBytes, BooleansFloatsCharactersPointersEnums) {
                             field<"c16">(c16), field<"c32">(c32), field<"w">(wc), field<"p">(p), field<"e">(col)),
               0);
     EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"B", "b", 0x82, 0x07, "f", 0x84, 0x08, "d", 0x85, 0x08, "c", 0x82, 0x0a, "c16", 0x83,
-                                0x0b, "c32", 0x84, 0x0b, "w", 0x84, 0x0b, "p", 0x85, 0x03, "e", 0x03}),
-                           cat({1, u32(0x3f800000), u64(0xc000000000000000ull), 'A', u16(0xe9), u32(0x1f600),
-                                u32('z'), u64(0x1122334455667788ull), u16(0x0102)})));
+              simple_event(5, cat({"B",  "b",  0x82,  0x07, "f",  0x84, 0x08, "d",  0x85, 0x08, "c",  0x82, 0x0a, "c16",
+                                   0x83, 0x0b, "c32", 0x84, 0x0b, "w",  0x84, 0x0b, "p",  0x85, 0x03, "e",  0x03}),
+                           cat({1, u32(0x3f800000), u64(0xc000000000000000ull), 'A', u16(0xe9), u32(0x1f600), u32('z'),
+                                u64(0x1122334455667788ull), u16(0x0102)})));
 }
 
 TEST_F(EventBytes, FormatWrappers) {
@@ -126,10 +125,9 @@ TEST_F(EventBytes, FormatWrappers) {
                             field<"u">(ehtrace::as_unsigned(as_unsigned))),
               0);
     EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"F", "h", 0x84, 0x03, "e", 0x84, 0x04, "pid", 0x84, 0x05, "t", 0x85, 0x06, "t32", 0x84,
-                                0x06, "b32", 0x84, 0x07, "l", 0x82, 0x0a, "port", 0x83, 0x10, "ip", 0x84, 0x11, "hb",
-                                0x85, 0x09, "u", 0x85, 0x01}),
+              simple_event(5, cat({"F",  "h",   0x84, 0x03, "e",   0x84, 0x04, "pid", 0x84, 0x05, "t",    0x85,
+                                   0x06, "t32", 0x84, 0x06, "b32", 0x84, 0x07, "l",   0x82, 0x0a, "port", 0x83,
+                                   0x10, "ip",  0x84, 0x11, "hb",  0x85, 0x09, "u",   0x85, 0x01}),
                            cat({u32(0xabcd), u32(2), u32(1234), u64(1700000000), u32(86400), u32(1), 0xe9, 0x01, 0xbb,
                                 127, 0, 0, 1, u64(0x10), u64(0xffffffffffffffffull)})));
 }
@@ -155,8 +153,8 @@ TEST_F(EventBytes, UuidAndIpAddresses) {
     v6_bytes[15] = 0x01;
     EXPECT_EQ(single(capture).bytes,
               simple_event(5, cat({"Net", "id", 0x86, 0x0f, "v4", 0x84, 0x11, "v6", 0x86, 0x11}),
-                           cat({0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
-                                0xcd, 0xef, 192, 168, 0, 1, v6_bytes})));
+                           cat({0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x23,    0x45,
+                                0x67, 0x89, 0xab, 0xcd, 0xef, 192,  168,  0,    1,    v6_bytes})));
 }
 
 TEST_F(EventBytes, ZeroTerminatedStringsOfEveryCodeUnitSize) {
@@ -170,11 +168,11 @@ TEST_F(EventBytes, ZeroTerminatedStringsOfEveryCodeUnitSize) {
     ASSERT_EQ(EHTRACE_WRITE(golden, "Z", field<"s8">(s8), field<"u8">(u8), field<"s16">(s16), field<"s32">(s32),
                             field<"ws">(ws), field<"null">(null_text), field<"buf">(buffer)),
               0);
-    EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"Z", "s8", 0x07, "u8", 0x07, "s16", 0x08, "s32", 0x09, "ws", 0x09, "null", 0x07, "buf",
-                                0x07}),
-                           cat({"hi", "ok", u16('h'), u16(0), u32('h'), u32(0), u32('w'), u32(0), 0, "abc"})));
+    EXPECT_EQ(
+        single(capture).bytes,
+        simple_event(
+            5, cat({"Z", "s8", 0x07, "u8", 0x07, "s16", 0x08, "s32", 0x09, "ws", 0x09, "null", 0x07, "buf", 0x07}),
+            cat({"hi", "ok", u16('h'), u16(0), u32('h'), u32(0), u32('w'), u32(0), 0, "abc"})));
 }
 
 TEST_F(EventBytes, CountedStringsBinaryJsonXml) {
@@ -186,13 +184,11 @@ TEST_F(EventBytes, CountedStringsBinaryJsonXml) {
     ASSERT_EQ(EHTRACE_WRITE(golden, "C", field<"s">(s), field<"s16">(s16), field<"s32">(s32), field<"ws">(ws),
                             field<"j">(ehtrace::json(std::string_view("{}"))),
                             field<"x">(ehtrace::xml(std::string_view("<a/>"))),
-                            field<"bin">(ehtrace::binary(blob, sizeof blob)),
-                            field<"l1">(ehtrace::latin1("caf\xe9"))),
+                            field<"bin">(ehtrace::binary(blob, sizeof blob)), field<"l1">(ehtrace::latin1("caf\xe9"))),
               0);
     EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"C", "s", 0x0a, "s16", 0x0b, "s32", 0x0c, "ws", 0x0c, "j", 0x8a, 0x0e, "x", 0x8a, 0x0d,
-                                "bin", 0x0d, "l1", 0x87, 0x0a}),
+              simple_event(5, cat({"C",  "s",  0x0a, "s16", 0x0b, "s32", 0x0c, "ws", 0x0c, "j",
+                                   0x8a, 0x0e, "x",  0x8a,  0x0d, "bin", 0x0d, "l1", 0x87, 0x0a}),
                            cat({u16(3), chars("abc"), u16(2), u16('x'), u16('y'), u16(1), u32('z'), u16(1), u32('w'),
                                 u16(2), chars("{}"), u16(4), chars("<a/>"), u16(2), 0xde, 0xad, chars("caf\xe9"), 0})));
 }
@@ -201,14 +197,11 @@ TEST_F(EventBytes, ConstantLengthArrays) {
     std::array<std::uint16_t, 3> a{1, 2, 3};
     std::int32_t c[2] = {-1, 5};
     std::span<const std::uint8_t, 2> s(reinterpret_cast<const std::uint8_t*>("\x07\x08"), 2);
-    ASSERT_EQ(EHTRACE_WRITE(golden, "A", field<"a">(a), field<"c">(c), field<"s">(s),
-                            field<"h">(ehtrace::hex(a))),
-              0);
+    ASSERT_EQ(EHTRACE_WRITE(golden, "A", field<"a">(a), field<"c">(c), field<"s">(s), field<"h">(ehtrace::hex(a))), 0);
     EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"A", "a", 0x23, u16(3), "c", 0xa4, 0x02, u16(2), "s", 0x22, u16(2), "h", 0xa3, 0x03,
-                                u16(3)}),
-                           cat({u16(1), u16(2), u16(3), u32(0xffffffff), u32(5), 7, 8, u16(1), u16(2), u16(3)})));
+              simple_event(
+                  5, cat({"A", "a", 0x23, u16(3), "c", 0xa4, 0x02, u16(2), "s", 0x22, u16(2), "h", 0xa3, 0x03, u16(3)}),
+                  cat({u16(1), u16(2), u16(3), u32(0xffffffff), u32(5), 7, 8, u16(1), u16(2), u16(3)})));
 }
 
 TEST_F(EventBytes, VariableLengthArrays) {
@@ -229,11 +222,10 @@ TEST_F(EventBytes, FieldTags) {
     ASSERT_EQ(EHTRACE_WRITE(golden, "Tags", field<"p", 0x1234>(plain), field<"f", 0xbeef>(formatted),
                             field<"arr", 0x0001>(std::array<std::uint8_t, 1>{9})),
               0);
-    EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"Tags", "p", 0x84, 0x80, u16(0x1234), "f", 0x84, 0x82, u16(0xbeef), "arr", 0xa2, 0x80,
-                                u16(1), u16(1)}),
-                           cat({u32(1), u32(2), 9})));
+    EXPECT_EQ(single(capture).bytes, simple_event(5,
+                                                  cat({"Tags", "p", 0x84, 0x80, u16(0x1234), "f", 0x84, 0x82,
+                                                       u16(0xbeef), "arr", 0xa2, 0x80, u16(1), u16(1)}),
+                                                  cat({u32(1), u32(2), 9})));
 }
 
 TEST_F(EventBytes, NestedStructs) {
@@ -243,11 +235,10 @@ TEST_F(EventBytes, NestedStructs) {
                                                       ehtrace::struct_<"inner", 0x0102>(field<"y">(y), field<"z">(z))),
                             field<"after">(x)),
               0);
-    EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"St", "outer", 0x81, 0x02, "x", 0x02, "inner", 0x81, 0x82, u16(0x0102), "y", 0x02, "z",
-                                0x02, "after", 0x02}),
-                           cat({1, 2, 3, 1})));
+    EXPECT_EQ(single(capture).bytes, simple_event(5,
+                                                  cat({"St", "outer", 0x81, 0x02, "x", 0x02, "inner", 0x81, 0x82,
+                                                       u16(0x0102), "y", 0x02, "z", 0x02, "after", 0x02}),
+                                                  cat({1, 2, 3, 1})));
 }
 
 TEST_F(EventBytes, ArraysOfStructs) {
@@ -261,25 +252,24 @@ TEST_F(EventBytes, ArraysOfStructs) {
     ASSERT_EQ(EHTRACE_WRITE(golden, "SA", ehtrace::struct_array<"pts">(points, project),
                             ehtrace::struct_array<"none", 0x0007>(none, project)),
               0);
-    EXPECT_EQ(single(capture).bytes,
-              simple_event(5,
-                           cat({"SA", "pts", 0xc1, 0x02, "x", 0x02, "y", 0x03, "none", 0xc1, 0x82, u16(7), "x", 0x02,
-                                "y", 0x03}),
-                           cat({u16(2), 1, u16(0x0203), 4, u16(0x0506), u16(0)})));
+    EXPECT_EQ(single(capture).bytes, simple_event(5,
+                                                  cat({"SA", "pts", 0xc1, 0x02, "x", 0x02, "y", 0x03, "none", 0xc1,
+                                                       0x82, u16(7), "x", 0x02, "y", 0x03}),
+                                                  cat({u16(2), 1, u16(0x0203), 4, u16(0x0506), u16(0)})));
 }
 
 TEST_F(EventBytes, RawFieldsAndPieces) {
     std::uint32_t value = 0xfeed;
     std::uint8_t member[2] = {5, 6};
-    ASSERT_EQ(EHTRACE_WRITE(golden, "Raw",
-                            ehtrace::raw_field<"r", ehtrace::field_encoding::value32, ehtrace::field_format::hex_int>(
-                                &value, sizeof value),
-                            ehtrace::raw_metadata<"s", ehtrace::field_encoding::structure,
-                                                  static_cast<ehtrace::field_format>(2)>(),
-                            ehtrace::raw_metadata<"m1", ehtrace::field_encoding::value8>(),
-                            ehtrace::raw_metadata<"m2", ehtrace::field_encoding::value8>(),
-                            ehtrace::raw_data(member, sizeof member)),
-              0);
+    ASSERT_EQ(
+        EHTRACE_WRITE(
+            golden, "Raw",
+            ehtrace::raw_field<"r", ehtrace::field_encoding::value32, ehtrace::field_format::hex_int>(&value,
+                                                                                                      sizeof value),
+            ehtrace::raw_metadata<"s", ehtrace::field_encoding::structure, static_cast<ehtrace::field_format>(2)>(),
+            ehtrace::raw_metadata<"m1", ehtrace::field_encoding::value8>(),
+            ehtrace::raw_metadata<"m2", ehtrace::field_encoding::value8>(), ehtrace::raw_data(member, sizeof member)),
+        0);
     EXPECT_EQ(single(capture).bytes,
               simple_event(5, cat({"Raw", "r", 0x84, 0x03, "s", 0x81, 0x02, "m1", 0x02, "m2", 0x02}),
                            cat({u32(0xfeed), 5, 6})));
@@ -297,7 +287,8 @@ TEST_F(EventBytes, HeaderAttributesAndKeywords) {
 
 TEST_F(EventBytes, ActivityAndRelatedActivityBlocksComeBeforeMetadata) {
     ehtrace::uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
-    ehtrace::uuid parent{{0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf}};
+    ehtrace::uuid parent{
+        {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf}};
     std::uint8_t v = 7;
     // related_activity given first: the block still holds the activity id first.
     ASSERT_EQ(EHTRACE_WRITE(golden, "Act", ehtrace::related_activity(parent), ehtrace::activity(id),
@@ -326,8 +317,8 @@ using compile_time_event = ehtrace::detail::event_definition<
     std::remove_cvref_t<decltype(golden)>, "Ct",
     ehtrace::detail::type_list<ehtrace::detail::level_attribute<4>,
                                decltype(field<"n">(std::declval<const std::uint16_t&>()))>>;
-constexpr std::array<std::uint8_t, 8 + 4 + 3 + 3> expected_constant{
-    0x07, 0, 0, 0, 0, 0, 0, 4, 6, 0, 1, 0, 'C', 't', 0, 'n', 0, 0x03};
+constexpr std::array<std::uint8_t, 8 + 4 + 3 + 3> expected_constant{0x07, 0, 0, 0,   0,   0, 0,   4, 6,
+                                                                    0,    1, 0, 'C', 't', 0, 'n', 0, 0x03};
 static_assert(compile_time_event::constant_bytes == expected_constant);
 static_assert(compile_time_event::tracepoint::name == "Golden_Test_L4K0");
 

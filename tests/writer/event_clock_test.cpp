@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+#include <sys/prctl.h>
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <sched.h>
-#include <sys/prctl.h>
 #include <thread>
 #include <vector>
 
@@ -41,7 +41,7 @@ std::vector<int> allowed_cpus() {
 // Pinned to each CPU in turn, current_cpu() names that CPU (from the rseq
 // area where glibc registered one, else from sched_getcpu()).
 TEST(CurrentCpu, NamesTheCpuTheThreadIsPinnedTo) {
-    std::vector<int> const cpus = allowed_cpus();
+    const std::vector<int> cpus = allowed_cpus();
     ASSERT_FALSE(cpus.empty());
     cpu_set_t original;
     ASSERT_EQ(::sched_getaffinity(0, sizeof original, &original), 0);
@@ -164,8 +164,10 @@ TEST(EventClock, TscTimesStayCloseToClockGettimeAndNeverGoBack) {
         }
     }
     EXPECT_LE(worst, bound_ns) << "worst distance outside the clock_gettime window, ns";
-    std::printf("[ info ] %ld reads; worst distance outside the clock_gettime window %lld ns, from its middle (windows under 200 ns) %lld ns;"
-                " worst error at a refit %lld ns\n",
-                reads, static_cast<long long>(worst), static_cast<long long>(worst_from_middle),
-                static_cast<long long>(worst_fit_error));
+    std::printf(
+        "[ info ] %ld reads; worst distance outside the clock_gettime window %lld ns, from its middle (windows under "
+        "200 ns) %lld ns;"
+        " worst error at a refit %lld ns\n",
+        reads, static_cast<long long>(worst), static_cast<long long>(worst_from_middle),
+        static_cast<long long>(worst_fit_error));
 }

@@ -2,8 +2,8 @@
 // contract allows for each encoding (format.hpp's format_applies, the rule
 // the compile-time API also checks): every format 0..127 by every encoding.
 // A refused field is an EINVAL error with nothing written.
-#include <ehtrace/dynamic.hpp>
 #include <ehtrace/ehtrace.h>
+#include <ehtrace/dynamic.hpp>
 #include <ehtrace/fields.hpp>
 
 #include <gtest/gtest.h>
@@ -17,9 +17,8 @@ using ehtrace::field_encoding;
 using ehtrace::field_format;
 using ehtrace::dynamic::event_builder;
 
-constexpr field_encoding fixed_encodings[] = {field_encoding::value8, field_encoding::value16,
-                                              field_encoding::value32, field_encoding::value64,
-                                              field_encoding::value128};
+constexpr field_encoding fixed_encodings[] = {field_encoding::value8, field_encoding::value16, field_encoding::value32,
+                                              field_encoding::value64, field_encoding::value128};
 
 // Both APIs take a type's default format from format.hpp; each one must be
 // a format the contract allows for the type's encoding.
@@ -41,7 +40,7 @@ static_assert(ehtrace::default_format_of<small_enum>() == field_format::signed_i
 
 TEST(FormatContract, TableSpotChecks) {
     using ehtrace::format_applies;
-    EXPECT_FALSE(format_applies(field_format::ip_address, field_encoding::value64));   // a double as an IP
+    EXPECT_FALSE(format_applies(field_format::ip_address, field_encoding::value64));  // a double as an IP
     EXPECT_FALSE(format_applies(field_format::port, field_encoding::value8));
     EXPECT_TRUE(format_applies(field_format::port, field_encoding::value16));
     EXPECT_TRUE(format_applies(field_format::floating, field_encoding::value64));
@@ -57,10 +56,10 @@ TEST(FormatContract, TableSpotChecks) {
 // format wherever the IP format fits.
 TEST(FormatContract, DecodingAddsOnlyTheObsoleteIpFormat) {
     for (unsigned e = 0; e < static_cast<unsigned>(field_encoding::max); ++e) {
-        auto const encoding = static_cast<field_encoding>(e);
+        const auto encoding = static_cast<field_encoding>(e);
         for (unsigned f = 0; f <= 127; ++f) {
-            auto const format = static_cast<field_format>(f);
-            bool const expected = format == field_format::ip_address_obsolete
+            const auto format = static_cast<field_format>(f);
+            const bool expected = format == field_format::ip_address_obsolete
                                       ? ehtrace::format_applies(field_format::ip_address, encoding)
                                       : ehtrace::format_applies(format, encoding);
             EXPECT_EQ(ehtrace::format_applies_when_decoding(format, encoding), expected) << e << " " << f;
@@ -74,12 +73,12 @@ TEST(FormatContract, DecodingAddsOnlyTheObsoleteIpFormat) {
 TEST(FormatContract, DynamicBuilderScalars) {
     std::uint8_t const value[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     event_builder builder;
-    for (auto const encoding : fixed_encodings) {
+    for (const auto encoding : fixed_encodings) {
         for (unsigned f = 0; f <= 127; ++f) {
-            auto const format = static_cast<field_format>(f);
+            const auto format = static_cast<field_format>(f);
             builder.reset("E");
             builder.add_scalar("v", encoding, format, value);
-            bool const allowed = ehtrace::format_applies(format, encoding);
+            const bool allowed = ehtrace::format_applies(format, encoding);
             EXPECT_EQ(builder.error(), allowed ? 0 : EINVAL)
                 << "encoding " << static_cast<int>(encoding) << " format " << f;
             if (!allowed) {
@@ -92,23 +91,30 @@ TEST(FormatContract, DynamicBuilderScalars) {
 TEST(FormatContract, DynamicBuilderStrings) {
     event_builder builder;
     for (unsigned f = 0; f <= 127; ++f) {
-        auto const format = static_cast<field_format>(f);
+        const auto format = static_cast<field_format>(f);
         struct {
             field_encoding encoding;
             void (*add)(event_builder&, field_format);
         } const cases[] = {
-            {field_encoding::zstring_char8, [](event_builder& b, field_format x) { b.add_zstring("s", std::string_view("ab"), x); }},
-            {field_encoding::zstring_char16, [](event_builder& b, field_format x) { b.add_zstring("s", std::u16string_view(u"ab"), x); }},
-            {field_encoding::zstring_char32, [](event_builder& b, field_format x) { b.add_zstring("s", std::u32string_view(U"ab"), x); }},
-            {field_encoding::string_length16_char8, [](event_builder& b, field_format x) { b.add_string("s", std::string_view("ab"), x); }},
-            {field_encoding::string_length16_char16, [](event_builder& b, field_format x) { b.add_string("s", std::u16string_view(u"ab"), x); }},
-            {field_encoding::string_length16_char32, [](event_builder& b, field_format x) { b.add_string("s", std::u32string_view(U"ab"), x); }},
+            {field_encoding::zstring_char8,
+             [](event_builder& b, field_format x) { b.add_zstring("s", std::string_view("ab"), x); }},
+            {field_encoding::zstring_char16,
+             [](event_builder& b, field_format x) { b.add_zstring("s", std::u16string_view(u"ab"), x); }},
+            {field_encoding::zstring_char32,
+             [](event_builder& b, field_format x) { b.add_zstring("s", std::u32string_view(U"ab"), x); }},
+            {field_encoding::string_length16_char8,
+             [](event_builder& b, field_format x) { b.add_string("s", std::string_view("ab"), x); }},
+            {field_encoding::string_length16_char16,
+             [](event_builder& b, field_format x) { b.add_string("s", std::u16string_view(u"ab"), x); }},
+            {field_encoding::string_length16_char32,
+             [](event_builder& b, field_format x) { b.add_string("s", std::u32string_view(U"ab"), x); }},
         };
-        for (auto const& c : cases) {
+        for (const auto& c : cases) {
             builder.reset("E");
             c.add(builder, format);
-            bool const allowed = ehtrace::format_applies(format, c.encoding);
-            EXPECT_EQ(builder.error(), allowed ? 0 : EINVAL) << "encoding " << static_cast<int>(c.encoding) << " format " << f;
+            const bool allowed = ehtrace::format_applies(format, c.encoding);
+            EXPECT_EQ(builder.error(), allowed ? 0 : EINVAL)
+                << "encoding " << static_cast<int>(c.encoding) << " format " << f;
         }
         // Length-prefixed 8-bit encodings take any format.
         builder.reset("E");
@@ -121,20 +127,22 @@ TEST(FormatContract, CAbiRefusesWhatTheContractDoesNotAllow) {
     ehtrace_builder* builder = nullptr;
     ASSERT_EQ(ehtrace_builder_create(&builder), 0);
     std::uint8_t const value[16] = {};
-    for (auto const encoding : fixed_encodings) {
+    for (const auto encoding : fixed_encodings) {
         for (unsigned f = 0; f <= 127; ++f) {
             ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);
-            int const result = ehtrace_builder_add_value(builder, "v", static_cast<std::uint8_t>(encoding),
+            const int result = ehtrace_builder_add_value(builder, "v", static_cast<std::uint8_t>(encoding),
                                                          static_cast<std::uint8_t>(f), value, 0);
-            bool const allowed = ehtrace::format_applies(static_cast<field_format>(f), encoding);
+            const bool allowed = ehtrace::format_applies(static_cast<field_format>(f), encoding);
             EXPECT_EQ(result, allowed ? 0 : EINVAL) << "encoding " << static_cast<int>(encoding) << " format " << f;
         }
     }
     for (unsigned f = 0; f <= 127; ++f) {
         ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);
-        int const result = ehtrace_builder_add_zstring16(builder, "s", reinterpret_cast<std::uint16_t const*>(u"ab"),
+        const int result = ehtrace_builder_add_zstring16(builder, "s", reinterpret_cast<const std::uint16_t*>(u"ab"),
                                                          EHTRACE_NUL_TERMINATED, static_cast<std::uint8_t>(f), 0);
-        EXPECT_EQ(result, ehtrace::format_applies(static_cast<field_format>(f), field_encoding::zstring_char16) ? 0 : EINVAL) << f;
+        EXPECT_EQ(result,
+                  ehtrace::format_applies(static_cast<field_format>(f), field_encoding::zstring_char16) ? 0 : EINVAL)
+            << f;
         ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);
         EXPECT_EQ(ehtrace_builder_add_string(builder, "s", "ab", 2, static_cast<std::uint8_t>(f), 0), 0) << f;
     }

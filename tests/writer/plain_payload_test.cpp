@@ -21,7 +21,7 @@ TEST(PlainPayload, LocationFieldsPointAtBytesAfterTheFixedPart) {
                       6,    0,    3,    0,     //
                       25,   0,    3,    0,     //
                       0x66, 0x55,              //
-                      0xaa, 0xbb, 0xcc, 'h', 'i', 0};
+                      0xaa, 0xbb, 0xcc, 'h',  'i', 0};
     EXPECT_EQ(payload.bytes(), expected);
 }
 

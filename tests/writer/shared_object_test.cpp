@@ -18,7 +18,9 @@ int write_main(int v) { return EHTRACE_WRITE(module_provider, "FromMain", ehtrac
 struct plugin {
     void* handle = dlopen(EHTRACE_TEST_PLUGIN, RTLD_NOW | RTLD_LOCAL);
     template <class F>
-    F* get(const char* name) { return reinterpret_cast<F*>(dlsym(handle, name)); }
+    F* get(const char* name) {
+        return reinterpret_cast<F*>(dlsym(handle, name));
+    }
     ~plugin() {
         if (handle) dlclose(handle);
     }

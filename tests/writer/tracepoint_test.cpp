@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/uio.h>
 #include <cerrno>
 #include <string>
-#include <sys/uio.h>
 #include <thread>
 #include <vector>
 

@@ -46,8 +46,8 @@ public:
     // The handlers stay: a late signal only sets the flags, it never reaches
     // a session that is gone.
     ~stop_signals() { stop_signals_state::session.store(nullptr); }
-    stop_signals(stop_signals const&) = delete;
-    stop_signals& operator=(stop_signals const&) = delete;
+    stop_signals(const stop_signals&) = delete;
+    stop_signals& operator=(const stop_signals&) = delete;
 
     [[nodiscard]] bool stop_requested() const noexcept { return stop_signals_state::stop_signal.load() != 0; }
     // The signal that asked to stop, 0 if none.
@@ -55,8 +55,7 @@ public:
     // True once per SIGUSR1 received since the last call.
     [[nodiscard]] bool take_save_request() noexcept {
         int pending = stop_signals_state::save_requests.load();
-        while (pending > 0 && !stop_signals_state::save_requests.compare_exchange_weak(pending, pending - 1)) {
-        }
+        while (pending > 0 && !stop_signals_state::save_requests.compare_exchange_weak(pending, pending - 1)) {}
         return pending > 0;
     }
 };

@@ -10,14 +10,14 @@ namespace ehtrace_tools {
 
 // "ehtrace-decode 0.1.0 (git 1a2b3c4d5e6f)"; without the commit when not
 // built from a git checkout.
-inline void print_version(char const* tool) {
+inline void print_version(const char* tool) {
     if (EHTRACE_GIT_COMMIT[0] != '\0') std::printf("%s %s (git %s)\n", tool, EHTRACE_VERSION, EHTRACE_GIT_COMMIT);
     else std::printf("%s %s\n", tool, EHTRACE_VERSION);
 }
 
 // A usage error: the problem on one line, then where the usage is. Returns 2,
 // the exit status of every usage error.
-inline int usage_error(char const* tool, std::string_view problem) {
+inline int usage_error(const char* tool, std::string_view problem) {
     std::fprintf(stderr, "%s: %.*s\nTry '%s --help' for more information.\n", tool, static_cast<int>(problem.size()),
                  problem.data(), tool);
     return 2;

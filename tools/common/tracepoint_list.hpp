@@ -11,7 +11,7 @@
 
 namespace ehtrace_tools {
 
-inline bool read_list(std::string const& path, std::vector<std::string>& out, std::string& error) {
+inline bool read_list(const std::string& path, std::vector<std::string>& out, std::string& error) {
     std::string text;
     if (int e = ehtrace::collect::read_text_file(path, text)) {
         error = "cannot read " + path + ": " + std::strerror(e);

@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include <csignal>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include "otlp_cli.hpp"
 #include "stop_signals.hpp"
@@ -93,11 +93,11 @@ struct options {
 // "12,34": positive numbers; false on anything else.
 bool parse_id_list(std::string_view text, std::vector<int>& out) {
     while (true) {
-        auto const comma = text.find(',');
+        const auto comma = text.find(',');
         std::string const item(text.substr(0, comma));
         char* end = nullptr;
         errno = 0;
-        long const v = std::strtol(item.c_str(), &end, 10);
+        const long v = std::strtol(item.c_str(), &end, 10);
         if (item.empty() || *end != '\0' || errno != 0 || v <= 0 || v > 0x3fffffff) return false;
         out.push_back(static_cast<int>(v));
         if (comma == std::string_view::npos) return true;
@@ -109,7 +109,7 @@ bool parse_id_list(std::string_view text, std::vector<int>& out) {
 std::vector<int> threads_of(int pid) {
     std::vector<int> tids;
     std::error_code ec;
-    for (auto const& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
         std::vector<int> one;
         if (parse_id_list(entry.path().filename().string(), one)) tids.push_back(one.front());
     }
@@ -117,12 +117,12 @@ std::vector<int> threads_of(int pid) {
     return tids;
 }
 
-int fail(std::string const& message, int status = 1) {
+int fail(const std::string& message, int status = 1) {
     std::fprintf(stderr, "ehtrace-collect: %s\n", message.c_str());
     return status;
 }
 
-bool parse_number(char const* text, double& out) {
+bool parse_number(const char* text, double& out) {
     char* end = nullptr;
     errno = 0;
     out = std::strtod(text, &end);
@@ -132,7 +132,7 @@ bool parse_number(char const* text, double& out) {
 int parse(int argc, char** argv, options& o) {
     for (int i = 1; i < argc; ++i) {
         std::string const a = argv[i];
-        auto value = [&](char const* name) -> char const* {
+        auto value = [&](const char* name) -> const char* {
             if (i + 1 >= argc) {
                 ehtrace_tools::usage_error("ehtrace-collect", std::string("option ") + name + " needs a value");
                 return nullptr;
@@ -152,19 +152,19 @@ int parse(int argc, char** argv, options& o) {
             return 0;
         }
         if (a == "-o") {
-            char const* v = value("-o");
+            const char* v = value("-o");
             if (!v) return 2;
             o.output = v;
             o.output_given = true;
         } else if (a == "-p" || a == "--tid") {
-            char const* v = value(a.c_str());
+            const char* v = value(a.c_str());
             if (!v) return 2;
             if (!parse_id_list(v, a == "--tid" ? o.tids : o.pids)) {
                 return ehtrace_tools::usage_error("ehtrace-collect",
                                                   a + " needs process ids separated by commas, not '" + v + "'");
             }
         } else if (a == "--filter") {
-            char const* v = value("--filter");
+            const char* v = value("--filter");
             if (!v) return 2;
             if (o.tracepoints.empty()) {
                 return ehtrace_tools::usage_error("ehtrace-collect", "--filter applies to the tracepoint before it");
@@ -172,29 +172,31 @@ int parse(int argc, char** argv, options& o) {
             o.filters.resize(o.tracepoints.size());
             o.filters.back() = v;
         } else if (a == "-i") {
-            char const* v = value("-i");
+            const char* v = value("-i");
             if (!v) return 2;
             std::string error;
-            if (!ehtrace_tools::read_list(v, o.tracepoints, error)) return ehtrace_tools::usage_error("ehtrace-collect", error);
+            if (!ehtrace_tools::read_list(v, o.tracepoints, error))
+                return ehtrace_tools::usage_error("ehtrace-collect", error);
         } else if (a == "--circular" || a == "--duration" || a == "--buffer") {
-            char const* v = value(a.c_str());
+            const char* v = value(a.c_str());
             double number = 0;
             if (!v) return 2;
             if (!parse_number(v, number)) {
-                return ehtrace_tools::usage_error("ehtrace-collect", a + " needs a non-negative number, not '" + v + "'");
+                return ehtrace_tools::usage_error("ehtrace-collect",
+                                                  a + " needs a non-negative number, not '" + v + "'");
             }
             if (a == "--circular") o.circular_mib = number;
             else if (a == "--duration") o.duration = number;
             else o.buffer_kib = static_cast<std::size_t>(number);
         } else if (a == "--tracefs") {
-            char const* v = value("--tracefs");
+            const char* v = value("--tracefs");
             if (!v) return 2;
             o.tracefs = v;
         } else if (a == "--otlp") {
-            char const* v = value("--otlp");
+            const char* v = value("--otlp");
             if (!v) return 2;
             o.otlp = v;
-            if (int const r = ehtrace_tools::check_otlp_url(o.otlp); r >= 0) return r;
+            if (const int r = ehtrace_tools::check_otlp_url(o.otlp); r >= 0) return r;
         } else if (a == "--live") {
             o.live = true;
         } else if (a == "--check") {
@@ -213,7 +215,8 @@ int parse(int argc, char** argv, options& o) {
     if (o.output == "-") {
         if (o.live) return ehtrace_tools::usage_error("ehtrace-collect", "-o - and --live both write to stdout");
         if (o.circular_mib > 0) {
-            return ehtrace_tools::usage_error("ehtrace-collect", "--circular writes files at the end and on SIGUSR1: not with -o -");
+            return ehtrace_tools::usage_error("ehtrace-collect",
+                                              "--circular writes files at the end and on SIGUSR1: not with -o -");
         }
     }
     if (!o.check && o.tracepoints.empty()) return ehtrace_tools::usage_error("ehtrace-collect", "no tracepoint given");
@@ -235,7 +238,7 @@ struct workload {
     pid_t pid = -1;
     int go_fd = -1;
 
-    int spawn(std::vector<std::string> const& command, bool stdout_is_data) {
+    int spawn(const std::vector<std::string>& command, bool stdout_is_data) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
         pid = ::fork();
@@ -248,7 +251,7 @@ struct workload {
             char byte;
             if (::read(fds[0], &byte, 1) != 1) ::_exit(127);
             std::vector<char*> args;
-            for (auto const& c : command) args.push_back(const_cast<char*>(c.c_str()));
+            for (const auto& c : command) args.push_back(const_cast<char*>(c.c_str()));
             args.push_back(nullptr);
             ::execvp(args[0], args.data());
             std::fprintf(stderr, "ehtrace-collect: cannot run %s: %s\n", args[0], std::strerror(errno));
@@ -284,7 +287,7 @@ struct workload {
     void end(std::chrono::milliseconds grace) {
         if (pid < 0) return;
         ::kill(pid, SIGTERM);
-        auto const deadline = std::chrono::steady_clock::now() + grace;
+        const auto deadline = std::chrono::steady_clock::now() + grace;
         int status = 0;
         while (!done(status) && std::chrono::steady_clock::now() < deadline) ::usleep(10000);
         if (pid >= 0) {
@@ -299,12 +302,12 @@ struct workload {
 
 int main(int argc, char** argv) {
     options o;
-    if (int const r = parse(argc, argv, o); r >= 0) return r;
+    if (const int r = parse(argc, argv, o); r >= 0) return r;
 
     if (o.check) {
         doctor_options d;
         d.tracefs = o.tracefs;
-        auto const findings = diagnose(d);
+        const auto findings = diagnose(d);
         std::fputs(format_findings(findings).c_str(), stdout);
         return all_usable(findings) ? 0 : 1;
     }
@@ -316,7 +319,7 @@ int main(int argc, char** argv) {
     session_options so;
     so.tracefs = o.tracefs;
     for (int pid : o.pids) {
-        auto const tids = threads_of(pid);
+        const auto tids = threads_of(pid);
         if (tids.empty()) return fail("no process " + std::to_string(pid), 1);
         for (int tid : tids) so.targets.push_back({tid, true});
     }
@@ -331,14 +334,16 @@ int main(int argc, char** argv) {
     // first instruction on.
     workload child;
     if (!o.command.empty()) {
-        if (int e = child.spawn(o.command, o.output == "-")) return fail(std::string("cannot start the command: ") + std::strerror(e));
+        if (int e = child.spawn(o.command, o.output == "-"))
+            return fail(std::string("cannot start the command: ") + std::strerror(e));
         so.targets.push_back({child.pid, true});
     }
     so.ring_bytes = std::max<std::size_t>(o.buffer_kib, 1) * 1024;
     so.circular_bytes_per_cpu = static_cast<std::size_t>(o.circular_mib * 1024 * 1024);
     if (o.circular_mib > 0 && so.circular_bytes_per_cpu < 4096) so.circular_bytes_per_cpu = 4096;
     if (o.circular_mib > 0 && o.output.empty()) return fail("--circular needs an output file (-o FILE)", 2);
-    if (o.circular_mib > 0 && !o.otlp.empty()) return fail("--otlp sends events as they arrive: not with --circular", 2);
+    if (o.circular_mib > 0 && !o.otlp.empty())
+        return fail("--otlp sends events as they arrive: not with --circular", 2);
     session s(so);
     if (s.tracefs_dir().empty()) {
         std::string error;
@@ -350,7 +355,7 @@ int main(int argc, char** argv) {
     registrar reg(s.tracefs_dir());
     std::vector<std::string> specs, spec_filters;
     // One argument into specs; -1, or the exit status.
-    auto const resolve = [&](std::string const& arg) -> int {
+    const auto resolve = [&](const std::string& arg) -> int {
         bool const is_command = arg.find_first_of(" \t") != std::string::npos;
         if (is_command || arg.find(':') == std::string::npos) {
             std::string message;
@@ -363,7 +368,8 @@ int main(int argc, char** argv) {
         }
         if (has_glob(arg)) {
             auto matches = s.cache().match(arg);
-            if (matches.empty()) return fail("no existing tracepoint matches " + arg + " (in " + s.tracefs_dir() + "/events)");
+            if (matches.empty())
+                return fail("no existing tracepoint matches " + arg + " (in " + s.tracefs_dir() + "/events)");
             specs.insert(specs.end(), matches.begin(), matches.end());
             return -1;
         }
@@ -372,28 +378,30 @@ int main(int argc, char** argv) {
     };
     o.filters.resize(o.tracepoints.size());
     for (std::size_t k = 0; k < o.tracepoints.size(); ++k) {
-        if (int const r = resolve(o.tracepoints[k]); r >= 0) return r;
+        if (const int r = resolve(o.tracepoints[k]); r >= 0) return r;
         spec_filters.resize(specs.size(), o.filters[k]);  // each spec of the argument gets its filter
     }
     for (std::size_t k = 0; k < specs.size(); ++k) {
-        std::string const& spec = specs[k];
+        const std::string& spec = specs[k];
         std::string error;
         if (s.add(spec, &error) != 0) return fail(error);
         if (!spec_filters[k].empty() && s.set_filter(spec, spec_filters[k], &error) != 0) return fail(error);
         if (o.verbose) std::fprintf(stderr, "ehtrace-collect: collecting %s\n", spec.c_str());
     }
 
-    bool const to_stdout = o.output == "-";
+    const bool to_stdout = o.output == "-";
     if (to_stdout) {
-        if (::isatty(STDOUT_FILENO)) return fail("-o - writes binary perf data: pipe stdout into a program or a file", 2);
-        if (int e = s.set_output_pipe(STDOUT_FILENO)) return fail(std::string("cannot write to stdout: ") + std::strerror(e));
+        if (::isatty(STDOUT_FILENO))
+            return fail("-o - writes binary perf data: pipe stdout into a program or a file", 2);
+        if (int e = s.set_output_pipe(STDOUT_FILENO))
+            return fail(std::string("cannot write to stdout: ") + std::strerror(e));
     } else if (!o.output.empty() && o.circular_mib <= 0) {
         if (int e = s.set_output(o.output)) return fail("cannot create " + o.output + ": " + std::strerror(e));
     }
     std::string const output_name = to_stdout ? "stdout" : o.output;
     std::string line;
     ehtrace::decode::sample_decoder decoder;
-    auto const live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
+    const auto live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
     std::unique_ptr<ehtrace_tools::otlp_exporter> otlp;
     if (!o.otlp.empty()) {
         std::string error;
@@ -401,7 +409,7 @@ int main(int argc, char** argv) {
         if (!otlp) return fail(error);
     }
     if (o.live || otlp) {
-        s.set_callback([&](collected_sample const& sample) {
+        s.set_callback([&](const collected_sample& sample) {
             if (o.live) {
                 line.clear();
                 live_format->sample(line, decode_sample(decoder, sample));
@@ -425,7 +433,7 @@ int main(int argc, char** argv) {
                      specs.size() == 1 ? "" : "s", o.circular_mib > 0 ? " (circular)" : "");
     }
 
-    auto const started = std::chrono::steady_clock::now();
+    const auto started = std::chrono::steady_clock::now();
     int child_status = 0;
     bool child_exited = false;
     int saves = 0;
@@ -433,7 +441,8 @@ int main(int argc, char** argv) {
     while (!signals.stop_requested()) {
         int timeout = 100;
         if (o.duration > 0) {
-            double const left = o.duration - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const double left =
+                o.duration - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             if (left <= 0) break;
             timeout = std::min(timeout, static_cast<int>(left * 1000) + 1);
         }
@@ -449,7 +458,7 @@ int main(int argc, char** argv) {
             // Each snapshot to a new file (-o out.data: out.data.1, out.data.2, ...),
             // never over an earlier one; the final save goes to out.data.
             std::string const snapshot = o.output + "." + std::to_string(++saves);
-            int const e = s.save(snapshot);
+            const int e = s.save(snapshot);
             if (!o.quiet) {
                 if (e) {
                     std::fprintf(stderr, "ehtrace-collect: saving %s failed: %s\n", snapshot.c_str(), std::strerror(e));
@@ -479,7 +488,7 @@ int main(int argc, char** argv) {
     }
     if (o.live) std::fflush(stdout);
     if (otlp) ehtrace_tools::otlp_finish(*otlp, o.quiet);
-    auto const& st = s.stats();
+    const auto& st = s.stats();
     if (out_error != 0 && !stdout_closed) {
         fail("writing " + output_name + " failed: " + std::strerror(out_error) + "; the file holds the " +
              std::to_string(st.written) + " events written before (still readable)");
@@ -492,8 +501,9 @@ int main(int argc, char** argv) {
             // file) or was pushed out by newer ones; snapshots hold copies.
             summary += ": " + std::to_string(st.saved) + " in " + o.output + ", " + std::to_string(st.overwritten) +
                        " older ones overwritten";
-            if (saves > 0) summary += " (" + std::to_string(saves) + " snapshot" + (saves == 1 ? "" : "s") + " before: " +
-                                      o.output + ".1 ...)";
+            if (saves > 0)
+                summary += " (" + std::to_string(saves) + " snapshot" + (saves == 1 ? "" : "s") +
+                           " before: " + o.output + ".1 ...)";
         } else if (!o.output.empty()) {
             summary += ", " + std::to_string(st.written) + " written to " + output_name;
         }

@@ -13,7 +13,7 @@ namespace {
 constexpr std::chrono::milliseconds finish_timeout{5000};
 constexpr std::chrono::seconds report_interval{10};
 
-std::string counts(otlp_export_stats const& st) {
+std::string counts(const otlp_export_stats& st) {
     return std::to_string(st.records_sent) + " records sent in " + std::to_string(st.batches_sent) + " batches, " +
            std::to_string(st.retries) + " retries, " + std::to_string(st.records_dropped) + " records dropped, " +
            std::to_string(st.records_failed) + " failed (" + std::to_string(st.batches_failed) + " batches)";
@@ -21,7 +21,7 @@ std::string counts(otlp_export_stats const& st) {
 
 }  // namespace
 
-int check_otlp_url(std::string const& url) {
+int check_otlp_url(const std::string& url) {
 #ifdef EHTRACE_HAVE_CURL
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
         return usage_error("ehtrace-collect", "--otlp needs an http:// or https:// URL, not '" + url + "'");
@@ -35,7 +35,7 @@ int check_otlp_url(std::string const& url) {
 #endif
 }
 
-std::unique_ptr<otlp_exporter> make_otlp_exporter(std::string const& url, std::string* error) {
+std::unique_ptr<otlp_exporter> make_otlp_exporter(const std::string& url, std::string* error) {
 #ifdef EHTRACE_HAVE_CURL
     auto transport = make_curl_transport(url, error);
     if (!transport) return nullptr;
@@ -48,7 +48,7 @@ std::unique_ptr<otlp_exporter> make_otlp_exporter(std::string const& url, std::s
 }
 
 void otlp_tick(otlp_exporter& exporter, bool verbose) {
-    auto const now = otlp_clock::now();
+    const auto now = otlp_clock::now();
     exporter.tick(now);
     if (!verbose) return;
     static auto next = now + report_interval;
@@ -60,7 +60,7 @@ void otlp_tick(otlp_exporter& exporter, bool verbose) {
 void otlp_finish(otlp_exporter& exporter, bool quiet) {
     exporter.finish(finish_timeout);
     if (quiet) return;
-    auto const st = exporter.stats();
+    const auto st = exporter.stats();
     std::fprintf(stderr, "ehtrace-collect: otlp: %s\n", counts(st).c_str());
     if ((st.records_dropped != 0 || st.records_failed != 0) && !st.last_error.empty()) {
         std::fprintf(stderr, "ehtrace-collect: otlp: last error: %s\n", st.last_error.c_str());

@@ -10,9 +10,9 @@
 namespace ehtrace_tools {
 
 // -1 when `url` can be used; else the usage error's exit status (2), reported.
-int check_otlp_url(std::string const& url);
+int check_otlp_url(const std::string& url);
 // The exporter POSTing to `url`; null with *error set.
-std::unique_ptr<otlp_exporter> make_otlp_exporter(std::string const& url, std::string* error);
+std::unique_ptr<otlp_exporter> make_otlp_exporter(const std::string& url, std::string* error);
 // On every poll: sends batches that are due; `verbose`: the counts every 10 s.
 void otlp_tick(otlp_exporter& exporter, bool verbose);
 // At the end: up to 5 s to send what is left, then the counts (unless `quiet`).

@@ -85,7 +85,7 @@ void otlp_exporter::finish(std::chrono::milliseconds timeout) {
     }
     sender_.join();
     std::lock_guard lock(mutex_);
-    for (auto const& b : queue_) {
+    for (const auto& b : queue_) {
         stats_.records_dropped += b.records;
         ++stats_.batches_dropped;
     }
@@ -119,19 +119,19 @@ void otlp_exporter::run() {
     }
 }
 
-bool otlp_exporter::send(batch const& b) {
+bool otlp_exporter::send(const batch& b) {
     auto delay = options_.backoff_first;
     for (int attempt = 1;; ++attempt) {
         auto timeout = options_.request_timeout;
         {
             std::lock_guard lock(mutex_);
             if (deadline_) {
-                auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - otlp_clock::now());
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - otlp_clock::now());
                 if (left.count() <= 0) return false;
                 timeout = std::min(timeout, left);
             }
         }
-        otlp_post_result const r = transport_->post(b.path, b.body, timeout);
+        const otlp_post_result r = transport_->post(b.path, b.body, timeout);
         std::unique_lock lock(mutex_);
         if (r.status >= 200 && r.status <= 299) {
             stats_.records_sent += b.records;
@@ -148,9 +148,9 @@ bool otlp_exporter::send(batch const& b) {
         delay = std::min(delay * 2, options_.backoff_max);
         // finish() cuts the wait short once there is a deadline, and the
         // deadline ends it.
-        auto const until = otlp_clock::now() + wait;
+        const auto until = otlp_clock::now() + wait;
         for (;;) {
-            auto const end = deadline_ ? std::min(until, *deadline_) : until;
+            const auto end = deadline_ ? std::min(until, *deadline_) : until;
             if (otlp_clock::now() >= end) break;
             wake_.wait_until(lock, end);
         }

@@ -37,7 +37,8 @@ class otlp_transport {
 public:
     virtual ~otlp_transport() = default;
     // `path`: "/v1/logs" or "/v1/traces". `timeout`: the whole request at most.
-    virtual otlp_post_result post(std::string_view path, std::string const& body, std::chrono::milliseconds timeout) = 0;
+    virtual otlp_post_result post(std::string_view path, const std::string& body,
+                                  std::chrono::milliseconds timeout) = 0;
 };
 
 #ifdef EHTRACE_HAVE_CURL
@@ -47,18 +48,18 @@ std::unique_ptr<otlp_transport> make_curl_transport(std::string base_url, std::s
 #endif
 
 struct otlp_export_options {
-    std::size_t batch_records = 512;                    // a batch is sent when it has this many records
-    std::chrono::milliseconds batch_delay{1000};        // ... or its first record is this old
-    std::size_t queue_bytes = std::size_t{32} << 20;    // batches waiting; beyond, the oldest are dropped
-    int max_attempts = 6;                               // per batch, the first included
-    std::chrono::milliseconds backoff_first{250};       // wait before the first retry; doubles
+    std::size_t batch_records = 512;                  // a batch is sent when it has this many records
+    std::chrono::milliseconds batch_delay{1000};      // ... or its first record is this old
+    std::size_t queue_bytes = std::size_t{32} << 20;  // batches waiting; beyond, the oldest are dropped
+    int max_attempts = 6;                             // per batch, the first included
+    std::chrono::milliseconds backoff_first{250};     // wait before the first retry; doubles
     std::chrono::milliseconds backoff_max{8000};
     std::chrono::milliseconds request_timeout{10000};
 };
 
 struct otlp_export_stats {
     std::uint64_t records_sent = 0, batches_sent = 0;
-    std::uint64_t retries = 0;                           // requests repeated after a failure
+    std::uint64_t retries = 0;                               // requests repeated after a failure
     std::uint64_t records_dropped = 0, batches_dropped = 0;  // queue full, or still unsent at the end
     std::uint64_t records_failed = 0, batches_failed = 0;    // refused by the endpoint or out of attempts
     std::string last_error;
@@ -68,8 +69,8 @@ class otlp_exporter {
 public:
     otlp_exporter(otlp_export_options options, std::unique_ptr<otlp_transport> transport);
     ~otlp_exporter();  // finish() with no time to send
-    otlp_exporter(otlp_exporter const&) = delete;
-    otlp_exporter& operator=(otlp_exporter const&) = delete;
+    otlp_exporter(const otlp_exporter&) = delete;
+    otlp_exporter& operator=(const otlp_exporter&) = delete;
 
     // One sample: `decode(decoder)` returns its decoded_sample; called once
     // per signal, since a formatter consumes the sample's enumerator. Events
@@ -108,7 +109,7 @@ private:
     void flush(signal& s);
     void enqueue(std::string_view path, std::string body, std::size_t records);
     void run();
-    bool send(batch const& b);  // false when the deadline cut it short
+    bool send(const batch& b);  // false when the deadline cut it short
 
     otlp_export_options options_;
     std::unique_ptr<otlp_transport> transport_;

@@ -20,10 +20,10 @@ public:
         curl_easy_cleanup(handle_);
         curl_slist_free_all(headers_);
     }
-    curl_transport(curl_transport const&) = delete;
-    curl_transport& operator=(curl_transport const&) = delete;
+    curl_transport(const curl_transport&) = delete;
+    curl_transport& operator=(const curl_transport&) = delete;
 
-    otlp_post_result post(std::string_view path, std::string const& body, std::chrono::milliseconds timeout) override {
+    otlp_post_result post(std::string_view path, const std::string& body, std::chrono::milliseconds timeout) override {
         otlp_post_result result;
         std::string const url = base_ + std::string(path);
         response_.clear();
@@ -40,7 +40,7 @@ public:
                          static_cast<long>(std::clamp<std::int64_t>(timeout.count(), 1, 5000)));
         curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, &curl_transport::keep_response);
         curl_easy_setopt(handle_, CURLOPT_WRITEDATA, this);
-        CURLcode const code = curl_easy_perform(handle_);
+        const CURLcode code = curl_easy_perform(handle_);
         if (code != CURLE_OK) {
             result.error = std::string(curl_easy_strerror(code)) + " (" + url + ")";
             return result;

@@ -3,9 +3,9 @@
 #include <ehtrace/decode/event_enumerator.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 
+#include <fnmatch.h>
 #include <charconv>
 #include <ctime>
-#include <fnmatch.h>
 
 namespace ehtrace_decode_tool {
 namespace {
@@ -15,16 +15,16 @@ using namespace ehtrace::decode;
 template <typename T>
 bool parse_number(std::string_view text, T& value, int base = 10) {
     if (base == 16 && (text.starts_with("0x") || text.starts_with("0X"))) text.remove_prefix(2);
-    auto const r = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), value, base);
     return !text.empty() && r.ec == std::errc{} && r.ptr == text.data() + text.size();
 }
 
 // "1,5,7" (and, with ranges, "0-3,8") into `out`.
 bool parse_number_list(std::string_view text, std::vector<std::uint32_t>& out, bool ranges) {
     while (true) {
-        auto const comma = text.find(',');
+        const auto comma = text.find(',');
         std::string_view item = text.substr(0, comma);
-        auto const dash = ranges ? item.find('-') : std::string_view::npos;
+        const auto dash = ranges ? item.find('-') : std::string_view::npos;
         std::uint32_t first = 0, last = 0;
         if (dash == std::string_view::npos) {
             if (!parse_number(item, first)) return false;
@@ -41,7 +41,7 @@ bool parse_number_list(std::string_view text, std::vector<std::uint32_t>& out, b
 
 // "12.5" seconds into nanoseconds.
 bool parse_seconds(std::string_view text, std::uint64_t& ns) {
-    auto const dot = text.find('.');
+    const auto dot = text.find('.');
     std::uint64_t seconds = 0;
     if (!parse_number(text.substr(0, dot), seconds) || seconds > 18000000000ull) return false;
     std::uint64_t fraction = 0;
@@ -57,8 +57,7 @@ bool parse_seconds(std::string_view text, std::uint64_t& ns) {
 // "2026-12-01T15:44:02.5Z" (UTC; the Z may be left off) into nanoseconds since 1970.
 bool parse_utc(std::string_view text, std::uint64_t& ns) {
     if (text.ends_with('Z')) text.remove_suffix(1);
-    if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-        text[16] != ':') {
+    if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
         return false;
     }
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -90,15 +89,15 @@ bool parse_time_bound(std::string_view text, bool& set, bool& relative, std::uin
     return parse_seconds(text, ns) || (!relative && parse_utc(text, ns));
 }
 
-bool matches_any(std::vector<std::string> const& patterns, std::string const& value) {
+bool matches_any(const std::vector<std::string>& patterns, const std::string& value) {
     if (patterns.empty()) return true;
-    for (auto const& p : patterns) {
+    for (const auto& p : patterns) {
         if (fnmatch(p.c_str(), value.c_str(), 0) == 0) return true;
     }
     return false;
 }
 
-bool contains(std::vector<std::uint32_t> const& list, std::uint32_t value) {
+bool contains(const std::vector<std::uint32_t>& list, std::uint32_t value) {
     for (auto v : list) {
         if (v == value) return true;
     }
@@ -110,8 +109,8 @@ constexpr std::string_view level_names[] = {"critical", "error", "warning", "inf
 }  // namespace
 
 bool sample_filter::is_option(std::string_view option) noexcept {
-    for (std::string_view const o : {"--provider", "--event", "--comm", "--pid", "--tid", "--cpu", "--level",
-                                     "--keyword", "--time"}) {
+    for (std::string_view const o :
+         {"--provider", "--event", "--comm", "--pid", "--tid", "--cpu", "--level", "--keyword", "--time"}) {
         if (o == option) return true;
     }
     return false;
@@ -119,7 +118,7 @@ bool sample_filter::is_option(std::string_view option) noexcept {
 
 std::string sample_filter::parse(std::string_view option, std::string_view value) {
     std::string const v(value);
-    auto const bad = [&](char const* what) { return "bad " + std::string(option) + " '" + v + "': " + what; };
+    const auto bad = [&](const char* what) { return "bad " + std::string(option) + " '" + v + "': " + what; };
     if (option == "--provider" || option == "--event" || option == "--comm") {
         if (value.empty()) return bad("empty name");
         (option == "--provider" ? providers_ : option == "--event" ? events_ : comms_).push_back(v);
@@ -143,7 +142,7 @@ std::string sample_filter::parse(std::string_view option, std::string_view value
         if (!parse_number(value, mask, 16) || mask == 0) return bad("expected a non-zero hex mask such as 0x10");
         keyword_mask_ |= mask;
     } else if (option == "--time") {
-        auto const comma = value.find(',');
+        const auto comma = value.find(',');
         if (comma == std::string_view::npos) return bad("expected START,END (either may be empty)");
         if (!parse_time_bound(value.substr(0, comma), start_.set, start_.relative, start_.ns) ||
             !parse_time_bound(value.substr(comma + 1), end_.set, end_.relative, end_.ns)) {
@@ -160,8 +159,8 @@ std::string sample_filter::parse(std::string_view option, std::string_view value
     return std::string();
 }
 
-bool sample_filter::wanted(decoded_sample const& s) {
-    sample_meta const& meta = s.meta;
+bool sample_filter::wanted(const decoded_sample& s) {
+    const sample_meta& meta = s.meta;
     if (meta.has_time && !first_time_) first_time_ = meta.time_ns;
     if (!any_) return true;
     std::string provider, event;
@@ -169,14 +168,14 @@ bool sample_filter::wanted(decoded_sample const& s) {
     std::uint64_t keyword = 0;
     switch (s.kind) {
     case sample_kind::eventheader: {
-        event_info const& e = s.enumerator->event();
+        const event_info& e = s.enumerator->event();
         provider = e.name_parts.provider, event = e.name;
         level = e.header.level, keyword = e.name_parts.keyword;
         break;
     }
     case sample_kind::tracepoint: provider = s.format->system, event = s.format->name; break;
     case sample_kind::other: {
-        auto const colon = s.name.find(':');
+        const auto colon = s.name.find(':');
         if (colon == std::string_view::npos) event = s.name;
         else provider = s.name.substr(0, colon), event = s.name.substr(colon + 1);
         break;
@@ -187,7 +186,7 @@ bool sample_filter::wanted(decoded_sample const& s) {
         // A pattern with ':' is matched against what "n" shows, others against the event name.
         std::string const full = provider.empty() ? event : provider + ':' + event;
         bool found = false;
-        for (auto const& p : events_) {
+        for (const auto& p : events_) {
             found |= fnmatch(p.c_str(), (p.find(':') != std::string::npos ? full : event).c_str(), 0) == 0;
         }
         if (!found) return false;
@@ -200,7 +199,7 @@ bool sample_filter::wanted(decoded_sample const& s) {
     if (!comms_.empty() && !matches_any(comms_, std::string(meta.comm))) return false;
     if (start_.set || end_.set) {
         if (!meta.has_time) return false;
-        auto const bound = [&](time_bound const& b) { return b.relative ? *first_time_ + b.ns : b.ns; };
+        const auto bound = [&](const time_bound& b) { return b.relative ? *first_time_ + b.ns : b.ns; };
         if (start_.set && meta.time_ns < bound(start_)) return false;
         if (end_.set && meta.time_ns > bound(end_)) return false;
     }

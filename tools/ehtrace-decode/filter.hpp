@@ -24,7 +24,7 @@ public:
     // Call at the start of each input (relative times count from its first event).
     void begin_input() { first_time_.reset(); }
     // Whether to print the sample. Call for every sample in order.
-    bool wanted(ehtrace::decode::decoded_sample const& sample);
+    bool wanted(const ehtrace::decode::decoded_sample& sample);
 
 private:
     struct time_bound {

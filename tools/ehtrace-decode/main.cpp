@@ -11,11 +11,11 @@
 #include <ehtrace/decode/perf_data_reader.hpp>
 #include <ehtrace/decode/tracefs_format.hpp>
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -114,10 +114,10 @@ private:
 };
 
 // Decodes one opened input; returns false on damage (already reported).
-bool decode_file(std::string const& path, byte_source* input, output& out, formatter& format, options& opt) {
+bool decode_file(const std::string& path, byte_source* input, output& out, formatter& format, options& opt) {
     ehtrace_decode_tool::progress progress(opt.progress);
     progress.begin_input(path);
-    auto const report = [&](std::string_view message, std::uint64_t offset) {
+    const auto report = [&](std::string_view message, std::uint64_t offset) {
         progress.finish();
         std::fprintf(stderr, "ehtrace-decode: %s: error at offset %llu: %.*s\n", path.c_str(),
                      static_cast<unsigned long long>(offset), static_cast<int>(message.size()), message.data());
@@ -126,13 +126,13 @@ bool decode_file(std::string const& path, byte_source* input, output& out, forma
     std::string& buffer = out.buffer();
     sample_decoder decoder;
     opt.filter.begin_input();
-    auto const emit = [&](decoded_sample const& s) {
+    const auto emit = [&](const decoded_sample& s) {
         progress.event(input->offset());
         if (!opt.filter.wanted(s)) return;
         format.sample(buffer, s);
         out.maybe_flush();
     };
-    auto const layout = detect_input_layout(input->peek(16));
+    const auto layout = detect_input_layout(input->peek(16));
     if (layout == input_layout::capture) {
         capture_reader reader(*input);
         capture_record record;
@@ -155,7 +155,7 @@ bool decode_file(std::string const& path, byte_source* input, output& out, forma
         }
         return true;
     }
-    auto const head = input->peek(16);
+    const auto head = input->peek(16);
     if (head.empty()) return report(input->io_error().empty() ? "empty input" : input->io_error(), 0);
     return report("unrecognised input (not perf.data or a capture file)", 0);
 }
@@ -167,22 +167,36 @@ bool parse_meta_keys(std::string_view text, std::uint32_t& keys) {
         std::uint32_t bits;
     };
     static constexpr named names[] = {
-        {"time", meta_keys::time}, {"cpu", meta_keys::cpu}, {"pid", meta_keys::pid}, {"tid", meta_keys::tid},
-        {"comm", meta_keys::comm}, {"provider", meta_keys::provider}, {"event", meta_keys::event},
-        {"id", meta_keys::id}, {"version", meta_keys::version}, {"level", meta_keys::level},
-        {"keyword", meta_keys::keyword}, {"opcode", meta_keys::opcode}, {"tag", meta_keys::tag},
-        {"activity", meta_keys::activity}, {"relatedActivity", meta_keys::related_activity},
-        {"options", meta_keys::options}, {"flags", meta_keys::flags}, {"common", meta_keys::common},
-        {"standard", meta_keys::standard}, {"all", meta_keys::all}, {"none", 0},
+        {"time", meta_keys::time},
+        {"cpu", meta_keys::cpu},
+        {"pid", meta_keys::pid},
+        {"tid", meta_keys::tid},
+        {"comm", meta_keys::comm},
+        {"provider", meta_keys::provider},
+        {"event", meta_keys::event},
+        {"id", meta_keys::id},
+        {"version", meta_keys::version},
+        {"level", meta_keys::level},
+        {"keyword", meta_keys::keyword},
+        {"opcode", meta_keys::opcode},
+        {"tag", meta_keys::tag},
+        {"activity", meta_keys::activity},
+        {"relatedActivity", meta_keys::related_activity},
+        {"options", meta_keys::options},
+        {"flags", meta_keys::flags},
+        {"common", meta_keys::common},
+        {"standard", meta_keys::standard},
+        {"all", meta_keys::all},
+        {"none", 0},
     };
     keys = text.starts_with('+') ? meta_keys::standard : 0;
     while (!text.empty()) {
-        auto const comma = text.find(',');
+        const auto comma = text.find(',');
         std::string_view word = text.substr(0, comma);
         text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
         if (word.starts_with('+')) word.remove_prefix(1);
         bool found = false;
-        for (auto const& n : names) {
+        for (const auto& n : names) {
             if (n.name == word) keys |= n.bits, found = true;
         }
         if (!found) return false;
@@ -198,7 +212,7 @@ int parse_options(int argc, char** argv, options& opt) {
         std::string_view const arg = argv[i];
         std::string v;
         bool missing = false;
-        auto const value = [&] {
+        const auto value = [&] {
             if (i + 1 >= argc) return !(missing = true);
             v = argv[++i];
             return true;
@@ -217,8 +231,9 @@ int parse_options(int argc, char** argv, options& opt) {
             if (value()) {
                 opt.format_given = true;
                 if (!parse_output_format(v, opt.format)) {
-                    return ehtrace_tools::usage_error(tool, "unknown --format '" + v +
-                                                              "' (json, jsonl, text, timeline, html, otlp-logs, otlp-traces)");
+                    return ehtrace_tools::usage_error(
+                        tool,
+                        "unknown --format '" + v + "' (json, jsonl, text, timeline, html, otlp-logs, otlp-traces)");
                 }
             }
         } else if (arg == "--summary") {
@@ -245,7 +260,7 @@ int parse_options(int argc, char** argv, options& opt) {
                 return ehtrace_tools::usage_error(tool, "unknown option " + std::string(arg));
             }
             if (value()) {
-                if (auto const problem = opt.filter.parse(arg, v); !problem.empty()) {
+                if (const auto problem = opt.filter.parse(arg, v); !problem.empty()) {
                     return ehtrace_tools::usage_error(tool, problem);
                 }
             }
@@ -256,7 +271,7 @@ int parse_options(int argc, char** argv, options& opt) {
     }
     if (opt.summary && opt.format != output_format::html) {  // the page holds the summary already
         opt.format = opt.format_given && opt.format == output_format::json ? output_format::summary_json
-                                                                            : output_format::summary;
+                                                                           : output_format::summary;
     }
     if (opt.json.otlp_other_events && opt.format != output_format::otlp_logs) {
         return ehtrace_tools::usage_error(tool, "--otlp-other needs --format otlp-logs");
@@ -276,11 +291,11 @@ int parse_options(int argc, char** argv, options& opt) {
 
 int main(int argc, char** argv) {
     options opt;
-    if (int const status = parse_options(argc, argv, opt); status >= 0) return status;
+    if (const int status = parse_options(argc, argv, opt); status >= 0) return status;
     // Every input opened first: one that cannot be leaves stdout empty.
     std::vector<std::unique_ptr<byte_source>> sources;
     bool opened = true;
-    for (auto const& input : opt.inputs) {
+    for (const auto& input : opt.inputs) {
         std::string open_error;
         sources.push_back(byte_source::open(input, open_error));
         if (!sources.back()) {
@@ -299,7 +314,7 @@ int main(int argc, char** argv) {
     }
     output out(file);
     bool ok = true;
-    auto const format = make_formatter(opt.format, opt.json, opt.inputs.size() > 1);
+    const auto format = make_formatter(opt.format, opt.json, opt.inputs.size() > 1);
     format->begin(out.buffer());
     for (std::size_t i = 0; i < opt.inputs.size(); ++i) {
         format->begin_input(out.buffer(), opt.inputs[i]);
@@ -309,7 +324,7 @@ int main(int argc, char** argv) {
         out.flush();
     }
     format->end(out.buffer());
-    bool const written = out.flush() && std::fflush(file) == 0 && (file == stdout || std::fclose(file) == 0);
+    const bool written = out.flush() && std::fflush(file) == 0 && (file == stdout || std::fclose(file) == 0);
     if (!written) {
         std::fprintf(stderr, "ehtrace-decode: write error\n");
         return 2;

@@ -3,11 +3,11 @@
 // and erased at the end.
 #pragma once
 
+#include <sys/stat.h>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
-#include <sys/stat.h>
 
 namespace ehtrace_decode_tool {
 
@@ -16,7 +16,7 @@ public:
     explicit progress(bool enabled) : enabled_(enabled) {}
     ~progress() { finish(); }
 
-    void begin_input(std::string const& path) {
+    void begin_input(const std::string& path) {
         struct stat st {};
         total_ = (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
                      ? static_cast<std::uint64_t>(st.st_size)
@@ -27,11 +27,11 @@ public:
     void event(std::uint64_t offset) {
         ++events_;
         if (!enabled_ || (events_ & 1023) != 0) return;
-        auto const now = clock::now();
+        const auto now = clock::now();
         if (now - last_ < std::chrono::milliseconds(250)) return;
         last_ = now;
-        double const seconds = std::chrono::duration<double>(now - start_).count();
-        double const mib = 1024.0 * 1024.0;
+        const double seconds = std::chrono::duration<double>(now - start_).count();
+        const double mib = 1024.0 * 1024.0;
         if (total_ != 0) {
             std::fprintf(stderr, "\r%s: %.1f/%.1f MiB (%.0f%%), %llu events, %.0f events/s\033[K", name_.c_str(),
                          static_cast<double>(offset) / mib, static_cast<double>(total_) / mib,

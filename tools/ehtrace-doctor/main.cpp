@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
             return ehtrace_tools::usage_error("ehtrace-doctor", "unexpected argument '" + a + "'");
         }
     }
-    auto const findings = ehtrace::collect::diagnose(options);
+    const auto findings = ehtrace::collect::diagnose(options);
     std::fputs(ehtrace::collect::format_findings(findings).c_str(), stdout);
     return ehtrace::collect::all_usable(findings) ? 0 : 1;
 }

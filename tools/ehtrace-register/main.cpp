@@ -39,7 +39,7 @@ constexpr char usage[] =
     "  -h, --help       show this help\n"
     "  --version        show the version\n";
 
-int fail(std::string const& message, int status = 1) {
+int fail(const std::string& message, int status = 1) {
     std::fprintf(stderr, "ehtrace-register: %s\n", message.c_str());
     return status;
 }
@@ -81,25 +81,26 @@ int main(int argc, char** argv) {
         }
     }
     if (items.empty()) return ehtrace_tools::usage_error("ehtrace-register", "nothing to register");
-    if (persist && remove) return ehtrace_tools::usage_error("ehtrace-register", "--persist and --delete do not go together");
+    if (persist && remove)
+        return ehtrace_tools::usage_error("ehtrace-register", "--persist and --delete do not go together");
 
     // Check every item before touching the kernel.
     if (!remove) {
-        for (auto const& item : items) {
+        for (const auto& item : items) {
             std::string why;
             if (registration_command(item, &why).empty()) return fail(why, 2);
         }
     }
-    auto const where = locate_tracefs(tracefs);
+    const auto where = locate_tracefs(tracefs);
     if (where.dir.empty()) return fail(where.problem);
     registrar reg(where.dir);
     if (std::string why; reg.open(&why) != 0) return fail(why);
 
     if (remove) {
         int status = 0;
-        for (auto const& item : items) {
+        for (const auto& item : items) {
             std::string message;
-            int const e = reg.remove(command_name(item), &message);
+            const int e = reg.remove(command_name(item), &message);
             std::fprintf(e ? stderr : stdout, "%s%s\n", e ? "ehtrace-register: " : "", message.c_str());
             if (e) status = 1;
         }
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
     }
 
     bool persistent = persist;
-    for (auto const& item : items) {
+    for (const auto& item : items) {
         std::string message;
         int e = reg.add(item, persistent ? ehtrace::abi::reg_flag_persist : 0, &message);
         if (e == EINVAL && persistent) {

@@ -18,19 +18,19 @@ struct finding {
 };
 
 struct doctor_options {
-    std::string tracefs;                  // --tracefs DIR; "" = find it
+    std::string tracefs;  // --tracefs DIR; "" = find it
     std::string mounts_path = "/proc/mounts";
-    std::string proc_dir = "/proc";       // for sys/kernel/perf_event_paranoid, config.gz
-    std::string boot_dir = "/boot";       // for config-<release>
-    std::string kernel_release;           // "" = uname -r
+    std::string proc_dir = "/proc";  // for sys/kernel/perf_event_paranoid, config.gz
+    std::string boot_dir = "/boot";  // for config-<release>
+    std::string kernel_release;      // "" = uname -r
 };
 
-[[nodiscard]] std::vector<finding> diagnose(doctor_options const& options = {});
+[[nodiscard]] std::vector<finding> diagnose(const doctor_options& options = {});
 
 // "ok", "warning" or "problem" lines with indented fixes.
-[[nodiscard]] std::string format_findings(std::vector<finding> const& findings);
+[[nodiscard]] std::string format_findings(const std::vector<finding>& findings);
 
 // True when no finding is a problem.
-[[nodiscard]] bool all_usable(std::vector<finding> const& findings);
+[[nodiscard]] bool all_usable(const std::vector<finding>& findings);
 
 }  // namespace ehtrace::collect

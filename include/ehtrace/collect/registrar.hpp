@@ -29,8 +29,8 @@ class registrar {
 public:
     explicit registrar(std::string tracefs_dir);
     ~registrar();  // closes user_events_data: tracepoints not PERSISTed go away once unused
-    registrar(registrar const&) = delete;
-    registrar& operator=(registrar const&) = delete;
+    registrar(const registrar&) = delete;
+    registrar& operator=(const registrar&) = delete;
 
     // Opens <tracefs>/user_events_data for writing. 0 or an errno value;
     // *error then says why, with the fix (add() and remove() say it too).
@@ -50,7 +50,7 @@ public:
     int remove(std::string_view name, std::string* message = nullptr);
 
     // "user_events:<name>" of every successful add(), in order.
-    [[nodiscard]] std::vector<std::string> const& tracepoints() const noexcept { return tracepoints_; }
+    [[nodiscard]] const std::vector<std::string>& tracepoints() const noexcept { return tracepoints_; }
 
 private:
     std::string tracefs_;

@@ -59,8 +59,8 @@ struct session_options {
 
 // One sample as it leaves a ring (or the flight recorder).
 struct collected_sample {
-    tracepoint_meta const* tracepoint = nullptr;
-    decode::tracefs_format const* format = nullptr;  // parsed `tracepoint->format`
+    const tracepoint_meta* tracepoint = nullptr;
+    const decode::tracefs_format* format = nullptr;  // parsed `tracepoint->format`
     std::uint64_t time_ns = 0;                       // CLOCK_MONOTONIC
     std::uint64_t wall_time_ns = 0;                  // nanoseconds since 1970 UTC
     std::uint32_t cpu = 0, pid = 0, tid = 0;
@@ -68,13 +68,13 @@ struct collected_sample {
 };
 
 struct session_stats {
-    std::uint64_t samples = 0;           // samples taken from the rings
-    std::uint64_t lost = 0;              // samples the kernel dropped (PERF_RECORD_LOST)
-    std::uint64_t lost_records = 0;      // PERF_RECORD_LOST records seen
-    std::uint64_t overwritten = 0;       // circular: samples pushed out by newer ones
-    std::uint64_t written = 0;           // samples in the output file(s), all saves included
-    std::uint64_t saved = 0;             // circular: samples in the file the last save() wrote
-    int output_error = 0;                // first error writing the output (ENOSPC ...)
+    std::uint64_t samples = 0;       // samples taken from the rings
+    std::uint64_t lost = 0;          // samples the kernel dropped (PERF_RECORD_LOST)
+    std::uint64_t lost_records = 0;  // PERF_RECORD_LOST records seen
+    std::uint64_t overwritten = 0;   // circular: samples pushed out by newer ones
+    std::uint64_t written = 0;       // samples in the output file(s), all saves included
+    std::uint64_t saved = 0;         // circular: samples in the file the last save() wrote
+    int output_error = 0;            // first error writing the output (ENOSPC ...)
     std::vector<std::uint64_t> lost_per_cpu;
 };
 
@@ -82,12 +82,12 @@ class session {
 public:
     explicit session(session_options options = {});
     ~session();  // stop() if running
-    session(session const&) = delete;
-    session& operator=(session const&) = delete;
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
 
     // The tracing directory; "" when none is usable (start() and add() then
     // fail with a sentence that says why).
-    [[nodiscard]] std::string const& tracefs_dir() const noexcept;
+    [[nodiscard]] const std::string& tracefs_dir() const noexcept;
     [[nodiscard]] tracefs_cache& cache() noexcept;
 
     // Adds a tracepoint "system:name" (no globs: see tracefs_cache::match).
@@ -108,13 +108,13 @@ public:
     int set_filter(std::string_view spec, std::string filter, std::string* error = nullptr);
 
     // Realtime output file (perf.data). Before start(). 0 or errno.
-    int set_output(std::string const& path);
+    int set_output(const std::string& path);
     // The same in perf's pipe layout (perf record -o -) to `fd`, which the
     // session does not close: stdout into `ehtrace-decode -` or `perf script
     // -i -`. Before start(). 0 or errno.
     int set_output_pipe(int fd);
     // Called for each sample in realtime mode, in per-CPU time order.
-    void set_callback(std::function<void(collected_sample const&)> callback);
+    void set_callback(std::function<void(const collected_sample&)> callback);
 
     // Opens one ring per CPU and the tracepoints' perf events, then enables
     // them. 0 or an errno value with *error set.
@@ -131,7 +131,7 @@ public:
 
     // Circular mode: writes the samples kept so far to `path` (perf.data),
     // oldest first; the flight recorder keeps them. 0 or errno.
-    int save(std::string const& path);
+    int save(const std::string& path);
 
     // Asks the loop calling poll() to end: a waiting poll() returns at once,
     // and every later one returns ECANCELED. Async-signal-safe and callable
@@ -145,10 +145,10 @@ public:
     // perf_data_writer::close).
     int stop();
 
-    [[nodiscard]] session_stats const& stats() const noexcept;
+    [[nodiscard]] const session_stats& stats() const noexcept;
     // Wall-clock minus CLOCK_MONOTONIC, measured at construction.
     [[nodiscard]] std::int64_t wall_minus_clock_ns() const noexcept;
-    [[nodiscard]] std::vector<tracepoint_meta const*> tracepoints() const;
+    [[nodiscard]] std::vector<const tracepoint_meta*> tracepoints() const;
 
 private:
     struct impl;
@@ -158,6 +158,6 @@ private:
 // The decoded-sample view of a collected sample, for the decoder's
 // formatters (decode::append_json and the others). Valid until the decoder's
 // next call.
-decode::decoded_sample const& decode_sample(decode::sample_decoder& decoder, collected_sample const& sample);
+const decode::decoded_sample& decode_sample(decode::sample_decoder& decoder, const collected_sample& sample);
 
 }  // namespace ehtrace::collect

@@ -38,7 +38,7 @@ struct tracefs_location {
     std::string denied_dir;
 };
 [[nodiscard]] tracefs_location locate_tracefs(std::string_view explicit_dir = {},
-                                              char const* mounts_path = "/proc/mounts");
+                                              const char* mounts_path = "/proc/mounts");
 
 // The lines users need when tracefs is missing.
 inline constexpr char tracefs_mount_command[] = "mount -t tracefs nodev /sys/kernel/tracing";
@@ -47,12 +47,12 @@ inline constexpr char tracefs_fstab_line[] = "tracefs /sys/kernel/tracing tracef
 class tracefs_cache {
 public:
     explicit tracefs_cache(std::string dir) : dir_(std::move(dir)) {}
-    [[nodiscard]] std::string const& dir() const noexcept { return dir_; }
+    [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
 
     // events/<system>/<name>/{format,id}, read on first use. nullptr on
     // failure with an errno value in *error (ENOENT: no such tracepoint,
     // EACCES: not permitted, EINVAL: unreadable format).
-    tracepoint_meta const* lookup(std::string_view system, std::string_view name, int* error = nullptr);
+    const tracepoint_meta* lookup(std::string_view system, std::string_view name, int* error = nullptr);
     // Drops a cached entry (a user_events tracepoint deleted and registered
     // again gets a new id).
     void forget(std::string_view system, std::string_view name);
@@ -70,6 +70,6 @@ private:
 };
 
 // Reads a small text file whole. Returns 0 or an errno value.
-int read_text_file(std::string const& path, std::string& out);
+int read_text_file(const std::string& path, std::string& out);
 
 }  // namespace ehtrace::collect

@@ -22,12 +22,12 @@ struct read_error {
 class byte_source {
 public:
     // "-" means standard input. Returns nullptr and sets `error` on failure.
-    static std::unique_ptr<byte_source> open(std::string const& path, std::string& error);
+    static std::unique_ptr<byte_source> open(const std::string& path, std::string& error);
     byte_source(int fd, bool owns_fd);
     explicit byte_source(std::span<std::byte const> memory);
     ~byte_source();
-    byte_source(byte_source const&) = delete;
-    byte_source& operator=(byte_source const&) = delete;
+    byte_source(const byte_source&) = delete;
+    byte_source& operator=(const byte_source&) = delete;
 
     // Up to `n` bytes at the read position (fewer only at end of input or on
     // a read error). Valid until the next call.
@@ -40,7 +40,7 @@ public:
     [[nodiscard]] int fd() const noexcept { return fd_; }
     // The whole input when it is memory, else empty.
     [[nodiscard]] std::span<std::byte const> memory() const noexcept { return memory_; }
-    [[nodiscard]] std::string const& io_error() const noexcept { return io_error_; }
+    [[nodiscard]] const std::string& io_error() const noexcept { return io_error_; }
 
 private:
     int fd_ = -1;

@@ -26,7 +26,7 @@ public:
     // The next record, valid until the next call. False at the end of input or
     // on damage (then error() is set).
     bool next(capture_record& record);
-    [[nodiscard]] read_error const& error() const noexcept { return error_; }
+    [[nodiscard]] const read_error& error() const noexcept { return error_; }
 
 private:
     byte_source& input_;

@@ -26,12 +26,12 @@ enum class decode_error : std::uint8_t {
     bad_activity_id,
     missing_metadata,
     metadata_truncated,
-    bad_encoding,       // invalid encoding, both array flags, zero-count const array...
-    unknown_encoding,   // encoding value this decoder does not know
-    bad_struct,         // struct with 0 fields
+    bad_encoding,      // invalid encoding, both array flags, zero-count const array...
+    unknown_encoding,  // encoding value this decoder does not know
+    bad_struct,        // struct with 0 fields
     nesting_too_deep,
     payload_truncated,
-    too_many_items,     // more items than any event of this size can hold (see item_budget)
+    too_many_items,  // more items than any event of this size can hold (see item_budget)
 };
 
 [[nodiscard]] std::string_view to_string(decode_error error) noexcept;
@@ -42,16 +42,16 @@ struct event_info {
     std::string_view name;             // event name without ";attr=value" parts
     std::string_view name_attributes;  // ";attr=value..." or empty
     event_header header{};
-    std::byte const* activity_id = nullptr;          // 16 bytes when set
-    std::byte const* related_activity_id = nullptr;  // 16 bytes when set
+    const std::byte* activity_id = nullptr;          // 16 bytes when set
+    const std::byte* related_activity_id = nullptr;  // 16 bytes when set
 
     [[nodiscard]] bool big_endian() const noexcept { return !(header.flags & header_flags::little_endian); }
     [[nodiscard]] unsigned pointer_size() const noexcept { return header.flags & header_flags::pointer64 ? 8 : 4; }
 };
 
 enum class enumerator_state : std::uint8_t {
-    none,          // start() not called or failed before the header was read
-    error,         // see error(); the header (event()) may still be valid
+    none,   // start() not called or failed before the header was read
+    error,  // see error(); the header (event()) may still be valid
     after_last,
     before_first,
     value,
@@ -67,13 +67,13 @@ struct item_info {
     field_encoding encoding = field_encoding::invalid;
     field_format format = field_format::default_format;
     std::uint16_t tag = 0;
-    bool is_array = false;          // the field is an array (item may be one element)
-    bool is_element = false;        // this item is one element of an array
-    std::uint16_t array_index = 0;  // element index, when is_element
-    std::uint16_t array_count = 0;  // element count, when is_array
+    bool is_array = false;                // the field is an array (item may be one element)
+    bool is_element = false;              // this item is one element of an array
+    std::uint16_t array_index = 0;        // element index, when is_element
+    std::uint16_t array_count = 0;        // element count, when is_array
     std::uint8_t struct_field_count = 0;  // for struct items
-    bool byte_swap = false;         // value bytes are in non-host byte order
-    std::span<std::byte const> value;  // value items: the bytes (strings: code units, no length/terminator)
+    bool byte_swap = false;               // value bytes are in non-host byte order
+    std::span<std::byte const> value;     // value items: the bytes (strings: code units, no length/terminator)
 };
 
 namespace detail {
@@ -96,8 +96,8 @@ public:
 
     event_enumerator();
     ~event_enumerator();
-    event_enumerator(event_enumerator const&) = delete;
-    event_enumerator& operator=(event_enumerator const&) = delete;
+    event_enumerator(const event_enumerator&) = delete;
+    event_enumerator& operator=(const event_enumerator&) = delete;
 
     // Reads the header and extension blocks. On success the state is
     // before_first. `tracepoint_name` may carry "user_events:" prefixes.
@@ -111,8 +111,8 @@ public:
     bool move_next_sibling() noexcept;
 
     [[nodiscard]] enumerator_state state() const noexcept { return state_; }
-    [[nodiscard]] event_info const& event() const noexcept { return event_; }
-    [[nodiscard]] item_info const& item() const noexcept { return item_; }
+    [[nodiscard]] const event_info& event() const noexcept { return event_; }
+    [[nodiscard]] const item_info& item() const noexcept { return item_; }
     // Nesting depth of the current item (0 for top-level fields).
     [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
     [[nodiscard]] decode_error error() const noexcept { return error_; }
@@ -127,7 +127,7 @@ private:
         std::string_view attributes;
         std::uint8_t encoding = 0;  // low 5 bits
         std::uint8_t array_flags = 0;
-        std::uint8_t format = 0;    // low 7 bits
+        std::uint8_t format = 0;  // low 7 bits
         std::uint16_t tag = 0;
         std::uint16_t const_count = 0;
     };
@@ -136,17 +136,17 @@ private:
         bool is_array = false;
         std::uint16_t index = 0;
         std::uint16_t count = 0;
-        std::uint8_t remaining = 0;             // struct: fields not yet started
-        std::uint8_t element_size = 0;          // array of fixed-size values: the size of each
-        std::size_t element_metadata_begin = 0; // array of structs: where element fields start
+        std::uint8_t remaining = 0;              // struct: fields not yet started
+        std::uint8_t element_size = 0;           // array of fixed-size values: the size of each
+        std::size_t element_metadata_begin = 0;  // array of structs: where element fields start
     };
 
     bool fail(decode_error error, std::size_t offset) noexcept;
     bool move_next_general() noexcept;
     bool read_definition(field_definition& out) noexcept;
     bool skip_definitions(std::size_t count) noexcept;
-    bool start_field(field_definition const& definition) noexcept;
-    bool start_element(field_definition const& definition, bool is_element, std::uint16_t index,
+    bool start_field(const field_definition& definition) noexcept;
+    bool start_element(const field_definition& definition, bool is_element, std::uint16_t index,
                        std::uint16_t count) noexcept;
     bool after_item() noexcept;
     bool read_u16(std::size_t offset, std::uint16_t& value) const noexcept {
@@ -156,7 +156,7 @@ private:
         value = byte_swap_ ? static_cast<std::uint16_t>(__builtin_bswap16(v)) : v;
         return true;
     }
-    bool push(frame const& f) noexcept;
+    bool push(const frame& f) noexcept;
 
     std::span<std::byte const> event_bytes_;
     event_info event_{};
@@ -181,7 +181,7 @@ private:
     bool take_simple_value(std::size_t size) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;
     std::unique_ptr<detail::enumerator_caches> caches_;
-    std::size_t metadata_slot_ = 0;    // the cached metadata of the current event
+    std::size_t metadata_slot_ = 0;  // the cached metadata of the current event
     bool use_metadata_cache_ = false;
     std::size_t next_definition_ = 0;  // where the next lookup in the cache starts
 };

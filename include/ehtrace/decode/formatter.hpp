@@ -22,7 +22,7 @@ public:
     virtual void begin(std::string& out) { (void)out; }
     virtual void begin_input(std::string& out, std::string_view source) { (void)out, (void)source; }
     // One sample; false if it was damaged (it is written anyway).
-    virtual bool sample(std::string& out, decoded_sample const& sample) = 0;
+    virtual bool sample(std::string& out, const decoded_sample& sample) = 0;
     // Events the input's writer lost (perf.data LOST and LOST_SAMPLES
     // records), once before end_input(), for inputs that record losses.
     virtual void lost(std::uint64_t events) { (void)events; }
@@ -34,13 +34,13 @@ public:
 };
 
 enum class output_format : std::uint8_t {
-    json,   // one document: {"<input>": [ {event}, ... ], ...}
-    jsonl,  // one event object per line; with several inputs meta.source names the input
-    text,      // one line per event like `perf script`: comm pid/tid [cpu] time: name field=value ...
-    timeline,  // Chrome Trace Event Format JSON (Perfetto UI, chrome://tracing): activities as slices
+    json,          // one document: {"<input>": [ {event}, ... ], ...}
+    jsonl,         // one event object per line; with several inputs meta.source names the input
+    text,          // one line per event like `perf script`: comm pid/tid [cpu] time: name field=value ...
+    timeline,      // Chrome Trace Event Format JSON (Perfetto UI, chrome://tracing): activities as slices
     summary,       // per input: counts, rates, activity durations (p50/p90/p99/max), threads; a text table
     summary_json,  // the same as JSON keyed by input
-    html,  // one self-contained page: timeline of the busiest activities, duration histograms, the summary
+    html,          // one self-contained page: timeline of the busiest activities, duration histograms, the summary
     // OTLP/JSON lines (the OpenTelemetry file-exporter format) of the events
     // the OpenTelemetry user_events exporters write (docs/otel.md).
     otlp_logs,    // LogsData per line
@@ -53,11 +53,11 @@ enum class output_format : std::uint8_t {
 
 // `several_inputs`: more than one input will be formatted (JSON lines then
 // say which one each event came from).
-[[nodiscard]] std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options,
+[[nodiscard]] std::unique_ptr<formatter> make_formatter(output_format format, const json_options& options,
                                                         bool several_inputs = false);
 
 // The text format (text_formatter.cpp). Of `options` it uses field_tags and
 // meta_keys::common; with several inputs each line starts with "<input>: ".
-[[nodiscard]] std::unique_ptr<formatter> make_text_formatter(json_options const& options, bool several_inputs);
+[[nodiscard]] std::unique_ptr<formatter> make_text_formatter(const json_options& options, bool several_inputs);
 
 }  // namespace ehtrace::decode

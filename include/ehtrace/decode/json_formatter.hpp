@@ -36,8 +36,8 @@ inline constexpr std::uint32_t flags = 1u << 16;    // EventHeader header flags
 // Not a meta key: the common_* fields of a tracepoint, before the event's fields.
 inline constexpr std::uint32_t common = 1u << 17;
 // What the established decoders print by default.
-inline constexpr std::uint32_t standard = time | cpu | pid | tid | id | version | level | keyword | opcode | tag |
-                                          activity | related_activity;
+inline constexpr std::uint32_t standard =
+    time | cpu | pid | tid | id | version | level | keyword | opcode | tag | activity | related_activity;
 inline constexpr std::uint32_t all = (1u << 18) - 1;
 }  // namespace meta_keys
 
@@ -59,21 +59,20 @@ struct json_options {
 // One event object for a decoded sample. The object is always complete; when
 // an EventHeader event is damaged it has an "error" key after the fields
 // decoded so far, and the result is false.
-bool append_json(std::string& out, decoded_sample const& sample, json_options const& options = {});
+bool append_json(std::string& out, const decoded_sample& sample, const json_options& options = {});
 
 // "..." with JSON escapes (invalid UTF-8 bytes taken as Latin-1).
 void append_json_string(std::string& out, std::string_view utf8);
 
 // The JSON value of one value (not struct/array begin/end).
-void append_value_json(std::string& out, value_bytes const& value, json_options const& options = {});
-inline void append_value_json(std::string& out, item_info const& item, json_options const& options = {}) {
+void append_value_json(std::string& out, const value_bytes& value, const json_options& options = {});
+inline void append_value_json(std::string& out, const item_info& item, const json_options& options = {}) {
     append_value_json(out, {item.value, item.encoding, item.format, item.byte_swap}, options);
 }
 
 // Convenience for one EventHeader event (capture files, tests): classify and
 // format. A name that is not an EventHeader name gives {"n":"<name>","error":"..."}.
-decode_error format_event_json(std::string& out, std::string_view tracepoint_name,
-                               std::span<std::byte const> event, sample_meta const& meta = {},
-                               json_options const& options = {});
+decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<std::byte const> event,
+                               const sample_meta& meta = {}, const json_options& options = {});
 
 }  // namespace ehtrace::decode

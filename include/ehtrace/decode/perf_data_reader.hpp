@@ -25,15 +25,15 @@ struct perf_event_desc {
     std::uint64_t read_format = 0;
     bool sample_id_all = false;
     std::string name;                        // "system:name" or perf's event name
-    tracefs_format const* format = nullptr;  // tracepoints with TRACING_DATA
+    const tracefs_format* format = nullptr;  // tracepoints with TRACING_DATA
 };
 
 struct perf_sample {
-    perf_event_desc const* event = nullptr;
-    sample_meta meta;                    // time is wall-clock UTC when the file says how
-    std::uint64_t perf_time = 0;         // the sample's own clock value
-    std::span<std::byte const> raw;      // PERF_SAMPLE_RAW bytes; empty if none
-    std::uint64_t offset = 0;            // of the record in the input
+    const perf_event_desc* event = nullptr;
+    sample_meta meta;                // time is wall-clock UTC when the file says how
+    std::uint64_t perf_time = 0;     // the sample's own clock value
+    std::span<std::byte const> raw;  // PERF_SAMPLE_RAW bytes; empty if none
+    std::uint64_t offset = 0;        // of the record in the input
 };
 
 struct perf_session_info {
@@ -60,14 +60,14 @@ public:
 
     explicit perf_data_reader(byte_source& input);
     ~perf_data_reader();
-    perf_data_reader(perf_data_reader const&) = delete;
-    perf_data_reader& operator=(perf_data_reader const&) = delete;
+    perf_data_reader(const perf_data_reader&) = delete;
+    perf_data_reader& operator=(const perf_data_reader&) = delete;
 
     // Next sample in time order; valid until the next call. False at the end
     // or after damage (error() then says where).
     bool next(perf_sample& sample);
-    [[nodiscard]] read_error const& error() const noexcept { return error_; }
-    [[nodiscard]] perf_session_info const& session() const noexcept { return session_; }
+    [[nodiscard]] const read_error& error() const noexcept { return error_; }
+    [[nodiscard]] const perf_session_info& session() const noexcept { return session_; }
     [[nodiscard]] bool is_pipe() const noexcept { return pipe_; }
 
 private:
@@ -77,8 +77,8 @@ private:
     struct pending {
         std::uint64_t time;  // 0 when the sample has none
         std::uint64_t offset;
-        perf_event_desc const* event;
-        std::byte const* raw_data;  // into the file (file layout) or into copies_[copy]
+        const perf_event_desc* event;
+        const std::byte* raw_data;  // into the file (file layout) or into copies_[copy]
         std::uint32_t raw_size;
         std::uint32_t cpu, pid, tid;  // 0 when absent
         std::uint32_t copy;           // pipe layout: index into copies_, or no_copy
@@ -98,7 +98,7 @@ private:
     bool handle_record(std::span<std::byte const> record, std::uint64_t offset);
     bool handle_sample(std::span<std::byte const> record, std::uint64_t offset);
     bool handle_sample_general(std::span<std::byte const> record, std::uint64_t offset);
-    void enqueue(pending const& p);
+    void enqueue(const pending& p);
     void grow_queue();
     bool add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset);
     bool handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset);
@@ -126,15 +126,15 @@ private:
     struct event_entry : perf_event_desc {
         bool fixed_layout = false;
         std::uint32_t tid_at = 0, time_at = 0, cpu_at = 0, raw_at = 0;  // 0: not in the sample
-        std::uint32_t fixed_size = 0;  // bytes up to and including the raw size word
+        std::uint32_t fixed_size = 0;                                   // bytes up to and including the raw size word
     };
-    static pending fixed_layout_sample(event_entry const* desc, std::span<std::byte const> record,
-                                       std::uint64_t offset, std::uint32_t raw_size);
+    static pending fixed_layout_sample(const event_entry* desc, std::span<std::byte const> record, std::uint64_t offset,
+                                       std::uint32_t raw_size);
     std::vector<std::unique_ptr<event_entry>> events_;
     std::unordered_map<std::uint64_t, event_entry*> events_by_id_;
     std::unordered_map<std::uint64_t, std::string> names_by_id_;  // EVENT_DESC
     std::vector<std::unique_ptr<tracefs_format>> formats_;
-    std::unordered_map<std::uint32_t, tracefs_format const*> formats_by_id_;
+    std::unordered_map<std::uint32_t, const tracefs_format*> formats_by_id_;
     int id_position_ = -1;  // u64 index of the sample id in a sample, -1 = none
 
     // Samples read and not yet returned: [head_, ready_end_) are released in

@@ -44,11 +44,11 @@ struct decoded_sample {
     // eventheader: the tracepoint name as recorded; tracepoint: "system:name"
     // parts are in `format`; other: the best name known ("" when none).
     std::string_view name;
-    tracefs_format const* format = nullptr;  // eventheader (perf.data) and tracepoint samples
-    std::span<std::byte const> raw;          // the whole record (tracepoint), the event (capture), ...
-    bool big_endian = false;                 // byte order of `raw`'s tracefs fields
-    event_enumerator* enumerator = nullptr;  // eventheader
-    decode_error error = decode_error::none; // other: why an EventHeader claim failed
+    const tracefs_format* format = nullptr;   // eventheader (perf.data) and tracepoint samples
+    std::span<std::byte const> raw;           // the whole record (tracepoint), the event (capture), ...
+    bool big_endian = false;                  // byte order of `raw`'s tracefs fields
+    event_enumerator* enumerator = nullptr;   // eventheader
+    decode_error error = decode_error::none;  // other: why an EventHeader claim failed
     sample_meta meta;
 };
 
@@ -59,14 +59,14 @@ class sample_decoder {
 public:
     // A tracepoint record: `format` may be null (then `name` and the bytes are
     // all that is known).
-    decoded_sample const& decode_record(tracefs_format const* format, std::string_view name,
-                                        std::span<std::byte const> raw, sample_meta const& meta,
+    const decoded_sample& decode_record(const tracefs_format* format, std::string_view name,
+                                        std::span<std::byte const> raw, const sample_meta& meta,
                                         bool big_endian = false);
     // A perf.data sample (see perf_data_reader).
-    decoded_sample const& decode(perf_sample const& sample);
+    const decoded_sample& decode(const perf_sample& sample);
     // An EventHeader event and its tracepoint name (capture files).
-    decoded_sample const& decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
-                                       sample_meta const& meta = {});
+    const decoded_sample& decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
+                                       const sample_meta& meta = {});
 
     [[nodiscard]] event_enumerator& enumerator() noexcept { return enumerator_; }
 

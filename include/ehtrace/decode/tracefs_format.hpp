@@ -18,10 +18,10 @@ enum class field_location : std::uint8_t {
 };
 
 enum class field_display : std::uint8_t {
-    string,    // plain char (arrays or not): text up to the first NUL
-    decimal,   // C integer types but unsigned long, fixed-width typedefs
-    hex,       // pointers, unsigned long, other type names: "0x.."
-    hex_bytes, // structs, sizes that are not 1/2/4/8
+    string,     // plain char (arrays or not): text up to the first NUL
+    decimal,    // C integer types but unsigned long, fixed-width typedefs
+    hex,        // pointers, unsigned long, other type names: "0x.."
+    hex_bytes,  // structs, sizes that are not 1/2/4/8
 };
 
 struct tracefs_field {
@@ -69,7 +69,7 @@ private:
 [[nodiscard]] bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::string* why = nullptr);
 
 // The bytes of one field inside a raw record, or empty if out of range.
-[[nodiscard]] std::span<std::byte const> field_bytes(tracefs_field const& field, std::span<std::byte const> raw,
+[[nodiscard]] std::span<std::byte const> field_bytes(const tracefs_field& field, std::span<std::byte const> raw,
                                                      bool big_endian = false) noexcept;
 
 }  // namespace ehtrace::decode

@@ -53,17 +53,17 @@ struct scalar_text {
 // True when the value is a string of unbounded length (written with
 // append_string_text); false when scalar_text_of writes it. A length-prefixed
 // value with a non-string format whose length fits the format is a scalar.
-[[nodiscard]] bool is_string_value(value_bytes const& value) noexcept;
+[[nodiscard]] bool is_string_value(const value_bytes& value) noexcept;
 
 // The text of a value for which is_string_value() is false.
-[[nodiscard]] scalar_text scalar_text_of(value_bytes const& value) noexcept;
+[[nodiscard]] scalar_text scalar_text_of(const value_bytes& value) noexcept;
 
 // A string value (is_string_value() true) as UTF-8: 8-bit strings declared
 // UTF-8 keep valid sequences and take any other byte as Latin-1; 16/32-bit
 // strings turn unpaired surrogates and values above U+10FFFF into U+FFFD;
 // string8 is Latin-1; a BOM is honoured for the BOM/XML/JSON formats; binary
 // and hex_bytes are space-separated lower-case hex pairs.
-void append_string_text(std::string& out, value_bytes const& value, text_escape escape);
+void append_string_text(std::string& out, const value_bytes& value, text_escape escape);
 
 // A plain (tracefs) tracepoint's char field, fixed or __data_loc: the bytes
 // up to the first NUL, each taken as a Latin-1 character, as the kernel's
@@ -83,7 +83,7 @@ void append_utf8_text(std::string& out, std::string_view utf8, text_escape escap
 // field's element_size bytes at `p`): hex, signed or unsigned as the field's
 // declaration says (docs/json.md, "Plain tracepoints"). `hex_as_number`:
 // hex-shown integers other than pointers as decimal (--safe-numbers).
-[[nodiscard]] scalar_text tracefs_integer_text(tracefs_field const& field, std::byte const* p, bool swap,
+[[nodiscard]] scalar_text tracefs_integer_text(const tracefs_field& field, const std::byte* p, bool swap,
                                                bool hex_as_number) noexcept;
 
 // "2024-01-02T03:04:05" for seconds since 1970 UTC, or "TIME(<n>)".
@@ -92,7 +92,7 @@ void append_time_text(std::string& out, std::int64_t seconds);
 // signed 32-bit integer.
 void append_errno_text(std::string& out, std::int32_t value);
 // RFC 4122 text form of 16 bytes, lower case.
-void append_uuid_text(std::string& out, std::byte const* bytes16);
+void append_uuid_text(std::string& out, const std::byte* bytes16);
 // "...T...Z" with nanoseconds for a wall-clock time in nanoseconds since 1970.
 void append_utc_time_text(std::string& out, std::uint64_t time_ns);
 

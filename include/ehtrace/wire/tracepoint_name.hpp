@@ -72,7 +72,7 @@ constexpr provider_name_error check_provider_name(std::string_view name) noexcep
 constexpr bool options_well_formed(std::string_view options) noexcept {
     char previous_letter = 0;
     for (std::size_t i = 0; i < options.size();) {
-        char const letter = options[i];
+        const char letter = options[i];
         if (!is_option_letter(letter) || letter < previous_letter) return false;
         previous_letter = letter;
         ++i;
@@ -100,11 +100,12 @@ constexpr bool is_plain_tracepoint_name(std::string_view name) noexcept {
 // "<provider>_L<level>K<keyword><options>". `out` takes bytes through
 // put(std::uint8_t) and put_string(std::string_view).
 template <class Writer>
-constexpr void encode_tracepoint_name(Writer& out, std::string_view provider, std::uint8_t level,
-                                      std::uint64_t keyword, std::string_view options) noexcept {
+constexpr void encode_tracepoint_name(Writer& out, std::string_view provider, std::uint8_t level, std::uint64_t keyword,
+                                      std::string_view options) noexcept {
     constexpr char digits[] = "0123456789abcdef";
     auto put_hex = [&](std::uint64_t value) {
-        for (std::size_t i = hex_digits(value); i-- > 0;) out.put(static_cast<std::uint8_t>(digits[(value >> (4 * i)) & 0xF]));
+        for (std::size_t i = hex_digits(value); i-- > 0;)
+            out.put(static_cast<std::uint8_t>(digits[(value >> (4 * i)) & 0xF]));
     };
     out.put_string(provider);
     out.put('_');
@@ -133,7 +134,7 @@ constexpr bool parse_name_hex(std::string_view s, std::size_t& pos, std::uint64_
     value = 0;
     while (pos < s.size() && is_name_hex_digit(s[pos])) {
         if (pos - begin == 16) return false;
-        char const c = s[pos];
+        const char c = s[pos];
         value = value * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
         ++pos;
     }
@@ -148,10 +149,10 @@ constexpr bool parse_name_hex(std::string_view s, std::size_t& pos, std::uint64_
 // unspecified); a "system:" prefix is not accepted.
 constexpr bool split_tracepoint_name(std::string_view name, tracepoint_name_parts& out) noexcept {
     if (name.empty() || !tracepoint_name_fits(name.size())) return false;
-    auto const underscore = name.rfind('_');
+    const auto underscore = name.rfind('_');
     if (underscore == std::string_view::npos || underscore == 0) return false;
     std::string_view const provider = name.substr(0, underscore);
-    for (char const c : provider) {
+    for (const char c : provider) {
         if (!is_foreign_provider_char(c)) return false;
     }
     std::string_view const tail = name.substr(underscore + 1);
@@ -177,7 +178,7 @@ constexpr bool split_tracepoint_name(std::string_view name, tracepoint_name_part
 // -> "srv"), or empty.
 constexpr std::string_view tracepoint_name_option(std::string_view options, char letter) noexcept {
     for (std::size_t i = 0; i < options.size();) {
-        char const current = options[i];
+        const char current = options[i];
         std::size_t const value_begin = ++i;
         while (i < options.size() && !is_option_letter(options[i])) ++i;
         if (current == letter) return options.substr(value_begin, i - value_begin);

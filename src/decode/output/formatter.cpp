@@ -8,7 +8,7 @@ namespace {
 // {"<input>": [ {event}, ... ], ...}
 class json_document final : public formatter {
 public:
-    explicit json_document(json_options const& options) : options_(options) {}
+    explicit json_document(const json_options& options) : options_(options) {}
     void begin(std::string& out) override { out.push_back('{'); }
     void begin_input(std::string& out, std::string_view source) override {
         out.append(inputs_++ == 0 ? "\n" : ",\n");
@@ -16,7 +16,7 @@ public:
         out.append(": [");
         first_ = true;
     }
-    bool sample(std::string& out, decoded_sample const& s) override {
+    bool sample(std::string& out, const decoded_sample& s) override {
         out.append(first_ ? "\n  " : ",\n  ");
         first_ = false;
         return append_json(out, s, options_);
@@ -33,9 +33,9 @@ private:
 // One object per line.
 class json_lines final : public formatter {
 public:
-    json_lines(json_options const& options, bool several_inputs) : options_(options), several_(several_inputs) {}
+    json_lines(const json_options& options, bool several_inputs) : options_(options), several_(several_inputs) {}
     void begin_input(std::string&, std::string_view source) override { source_ = source; }
-    bool sample(std::string& out, decoded_sample const& s) override {
+    bool sample(std::string& out, const decoded_sample& s) override {
         bool ok;
         if (several_) {
             decoded_sample tagged = s;
@@ -70,7 +70,7 @@ bool parse_output_format(std::string_view name, output_format& format) noexcept 
     return true;
 }
 
-std::unique_ptr<formatter> make_formatter(output_format format, json_options const& options, bool several_inputs) {
+std::unique_ptr<formatter> make_formatter(output_format format, const json_options& options, bool several_inputs) {
     switch (format) {
     case output_format::jsonl: return std::make_unique<json_lines>(options, several_inputs);
     case output_format::timeline: return detail::make_timeline_formatter();

@@ -28,7 +28,7 @@ constexpr double label_width = 240, plot_width = 960, row_height = 22;
 void append_html(std::string& out, std::string_view utf8) {
     std::string text;
     append_utf8_text(text, utf8, text_escape::control);
-    for (char const c : text) {
+    for (const char c : text) {
         switch (c) {
         case '&': out.append("&amp;"); break;
         case '<': out.append("&lt;"); break;
@@ -96,19 +96,19 @@ private:
                 out.push_back(')');
             }
         }
-        if (auto const lost = stats().lost()) appendf(out, ", %" PRIu64 " lost", *lost);
+        if (const auto lost = stats().lost()) appendf(out, ", %" PRIu64 " lost", *lost);
         out.append("</p>\n");
     }
 
     // Names with completed, timed activities, the most total time first.
     [[nodiscard]] std::vector<std::string> busiest() const {
         std::vector<std::pair<std::uint64_t, std::string>> list;
-        for (auto const& [name, spans] : stats().spans()) {
+        for (const auto& [name, spans] : stats().spans()) {
             std::uint64_t total = 0;
-            for (activity_span const& s : spans) total += s.stop_ns - s.start_ns;
+            for (const activity_span& s : spans) total += s.stop_ns - s.start_ns;
             list.emplace_back(total, name);
         }
-        std::stable_sort(list.begin(), list.end(), [](auto const& a, auto const& b) { return a.first > b.first; });
+        std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
         std::vector<std::string> names;
         for (std::size_t i = 0; i < list.size() && i < max_rows; ++i) names.push_back(list[i].second);
         return names;
@@ -116,28 +116,31 @@ private:
 
     void write_timeline(std::string& out) const {
         out.append("<h3>Timeline of the busiest activities</h3>\n");
-        std::vector<std::string> const rows = busiest();
+        const std::vector<std::string> rows = busiest();
         if (rows.empty()) {
             out.append("<p class=\"note\">No completed activities with times.</p>\n");
             return;
         }
         if (stats().spans().size() > rows.size()) {
-            appendf(out, "<p class=\"note\">The %zu activity names with the most total time of %zu.</p>\n",
-                    rows.size(), stats().spans().size());
+            appendf(out, "<p class=\"note\">The %zu activity names with the most total time of %zu.</p>\n", rows.size(),
+                    stats().spans().size());
         }
-        double const span_ns = std::max<double>(1, static_cast<double>(stats().last_ns() - stats().first_ns()));
-        double const height = row_height * static_cast<double>(rows.size()) + 24;
+        const double span_ns = std::max<double>(1, static_cast<double>(stats().last_ns() - stats().first_ns()));
+        const double height = row_height * static_cast<double>(rows.size()) + 24;
         appendf(out, "<svg class=\"timeline\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n",
                 label_width + plot_width + 10, height, label_width + plot_width + 10, height);
         for (int tick = 0; tick <= 4; ++tick) {  // a grid line and a time every quarter of the span
-            double const x = label_width + plot_width * tick / 4;
+            const double x = label_width + plot_width * tick / 4;
             appendf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%.0f\"/>", x, x, height - 20);
             appendf(out, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\">%.3f ms</text>\n", x, height - 6,
-                    tick == 0 ? "start" : tick == 4 ? "end" : "middle", span_ns / 1e6 * tick / 4);
+                    tick == 0   ? "start"
+                    : tick == 4 ? "end"
+                                : "middle",
+                    span_ns / 1e6 * tick / 4);
         }
         double y = 0;
-        for (std::string const& name : rows) {
-            std::vector<activity_span> const& spans = stats().spans().at(name);
+        for (const std::string& name : rows) {
+            const std::vector<activity_span>& spans = stats().spans().at(name);
             out.append("<g class=\"row\" data-name=\"");
             append_html(out, name);
             appendf(out, "\" data-count=\"%zu\">", spans.size());
@@ -146,9 +149,10 @@ private:
             if (spans.size() > max_bars) appendf(out, " (%zu not drawn)", spans.size() - max_bars);
             out.append("</text>\n");
             for (std::size_t i = 0; i < spans.size() && i < max_bars; ++i) {
-                activity_span const& s = spans[i];
-                double const x = label_width + plot_width * static_cast<double>(s.start_ns - stats().first_ns()) / span_ns;
-                double const w = std::max(1.0, plot_width * static_cast<double>(s.stop_ns - s.start_ns) / span_ns);
+                const activity_span& s = spans[i];
+                const double x =
+                    label_width + plot_width * static_cast<double>(s.start_ns - stats().first_ns()) / span_ns;
+                const double w = std::max(1.0, plot_width * static_cast<double>(s.stop_ns - s.start_ns) / span_ns);
                 appendf(out, "<rect class=\"bar\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\">", x, y + 3, w,
                         row_height - 6);
                 appendf(out, "<title>%.3f ms, pid %" PRIu32 " tid %" PRIu32 "</title></rect>\n",
@@ -163,7 +167,7 @@ private:
     void write_histograms(std::string& out) const {
         out.append("<h3>Duration histograms</h3>\n<div class=\"histograms\">\n");
         bool any = false;
-        for (auto const& [name, activity] : stats().activities()) {
+        for (const auto& [name, activity] : stats().activities()) {
             if (!stats().timed(activity)) continue;
             any = true;
             write_histogram(out, name, activity.durations);
@@ -173,10 +177,10 @@ private:
 
     // Equal-width bins from the shortest to the longest duration; one bin
     // when they are all equal. Only bins with durations get a bar.
-    static void write_histogram(std::string& out, std::string const& name, std::vector<std::uint64_t> const& sorted) {
+    static void write_histogram(std::string& out, const std::string& name, const std::vector<std::uint64_t>& sorted) {
         std::uint64_t const lo = sorted.front(), hi = sorted.back();
-        unsigned const bins = hi == lo ? 1 : histogram_bins;
-        double const width = static_cast<double>(hi - lo) / bins;
+        const unsigned bins = hi == lo ? 1 : histogram_bins;
+        const double width = static_cast<double>(hi - lo) / bins;
         std::vector<std::uint64_t> counts(bins);
         for (std::uint64_t const d : sorted) {
             auto bin = hi == lo ? 0u : static_cast<unsigned>(static_cast<double>(d - lo) / width);
@@ -193,42 +197,47 @@ private:
         appendf(out, "<line class=\"axis\" x1=\"10\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n", h + 1, w + 10, h + 1);
         for (unsigned i = 0; i < bins; ++i) {
             if (counts[i] == 0) continue;
-            double const bh = std::max(1.0, h * static_cast<double>(counts[i]) / static_cast<double>(tallest));
-            double const from = static_cast<double>(lo) + width * i;
-            appendf(out, "<rect class=\"bin\" data-count=\"%" PRIu64 "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                         "height=\"%.1f\">", counts[i], 10 + bar_w * i + 1, h - bh + 1, bar_w - 2, bh);
+            const double bh = std::max(1.0, h * static_cast<double>(counts[i]) / static_cast<double>(tallest));
+            const double from = static_cast<double>(lo) + width * i;
+            appendf(out,
+                    "<rect class=\"bin\" data-count=\"%" PRIu64
+                    "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"%.1f\">",
+                    counts[i], 10 + bar_w * i + 1, h - bh + 1, bar_w - 2, bh);
             appendf(out, "<title>%" PRIu64 " from %.3f to %.3f ms</title></rect>\n", counts[i], from / 1e6,
                     (from + (hi == lo ? 0 : width)) / 1e6);
         }
         appendf(out, "<text x=\"10\" y=\"%.0f\">%.3f ms</text>", h + 18, ms(lo));
         appendf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.3f ms</text>", w + 10, h + 18, ms(hi));
-        appendf(out, "<text x=\"10\" y=\"%.0f\">durations: %zu, tallest bar: %" PRIu64 "</text>", h + 34,
-                sorted.size(), tallest);
+        appendf(out, "<text x=\"10\" y=\"%.0f\">durations: %zu, tallest bar: %" PRIu64 "</text>", h + 34, sorted.size(),
+                tallest);
         out.append("</svg></figure>\n");
     }
 
     void write_tables(std::string& out) const {
-        out.append("<h3>Events</h3>\n<table class=\"events\"><thead><tr><th>event</th><th>count</th>"
-                   "<th>per second</th></tr></thead><tbody>\n");
-        for (auto const& [name, count] : stats().events_by_count()) {
+        out.append(
+            "<h3>Events</h3>\n<table class=\"events\"><thead><tr><th>event</th><th>count</th>"
+            "<th>per second</th></tr></thead><tbody>\n");
+        for (const auto& [name, count] : stats().events_by_count()) {
             out.append("<tr><td>");
             append_html(out, name);
             appendf(out, "</td><td>%" PRIu64 "</td>", count);
-            if (double const r = stats().rate(count); r >= 0) appendf(out, "<td>%.1f</td></tr>\n", r);
+            if (const double r = stats().rate(count); r >= 0) appendf(out, "<td>%.1f</td></tr>\n", r);
             else out.append("<td>-</td></tr>\n");
         }
         out.append("</tbody></table>\n");
         if (!stats().activities().empty()) {
-            out.append("<h3>Activities</h3>\n<table class=\"activities\"><thead><tr><th>activity</th><th>count</th>"
-                       "<th>unmatched</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr></thead>"
-                       "<tbody>\n");
-            for (auto const& [name, activity] : stats().activities()) {
+            out.append(
+                "<h3>Activities</h3>\n<table class=\"activities\"><thead><tr><th>activity</th><th>count</th>"
+                "<th>unmatched</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr></thead>"
+                "<tbody>\n");
+            for (const auto& [name, activity] : stats().activities()) {
                 out.append("<tr><td>");
                 append_html(out, name);
                 appendf(out, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td>", activity.completed,
                         activity.unmatched_starts + activity.unmatched_stops);
                 if (stats().timed(activity)) {
-                    auto const& d = activity.durations;
+                    const auto& d = activity.durations;
                     appendf(out, "<td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n", ms(percentile(d, 50)),
                             ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d.back()));
                 } else {
@@ -238,9 +247,10 @@ private:
             out.append("</tbody></table>\n");
         }
         if (!stats().threads().empty()) {
-            out.append("<h3>Threads</h3>\n<table class=\"threads\"><thead><tr><th>thread</th><th>pid</th><th>tid</th>"
-                       "<th>events</th></tr></thead><tbody>\n");
-            for (auto const& [ids, count] : stats().threads()) {
+            out.append(
+                "<h3>Threads</h3>\n<table class=\"threads\"><thead><tr><th>thread</th><th>pid</th><th>tid</th>"
+                "<th>events</th></tr></thead><tbody>\n");
+            for (const auto& [ids, count] : stats().threads()) {
                 std::string_view const comm = stats().names().thread(ids.first, ids.second);
                 out.append("<tr><td>");
                 append_html(out, comm.empty() ? std::string_view("?") : comm);

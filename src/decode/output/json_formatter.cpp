@@ -18,7 +18,7 @@ using namespace detail;
 
 constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
 
-void append_scalar_json(std::string& out, scalar_text const& t, bool safe_numbers) {
+void append_scalar_json(std::string& out, const scalar_text& t, bool safe_numbers) {
     switch (t.kind) {
     case value_kind::null: out.append("null"); return;
     case value_kind::number:
@@ -44,7 +44,7 @@ void append_scalar_json(std::string& out, scalar_text const& t, bool safe_number
 // object: names, values, and the brackets of structs and arrays.
 class body_writer {
 public:
-    body_writer(std::string& out, json_options const& options) : out_(out), options_(options) {}
+    body_writer(std::string& out, const json_options& options) : out_(out), options_(options) {}
 
     // Starts a named value: `"name;tag=0xT":` or `{"name":"...","value":`.
     [[gnu::always_inline]] void member(std::string_view name, std::uint16_t tag) {
@@ -69,14 +69,14 @@ public:
     // Opens a struct (`named`: a member, else an array element) or an array.
     [[gnu::always_inline]] bool open(bool is_struct, bool named) {
         if (depth_ == sizeof closers_) return false;
-        bool const list = options_.field_list;
+        const bool list = options_.field_list;
         out_.push_back(is_struct && !list ? '{' : '[');
         closers_[depth_++] = static_cast<char>((is_struct && !list ? '}' : ']') | (named && list ? 0x80 : 0));
         comma_ = false;
         return true;
     }
     [[gnu::always_inline]] void close() {
-        char const c = closers_[--depth_];
+        const char c = closers_[--depth_];
         out_.push_back(static_cast<char>(c & 0x7F));
         if (c & 0x80) out_.push_back('}');
         comma_ = true;
@@ -107,7 +107,7 @@ private:
             if (comma_) *p++ = ',';
             *p++ = '"';
             bool plain = true;
-            for (char const c : name) {
+            for (const char c : name) {
                 plain &= is_plain_ascii(static_cast<unsigned char>(c));
                 *p++ = c;
             }
@@ -124,23 +124,23 @@ private:
     }
 
     std::string& out_;
-    json_options const& options_;
+    const json_options& options_;
     bool comma_ = false;
     std::size_t depth_ = 0;
     char closers_[event_enumerator::max_depth + 2];
 };
 
 // The field name as written in the metadata, attributes included.
-std::string_view full_name(item_info const& item) noexcept {
+std::string_view full_name(const item_info& item) noexcept {
     if (item.name_attributes.empty()) return item.name;
     return {item.name.data(), item.name.size() + item.name_attributes.size()};
 }
 
 // The fields of a started EventHeader event; false if it is damaged.
-bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerator& e, json_options const& options) {
+bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerator& e, const json_options& options) {
     if (e.state() != enumerator_state::before_first) return e.state() != enumerator_state::error;
     while (e.move_next()) {
-        item_info const& item = e.item();
+        const item_info& item = e.item();
         switch (e.state()) {
         case enumerator_state::value:
             if (item.is_element) {
@@ -176,7 +176,7 @@ bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerato
 
 // ---- plain tracepoint fields ----
 
-void append_tracefs_integer(std::string& out, tracefs_field const& field, std::byte const* p, bool swap,
+void append_tracefs_integer(std::string& out, const tracefs_field& field, const std::byte* p, bool swap,
                             bool safe_numbers) {
     append_scalar_json(out, tracefs_integer_text(field, p, swap, safe_numbers), safe_numbers);
 }
@@ -184,14 +184,14 @@ void append_tracefs_integer(std::string& out, tracefs_field const& field, std::b
 }  // namespace
 
 // Shared with the timeline formatter (json_values.hpp).
-void detail::append_tracefs_value(std::string& out, tracefs_field const& field, std::span<std::byte const> raw,
-                                  bool big_endian, json_options const& options) {
-    bool const in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
+void detail::append_tracefs_value(std::string& out, const tracefs_field& field, std::span<std::byte const> raw,
+                                  bool big_endian, const json_options& options) {
+    const bool in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
     if (!in_range) {
         out.append("null");
         return;
     }
-    auto const bytes = field_bytes(field, raw, big_endian);
+    const auto bytes = field_bytes(field, raw, big_endian);
     switch (field.display) {
     case field_display::string:
         out.push_back('"');
@@ -203,7 +203,7 @@ void detail::append_tracefs_value(std::string& out, tracefs_field const& field, 
         return;
     default: break;
     }
-    bool const swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    const bool swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
     if (field.is_array) {
         out.push_back('[');
         for (std::size_t k = 0; k + field.element_size <= bytes.size(); k += field.element_size) {
@@ -220,11 +220,11 @@ void detail::append_tracefs_value(std::string& out, tracefs_field const& field, 
 
 namespace {
 
-void append_tracefs_fields(body_writer& w, std::string& out, tracefs_format const& format, std::size_t begin,
+void append_tracefs_fields(body_writer& w, std::string& out, const tracefs_format& format, std::size_t begin,
                            std::size_t end, std::span<std::byte const> raw, bool big_endian,
-                           json_options const& options) {
+                           const json_options& options) {
     for (std::size_t i = begin; i < end; ++i) {
-        tracefs_field const& field = format.fields[i];
+        const tracefs_field& field = format.fields[i];
         w.member(field.name, 0);
         append_tracefs_value(out, field, raw, big_endian, options);
         w.end_member();
@@ -234,8 +234,8 @@ void append_tracefs_fields(body_writer& w, std::string& out, tracefs_format cons
 // ---- meta ----
 
 // time, cpu, pid, tid at p; `comma` says whether one was written.
-char* write_sample_meta(char* p, sample_meta const& meta, std::uint32_t keys, bool& comma) {
-    auto const key = [&](auto const& literal) {
+char* write_sample_meta(char* p, const sample_meta& meta, std::uint32_t keys, bool& comma) {
+    const auto key = [&](const auto& literal) {
         if (comma) *p++ = ',';
         comma = true;
         p = write_literal(p, literal);
@@ -243,7 +243,7 @@ char* write_sample_meta(char* p, sample_meta const& meta, std::uint32_t keys, bo
     if (meta.has_time && (keys & meta_keys::time)) {
         key("\"time\":");
         std::uint64_t const seconds = meta.time_ns / 1000000000;
-        auto const nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
+        const auto nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
         if (meta.time_is_utc) {
             *p++ = '"';
             p = write_time(p, static_cast<std::int64_t>(seconds));
@@ -260,7 +260,7 @@ char* write_sample_meta(char* p, sample_meta const& meta, std::uint32_t keys, bo
     return p;
 }
 
-void append_string_member(std::string& out, bool& comma, char const* key, std::string_view value) {
+void append_string_member(std::string& out, bool& comma, const char* key, std::string_view value) {
     if (comma) out.push_back(',');
     comma = true;
     out.append(key);
@@ -268,7 +268,7 @@ void append_string_member(std::string& out, bool& comma, char const* key, std::s
 }
 
 // comm, provider and event: names that may need escapes.
-void append_name_meta(std::string& out, sample_meta const& meta, std::uint32_t keys, std::string_view provider,
+void append_name_meta(std::string& out, const sample_meta& meta, std::uint32_t keys, std::string_view provider,
                       std::string_view event, bool& comma) {
     if ((keys & meta_keys::comm) && !meta.comm.empty()) append_string_member(out, comma, "\"comm\":", meta.comm);
     if (!meta.source.empty()) append_string_member(out, comma, "\"source\":", meta.source);
@@ -276,7 +276,7 @@ void append_name_meta(std::string& out, sample_meta const& meta, std::uint32_t k
     if ((keys & meta_keys::event) && !event.empty()) append_string_member(out, comma, "\"event\":", event);
 }
 
-void append_meta(std::string& out, decoded_sample const& s, std::uint32_t keys) {
+void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) {
     if ((keys & ~meta_keys::common) == 0) return;
     char text[512];
     char* p = write_literal(text, ",\"meta\":{");
@@ -287,7 +287,7 @@ void append_meta(std::string& out, decoded_sample const& s, std::uint32_t keys) 
         std::string_view provider, event;
         if (s.kind == sample_kind::tracepoint) {
             provider = s.format->system, event = s.format->name;
-        } else if (auto const colon = s.name.find(':'); colon != std::string_view::npos) {
+        } else if (const auto colon = s.name.find(':'); colon != std::string_view::npos) {
             provider = s.name.substr(0, colon), event = s.name.substr(colon + 1);
         } else {
             provider = s.name;
@@ -296,35 +296,37 @@ void append_meta(std::string& out, decoded_sample const& s, std::uint32_t keys) 
         out.push_back('}');
         return;
     }
-    event_info const& info = s.enumerator->event();
+    const event_info& info = s.enumerator->event();
     if ((keys & (meta_keys::comm | meta_keys::provider | meta_keys::event)) || !s.meta.source.empty()) {
         out.append(text, p);
         append_name_meta(out, s.meta, keys, info.name_parts.provider, info.name, comma);
         p = text;
     }
-    auto const key = [&](auto const& literal) {
+    const auto key = [&](const auto& literal) {
         if (comma) *p++ = ',';
         comma = true;
         p = write_literal(p, literal);
     };
-    auto const quoted_hex = [&](std::uint64_t value) {
+    const auto quoted_hex = [&](std::uint64_t value) {
         *p++ = '"';
         p = write_hex(p, value);
         *p++ = '"';
     };
-    auto const quoted_uuid = [&](std::byte const* id) {
+    const auto quoted_uuid = [&](const std::byte* id) {
         *p++ = '"';
         p = write_uuid(p, id);
         *p++ = '"';
     };
-    auto const& h = info.header;
+    const auto& h = info.header;
     if ((keys & meta_keys::id) && h.id != 0) key("\"id\":"), p = write_uint(p, h.id);
     if ((keys & meta_keys::version) && h.version != 0) key("\"version\":"), p = write_uint(p, h.version);
     if ((keys & meta_keys::level) && h.level != 0) key("\"level\":"), p = write_uint(p, h.level);
-    if ((keys & meta_keys::keyword) && info.name_parts.keyword != 0) key("\"keyword\":"), quoted_hex(info.name_parts.keyword);
+    if ((keys & meta_keys::keyword) && info.name_parts.keyword != 0)
+        key("\"keyword\":"), quoted_hex(info.name_parts.keyword);
     if ((keys & meta_keys::opcode) && h.opcode != 0) key("\"opcode\":"), p = write_uint(p, h.opcode);
     if ((keys & meta_keys::tag) && h.tag != 0) key("\"tag\":"), quoted_hex(h.tag);
-    if ((keys & meta_keys::activity) && info.activity_id != nullptr) key("\"activity\":"), quoted_uuid(info.activity_id);
+    if ((keys & meta_keys::activity) && info.activity_id != nullptr)
+        key("\"activity\":"), quoted_uuid(info.activity_id);
     if ((keys & meta_keys::related_activity) && info.related_activity_id != nullptr) {
         key("\"relatedActivity\":"), quoted_uuid(info.related_activity_id);
     }
@@ -348,9 +350,9 @@ void append_name_member(std::string& out, std::string_view first, std::string_vi
     if (first.size() + second.size() <= sizeof text - 10) {
         char* p = write_literal(text, "{\"n\":\"");
         bool plain = true;
-        for (char const c : first) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        for (const char c : first) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
         *p++ = ':';
-        for (char const c : second) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        for (const char c : second) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
         *p++ = '"';
         if (plain) {
             out.append(text, p);
@@ -364,7 +366,7 @@ void append_name_member(std::string& out, std::string_view first, std::string_vi
     out.push_back('"');
 }
 
-void append_error_member(std::string& out, event_enumerator const& e) {
+void append_error_member(std::string& out, const event_enumerator& e) {
     out.append(",\"error\":\"");
     out.append(to_string(e.error()));
     out.append(" at event offset ");
@@ -381,14 +383,14 @@ void append_json_string(std::string& out, std::string_view utf8) {
     out.push_back('"');
 }
 
-void append_value_json(std::string& out, value_bytes const& value, json_options const& options) {
+void append_value_json(std::string& out, const value_bytes& value, const json_options& options) {
     // The usual values (integers of the default, unsigned and signed formats,
     // doubles, UTF-8 strings) in one step, without a scalar_text or the
     // general string path: the same text.
-    auto const format = value.format;
+    const auto format = value.format;
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
-        auto const* p = value.bytes.data();
+        const auto* p = value.bytes.data();
         std::uint64_t v;
         unsigned bits;
         switch (value.encoding) {
@@ -400,7 +402,7 @@ void append_value_json(std::string& out, value_bytes const& value, json_options 
         char text[24];
         char* end;
         if (format == field_format::signed_int) {
-            auto const shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+            const auto shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
             if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
                 append_scalar_json(out, signed_text(shifted), true);
                 return;
@@ -429,7 +431,8 @@ void append_value_json(std::string& out, value_bytes const& value, json_options 
     if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
         (format == field_format::default_format || format == field_format::string_utf)) {
         out.push_back('"');  // UTF-8 text, the usual string
-        append_utf8_text(out, {reinterpret_cast<char const*>(value.bytes.data()), value.bytes.size()}, text_escape::json);
+        append_utf8_text(out, {reinterpret_cast<const char*>(value.bytes.data()), value.bytes.size()},
+                         text_escape::json);
         out.push_back('"');
         return;
     }
@@ -442,10 +445,10 @@ void append_value_json(std::string& out, value_bytes const& value, json_options 
     append_scalar_json(out, scalar_text_of(value), options.safe_numbers);
 }
 
-bool append_json(std::string& out, decoded_sample const& s, json_options const& options) {
+bool append_json(std::string& out, const decoded_sample& s, const json_options& options) {
     bool ok = true;
     if (s.kind == sample_kind::eventheader) {
-        event_info const& info = s.enumerator->event();
+        const event_info& info = s.enumerator->event();
         append_name_member(out, info.name_parts.provider, info.name);
     } else if (s.kind == sample_kind::tracepoint) {
         append_name_member(out, s.format->system, s.format->name);
@@ -464,9 +467,7 @@ bool append_json(std::string& out, decoded_sample const& s, json_options const& 
         append_tracefs_fields(w, out, *s.format, 0, s.format->common_field_count, s.raw, s.big_endian, options);
     }
     switch (s.kind) {
-    case sample_kind::eventheader:
-        ok = append_eventheader_fields(w, out, *s.enumerator, options);
-        break;
+    case sample_kind::eventheader: ok = append_eventheader_fields(w, out, *s.enumerator, options); break;
     case sample_kind::tracepoint:
         append_tracefs_fields(w, out, *s.format, s.format->common_field_count, s.format->fields.size(), s.raw,
                               s.big_endian, options);
@@ -491,9 +492,9 @@ bool append_json(std::string& out, decoded_sample const& s, json_options const& 
 }
 
 decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<std::byte const> event,
-                               sample_meta const& meta, json_options const& options) {
+                               const sample_meta& meta, const json_options& options) {
     sample_decoder decoder;
-    decoded_sample const& s = decoder.decode_event(tracepoint_name, event, meta);
+    const decoded_sample& s = decoder.decode_event(tracepoint_name, event, meta);
     append_json(out, s, options);
     return s.kind == sample_kind::eventheader ? s.enumerator->error() : s.error;
 }

@@ -27,7 +27,7 @@ void skip_item(event_enumerator& e) {
     if (e.state() != enumerator_state::struct_begin && e.state() != enumerator_state::array_begin) return;
     int depth = 1;
     while (depth != 0 && e.move_next()) {
-        auto const s = e.state();
+        const auto s = e.state();
         if (s == enumerator_state::struct_begin || s == enumerator_state::array_begin) ++depth;
         if (s == enumerator_state::struct_end || s == enumerator_state::array_end) --depth;
     }
@@ -38,19 +38,19 @@ void skip_item(event_enumerator& e) {
 template <class F>
 void for_each_child(event_enumerator& e, F&& f) {
     while (e.move_next()) {
-        auto const s = e.state();
+        const auto s = e.state();
         if (s == enumerator_state::struct_end || s == enumerator_state::array_end) return;
         if (is_item(s)) f();
     }
 }
 
-value_bytes bytes_of(item_info const& item) { return {item.value, item.encoding, item.format, item.byte_swap}; }
+value_bytes bytes_of(const item_info& item) { return {item.value, item.encoding, item.format, item.byte_swap}; }
 
 // The integer of a value8..value64 field whose format is a plain integer.
-std::optional<std::int64_t> integer_of(item_info const& item, bool* beyond_int64 = nullptr) {
+std::optional<std::int64_t> integer_of(const item_info& item, bool* beyond_int64 = nullptr) {
     std::size_t const size = value_size(item.encoding);
     if (size == 0 || size > 8 || item.value.size() != size) return std::nullopt;
-    auto const f = item.format;
+    const auto f = item.format;
     if (f != field_format::default_format && f != field_format::unsigned_int && f != field_format::signed_int &&
         f != field_format::hex_int && f != field_format::pid) {
         return std::nullopt;
@@ -62,16 +62,16 @@ std::optional<std::int64_t> integer_of(item_info const& item, bool* beyond_int64
         if constexpr (std::endian::native == std::endian::little) v |= byte << (8 * i);
         else v = (v << 8) | byte;
     }
-    bool const is_signed = f == field_format::signed_int || f == field_format::pid;
+    const bool is_signed = f == field_format::signed_int || f == field_format::pid;
     if (is_signed && size < 8 && (v >> (8 * size - 1)) != 0) v |= ~std::uint64_t{0} << (8 * size);
     if (beyond_int64 != nullptr) *beyond_int64 = !is_signed && v > std::uint64_t{INT64_MAX};
     return static_cast<std::int64_t>(v);
 }
 
 // The plain text of a value (strings transcoded to UTF-8, control characters escaped).
-std::string text_of(item_info const& item) {
+std::string text_of(const item_info& item) {
     std::string text;
-    value_bytes const v = bytes_of(item);
+    const value_bytes v = bytes_of(item);
     if (is_string_value(v)) {
         append_string_text(text, v, text_escape::control);
     } else {
@@ -80,12 +80,12 @@ std::string text_of(item_info const& item) {
     return text;
 }
 
-void append_quoted_value(std::string& out, value_bytes const& v) {
+void append_quoted_value(std::string& out, const value_bytes& v) {
     out.push_back('"');
     if (is_string_value(v)) {
         append_string_text(out, v, text_escape::json);
     } else {
-        scalar_text const t = scalar_text_of(v);
+        const scalar_text t = scalar_text_of(v);
         if (t.may_need_escape) {
             append_utf8_text(out, t.view(), text_escape::json);
         } else {
@@ -98,15 +98,15 @@ void append_quoted_value(std::string& out, value_bytes const& v) {
 // One value as an OTLP AnyValue: integers as intValue (a string, as proto3
 // JSON writes 64-bit integers), floats as doubleValue, booleans as
 // boolValue, everything else as the text the JSON output shows.
-void append_scalar_any(std::string& out, item_info const& item) {
-    value_bytes const v = bytes_of(item);
+void append_scalar_any(std::string& out, const item_info& item) {
+    const value_bytes v = bytes_of(item);
     if (!is_string_value(v)) {
         bool beyond = false;
-        if (auto const i = integer_of(item, &beyond); i && !beyond) {
+        if (const auto i = integer_of(item, &beyond); i && !beyond) {
             out.append("{\"intValue\":\"").append(std::to_string(*i)).append("\"}");
             return;
         }
-        scalar_text const t = scalar_text_of(v);
+        const scalar_text t = scalar_text_of(v);
         if (t.kind == value_kind::null) {
             out.append("{}");
             return;
@@ -195,9 +195,9 @@ std::string key_string(std::string_view key, std::string_view value) {
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     y -= m <= 2;
     std::int64_t const era = (y >= 0 ? y : y - 399) / 400;
-    auto const yoe = static_cast<unsigned>(y - era * 400);
-    unsigned const doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
@@ -275,10 +275,10 @@ std::string otlp_id(std::string_view text, std::size_t length) {
 std::vector<std::pair<std::string, std::string>> parse_links(std::string_view json) {
     std::vector<std::pair<std::string, std::string>> links;
     std::size_t i = 0;
-    auto const ws = [&] {
+    const auto ws = [&] {
         while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) ++i;
     };
-    auto const string = [&](std::string& s) {
+    const auto string = [&](std::string& s) {
         if (i >= json.size() || json[i] != '"') return false;
         for (++i; i < json.size() && json[i] != '"'; ++i) {
             if (json[i] == '\\' && ++i >= json.size()) return false;
@@ -330,19 +330,19 @@ std::vector<std::pair<std::string, std::string>> parse_links(std::string_view js
 // names, given back their semantic-convention keys.
 std::string_view attribute_key(std::string_view part_b_name) {
     static constexpr std::pair<std::string_view, std::string_view> renamed[] = {
-        {"httpMethod", "http.method"},       {"httpUrl", "http.url"},   {"httpStatusCode", "http.status_code"},
-        {"dbSystem", "db.system"},           {"dbName", "db.name"},     {"dbStatement", "db.statement"},
+        {"httpMethod", "http.method"}, {"httpUrl", "http.url"}, {"httpStatusCode", "http.status_code"},
+        {"dbSystem", "db.system"},     {"dbName", "db.name"},   {"dbStatement", "db.statement"},
         {"requestUrl", "url.full"},
     };
-    for (auto const& [from, to] : renamed) {
+    for (const auto& [from, to] : renamed) {
         if (from == part_b_name) return to;
     }
     return part_b_name;
 }
 
 std::optional<int> span_kind_of(event_enumerator& e) {
-    item_info const& item = e.item();
-    if (auto const i = integer_of(item); i) {
+    const item_info& item = e.item();
+    if (const auto i = integer_of(item); i) {
         if (*i >= 0 && *i <= 4) return static_cast<int>(*i) + 1;  // OTLP's 0 is "unspecified"
         return std::nullopt;
     }
@@ -440,7 +440,7 @@ void read_part_b(event_enumerator& e, cs_event& cs) {
 // Reads a Common Schema event from its first field, `__csver__`, which `e`
 // is on; false when it is not one (a major version other than 4, no PartB).
 bool read_cs_event(event_enumerator& e, cs_event& cs) {
-    auto const v = integer_of(e.item());
+    const auto v = integer_of(e.item());
     cs.csver = v && (*v >> 8) == 4;  // 0x400 and 0x401 seen so far; the major version is what matters
     for_each_child(e, [&] {
         std::string_view const n = e.item().name;
@@ -463,12 +463,12 @@ void append_nanos(std::string& out, std::string_view key, std::uint64_t ns) {
     out.append(",\"").append(key).append("\":\"").append(std::to_string(ns)).append("\"");
 }
 
-void append_attributes(std::string& out, std::vector<std::string> const& a, std::vector<std::string> const& b = {}) {
+void append_attributes(std::string& out, const std::vector<std::string>& a, const std::vector<std::string>& b = {}) {
     if (a.empty() && b.empty()) return;
     out.append(",\"attributes\":[");
     bool first = true;
-    for (auto const* list : {&a, &b}) {
-        for (auto const& kv : *list) {
+    for (const auto* list : {&a, &b}) {
+        for (const auto& kv : *list) {
             if (!std::exchange(first, false)) out.push_back(',');
             out.append(kv);
         }
@@ -499,21 +499,21 @@ public:
 
     void begin_input(std::string&, std::string_view) override { pending_.clear(); }
 
-    bool sample(std::string& out, decoded_sample const& s) override {
+    bool sample(std::string& out, const decoded_sample& s) override {
         if (s.kind != sample_kind::eventheader) return true;
         event_enumerator& e = *s.enumerator;
         if (e.state() != enumerator_state::before_first) return false;
-        event_info const& info = e.event();
+        const event_info& info = e.event();
         cs_event cs;
         // Every exporter writes __csver__ first: that decides, without a second walk.
-        bool const has_first = e.move_next() && is_item(e.state());
-        bool const common_schema = has_first && e.state() == enumerator_state::value && e.item().name == "__csver__";
+        const bool has_first = e.move_next() && is_item(e.state());
+        const bool common_schema = has_first && e.state() == enumerator_state::value && e.item().name == "__csver__";
         std::optional<std::uint64_t> observed;
         if (s.meta.has_time && s.meta.time_is_utc) observed = s.meta.time_ns;
         std::string record;
         if (common_schema && read_cs_event(e, cs)) {
             if (e.state() == enumerator_state::error) return false;
-            bool const span = cs.type_name == "Span" || (cs.type_name.empty() && info.name == "Span");
+            const bool span = cs.type_name == "Span" || (cs.type_name.empty() && info.name == "Span");
             // The C++ exporter names the event after the record's event name
             // and has no PartB.name; "Log" and "Logs" are the exporters' defaults.
             if (!cs.has_name && info.name != "Log" && info.name != "Logs" && !span) {
@@ -544,7 +544,7 @@ private:
         std::string resource, scope, record;
     };
 
-    static std::string resource_json(cs_event const& cs) {
+    static std::string resource_json(const cs_event& cs) {
         std::vector<std::string> attributes;
         if (!cs.role.empty()) attributes.push_back(key_string("service.name", cs.role));
         if (!cs.role_instance.empty()) attributes.push_back(key_string("service.instance.id", cs.role_instance));
@@ -553,9 +553,9 @@ private:
         return close_object(std::move(r));
     }
 
-    static std::string log_json(cs_event const& cs, std::optional<std::uint64_t> observed) {
+    static std::string log_json(const cs_event& cs, std::optional<std::uint64_t> observed) {
         std::string r;
-        if (auto const t = parse_rfc3339_ns(cs.time)) append_nanos(r, "timeUnixNano", *t);
+        if (const auto t = parse_rfc3339_ns(cs.time)) append_nanos(r, "timeUnixNano", *t);
         if (observed) append_nanos(r, "observedTimeUnixNano", *observed);
         if (cs.severity && *cs.severity >= 1 && *cs.severity <= 24) {
             r.append(",\"severityNumber\":").append(std::to_string(*cs.severity));
@@ -569,8 +569,8 @@ private:
         if (cs.event_id) extra.push_back(key_int("event_id", *cs.event_id));
         extra.insert(extra.end(), cs.exception.begin(), cs.exception.end());
         append_attributes(r, cs.attributes, extra);
-        if (auto const id = otlp_id(cs.trace_id, 32); !id.empty()) r.append(",\"traceId\":\"").append(id).append("\"");
-        if (auto const id = otlp_id(cs.span_id, 16); !id.empty()) r.append(",\"spanId\":\"").append(id).append("\"");
+        if (const auto id = otlp_id(cs.trace_id, 32); !id.empty()) r.append(",\"traceId\":\"").append(id).append("\"");
+        if (const auto id = otlp_id(cs.span_id, 16); !id.empty()) r.append(",\"spanId\":\"").append(id).append("\"");
         if (cs.has_name && !cs.name.empty()) {
             r.append(",\"eventName\":");
             append_json_string(r, cs.name);
@@ -578,21 +578,21 @@ private:
         return close_object(std::move(r));
     }
 
-    static std::string span_json(cs_event const& cs) {
+    static std::string span_json(const cs_event& cs) {
         std::string r;
-        if (auto const id = otlp_id(cs.trace_id, 32); !id.empty()) r.append(",\"traceId\":\"").append(id).append("\"");
-        if (auto const id = otlp_id(cs.span_id, 16); !id.empty()) r.append(",\"spanId\":\"").append(id).append("\"");
-        if (auto const id = otlp_id(cs.parent_id, 16); !id.empty()) {
+        if (const auto id = otlp_id(cs.trace_id, 32); !id.empty()) r.append(",\"traceId\":\"").append(id).append("\"");
+        if (const auto id = otlp_id(cs.span_id, 16); !id.empty()) r.append(",\"spanId\":\"").append(id).append("\"");
+        if (const auto id = otlp_id(cs.parent_id, 16); !id.empty()) {
             r.append(",\"parentSpanId\":\"").append(id).append("\"");
         }
         r.append(",\"name\":");
         append_json_string(r, cs.name);
         if (cs.kind) r.append(",\"kind\":").append(std::to_string(*cs.kind));
-        if (auto const t = parse_rfc3339_ns(cs.start_time)) append_nanos(r, "startTimeUnixNano", *t);
-        if (auto const t = parse_rfc3339_ns(cs.time)) append_nanos(r, "endTimeUnixNano", *t);
+        if (const auto t = parse_rfc3339_ns(cs.start_time)) append_nanos(r, "startTimeUnixNano", *t);
+        if (const auto t = parse_rfc3339_ns(cs.time)) append_nanos(r, "endTimeUnixNano", *t);
         append_attributes(r, cs.attributes, cs.part_b_attributes);
         if (!cs.links.empty()) {
-            auto const links = parse_links(cs.links);
+            const auto links = parse_links(cs.links);
             if (!links.empty()) {
                 r.append(",\"links\":[");
                 for (std::size_t i = 0; i < links.size(); ++i) {
@@ -621,7 +621,7 @@ private:
     // Any other EventHeader event as a log record: its fields as attributes,
     // "provider:event" as the event name, the severity from its level.
     static std::string generic_json(event_enumerator& e, bool on_first, std::optional<std::uint64_t> observed) {
-        event_info const& info = e.event();
+        const event_info& info = e.event();
         std::string r;
         if (observed) {
             append_nanos(r, "timeUnixNano", *observed);
@@ -645,7 +645,7 @@ private:
         if (pending_.empty()) return;
         // Records of one resource and scope together, both in order of first appearance.
         std::vector<std::string> resources;
-        for (auto const& p : pending_) {
+        for (const auto& p : pending_) {
             if (std::find(resources.begin(), resources.end(), p.resource) == resources.end()) {
                 resources.push_back(p.resource);
             }
@@ -653,9 +653,11 @@ private:
         out.append(traces_ ? "{\"resourceSpans\":[" : "{\"resourceLogs\":[");
         for (std::size_t r = 0; r < resources.size(); ++r) {
             if (r != 0) out.push_back(',');
-            out.append("{\"resource\":").append(resources[r]).append(traces_ ? ",\"scopeSpans\":[" : ",\"scopeLogs\":[");
+            out.append("{\"resource\":")
+                .append(resources[r])
+                .append(traces_ ? ",\"scopeSpans\":[" : ",\"scopeLogs\":[");
             std::vector<std::string> scopes;
-            for (auto const& p : pending_) {
+            for (const auto& p : pending_) {
                 if (p.resource == resources[r] && std::find(scopes.begin(), scopes.end(), p.scope) == scopes.end()) {
                     scopes.push_back(p.scope);
                 }
@@ -666,7 +668,7 @@ private:
                 append_json_string(out, scopes[c]);
                 out.append(traces_ ? "},\"spans\":[" : "},\"logRecords\":[");
                 bool first = true;
-                for (auto const& p : pending_) {
+                for (const auto& p : pending_) {
                     if (p.resource != resources[r] || p.scope != scopes[c]) continue;
                     if (!std::exchange(first, false)) out.push_back(',');
                     out.append(p.record);

@@ -20,10 +20,10 @@ namespace ehtrace::decode::detail {
 
 // "Provider:Event" (EventHeader), "system:name" (tracepoint), or the best
 // name known.
-inline std::string full_event_name(decoded_sample const& s) {
+inline std::string full_event_name(const decoded_sample& s) {
     std::string name;
     if (s.kind == sample_kind::eventheader) {
-        event_info const& info = s.enumerator->event();
+        const event_info& info = s.enumerator->event();
         name.append(info.name_parts.provider).append(":").append(info.name);
     } else if (s.kind == sample_kind::tracepoint) {
         name.append(s.format->system).append(":").append(s.format->name);
@@ -46,10 +46,10 @@ struct activity_facts {
     activity_id parent{};
 };
 
-inline activity_facts activity_of(decoded_sample const& s) noexcept {
+inline activity_facts activity_of(const decoded_sample& s) noexcept {
     activity_facts facts;
     if (s.kind != sample_kind::eventheader) return facts;
-    event_info const& info = s.enumerator->event();
+    const event_info& info = s.enumerator->event();
     if (info.activity_id == nullptr) return facts;
     if (info.header.opcode == static_cast<std::uint8_t>(event_opcode::activity_start)) {
         facts.role = activity_role::start;
@@ -67,7 +67,7 @@ inline activity_facts activity_of(decoded_sample const& s) noexcept {
 }
 
 // The event name shown for an activity or an event (no provider).
-inline std::string_view short_event_name(decoded_sample const& s) noexcept {
+inline std::string_view short_event_name(const decoded_sample& s) noexcept {
     if (s.kind == sample_kind::eventheader) return s.enumerator->event().name;
     if (s.kind == sample_kind::tracepoint) return s.format->name;
     return s.name.empty() ? std::string_view("unknown") : s.name;
@@ -78,7 +78,7 @@ inline std::string_view short_event_name(decoded_sample const& s) noexcept {
 // the first comm seen in it.
 class thread_names {
 public:
-    void note(sample_meta const& meta) {
+    void note(const sample_meta& meta) {
         if (!meta.has_tid || meta.comm.empty()) return;
         threads_[{meta.pid, meta.tid}] = meta.comm;
         auto [it, inserted] = processes_.try_emplace(meta.pid, meta.comm);
@@ -88,12 +88,12 @@ public:
         threads_.clear();
         processes_.clear();
     }
-    [[nodiscard]] std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> const& threads() const {
+    [[nodiscard]] const std::map<std::pair<std::uint32_t, std::uint32_t>, std::string>& threads() const {
         return threads_;
     }
-    [[nodiscard]] std::map<std::uint32_t, std::string> const& processes() const { return processes_; }
+    [[nodiscard]] const std::map<std::uint32_t, std::string>& processes() const { return processes_; }
     [[nodiscard]] std::string_view thread(std::uint32_t pid, std::uint32_t tid) const {
-        auto const it = threads_.find({pid, tid});
+        const auto it = threads_.find({pid, tid});
         return it == threads_.end() ? std::string_view{} : std::string_view(it->second);
     }
 

@@ -49,10 +49,10 @@ private:
     }
 
     void write_text(std::string& out) const {
-        summary_stats const& facts = stats();
+        const summary_stats& facts = stats();
         out.append(inputs() == 0 ? "input      " : "\ninput      ").append(shown(source())).push_back('\n');
         appendf(out, "events     %" PRIu64 "\n", facts.total());
-        if (auto const lost = facts.lost()) appendf(out, "lost       %" PRIu64 "\n", *lost);
+        if (const auto lost = facts.lost()) appendf(out, "lost       %" PRIu64 "\n", *lost);
         if (facts.has_span()) {
             appendf(out, "time span  %.6f s (", facts.span_s());
             append_time(out, facts.first_ns());
@@ -66,18 +66,18 @@ private:
         // Each name escaped once, for the column's width and for its row.
         auto events = facts.events_by_count();
         for (auto& [name, count] : events) name = shown(name);
-        std::vector<std::pair<std::string, activity_stats const*>> activities;
-        for (auto const& [name, activity] : facts.activities()) activities.emplace_back(shown(name), &activity);
+        std::vector<std::pair<std::string, const activity_stats*>> activities;
+        for (const auto& [name, activity] : facts.activities()) activities.emplace_back(shown(name), &activity);
         std::size_t width = 5;
-        for (auto const& [name, count] : events) width = std::max(width, name.size());
-        for (auto const& [name, activity] : activities) width = std::max(width, name.size());
+        for (const auto& [name, count] : events) width = std::max(width, name.size());
+        for (const auto& [name, activity] : activities) width = std::max(width, name.size());
         out.push_back('\n');
         append_padded(out, "event", width);
         appendf(out, " %10s %12s\n", "count", "per second");
-        for (auto const& [name, count] : events) {
+        for (const auto& [name, count] : events) {
             append_padded(out, name, width);
             appendf(out, " %10" PRIu64, count);
-            if (double const r = facts.rate(count); r >= 0) appendf(out, " %12.1f\n", r);
+            if (const double r = facts.rate(count); r >= 0) appendf(out, " %12.1f\n", r);
             else out.append("            -\n");
         }
         if (!activities.empty()) {
@@ -85,12 +85,12 @@ private:
             append_padded(out, "activity", width);
             appendf(out, " %10s %10s %10s %10s %10s %10s\n", "count", "unmatched", "p50 ms", "p90 ms", "p99 ms",
                     "max ms");
-            for (auto const& [name, activity] : activities) {
+            for (const auto& [name, activity] : activities) {
                 append_padded(out, name, width);
                 appendf(out, " %10" PRIu64 " %10" PRIu64, activity->completed,
                         activity->unmatched_starts + activity->unmatched_stops);
                 if (facts.timed(*activity)) {
-                    auto const& d = activity->durations;
+                    const auto& d = activity->durations;
                     appendf(out, " %10.3f %10.3f %10.3f %10.3f\n", ms(percentile(d, 50)), ms(percentile(d, 90)),
                             ms(percentile(d, 99)), ms(d.back()));
                 } else {
@@ -100,20 +100,20 @@ private:
         }
         if (!facts.threads().empty()) {
             std::map<std::uint32_t, std::string> comms;
-            for (auto const& [pid, comm] : facts.names().processes()) comms.emplace(pid, shown(comm));
+            for (const auto& [pid, comm] : facts.names().processes()) comms.emplace(pid, shown(comm));
             std::size_t cw = 7;
-            for (auto const& [pid, comm] : comms) cw = std::max(cw, comm.size());
+            for (const auto& [pid, comm] : comms) cw = std::max(cw, comm.size());
             out.push_back('\n');
             append_padded(out, "process", cw);
             appendf(out, " %10s %10s %10s\n", "pid", "", "events");
-            for (auto const& [pid, count] : facts.processes()) {
-                auto const it = comms.find(pid);
+            for (const auto& [pid, count] : facts.processes()) {
+                const auto it = comms.find(pid);
                 append_padded(out, it == comms.end() ? std::string_view("?") : std::string_view(it->second), cw);
                 appendf(out, " %10" PRIu32 " %10s %10" PRIu64 "\n", pid, "", count);
             }
             append_padded(out, "thread", cw);
             appendf(out, " %10s %10s %10s\n", "pid", "tid", "events");
-            for (auto const& [ids, count] : facts.threads()) {
+            for (const auto& [ids, count] : facts.threads()) {
                 std::string_view const comm = facts.names().thread(ids.first, ids.second);
                 append_padded(out, comm.empty() ? std::string("?") : shown(comm), cw);
                 appendf(out, " %10" PRIu32 " %10" PRIu32 " %10" PRIu64 "\n", ids.first, ids.second, count);
@@ -122,11 +122,11 @@ private:
     }
 
     void write_json(std::string& out) const {
-        summary_stats const& facts = stats();
+        const summary_stats& facts = stats();
         out.append(inputs() == 0 ? "\n" : ",\n");
         append_json_string(out, source());
         appendf(out, ": {\"events\":%" PRIu64, facts.total());
-        if (auto const lost = facts.lost()) appendf(out, ",\"lost\":%" PRIu64, *lost);
+        if (const auto lost = facts.lost()) appendf(out, ",\"lost\":%" PRIu64, *lost);
         if (facts.has_span()) {
             appendf(out, ",\"span_s\":%.9f,\"first\":\"", facts.span_s());
             append_time(out, facts.first_ns());
@@ -136,22 +136,22 @@ private:
         }
         out.append(",\n  \"event_names\":[");
         bool comma = false;
-        for (auto const& [name, count] : facts.events_by_count()) {
+        for (const auto& [name, count] : facts.events_by_count()) {
             out.append(std::exchange(comma, true) ? ",\n    {\"name\":" : "\n    {\"name\":");
             append_json_string(out, name);
             appendf(out, ",\"count\":%" PRIu64, count);
-            if (double const r = facts.rate(count); r >= 0) appendf(out, ",\"per_s\":%.3f", r);
+            if (const double r = facts.rate(count); r >= 0) appendf(out, ",\"per_s\":%.3f", r);
             out.push_back('}');
         }
         out.append("],\n  \"activities\":[");
         comma = false;
-        for (auto const& [name, activity] : facts.activities()) {
+        for (const auto& [name, activity] : facts.activities()) {
             out.append(std::exchange(comma, true) ? ",\n    {\"name\":" : "\n    {\"name\":");
             append_json_string(out, name);
             appendf(out, ",\"count\":%" PRIu64 ",\"unmatched_starts\":%" PRIu64 ",\"unmatched_stops\":%" PRIu64,
                     activity.completed, activity.unmatched_starts, activity.unmatched_stops);
             if (facts.timed(activity)) {
-                auto const& d = activity.durations;
+                const auto& d = activity.durations;
                 appendf(out, ",\"p50_ms\":%.6f,\"p90_ms\":%.6f,\"p99_ms\":%.6f,\"max_ms\":%.6f", ms(percentile(d, 50)),
                         ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d.back()));
             }
@@ -159,10 +159,10 @@ private:
         }
         out.append("],\n  \"processes\":[");
         comma = false;
-        for (auto const& [pid, count] : facts.processes()) {
-            appendf(out, "%s{\"pid\":%" PRIu32 ",\"events\":%" PRIu64, std::exchange(comma, true) ? ",\n    " : "\n    ",
-                    pid, count);
-            if (auto const it = facts.names().processes().find(pid); it != facts.names().processes().end()) {
+        for (const auto& [pid, count] : facts.processes()) {
+            appendf(out, "%s{\"pid\":%" PRIu32 ",\"events\":%" PRIu64,
+                    std::exchange(comma, true) ? ",\n    " : "\n    ", pid, count);
+            if (const auto it = facts.names().processes().find(pid); it != facts.names().processes().end()) {
                 out.append(",\"comm\":");
                 append_json_string(out, it->second);
             }
@@ -170,10 +170,10 @@ private:
         }
         out.append("],\n  \"threads\":[");
         comma = false;
-        for (auto const& [ids, count] : facts.threads()) {
+        for (const auto& [ids, count] : facts.threads()) {
             appendf(out, "%s{\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"events\":%" PRIu64,
                     std::exchange(comma, true) ? ",\n    " : "\n    ", ids.first, ids.second, count);
-            if (auto const comm = facts.names().thread(ids.first, ids.second); !comm.empty()) {
+            if (const auto comm = facts.names().thread(ids.first, ids.second); !comm.empty()) {
                 out.append(",\"comm\":");
                 append_json_string(out, comm);
             }

@@ -4,13 +4,13 @@
 
 namespace ehtrace::decode::detail {
 
-std::uint64_t percentile(std::vector<std::uint64_t> const& sorted, unsigned percent) {
+std::uint64_t percentile(const std::vector<std::uint64_t>& sorted, unsigned percent) {
     std::size_t const rank = (sorted.size() * percent + 99) / 100;
     return sorted[rank == 0 ? 0 : rank - 1];
 }
 
-void summary_stats::note(decoded_sample const& s) {
-    sample_meta const& meta = s.meta;
+void summary_stats::note(const decoded_sample& s) {
+    const sample_meta& meta = s.meta;
     names_.note(meta);
     timed_ = timed_ && meta.has_time;
     utc_ = utc_ && meta.time_is_utc;
@@ -24,7 +24,7 @@ void summary_stats::note(decoded_sample const& s) {
         ++threads_[{meta.pid, meta.tid}];
         ++processes_[meta.pid];
     }
-    activity_facts const activity = activity_of(s);
+    const activity_facts activity = activity_of(s);
     if (activity.role == activity_role::start) {
         open_activity started{full_event_name(s), meta.time_ns, meta.pid, meta.tid};
         auto [it, inserted] = open_.try_emplace(activity.id, started);
@@ -33,7 +33,7 @@ void summary_stats::note(decoded_sample const& s) {
             it->second = std::move(started);
         }
     } else if (activity.role == activity_role::stop) {
-        auto const it = open_.find(activity.id);
+        const auto it = open_.find(activity.id);
         if (it == open_.end()) {
             ++activities_[full_event_name(s)].unmatched_stops;
         } else {
@@ -42,7 +42,8 @@ void summary_stats::note(decoded_sample const& s) {
             if (meta.has_time) {
                 std::uint64_t const start = std::min(meta.time_ns, it->second.start_ns);
                 stats.durations.push_back(meta.time_ns - start);
-                if (keep_spans_) spans_[it->second.name].push_back({start, meta.time_ns, it->second.pid, it->second.tid});
+                if (keep_spans_)
+                    spans_[it->second.name].push_back({start, meta.time_ns, it->second.pid, it->second.tid});
             }
             open_.erase(it);
         }
@@ -50,14 +51,14 @@ void summary_stats::note(decoded_sample const& s) {
 }
 
 void summary_stats::finish() {
-    for (auto const& [id, start] : open_) ++activities_[start.name].unmatched_starts;
+    for (const auto& [id, start] : open_) ++activities_[start.name].unmatched_starts;
     open_.clear();
     for (auto& [name, stats] : activities_) std::sort(stats.durations.begin(), stats.durations.end());
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> summary_stats::events_by_count() const {
     std::vector<std::pair<std::string, std::uint64_t>> list(events_.begin(), events_.end());
-    std::stable_sort(list.begin(), list.end(), [](auto const& a, auto const& b) { return a.second > b.second; });
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     return list;
 }
 

@@ -34,13 +34,13 @@ struct activity_span {
 
 // Nearest rank: the smallest duration with at least `percent`% at or below
 // it. `sorted` must not be empty.
-std::uint64_t percentile(std::vector<std::uint64_t> const& sorted, unsigned percent);
+std::uint64_t percentile(const std::vector<std::uint64_t>& sorted, unsigned percent);
 
 class summary_stats {
 public:
     explicit summary_stats(bool keep_spans = false) : keep_spans_(keep_spans) {}
 
-    void note(decoded_sample const& s);
+    void note(const decoded_sample& s);
     void note_lost(std::uint64_t events) { lost_ = lost_.value_or(0) + events; }
     // Counts activities still open as unmatched starts and sorts durations;
     // call once, after the last note().
@@ -59,19 +59,19 @@ public:
     [[nodiscard]] double rate(std::uint64_t count) const {
         return has_span() && last_ > first_ ? static_cast<double>(count) / span_s() : -1;
     }
-    [[nodiscard]] bool timed(activity_stats const& stats) const { return timed_ && !stats.durations.empty(); }
+    [[nodiscard]] bool timed(const activity_stats& stats) const { return timed_ && !stats.durations.empty(); }
 
-    [[nodiscard]] std::map<std::string, std::uint64_t> const& events() const { return events_; }
+    [[nodiscard]] const std::map<std::string, std::uint64_t>& events() const { return events_; }
     // Events per name, most frequent first.
     [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>> events_by_count() const;
-    [[nodiscard]] std::map<std::string, activity_stats> const& activities() const { return activities_; }
+    [[nodiscard]] const std::map<std::string, activity_stats>& activities() const { return activities_; }
     // Completed activities per name in stop order (only with keep_spans).
-    [[nodiscard]] std::map<std::string, std::vector<activity_span>> const& spans() const { return spans_; }
-    [[nodiscard]] std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> const& threads() const {
+    [[nodiscard]] const std::map<std::string, std::vector<activity_span>>& spans() const { return spans_; }
+    [[nodiscard]] const std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>& threads() const {
         return threads_;
     }
-    [[nodiscard]] std::map<std::uint32_t, std::uint64_t> const& processes() const { return processes_; }
-    [[nodiscard]] thread_names const& names() const { return names_; }
+    [[nodiscard]] const std::map<std::uint32_t, std::uint64_t>& processes() const { return processes_; }
+    [[nodiscard]] const thread_names& names() const { return names_; }
 
 private:
     struct open_activity {
@@ -101,7 +101,7 @@ public:
         source_ = source;
         stats_ = summary_stats(keep_spans_);
     }
-    bool sample(std::string&, decoded_sample const& s) final {
+    bool sample(std::string&, const decoded_sample& s) final {
         stats_.note(s);
         return true;
     }
@@ -118,8 +118,8 @@ protected:
     // The finished statistics of the input that ends.
     virtual void write_input(std::string& out) = 0;
 
-    [[nodiscard]] std::string const& source() const { return source_; }
-    [[nodiscard]] summary_stats const& stats() const { return stats_; }
+    [[nodiscard]] const std::string& source() const { return source_; }
+    [[nodiscard]] const summary_stats& stats() const { return stats_; }
     // Inputs written so far (in write_input: before this one).
     [[nodiscard]] std::size_t inputs() const { return inputs_; }
 
@@ -131,9 +131,9 @@ private:
 };
 
 template <class... Args>
-void appendf(std::string& out, char const* format, Args... args) {
+void appendf(std::string& out, const char* format, Args... args) {
     char text[256];
-    int const n = std::snprintf(text, sizeof text, format, args...);
+    const int n = std::snprintf(text, sizeof text, format, args...);
     out.append(text, static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof text) - 1)));
 }
 

@@ -16,14 +16,14 @@ namespace {
 
 // Strings go between quotes with JSON's escapes, so a line stays one line
 // and a value with spaces stays one value; everything else as it is.
-void append_value_text(std::string& out, value_bytes const& value) {
+void append_value_text(std::string& out, const value_bytes& value) {
     if (is_string_value(value)) {
         out.push_back('"');
         append_string_text(out, value, text_escape::json);
         out.push_back('"');
         return;
     }
-    scalar_text const t = scalar_text_of(value);
+    const scalar_text t = scalar_text_of(value);
     if (t.kind == value_kind::null) {
         out.append("null");
     } else if (t.kind == value_kind::text && t.may_need_escape) {
@@ -64,9 +64,7 @@ public:
     }
 
 private:
-    [[nodiscard]] bool in_array() const {
-        return depth_ != 0 && depth_ <= sizeof in_array_ && in_array_[depth_ - 1];
-    }
+    [[nodiscard]] bool in_array() const { return depth_ != 0 && depth_ <= sizeof in_array_ && in_array_[depth_ - 1]; }
     void separate() {
         if (!first_) out_.push_back(depth_ != 0 && in_array() ? ',' : ' ');
         first_ = false;
@@ -79,7 +77,7 @@ private:
     bool in_array_[event_enumerator::max_depth + 2] = {};
 };
 
-std::string_view full_name(item_info const& item) noexcept {
+std::string_view full_name(const item_info& item) noexcept {
     if (item.name_attributes.empty()) return item.name;
     return {item.name.data(), item.name.size() + item.name_attributes.size()};
 }
@@ -87,7 +85,7 @@ std::string_view full_name(item_info const& item) noexcept {
 bool append_eventheader_fields(line_writer& w, std::string& out, event_enumerator& e) {
     if (e.state() != enumerator_state::before_first) return e.state() != enumerator_state::error;
     while (e.move_next()) {
-        item_info const& item = e.item();
+        const item_info& item = e.item();
         switch (e.state()) {
         case enumerator_state::value:
             if (item.is_element) w.element();
@@ -112,14 +110,14 @@ bool append_eventheader_fields(line_writer& w, std::string& out, event_enumerato
     return e.state() != enumerator_state::error;
 }
 
-void append_tracefs_fields(line_writer& w, std::string& out, decoded_sample const& s, std::size_t begin,
+void append_tracefs_fields(line_writer& w, std::string& out, const decoded_sample& s, std::size_t begin,
                            std::size_t end) {
-    bool const swap = s.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    const bool swap = s.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
     for (std::size_t i = begin; i < end; ++i) {
-        tracefs_field const& field = s.format->fields[i];
+        const tracefs_field& field = s.format->fields[i];
         w.name(field.name, 0);
-        bool const in_range = field.offset <= s.raw.size() && s.raw.size() - field.offset >= field.size;
-        auto const bytes = in_range ? field_bytes(field, s.raw, s.big_endian) : std::span<std::byte const>{};
+        const bool in_range = field.offset <= s.raw.size() && s.raw.size() - field.offset >= field.size;
+        const auto bytes = in_range ? field_bytes(field, s.raw, s.big_endian) : std::span<std::byte const>{};
         if (!in_range) {
             out.append("null");
         } else if (field.display == field_display::string) {
@@ -144,7 +142,7 @@ void append_tracefs_fields(line_writer& w, std::string& out, decoded_sample cons
 }
 
 // "comm  pid/tid  [cpu] time:", each part only when known.
-void append_line_head(std::string& out, sample_meta const& meta) {
+void append_line_head(std::string& out, const sample_meta& meta) {
     char text[96];
     int n = 0;
     if (!meta.comm.empty() || meta.has_tid) {
@@ -167,9 +165,9 @@ void append_line_head(std::string& out, sample_meta const& meta) {
 
 class text_lines final : public formatter {
 public:
-    explicit text_lines(json_options const& options) : options_(options) {}
+    explicit text_lines(const json_options& options) : options_(options) {}
     void begin_input(std::string&, std::string_view source) override { source_ = source; }
-    bool sample(std::string& out, decoded_sample const& s) override {
+    bool sample(std::string& out, const decoded_sample& s) override {
         if (several_) {
             append_utf8_text(out, source_, text_escape::control);
             out.append(": ");
@@ -178,7 +176,7 @@ public:
         bool ok = true;
         line_writer w(out, options_.field_tags);
         if (s.kind == sample_kind::eventheader) {
-            event_info const& info = s.enumerator->event();
+            const event_info& info = s.enumerator->event();
             append_utf8_text(out, info.name_parts.provider, text_escape::control);
             out.push_back(':');
             append_utf8_text(out, info.name, text_escape::control);
@@ -232,7 +230,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<formatter> make_text_formatter(json_options const& options, bool several_inputs) {
+std::unique_ptr<formatter> make_text_formatter(const json_options& options, bool several_inputs) {
     auto f = std::make_unique<text_lines>(options);
     f->set_several(several_inputs);
     return f;

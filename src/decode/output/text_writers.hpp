@@ -10,7 +10,7 @@
 namespace ehtrace::decode::detail {
 
 template <std::size_t N>
-inline char* write_literal(char* p, char const (&text)[N]) noexcept {
+inline char* write_literal(char* p, const char (&text)[N]) noexcept {
     std::memcpy(p, text, N - 1);
     return p + (N - 1);
 }
@@ -32,6 +32,6 @@ inline char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept {
     return p + 10;
 }
 // 36 characters of RFC 4122 text.
-char* write_uuid(char* p, std::byte const* bytes16) noexcept;
+char* write_uuid(char* p, const std::byte* bytes16) noexcept;
 
 }  // namespace ehtrace::decode::detail

@@ -27,7 +27,7 @@ using members = std::vector<member>;
 // Adds `name`; a name already present gets "#2", "#3", ... so no key repeats.
 void add_member(members& list, std::string_view name, std::string value) {
     std::string key(name);
-    for (int n = 2; std::any_of(list.begin(), list.end(), [&](member const& m) { return m.name == key; }); ++n) {
+    for (int n = 2; std::any_of(list.begin(), list.end(), [&](const member& m) { return m.name == key; }); ++n) {
         key.assign(name).append("#").append(std::to_string(n));
     }
     list.push_back({std::move(key), std::move(value)});
@@ -47,8 +47,8 @@ void add_eventheader_fields(members& list, event_enumerator& e) {
         std::vector<bool> comma;
         std::string_view top_name;
         while (e.move_next()) {
-            item_info const& item = e.item();
-            enumerator_state const state = e.state();
+            const item_info& item = e.item();
+            const enumerator_state state = e.state();
             if (state == enumerator_state::array_end || state == enumerator_state::struct_end) {
                 value.push_back(closers.back());
                 closers.pop_back();
@@ -74,7 +74,7 @@ void add_eventheader_fields(members& list, event_enumerator& e) {
                 append_value_json(value, item);
                 if (closers.empty()) add_member(list, top_name, std::exchange(value, {}));
             } else {
-                bool const array = state == enumerator_state::array_begin;
+                const bool array = state == enumerator_state::array_begin;
                 value.push_back(array ? '[' : '{');
                 closers.push_back(array ? ']' : '}');
                 comma.push_back(false);
@@ -88,7 +88,7 @@ void add_eventheader_fields(members& list, event_enumerator& e) {
     if (e.state() == enumerator_state::error) add_member(list, "error", json_string(to_string(e.error())));
 }
 
-void add_fields(members& list, decoded_sample const& s) {
+void add_fields(members& list, const decoded_sample& s) {
     switch (s.kind) {
     case sample_kind::eventheader: add_eventheader_fields(list, *s.enumerator); break;
     case sample_kind::tracepoint:
@@ -104,7 +104,7 @@ void add_fields(members& list, decoded_sample const& s) {
     }
 }
 
-std::string uuid_text(activity_id const& id) {
+std::string uuid_text(const activity_id& id) {
     std::string text;
     append_uuid_text(text, id.data());
     return text;
@@ -129,7 +129,7 @@ public:
         count_ = 0;
     }
 
-    bool sample(std::string&, decoded_sample const& s) override {
+    bool sample(std::string&, const decoded_sample& s) override {
         names_.note(s.meta);
         trace_event e;
         e.ts = s.meta.has_time ? s.meta.time_ns : count_ * 1000;  // no clock: 1 µs per event, in order
@@ -137,13 +137,14 @@ public:
         last_ts_ = count_ == 1 ? e.ts : std::max(last_ts_, e.ts);
         if (s.meta.has_tid) e.pid = s.meta.pid, e.tid = s.meta.tid;
         e.name = short_event_name(s);
-        e.cat = s.kind == sample_kind::eventheader ? std::string(s.enumerator->event().name_parts.provider)
+        e.cat = s.kind == sample_kind::eventheader  ? std::string(s.enumerator->event().name_parts.provider)
                 : s.kind == sample_kind::tracepoint ? s.format->system
                                                     : std::string("other");
-        activity_facts const activity = activity_of(s);
+        const activity_facts activity = activity_of(s);
         if (s.kind == sample_kind::eventheader) {  // any event may name its activity and parent
-            event_info const& info = s.enumerator->event();
-            for (auto [key, id] : {std::pair{"activity", info.activity_id}, {"relatedActivity", info.related_activity_id}}) {
+            const event_info& info = s.enumerator->event();
+            for (auto [key, id] :
+                 {std::pair{"activity", info.activity_id}, {"relatedActivity", info.related_activity_id}}) {
                 if (id == nullptr) continue;
                 std::string text;
                 append_uuid_text(text, id);
@@ -151,10 +152,10 @@ public:
             }
         }
         add_fields(e.args, s);
-        bool const ok = !(s.kind == sample_kind::eventheader && s.enumerator->state() == enumerator_state::error) &&
+        const bool ok = !(s.kind == sample_kind::eventheader && s.enumerator->state() == enumerator_state::error) &&
                         s.error == decode_error::none;
         if (activity.role == activity_role::start) {
-            auto const [it, inserted] = open_.try_emplace(activity.id, events_.size());
+            const auto [it, inserted] = open_.try_emplace(activity.id, events_.size());
             if (!inserted) {  // the same id started again: the first start never stopped
                 close_unmatched(events_[it->second]);
                 it->second = events_.size();
@@ -170,16 +171,16 @@ public:
     }
 
     void end_input(std::string& out) override {
-        for (auto const& [id, index] : open_) close_unmatched(events_[index]);
+        for (const auto& [id, index] : open_) close_unmatched(events_[index]);
         open_.clear();
-        for (auto const& [pid, name] : names_.processes()) add_metadata("process_name", pid, pid, name);
-        for (auto const& [ids, name] : names_.threads()) add_metadata("thread_name", ids.first, ids.second, name);
+        for (const auto& [pid, name] : names_.processes()) add_metadata("process_name", pid, pid, name);
+        for (const auto& [ids, name] : names_.threads()) add_metadata("thread_name", ids.first, ids.second, name);
         std::uint64_t base = UINT64_MAX;
-        for (auto const& e : events_) {
+        for (const auto& e : events_) {
             if (e.ph != 'M') base = std::min(base, e.ts);
         }
         // Metadata first; then by time, an enclosing slice before what it encloses.
-        std::stable_sort(events_.begin(), events_.end(), [](trace_event const& a, trace_event const& b) {
+        std::stable_sort(events_.begin(), events_.end(), [](const trace_event& a, const trace_event& b) {
             if ((a.ph == 'M') != (b.ph == 'M')) return a.ph == 'M';
             if (a.ts != b.ts) return a.ts < b.ts;
             return a.dur > b.dur;
@@ -191,13 +192,11 @@ public:
         events_.clear();
     }
 
-    void end(std::string& out) override {
-        out.append(written_ ? "\n" : "").append("],\"displayTimeUnit\":\"ms\"}\n");
-    }
+    void end(std::string& out) override { out.append(written_ ? "\n" : "").append("],\"displayTimeUnit\":\"ms\"}\n"); }
 
 private:
-    void stop(trace_event e, activity_id const& id) {
-        auto const it = open_.find(id);
+    void stop(trace_event e, const activity_id& id) {
+        const auto it = open_.find(id);
         if (it == open_.end()) {  // its start is not in the trace
             add_member(e.args, "unmatched", "\"stop\"");
             events_.push_back(std::move(e));
@@ -208,7 +207,8 @@ private:
         if (start.pid == e.pid && start.tid == e.tid) {
             start.dur = e.ts > start.ts ? e.ts - start.ts : 0;
             for (auto& m : e.args) {
-                if (m.name != "activity" && m.name != "relatedActivity") add_member(start.args, m.name, std::move(m.value));
+                if (m.name != "activity" && m.name != "relatedActivity")
+                    add_member(start.args, m.name, std::move(m.value));
             }
             return;
         }
@@ -226,7 +226,7 @@ private:
         add_member(start.args, "unmatched", "\"start\"");
     }
 
-    void add_metadata(char const* what, std::uint32_t pid, std::uint32_t tid, std::string const& name) {
+    void add_metadata(const char* what, std::uint32_t pid, std::uint32_t tid, const std::string& name) {
         trace_event e;
         e.ph = 'M';
         e.name = what;
@@ -236,7 +236,7 @@ private:
         events_.push_back(std::move(e));
     }
 
-    void write(std::string& out, trace_event const& e) {
+    void write(std::string& out, const trace_event& e) {
         out.append(written_ ? ",\n{\"ph\":\"" : "\n{\"ph\":\"");
         written_ = true;
         out.push_back(e.ph);
@@ -277,7 +277,7 @@ private:
     static void append_microseconds(std::string& out, std::uint64_t ns) {
         char text[32];
         char* p = write_uint(text, ns / 1000);
-        if (auto const rest = static_cast<unsigned>(ns % 1000); rest != 0) {
+        if (const auto rest = static_cast<unsigned>(ns % 1000); rest != 0) {
             *p++ = '.';
             *p++ = static_cast<char>('0' + rest / 100);
             *p++ = static_cast<char>('0' + rest / 10 % 10);

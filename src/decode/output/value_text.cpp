@@ -51,14 +51,14 @@ void format_second(char* text, std::int64_t seconds) noexcept {
     if (rest < 0) rest += 86400, --days;
     days += 719468;  // from 1970-01-01 to 0000-03-01
     std::int64_t const era = (days >= 0 ? days : days - 146096) / 146097;
-    auto const doe = static_cast<unsigned>(days - era * 146097);
-    unsigned const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned const mp = (5 * doy + 2) / 153;
-    unsigned const day = doy - (153 * mp + 2) / 5 + 1;
-    unsigned const month = mp < 10 ? mp + 3 : mp - 9;
-    auto const year = static_cast<unsigned>(static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2));
-    auto const second_of_day = static_cast<unsigned>(rest);
+    const auto doe = static_cast<unsigned>(days - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    const auto year = static_cast<unsigned>(static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2));
+    const auto second_of_day = static_cast<unsigned>(rest);
     put2(text, year / 100);
     put2(text + 2, year % 100);
     text[4] = '-';
@@ -97,7 +97,7 @@ char* write_time(char* p, std::int64_t seconds) {
     std::tm tm{};
     if (gmtime_r(&t, &tm) != nullptr) {
         char buffer[48];
-        int const n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+        const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
                                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         std::memcpy(p, buffer, static_cast<std::size_t>(n));
         return p + n;
@@ -108,11 +108,11 @@ char* write_time(char* p, std::int64_t seconds) {
     return p;
 }
 
-char* write_uuid(char* p, std::byte const* bytes16) noexcept {
+char* write_uuid(char* p, const std::byte* bytes16) noexcept {
     static constexpr char digits[] = "0123456789abcdef";
     for (int i = 0; i != 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-        auto const b = static_cast<unsigned>(bytes16[i]);
+        const auto b = static_cast<unsigned>(bytes16[i]);
         *p++ = digits[b >> 4];
         *p++ = digits[b & 15];
     }
@@ -148,7 +148,8 @@ scalar_text finish_unsigned(std::uint64_t value) noexcept {
 scalar_text finish_signed(std::int64_t value) noexcept {
     text_builder b;
     b.p = std::to_chars(b.p, b.p + 21, value).ptr;
-    std::uint64_t const magnitude = value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+    std::uint64_t const magnitude =
+        value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
     b.t.beyond_double = magnitude > max_exact_double;
     return b.finish(value_kind::number);
 }
@@ -205,7 +206,7 @@ scalar_text hex_bytes_text(std::span<std::byte const> bytes) noexcept {
     text_builder b;
     for (std::size_t i = 0; i != bytes.size() && i != 21; ++i) {
         if (i != 0) *b.p++ = ' ';
-        auto const v = static_cast<unsigned>(bytes[i]);
+        const auto v = static_cast<unsigned>(bytes[i]);
         *b.p++ = digits[v >> 4];
         *b.p++ = digits[v & 15];
     }
@@ -224,22 +225,140 @@ scalar_text ip_address_text(std::span<std::byte const> bytes) noexcept {
 
 std::string_view errno_name(std::int32_t value) noexcept {
     static constexpr std::string_view names[] = {
-        "", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
-        "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR",
-        "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS",
-        "EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS", "ENOTEMPTY",
-        "ELOOP", "", "ENOMSG", "EIDRM", "ECHRNG", "EL2NSYNC", "EL3HLT", "EL3RST", "ELNRNG", "EUNATCH",
-        "ENOCSI", "EL2HLT", "EBADE", "EBADR", "EXFULL", "ENOANO", "EBADRQC", "EBADSLT", "", "EBFONT",
-        "ENOSTR", "ENODATA", "ETIME", "ENOSR", "ENONET", "ENOPKG", "EREMOTE", "ENOLINK", "EADV", "ESRMNT",
-        "ECOMM", "EPROTO", "EMULTIHOP", "EDOTDOT", "EBADMSG", "EOVERFLOW", "ENOTUNIQ", "EBADFD", "EREMCHG",
-        "ELIBACC", "ELIBBAD", "ELIBSCN", "ELIBMAX", "ELIBEXEC", "EILSEQ", "ERESTART", "ESTRPIPE", "EUSERS",
-        "ENOTSOCK", "EDESTADDRREQ", "EMSGSIZE", "EPROTOTYPE", "ENOPROTOOPT", "EPROTONOSUPPORT",
-        "ESOCKTNOSUPPORT", "EOPNOTSUPP", "EPFNOSUPPORT", "EAFNOSUPPORT", "EADDRINUSE", "EADDRNOTAVAIL",
-        "ENETDOWN", "ENETUNREACH", "ENETRESET", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN",
-        "ENOTCONN", "ESHUTDOWN", "ETOOMANYREFS", "ETIMEDOUT", "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH",
-        "EALREADY", "EINPROGRESS", "ESTALE", "EUCLEAN", "ENOTNAM", "ENAVAIL", "EISNAM", "EREMOTEIO",
-        "EDQUOT", "ENOMEDIUM", "EMEDIUMTYPE", "ECANCELED", "ENOKEY", "EKEYEXPIRED", "EKEYREVOKED",
-        "EKEYREJECTED", "EOWNERDEAD", "ENOTRECOVERABLE", "ERFKILL", "EHWPOISON",
+        "",
+        "EPERM",
+        "ENOENT",
+        "ESRCH",
+        "EINTR",
+        "EIO",
+        "ENXIO",
+        "E2BIG",
+        "ENOEXEC",
+        "EBADF",
+        "ECHILD",
+        "EAGAIN",
+        "ENOMEM",
+        "EACCES",
+        "EFAULT",
+        "ENOTBLK",
+        "EBUSY",
+        "EEXIST",
+        "EXDEV",
+        "ENODEV",
+        "ENOTDIR",
+        "EISDIR",
+        "EINVAL",
+        "ENFILE",
+        "EMFILE",
+        "ENOTTY",
+        "ETXTBSY",
+        "EFBIG",
+        "ENOSPC",
+        "ESPIPE",
+        "EROFS",
+        "EMLINK",
+        "EPIPE",
+        "EDOM",
+        "ERANGE",
+        "EDEADLK",
+        "ENAMETOOLONG",
+        "ENOLCK",
+        "ENOSYS",
+        "ENOTEMPTY",
+        "ELOOP",
+        "",
+        "ENOMSG",
+        "EIDRM",
+        "ECHRNG",
+        "EL2NSYNC",
+        "EL3HLT",
+        "EL3RST",
+        "ELNRNG",
+        "EUNATCH",
+        "ENOCSI",
+        "EL2HLT",
+        "EBADE",
+        "EBADR",
+        "EXFULL",
+        "ENOANO",
+        "EBADRQC",
+        "EBADSLT",
+        "",
+        "EBFONT",
+        "ENOSTR",
+        "ENODATA",
+        "ETIME",
+        "ENOSR",
+        "ENONET",
+        "ENOPKG",
+        "EREMOTE",
+        "ENOLINK",
+        "EADV",
+        "ESRMNT",
+        "ECOMM",
+        "EPROTO",
+        "EMULTIHOP",
+        "EDOTDOT",
+        "EBADMSG",
+        "EOVERFLOW",
+        "ENOTUNIQ",
+        "EBADFD",
+        "EREMCHG",
+        "ELIBACC",
+        "ELIBBAD",
+        "ELIBSCN",
+        "ELIBMAX",
+        "ELIBEXEC",
+        "EILSEQ",
+        "ERESTART",
+        "ESTRPIPE",
+        "EUSERS",
+        "ENOTSOCK",
+        "EDESTADDRREQ",
+        "EMSGSIZE",
+        "EPROTOTYPE",
+        "ENOPROTOOPT",
+        "EPROTONOSUPPORT",
+        "ESOCKTNOSUPPORT",
+        "EOPNOTSUPP",
+        "EPFNOSUPPORT",
+        "EAFNOSUPPORT",
+        "EADDRINUSE",
+        "EADDRNOTAVAIL",
+        "ENETDOWN",
+        "ENETUNREACH",
+        "ENETRESET",
+        "ECONNABORTED",
+        "ECONNRESET",
+        "ENOBUFS",
+        "EISCONN",
+        "ENOTCONN",
+        "ESHUTDOWN",
+        "ETOOMANYREFS",
+        "ETIMEDOUT",
+        "ECONNREFUSED",
+        "EHOSTDOWN",
+        "EHOSTUNREACH",
+        "EALREADY",
+        "EINPROGRESS",
+        "ESTALE",
+        "EUCLEAN",
+        "ENOTNAM",
+        "ENAVAIL",
+        "EISNAM",
+        "EREMOTEIO",
+        "EDQUOT",
+        "ENOMEDIUM",
+        "EMEDIUMTYPE",
+        "ECANCELED",
+        "ENOKEY",
+        "EKEYEXPIRED",
+        "EKEYREVOKED",
+        "EKEYREJECTED",
+        "EOWNERDEAD",
+        "ENOTRECOVERABLE",
+        "ERFKILL",
+        "EHWPOISON",
     };
     if (value < 0 || static_cast<std::size_t>(value) >= std::size(names) || names[value].empty()) return "ERRNO";
     return names[value];
@@ -266,7 +385,7 @@ bool is_string_format(fmt format) noexcept {
 // contract lets the format have it), or invalid.
 enc fixed_encoding_for(fmt format, std::size_t size) noexcept {
     if (is_string_format(format)) return enc::invalid;
-    enc const encoding = value_encoding_for_size(size);
+    const enc encoding = value_encoding_for_size(size);
     return format_applies_when_decoding(format, encoding) ? encoding : enc::invalid;
 }
 
@@ -276,10 +395,10 @@ bool is_length_prefixed8(enc encoding) noexcept {
 
 // The text of a fixed-size value of `encoding` (value8..value128).
 scalar_text fixed_text(std::span<std::byte const> v, enc encoding, fmt format, bool swap) noexcept {
-    auto const* p = v.data();
+    const auto* p = v.data();
     switch (encoding) {
     case enc::value8: {
-        auto const value = load<std::uint8_t>(p);
+        const auto value = load<std::uint8_t>(p);
         switch (format) {
         case fmt::signed_int: return finish_signed(static_cast<std::int8_t>(value));
         case fmt::hex_int: return hex_text(value);
@@ -290,7 +409,7 @@ scalar_text fixed_text(std::span<std::byte const> v, enc encoding, fmt format, b
         }
     }
     case enc::value16: {
-        auto const value = load<std::uint16_t>(p, swap);
+        const auto value = load<std::uint16_t>(p, swap);
         switch (format) {
         case fmt::signed_int: return finish_signed(static_cast<std::int16_t>(value));
         case fmt::hex_int: return hex_text(value);
@@ -302,7 +421,7 @@ scalar_text fixed_text(std::span<std::byte const> v, enc encoding, fmt format, b
         }
     }
     case enc::value32: {
-        auto const value = load<std::uint32_t>(p, swap);
+        const auto value = load<std::uint32_t>(p, swap);
         switch (format) {
         case fmt::signed_int:
         case fmt::pid: return finish_signed(static_cast<std::int32_t>(value));
@@ -331,7 +450,7 @@ scalar_text fixed_text(std::span<std::byte const> v, enc encoding, fmt format, b
         }
     }
     case enc::value64: {
-        auto const value = load<std::uint64_t>(p, swap);
+        const auto value = load<std::uint64_t>(p, swap);
         switch (format) {
         case fmt::signed_int: return finish_signed(static_cast<std::int64_t>(value));
         case fmt::hex_int: return hex_text(value);
@@ -384,7 +503,7 @@ void append_code_point(std::string& out, char32_t c) {
             case '\f': out.append("\\f"); return;
             default: {
                 static constexpr char digits[] = "0123456789abcdef";
-                char const text[6] = {'\\', 'u', '0', '0', digits[c >> 4], digits[c & 15]};
+                const char text[6] = {'\\', 'u', '0', '0', digits[c >> 4], digits[c & 15]};
                 out.append(text, 6);
                 return;
             }
@@ -396,8 +515,8 @@ void append_code_point(std::string& out, char32_t c) {
 }
 
 // Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if invalid.
-std::size_t utf8_sequence(unsigned char const* s, std::size_t size, std::size_t i) noexcept {
-    auto const b0 = s[i];
+std::size_t utf8_sequence(const unsigned char* s, std::size_t size, std::size_t i) noexcept {
+    const auto b0 = s[i];
     std::size_t length;
     char32_t minimum, c;
     if ((b0 & 0xE0) == 0xC0) {
@@ -411,7 +530,7 @@ std::size_t utf8_sequence(unsigned char const* s, std::size_t size, std::size_t 
     }
     if (size - i < length) return 0;
     for (std::size_t k = 1; k != length; ++k) {
-        auto const b = s[i + k];
+        const auto b = s[i + k];
         if ((b & 0xC0) != 0x80) return 0;
         c = (c << 6) | (b & 0x3F);
     }
@@ -423,7 +542,7 @@ std::size_t utf8_sequence(unsigned char const* s, std::size_t size, std::size_t 
 // multi-byte sequences) in one append each; escapes and bytes outside a
 // valid sequence (taken as Latin-1) one by one.
 template <text_escape Escape>
-void append_utf8(std::string& out, unsigned char const* p, std::size_t size) {
+void append_utf8(std::string& out, const unsigned char* p, std::size_t size) {
     std::size_t run = 0;  // start of the bytes not yet appended
     std::size_t i = 0;
     while (i < size) {
@@ -437,7 +556,7 @@ void append_utf8(std::string& out, unsigned char const* p, std::size_t size) {
                 // A byte is special if >= 0x80, < 0x20, '"' or '\\' (exact per-byte
                 // tests: no borrow crosses bytes because high bits are excluded first).
                 std::uint64_t const low7 = word & ~highs;
-                std::uint64_t const control = (low7 + (0x80 - 0x20) * ones) & highs;  // set iff byte >= 0x20
+                std::uint64_t const control = (low7 + (0x80 - 0x20) * ones) & highs;        // set iff byte >= 0x20
                 std::uint64_t const quote = ((low7 ^ ('"' * ones)) + 0x7F * ones) & highs;  // set iff byte != '"'
                 std::uint64_t const slash = ((low7 ^ ('\\' * ones)) + 0x7F * ones) & highs;
                 good = control & quote & slash & ~word;  // ~word: high bit clear
@@ -460,16 +579,16 @@ void append_utf8(std::string& out, unsigned char const* p, std::size_t size) {
                 continue;
             }
         }
-        out.append(reinterpret_cast<char const*>(p + run), i - run);
+        out.append(reinterpret_cast<const char*>(p + run), i - run);
         append_code_point<Escape>(out, p[i]);  // an escape, or a byte taken as Latin-1
         run = ++i;
     }
-    out.append(reinterpret_cast<char const*>(p + run), size - run);
+    out.append(reinterpret_cast<const char*>(p + run), size - run);
 }
 
 template <text_escape Escape>
 void append_latin1(std::string& out, std::span<std::byte const> s) {
-    for (auto const b : s) append_code_point<Escape>(out, static_cast<unsigned char>(b));
+    for (const auto b : s) append_code_point<Escape>(out, static_cast<unsigned char>(b));
 }
 
 template <text_escape Escape>
@@ -478,7 +597,7 @@ void append_utf16(std::string& out, std::span<std::byte const> s, bool swap) {
     for (std::size_t i = 0; i < units; ++i) {
         char32_t c = load<std::uint16_t>(s.data() + 2 * i, swap);
         if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
-            char32_t const low = load<std::uint16_t>(s.data() + 2 * (i + 1), swap);
+            const char32_t low = load<std::uint16_t>(s.data() + 2 * (i + 1), swap);
             if (low >= 0xDC00 && low <= 0xDFFF) {
                 c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
                 ++i;
@@ -490,19 +609,20 @@ void append_utf16(std::string& out, std::span<std::byte const> s, bool swap) {
 
 template <text_escape Escape>
 void append_utf32(std::string& out, std::span<std::byte const> s, bool swap) {
-    for (std::size_t i = 0; i + 4 <= s.size(); i += 4) append_code_point<Escape>(out, load<std::uint32_t>(s.data() + i, swap));
+    for (std::size_t i = 0; i + 4 <= s.size(); i += 4)
+        append_code_point<Escape>(out, load<std::uint32_t>(s.data() + i, swap));
 }
 
 template <text_escape Escape>
 void append_utf8_span(std::string& out, std::span<std::byte const> s) {
-    append_utf8<Escape>(out, reinterpret_cast<unsigned char const*>(s.data()), s.size());
+    append_utf8<Escape>(out, reinterpret_cast<const unsigned char*>(s.data()), s.size());
 }
 
 // A leading byte order mark decides the encoding; false if there is none.
 template <text_escape Escape>
 bool append_bom_string(std::string& out, std::span<std::byte const> s) {
-    auto const at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    bool const host_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const bool host_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
     if (s.size() >= 4 && at(0) == 0xFF && at(1) == 0xFE && at(2) == 0 && at(3) == 0) {
         append_utf32<Escape>(out, s.subspan(4), !host_le);
     } else if (s.size() >= 4 && at(0) == 0 && at(1) == 0 && at(2) == 0xFE && at(3) == 0xFF) {
@@ -527,7 +647,7 @@ void append_hex_bytes(std::string& out, std::span<std::byte const> bytes) {
     char* p = out.data() + begin;
     for (std::size_t i = 0; i != bytes.size(); ++i) {
         if (i != 0) *p++ = ' ';
-        auto const b = static_cast<unsigned>(bytes[i]);
+        const auto b = static_cast<unsigned>(bytes[i]);
         *p++ = digits[b >> 4];
         *p++ = digits[b & 15];
     }
@@ -554,7 +674,7 @@ void append_string(std::string& out, std::span<std::byte const> s, std::size_t u
 }
 
 template <text_escape Escape>
-void append_string_value(std::string& out, value_bytes const& v) {
+void append_string_value(std::string& out, const value_bytes& v) {
     fmt format = v.format;
     switch (v.encoding) {
     case enc::zstring_char8: append_string<Escape>(out, v.bytes, 1, format, v.byte_swap); return;
@@ -577,7 +697,7 @@ void append_string_value(std::string& out, value_bytes const& v) {
 
 }  // namespace
 
-bool is_string_value(value_bytes const& v) noexcept {
+bool is_string_value(const value_bytes& v) noexcept {
     switch (v.encoding) {
     case enc::zstring_char8:
     case enc::zstring_char16:
@@ -592,7 +712,7 @@ bool is_string_value(value_bytes const& v) noexcept {
     }
 }
 
-scalar_text scalar_text_of(value_bytes const& v) noexcept {
+scalar_text scalar_text_of(const value_bytes& v) noexcept {
     if (is_length_prefixed8(v.encoding)) {
         if (v.bytes.empty()) return {};  // null
         return fixed_text(v.bytes, fixed_encoding_for(v.format, v.bytes.size()), v.format, v.byte_swap);
@@ -600,27 +720,28 @@ scalar_text scalar_text_of(value_bytes const& v) noexcept {
     return fixed_text(v.bytes, v.encoding, v.format, v.byte_swap);
 }
 
-void append_string_text(std::string& out, value_bytes const& value, text_escape escape) {
+void append_string_text(std::string& out, const value_bytes& value, text_escape escape) {
     if (escape == text_escape::json) append_string_value<text_escape::json>(out, value);
     else append_string_value<text_escape::control>(out, value);
 }
 
 void append_tracefs_string_text(std::string& out, std::span<std::byte const> field, text_escape escape) {
-    auto const* nul = field.empty() ? nullptr : static_cast<std::byte const*>(std::memchr(field.data(), 0, field.size()));
-    auto const text = field.first(nul ? static_cast<std::size_t>(nul - field.data()) : field.size());
+    const auto* nul =
+        field.empty() ? nullptr : static_cast<const std::byte*>(std::memchr(field.data(), 0, field.size()));
+    const auto text = field.first(nul ? static_cast<std::size_t>(nul - field.data()) : field.size());
     if (escape == text_escape::json) append_latin1<text_escape::json>(out, text);
     else append_latin1<text_escape::control>(out, text);
 }
 
 void append_utf8_text(std::string& out, std::string_view utf8, text_escape escape) {
-    auto const* p = reinterpret_cast<unsigned char const*>(utf8.data());
+    const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
     if (escape == text_escape::json) append_utf8<text_escape::json>(out, p, utf8.size());
     else append_utf8<text_escape::control>(out, p, utf8.size());
 }
 
 scalar_text unsigned_text(std::uint64_t value) noexcept { return finish_unsigned(value); }
 
-scalar_text tracefs_integer_text(tracefs_field const& field, std::byte const* p, bool swap,
+scalar_text tracefs_integer_text(const tracefs_field& field, const std::byte* p, bool swap,
                                  bool hex_as_number) noexcept {
     std::uint64_t value;
     switch (field.element_size) {
@@ -631,7 +752,7 @@ scalar_text tracefs_integer_text(tracefs_field const& field, std::byte const* p,
     }
     if (field.display == field_display::hex && !(hex_as_number && !field.is_pointer)) return hex_text(value);
     if (!field.is_signed) return unsigned_text(value);
-    unsigned const shift = 64 - 8 * field.element_size;
+    const unsigned shift = 64 - 8 * field.element_size;
     return signed_text(static_cast<std::int64_t>(value << shift) >> shift);
 }
 scalar_text signed_text(std::int64_t value) noexcept { return finish_signed(value); }
@@ -651,7 +772,7 @@ void append_errno_text(std::string& out, std::int32_t value) {
     out.append(text, write_errno(text, value));
 }
 
-void append_uuid_text(std::string& out, std::byte const* bytes16) {
+void append_uuid_text(std::string& out, const std::byte* bytes16) {
     char text[36];
     out.append(text, write_uuid(text, bytes16));
 }

@@ -1,4 +1,5 @@
 // expect: field needs #include <ehtrace/chrono.hpp>
-#include <ehtrace/provider.hpp>
 #include <chrono>
-EHTRACE_PROVIDER(p, "P"); void f(std::chrono::milliseconds d) { EHTRACE_WRITE(p, "E", ehtrace::field<"d_ns">(d)); }
+#include <ehtrace/provider.hpp>
+EHTRACE_PROVIDER(p, "P");
+void f(std::chrono::milliseconds d) { EHTRACE_WRITE(p, "E", ehtrace::field<"d_ns">(d)); }

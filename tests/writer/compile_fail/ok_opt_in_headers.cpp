@@ -4,10 +4,10 @@
 #include <ehtrace/provider.hpp>
 #include <ehtrace/ranges.hpp>
 
+#include <netinet/in.h>
 #include <array>
 #include <chrono>
 #include <list>
-#include <netinet/in.h>
 #include <span>
 #include <string>
 #include <string_view>

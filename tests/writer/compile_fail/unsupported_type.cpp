@@ -1,3 +1,7 @@
 // expect: unsupported field type
 #include <ehtrace/provider.hpp>
-EHTRACE_PROVIDER(p, "P"); struct opaque { int a; }; void f(opaque o) { EHTRACE_WRITE(p, "E", ehtrace::field<"o">(o)); }
+EHTRACE_PROVIDER(p, "P");
+struct opaque {
+    int a;
+};
+void f(opaque o) { EHTRACE_WRITE(p, "E", ehtrace::field<"o">(o)); }
