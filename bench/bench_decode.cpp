@@ -252,7 +252,7 @@ pass_result enumerate(const std::string& path, decode::event_enumerator& e) {
     decode::perf_sample sample;
     std::uint64_t checksum = 0;
     while (reader.next(sample)) {
-        const decode::tracefs_format* format = sample.event != nullptr ? sample.event->format : nullptr;
+        const decode::tracepoint_layout* format = sample.event != nullptr ? sample.event->format : nullptr;
         if (format == nullptr || !format->is_eventheader() || format->eventheader_offset() > sample.raw.size()) {
             r.error = "not an EventHeader sample";
             break;

@@ -253,7 +253,7 @@ void capture_benchmark(benchmark::State& state, const char* extension, long pace
         bench_capture.unregister_events();
         if (capture_state.sink) {
             capture_state.sink->finish();
-            if (capture_state.sink->format() == ehtrace::capture_sink::file_format::perf_data) {
+            if (capture_state.sink->kind() == ehtrace::capture_sink::file_kind::perf_data) {
                 // The recorder never blocks: what did not fit is counted, not written.
                 const auto stats = capture_state.sink->stats();
                 state.counters["lost_pct"] =

@@ -30,7 +30,7 @@ events=/sys/kernel/tracing/events/sched
 if [[ -d $events ]]; then
     for name in sched_switch sched_process_exec sched_process_fork sched_wakeup sched_stat_runtime \
                 sched_migrate_task sched_pi_setprio; do
-        [[ -r $events/$name/format ]] && cp "$events/$name/format" "$corpus/tracefs_format/kernel-$name"
+        [[ -r $events/$name/format ]] && cp "$events/$name/format" "$corpus/tracepoint_layout/kernel-$name"
     done
 fi
 chmod -R u=rwX,go=rX "$corpus"

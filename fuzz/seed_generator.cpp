@@ -2,7 +2,7 @@
 //   <dir>/capture/*.dat        capture_sink (.dat) from the compile-time API and the dynamic builder
 //   <dir>/perf_data/*.data     capture_sink (perf.data through perf_data_writer), same events
 //   <dir>/event/*              single events, in fuzz_event's input layout
-//   <dir>/tracefs_format/*     synthesized user_events format text, NUL, one raw record
+//   <dir>/tracepoint_layout/*     synthesized user_events format text, NUL, one raw record
 //   <dir>/dynamic_builder/*    API-call sequences in fuzz_dynamic_builder's layout
 //   <dir>/tracepoint_name/*    names, good and bad
 // Usage: fuzz_seed_generator <corpus dir>. fuzz/make_corpus.sh adds the
@@ -208,14 +208,14 @@ int main(int argc, char** argv) {
         std::string text = ehtrace::synthesize_user_events_format(command, 1234);
         std::string const event = read_bytes(dir / "event" / "seed-00").substr(1);
         std::string record("\xd2\x04\0\0\x10\0\0\0", 8);  // common_type 1234, flags, preempt, pid 16
-        write_bytes(dir / "tracefs_format" / "seed-user_events", text + '\0' + record + event);
+        write_bytes(dir / "tracepoint_layout" / "seed-user_events", text + '\0' + record + event);
         std::string const plain = ehtrace::synthesize_user_events_format(
             "FuzzSeed_plain u32 count; char[8] tag; __rel_loc char[] text; s64 delta", 99);
         std::string plain_record("\x63\0\0\0\x10\0\0\0", 8);
         plain_record += std::string("\x05\0\0\0", 4) + "tagtag\0\0" + std::string("\x0c\0\x04\0", 4) +
                         std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8) + "abc";
         plain_record.push_back('\0');
-        write_bytes(dir / "tracefs_format" / "seed-plain", plain + '\0' + plain_record);
+        write_bytes(dir / "tracepoint_layout" / "seed-plain", plain + '\0' + plain_record);
     }
 
     // API-call sequences for the builder.

@@ -3,7 +3,7 @@
 set(EHTRACE_FUZZ_TARGETS
     tracepoint_name
     event
-    tracefs_format
+    tracepoint_layout
     perf_data
     capture
     dynamic_builder)

@@ -1,12 +1,12 @@
 // Compiled (syntax only) by vm/build-kernel against the uapi header of the
 // kernel being built: fails if the library's user_events ABI
-// (include/ehtrace/user_events_abi.hpp) drifts from it. The library header
+// (include/ehtrace/wire/user_events.hpp) drifts from it. The library header
 // checks sizes and ioctl numbers itself wherever the system has the header;
 // this adds every field's place and the flags, against the newest kernel.
 #include <linux/user_events.h>
 #include <cstddef>
 
-#include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/user_events.hpp>
 
 #define SAME_FIELD(type, ours, theirs)                                              \
     static_assert(offsetof(::type, theirs) == offsetof(ehtrace::abi::type, ours) && \

@@ -36,8 +36,8 @@
 #include <sys/uio.h>
 
 #include <ehtrace/encoding.hpp>
-#include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 // The builder's per-field path is a few loads and stores. Every add_* entry
 // point is forced inline (GCC at -O2 would not inline them), so that literal
@@ -714,7 +714,7 @@ private:
         }
         if (EHTRACE_DYNAMIC_UNLIKELY(
                 !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask)))) {
-            fail_argument("this format does not apply to this encoding (docs/format.md, the format table)");
+            fail_argument("this format does not apply to this encoding (docs/wire.md, the format table)");
             return false;
         }
         if (depth_ != 0 && !count_struct_field()) return false;

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 #include <ehtrace/wire/tracepoint_name.hpp>
 
 // For the dynamic builder, which runs these at run time: inlined even into

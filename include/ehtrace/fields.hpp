@@ -34,7 +34,7 @@
 
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/fixed_string.hpp>
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 // The encoding path of a write site is forced inline: GCC at -O2 would
 // otherwise keep a nested struct's fields as objects in memory and copy
@@ -542,7 +542,7 @@ template <field_format Format, class V>
 EHTRACE_FIELD_INLINE auto with_format(V&& value) noexcept {
     using Encoder = encoder_for<std::remove_cvref_t<V>>;
     static_assert(format_fits<fmt(Format), Encoder>(),
-                  "ehtrace: this format does not apply to this value's type (see the format table in docs/format.md)");
+                  "ehtrace: this format does not apply to this value's type (see the format table in docs/wire.md)");
     constexpr bool by_ref = std::is_lvalue_reference_v<V>;
     return formatted<decltype(make_encoder<fmt(Format), by_ref>(value))>{{}, make_encoder<fmt(Format), by_ref>(value)};
 }

@@ -3,7 +3,7 @@
 // metadata that `perf script` and ehtrace-decode need. Used by the capture
 // sink (EHTRACE_CAPTURE=x.data) and by the collector.
 //
-// Depends only on the standard library, POSIX and format.hpp.
+// Depends only on the standard library, POSIX and wire/eventheader.hpp.
 #pragma once
 
 #include <sys/uio.h>

@@ -28,8 +28,8 @@
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/fields.hpp>
 #include <ehtrace/fixed_string.hpp>
-#include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 namespace ehtrace {
 namespace detail {

@@ -121,7 +121,7 @@ private:
 // ".dat": one writev with O_APPEND per event, safe across threads and fork.
 class capture_sink final : public sink {
 public:
-    enum class file_format { dat, perf_data };
+    enum class file_kind { dat, perf_data };
 
     struct recorder_options {
         std::size_t thread_buffer_bytes = std::size_t{4} << 20;  // per thread, rounded up to a power of two
@@ -178,18 +178,18 @@ public:
     int dump_on_signal(int sig) noexcept;
     int dump_on_fatal_signals() noexcept;
 
-    file_format format() const noexcept { return format_; }
+    file_kind kind() const noexcept { return kind_; }
     const std::string& path() const noexcept { return path_; }
 
     struct perf_state;  // the recorder (implementation)
 
 private:
-    capture_sink(int fd, std::string path, file_format format);
+    capture_sink(int fd, std::string path, file_kind kind);
     int record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept;
 
     int fd_;
     std::string path_;
-    file_format format_;
+    file_kind kind_;
     std::unique_ptr<perf_state> perf_;
 };
 

@@ -1,9 +1,9 @@
 #include <ehtrace/collect/registrar.hpp>
 
-#include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
-#include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 #include <ehtrace/wire/tracepoint_name.hpp>
+#include <ehtrace/wire/user_events.hpp>
 
 #include <cerrno>
 #include <cstring>

@@ -154,7 +154,7 @@ std::string open_error_text(int error, const std::string& what) {
 struct session::impl {
     struct tracepoint_state {
         const tracepoint_meta* meta = nullptr;
-        decode::tracefs_format format;
+        decode::tracepoint_layout format;
         int writer_index = -1;
         std::uint32_t index = 0;  // in session::impl::tracepoints
         std::vector<int> fds;     // one per ring, -1 where the CPU refused
@@ -712,7 +712,7 @@ int session::add(std::string_view spec, std::string* error) {
     tp->meta = meta;
     tp->index = static_cast<std::uint32_t>(s.tracepoints.size());
     std::string why;
-    if (!decode::parse_tracefs_format(meta->format, tp->format, &why)) {
+    if (!decode::parse_tracepoint_layout(meta->format, tp->format, &why)) {
         if (error) *error = "tracepoint " + std::string(spec) + ": unreadable format (" + why + ")";
         return EINVAL;
     }

@@ -1,11 +1,11 @@
 #include <ehtrace/decode/sample.hpp>
 
 #include <ehtrace/decode/perf_data_reader.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 namespace ehtrace::decode {
 
-const decoded_sample& sample_decoder::decode_record(const tracefs_format* format, std::string_view name,
+const decoded_sample& sample_decoder::decode_record(const tracepoint_layout* format, std::string_view name,
                                                     std::span<std::byte const> raw, const sample_meta& meta,
                                                     bool big_endian) {
     decoded_sample& s = sample_;

@@ -4,7 +4,7 @@
 #include <ehtrace/decode/event_enumerator.hpp>
 
 #include "../decode/byte_order.hpp"
-#include "perf_data_format.hpp"
+#include "perf_data_abi.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -276,8 +276,8 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
         return true;
     };
     const auto add_format = [&](std::span<std::byte const> text, std::string_view system) {
-        auto format = std::make_unique<tracefs_format>();
-        if (!parse_tracefs_format({reinterpret_cast<char const*>(text.data()), text.size()}, *format)) return;
+        auto format = std::make_unique<tracepoint_layout>();
+        if (!parse_tracepoint_layout({reinterpret_cast<char const*>(text.data()), text.size()}, *format)) return;
         format->system = std::string(system);
         formats_by_id_[format->id] = format.get();
         formats_.push_back(std::move(format));

@@ -15,9 +15,9 @@
 // the features as HEADER_FEATURE records up front and nothing after the data.
 #include <ehtrace/perf_data_writer.hpp>
 
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
-#include "perf_data_format.hpp"
+#include "perf_data_abi.hpp"
 #include "write_all.hpp"
 
 #include <algorithm>

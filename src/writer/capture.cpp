@@ -487,8 +487,8 @@ std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& e
 }
 
 std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& error, recorder_options options) {
-    file_format format = ends_with(path, ".dat") ? file_format::dat : file_format::perf_data;
-    if (format == file_format::perf_data) {
+    file_kind kind = ends_with(path, ".dat") ? file_kind::dat : file_kind::perf_data;
+    if (kind == file_kind::perf_data) {
         std::size_t ring = 4096;
         while (ring < options.thread_buffer_bytes && ring < (std::size_t{1} << 30)) ring *= 2;
         options.thread_buffer_bytes = ring;
@@ -508,7 +508,7 @@ std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& e
         }
         error = perf->writer.open(path.c_str(), perf->clock);
         if (error != 0) return nullptr;
-        std::unique_ptr<capture_sink> sink(new (std::nothrow) capture_sink(-1, path, format));
+        std::unique_ptr<capture_sink> sink(new (std::nothrow) capture_sink(-1, path, kind));
         if (!sink) {
             error = ENOMEM;
             return nullptr;
@@ -523,11 +523,10 @@ std::unique_ptr<capture_sink> capture_sink::open(const std::string& path, int& e
         return nullptr;
     }
     error = 0;
-    return std::unique_ptr<capture_sink>(new capture_sink(fd, path, format));
+    return std::unique_ptr<capture_sink>(new capture_sink(fd, path, kind));
 }
 
-capture_sink::capture_sink(int fd, std::string path, file_format format)
-    : fd_(fd), path_(std::move(path)), format_(format) {}
+capture_sink::capture_sink(int fd, std::string path, file_kind kind) : fd_(fd), path_(std::move(path)), kind_(kind) {}
 
 capture_sink::~capture_sink() {
     finish();

@@ -1,6 +1,6 @@
-#include <ehtrace/format.hpp>
 #include <ehtrace/sink.hpp>
 #include <ehtrace/tracepoint.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 #include "user_events_command.hpp"
 

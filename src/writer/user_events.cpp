@@ -1,7 +1,7 @@
 // The kernel sink: user_events_data, opened once per process on first use.
 #include <ehtrace/sink.hpp>
 #include <ehtrace/tracefs.hpp>
-#include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/user_events.hpp>
 
 #include <sys/ioctl.h>
 #include <sys/uio.h>

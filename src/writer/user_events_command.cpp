@@ -1,7 +1,7 @@
 #include "user_events_command.hpp"
 
-#include <ehtrace/format.hpp>
 #include <ehtrace/tracepoint.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 #include <ehtrace/wire/tracepoint_name.hpp>
 
 #include <algorithm>

@@ -5,7 +5,7 @@
 #include <ehtrace/ehtrace.h>
 #include <ehtrace/decode/event_enumerator.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 #include <ehtrace/dynamic.hpp>
 #include <ehtrace/provider.hpp>
 #include <ehtrace/sink.hpp>
@@ -130,14 +130,14 @@ TEST(FuzzFindings, StringUnitsAtAnOddAddress) {
     EXPECT_EQ(b.payload_size(), 6u);
 }
 
-// Fix found by fuzz_tracefs_format: a size-0 field of a plain tracepoint.
+// Fix found by fuzz_tracepoint_layout: a size-0 field of a plain tracepoint.
 TEST(FuzzFindings, TracefsFieldOfSizeZeroIsNull) {
-    ehtrace::decode::tracefs_format format;
-    ASSERT_TRUE(
-        ehtrace::decode::parse_tracefs_format("name: t\nID: 5\nformat:\n"
-                                              "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
-                                              "\tfield:int empty;\toffset:2;\tsize:0;\tsigned:1;\n",
-                                              format));
+    ehtrace::decode::tracepoint_layout format;
+    ASSERT_TRUE(ehtrace::decode::parse_tracepoint_layout(
+        "name: t\nID: 5\nformat:\n"
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+        "\tfield:int empty;\toffset:2;\tsize:0;\tsigned:1;\n",
+        format));
     std::vector<std::byte> raw(2);
     std::string json;
     ehtrace::decode::append_json(json, ehtrace::decode::sample_decoder().decode_record(&format, "", raw, {}, false));

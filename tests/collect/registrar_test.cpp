@@ -2,7 +2,7 @@
 // registrar's messages on a kernel without user_events.
 #include <ehtrace/collect/doctor.hpp>
 #include <ehtrace/collect/registrar.hpp>
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 #include "collect_test_support.hpp"
 

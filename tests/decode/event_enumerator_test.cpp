@@ -16,7 +16,7 @@ using ehtrace::test::bytes;
 namespace {
 
 // Event "Ev" of provider "Prov" (level 4, keyword 0x2c) with one field of
-// most kinds, written per docs/format.md (metadata block).
+// most kinds, written per docs/wire.md (metadata block).
 bytes sample_event(bool big) {
     bytes meta(big);
     meta.zstr("Ev;ea=1");

@@ -3,7 +3,7 @@
 // with the decoder as it was before the rule was implemented.
 #include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include "test_bytes.hpp"
 
@@ -186,8 +186,8 @@ constexpr char declarations_format[] =
     "\nprint fmt: \"x\"\n";
 
 TEST_P(JsonRules, PlainTracepointTypes) {
-    tracefs_format format;
-    ASSERT_TRUE(parse_tracefs_format(declarations_format, format));
+    tracepoint_layout format;
+    ASSERT_TRUE(parse_tracepoint_layout(declarations_format, format));
     format.system = "t";
     bytes raw = b();
     raw.u16(77).u8(0).u8(0).u32(1);

@@ -3,7 +3,7 @@
 // global operator new to count calls.
 #include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include "test_bytes.hpp"
 
@@ -43,13 +43,13 @@ bytes busy_event() {
 
 TEST(OutputLayer, NoAllocationPerEventOnceWarm) {
     const auto event = busy_event();
-    tracefs_format format;
+    tracepoint_layout format;
     ASSERT_TRUE(
-        parse_tracefs_format("name: t\nID: 5\nformat:\n"
-                             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
-                             "\tfield:char name[8];\toffset:2;\tsize:8;\tsigned:0;\n"
-                             "\tfield:long n;\toffset:10;\tsize:8;\tsigned:1;\n",
-                             format));
+        parse_tracepoint_layout("name: t\nID: 5\nformat:\n"
+                                "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"
+                                "\tfield:char name[8];\toffset:2;\tsize:8;\tsigned:0;\n"
+                                "\tfield:long n;\toffset:10;\tsize:8;\tsigned:1;\n",
+                                format));
     format.system = "s";
     bytes record;
     record.u16(5).zstr("abc").raw({0, 0, 0, 0}).u64(42);

@@ -1,7 +1,7 @@
 // The text format (--format text): one line per event, perf script's head,
 // then name and field=value pairs with readable structs and arrays.
 #include <ehtrace/decode/formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include "test_bytes.hpp"
 
@@ -80,15 +80,15 @@ TEST(TextFormatter, DamagedEventSaysWhere) {
 }
 
 TEST(TextFormatter, PlainTracepoint) {
-    tracefs_format format;
+    tracepoint_layout format;
     ASSERT_TRUE(
-        parse_tracefs_format("name: t\nID: 9\nformat:\n"
-                             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-                             "\tfield:int common_pid;\toffset:2;\tsize:4;\tsigned:1;\n\n"
-                             "\tfield:char comm[4];\toffset:6;\tsize:4;\tsigned:1;\n"
-                             "\tfield:s16 v[2];\toffset:10;\tsize:4;\tsigned:1;\n"
-                             "\tfield:pid_t p;\toffset:14;\tsize:4;\tsigned:1;\n",
-                             format));
+        parse_tracepoint_layout("name: t\nID: 9\nformat:\n"
+                                "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+                                "\tfield:int common_pid;\toffset:2;\tsize:4;\tsigned:1;\n\n"
+                                "\tfield:char comm[4];\toffset:6;\tsize:4;\tsigned:1;\n"
+                                "\tfield:s16 v[2];\toffset:10;\tsize:4;\tsigned:1;\n"
+                                "\tfield:pid_t p;\toffset:14;\tsize:4;\tsigned:1;\n",
+                                format));
     format.system = "sched";
     bytes raw;
     raw.u16(9).u32(1).str("ab").u8(0).u8(0).u16(static_cast<std::uint16_t>(-3)).u16(4).u32(0x950);

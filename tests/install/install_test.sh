@@ -8,7 +8,7 @@ work=$(mktemp -d /tmp/ehtrace-install-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
-for f in include/ehtrace/provider.hpp include/ehtrace/format.hpp lib/libehtrace.a \
+for f in include/ehtrace/provider.hpp include/ehtrace/wire/eventheader.hpp lib/libehtrace.a \
          lib/cmake/ehtrace/ehtraceConfig.cmake lib/pkgconfig/ehtrace.pc; do
     [[ -e "$work/prefix/$f" ]] || { echo "not installed: $f"; exit 1; }
 done

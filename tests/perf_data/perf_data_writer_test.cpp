@@ -20,7 +20,7 @@ constexpr char eventheader_command[] =
     "Acme_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
 
 // Header (flags 0x07, level 4) + metadata "Hello" with field "n" value32 +
-// payload. Written out per docs/format.md.
+// payload. Written out per docs/wire.md.
 std::vector<std::byte> hello_event(std::uint32_t n) {
     std::vector<unsigned char> b = {0x07, 0, 0, 0, 0, 0, 0, 4, 9, 0, 1, 0, 'H', 'e', 'l', 'l', 'o', 0, 'n', 0, 0x04};
     for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(n >> (8 * i)));

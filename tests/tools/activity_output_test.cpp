@@ -7,7 +7,7 @@
 #include <ehtrace/activity.hpp>
 #include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 #include <ehtrace/provider.hpp>
 
 #include <gtest/gtest.h>
@@ -187,15 +187,15 @@ TEST_F(Output, TimelineShowsAnActivityAcrossThreadsAsAnAsyncPair) {
 }
 
 TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
-    tracefs_format format;
+    tracepoint_layout format;
     ASSERT_TRUE(
-        parse_tracefs_format("name: sched_wakeup\nID: 300\nformat:\n"
-                             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-                             "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-                             "\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
-                             "\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
-                             "\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n",
-                             format));
+        parse_tracepoint_layout("name: sched_wakeup\nID: 300\nformat:\n"
+                                "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+                                "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+                                "\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+                                "\tfield:pid_t pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+                                "\tfield:int prio;\toffset:28;\tsize:4;\tsigned:1;\n",
+                                format));
     format.system = "sched";
     std::vector<std::byte> raw(32);
     std::memcpy(raw.data() + 8, "bash", 4);

@@ -12,7 +12,7 @@
 #include <ehtrace/provider.hpp>
 #include <ehtrace/ranges.hpp>
 #include <ehtrace/sink.hpp>
-#include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/user_events.hpp>
 
 #include <gtest/gtest.h>
 

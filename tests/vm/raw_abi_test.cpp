@@ -1,6 +1,6 @@
 // The kernel's user_events ABI, exercised directly (no project code), inside
 // the test VM as root. Establishes what the project's layer builds on.
-#include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/user_events.hpp>
 #include "vm_helpers.hpp"
 
 #include <gtest/gtest.h>

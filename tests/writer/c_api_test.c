@@ -1,6 +1,6 @@
 /* The C API from C, linked against libehtrace.so: events written under
  * EHTRACE_CAPTURE are read back from the capture file and compared with
- * bytes written by hand from docs/format.md; then the error paths.
+ * bytes written by hand from docs/wire.md; then the error paths.
  *   c_api_test <capture.dat> */
 #define _POSIX_C_SOURCE 200809L
 

@@ -150,7 +150,7 @@ protected:
         int error = 0;
         capture = ehtrace::capture_sink::open(path, error);
         ASSERT_TRUE(capture) << std::strerror(error);
-        ASSERT_EQ(capture->format(), ehtrace::capture_sink::file_format::perf_data);
+        ASSERT_EQ(capture->kind(), ehtrace::capture_sink::file_kind::perf_data);
         previous = ehtrace::set_sink(capture.get());
     }
     void TearDown() override {

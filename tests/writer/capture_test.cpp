@@ -24,7 +24,7 @@ struct dat_record {
     std::vector<std::uint8_t> event;
 };
 
-// Reads the capture record layout written out by hand from docs/format.md:
+// Reads the capture record layout written out by hand from docs/wire.md:
 // u32 LE record size (including itself), name NUL, event bytes.
 std::vector<dat_record> read_dat(const std::string& path, bool& intact) {
     std::ifstream in(path, std::ios::binary);
@@ -56,7 +56,7 @@ TEST(CaptureSink, DatRecordsFromManyThreadsAreWholeAndCounted) {
     int error = 0;
     auto capture = ehtrace::capture_sink::open(path, error);
     ASSERT_TRUE(capture) << std::strerror(error);
-    EXPECT_EQ(capture->format(), ehtrace::capture_sink::file_format::dat);
+    EXPECT_EQ(capture->kind(), ehtrace::capture_sink::file_kind::dat);
     auto* previous = ehtrace::set_sink(capture.get());
     ASSERT_EQ(capture_test_provider.register_events(), 0);
 

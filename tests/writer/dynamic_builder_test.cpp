@@ -1,5 +1,5 @@
 // The event builder's bytes for every add-* call, structs, arrays, limits
-// and error paths. Expected bytes are written from docs/format.md's tables, not
+// and error paths. Expected bytes are written from docs/wire.md's tables, not
 // from the encoder.
 #include <ehtrace/dynamic.hpp>
 
@@ -101,7 +101,7 @@ TEST(DynamicBuilder, SpecialScalarFormats) {
     expect_field([](event_builder& b) { b.add_ipv6("ip6", sample16); }, cat({"ip6", 0x86, 0x11}), sample16_bytes());
     expect_field([](event_builder& b) { b.add_uuid("id", sample16); }, cat({"id", 0x86, 0x0F}), sample16_bytes());
     expect_field([](event_builder& b) { b.add_value128("raw", sample16); }, cat({"raw", 0x06}), sample16_bytes());
-    // The obsolete IP format is read, never written (docs/format.md).
+    // The obsolete IP format is read, never written (docs/wire.md).
     event_builder b;
     b.reset("E");
     b.add_value("old", std::uint32_t{0x0100007F}, field_format::ip_address_obsolete);

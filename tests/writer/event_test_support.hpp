@@ -1,5 +1,5 @@
 // Test helpers for the compile-time and dynamic APIs: capture events in
-// memory and build expected bytes by hand from docs/format.md's tables
+// memory and build expected bytes by hand from docs/wire.md's tables
 // (independent of the encoder).
 #pragma once
 

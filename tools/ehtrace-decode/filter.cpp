@@ -1,7 +1,7 @@
 #include "filter.hpp"
 
 #include <ehtrace/decode/event_enumerator.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <fnmatch.h>
 #include <charconv>

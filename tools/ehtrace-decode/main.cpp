@@ -9,7 +9,7 @@
 #include <ehtrace/decode/capture_reader.hpp>
 #include <ehtrace/decode/formatter.hpp>
 #include <ehtrace/decode/perf_data_reader.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <unistd.h>
 #include <cerrno>

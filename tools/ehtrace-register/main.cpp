@@ -3,7 +3,7 @@
 // interrupted or, with --persist, for good; --delete removes unused ones.
 #include <ehtrace/collect/registrar.hpp>
 #include <ehtrace/collect/tracefs_cache.hpp>
-#include <ehtrace/user_events_abi.hpp>
+#include <ehtrace/wire/user_events.hpp>
 
 #include "stop_signals.hpp"
 #include "tool_common.hpp"

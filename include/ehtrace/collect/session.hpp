@@ -15,7 +15,7 @@
 
 #include <ehtrace/collect/tracefs_cache.hpp>
 #include <ehtrace/decode/sample.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -60,9 +60,9 @@ struct session_options {
 // One sample as it leaves a ring (or the flight recorder).
 struct collected_sample {
     const tracepoint_meta* tracepoint = nullptr;
-    const decode::tracefs_format* format = nullptr;  // parsed `tracepoint->format`
-    std::uint64_t time_ns = 0;                       // CLOCK_MONOTONIC
-    std::uint64_t wall_time_ns = 0;                  // nanoseconds since 1970 UTC
+    const decode::tracepoint_layout* format = nullptr;  // parsed `tracepoint->format`
+    std::uint64_t time_ns = 0;                          // CLOCK_MONOTONIC
+    std::uint64_t wall_time_ns = 0;                     // nanoseconds since 1970 UTC
     std::uint32_t cpu = 0, pid = 0, tid = 0;
     std::span<std::byte const> raw;  // the tracepoint record, common fields first
 };

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <ehtrace/decode/tracepoint_name.hpp>
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 #include <array>
 #include <cstddef>

@@ -7,7 +7,7 @@
 #include <ehtrace/decode/byte_source.hpp>
 #include <ehtrace/decode/event_enumerator.hpp>
 #include <ehtrace/decode/sample.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -24,8 +24,8 @@ struct perf_event_desc {
     std::uint64_t sample_type = 0;
     std::uint64_t read_format = 0;
     bool sample_id_all = false;
-    std::string name;                        // "system:name" or perf's event name
-    const tracefs_format* format = nullptr;  // tracepoints with TRACING_DATA
+    std::string name;                           // "system:name" or perf's event name
+    const tracepoint_layout* format = nullptr;  // tracepoints with TRACING_DATA
 };
 
 struct perf_sample {
@@ -133,8 +133,8 @@ private:
     std::vector<std::unique_ptr<event_entry>> events_;
     std::unordered_map<std::uint64_t, event_entry*> events_by_id_;
     std::unordered_map<std::uint64_t, std::string> names_by_id_;  // EVENT_DESC
-    std::vector<std::unique_ptr<tracefs_format>> formats_;
-    std::unordered_map<std::uint32_t, const tracefs_format*> formats_by_id_;
+    std::vector<std::unique_ptr<tracepoint_layout>> formats_;
+    std::unordered_map<std::uint32_t, const tracepoint_layout*> formats_by_id_;
     int id_position_ = -1;  // u64 index of the sample id in a sample, -1 = none
 
     // Samples read and not yet returned: [head_, ready_end_) are released in

@@ -12,7 +12,7 @@
 
 namespace ehtrace::decode {
 
-struct tracefs_format;
+struct tracepoint_layout;
 struct perf_sample;
 struct capture_record;
 
@@ -44,11 +44,11 @@ struct decoded_sample {
     // eventheader: the tracepoint name as recorded; tracepoint: "system:name"
     // parts are in `format`; other: the best name known ("" when none).
     std::string_view name;
-    const tracefs_format* format = nullptr;   // eventheader (perf.data) and tracepoint samples
-    std::span<std::byte const> raw;           // the whole record (tracepoint), the event (capture), ...
-    bool big_endian = false;                  // byte order of `raw`'s tracefs fields
-    event_enumerator* enumerator = nullptr;   // eventheader
-    decode_error error = decode_error::none;  // other: why an EventHeader claim failed
+    const tracepoint_layout* format = nullptr;  // eventheader (perf.data) and tracepoint samples
+    std::span<std::byte const> raw;             // the whole record (tracepoint), the event (capture), ...
+    bool big_endian = false;                    // byte order of `raw`'s tracefs fields
+    event_enumerator* enumerator = nullptr;     // eventheader
+    decode_error error = decode_error::none;    // other: why an EventHeader claim failed
     sample_meta meta;
 };
 
@@ -59,7 +59,7 @@ class sample_decoder {
 public:
     // A tracepoint record: `format` may be null (then `name` and the bytes are
     // all that is known).
-    const decoded_sample& decode_record(const tracefs_format* format, std::string_view name,
+    const decoded_sample& decode_record(const tracepoint_layout* format, std::string_view name,
                                         std::span<std::byte const> raw, const sample_meta& meta,
                                         bool big_endian = false);
     // A perf.data sample (see perf_data_reader).

@@ -9,7 +9,7 @@ namespace ehtrace::decode {
 
 using ehtrace::tracepoint_name_parts;
 
-// Splits an EventHeader tracepoint name (docs/format.md, names: the provider is
+// Splits an EventHeader tracepoint name (docs/wire.md, names: the provider is
 // everything before the last '_'). Returns false for any name that breaks the
 // rules; `out` is then unspecified. A "system:" prefix is not accepted here.
 [[nodiscard]] bool parse_tracepoint_name(std::string_view name, tracepoint_name_parts& out) noexcept;

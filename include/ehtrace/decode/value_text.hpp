@@ -4,7 +4,7 @@
 // in docs/json.md ("Value forms").
 #pragma once
 
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@
 
 namespace ehtrace::decode {
 
-struct tracefs_field;
+struct tracepoint_field;
 
 // One value as the wire gives it: the bytes of a fixed-size value, or the
 // code units of a string (no length prefix, no terminator).
@@ -83,7 +83,7 @@ void append_utf8_text(std::string& out, std::string_view utf8, text_escape escap
 // field's element_size bytes at `p`): hex, signed or unsigned as the field's
 // declaration says (docs/json.md, "Plain tracepoints"). `hex_as_number`:
 // hex-shown integers other than pointers as decimal (--safe-numbers).
-[[nodiscard]] scalar_text tracefs_integer_text(const tracefs_field& field, const std::byte* p, bool swap,
+[[nodiscard]] scalar_text tracefs_integer_text(const tracepoint_field& field, const std::byte* p, bool swap,
                                                bool hex_as_number) noexcept;
 
 // "2024-01-02T03:04:05" for seconds since 1970 UTC, or "TIME(<n>)".

@@ -1,5 +1,5 @@
 // EventHeader tracepoint names: <provider>_L<level hex>K<keyword hex>[options]
-// (docs/format.md, names). The grammar is stated once, here, as constexpr
+// (docs/wire.md, names). The grammar is stated once, here, as constexpr
 // functions: the compile-time API checks and builds names with them during
 // compilation, the dynamic API, the decoder and the collector at run time.
 #pragma once
@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 namespace ehtrace {
 

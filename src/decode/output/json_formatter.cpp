@@ -1,6 +1,6 @@
 #include <ehtrace/decode/json_formatter.hpp>
 
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include "../byte_order.hpp"
 #include "json_values.hpp"
@@ -176,7 +176,7 @@ bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerato
 
 // ---- plain tracepoint fields ----
 
-void append_tracefs_integer(std::string& out, const tracefs_field& field, const std::byte* p, bool swap,
+void append_tracefs_integer(std::string& out, const tracepoint_field& field, const std::byte* p, bool swap,
                             bool safe_numbers) {
     append_scalar_json(out, tracefs_integer_text(field, p, swap, safe_numbers), safe_numbers);
 }
@@ -184,7 +184,7 @@ void append_tracefs_integer(std::string& out, const tracefs_field& field, const 
 }  // namespace
 
 // Shared with the timeline formatter (json_values.hpp).
-void detail::append_tracefs_value(std::string& out, const tracefs_field& field, std::span<std::byte const> raw,
+void detail::append_tracefs_value(std::string& out, const tracepoint_field& field, std::span<std::byte const> raw,
                                   bool big_endian, const json_options& options) {
     const bool in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
     if (!in_range) {
@@ -220,11 +220,11 @@ void detail::append_tracefs_value(std::string& out, const tracefs_field& field, 
 
 namespace {
 
-void append_tracefs_fields(body_writer& w, std::string& out, const tracefs_format& format, std::size_t begin,
-                           std::size_t end, std::span<std::byte const> raw, bool big_endian,
-                           const json_options& options) {
+void append_tracepoint_fields(body_writer& w, std::string& out, const tracepoint_layout& format, std::size_t begin,
+                              std::size_t end, std::span<std::byte const> raw, bool big_endian,
+                              const json_options& options) {
     for (std::size_t i = begin; i < end; ++i) {
-        const tracefs_field& field = format.fields[i];
+        const tracepoint_field& field = format.fields[i];
         w.member(field.name, 0);
         append_tracefs_value(out, field, raw, big_endian, options);
         w.end_member();
@@ -464,13 +464,13 @@ bool append_json(std::string& out, const decoded_sample& s, const json_options& 
         w.set_comma(false);
     }
     if ((options.meta & meta_keys::common) && s.format != nullptr && s.kind != sample_kind::other) {
-        append_tracefs_fields(w, out, *s.format, 0, s.format->common_field_count, s.raw, s.big_endian, options);
+        append_tracepoint_fields(w, out, *s.format, 0, s.format->common_field_count, s.raw, s.big_endian, options);
     }
     switch (s.kind) {
     case sample_kind::eventheader: ok = append_eventheader_fields(w, out, *s.enumerator, options); break;
     case sample_kind::tracepoint:
-        append_tracefs_fields(w, out, *s.format, s.format->common_field_count, s.format->fields.size(), s.raw,
-                              s.big_endian, options);
+        append_tracepoint_fields(w, out, *s.format, s.format->common_field_count, s.format->fields.size(), s.raw,
+                                 s.big_endian, options);
         break;
     case sample_kind::other: break;
     }

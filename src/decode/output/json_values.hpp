@@ -3,7 +3,7 @@
 #pragma once
 
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <cstddef>
 #include <span>
@@ -13,7 +13,7 @@ namespace ehtrace::decode::detail {
 
 // The JSON value of one field of a plain tracepoint record (`null` when the
 // record is too short for it).
-void append_tracefs_value(std::string& out, const tracefs_field& field, std::span<std::byte const> raw, bool big_endian,
-                          const json_options& options);
+void append_tracefs_value(std::string& out, const tracepoint_field& field, std::span<std::byte const> raw,
+                          bool big_endian, const json_options& options);
 
 }  // namespace ehtrace::decode::detail

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <ehtrace/decode/sample.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
-#include <ehtrace/format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 #include <array>
 #include <cstddef>

@@ -6,7 +6,7 @@
 // docs/json.md ("Text format").
 #include <ehtrace/decode/formatter.hpp>
 
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -110,11 +110,11 @@ bool append_eventheader_fields(line_writer& w, std::string& out, event_enumerato
     return e.state() != enumerator_state::error;
 }
 
-void append_tracefs_fields(line_writer& w, std::string& out, const decoded_sample& s, std::size_t begin,
-                           std::size_t end) {
+void append_tracepoint_fields(line_writer& w, std::string& out, const decoded_sample& s, std::size_t begin,
+                              std::size_t end) {
     const bool swap = s.big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
     for (std::size_t i = begin; i < end; ++i) {
-        const tracefs_field& field = s.format->fields[i];
+        const tracepoint_field& field = s.format->fields[i];
         w.name(field.name, 0);
         const bool in_range = field.offset <= s.raw.size() && s.raw.size() - field.offset >= field.size;
         const auto bytes = in_range ? field_bytes(field, s.raw, s.big_endian) : std::span<std::byte const>{};
@@ -188,7 +188,7 @@ public:
             append_utf8_text(out, s.name.empty() ? std::string_view("-") : s.name, text_escape::control);
         }
         if ((options_.meta & meta_keys::common) && s.format != nullptr && s.kind != sample_kind::other) {
-            append_tracefs_fields(w, out, s, 0, s.format->common_field_count);
+            append_tracepoint_fields(w, out, s, 0, s.format->common_field_count);
         }
         switch (s.kind) {
         case sample_kind::eventheader:
@@ -202,7 +202,7 @@ public:
             }
             break;
         case sample_kind::tracepoint:
-            append_tracefs_fields(w, out, s, s.format->common_field_count, s.format->fields.size());
+            append_tracepoint_fields(w, out, s, s.format->common_field_count, s.format->fields.size());
             break;
         case sample_kind::other:
             if (s.error != decode_error::none) {

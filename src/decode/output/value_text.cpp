@@ -1,6 +1,6 @@
 #include <ehtrace/decode/value_text.hpp>
 
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include "../byte_order.hpp"
 #include "text_writers.hpp"
@@ -741,7 +741,7 @@ void append_utf8_text(std::string& out, std::string_view utf8, text_escape escap
 
 scalar_text unsigned_text(std::uint64_t value) noexcept { return finish_unsigned(value); }
 
-scalar_text tracefs_integer_text(const tracefs_field& field, const std::byte* p, bool swap,
+scalar_text tracefs_integer_text(const tracepoint_field& field, const std::byte* p, bool swap,
                                  bool hex_as_number) noexcept {
     std::uint64_t value;
     switch (field.element_size) {

@@ -1,6 +1,6 @@
 // Built against the installed header-only ehtrace::wire alone (no library
 // linked): the wire contract, checked at compile time and at run time.
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 #include <ehtrace/wire/tracepoint_name.hpp>
 
 static_assert(ehtrace::format_applies(ehtrace::field_format::port, ehtrace::field_encoding::value16));

@@ -24,7 +24,7 @@ enum class field_display : std::uint8_t {
     hex_bytes,  // structs, sizes that are not 1/2/4/8
 };
 
-struct tracefs_field {
+struct tracepoint_field {
     std::string type;  // declaration without the name, e.g. "char[16]", "pid_t"
     std::string name;
     std::uint32_t offset = 0;
@@ -37,15 +37,15 @@ struct tracefs_field {
     bool is_pointer = false;         // hex, whatever the output options
 };
 
-struct tracefs_format {
+struct tracepoint_layout {
     std::string system;  // e.g. "sched", "user_events"
     std::string name;    // e.g. "sched_switch"
     std::uint32_t id = 0;
-    std::vector<tracefs_field> fields;  // common_* fields first
+    std::vector<tracepoint_field> fields;  // common_* fields first
     std::size_t common_field_count = 0;
 
     // True when the non-common fields are exactly the EventHeader field list.
-    // Decided by parse_tracefs_format (fields changed afterwards in number
+    // Decided by parse_tracepoint_layout (fields changed afterwards in number
     // make it false).
     [[nodiscard]] bool is_eventheader() const noexcept {
         return eventheader_ && fields.size() == common_field_count + eventheader_field_count;
@@ -60,16 +60,16 @@ struct tracefs_format {
 private:
     static constexpr std::size_t eventheader_field_count = 6;
     bool eventheader_ = false;
-    friend bool parse_tracefs_format(std::string_view, tracefs_format&, std::string*);
+    friend bool parse_tracepoint_layout(std::string_view, tracepoint_layout&, std::string*);
 };
 
 // Parses a tracefs format file. Returns false (with a reason) when no
 // "format:" section with at least one valid field is found. Unknown lines are
 // ignored; malformed field lines are skipped.
-[[nodiscard]] bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::string* why = nullptr);
+[[nodiscard]] bool parse_tracepoint_layout(std::string_view text, tracepoint_layout& out, std::string* why = nullptr);
 
 // The bytes of one field inside a raw record, or empty if out of range.
-[[nodiscard]] std::span<std::byte const> field_bytes(const tracefs_field& field, std::span<std::byte const> raw,
+[[nodiscard]] std::span<std::byte const> field_bytes(const tracepoint_field& field, std::span<std::byte const> raw,
                                                      bool big_endian = false) noexcept;
 
 }  // namespace ehtrace::decode

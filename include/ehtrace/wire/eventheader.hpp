@@ -1,6 +1,6 @@
 // EventHeader wire format: the constants every writer and reader agrees on.
 // This header is the contract shared by the writer and the decoder; it holds
-// no writer or decoder logic. docs/format.md describes it.
+// no writer or decoder logic. docs/wire.md describes it.
 #pragma once
 
 #include <cstddef>
@@ -146,7 +146,7 @@ inline constexpr std::uint8_t tag_follows = 0x80;
 }  // namespace format_flags
 
 // Whether a field of `encoding` (low 5 bits) may carry `format` (low 7 bits;
-// docs/format.md, the format table). The default format fits everything;
+// docs/wire.md, the format table). The default format fits everything;
 // the two 8-bit length-prefixed encodings take any format (a decoder reads
 // a length the format has no size for with the default); everything else
 // only the formats the table gives it. Structs carry their field count in

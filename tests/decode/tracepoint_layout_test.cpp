@@ -1,5 +1,5 @@
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include "test_bytes.hpp"
 
@@ -39,8 +39,8 @@ bytes comm(const char* s) {
 
 // A sched_switch record (common fields first) as the decoder's JSON.
 std::string sched_switch_json(const bytes& raw) {
-    tracefs_format f;
-    if (!parse_tracefs_format(sched_switch_format, f)) return "<format not parsed>";
+    tracepoint_layout f;
+    if (!parse_tracepoint_layout(sched_switch_format, f)) return "<format not parsed>";
     f.system = "sched";
     std::string out;
     append_json(out, sample_decoder().decode_record(&f, "", raw.span(), sample_meta{}, false));
@@ -49,9 +49,9 @@ std::string sched_switch_json(const bytes& raw) {
 
 }  // namespace
 
-TEST(TracefsFormat, ParsesSchedSwitch) {
-    tracefs_format f;
-    ASSERT_TRUE(parse_tracefs_format(sched_switch_format, f));
+TEST(TracepointLayout, ParsesSchedSwitch) {
+    tracepoint_layout f;
+    ASSERT_TRUE(parse_tracepoint_layout(sched_switch_format, f));
     EXPECT_EQ(f.name, "sched_switch");
     EXPECT_EQ(f.id, 372u);
     EXPECT_EQ(f.common_field_count, 4u);
@@ -65,7 +65,7 @@ TEST(TracefsFormat, ParsesSchedSwitch) {
     EXPECT_FALSE(f.is_eventheader());
 }
 
-TEST(TracefsFormat, SchedSwitchJson) {
+TEST(TracepointLayout, SchedSwitchJson) {
     bytes raw;
     raw.u16(372).u8(0).u8(0).u32(2384);
     raw.append(comm("bash"))
@@ -80,7 +80,7 @@ TEST(TracefsFormat, SchedSwitchJson) {
               R"("prev_state":1,"next_comm":"swapper/0","next_pid":"0x0","next_prio":-5,"meta":{}})");
 }
 
-TEST(TracefsFormat, DataLocRelLocAndArrays) {
+TEST(TracepointLayout, DataLocRelLocAndArrays) {
     constexpr char text[] =
         "name: t\nID: 9\nformat:\n"
         "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
@@ -97,8 +97,8 @@ TEST(TracefsFormat, DataLocRelLocAndArrays) {
         "\tfield:__data_loc u32[] dyn;\toffset:45;\tsize:4;\tsigned:0;\n"
         "\tfield:char far[4];\toffset:200;\tsize:4;\tsigned:0;\n"
         "\nprint fmt: \"x\"\n";
-    tracefs_format f;
-    ASSERT_TRUE(parse_tracefs_format(text, f));
+    tracepoint_layout f;
+    ASSERT_TRUE(parse_tracepoint_layout(text, f));
     f.system = "s";
     ASSERT_EQ(f.fields.size(), 13u);
     EXPECT_EQ(f.fields[4].location, field_location::data_loc);
@@ -117,27 +117,27 @@ TEST(TracefsFormat, DataLocRelLocAndArrays) {
                    R"("addr":"0xFFFFFFFF81000000","ptr":"0x1000","big":-7,"dyn":[7,8],"far":null,"meta":{}})");
 }
 
-TEST(TracefsFormat, RecognisesEventHeader) {
-    tracefs_format f;
-    ASSERT_TRUE(parse_tracefs_format(ehtrace::test::acme_eventheader_format, f));
+TEST(TracepointLayout, RecognisesEventHeader) {
+    tracepoint_layout f;
+    ASSERT_TRUE(parse_tracepoint_layout(ehtrace::test::acme_eventheader_format, f));
     EXPECT_TRUE(f.is_eventheader());
     EXPECT_EQ(f.eventheader_offset(), 8u);
     f.fields.pop_back();
     EXPECT_FALSE(f.is_eventheader());
 }
 
-TEST(TracefsFormat, RejectsGarbage) {
-    tracefs_format f;
+TEST(TracepointLayout, RejectsGarbage) {
+    tracepoint_layout f;
     std::string why;
-    EXPECT_FALSE(parse_tracefs_format("hello", f, &why));
+    EXPECT_FALSE(parse_tracepoint_layout("hello", f, &why));
     EXPECT_FALSE(why.empty());
-    EXPECT_FALSE(parse_tracefs_format("format:\n\tfield:;offset:x;\n", f));
+    EXPECT_FALSE(parse_tracepoint_layout("format:\n\tfield:;offset:x;\n", f));
 }
 
 // The kernel's char says nothing of an encoding: each byte is a Latin-1
 // character, as the established decoders print it (UTF-8 bytes are not
 // joined), up to the first NUL; control characters are escaped.
-TEST(TracefsFormat, CharArraysAreLatin1) {
+TEST(TracepointLayout, CharArraysAreLatin1) {
     bytes raw;
     raw.u16(372).u8(0).u8(0).u32(1);
     bytes prev;

@@ -1,6 +1,6 @@
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
-#include <ehtrace/format.hpp>
+#include <ehtrace/wire/eventheader.hpp>
 
 #include "byte_order.hpp"
 
@@ -109,7 +109,7 @@ type_facts classify(std::string_view type) {
     return facts;
 }
 
-bool parse_field_line(std::string_view line, tracefs_field& field) {
+bool parse_field_line(std::string_view line, tracepoint_field& field) {
     std::string_view declaration;
     bool have_offset = false, have_size = false;
     while (!line.empty()) {
@@ -180,7 +180,7 @@ bool parse_field_line(std::string_view line, tracefs_field& field) {
 }
 
 // The non-common fields of `format` are exactly the EventHeader field list.
-bool has_eventheader_fields(const tracefs_format& format) noexcept {
+bool has_eventheader_fields(const tracepoint_layout& format) noexcept {
     const auto& fields = format.fields;
     std::string_view expected = eventheader_fields;
     std::size_t index = format.common_field_count;
@@ -198,7 +198,7 @@ bool has_eventheader_fields(const tracefs_format& format) noexcept {
 
 }  // namespace
 
-bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::string* why) {
+bool parse_tracepoint_layout(std::string_view text, tracepoint_layout& out, std::string* why) {
     out.fields.clear();
     out.common_field_count = 0;
     bool in_format = false;
@@ -219,7 +219,7 @@ bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::strin
             if (!out.fields.empty()) common_done = true;
             continue;
         }
-        tracefs_field field;
+        tracepoint_field field;
         if (!parse_field_line(trimmed, field)) continue;
         if (!common_done && field.name.starts_with("common_")) out.common_field_count = out.fields.size() + 1;
         else common_done = true;
@@ -234,7 +234,7 @@ bool parse_tracefs_format(std::string_view text, tracefs_format& out, std::strin
     return true;
 }
 
-std::span<std::byte const> field_bytes(const tracefs_field& field, std::span<std::byte const> raw,
+std::span<std::byte const> field_bytes(const tracepoint_field& field, std::span<std::byte const> raw,
                                        bool big_endian) noexcept {
     if (field.offset > raw.size() || raw.size() - field.offset < field.size) return {};
     if (field.location == field_location::fixed) return raw.subspan(field.offset, field.size);

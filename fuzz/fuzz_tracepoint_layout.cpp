@@ -7,7 +7,7 @@
 #include "fuzz_support.hpp"
 
 #include <ehtrace/decode/json_formatter.hpp>
-#include <ehtrace/decode/tracefs_format.hpp>
+#include <ehtrace/decode/tracepoint_layout.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -23,9 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::span<std::byte const> raw;
     if (nul != nullptr) raw = {reinterpret_cast<const std::byte*>(nul + 1), size - text_size - 1};
 
-    tracefs_format format;
+    tracepoint_layout format;
     std::string why;
-    if (!parse_tracefs_format(text, format, &why)) {
+    if (!parse_tracepoint_layout(text, format, &why)) {
         if (why.empty()) ehtrace::fuzz::fail("parse failed without a reason", text);
         return 0;
     }

@@ -1,5 +1,5 @@
 // The dynamic builder and the C ABI accept exactly the formats the wire
-// contract allows for each encoding (format.hpp's format_applies, the rule
+// contract allows for each encoding (wire/eventheader.hpp's format_applies, the rule
 // the compile-time API also checks): every format 0..127 by every encoding.
 // A refused field is an EINVAL error with nothing written.
 #include <ehtrace/ehtrace.h>
@@ -20,7 +20,7 @@ using ehtrace::dynamic::event_builder;
 constexpr field_encoding fixed_encodings[] = {field_encoding::value8, field_encoding::value16, field_encoding::value32,
                                               field_encoding::value64, field_encoding::value128};
 
-// Both APIs take a type's default format from format.hpp; each one must be
+// Both APIs take a type's default format from wire/eventheader.hpp; each one must be
 // a format the contract allows for the type's encoding.
 template <class T>
 constexpr bool default_format_fits() {
