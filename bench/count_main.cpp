@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
     // the writer to fit the TSC clock (its passes are 50 ms apart), so that
     // the loop counts the steady state.
     if (EHTRACE_BENCH_WRITE4(count_capture, ehtrace_bench::shared_values4()) != 0) return 1;
-    ::timespec const settle{0, 250000000};
+    const ::timespec settle{0, 250000000};
     ::nanosleep(&settle, nullptr);
     if (error != 0 || dynamic_set == nullptr || dynamic_set->registration_error() != 0 || noop_set == nullptr ||
         noop_set->registration_error() != 0) {

@@ -16,7 +16,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ehtrace::decode;
-    const std::span<std::byte const> input(reinterpret_cast<const std::byte*>(data), size);
+    const std::span<const std::byte> input(reinterpret_cast<const std::byte*>(data), size);
     (void)looks_like_capture(input.first(size < 16 ? size : 16));
     (void)detect_input_layout(input.first(size < 16 ? size : 16));
 

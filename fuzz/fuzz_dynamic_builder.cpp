@@ -63,7 +63,7 @@ std::string_view pick_name(ehtrace::fuzz::input_reader& in) {
 
 void check_event(const ehtrace::memory_sink::record& record) {
     using namespace ehtrace::decode;
-    const std::span<std::byte const> event(reinterpret_cast<const std::byte*>(record.bytes.data()),
+    const std::span<const std::byte> event(reinterpret_cast<const std::byte*>(record.bytes.data()),
                                            record.bytes.size());
     event_enumerator e;
     decode_error error = e.start(record.tracepoint_name, event);
@@ -90,7 +90,7 @@ void check_event(const ehtrace::memory_sink::record& record) {
 // Writes the builder's event and checks what the sink received.
 void write_and_check(event_builder& builder, ehtrace::fuzz::input_reader& in, std::uint8_t depth) {
     auto& e = env();
-    std::uint8_t const level = static_cast<std::uint8_t>(1 + in.u8() % 255);
+    const std::uint8_t level = static_cast<std::uint8_t>(1 + in.u8() % 255);
     ehtrace::dynamic::event_set* set = e.provider->register_set(level, in.u8() & 3);
     if (set == nullptr) ehtrace::fuzz::fail("register_set failed");
     std::uint8_t ids[32];
@@ -127,11 +127,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     for (int op = 0; op < 400 && !in.empty(); ++op) {
         const unsigned choice = in.u8();
-        std::string_view const name = pick_name(in);
-        std::uint16_t const tag = (choice & 0x80) ? in.u16() : 0;
+        const std::string_view name = pick_name(in);
+        const std::uint16_t tag = (choice & 0x80) ? in.u16() : 0;
         const auto format = static_cast<field_format>(in.u8() % 20);
         const auto count = [&] {
-            unsigned const c = in.u8();
+            const unsigned c = in.u8();
             return c < 250 ? std::size_t{c % 20} : std::size_t{in.u32() % 70000};
         };
         const std::uint8_t* bytes = values.data() + in.u8();
@@ -190,7 +190,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 20: builder.add_binary(name, (choice & 0x40) ? nullptr : bytes, count(), format, tag); break;
         case 21: {
             std::string_view items[20];
-            std::size_t const n = in.u8() % 21;
+            const std::size_t n = in.u8() % 21;
             for (std::size_t i = 0; i < n && i < 20; ++i)
                 items[i] = std::string_view(reinterpret_cast<const char*>(bytes) + i, in.u8());
             if (choice & 0x40) builder.add_zstring_array(name, items, n, format, tag);

@@ -40,12 +40,12 @@ constexpr std::string_view fixed_names[] = {
     "_L4K1",
 };
 
-bool inside(std::span<std::byte const> part, std::span<std::byte const> whole) {
+bool inside(std::span<const std::byte> part, std::span<const std::byte> whole) {
     if (part.empty()) return true;
     return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
 
-void walk(std::string_view name, std::span<std::byte const> event, unsigned style) {
+void walk(std::string_view name, std::span<const std::byte> event, unsigned style) {
     event_enumerator e;
     const decode_error error = e.start(name, event);
     if (error != decode_error::none) {
@@ -59,7 +59,7 @@ void walk(std::string_view name, std::span<std::byte const> event, unsigned styl
     if (!inside(e.payload(), event)) ehtrace::fuzz::fail("payload outside the event");
     // Each step of the general path spends the budget; the others take a
     // payload byte each.
-    std::size_t const limit = event_enumerator::item_budget(event.size()) + event.size() + 2;
+    const std::size_t limit = event_enumerator::item_budget(event.size()) + event.size() + 2;
     std::size_t steps = 0;
     for (;;) {
         const bool sibling = (style >> (steps % 8)) & 1;
@@ -102,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
         name = fixed_names[selector % std::size(fixed_names)];
     }
-    const std::span<std::byte const> event(reinterpret_cast<const std::byte*>(data + (size - in.remaining())),
+    const std::span<const std::byte> event(reinterpret_cast<const std::byte*>(data + (size - in.remaining())),
                                            in.remaining());
 
     // The formatter: always one complete JSON object.
@@ -152,7 +152,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
         // A whole document of `format` holding this one sample.
         const auto document = [&](output_format format) {
-            auto const formatter = make_formatter(format, options, variant & 0x200);
+            const auto formatter = make_formatter(format, options, variant & 0x200);
             std::string out;
             formatter->begin(out);
             formatter->begin_input(out, name);
@@ -167,7 +167,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
         // The HTML report: whatever the names hold, no markup of theirs
         // gets in (the only '<' are the report's own tags).
-        std::string const page = document(output_format::html);
+        const std::string page = document(output_format::html);
         if (page.find("<script") != std::string::npos || page.rfind("</html>\n") != page.size() - 8) __builtin_trap();
     }
 

@@ -41,7 +41,7 @@ void read_all(byte_source& source, std::size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::span<std::byte const> input(reinterpret_cast<const std::byte*>(data), size);
+    const std::span<const std::byte> input(reinterpret_cast<const std::byte*>(data), size);
     const auto layout = detect_input_layout(input.first(size < 16 ? size : 16));
     if (layout != input_layout::perf_file && layout != input_layout::perf_pipe) return 0;
     {

@@ -104,7 +104,7 @@ private:
         }
     }
     bool digits() noexcept {
-        std::size_t const begin = pos_;
+        const std::size_t begin = pos_;
         while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
         return pos_ != begin;
     }
@@ -237,10 +237,10 @@ public:
     // 0..limit-1 (limit > 0).
     std::size_t below(std::size_t limit) noexcept { return u16() % limit; }
     // Up to `max` bytes of the input, length chosen by the input.
-    std::span<std::uint8_t const> bytes(std::size_t max) noexcept {
+    std::span<const std::uint8_t> bytes(std::size_t max) noexcept {
         std::size_t n = below(max + 1);
         if (n > remaining()) n = remaining();
-        std::span<std::uint8_t const> out(data_ + pos_, n);
+        std::span<const std::uint8_t> out(data_ + pos_, n);
         pos_ += n;
         return out;
     }

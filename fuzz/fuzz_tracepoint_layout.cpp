@@ -18,9 +18,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ehtrace::decode;
     const auto* nul = static_cast<const std::uint8_t*>(std::memchr(data, 0, size));
-    std::size_t const text_size = nul != nullptr ? static_cast<std::size_t>(nul - data) : size;
-    std::string_view const text(reinterpret_cast<const char*>(data), text_size);
-    std::span<std::byte const> raw;
+    const std::size_t text_size = nul != nullptr ? static_cast<std::size_t>(nul - data) : size;
+    const std::string_view text(reinterpret_cast<const char*>(data), text_size);
+    std::span<const std::byte> raw;
     if (nul != nullptr) raw = {reinterpret_cast<const std::byte*>(nul + 1), size - text_size - 1};
 
     tracepoint_layout format;
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (format.common_field_count > format.fields.size()) ehtrace::fuzz::fail("more common fields than fields", text);
     (void)format.full_name();
     if (format.is_eventheader()) {
-        std::uint32_t const at = format.eventheader_offset();
+        const std::uint32_t at = format.eventheader_offset();
         bool found = false;
         for (const auto& field : format.fields) {
             if (at >= field.offset && at - field.offset <= field.size) found = true;

@@ -13,9 +13,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace ehtrace::decode;
-    std::string_view const name(reinterpret_cast<const char*>(data), size);
+    const std::string_view name(reinterpret_cast<const char*>(data), size);
 
-    std::string_view const stripped = strip_tracepoint_system(name);
+    const std::string_view stripped = strip_tracepoint_system(name);
     if (stripped.size() > name.size() || stripped.data() < name.data() ||
         stripped.data() + stripped.size() > name.data() + name.size()) {
         ehtrace::fuzz::fail("strip_tracepoint_system returned text outside its input", name);
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             candidate.substr(candidate.size() - parts.options.size()) != parts.options) {
             ehtrace::fuzz::fail("options are not the name's tail", candidate);
         }
-        std::string const rebuilt =
+        const std::string rebuilt =
             ehtrace::fuzz::tracepoint_name(parts.provider, parts.level, parts.keyword, parts.options);
         // Leading zeros are the only way the input can differ from the rebuilt name.
         if (rebuilt.size() > candidate.size()) ehtrace::fuzz::fail("rebuilt name is longer than the input", candidate);
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             ehtrace::fuzz::fail("rebuilt name differs from the input", candidate);
         }
         for (char letter : {'G', 'A', 'Z', 'g'}) {
-            std::string_view const value = find_option(parts.options, letter);
+            const std::string_view value = find_option(parts.options, letter);
             if (!value.empty() && (value.data() < parts.options.data() ||
                                    value.data() + value.size() > parts.options.data() + parts.options.size())) {
                 ehtrace::fuzz::fail("find_option returned text outside the options", candidate);
@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     // find_option on arbitrary text must stay inside it too.
-    std::string_view const value = find_option(name, name.empty() ? 'G' : name[0]);
+    const std::string_view value = find_option(name, name.empty() ? 'G' : name[0]);
     if (!value.empty() && (value.data() < name.data() || value.data() + value.size() > name.data() + name.size())) {
         ehtrace::fuzz::fail("find_option returned text outside its input", name);
     }

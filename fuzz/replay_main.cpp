@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     namespace fs = std::filesystem;
     std::vector<fs::path> inputs;
     for (int i = 1; i < argc; ++i) {
-        fs::path const path = argv[i];
+        const fs::path path = argv[i];
         std::error_code ec;
         if (fs::is_directory(path, ec)) {
             for (const auto& entry : fs::recursive_directory_iterator(path)) {
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "replay: %s (%zu bytes)\n", path.c_str(), bytes.size());
         // A copy of exactly the input's size, as libFuzzer gives it: reads past it are caught.
         std::vector<std::uint8_t> exact(bytes.begin(), bytes.end());
-        static std::uint8_t const nothing = 0;  // libFuzzer never passes a null pointer
+        static const std::uint8_t nothing = 0;  // libFuzzer never passes a null pointer
         LLVMFuzzerTestOneInput(exact.empty() ? &nothing : exact.data(), exact.size());
     }
     std::printf("replayed %zu inputs\n", inputs.size());

@@ -81,7 +81,7 @@ void dynamic_events(ehtrace::dynamic::provider& provider, int round) {
     if (set == nullptr) return;
     b.reset("Dynamic").set_id_version(5, 1).set_opcode(ehtrace::event_opcode::reply);
     b.add_value("i", round).add_string("s", "dyn").add_zstring("z", std::u32string_view(U"z32"));
-    std::uint64_t const many[] = {1, 2, 3, 4};
+    const std::uint64_t many[] = {1, 2, 3, 4};
     b.add_array("many", many, 4).add_const_array("two", many, 2);
     auto outer = b.begin_struct("outer", 5);
     b.add_ipv4("ip", 0x0100007f).add_port("port", 0x5000);
@@ -89,7 +89,7 @@ void dynamic_events(ehtrace::dynamic::provider& provider, int round) {
     b.add_bool32("ok", true);
     b.end_struct(inner);
     b.end_struct(outer);
-    std::string_view const words[] = {"a", "", "ccc"};
+    const std::string_view words[] = {"a", "", "ccc"};
     b.add_string_array("words", words, 3).add_binary("bin", "\x01\x02", 2);
     std::uint8_t activity[16] = {9, 9, 9};
     b.write(*set, activity);
@@ -100,9 +100,9 @@ void dynamic_events(ehtrace::dynamic::provider& provider, int round) {
 void otel_events(int round) {
     ehtrace::otel::exporter otel("FuzzSeed_Otel");
     otel.set_resource("seed", "seed-1");
-    ehtrace::otel::attribute const attributes[] = {
+    const ehtrace::otel::attribute attributes[] = {
         {"user", std::string_view("ann")}, {"n", std::int64_t{round}}, {"ok", true}, {"x", 0.5}};
-    ehtrace::otel::trace_context const context{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+    const ehtrace::otel::trace_context context{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
                                                {1, 2, 3, 4, 5, 6, 7, 8}};
     ehtrace::otel::log_record record;
     record.severity_number = 17;
@@ -112,7 +112,7 @@ void otel_events(int round) {
     record.context = context;
     record.attributes = attributes;
     otel.write(record);
-    ehtrace::otel::link const links[] = {{{9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}, {7, 7, 7, 7, 7, 7, 7, 7}}};
+    const ehtrace::otel::link links[] = {{{9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}, {7, 7, 7, 7, 7, 7, 7, 7}}};
     ehtrace::otel::span span;
     span.name = "GET /x";
     span.kind = ehtrace::otel::span_kind::server;
@@ -170,11 +170,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
         return 2;
     }
-    fs::path const dir = argv[1];
+    const fs::path dir = argv[1];
     fs::create_directories(dir / "capture");
     fs::create_directories(dir / "perf_data");
 
-    std::string const dat = (dir / "capture" / "seed-writers.dat").string();
+    const std::string dat = (dir / "capture" / "seed-writers.dat").string();
     capture(dat, [] { write_all_events(2); });
     capture((dir / "perf_data" / "seed-writers.data").string(), [] { write_all_events(1); });
 
@@ -203,13 +203,13 @@ int main(int argc, char** argv) {
 
     // A user_events format with one EventHeader record after a NUL.
     {
-        std::string const command =
+        const std::string command =
             "FuzzSeed_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
         std::string text = ehtrace::synthesize_user_events_format(command, 1234);
-        std::string const event = read_bytes(dir / "event" / "seed-00").substr(1);
+        const std::string event = read_bytes(dir / "event" / "seed-00").substr(1);
         std::string record("\xd2\x04\0\0\x10\0\0\0", 8);  // common_type 1234, flags, preempt, pid 16
         write_bytes(dir / "tracepoint_layout" / "seed-user_events", text + '\0' + record + event);
-        std::string const plain = ehtrace::synthesize_user_events_format(
+        const std::string plain = ehtrace::synthesize_user_events_format(
             "FuzzSeed_plain u32 count; char[8] tag; __rel_loc char[] text; s64 delta", 99);
         std::string plain_record("\x63\0\0\0\x10\0\0\0", 8);
         plain_record += std::string("\x05\0\0\0", 4) + "tagtag\0\0" + std::string("\x0c\0\x04\0", 4) +

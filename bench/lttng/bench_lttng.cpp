@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
         std::perror("ehtrace-bench-lttng: mkdtemp");
         return 1;
     }
-    std::string const log = std::string(dir) + "/lttng.log";
+    const std::string log = std::string(dir) + "/lttng.log";
     ::setenv("LTTNG_HOME", dir, 1);
 
     const pid_t sessiond = ::fork();

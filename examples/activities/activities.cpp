@@ -62,7 +62,7 @@ int main() {
     for (int i = 0; i < 3; ++i) handle(i);
 
     // Started here, stopped by worker-1: an activity across threads.
-    ehtrace::uuid const transfer = ehtrace::new_activity_id();
+    const ehtrace::uuid transfer = ehtrace::new_activity_id();
     EHTRACE_WRITE(activities_provider, "Transfer", ehtrace::level<4>,
                   ehtrace::opcode<ehtrace::event_opcode::activity_start>, ehtrace::activity(transfer),
                   field<"to">(std::string_view("worker-1")));

@@ -101,7 +101,7 @@ inline std::string rfc3339(time_point t) {
     std::int64_t seconds = ns / 1'000'000'000;
     std::int64_t fraction = ns % 1'000'000'000;
     if (fraction < 0) fraction += 1'000'000'000, --seconds;
-    std::time_t const tt = static_cast<std::time_t>(seconds);
+    const std::time_t tt = static_cast<std::time_t>(seconds);
     std::tm tm{};
     gmtime_r(&tt, &tm);
     char text[48];

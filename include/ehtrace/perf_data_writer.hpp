@@ -61,11 +61,11 @@ public:
     // Appends a sample whose raw data is the whole tracepoint record (common
     // fields included), as the kernel would deliver it. 0 or errno.
     int write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid,
-                     std::span<std::byte const> record);
+                     std::span<const std::byte> record);
     // Same, for a user_events tracepoint: builds the 8 common bytes
     // (type = id, pid) in front of `payload` (for EventHeader: header onward).
     int write_user_event(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid, std::uint32_t tid,
-                         std::span<std::byte const> payload);
+                         std::span<const std::byte> payload);
     // Appends a PERF_RECORD_LOST: the kernel dropped `lost` samples on `cpu`
     // (perf report/script warn about them). Needs a declared tracepoint.
     int write_lost(std::uint64_t lost, std::uint64_t time_ns, std::uint32_t cpu);
@@ -114,8 +114,8 @@ public:
         // u32 type, u16 misc, u16 size; u64 identifier; u32 pid, tid; u64
         // time; u32 cpu, reserved; u64 period; u32 raw size. Stored field by
         // field into `out`: no temporary copied (and read back) on the way.
-        std::size_t const raw_size = raw_field_size(raw_bytes);
-        std::size_t const total = sample_head_size + raw_size;
+        const std::size_t raw_size = raw_field_size(raw_bytes);
+        const std::size_t total = sample_head_size + raw_size;
         const auto put = [out](std::size_t at, auto value) { std::memcpy(out + at, &value, sizeof value); };
         put(0, sample_record_type);
         put(4, std::uint16_t{1});  // misc: user
@@ -148,13 +148,13 @@ private:
         std::uint32_t id;
     };
     int open_stream(int fd, bool take_ownership, clockid_t clock, bool pipe);
-    int append(std::span<std::byte const> bytes);
-    void append_feature(unsigned feature, std::span<std::byte const> body);  // HEADER_FEATURE record
+    int append(std::span<const std::byte> bytes);
+    void append_feature(unsigned feature, std::span<const std::byte> body);  // HEADER_FEATURE record
     void attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const;
     int write_pieces(::iovec* pieces, int count);
     void note_flushed(std::uint64_t end);
     int finish_file(std::uint64_t data_end);  // feature sections, attrs, header
-    int write_at(std::uint64_t offset, std::span<std::byte const> bytes);
+    int write_at(std::uint64_t offset, std::span<const std::byte> bytes);
     void put_pending_tracing_data();  // pipe layout: the TRACING_DATA owed, into buffer_
     int write_task(std::uint32_t type, std::uint32_t pid, std::uint32_t ppid, std::uint32_t tid, std::uint32_t ptid,
                    std::uint64_t time_ns, std::uint32_t cpu);

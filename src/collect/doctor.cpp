@@ -36,10 +36,10 @@ bool at_least(std::pair<int, int> v, int major, int minor) {
 // CONFIG_USER_EVENTS, from /proc/config.gz or /boot/config-<release>.
 std::string config_user_events(const doctor_options& o, const std::string& release, std::string& source) {
     std::string text;
-    std::string const gz = o.proc_dir + "/config.gz";
+    const std::string gz = o.proc_dir + "/config.gz";
     if (::access(gz.c_str(), R_OK) == 0) {
         // No zlib dependency for one file: gzip is on every system that has config.gz.
-        std::string const command = "gzip -dc '" + gz + "' 2>/dev/null";
+        const std::string command = "gzip -dc '" + gz + "' 2>/dev/null";
         if (std::FILE* p = ::popen(command.c_str(), "r")) {
             char buffer[8192];
             std::size_t n = 0;
@@ -49,7 +49,7 @@ std::string config_user_events(const doctor_options& o, const std::string& relea
         if (!text.empty()) source = gz;
     }
     if (text.empty()) {
-        std::string const path = o.boot_dir + "/config-" + release;
+        const std::string path = o.boot_dir + "/config-" + release;
         if (read_text_file(path, text) == 0) source = path;
     }
     if (source.empty()) return "";
@@ -116,7 +116,7 @@ std::vector<finding> diagnose(const doctor_options& o) {
         } else {
             fix = "mount -t tracefs nodev " + o.tracefs + "\n# or omit --tracefs to use /sys/kernel/tracing";
         }
-        std::string const problem =
+        const std::string problem =
             where.denied_dir.empty()
                 ? where.problem
                 : "tracefs is mounted at " + where.denied_dir + " but this user may not enter it (Permission denied)";
@@ -126,8 +126,8 @@ std::vector<finding> diagnose(const doctor_options& o) {
     }
 
     // user_events.
-    std::string const dir = where.dir;
-    std::string const data = dir + "/user_events_data";
+    const std::string dir = where.dir;
+    const std::string data = dir + "/user_events_data";
     bool user_events = false;
     if (!dir.empty()) {
         user_events = ::access(data.c_str(), F_OK) == 0;
@@ -135,7 +135,7 @@ std::vector<finding> diagnose(const doctor_options& o) {
             add(level::ok, "user_events", data + " exists");
         } else {
             std::string source;
-            std::string const config = config_user_events(o, release, source);
+            const std::string config = config_user_events(o, release, source);
             std::string message = "user_events is missing: no " + data;
             if (config == "n") message += "; the kernel config (" + source + ") does not set CONFIG_USER_EVENTS";
             else if (config == "y") message += " although " + source + " sets CONFIG_USER_EVENTS=y (another tracefs?)";
@@ -169,7 +169,7 @@ std::vector<finding> diagnose(const doctor_options& o) {
                 add(level::ok, "permissions", "may write " + data);
             }
         }
-        std::string const events = dir + "/events";
+        const std::string events = dir + "/events";
         if (::access(events.c_str(), R_OK | X_OK) != 0) {
             add(level::problem, "permissions", "this user may not read " + events + ": collecting needs the formats",
                 "run the collector as root, or `chgrp -R tracing " + events + " && chmod -R g+rX " + events + "`");
@@ -180,7 +180,7 @@ std::vector<finding> diagnose(const doctor_options& o) {
     std::string paranoid_text;
     if (read_text_file(o.proc_dir + "/sys/kernel/perf_event_paranoid", paranoid_text) == 0) {
         const int paranoid = std::atoi(trimmed(paranoid_text).c_str());
-        std::string const message = "kernel.perf_event_paranoid = " + std::to_string(paranoid);
+        const std::string message = "kernel.perf_event_paranoid = " + std::to_string(paranoid);
         if (root) {
             add(level::ok, "perf", message + " (root may collect system-wide)");
         } else if (paranoid > -1) {

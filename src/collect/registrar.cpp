@@ -69,7 +69,7 @@ std::string registration_command(std::string_view text, std::string* why) {
         }
         return std::string(text) + " " + eventheader_fields;
     }
-    std::string_view const name = text.substr(0, space);
+    const std::string_view name = text.substr(0, space);
     std::string command = is_plain_tracepoint_name(name) ? make_command(name, text.substr(space + 1)) : std::string();
     if (command.empty()) {
         return fail(quoted(text) +
@@ -87,7 +87,7 @@ registrar::~registrar() {
 
 int registrar::open(std::string* error_message) {
     if (fd_ >= 0) return 0;
-    std::string const path = tracefs_ + "/user_events_data";
+    const std::string path = tracefs_ + "/user_events_data";
     fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd_ >= 0) {
         problem_.clear();
@@ -110,7 +110,7 @@ int registrar::open(std::string* error_message) {
 
 int registrar::add(std::string_view name_or_command, std::uint16_t flags, std::string* message) {
     std::string why;
-    std::string const command = registration_command(name_or_command, &why);
+    const std::string command = registration_command(name_or_command, &why);
     const auto say = [&](std::string text) {
         if (message) *message = std::move(text);
     };
@@ -124,7 +124,7 @@ int registrar::add(std::string_view name_or_command, std::uint16_t flags, std::s
             return e;
         }
     }
-    std::string const name(command_name(command));
+    const std::string name(command_name(command));
     std::uint32_t& word = enable_words_.emplace_back(0);
     abi::user_reg reg{};
     reg.size = sizeof reg;
@@ -159,7 +159,7 @@ int registrar::add(std::string_view name_or_command, std::uint16_t flags, std::s
     unreg.disable_bit = 0;
     unreg.disable_addr = reinterpret_cast<std::uintptr_t>(&word);
     (void)::ioctl(fd_, abi::diag_iocsunreg, &unreg);
-    std::string const tracepoint = "user_events:" + name;
+    const std::string tracepoint = "user_events:" + name;
     tracepoints_.push_back(tracepoint);
     say("registered " + tracepoint + ((flags & abi::reg_flag_persist) ? " (persistent)" : ""));
     return 0;
@@ -169,7 +169,7 @@ int registrar::remove(std::string_view name, std::string* message) {
     const auto say = [&](std::string text) {
         if (message) *message = std::move(text);
     };
-    std::string const n(command_name(name));
+    const std::string n(command_name(name));
     if (n.empty()) {
         say("empty tracepoint name");
         return EINVAL;

@@ -114,7 +114,7 @@ std::vector<thread_name> proc_thread_names(const std::vector<int>& tids) {
     if (proc == nullptr) return out;
     while (dirent* p = ::readdir(proc)) {
         if (!numeric(p->d_name)) continue;
-        std::string const pid = p->d_name;
+        const std::string pid = p->d_name;
         DIR* tasks = ::opendir(("/proc/" + pid + "/task").c_str());
         if (tasks == nullptr) continue;
         while (dirent* t = ::readdir(tasks)) {
@@ -179,8 +179,8 @@ struct session::impl {
         std::size_t tail = 0;    // where the next record goes
 
         // Returns how many records were pushed out.
-        std::uint64_t add(const stored& s, std::span<std::byte const> raw) {
-            std::size_t const n = (sizeof(stored) + raw.size() + 7) / 8 * 8;
+        std::uint64_t add(const stored& s, std::span<const std::byte> raw) {
+            const std::size_t n = (sizeof(stored) + raw.size() + 7) / 8 * 8;
             std::uint64_t evicted = 0;
             if (n > bytes.size()) return 1;  // never fits: counts as pushed out
             if (slots.empty()) tail = 0;
@@ -243,8 +243,8 @@ struct session::impl {
         location = locate_tracefs(options.tracefs);
         cache = std::make_unique<tracefs_cache>(location.dir);
         page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-        std::uint64_t const wall = clock_ns(CLOCK_REALTIME);
-        std::uint64_t const mono = clock_ns(CLOCK_MONOTONIC);
+        const std::uint64_t wall = clock_ns(CLOCK_REALTIME);
+        const std::uint64_t mono = clock_ns(CLOCK_MONOTONIC);
         wall_minus_clock = static_cast<std::int64_t>(wall - mono);
         // Without it (out of fds) a stop request still ends the loop, only
         // at the end of the current wait instead of at once.
@@ -379,7 +379,7 @@ struct session::impl {
         if (!options.task_records) return;
         std::vector<int> tids;
         for (const auto& t : options.targets) tids.push_back(t.tid);
-        std::uint64_t const now = clock_ns(CLOCK_MONOTONIC);
+        const std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
         for (auto& t : proc_thread_names(tids)) {
             const auto cpu = rings.empty() ? 0u : static_cast<std::uint32_t>(rings.front().cpu);
             if (writing()) note_output_error(writer->write_comm(t.pid, t.tid, t.comm, now, cpu));
@@ -391,7 +391,7 @@ struct session::impl {
         const auto targets = tasks();
         tp.fds.assign(rings.size() * targets.size(), -1);
         for (std::size_t k = 0; k != tp.fds.size(); ++k) {
-            std::size_t const i = k % rings.size();
+            const std::size_t i = k % rings.size();
             const task_target& target = targets[k / rings.size()];
             perf_event_attr attr = base_attr();
             attr.type = PERF_TYPE_TRACEPOINT;
@@ -464,7 +464,7 @@ struct session::impl {
         if (e != 0 && stats.output_error == 0) stats.output_error = e;
     }
 
-    void handle_sample(ring& r, std::size_t ring_index, std::span<std::byte const> rec) {
+    void handle_sample(ring& r, std::size_t ring_index, std::span<const std::byte> rec) {
         // identifier, pid/tid, time, cpu/res, raw size, raw
         constexpr std::size_t fixed = 8 + 8 + 8 + 8 + 8 + 4;
         if (rec.size() < fixed) return;
@@ -484,7 +484,7 @@ struct session::impl {
         tracepoint_state& tp = *it->second;
         ++stats.samples;
         if (options.circular_bytes_per_cpu) {
-            recorder::stored const s{time, pid, tid, tp.index, raw_size};
+            const recorder::stored s{time, pid, tid, tp.index, raw_size};
             stats.overwritten += r.flight.add(s, raw);
             return;
         }
@@ -512,7 +512,7 @@ struct session::impl {
         }
     }
 
-    void handle_lost(ring& r, std::size_t ring_index, std::span<std::byte const> rec) {
+    void handle_lost(ring& r, std::size_t ring_index, std::span<const std::byte> rec) {
         // id, lost, then sample_id: pid/tid, time, cpu/res, identifier
         if (rec.size() < 24) return;
         std::uint64_t lost = 0, time = 0;
@@ -531,7 +531,7 @@ struct session::impl {
     }
 
     // PERF_RECORD_COMM: pid, tid, the name (NUL-padded to 8), sample_id.
-    void handle_comm(ring& r, std::span<std::byte const> rec, bool exec) {
+    void handle_comm(ring& r, std::span<const std::byte> rec, bool exec) {
         constexpr std::size_t trailer = 32;  // pid/tid, time, cpu/res, identifier
         if (rec.size() < 16 + trailer) return;
         std::uint32_t pid = 0, tid = 0;
@@ -547,7 +547,7 @@ struct session::impl {
     }
 
     // PERF_RECORD_FORK / EXIT: pid, ppid, tid, ptid, time, sample_id.
-    void handle_task(ring& r, std::span<std::byte const> rec, bool fork) {
+    void handle_task(ring& r, std::span<const std::byte> rec, bool fork) {
         if (rec.size() < 32) return;
         std::uint32_t ids[4];
         std::uint64_t time = 0;
@@ -568,21 +568,21 @@ struct session::impl {
     void drain_ring(ring& r, std::size_t index) {
         auto* meta = reinterpret_cast<perf_event_mmap_page*>(r.map);
         const std::byte* data = r.map + page;
-        std::uint64_t const head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+        const std::uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
         std::uint64_t tail = meta->data_tail;
         while (tail < head) {
-            std::size_t const off = static_cast<std::size_t>(tail % r.data_size);
+            const std::size_t off = static_cast<std::size_t>(tail % r.data_size);
             perf_event_header h{};
             // Records are 8-byte aligned and the data size is a multiple of 8:
             // a header never wraps.
             std::memcpy(&h, data + off, sizeof h);
             if (h.size < sizeof h || h.size > head - tail) break;
-            std::span<std::byte const> rec;
+            std::span<const std::byte> rec;
             if (off + h.size <= r.data_size) {
                 rec = {data + off, h.size};
             } else {
                 scratch.resize(h.size);
-                std::size_t const first = r.data_size - off;
+                const std::size_t first = r.data_size - off;
                 std::memcpy(scratch.data(), data + off, first);
                 std::memcpy(scratch.data() + first, data, h.size - first);
                 rec = scratch;
@@ -854,7 +854,7 @@ void session::request_stop() noexcept {
     const int saved_errno = errno;  // a signal handler must not change the interrupted code's errno
     s.stop_asked.store(true);
     if (s.wake_fd >= 0) {
-        std::uint64_t const one = 1;
+        const std::uint64_t one = 1;
         (void)!::write(s.wake_fd, &one, sizeof one);
     }
     errno = saved_errno;
@@ -908,7 +908,7 @@ const decode::decoded_sample& decode_sample(decode::sample_decoder& decoder, con
     meta.pid = sample.pid;
     meta.tid = sample.tid;
     // Without a parsed format only the name is known (the system is in `format`).
-    std::string_view const name = sample.tracepoint ? std::string_view(sample.tracepoint->name) : "unknown";
+    const std::string_view name = sample.tracepoint ? std::string_view(sample.tracepoint->name) : "unknown";
     return decoder.decode_record(sample.format, name, sample.raw, meta);
 }
 

@@ -97,7 +97,7 @@ tracefs_location locate_tracefs(std::string_view explicit_dir, const char* mount
     }
     // Mounted, but closed to this user (tracefs is root-only by default).
     const auto mounted = find_tracefs(mounts_path);
-    std::string const closed = mounted && is_dir(*mounted)   ? *mounted
+    const std::string closed = mounted && is_dir(*mounted)   ? *mounted
                                : is_dir(default_tracefs_dir) ? std::string(default_tracefs_dir)
                                                              : std::string();
     if (!closed.empty() && ::access((closed + "/events").c_str(), X_OK) != 0 && errno == EACCES) {
@@ -126,7 +126,7 @@ const tracepoint_meta* tracefs_cache::lookup(std::string_view system, std::strin
     };
     std::string_view s, n;
     if (!split_tracepoint_spec(key, s, n)) return fail(EINVAL);
-    std::string const base = dir_ + "/events/" + std::string(system) + "/" + std::string(name);
+    const std::string base = dir_ + "/events/" + std::string(system) + "/" + std::string(name);
     auto entry = std::make_unique<tracepoint_meta>();
     entry->system = std::string(system);
     entry->name = std::string(name);
@@ -162,8 +162,8 @@ std::vector<std::string> tracefs_cache::match(std::string_view pattern) const {
     std::vector<std::string> out;
     std::string_view system, name;
     if (!split_tracepoint_spec(pattern, system, name)) return out;
-    std::string const sys_pattern(system), name_pattern(name);
-    std::string const events = dir_ + "/events";
+    const std::string sys_pattern(system), name_pattern(name);
+    const std::string events = dir_ + "/events";
     for (const auto& s : list_dirs(events)) {
         if (::fnmatch(sys_pattern.c_str(), s.c_str(), 0) != 0) continue;
         for (const auto& n : list_dirs(events + "/" + s)) {
@@ -177,14 +177,14 @@ std::vector<std::string> tracefs_cache::match(std::string_view pattern) const {
 }
 
 std::string tracefs_cache::explain(std::string_view spec, int error) const {
-    std::string const s(spec);
+    const std::string s(spec);
     std::string_view system, name;
     if (!split_tracepoint_spec(spec, system, name)) {
         return "'" + s +
                "' is not a tracepoint: write it as system:name (e.g. sched:sched_switch, "
                "user_events:MyProvider_L4K1)";
     }
-    std::string const base = dir_ + "/events/" + std::string(system) + "/" + std::string(name);
+    const std::string base = dir_ + "/events/" + std::string(system) + "/" + std::string(name);
     switch (error) {
     case ENOENT: {
         std::string text = "tracepoint " + s + " does not exist (no " + base + ")";

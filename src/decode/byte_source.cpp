@@ -20,15 +20,15 @@ std::unique_ptr<byte_source> byte_source::open(const std::string& path, std::str
 
 byte_source::byte_source(int fd, bool owns_fd) : fd_(fd), owns_fd_(owns_fd) {}
 
-byte_source::byte_source(std::span<std::byte const> memory) : memory_(memory) {}
+byte_source::byte_source(std::span<const std::byte> memory) : memory_(memory) {}
 
 byte_source::~byte_source() {
     if (owns_fd_) ::close(fd_);
 }
 
-std::span<std::byte const> byte_source::peek(std::size_t n) {
+std::span<const std::byte> byte_source::peek(std::size_t n) {
     if (fd_ < 0) {
-        std::size_t const position = static_cast<std::size_t>(offset_);
+        const std::size_t position = static_cast<std::size_t>(offset_);
         return memory_.subspan(position, std::min(n, memory_.size() - position));
     }
     if (end_ - begin_ < n && !eof_) {
@@ -41,7 +41,7 @@ std::span<std::byte const> byte_source::peek(std::size_t n) {
             if (end_ == buffer_.size()) {
                 // Grow with the bytes that actually arrive, not with the size
                 // asked for: a short input that claims a huge record stays small.
-                std::size_t const want = std::max(n, std::size_t{1} << 16);
+                const std::size_t want = std::max(n, std::size_t{1} << 16);
                 buffer_.resize(std::min(want, std::max(buffer_.size() * 2, std::size_t{1} << 16)));
             }
             const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
@@ -68,7 +68,7 @@ void byte_source::consume(std::size_t n) noexcept {
 
 bool byte_source::skip(std::uint64_t n) {
     while (n != 0) {
-        std::size_t const step = static_cast<std::size_t>(std::min<std::uint64_t>(n, 1 << 16));
+        const std::size_t step = static_cast<std::size_t>(std::min<std::uint64_t>(n, 1 << 16));
         const auto got = peek(step);
         consume(got.size());
         n -= got.size();

@@ -10,7 +10,7 @@ bool capture_reader::next(capture_record& record) {
     if (error_) return false;
     input_.consume(pending_consume_);
     pending_consume_ = 0;
-    std::uint64_t const offset = input_.offset();
+    const std::uint64_t offset = input_.offset();
     const auto size_bytes = input_.peek(4);
     if (size_bytes.empty()) {
         if (!input_.io_error().empty()) error_ = {"read error: " + input_.io_error(), offset};
@@ -20,7 +20,7 @@ bool capture_reader::next(capture_record& record) {
         error_ = {"truncated record size", offset};
         return false;
     }
-    std::uint32_t const size = load<std::uint32_t>(size_bytes.data(), __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__);
+    const std::uint32_t size = load<std::uint32_t>(size_bytes.data(), __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__);
     if (size < 5 || size > max_record_size) {
         error_ = {"bad record size " + std::to_string(size), offset};
         return false;
@@ -45,9 +45,9 @@ bool capture_reader::next(capture_record& record) {
     return true;
 }
 
-bool looks_like_capture(std::span<std::byte const> first_bytes) noexcept {
+bool looks_like_capture(std::span<const std::byte> first_bytes) noexcept {
     if (first_bytes.size() < 6) return false;
-    std::uint32_t const size = load<std::uint32_t>(first_bytes.data(), __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__);
+    const std::uint32_t size = load<std::uint32_t>(first_bytes.data(), __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__);
     if (size < 6 || size > capture_reader::max_record_size) return false;
     // The name starts with a printable character.
     const auto c = static_cast<unsigned char>(first_bytes[4]);

@@ -49,7 +49,7 @@ bool scan_name(const char* p, const char* limit, std::size_t& length, std::size_
     while (limit - q >= 8) {
         std::uint64_t word;
         std::memcpy(&word, q, 8);
-        std::uint64_t const semis = word ^ (';' * ones);
+        const std::uint64_t semis = word ^ (';' * ones);
         // Nonzero when some byte is 0 or ';' (exact as a yes/no answer).
         if ((((word - ones) & ~word) | ((semis - ones) & ~semis)) & highs) break;
         q += 8;
@@ -79,7 +79,7 @@ bool scan_name(const char* p, const char* limit, std::size_t& length, std::size_
     for (std::size_t i = 0; i + 16 < n; i += 16) {
         if ((word_at(p, i) ^ word_at(q, i)) | (word_at(p, i + 8) ^ word_at(q, i + 8))) return false;
     }
-    std::size_t const last16 = n >= 16 ? n - 16 : 0;
+    const std::size_t last16 = n >= 16 ? n - 16 : 0;
     return ((word_at(p, last16) ^ word_at(q, last16)) | (word_at(p, n - 8) ^ word_at(q, n - 8))) == 0;
 }
 
@@ -95,7 +95,7 @@ bool scan_name(const char* p, const char* limit, std::size_t& length, std::size_
         std::memcpy(&w, p + i, 8);
         // The lowest set bit marks the first zero byte exactly (false
         // positives only come above a true zero).
-        if (std::uint64_t const zero = (w - ones) & ~w & highs) {
+        if (const std::uint64_t zero = (w - ones) & ~w & highs) {
             return i + static_cast<std::size_t>(__builtin_ctzll(zero)) / 8;
         }
     }
@@ -124,7 +124,7 @@ bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
 bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_view& name,
                                   tracepoint_name_parts& parts) noexcept {
     detail::name_cache& c = caches_->name;
-    std::size_t const size = tracepoint_name.size();
+    const std::size_t size = tracepoint_name.size();
     if (size == c.size && (size >= 8 ? same_bytes(tracepoint_name.data(), c.text.data(), size)
                                      : std::memcmp(tracepoint_name.data(), c.text.data(), size) == 0)) {
         // The offsets were taken from this very text: no bounds to check.
@@ -150,7 +150,7 @@ bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_
     return true;
 }
 
-decode_error event_enumerator::start(std::string_view tracepoint_name, std::span<std::byte const> event) noexcept {
+decode_error event_enumerator::start(std::string_view tracepoint_name, std::span<const std::byte> event) noexcept {
     event_bytes_ = event;
     item_ = {};
     depth_ = 0;
@@ -230,7 +230,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
             fail(decode_error::extension_truncated, pos);
             return error_;
         }
-        std::size_t const data = pos + extension_block_header_size;
+        const std::size_t data = pos + extension_block_header_size;
         switch (static_cast<extension_kind>(kind & extension_kind_mask)) {
         case extension_kind::metadata:
             if (!have_metadata) {
@@ -259,7 +259,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
         return error_;
     }
     const auto* meta = bytes + metadata_begin_;
-    std::size_t const metadata_size = metadata_end_ - metadata_begin_;
+    const std::size_t metadata_size = metadata_end_ - metadata_begin_;
     for (std::size_t slot = 0; slot != caches_->metadata.size(); ++slot) {
         const detail::metadata_cache& cache = caches_->metadata[slot];
         if (metadata_size != cache.size || byte_swap_ != cache.byte_swap ||
@@ -282,7 +282,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
         fail(decode_error::metadata_truncated, metadata_begin_);
         return error_;
     }
-    std::string_view const full_name(reinterpret_cast<const char*>(meta), static_cast<std::size_t>(nul - meta));
+    const std::string_view full_name(reinterpret_cast<const char*>(meta), static_cast<std::size_t>(nul - meta));
     event_.name = split_attributes(full_name, event_.name_attributes);
     metadata_pos_ = metadata_begin_ + full_name.size() + 1;
     cache_metadata();
@@ -317,19 +317,19 @@ void event_enumerator::remember_prefix() noexcept {
 // read, metadata_pos_ is after it) into the next slot of metadata_caches_; leaves the
 // enumerator's state as it was.
 void event_enumerator::cache_metadata() noexcept {
-    std::size_t const metadata_size = metadata_end_ - metadata_begin_;
+    const std::size_t metadata_size = metadata_end_ - metadata_begin_;
     use_metadata_cache_ = false;
     if (metadata_size > detail::cached_metadata_max) return;
     metadata_slot_ = caches_->next_victim;
     caches_->next_victim = (caches_->next_victim + 1) % caches_->metadata.size();
     detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     cache.size = ~std::size_t{0};
-    std::size_t const saved_pos = metadata_pos_, saved_error_offset = error_offset_;
+    const std::size_t saved_pos = metadata_pos_, saved_error_offset = error_offset_;
     const enumerator_state saved_state = state_;
     const decode_error saved_error = error_;
     cache.count = 0;
     while (metadata_pos_ < metadata_end_ && cache.count != cache.definitions.size()) {
-        std::size_t const begin = metadata_pos_;
+        const std::size_t begin = metadata_pos_;
         field_definition d;
         if (!read_definition_slow(d)) break;
         detail::cached_definition& c = cache.definitions[cache.count++];
@@ -361,14 +361,14 @@ void event_enumerator::cache_metadata() noexcept {
 bool event_enumerator::read_definition(field_definition& out) noexcept {
     if (use_metadata_cache_) {
         const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
-        std::size_t const begin = metadata_pos_ - metadata_begin_;
+        const std::size_t begin = metadata_pos_ - metadata_begin_;
         std::size_t i = next_definition_;
         if (i >= cache.count || cache.definitions[i].begin != begin) {
             // Not the next one (an array of structs starts its fields again):
             // the definitions are in block order.
             std::size_t low = 0, high = cache.count;
             while (low < high) {
-                std::size_t const mid = (low + high) / 2;
+                const std::size_t mid = (low + high) / 2;
                 if (cache.definitions[mid].begin < begin) low = mid + 1;
                 else high = mid;
             }
@@ -423,7 +423,7 @@ bool event_enumerator::read_definition_slow(field_definition& out) noexcept {
         out.const_count = load<std::uint16_t>(bytes + pos, byte_swap_);
         pos += 2;
     }
-    std::size_t const definition_offset = metadata_pos_;
+    const std::size_t definition_offset = metadata_pos_;
     metadata_pos_ = pos;
     if (out.array_flags == (encoding_flags::const_array | encoding_flags::var_array) ||
         out.encoding == static_cast<std::uint8_t>(field_encoding::invalid) ||
@@ -510,16 +510,16 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
         return true;
     }
 
-    if (std::size_t const size = value_size(item_.encoding); size != 0) return take_simple_value(size);
+    if (const std::size_t size = value_size(item_.encoding); size != 0) return take_simple_value(size);
     if (item_.encoding == field_encoding::zstring_char8) return take_simple_value(0);
-    std::size_t const available = event_bytes_.size() - data_pos_;
+    const std::size_t available = event_bytes_.size() - data_pos_;
     std::size_t value_begin = data_pos_;
     std::size_t value_size = 0;
     std::size_t consumed = 0;
     switch (item_.encoding) {
     case field_encoding::zstring_char16:
     case field_encoding::zstring_char32: {
-        std::size_t const unit = code_unit_size(item_.encoding);
+        const std::size_t unit = code_unit_size(item_.encoding);
         const auto* p = event_bytes_.data() + data_pos_;
         std::size_t units = 0;
         bool terminated = false;
@@ -565,7 +565,7 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
 [[gnu::always_inline]] inline bool event_enumerator::next_cached_value(bool& result) noexcept {
     if (!use_metadata_cache_) return false;
     const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
-    std::size_t const i = next_definition_;
+    const std::size_t i = next_definition_;
     if (i >= cache.count) return false;
     const auto& c = cache.definitions[i];
     if ((c.value_size == 0 && !c.is_zstring8) || c.begin != metadata_pos_ - metadata_begin_) return false;
@@ -587,14 +587,14 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
 // NUL-terminated 8-bit string. The one place both the cached step and the
 // general path read such values.
 [[gnu::always_inline]] inline bool event_enumerator::take_simple_value(std::size_t size) noexcept {
-    std::size_t const available = event_bytes_.size() - data_pos_;
+    const std::size_t available = event_bytes_.size() - data_pos_;
     std::size_t consumed = size;
     if (size == 0) {
         size = find_nul(event_bytes_.data() + data_pos_, available);
         consumed = size + 1;
     }
     if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
-    item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_, size);
+    item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
     data_pos_ += consumed;
     state_ = enumerator_state::value;
     return true;
@@ -656,10 +656,10 @@ bool event_enumerator::move_next() noexcept {
     // item differs only in its index and value.
     if (state_ == enumerator_state::value && depth_ != 0) {
         frame& top = stack_[depth_ - 1];
-        std::size_t const size = top.element_size;
+        const std::size_t size = top.element_size;
         if (size != 0 && top.index + 1 < top.count && event_bytes_.size() - data_pos_ >= size) {
             item_.array_index = ++top.index;
-            item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_, size);
+            item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
             data_pos_ += size;
             return true;
         }

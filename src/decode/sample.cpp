@@ -6,7 +6,7 @@
 namespace ehtrace::decode {
 
 const decoded_sample& sample_decoder::decode_record(const tracepoint_layout* format, std::string_view name,
-                                                    std::span<std::byte const> raw, const sample_meta& meta,
+                                                    std::span<const std::byte> raw, const sample_meta& meta,
                                                     bool big_endian) {
     decoded_sample& s = sample_;
     s.meta = meta;
@@ -16,7 +16,7 @@ const decoded_sample& sample_decoder::decode_record(const tracepoint_layout* for
     s.error = decode_error::none;
     s.enumerator = nullptr;
     if (format != nullptr && format->is_eventheader()) {
-        std::uint32_t const at = format->eventheader_offset();
+        const std::uint32_t at = format->eventheader_offset();
         if (at <= raw.size()) {
             enumerator_.start(format->name, raw.subspan(at));
             if (enumerator_.state() != enumerator_state::none) {
@@ -34,11 +34,11 @@ const decoded_sample& sample_decoder::decode_record(const tracepoint_layout* for
 
 const decoded_sample& sample_decoder::decode(const perf_sample& sample) {
     const perf_event_desc* desc = sample.event;
-    std::string_view const name = desc && !desc->name.empty() ? std::string_view(desc->name) : "perf:unknown";
+    const std::string_view name = desc && !desc->name.empty() ? std::string_view(desc->name) : "perf:unknown";
     return decode_record(desc ? desc->format : nullptr, name, sample.raw, sample.meta);
 }
 
-const decoded_sample& sample_decoder::decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
+const decoded_sample& sample_decoder::decode_event(std::string_view tracepoint_name, std::span<const std::byte> event,
                                                    const sample_meta& meta) {
     decoded_sample& s = sample_;
     s.meta = meta;

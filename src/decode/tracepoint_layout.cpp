@@ -82,7 +82,7 @@ type_facts classify(std::string_view type) {
         }
         std::size_t j = i;
         while (j < type.size() && is_identifier_char(type[j])) ++j;
-        std::string_view const word = type.substr(i, j - i);
+        const std::string_view word = type.substr(i, j - i);
         i = j;
         if (word == "const" || word == "volatile" || word == "__data_loc" || word == "__rel_loc") continue;
         if (word == "signed" || word == "unsigned") {
@@ -140,7 +140,7 @@ bool parse_field_line(std::string_view line, tracepoint_field& field) {
         suffix = rest.substr(open);
         rest = trim(rest.substr(0, open));
         bracket_after_name = true;
-        std::string_view const count_text = suffix.substr(1, suffix.size() - 2);
+        const std::string_view count_text = suffix.substr(1, suffix.size() - 2);
         if (!count_text.empty() && !parse_number(count_text, array_count)) array_count = 0;
     }
     std::size_t name_begin = rest.size();
@@ -186,7 +186,7 @@ bool has_eventheader_fields(const tracepoint_layout& format) noexcept {
     std::size_t index = format.common_field_count;
     while (!expected.empty()) {
         const auto separator = expected.find("; ");
-        std::string_view const declaration = expected.substr(0, separator);
+        const std::string_view declaration = expected.substr(0, separator);
         expected = separator == std::string_view::npos ? std::string_view{} : expected.substr(separator + 2);
         const auto space = declaration.find(' ');
         if (index >= fields.size()) return false;
@@ -207,7 +207,7 @@ bool parse_tracepoint_layout(std::string_view text, tracepoint_layout& out, std:
         const auto newline = text.find('\n');
         std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-        std::string_view const trimmed = trim(line);
+        const std::string_view trimmed = trim(line);
         if (!in_format) {
             if (trimmed.starts_with("name:")) out.name = std::string(trim(trimmed.substr(5)));
             else if (trimmed.starts_with("ID:")) (void)parse_number(trimmed.substr(3), out.id);
@@ -234,15 +234,15 @@ bool parse_tracepoint_layout(std::string_view text, tracepoint_layout& out, std:
     return true;
 }
 
-std::span<std::byte const> field_bytes(const tracepoint_field& field, std::span<std::byte const> raw,
+std::span<const std::byte> field_bytes(const tracepoint_field& field, std::span<const std::byte> raw,
                                        bool big_endian) noexcept {
     if (field.offset > raw.size() || raw.size() - field.offset < field.size) return {};
     if (field.location == field_location::fixed) return raw.subspan(field.offset, field.size);
     if (field.size < 4) return {};
     const bool swap = big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-    std::uint32_t const loc = load<std::uint32_t>(raw.data() + field.offset, swap);
+    const std::uint32_t loc = load<std::uint32_t>(raw.data() + field.offset, swap);
     std::size_t begin = loc & 0xFFFF;
-    std::size_t const length = loc >> 16;
+    const std::size_t length = loc >> 16;
     if (field.location == field_location::rel_loc) begin += field.offset + field.size;
     if (begin > raw.size() || raw.size() - begin < length) return {};
     return raw.subspan(begin, length);

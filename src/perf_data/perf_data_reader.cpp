@@ -23,20 +23,20 @@ using namespace ehtrace::perf_data;
 constexpr std::size_t max_tracing_data = 256u << 20;
 
 template <class T>
-T read_at(std::span<std::byte const> s, std::size_t offset) {
+T read_at(std::span<const std::byte> s, std::size_t offset) {
     return load<T>(s.data() + offset);
 }
 
-bool fits(std::span<std::byte const> s, std::uint64_t offset, std::uint64_t size) {
+bool fits(std::span<const std::byte> s, std::uint64_t offset, std::uint64_t size) {
     return offset <= s.size() && s.size() - offset >= size;
 }
 
 std::string offset_text(std::uint64_t v) { return std::to_string(v); }
 
 // perf's length-prefixed, NUL-padded string.
-bool read_header_string(std::span<std::byte const> data, std::size_t& pos, std::string& out) {
+bool read_header_string(std::span<const std::byte> data, std::size_t& pos, std::string& out) {
     if (!fits(data, pos, 4)) return false;
-    std::uint32_t const length = read_at<std::uint32_t>(data, pos);
+    const std::uint32_t length = read_at<std::uint32_t>(data, pos);
     pos += 4;
     if (!fits(data, pos, length)) return false;
     const auto* p = reinterpret_cast<const char*>(data.data() + pos);
@@ -47,9 +47,9 @@ bool read_header_string(std::span<std::byte const> data, std::size_t& pos, std::
 
 }  // namespace
 
-input_layout detect_input_layout(std::span<std::byte const> first) noexcept {
+input_layout detect_input_layout(std::span<const std::byte> first) noexcept {
     if (first.size() >= 16 && load<std::uint64_t>(first.data()) == perf_magic) {
-        std::uint64_t const header_size = load<std::uint64_t>(first.data() + 8);
+        const std::uint64_t header_size = load<std::uint64_t>(first.data() + 8);
         if (header_size == pipe_header_size) return input_layout::perf_pipe;
         return input_layout::perf_file;
     }
@@ -75,10 +75,10 @@ bool perf_data_reader::open() {
     if (head.size() < pipe_header_size) {
         return fail(head.empty() ? "empty input" : "truncated perf.data header", 0);
     }
-    std::uint64_t const magic = read_at<std::uint64_t>(head, 0);
+    const std::uint64_t magic = read_at<std::uint64_t>(head, 0);
     if (magic == perf_magic_swapped) return fail("perf.data from an opposite-endian machine is not supported", 0);
     if (magic != perf_magic) return fail("not a perf.data file (bad magic)", 0);
-    std::uint64_t const header_size = read_at<std::uint64_t>(head, 8);
+    const std::uint64_t header_size = read_at<std::uint64_t>(head, 8);
     if (header_size == pipe_header_size) {
         pipe_ = true;
         input_.consume(pipe_header_size);
@@ -105,18 +105,18 @@ bool perf_data_reader::open_file_layout() {
         file_ = {static_cast<const std::byte*>(mapping_), mapping_size_};
     }
     if (!fits(file_, 0, file_header_size)) return fail("truncated perf.data header", 0);
-    std::uint64_t const attr_size = read_at<std::uint64_t>(file_, 16);
-    std::uint64_t const attrs_offset = read_at<std::uint64_t>(file_, 24);
-    std::uint64_t const attrs_size = read_at<std::uint64_t>(file_, 32);
+    const std::uint64_t attr_size = read_at<std::uint64_t>(file_, 16);
+    const std::uint64_t attrs_offset = read_at<std::uint64_t>(file_, 24);
+    const std::uint64_t attrs_size = read_at<std::uint64_t>(file_, 32);
     data_pos_ = read_at<std::uint64_t>(file_, 40);
-    std::uint64_t const data_size = read_at<std::uint64_t>(file_, 48);
+    const std::uint64_t data_size = read_at<std::uint64_t>(file_, 48);
 
     if (attr_size < 16 + 64 || attr_size > 4096) return fail("bad attr size " + offset_text(attr_size), 16);
     if (!fits(file_, attrs_offset, attrs_size)) return fail("attr section outside the file", 24);
     for (std::uint64_t pos = attrs_offset; pos + attr_size <= attrs_offset + attrs_size; pos += attr_size) {
         const auto attr = file_.subspan(pos, attr_size - 16);
-        std::uint64_t const ids_offset = read_at<std::uint64_t>(file_, pos + attr_size - 16);
-        std::uint64_t const ids_size = read_at<std::uint64_t>(file_, pos + attr_size - 8);
+        const std::uint64_t ids_offset = read_at<std::uint64_t>(file_, pos + attr_size - 16);
+        const std::uint64_t ids_size = read_at<std::uint64_t>(file_, pos + attr_size - 8);
         if (!fits(file_, ids_offset, ids_size)) return fail("attr id list outside the file", pos);
         if (!add_attr(attr, file_.subspan(ids_offset, ids_size), pos)) return false;
     }
@@ -135,11 +135,11 @@ bool perf_data_reader::open_file_layout() {
         // Feature sections follow the data, one {offset,size} per set bit.
         std::uint64_t section = data_pos_ + data_size;
         for (std::size_t bit = 0; bit != feature_bits; ++bit) {
-            std::uint64_t const word = read_at<std::uint64_t>(file_, 72 + 8 * (bit / 64));
+            const std::uint64_t word = read_at<std::uint64_t>(file_, 72 + 8 * (bit / 64));
             if (!(word >> (bit % 64) & 1)) continue;
             if (!fits(file_, section, 16)) break;  // missing feature index: the data is still usable
-            std::uint64_t const offset = read_at<std::uint64_t>(file_, section);
-            std::uint64_t const size = read_at<std::uint64_t>(file_, section + 8);
+            const std::uint64_t offset = read_at<std::uint64_t>(file_, section);
+            const std::uint64_t size = read_at<std::uint64_t>(file_, section + 8);
             if (fits(file_, offset, size) && !handle_feature(bit, file_.subspan(offset, size), offset)) return false;
             section += 16;
         }
@@ -147,7 +147,7 @@ bool perf_data_reader::open_file_layout() {
     return true;
 }
 
-bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset) {
+bool perf_data_reader::add_attr(std::span<const std::byte> attr, std::span<const std::byte> ids, std::uint64_t offset) {
     if (attr.size() < 48) return fail("perf_event_attr too short", offset);
     // A file may declare an event twice (in the header and as an in-stream
     // record): the second declaration adds nothing.
@@ -162,14 +162,14 @@ bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::
     desc->read_format = read_at<std::uint64_t>(attr, 32);
     desc->sample_id_all = read_at<std::uint64_t>(attr, 40) & attr_flag_sample_id_all;
     if (events_.empty()) {
-        std::uint64_t const st = desc->sample_type;
+        const std::uint64_t st = desc->sample_type;
         if (st & sample_identifier) {
             id_position_ = 0;
         } else if (st & sample_id) {
             id_position_ = !!(st & sample_ip) + !!(st & sample_tid) + !!(st & sample_time) + !!(st & sample_addr);
         }
     }
-    if (std::uint64_t const st = desc->sample_type; !(st & (sample_read | sample_callchain))) {
+    if (const std::uint64_t st = desc->sample_type; !(st & (sample_read | sample_callchain))) {
         // Every field before the raw data has a fixed size: note where each is.
         std::uint32_t pos = record_header_size;
         const auto skip = [&](std::uint64_t bit) { pos += st & bit ? 8 : 0; };
@@ -195,7 +195,7 @@ bool perf_data_reader::add_attr(std::span<std::byte const> attr, std::span<std::
     return true;
 }
 
-bool perf_data_reader::handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset) {
+bool perf_data_reader::handle_feature(std::uint64_t feature, std::span<const std::byte> data, std::uint64_t offset) {
     std::size_t pos = 0;
     switch (feature) {
     case feature_tracing_data: return parse_tracing_data(data, offset);
@@ -218,15 +218,15 @@ bool perf_data_reader::handle_feature(std::uint64_t feature, std::span<std::byte
     }
 }
 
-bool perf_data_reader::parse_event_desc(std::span<std::byte const> data, std::uint64_t offset) {
+bool perf_data_reader::parse_event_desc(std::span<const std::byte> data, std::uint64_t offset) {
     if (data.size() < 8) return true;
-    std::uint32_t const count = read_at<std::uint32_t>(data, 0);
-    std::uint32_t const attr_size = read_at<std::uint32_t>(data, 4);
+    const std::uint32_t count = read_at<std::uint32_t>(data, 0);
+    const std::uint32_t attr_size = read_at<std::uint32_t>(data, 4);
     std::size_t pos = 8;
     for (std::uint32_t i = 0; i != count; ++i) {
         if (!fits(data, pos, std::uint64_t{attr_size} + 4)) return fail("truncated EVENT_DESC", offset + pos);
         pos += attr_size;
-        std::uint32_t const id_count = read_at<std::uint32_t>(data, pos);
+        const std::uint32_t id_count = read_at<std::uint32_t>(data, pos);
         pos += 4;
         std::string name;
         if (!read_header_string(data, pos, name) || !fits(data, pos, std::uint64_t{id_count} * 8)) {
@@ -241,7 +241,7 @@ bool perf_data_reader::parse_event_desc(std::span<std::byte const> data, std::ui
 // Layout from perf's trace-event-read.c: magic, version, endianness, long
 // size, page size, header_page, header_event, ftrace formats, then per system
 // its event formats; kallsyms and printk formats follow and are not needed.
-bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset) {
+bool perf_data_reader::parse_tracing_data(std::span<const std::byte> data, std::uint64_t offset) {
     static constexpr unsigned char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
     std::size_t pos = 0;
     const auto bad = [&](const char* what) { return fail(std::string("bad TRACING_DATA: ") + what, offset + pos); };
@@ -259,9 +259,9 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
         pos += 4;
         return true;
     };
-    const auto sized_block = [&](std::span<std::byte const>& block) {
+    const auto sized_block = [&](std::span<const std::byte>& block) {
         if (!fits(data, pos, 8)) return false;
-        std::uint64_t const size = load<std::uint64_t>(data.data() + pos, swap);
+        const std::uint64_t size = load<std::uint64_t>(data.data() + pos, swap);
         pos += 8;
         if (!fits(data, pos, size)) return false;
         block = data.subspan(pos, size);
@@ -275,14 +275,14 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
         pos += name.size() + 1;
         return true;
     };
-    const auto add_format = [&](std::span<std::byte const> text, std::string_view system) {
+    const auto add_format = [&](std::span<const std::byte> text, std::string_view system) {
         auto format = std::make_unique<tracepoint_layout>();
-        if (!parse_tracepoint_layout({reinterpret_cast<char const*>(text.data()), text.size()}, *format)) return;
+        if (!parse_tracepoint_layout({reinterpret_cast<const char*>(text.data()), text.size()}, *format)) return;
         format->system = std::string(system);
         formats_by_id_[format->id] = format.get();
         formats_.push_back(std::move(format));
     };
-    std::span<std::byte const> block;
+    std::span<const std::byte> block;
     if (!named("header_page") || !sized_block(block)) return bad("header_page");
     if (!named("header_event") || !sized_block(block)) return bad("header_event");
     std::uint32_t count = 0;
@@ -296,7 +296,7 @@ bool perf_data_reader::parse_tracing_data(std::span<std::byte const> data, std::
     for (std::uint32_t s = 0; s != systems; ++s) {
         const auto* end = static_cast<const std::byte*>(std::memchr(data.data() + pos, 0, data.size() - pos));
         if (end == nullptr) return bad("system name");
-        std::string_view const system(reinterpret_cast<const char*>(data.data() + pos),
+        const std::string_view system(reinterpret_cast<const char*>(data.data() + pos),
                                       static_cast<std::size_t>(end - (data.data() + pos)));
         pos += system.size() + 1;
         if (!u32(count)) return bad("event count");
@@ -335,7 +335,7 @@ void perf_data_reader::resolve_names() {
         head_ = 0;
         return;
     }
-    std::size_t const capacity = queue_capacity_ == 0 ? 256 : queue_capacity_ * 2;
+    const std::size_t capacity = queue_capacity_ == 0 ? 256 : queue_capacity_ * 2;
     // realloc: the block often grows in place (a large one by remapping its
     // pages) rather than by copying.
     auto* grown = static_cast<pending*>(std::realloc(queue_, capacity * sizeof(pending)));
@@ -347,7 +347,7 @@ void perf_data_reader::resolve_names() {
 // The sample of an event with a fixed layout (record.size() >= fixed_size and
 // its raw_size bytes of raw data checked to fit).
 [[gnu::always_inline]] inline perf_data_reader::pending perf_data_reader::fixed_layout_sample(
-    const event_entry* desc, std::span<std::byte const> record, std::uint64_t offset, std::uint32_t raw_size) {
+    const event_entry* desc, std::span<const std::byte> record, std::uint64_t offset, std::uint32_t raw_size) {
     pending p;
     p.time = 0;
     p.offset = offset;
@@ -406,7 +406,7 @@ void perf_data_reader::resolve_names() {
 // The usual sample, of the only event or of an event whose fields before the
 // raw data all have fixed sizes, inline; anything else (and every failure)
 // in handle_sample_general.
-[[gnu::always_inline]] inline bool perf_data_reader::handle_sample(std::span<std::byte const> record,
+[[gnu::always_inline]] inline bool perf_data_reader::handle_sample(std::span<const std::byte> record,
                                                                    std::uint64_t offset) {
     if (events_.size() != 1) return handle_sample_general(record, offset);
     const event_entry* desc = events_.front().get();
@@ -420,12 +420,12 @@ void perf_data_reader::resolve_names() {
     return true;
 }
 
-bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, std::uint64_t offset) {
+bool perf_data_reader::handle_sample_general(std::span<const std::byte> record, std::uint64_t offset) {
     if (events_.empty()) return fail("sample before any event attributes", offset);
     const event_entry* desc = events_.front().get();
-    std::size_t const body = record_header_size;
+    const std::size_t body = record_header_size;
     if (events_.size() > 1 && id_position_ >= 0) {
-        std::size_t const at = body + 8 * static_cast<std::size_t>(id_position_);
+        const std::size_t at = body + 8 * static_cast<std::size_t>(id_position_);
         if (!fits(record, at, 8)) return fail("sample too short for its id", offset);
         const auto it = events_by_id_.find(read_at<std::uint64_t>(record, at));
         if (it == events_by_id_.end()) return true;  // an id no attr declared: not ours to decode
@@ -441,7 +441,7 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
         enqueue(fixed_layout_sample(desc, record, offset, raw_size));
         return true;
     }
-    std::uint64_t const st = desc->sample_type;
+    const std::uint64_t st = desc->sample_type;
     std::size_t pos = body;
     pending p{};
     p.event = desc;
@@ -479,13 +479,13 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     }
     if (!skip_u64(sample_period)) return fail("truncated sample", offset);
     if (st & sample_read) {
-        std::uint64_t const rf = desc->read_format;
-        std::uint64_t const times = !!(rf & read_total_time_enabled) + !!(rf & read_total_time_running);
-        std::uint64_t const per_value = 1 + !!(rf & read_id) + !!(rf & read_lost);
+        const std::uint64_t rf = desc->read_format;
+        const std::uint64_t times = !!(rf & read_total_time_enabled) + !!(rf & read_total_time_running);
+        const std::uint64_t per_value = 1 + !!(rf & read_id) + !!(rf & read_lost);
         std::uint64_t words = 0;
         if (rf & read_group) {
             if (!need(8)) return fail("truncated sample", offset);
-            std::uint64_t const nr = read_at<std::uint64_t>(record, pos);
+            const std::uint64_t nr = read_at<std::uint64_t>(record, pos);
             if (nr > record.size()) return fail("bad read_format group size", offset);
             words = 1 + times + nr * per_value;
         } else {
@@ -496,14 +496,14 @@ bool perf_data_reader::handle_sample_general(std::span<std::byte const> record, 
     }
     if (st & sample_callchain) {
         if (!need(8)) return fail("truncated sample", offset);
-        std::uint64_t const nr = read_at<std::uint64_t>(record, pos);
+        const std::uint64_t nr = read_at<std::uint64_t>(record, pos);
         if (nr > record.size() / 8 || !fits(record, pos + 8, nr * 8)) return fail("truncated sample", offset);
         pos += 8 + nr * 8;
     }
-    std::span<std::byte const> raw;
+    std::span<const std::byte> raw;
     if (st & sample_raw) {
         if (!need(4)) return fail("truncated sample", offset);
-        std::uint32_t const size = read_at<std::uint32_t>(record, pos);
+        const std::uint32_t size = read_at<std::uint32_t>(record, pos);
         if (!fits(record, pos + 4, size)) return fail("raw data runs past its sample", offset);
         raw = record.subspan(pos + 4, size);
     }
@@ -536,8 +536,8 @@ void perf_data_reader::release_until(std::uint64_t limit) {
     ready_end_ = static_cast<std::size_t>(split - queue_);
 }
 
-bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uint64_t offset) {
-    std::uint32_t const type = read_at<std::uint32_t>(record, 0);
+bool perf_data_reader::handle_record(std::span<const std::byte> record, std::uint64_t offset) {
+    const std::uint32_t type = read_at<std::uint32_t>(record, 0);
     switch (type) {
     case record_sample: return handle_sample(record, offset);
     case record_finished_round:
@@ -558,15 +558,15 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
         // u32 pid, u32 tid, the name NUL-terminated (padded), then the
         // sample_id trailer whose time says from when the name holds.
         if (record.size() < record_header_size + 9) return true;
-        std::uint32_t const tid = read_at<std::uint32_t>(record, record_header_size + 4);
+        const std::uint32_t tid = read_at<std::uint32_t>(record, record_header_size + 4);
         const auto name = record.subspan(record_header_size + 8);
         const auto* text = reinterpret_cast<const char*>(name.data());
         std::uint64_t time = 0;
         if (!events_.empty() && events_.front()->sample_id_all) {
             // From the end: IDENTIFIER, CPU, STREAM_ID, ID, then TIME.
-            std::uint64_t const st = events_.front()->sample_type;
+            const std::uint64_t st = events_.front()->sample_type;
             if (st & sample_time) {
-                std::size_t const after = 8u * (((st & sample_identifier) != 0) + ((st & sample_cpu) != 0) +
+                const std::size_t after = 8u * (((st & sample_identifier) != 0) + ((st & sample_cpu) != 0) +
                                                 ((st & sample_stream_id) != 0) + ((st & sample_id) != 0));
                 if (record.size() >= record_header_size + 8 + after + 8) {
                     time = read_at<std::uint64_t>(record, record.size() - after - 8);
@@ -579,17 +579,17 @@ bool perf_data_reader::handle_record(std::span<std::byte const> record, std::uin
     case record_fork: {
         // u32 pid, ppid, tid, ptid, u64 time: the child starts with its parent's name.
         if (record.size() < record_header_size + 24) return true;
-        std::uint32_t const tid = read_at<std::uint32_t>(record, record_header_size + 8);
-        std::uint32_t const parent = read_at<std::uint32_t>(record, record_header_size + 12);
-        std::uint64_t const time = read_at<std::uint64_t>(record, record_header_size + 16);
-        if (std::string_view const name = thread_name_at(parent, time); !name.empty()) {
+        const std::uint32_t tid = read_at<std::uint32_t>(record, record_header_size + 8);
+        const std::uint32_t parent = read_at<std::uint32_t>(record, record_header_size + 12);
+        const std::uint64_t time = read_at<std::uint64_t>(record, record_header_size + 16);
+        if (const std::string_view name = thread_name_at(parent, time); !name.empty()) {
             add_thread_name(tid, time, std::string(name));
         }
         return true;
     }
     case record_lost:            // u64 id, u64 lost, sample_id trailer
     case record_lost_samples: {  // u64 lost, sample_id trailer
-        std::size_t const at = record_header_size + (type == record_lost ? 8 : 0);
+        const std::size_t at = record_header_size + (type == record_lost ? 8 : 0);
         if (record.size() < at + 8) return true;
         session_.lost_events += read_at<std::uint64_t>(record, at);
         ++session_.lost_records;
@@ -616,9 +616,9 @@ void perf_data_reader::populate_ahead() noexcept {
         populated_end_ = ~std::uint64_t{0};
         return;
     }
-    std::uint64_t const page = 4096;
-    std::uint64_t const begin = data_pos_ / page * page;
-    std::uint64_t const end = std::min<std::uint64_t>(mapping_size_, begin + stretch);
+    const std::uint64_t page = 4096;
+    const std::uint64_t begin = data_pos_ / page * page;
+    const std::uint64_t end = std::min<std::uint64_t>(mapping_size_, begin + stretch);
     if (begin >= end || madvise(static_cast<char*>(mapping_) + begin, end - begin, populate_read) != 0) {
         populated_end_ = ~std::uint64_t{0};
         return;
@@ -644,15 +644,15 @@ bool perf_data_reader::read_file_record() {
         return true;
     };
     if (data_end_ - data_pos_ < record_header_size) return cut_short("truncated record header");
-    std::uint16_t const size = read_at<std::uint16_t>(file_, data_pos_ + 6);
+    const std::uint16_t size = read_at<std::uint16_t>(file_, data_pos_ + 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), data_pos_);
     if (data_end_ - data_pos_ < size) return cut_short("truncated record");
     const auto record = file_.subspan(data_pos_, size);
-    std::uint64_t const offset = data_pos_;
-    std::uint32_t const type = read_at<std::uint32_t>(record, 0);
+    const std::uint64_t offset = data_pos_;
+    const std::uint32_t type = read_at<std::uint32_t>(record, 0);
     if (type == record_header_tracing_data && size >= 12) {
         // The formats follow the record (perf's layout in pipes, also valid in files).
-        std::uint32_t const extra = read_at<std::uint32_t>(record, 8);
+        const std::uint32_t extra = read_at<std::uint32_t>(record, 8);
         if (data_end_ - data_pos_ - size < extra) return cut_short("truncated tracing data");
         data_pos_ += size + extra;
         return parse_tracing_data(file_.subspan(offset + size, extra), offset + size);
@@ -660,7 +660,7 @@ bool perf_data_reader::read_file_record() {
     data_pos_ += size;
     if (type == record_sample) return handle_sample(record, offset);
     if (type == record_auxtrace && size >= 16) {
-        std::uint64_t const extra = read_at<std::uint64_t>(record, 8);
+        const std::uint64_t extra = read_at<std::uint64_t>(record, 8);
         if (data_end_ - data_pos_ < extra) return fail("truncated auxtrace data", offset);
         data_pos_ += extra;
     }
@@ -668,7 +668,7 @@ bool perf_data_reader::read_file_record() {
 }
 
 bool perf_data_reader::read_pipe_record() {
-    std::uint64_t const offset = input_.offset();
+    const std::uint64_t offset = input_.offset();
     auto header = input_.peek(record_header_size);
     if (header.empty()) {
         if (!input_.io_error().empty()) return fail("read error: " + input_.io_error(), offset);
@@ -676,14 +676,14 @@ bool perf_data_reader::read_pipe_record() {
         return true;
     }
     if (header.size() < record_header_size) return fail("truncated record header", offset);
-    std::uint32_t const type = read_at<std::uint32_t>(header, 0);
-    std::uint16_t const size = read_at<std::uint16_t>(header, 6);
+    const std::uint32_t type = read_at<std::uint32_t>(header, 0);
+    const std::uint16_t size = read_at<std::uint16_t>(header, 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), offset);
     const auto record = input_.peek(size);
     if (record.size() < size) return fail("truncated record", offset);
     if (type == record_header_tracing_data) {
         if (size < 12) return fail("bad tracing data record", offset);
-        std::uint32_t const data_size = read_at<std::uint32_t>(record, 8);
+        const std::uint32_t data_size = read_at<std::uint32_t>(record, 8);
         input_.consume(size);
         if (data_size > max_tracing_data) return fail("tracing data too large", offset);
         const auto data = input_.peek(data_size);
@@ -693,7 +693,7 @@ bool perf_data_reader::read_pipe_record() {
         return ok;
     }
     if (type == record_auxtrace && size >= 16) {
-        std::uint64_t const extra = read_at<std::uint64_t>(record, 8);
+        const std::uint64_t extra = read_at<std::uint64_t>(record, 8);
         input_.consume(size);
         return input_.skip(extra) || fail("truncated auxtrace data", offset);
     }

@@ -48,9 +48,9 @@ public:
     }
     // resize + memcpy rather than insert: GCC 12 sees a zero-size region in
     // vector::insert's inlined growth path and warns (-Wstringop-overflow).
-    byte_builder& bytes(std::span<std::byte const> b) {
+    byte_builder& bytes(std::span<const std::byte> b) {
         if (b.empty()) return *this;
-        std::size_t const at = out_.size();
+        const std::size_t at = out_.size();
         out_.resize(at + b.size());
         std::memcpy(out_.data() + at, b.data(), b.size());
         return *this;
@@ -66,7 +66,7 @@ public:
     }
     // perf's header string: u32 length (NUL-padded to 64), then the bytes.
     byte_builder& header_string(std::string_view s) {
-        std::size_t const padded = (s.size() + 1 + 63) / 64 * 64;
+        const std::size_t padded = (s.size() + 1 + 63) / 64 * 64;
         put(static_cast<std::uint32_t>(padded));
         text(s);
         return zeros(padded - s.size());
@@ -192,7 +192,7 @@ const char* print_conversion(std::string_view type) {
 std::string synthesize_user_events_format(std::string_view command, std::uint32_t id) {
     command = trim(command);
     const auto space = command.find(' ');
-    std::string_view const name = command.substr(0, space);
+    const std::string_view name = command.substr(0, space);
     std::string_view fields_text = space == std::string_view::npos ? std::string_view{} : command.substr(space + 1);
     if (name.empty()) return {};
     std::vector<user_field> fields;
@@ -280,7 +280,7 @@ std::vector<std::byte> tracing_data_body(const Entries& tracepoints) {
 // perf_record_header_tracing_data: header, u32 size, u32 pad; then the
 // body, padded to 8 bytes, outside the record's own size.
 void append_tracing_data_record(std::vector<std::byte>& out, const std::vector<std::byte>& body) {
-    std::size_t const padded = (body.size() + 7) / 8 * 8;
+    const std::size_t padded = (body.size() + 7) / 8 * 8;
     byte_builder(out)
         .put(record_header_tracing_data)
         .put<std::uint16_t>(0)
@@ -294,7 +294,7 @@ void append_tracing_data_record(std::vector<std::byte>& out, const std::vector<s
 // The file header: attrs at [attrs_offset, +attrs_size), data from 104 on,
 // `data_size` bytes (0: to the end of the file), `features` bits.
 std::vector<std::byte> file_header(std::uint64_t attrs_offset, std::uint64_t attrs_size, std::uint64_t data_size,
-                                   std::uint64_t const (&features)[4]) {
+                                   const std::uint64_t (&features)[4]) {
     std::vector<std::byte> header;
     byte_builder h(header);
     h.put(perf_magic).put<std::uint64_t>(file_header_size).put<std::uint64_t>(attr_v7_size + 16);
@@ -372,7 +372,7 @@ int perf_data_writer::open_stream(int fd, bool take_ownership, clockid_t clock, 
     if (pipe_) {
         byte_builder(buffer_).put(perf_magic).put<std::uint64_t>(pipe_header_size);
     } else {
-        std::uint64_t const no_features[4] = {};
+        const std::uint64_t no_features[4] = {};
         buffer_ = file_header(0, 0, 0, no_features);
     }
     std::vector<std::byte> feature;
@@ -394,7 +394,7 @@ int perf_data_writer::open_stream(int fd, bool take_ownership, clockid_t clock, 
     return flush();
 }
 
-void perf_data_writer::append_feature(unsigned feature, std::span<std::byte const> body) {
+void perf_data_writer::append_feature(unsigned feature, std::span<const std::byte> body) {
     byte_builder(buffer_)
         .put(record_header_feature)
         .put<std::uint16_t>(0)
@@ -405,7 +405,7 @@ void perf_data_writer::append_feature(unsigned feature, std::span<std::byte cons
 
 void perf_data_writer::attr_bytes(std::vector<std::byte>& out, std::uint32_t id) const {
     byte_builder a(out);
-    std::size_t const start = out.size();
+    const std::size_t start = out.size();
     a.put<std::uint32_t>(attr_type_tracepoint).put<std::uint32_t>(attr_v7_size);
     a.put<std::uint64_t>(id).put<std::uint64_t>(1).put(sample_type).put<std::uint64_t>(0);
     a.put<std::uint64_t>(attr_flag_sample_id_all | attr_flag_use_clockid);
@@ -449,7 +449,7 @@ void perf_data_writer::put_pending_tracing_data() {
     append_tracing_data_record(buffer_, tracing_data_body(tracepoints_));
 }
 
-int perf_data_writer::append(std::span<std::byte const> bytes) {
+int perf_data_writer::append(std::span<const std::byte> bytes) {
     put_pending_tracing_data();
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
     return buffer_.size() >= (1u << 16) ? flush() : 0;
@@ -510,7 +510,7 @@ void perf_data_writer::abandon() noexcept {
     flushed_ends_.clear();
 }
 
-int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> bytes) {
+int perf_data_writer::write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
@@ -527,13 +527,13 @@ int perf_data_writer::write_at(std::uint64_t offset, std::span<std::byte const> 
 static_assert(record_sample == perf_data_writer::sample_record_type);
 
 int perf_data_writer::write_sample(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
-                                   std::uint32_t tid, std::span<std::byte const> record) {
+                                   std::uint32_t tid, std::span<const std::byte> record) {
     if (fd_ < 0) return EBADF;
     if (error_) return error_;
     if (tracepoint < 0 || static_cast<std::size_t>(tracepoint) >= tracepoints_.size()) return EINVAL;
     // Raw data is padded so that its u32 size plus the data end on 8 bytes,
     // as the kernel does; the record size is a u16.
-    std::size_t const total = sample_size(record.size());
+    const std::size_t total = sample_size(record.size());
     if (total > 0xFFFF) return E2BIG;
     scratch_.resize(total);
     put_sample_head(scratch_.data(), tracepoint, time_ns, cpu, pid, tid, record.size());
@@ -544,7 +544,7 @@ int perf_data_writer::write_sample(int tracepoint, std::uint64_t time_ns, std::u
 }
 
 int perf_data_writer::write_user_event(int tracepoint, std::uint64_t time_ns, std::uint32_t cpu, std::uint32_t pid,
-                                       std::uint32_t tid, std::span<std::byte const> payload) {
+                                       std::uint32_t tid, std::span<const std::byte> payload) {
     if (tracepoint < 0 || static_cast<std::size_t>(tracepoint) >= tracepoints_.size()) return EINVAL;
     std::vector<std::byte> record;
     record.reserve(8 + payload.size());
@@ -579,7 +579,7 @@ int perf_data_writer::write_comm(std::uint32_t pid, std::uint32_t tid, std::stri
     if (error_) return error_;
     if (tracepoints_.empty()) return EINVAL;
     comm = comm.substr(0, std::min<std::size_t>(comm.size(), 15));
-    std::size_t const name_bytes = (comm.size() + 1 + 7) / 8 * 8;
+    const std::size_t name_bytes = (comm.size() + 1 + 7) / 8 * 8;
     scratch_.clear();
     byte_builder b(scratch_);
     // pid, tid, NUL-terminated name padded to 8, then the sample_id trailer.
@@ -661,7 +661,7 @@ int perf_data_writer::close() {
     return result;
 }
 
-int perf_data_writer::finish_file(std::uint64_t const data_end) {
+int perf_data_writer::finish_file(const std::uint64_t data_end) {
     // Feature bodies, each kept for the index.
     std::vector<feature_section> features;
     auto add = [&](unsigned feature) -> byte_builder {
@@ -697,9 +697,9 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
         body_offset += f.body.size();
     }
     for (const auto& f : features) t.bytes(f.body);
-    std::uint64_t const ids_offset = data_end + tail.size();
+    const std::uint64_t ids_offset = data_end + tail.size();
     for (std::size_t i = 0; i != tracepoints_.size(); ++i) t.put<std::uint64_t>(i + 1);
-    std::uint64_t const attrs_offset = data_end + tail.size();
+    const std::uint64_t attrs_offset = data_end + tail.size();
     for (std::size_t i = 0; i != tracepoints_.size(); ++i) {
         attr_bytes(tail, tracepoints_[i].id);
         t.put(ids_offset + 8 * i).put<std::uint64_t>(8);
@@ -716,7 +716,7 @@ int perf_data_writer::finish_file(std::uint64_t const data_end) {
     // The in-stream attrs and formats repeat what the header now says, and
     // perf would read formats twice (and refuse): each becomes a record perf
     // and our reader skip (the deprecated HEADER_EVENT_TYPE), same size.
-    for (std::uint64_t const at : stream_metadata_) {
+    for (const std::uint64_t at : stream_metadata_) {
         if (result != 0 || at + 8 > data_end) continue;
         std::byte head[8];
         if (::pread(fd_, head, sizeof head, static_cast<off_t>(at)) != static_cast<ssize_t>(sizeof head)) continue;

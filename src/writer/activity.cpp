@@ -7,7 +7,7 @@
 namespace ehtrace {
 namespace {
 
-thread_local const uuid* innermost_activity = nullptr;
+const thread_local uuid* innermost_activity = nullptr;
 
 // Seeded once per thread from the kernel's entropy; the ids themselves come
 // from a fast generator.

@@ -137,9 +137,9 @@ int ehtrace_provider_open(const char* name, const char* options, ehtrace_provide
 
 size_t ehtrace_diagnostic(char* buffer, size_t size) {
     try {
-        std::string const text = ehtrace::user_events_diagnostic();
+        const std::string text = ehtrace::user_events_diagnostic();
         if (buffer != nullptr && size != 0) {
-            std::size_t const n = std::min(text.size(), size - 1);
+            const std::size_t n = std::min(text.size(), size - 1);
             std::memcpy(buffer, text.data(), n);
             buffer[n] = '\0';
         }

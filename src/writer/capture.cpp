@@ -244,22 +244,22 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
         return;  // next time
     }
     times.calibrate(std::uint64_t{options.flush_interval_ms} * 1000000u);
-    std::uint64_t const now = times.now();
-    std::uint32_t const cpu = detail::current_cpu();
+    const std::uint64_t now = times.now();
+    const std::uint32_t cpu = detail::current_cpu();
     for (thread_ring* r : rings) {
         // Cleared before the head is read: a request made after that stays.
         r->wake_requested.store(false, std::memory_order_relaxed);
-        std::uint64_t const head = r->head.load(std::memory_order_acquire);
-        std::uint64_t const lost = r->lost.load(std::memory_order_relaxed);
-        std::uint64_t const tail = r->tail.load(std::memory_order_relaxed);
+        const std::uint64_t head = r->head.load(std::memory_order_acquire);
+        const std::uint64_t lost = r->lost.load(std::memory_order_relaxed);
+        const std::uint64_t tail = r->tail.load(std::memory_order_relaxed);
         work.push_back({r, head, lost});
         if (output_error != 0) continue;
         if (lost != r->lost_reported && output_error == 0) {
             output_error = writer.write_lost(lost - r->lost_reported, now, cpu, r->pid, r->tid);
         }
         if (head == tail) continue;
-        std::uint64_t const begin = tail % r->capacity;
-        std::uint64_t const size = head - tail;
+        const std::uint64_t begin = tail % r->capacity;
+        const std::uint64_t size = head - tail;
         if (begin + size <= r->capacity) {
             pieces.push_back({r->data + begin, size});
         } else {
@@ -365,7 +365,7 @@ void capture_sink::perf_state::run() noexcept {
             }
             return false;
         });
-        std::uint32_t const requested = dumps_requested.load(std::memory_order_acquire);
+        const std::uint32_t requested = dumps_requested.load(std::memory_order_acquire);
         if (requested != dumps_done.load(std::memory_order_relaxed)) {
             dump();
             dumps_done.store(requested, std::memory_order_release);
@@ -435,7 +435,7 @@ bool capture_sink::perf_state::reopen_in_child() noexcept {
         return false;
     }
     try {
-        std::string const child_path = base_path + "." + std::to_string(owner);
+        const std::string child_path = base_path + "." + std::to_string(owner);
         if (const int e = writer.open(child_path.c_str(), clock); e != 0) {
             accepting.store(false, std::memory_order_relaxed);
             return false;
@@ -612,11 +612,11 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     const int index = tp.write_index();
     if (index < 0) [[unlikely]]
         return EBADF;
-    std::size_t const raw_bytes = 8 + event_size;  // common fields, then the event
-    std::size_t const total = perf_data_writer::sample_size(raw_bytes);
+    const std::size_t raw_bytes = 8 + event_size;  // common fields, then the event
+    const std::size_t total = perf_data_writer::sample_size(raw_bytes);
     if (total > thread_ring::max_record - 8) [[unlikely]]
         return E2BIG;
-    std::uint64_t const head = r->head_local;
+    const std::uint64_t head = r->head_local;
     if (r->capacity - (head - r->tail_seen) < total) [[unlikely]] {
         r->tail_seen = r->tail.load(std::memory_order_acquire);
         if (r->capacity - (head - r->tail_seen) < total) {
@@ -628,10 +628,10 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     }
     // The TSC (or the clock) can disagree by a little between CPUs and across
     // a refit: a thread's times never go back.
-    std::uint64_t const time = std::max(perf.times.now(), r->last_time);
+    const std::uint64_t time = std::max(perf.times.now(), r->last_time);
     r->last_time = time;
-    std::uint32_t const cpu = detail::current_cpu();
-    std::uint64_t const at = head & r->mask;
+    const std::uint32_t cpu = detail::current_cpu();
+    const std::uint64_t at = head & r->mask;
     std::byte* out = r->data + at;  // the overflow room past capacity takes a record that wraps
     // The padding (under 8 bytes) first: the record's last 8 bytes, which
     // the head and the event then overwrite where they reach. (The pieces
@@ -711,10 +711,10 @@ extern "C" void ehtrace_capture_fatal_signal(int sig) {
     auto* requested = dump_counters(false);
     auto* done = dump_counters(true);
     if (requested != nullptr && done != nullptr) {
-        std::uint32_t const mine = requested->fetch_add(1, std::memory_order_acq_rel) + 1;
+        const std::uint32_t mine = requested->fetch_add(1, std::memory_order_acq_rel) + 1;
         for (int waited = 0; waited < 1000; ++waited) {
             if (static_cast<std::int32_t>(done->load(std::memory_order_acquire) - mine) >= 0) break;
-            ::timespec const millisecond{0, 1000000};
+            const ::timespec millisecond{0, 1000000};
             ::nanosleep(&millisecond, nullptr);
         }
     }

@@ -31,11 +31,11 @@ event_clock::pair event_clock::read_pair() noexcept {
     std::uint64_t narrowest = std::numeric_limits<std::uint64_t>::max();
     for (int i = 0; i < 5; ++i) {
         _mm_lfence();
-        std::uint64_t const before = __rdtsc();
+        const std::uint64_t before = __rdtsc();
         _mm_lfence();
-        std::uint64_t const ns = monotonic_ns();
+        const std::uint64_t ns = monotonic_ns();
         _mm_lfence();
-        std::uint64_t const after = __rdtsc();
+        const std::uint64_t after = __rdtsc();
         _mm_lfence();
         if (after >= before && after - before < narrowest) {
             narrowest = after - before;
@@ -66,7 +66,7 @@ void event_clock::start(bool allow_tsc) noexcept {
 }
 
 void event_clock::publish(std::uint64_t base_tsc, std::uint64_t base_ns, std::uint64_t mult) noexcept {
-    std::uint32_t const sequence = sequence_.load(std::memory_order_relaxed);
+    const std::uint32_t sequence = sequence_.load(std::memory_order_relaxed);
     sequence_.store(sequence + 1, std::memory_order_relaxed);  // odd: readers use clock_gettime
     std::atomic_thread_fence(std::memory_order_release);
     base_tsc_.store(base_tsc, std::memory_order_relaxed);
@@ -89,16 +89,16 @@ std::int64_t event_clock::calibrate(std::uint64_t horizon_ns) noexcept {
     }
     // The rate over the whole baseline, ns per tick in 32.32 fixed point.
     const auto rate = static_cast<std::uint64_t>((static_cast<uint128>(p.ns - first_.ns) << 32) / (p.tsc - first_.tsc));
-    std::uint64_t const base_tsc = base_tsc_.load(std::memory_order_relaxed);
-    std::uint64_t const base_ns = base_ns_.load(std::memory_order_relaxed);
-    std::uint64_t const mult = mult_.load(std::memory_order_relaxed);
+    const std::uint64_t base_tsc = base_tsc_.load(std::memory_order_relaxed);
+    const std::uint64_t base_ns = base_ns_.load(std::memory_order_relaxed);
+    const std::uint64_t mult = mult_.load(std::memory_order_relaxed);
     last_ = p;
     if (rate == 0) return 0;
     if (mult == 0) {
         publish(p.tsc, p.ns, rate);  // the first fit
         return 0;
     }
-    std::uint64_t const at = convert(p.tsc, base_tsc, base_ns, mult);
+    const std::uint64_t at = convert(p.tsc, base_tsc, base_ns, mult);
     const auto error = static_cast<std::int64_t>(at - p.ns);
     if (error > max_error_ns || error < -max_error_ns) {
         // The TSC and the clock disagree (a paused or moved VM, a TSC that
@@ -110,7 +110,7 @@ std::int64_t event_clock::calibrate(std::uint64_t horizon_ns) noexcept {
     }
     // Continuous at p.tsc; the error gone one horizon later: the slope
     // changes by error / horizon, at most 500 ppm of the rate.
-    std::uint64_t const horizon = std::max<std::uint64_t>(horizon_ns, min_baseline_ns);
+    const std::uint64_t horizon = std::max<std::uint64_t>(horizon_ns, min_baseline_ns);
     const auto correction =
         std::clamp<int128>(static_cast<int128>(error) * static_cast<int128>(rate) / static_cast<int128>(horizon),
                            -static_cast<int128>(rate / 2000), static_cast<int128>(rate / 2000));

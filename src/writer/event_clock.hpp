@@ -148,7 +148,7 @@ private:
     // clock_gettime this once: no reader ever waits (a signal handler may
     // interrupt the thread that publishes).
     [[nodiscard]] bool read_line(std::uint64_t& base_tsc, std::uint64_t& base_ns, std::uint64_t& mult) const noexcept {
-        std::uint32_t const before = sequence_.load(std::memory_order_acquire);
+        const std::uint32_t before = sequence_.load(std::memory_order_acquire);
         base_tsc = base_tsc_.load(std::memory_order_relaxed);
         base_ns = base_ns_.load(std::memory_order_relaxed);
         mult = mult_.load(std::memory_order_relaxed);

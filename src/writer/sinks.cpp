@@ -29,11 +29,11 @@ sink& default_sink() {
         // The recorder's tuning (docs/recorder.md): per-thread buffer in KiB, flush interval in ms,
         // flight recorder size, the event clock.
         capture_sink::recorder_options options;
-        auto const number = [](char const* name, unsigned long fallback) {
-            char const* text = std::getenv(name);
+        const auto number = [](const char* name, unsigned long fallback) {
+            const char* text = std::getenv(name);
             if (text == nullptr || *text == '\0') return fallback;
             char* end = nullptr;
-            unsigned long const value = std::strtoul(text, &end, 10);
+            const unsigned long value = std::strtoul(text, &end, 10);
             if (*end != '\0' || value == 0) {
                 std::fprintf(stderr, "ehtrace: %s=%s is not a positive number; using %lu\n", name, text, fallback);
                 return fallback;
@@ -47,8 +47,8 @@ sink& default_sink() {
             std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
         options.flight_recorder_bytes =
             std::getenv("EHTRACE_CAPTURE_FLIGHT_KB") ? number("EHTRACE_CAPTURE_FLIGHT_KB", 4096) * 1024 : 0;
-        if (char const* clock = std::getenv("EHTRACE_CAPTURE_CLOCK"); clock != nullptr && *clock != '\0') {
-            std::string_view const text(clock);
+        if (const char* clock = std::getenv("EHTRACE_CAPTURE_CLOCK"); clock != nullptr && *clock != '\0') {
+            const std::string_view text(clock);
             if (text == "monotonic") options.tsc_clock = false;
             else if (text != "auto")
                 std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_CLOCK=%s is not auto or monotonic; using auto\n", clock);
@@ -61,9 +61,9 @@ sink& default_sink() {
             return &kernel_sink();
         }
         // Signal handlers only when asked for (docs/recorder.md).
-        if (char const* name = std::getenv("EHTRACE_CAPTURE_DUMP_SIGNAL"); name != nullptr && *name != '\0') {
+        if (const char* name = std::getenv("EHTRACE_CAPTURE_DUMP_SIGNAL"); name != nullptr && *name != '\0') {
             int sig = 0;
-            std::string_view const text(name);
+            const std::string_view text(name);
             if (text == "USR1" || text == "SIGUSR1") sig = SIGUSR1;
             else if (text == "USR2" || text == "SIGUSR2") sig = SIGUSR2;
             else sig = std::atoi(name);
@@ -71,7 +71,7 @@ sink& default_sink() {
                 std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_DUMP_SIGNAL=%s is not a signal this can use\n", name);
             }
         }
-        if (char const* crash = std::getenv("EHTRACE_CAPTURE_DUMP_ON_CRASH"); crash != nullptr && *crash == '1') {
+        if (const char* crash = std::getenv("EHTRACE_CAPTURE_DUMP_ON_CRASH"); crash != nullptr && *crash == '1') {
             capture->dump_on_fatal_signals();
         }
         environment_capture = capture.release();  // never destroyed: see set_sink

@@ -26,8 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string const decoder = EHTRACE_DECODE_EXE;
-std::string const corpus = EHTRACE_FUZZ_CORPUS;
+const std::string decoder = EHTRACE_DECODE_EXE;
+const std::string corpus = EHTRACE_FUZZ_CORPUS;
 
 // Peak RSS allowed to the decoder on a tiny hostile file. Sanitizer runtimes
 // need some tens of MB themselves; a decoder that believed a size field would
@@ -60,7 +60,7 @@ protected:
 
     // Runs ehtrace-decode --jsonl on `file`, measuring its peak RSS.
     run_result decode(const std::string& file) const {
-        std::string const out = path("stdout"), err = path("stderr");
+        const std::string out = path("stdout"), err = path("stderr");
         const pid_t pid = ::fork();
         if (pid == 0) {
             const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -122,13 +122,13 @@ std::string le32(std::uint32_t v) {
 // A capture record: Prov_L4K1 event "E" with one value8 field x, or with an
 // encoding this decoder does not know (0x1F) when `unknown_encoding`.
 std::string capture_record(unsigned char x, bool unknown_encoding = false) {
-    std::string const name = "BadInput_L4K1";
+    const std::string name = "BadInput_L4K1";
     std::string event("\x07\0\0\0\0\0\0\x04", 8);  // flags, version, id, tag, opcode, level 4
-    std::string const meta = std::string("E\0x\0", 4) + (unknown_encoding ? '\x1F' : '\x02');
+    const std::string meta = std::string("E\0x\0", 4) + (unknown_encoding ? '\x1F' : '\x02');
     // Extension block: u16 size, u16 kind 1 (metadata, last block).
     event += le32(static_cast<std::uint32_t>(meta.size()) | 1u << 16) + meta;
     event.push_back(static_cast<char>(x));
-    std::string const body = name + '\0' + event;
+    const std::string body = name + '\0' + event;
     return le32(static_cast<std::uint32_t>(4 + body.size())) + body;
 }
 
@@ -137,13 +137,13 @@ std::string capture_record(unsigned char x, bool unknown_encoding = false) {
 std::string perf_file(const std::string& path) {
     ehtrace::perf_data_writer w;
     EXPECT_EQ(w.open(path.c_str()), 0);
-    std::string const command = "BadInput_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
+    const std::string command = "BadInput_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
     const int tp =
         w.add_tracepoint("user_events", "BadInput_L4K1", ehtrace::synthesize_user_events_format(command, 700), 700);
     EXPECT_GE(tp, 0);
     for (unsigned char x = 1; x <= 3; ++x) {
-        std::string const record = capture_record(x);
-        std::string const event = record.substr(4 + std::strlen("BadInput_L4K1") + 1);
+        const std::string record = capture_record(x);
+        const std::string event = record.substr(4 + std::strlen("BadInput_L4K1") + 1);
         EXPECT_EQ(w.write_user_event(tp, 1000 + x, 0, 42, 42,
                                      std::span(reinterpret_cast<const std::byte*>(event.data()), event.size())),
                   0);
@@ -153,8 +153,8 @@ std::string perf_file(const std::string& path) {
 }
 
 TEST_F(BadInput, CaptureRecordClaiming4GiB) {
-    std::string const file = path("huge.dat");
-    std::string const good = capture_record(1) + capture_record(2);
+    const std::string file = path("huge.dat");
+    const std::string good = capture_record(1) + capture_record(2);
     write_file(file, good + le32(0xFFFFFFFFu) + std::string("BadInput_L4K1\0garbage", 21));
     const auto r = decode(file);
     expect_one_line_error(r, file);
@@ -163,12 +163,12 @@ TEST_F(BadInput, CaptureRecordClaiming4GiB) {
 }
 
 TEST_F(BadInput, EventWithUnknownEncodingStillShowsItsHeader) {
-    std::string const file = path("unknown-encoding.dat");
+    const std::string file = path("unknown-encoding.dat");
     write_file(file, capture_record(1) + capture_record(2, true) + capture_record(3));
     const auto r = decode(file);
     EXPECT_TRUE(r.status == 0 || r.status == 1) << r.err;
     ASSERT_EQ(lines(r.out), 3u) << r.out;
-    std::string const middle = r.out.substr(r.out.find('\n') + 1);
+    const std::string middle = r.out.substr(r.out.find('\n') + 1);
     EXPECT_EQ(middle.rfind("{\"n\":\"BadInput:E\"", 0), 0u) << middle;
     EXPECT_NE(middle.find("\"error\""), std::string::npos) << middle;
     EXPECT_NE(middle.find("\"level\":4"), std::string::npos) << middle;
@@ -176,10 +176,10 @@ TEST_F(BadInput, EventWithUnknownEncodingStillShowsItsHeader) {
 }
 
 TEST_F(BadInput, PerfDataSizeNear2To64KeepsTheEventsAndReportsTruncation) {
-    std::string const file = path("huge-size.data");
+    const std::string file = path("huge-size.data");
     std::string bytes = perf_file(file);
     ASSERT_EQ(lines(decode(file).out), 3u);
-    std::uint64_t const data_end = get<std::uint64_t>(bytes, 40) + get<std::uint64_t>(bytes, 48);
+    const std::uint64_t data_end = get<std::uint64_t>(bytes, 40) + get<std::uint64_t>(bytes, 48);
     put<std::uint64_t>(bytes, 48, ~std::uint64_t{0} - 8);  // data.size
     write_file(file, bytes);
     const auto r = decode(file);
@@ -192,8 +192,8 @@ TEST_F(BadInput, PerfDataSizeNear2To64KeepsTheEventsAndReportsTruncation) {
 }
 
 TEST_F(BadInput, PerfDataHugeAttrSectionAndIdCount) {
-    std::string const file = path("huge-attrs.data");
-    std::string const original = perf_file(file);
+    const std::string file = path("huge-attrs.data");
+    const std::string original = perf_file(file);
     std::string bytes = original;
     put<std::uint64_t>(bytes, 32, std::uint64_t{1} << 62);  // attrs.size
     write_file(file, bytes);
@@ -203,8 +203,8 @@ TEST_F(BadInput, PerfDataHugeAttrSectionAndIdCount) {
 
     // The first attr's id list {offset, size}: size 2^63.
     bytes = original;
-    std::uint64_t const attrs_offset = get<std::uint64_t>(bytes, 24);
-    std::uint64_t const attr_size = get<std::uint64_t>(bytes, 16);
+    const std::uint64_t attrs_offset = get<std::uint64_t>(bytes, 24);
+    const std::uint64_t attr_size = get<std::uint64_t>(bytes, 16);
     put<std::uint64_t>(bytes, attrs_offset + attr_size - 8, std::uint64_t{1} << 63);
     write_file(file, bytes);
     r = decode(file);
@@ -226,7 +226,7 @@ feature_table features(const std::string& bytes) {
 }
 
 TEST_F(BadInput, PerfDataUnknownFeatureSectionIsSkipped) {
-    std::string const file = path("unknown-feature.data");
+    const std::string file = path("unknown-feature.data");
     std::string bytes = perf_file(file);
     const auto t = features(bytes);
     ASSERT_FALSE(t.bits.empty());
@@ -244,13 +244,13 @@ TEST_F(BadInput, PerfDataUnknownFeatureSectionIsSkipped) {
 }
 
 TEST_F(BadInput, PerfDataEventDescWithHugeCounts) {
-    std::string const file = path("event-desc.data");
+    const std::string file = path("event-desc.data");
     std::string bytes = perf_file(file);
     const auto t = features(bytes);
     const auto found = std::find(t.bits.begin(), t.bits.end(), 12u);  // HEADER_EVENT_DESC
     if (found == t.bits.end()) GTEST_SKIP() << "the writer wrote no EVENT_DESC";
-    std::uint64_t const entry = t.at + 16 * static_cast<std::uint64_t>(found - t.bits.begin());
-    std::uint64_t const section = get<std::uint64_t>(bytes, entry);
+    const std::uint64_t entry = t.at + 16 * static_cast<std::uint64_t>(found - t.bits.begin());
+    const std::uint64_t section = get<std::uint64_t>(bytes, entry);
     put<std::uint32_t>(bytes, section, 0xFFFFFFFFu);  // nr events
     write_file(file, bytes);
     auto r = decode(file);
@@ -270,9 +270,9 @@ TEST_F(BadInput, PerfDataEventDescWithHugeCounts) {
 std::string pipe_file() { return read_file(corpus + "/perf_data/perf-record-pipe.data"); }
 
 TEST_F(BadInput, PerfPipeUnknownRecordsAndFeaturesAreSkipped) {
-    std::string const original = pipe_file();
+    const std::string original = pipe_file();
     ASSERT_GT(original.size(), 16u);
-    std::string const plain = path("pipe.data");
+    const std::string plain = path("pipe.data");
     write_file(plain, original);
     const auto expected = decode(plain);
     ASSERT_EQ(expected.status, 0) << expected.err;
@@ -282,7 +282,7 @@ TEST_F(BadInput, PerfPipeUnknownRecordsAndFeaturesAreSkipped) {
     std::string inserted;
     inserted += std::string("\x50\0\0\0\0\0\x18\0", 8) + std::string("\xfa\0\0\0\0\0\0\0", 8) + std::string(8, 'f');
     inserted += std::string("\xc8\0\0\0\0\0\x10\0", 8) + std::string(8, 'u');
-    std::string const file = path("pipe-unknown.data");
+    const std::string file = path("pipe-unknown.data");
     write_file(file, original.substr(0, 16) + inserted + original.substr(16));
     const auto r = decode(file);
     EXPECT_EQ(r.status, 0) << r.err;
@@ -294,7 +294,7 @@ TEST_F(BadInput, PerfPipeTracingDataClaimingHundredsOfMiB) {
     // tracing data follow; only a few bytes do.
     std::string bytes = pipe_file().substr(0, 16);
     bytes += std::string("\x42\0\0\0\0\0\x10\0", 8) + le32(255u << 20) + le32(0) + "short";
-    std::string const file = path("pipe-tracing.data");
+    const std::string file = path("pipe-tracing.data");
     write_file(file, bytes);
     const auto r = decode(file);
     expect_one_line_error(r, file);

@@ -47,7 +47,7 @@ struct run_result {
 };
 
 inline run_result run(const std::string& command, const temp_dir& dir) {
-    std::string const out = dir / "stdout.txt", err = dir / "stderr.txt";
+    const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
     const int status = std::system(("(" + command + ") >" + out + " 2>" + err).c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
 }

@@ -16,7 +16,7 @@ using namespace collect_test;
 
 namespace {
 
-std::string const collect_exe = EHTRACE_COLLECT_EXE;
+const std::string collect_exe = EHTRACE_COLLECT_EXE;
 
 #define REQUIRE_SCHED()                                                        \
     do {                                                                       \
@@ -55,7 +55,7 @@ public:
         : thread_([this] {
               tid_ = ::gettid();  // the fork events' parent_pid
               while (!stop_) {
-                  pid_t const child = ::fork();
+                  const pid_t child = ::fork();
                   if (child == 0) ::_exit(0);
                   if (child > 0) {
                       ::waitpid(child, nullptr, 0);
@@ -88,12 +88,12 @@ TEST(CollectCrash, KilledCollectorLeavesAReadablePrefix) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::mt19937 random(std::random_device{}());
-    std::regex const fork_event(R"re("parent_pid":"0x([0-9A-F]+)".*"child_pid":"0x([0-9A-F]+)")re");
+    const std::regex fork_event(R"re("parent_pid":"0x([0-9A-F]+)".*"child_pid":"0x([0-9A-F]+)")re");
     int with_forks = 0;
     constexpr int runs = 8;
     for (int attempt = 0; attempt < runs; ++attempt) {
         // A new stderr file each time: "collecting" must come from this run.
-        std::string const out = dir / ("k" + std::to_string(attempt) + ".data"),
+        const std::string out = dir / ("k" + std::to_string(attempt) + ".data"),
                           err = dir / ("err" + std::to_string(attempt) + ".txt");
         const pid_t pid = start_collect({"-o", out, "sched:sched_process_fork"}, err);
         ASSERT_GT(pid, 0);
@@ -139,7 +139,7 @@ TEST(CollectCrash, KilledCollectorLeavesAReadablePrefix) {
 TEST(CollectCrash, CircularSnapshotsGoToNewFilesAndCountsAddUp) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "c.data", err = dir / "err.txt";
+    const std::string out = dir / "c.data", err = dir / "err.txt";
     const pid_t pid = start_collect({"--circular", "0.01", "-o", out, "sched:sched_process_fork"}, err);
     ASSERT_GT(pid, 0);
     ASSERT_TRUE(wait_for_text(err, "collecting")) << read_file(err);
@@ -155,7 +155,7 @@ TEST(CollectCrash, CircularSnapshotsGoToNewFilesAndCountsAddUp) {
     ::waitpid(pid, &status, 0);
     f.finish();
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(err);
-    std::string const text = read_file(err);
+    const std::string text = read_file(err);
     for (const std::string& file : {out + ".1", out + ".2", out}) {
         std::vector<std::string> events;
         std::string error;

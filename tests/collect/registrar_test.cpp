@@ -54,7 +54,7 @@ TEST(CollectDoctor, FindsMissingTracefsAndUserEvents) {
     o.kernel_release = "6.1.0-13-amd64";
     const auto findings = diagnose(o);
     EXPECT_FALSE(all_usable(findings));
-    std::string const text = format_findings(findings);
+    const std::string text = format_findings(findings);
     EXPECT_NE(text.find("problem  kernel: Linux 6.1.0-13-amd64: user_events needs Linux 6.4"), std::string::npos)
         << text;
     EXPECT_NE(text.find("mount -t tracefs nodev " + (dir / "nowhere")), std::string::npos) << text;
@@ -69,7 +69,7 @@ TEST(CollectDoctor, FindsMissingTracefsAndUserEvents) {
     o.kernel_release = "6.12.0";
     o.boot_dir = dir / "boot";
     o.proc_dir = dir / "proc";
-    std::string const t2 = format_findings(diagnose(o));
+    const std::string t2 = format_findings(diagnose(o));
     EXPECT_NE(t2.find("ok       tracefs: tracefs at " + (dir / "tracing")), std::string::npos) << t2;
     EXPECT_NE(t2.find("problem  user_events: user_events is missing"), std::string::npos) << t2;
     EXPECT_NE(t2.find("does not set CONFIG_USER_EVENTS"), std::string::npos) << t2;
@@ -79,7 +79,7 @@ TEST(CollectDoctor, FindsMissingTracefsAndUserEvents) {
     // user_events_data present and writable.
     std::ofstream(dir / "tracing/user_events_data") << "";
     const auto f3 = diagnose(o);
-    std::string const t3 = format_findings(f3);
+    const std::string t3 = format_findings(f3);
     EXPECT_NE(t3.find("ok       user_events: " + (dir / "tracing/user_events_data") + " exists"), std::string::npos)
         << t3;
     if (::geteuid() == 0) {

@@ -75,7 +75,7 @@ std::string meta_time(const std::string& json) {
 TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const path = dir / "sched.data";
+    const std::string path = dir / "sched.data";
     session s;
     for (const char* tp :
          {"sched:sched_process_fork", "sched:sched_process_exec", "sched:sched_process_exit", "sched:sched_switch"}) {
@@ -102,7 +102,7 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
 
     std::vector<std::string> events;
     ASSERT_TRUE(decode_json(path, events, &error)) << error;
-    std::string const pid_hex = hex_pid(child);
+    const std::string pid_hex = hex_pid(child);
     const auto fork = containing(events, "\"n\":\"sched:sched_process_fork\"", "\"child_pid\":" + pid_hex);
     const auto exec = containing(events, "\"n\":\"sched:sched_process_exec\"", "\"pid\":" + pid_hex);
     const auto exit = containing(events, "\"n\":\"sched:sched_process_exit\"", "\"pid\":" + pid_hex);
@@ -128,7 +128,7 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     ASSERT_EQ(script.status, 0) << script.err;
     std::istringstream in(script.out);
     std::vector<std::string> mine;
-    std::string const p = std::to_string(child);
+    const std::string p = std::to_string(child);
     for (std::string line; std::getline(in, line);) {
         if (line.find("child_pid=" + p) != std::string::npos || line.find(" pid=" + p + " ") != std::string::npos) {
             mine.push_back(line);
@@ -154,7 +154,7 @@ TEST(CollectSession, CircularKeepsOnlyTheRecentBurst) {
     s.poll(0);
     const pid_t second = fork_burst(300);
     s.poll(0);
-    std::string const path = dir / "flight.data";
+    const std::string path = dir / "flight.data";
     ASSERT_EQ(s.save(path), 0);
     ASSERT_EQ(s.stop(), 0);
     EXPECT_GT(s.stats().overwritten, 0u);
@@ -181,7 +181,7 @@ TEST(CollectSession, LostEventsAreCountedWhenTheRingOverflows) {
     std::string error;
     ASSERT_EQ(s.add("sched:sched_process_fork", &error), 0) << error;
     ASSERT_EQ(s.add("sched:sched_switch", &error), 0) << error;
-    std::string const path = dir / "lost.data";
+    const std::string path = dir / "lost.data";
     ASSERT_EQ(s.set_output(path), 0);
     ASSERT_EQ(s.start(&error), 0) << error;
     // Nobody drains while 500 forks run on one CPU: a page holds ~50 samples.

@@ -12,10 +12,10 @@ using namespace collect_test;
 
 namespace {
 
-std::string const collect_exe = EHTRACE_COLLECT_EXE;
-std::string const decode_exe = EHTRACE_DECODE_EXE;
-std::string const register_exe = EHTRACE_REGISTER_EXE;
-std::string const doctor_exe = EHTRACE_DOCTOR_EXE;
+const std::string collect_exe = EHTRACE_COLLECT_EXE;
+const std::string decode_exe = EHTRACE_DECODE_EXE;
+const std::string register_exe = EHTRACE_REGISTER_EXE;
+const std::string doctor_exe = EHTRACE_DOCTOR_EXE;
 
 bool user_events_here() { return ::access("/sys/kernel/tracing/user_events_data", F_OK) == 0; }
 
@@ -35,7 +35,7 @@ std::uint64_t lost_in(const std::string& err) {
 TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "w.data", pidfile = dir / "pid";
+    const std::string out = dir / "w.data", pidfile = dir / "pid";
     const auto r = run(collect_exe + " -o " + out +
                            " sched:sched_process_fork sched:sched_process_exec sched:sched_process_exit"
                            " -- /bin/sh -c 'echo $$ >" +
@@ -44,7 +44,7 @@ TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("collecting 3 tracepoints"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("lost 0 events"), std::string::npos) << r.err;
-    std::string const pid = std::to_string(std::stoi(read_file(pidfile)));
+    const std::string pid = std::to_string(std::stoi(read_file(pidfile)));
     char hex[32];
     std::snprintf(hex, sizeof hex, "0x%X", static_cast<unsigned>(std::stoi(pid)));
 
@@ -66,10 +66,10 @@ TEST(CollectTool, WorkloadEventsReadByDecodeAndPerfScript) {
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
     const auto p = run(perf_path() + " script -i " + out + " -F pid,tid,cpu,time,event,trace", dir);
     ASSERT_EQ(p.status, 0) << p.err;
-    std::regex const exec_line("\\s*" + pid + "/" + pid +
+    const std::regex exec_line("\\s*" + pid + "/" + pid +
                                R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exec: filename=/bin/true pid=)" + pid +
                                ".*");
-    std::regex const exit_line("\\s*" + pid + "/" + pid +
+    const std::regex exit_line("\\s*" + pid + "/" + pid +
                                R"(\s+\[\d+\]\s+\d+\.\d+:\s+sched:sched_process_exit: comm=true pid=)" + pid + ".*");
     std::istringstream in(p.out);
     int state = 0;
@@ -93,7 +93,7 @@ TEST(CollectTool, LivePrintsJsonLines) {
 TEST(CollectTool, SigintLeavesAValidFile) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "int.data", err = dir / "err.txt";
+    const std::string out = dir / "int.data", err = dir / "err.txt";
     const pid_t tool = ::fork();
     if (tool == 0) {
         std::freopen(err.c_str(), "w", stderr);
@@ -127,7 +127,7 @@ TEST(CollectTool, SigintLeavesAValidFile) {
 TEST(CollectTool, CircularKeepsRecentDataAndGlobsMatch) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "c.data";
+    const std::string out = dir / "c.data";
     const auto r = run(collect_exe + " --circular 0.01 -o " + out +
                            " 'sched:sched_process_f*' -- /bin/sh -c 'i=0; while [ $i -lt 400 ]; do (:); "
                            "i=$((i+1)); done'",
@@ -150,7 +150,7 @@ TEST(CollectTool, CircularKeepsRecentDataAndGlobsMatch) {
 TEST(CollectTool, LostEventsAreReported) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "l.data", err = dir / "err.txt";
+    const std::string out = dir / "l.data", err = dir / "err.txt";
     const pid_t tool = ::fork();
     if (tool == 0) {
         std::freopen(err.c_str(), "w", stderr);
@@ -171,9 +171,9 @@ TEST(CollectTool, LostEventsAreReported) {
     ::kill(tool, SIGINT);
     int status = 0;
     ::waitpid(tool, &status, 0);
-    std::string const text = read_file(err);
+    const std::string text = read_file(err);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
-    std::uint64_t const lost = lost_in(text);
+    const std::uint64_t lost = lost_in(text);
     ASSERT_NE(lost, ~0ull) << "no lost-events line: " << text;
     EXPECT_GT(lost, 0u) << text;
     EXPECT_NE(text.find("use a larger --buffer"), std::string::npos) << text;
@@ -286,8 +286,8 @@ TEST(CollectTool, PermissionDeniedIsExplained) {
     }
     // A readable copy of the tracepoint's tracefs files gets past tracefs;
     // perf_event_open is then what refuses (perf_event_paranoid > -1).
-    std::string const copy = dir / "tracefs";
-    std::string const from = "/sys/kernel/tracing/events/sched/sched_switch";
+    const std::string copy = dir / "tracefs";
+    const std::string from = "/sys/kernel/tracing/events/sched/sched_switch";
     ASSERT_EQ(std::system(("mkdir -p " + copy + "/events/sched/sched_switch && cp " + from + "/format " + from +
                            "/id " + copy + "/events/sched/sched_switch/ && chmod -R a+rX " + copy)
                               .c_str()),
@@ -313,7 +313,7 @@ TEST(AllTools, VersionAndUsageErrors) {
                                     {doctor_exe, "ehtrace-doctor"}}) {
         const auto v = run(exe + " --version", dir);
         EXPECT_EQ(v.status, 0) << name;
-        std::string const version = std::string(name) + " " + EHTRACE_PROJECT_VERSION;
+        const std::string version = std::string(name) + " " + EHTRACE_PROJECT_VERSION;
         if (from_git) {
             EXPECT_TRUE(std::regex_match(v.out, std::regex(version + R"( \(git [0-9a-f]{12}(-modified)?\)\n)")))
                 << v.out;
@@ -363,7 +363,7 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
     REQUIRE_SCHED();
     temp_dir dir;
     std::ofstream(dir / "list.txt") << "# scheduler\nsched:sched_process_exec   # exec\n\n  sched:sched_process_exit\n";
-    std::string const out = dir / "l.data";
+    const std::string out = dir / "l.data";
     const auto r = run(collect_exe + " -v -o " + out + " -i " + (dir / "list.txt") + " -- /bin/true", dir);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("ehtrace-collect: collecting sched:sched_process_exec\n"), std::string::npos) << r.err;
@@ -387,10 +387,10 @@ TEST(CollectTool, ListFileVerboseAndNoStdoutFile) {
 // modes; binary data is never written to a terminal.
 TEST(CollectTool, ReaderGoingAwayEndsTheCollectorAndItsCommand) {
     REQUIRE_SCHED();
-    for (std::string const mode : {"-o -", "--live"}) {
+    for (const std::string mode : {"-o -", "--live"}) {
         SCOPED_TRACE(mode);
         temp_dir dir;
-        std::string const pid_file = dir / "command.pid", status_file = dir / "status";
+        const std::string pid_file = dir / "command.pid", status_file = dir / "status";
         // The reader exits once the command runs; the command would run for a minute.
         const auto r = run("{ " + collect_exe + " " + mode + " sched:sched_process_exit -- /bin/sh -c 'echo $$ > " +
                                pid_file + "; exec sleep 60'; echo $? > " + status_file + "; } | { while [ ! -s " +
@@ -399,7 +399,7 @@ TEST(CollectTool, ReaderGoingAwayEndsTheCollectorAndItsCommand) {
         ASSERT_EQ(r.status, 0) << r.err;
         EXPECT_EQ(read_file(status_file), "1\n") << r.err;
         EXPECT_NE(r.err.find("the reader of stdout went away: stopping"), std::string::npos) << r.err;
-        std::string const pid = read_file(pid_file);
+        const std::string pid = read_file(pid_file);
         ASSERT_FALSE(pid.empty());
         EXPECT_NE(::kill(std::stoi(pid), 0), 0) << "the command " << pid << " still runs";
     }
@@ -416,7 +416,7 @@ TEST(CollectTool, ReaderGoingAwayEndsTheCollectorAndItsCommand) {
 TEST(CollectTool, StdoutStreamsThePipeLayout) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const command =
+    const std::string command =
         collect_exe +
         " -o - sched:sched_process_exec sched:sched_process_exit -- /bin/sh -c 'echo child-says-hi; exec /bin/true'";
     const auto r = run(command + " | " + decode_exe + " --format text -", dir);
@@ -428,9 +428,9 @@ TEST(CollectTool, StdoutStreamsThePipeLayout) {
     EXPECT_NE(r.err.find("written to stdout"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "-"));
 
-    std::string const data = dir / "stream.data";
+    const std::string data = dir / "stream.data";
     ASSERT_EQ(run(command + " > " + data, dir).status, 0);
-    std::string const bytes = read_file(data);
+    const std::string bytes = read_file(data);
     ASSERT_GE(bytes.size(), 16u);
     EXPECT_EQ(bytes.substr(0, 8), "PERFILE2");
     EXPECT_EQ(bytes[8], '\x10');  // the pipe header's size: 16
@@ -446,7 +446,7 @@ TEST(CollectTool, StdoutStreamsThePipeLayout) {
 TEST(CollectTool, KernelFilterOnATracepoint) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "f.data";
+    const std::string out = dir / "f.data";
     const auto r = run(collect_exe + " -o " + out +
                            " sched:sched_process_exec --filter 'filename ~ \"*/true\"' sched:sched_process_exit"
                            " -- /bin/sh -c '/bin/echo hi >/dev/null; /bin/true'",
@@ -498,7 +498,7 @@ pid_t start_shell(const std::string& script) {
 TEST(CollectTool, CommandRecordsOnlyItsProcessesWithNames) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const out = dir / "cmd.data";
+    const std::string out = dir / "cmd.data";
     const pid_t noise =
         start_shell("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/echo; sleep 0.02; done");
     const auto r = run(collect_exe + " -o " + out + " sched:sched_process_exec sched:sched_process_exit" +
@@ -532,9 +532,9 @@ TEST(CollectTool, CommandRecordsOnlyItsProcessesWithNames) {
 TEST(CollectTool, PidAndTidRecordRunningProcesses) {
     REQUIRE_SCHED();
     temp_dir dir;
-    std::string const script = "sleep 0.4; /bin/true; exec /bin/echo";
-    for (std::string const option : {"-p", "--tid"}) {
-        std::string const out = dir / "t.data";
+    const std::string script = "sleep 0.4; /bin/true; exec /bin/echo";
+    for (const std::string option : {"-p", "--tid"}) {
+        const std::string out = dir / "t.data";
         const pid_t target = start_shell(script);
         const pid_t other = start_shell("sleep 0.4; /bin/true");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -552,7 +552,7 @@ TEST(CollectTool, PidAndTidRecordRunningProcesses) {
         ASSERT_EQ(echo.size(), 1u) << option << "\n" << d.out;
         // Before its exec the target was "sh" (a COMM from /proc); after, "echo".
         EXPECT_TRUE(std::regex_search(echo[0], std::regex("^echo +" + std::to_string(target) + "/"))) << echo[0];
-        std::size_t const trues = lines_with(d.out, R"(filename="/bin/true")").size();
+        const std::size_t trues = lines_with(d.out, R"(filename="/bin/true")").size();
         if (option == "-p") {
             EXPECT_EQ(trues, 1u) << d.out;         // the target's child, not the other process's
             EXPECT_EQ(execs.size(), 2u) << d.out;  // true, echo: sleep started before
@@ -564,7 +564,7 @@ TEST(CollectTool, PidAndTidRecordRunningProcesses) {
     // A process that ran before: its name from /proc, as perf script shows it.
     const pid_t sleeper = start_shell("exec sleep 0.4");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::string const out = dir / "s.data";
+    const std::string out = dir / "s.data";
     const auto r = run(
         collect_exe + " -q -o " + out + " -p " + std::to_string(sleeper) + " sched:sched_process_exit --duration 0.8",
         dir);

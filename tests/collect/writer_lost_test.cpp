@@ -16,7 +16,7 @@ constexpr char command[] = "plain u32 count; char[8] label";
 
 std::vector<std::byte> plain_record(std::uint32_t count) {
     std::vector<std::byte> r(8 + 4 + 8);
-    std::uint16_t const type = 701;
+    const std::uint16_t type = 701;
     std::memcpy(r.data(), &type, 2);
     std::memcpy(r.data() + 8, &count, 4);
     std::memcpy(r.data() + 12, "label", 5);
@@ -27,7 +27,7 @@ std::vector<std::byte> plain_record(std::uint32_t count) {
 
 TEST(CollectWriter, LostRecordsAreReadable) {
     temp_dir dir;
-    std::string const path = dir / "lost.data";
+    const std::string path = dir / "lost.data";
     ehtrace::perf_data_writer w;
     ASSERT_EQ(w.open(path.c_str()), 0);
     EXPECT_EQ(w.write_lost(5, 100, 0), EINVAL);  // needs a tracepoint first
@@ -54,7 +54,7 @@ TEST(CollectWriter, LostRecordsAreReadable) {
 // RLIMIT_FSIZE stands in for a full disk: writes past it fail (EFBIG).
 TEST(CollectWriter, FileStaysReadableWhenTheDiskIsFull) {
     temp_dir dir;
-    std::string const path = dir / "full.data";
+    const std::string path = dir / "full.data";
     constexpr std::uint32_t written = 20000;  // ~1.3 MB of samples
     const pid_t pid = ::fork();
     if (pid == 0) {

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const int threads = std::atoi(argv[1]);
-    std::string const mode = argv[2];
+    const std::string mode = argv[2];
     const long die_after = argc > 3 ? std::atol(argv[3]) : 0;
     rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);  // abort and SIGSEGV without a core dump
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         for (long i = 0; mode != "count" || i < die_after; ++i) {
             EHTRACE_WRITE(crash_provider, "Seq", ehtrace::field<"t">(t), ehtrace::field<"i">(i));
             if (i == 0 && started.fetch_add(1) + 1 == threads) {
-                static char const ready[] = "ready\n";
+                static const char ready[] = "ready\n";
                 (void)!::write(STDOUT_FILENO, ready, sizeof ready - 1);
             }
             if (t == 0 && mode != "run" && mode != "count" && i + 1 == die_after) {

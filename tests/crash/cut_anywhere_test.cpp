@@ -32,7 +32,7 @@ struct decoded {
     std::vector<std::uint64_t> times;
 };
 
-decoded decode(std::span<std::byte const> bytes) {
+decoded decode(std::span<const std::byte> bytes) {
     ehtrace::decode::byte_source input(bytes);
     ehtrace::decode::perf_data_reader reader(input);
     ehtrace::decode::perf_sample sample;
@@ -49,10 +49,10 @@ decoded decode(std::span<std::byte const> bytes) {
 }  // namespace
 
 TEST(CutAnywhere, EveryPrefixOfAnUnfinishedFileDecodes) {
-    std::string const path = "/tmp/ehtrace-cut-anywhere-" + std::to_string(::getpid()) + ".data";
+    const std::string path = "/tmp/ehtrace-cut-anywhere-" + std::to_string(::getpid()) + ".data";
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str()), 0);
-    std::string const command = "Cut_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
+    const std::string command = "Cut_L4K1 u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
     const auto format_a = ehtrace::synthesize_user_events_format(command, 0x4000);
     const int a = writer.add_tracepoint("user_events", "Cut_L4K1", format_a, 0x4000);
     ASSERT_GE(a, 0);
@@ -100,7 +100,7 @@ TEST(CutAnywhere, EveryPrefixOfAnUnfinishedFileDecodes) {
 
 // A damaged record in the middle of an unfinished file is still an error.
 TEST(CutAnywhere, DamageInTheMiddleIsStillAnError) {
-    std::string const path = "/tmp/ehtrace-cut-damage-" + std::to_string(::getpid()) + ".data";
+    const std::string path = "/tmp/ehtrace-cut-damage-" + std::to_string(::getpid()) + ".data";
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str()), 0);
     const auto format = ehtrace::synthesize_user_events_format("Dmg_L4K1 u32 x", 0x4000);

@@ -27,8 +27,8 @@
 
 namespace {
 
-std::string const writer_exe = EHTRACE_CRASH_WRITER_EXE;
-std::string const decode_exe = EHTRACE_DECODE_EXE;
+const std::string writer_exe = EHTRACE_CRASH_WRITER_EXE;
+const std::string decode_exe = EHTRACE_DECODE_EXE;
 
 struct temp_dir {
     std::filesystem::path path =
@@ -101,7 +101,7 @@ check_result check_file(const std::string& path, bool suffix = false) {
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
     ehtrace::decode::sample_decoder decoder;
-    std::regex const seq(R"re(^\{"n":"EhtraceTest_Crash:Seq","t":(\d+),"i":(\d+),)re");
+    const std::regex seq(R"re(^\{"n":"EhtraceTest_Crash:Seq","t":(\d+),"i":(\d+),)re");
     std::map<int, long> next;
     while (reader.next(sample)) {
         std::string json;
@@ -135,7 +135,7 @@ struct tool_result {
 };
 
 tool_result run_decode(const std::string& path) {
-    std::string const err_path = path + ".err";
+    const std::string err_path = path + ".err";
     const int status = std::system((decode_exe + " --jsonl " + path + " >/dev/null 2>" + err_path).c_str());
     std::ifstream in(err_path);
     tool_result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1,
@@ -153,7 +153,7 @@ TEST(KillLoop, CaptureKilledAtRandomMomentsStaysReadable) {
     int with_events = 0;
     constexpr int runs = 30;
     for (int run = 0; run < runs; ++run) {
-        std::string const path = (dir.path / ("k" + std::to_string(run) + ".data")).string();
+        const std::string path = (dir.path / ("k" + std::to_string(run) + ".data")).string();
         const int threads = 1 + static_cast<int>(random() % 3);
         int out = -1;
         const pid_t pid = start_writer(path, {std::to_string(threads), "run"}, out);
@@ -188,9 +188,9 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
     temp_dir dir;
     std::mt19937 random(std::random_device{}());
     int run = 0;
-    for (std::string const mode : {"abort", "exit", "segv"}) {
+    for (const std::string mode : {"abort", "exit", "segv"}) {
         for (int repeat = 0; repeat < 3; ++repeat, ++run) {
-            std::string const path = (dir.path / ("m" + std::to_string(run) + ".data")).string();
+            const std::string path = (dir.path / ("m" + std::to_string(run) + ".data")).string();
             const long events = 200 + static_cast<long>(random() % 20000);
             int out = -1;
             const pid_t pid = start_writer(path, {"2", mode, std::to_string(events)}, out);
@@ -215,7 +215,7 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
 // The same writer ending normally: a finished file with every event.
 TEST(KillLoop, NormalExitFinishesTheFile) {
     temp_dir dir;
-    std::string const path = (dir.path / "normal.data").string();
+    const std::string path = (dir.path / "normal.data").string();
     int out = -1;
     const pid_t pid = start_writer(path, {"3", "count", "5000"}, out);
     ASSERT_GT(pid, 0);
@@ -237,7 +237,7 @@ TEST(KillLoop, NormalExitFinishesTheFile) {
 TEST(KillLoop, EveryClockChoiceRecords) {
     temp_dir dir;
     for (const char* clock : {"monotonic", "auto", "sundial"}) {
-        std::string const path = (dir.path / (std::string(clock) + ".data")).string();
+        const std::string path = (dir.path / (std::string(clock) + ".data")).string();
         int out = -1;
         const pid_t pid = start_writer(path, {"2", "count", "3000"}, out, {{"EHTRACE_CAPTURE_CLOCK", clock}});
         ASSERT_GT(pid, 0);
@@ -258,8 +258,8 @@ TEST(KillLoop, EveryClockChoiceRecords) {
 TEST(KillLoop, FlightRecorderDumpsOnCrash) {
     temp_dir dir;
     int run = 0;
-    for (std::string const mode : {"segv", "abort"}) {
-        std::string const path = (dir.path / ("f" + std::to_string(run++) + ".data")).string();
+    for (const std::string mode : {"segv", "abort"}) {
+        const std::string path = (dir.path / ("f" + std::to_string(run++) + ".data")).string();
         const long events = 30000;
         int out = -1;
         const pid_t pid = start_writer(path, {"2", mode, std::to_string(events)}, out,
@@ -285,7 +285,7 @@ TEST(KillLoop, FlightRecorderDumpsOnCrash) {
 TEST(KillLoop, FlightRecorderDumpsOnTheUsersSignal) {
     temp_dir dir;
     for (const bool signal : {false, true}) {
-        std::string const path = (dir.path / (signal ? "sig.data" : "nosig.data")).string();
+        const std::string path = (dir.path / (signal ? "sig.data" : "nosig.data")).string();
         int out = -1;
         const pid_t pid = start_writer(path, {"2", "run"}, out,
                                        {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_SIGNAL", "USR2"}});

@@ -165,7 +165,7 @@ TEST(EventEnumerator, UnknownExtensionSkippedAndActivityIds) {
 
 TEST(EventEnumerator, BadEncodings) {
     auto check = [](const bytes& meta, const bytes& payload, decode_error expected) {
-        auto const ev = ehtrace::test::event(false, 1, meta, payload);
+        const auto ev = ehtrace::test::event(false, 1, meta, payload);
         std::string out;
         EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), expected) << out;
         EXPECT_NE(out.find("\"error\":"), std::string::npos);
@@ -214,7 +214,7 @@ TEST(EventEnumerator, DeepWellFormedEventIsWithinTheBudget) {
     bytes meta;
     meta.zstr("E");
     // An array and its struct take a level each; the innermost array one more.
-    std::size_t const levels = (event_enumerator::max_depth - 1) / 2;
+    const std::size_t levels = (event_enumerator::max_depth - 1) / 2;
     for (std::size_t i = 0; i < levels; ++i) meta.zstr("s").u8(0xA1).u8(0x01).u16(i + 1 == levels ? 2000 : 1);
     meta.zstr("v").u8(0x22).u16(1);  // one u8 in a one-element array
     const auto ev = ehtrace::test::event(false, 1, meta, bytes().str(std::string(2000, '\x01')));
@@ -263,10 +263,10 @@ TEST(EventEnumerator, NestingLimit) {
 namespace {
 
 // Everything an enumerator shows for one event, items included, as text.
-std::string walk_text(event_enumerator& e, std::string_view name, std::span<std::byte const> ev) {
+std::string walk_text(event_enumerator& e, std::string_view name, std::span<const std::byte> ev) {
     std::string out;
     const auto at = [&](const void* p) {
-        return p == nullptr ? std::string("-") : std::to_string(static_cast<std::byte const*>(p) - ev.data());
+        return p == nullptr ? std::string("-") : std::to_string(static_cast<const std::byte*>(p) - ev.data());
     };
     const auto r = e.start(name, ev);
     const event_info& i = e.event();
@@ -311,7 +311,7 @@ TEST(EventEnumerator, RepeatedHeaderAndExtensionsSameAsFresh) {
         events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p1, 0, 0, 0, 0, activity)});
         events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p2, 0, 0, 0, 0, activity)});
         events.push_back({"P_L4K1", ehtrace::test::event(big, 4, meta, p1, 0, 0, 0, 0,
-                                                         std::span<std::byte const>(activity).first(16))});
+                                                         std::span<const std::byte>(activity).first(16))});
     }
     event_enumerator reused;
     for (int round = 0; round < 2; ++round) {

@@ -223,10 +223,10 @@ TEST(JsonFormatters, DocumentAndLines) {
     const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
     const auto run = [&](output_format format, bool several) {
-        auto const f = make_formatter(format, {}, several);
+        const auto f = make_formatter(format, {}, several);
         std::string out;
         f->begin(out);
-        for (char const* input : {"a.dat", "b.dat"}) {
+        for (const char* input : {"a.dat", "b.dat"}) {
             f->begin_input(out, input);
             f->sample(out, decoder.decode_event("P_L4K0", event.span()));
             f->end_input(out);

@@ -19,13 +19,13 @@ constexpr ehtrace::otel::trace_id trace{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43
                                         0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c};
 constexpr ehtrace::otel::span_id span{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31};
 constexpr ehtrace::otel::span_id parent{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
-ehtrace::otel::time_point const t0{std::chrono::seconds{1741064767}};
+const ehtrace::otel::time_point t0{std::chrono::seconds{1741064767}};
 
 TEST(OtelWriter, LogRecordRoundTrip) {
     otlp_test::capture capture;
     ehtrace::otel::exporter otel("myservice");
     otel.set_resource("checkout", "pod-7");
-    ehtrace::otel::attribute const attributes[] = {
+    const ehtrace::otel::attribute attributes[] = {
         {"user", std::string_view("ann")}, {"retries", std::int64_t{-2}}, {"ratio", 0.5}, {"ok", false}};
     ehtrace::otel::log_record r;
     r.time = t0 + 123ms;
@@ -71,8 +71,8 @@ TEST(OtelWriter, TimeTextIsRfc3339WithAutoFractionDigits) {
 TEST(OtelWriter, SpanRoundTrip) {
     otlp_test::capture capture;
     ehtrace::otel::exporter otel("myservice");
-    ehtrace::otel::attribute const attributes[] = {{"http.route", std::string_view("/cart")}};
-    ehtrace::otel::link const links[] = {{trace, parent}};
+    const ehtrace::otel::attribute attributes[] = {{"http.route", std::string_view("/cart")}};
+    const ehtrace::otel::link links[] = {{trace, parent}};
     ehtrace::otel::span s;
     s.name = "GET /cart";
     s.kind = ehtrace::otel::span_kind::server;

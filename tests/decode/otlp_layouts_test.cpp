@@ -268,7 +268,7 @@ TEST(OtlpLayouts, GenevaEventHeaderLogs) {
     b.add_value("ratio", 0.5f, field_format::floating);
     b.add_value("price", 2.25, field_format::floating);
     b.add_string("food", u"onion");
-    std::u16string_view const tags[] = {u"a", u"\u00e9"};
+    const std::u16string_view tags[] = {u"a", u"\u00e9"};
     b.add_string_array("tags", tags, 2);
     b.add_string("env_properties", R"({"tenant":"t1"})");
     b.end_struct(c);
@@ -366,7 +366,7 @@ TEST(OtlpLayouts, OtherEvents) {
     event_builder b;
     b.reset("Request");
     b.add_string("url", "/");
-    std::int32_t const codes[] = {1, 2};
+    const std::int32_t codes[] = {1, 2};
     b.add_array("codes", codes, 2, field_format::signed_int);
     auto s = b.begin_struct("s");
     b.add_value("x", 1.5, field_format::floating);

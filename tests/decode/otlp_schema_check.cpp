@@ -88,7 +88,7 @@ private:
                     break;
                 }
                 if (i_ >= s_.size() || s_[i_] != '"') return fail("bad object");
-                std::string const k = string();
+                const std::string k = string();
                 if (k.empty() || !std::islower(static_cast<unsigned char>(k[0])) ||
                     k.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
                         std::string::npos) {
@@ -114,9 +114,9 @@ private:
                 else if (i_ >= s_.size() || s_[i_] != ']') return fail("bad array");
             }
         } else if (c == '"') {
-            std::string const v = string();
+            const std::string v = string();
             if (key == "severityNumber" || key == "kind" || key == "code") fail("enum not an integer: " + key);
-            std::size_t const id_length = key == "traceId" ? 32 : key == "spanId" || key == "parentSpanId" ? 16 : 0;
+            const std::size_t id_length = key == "traceId" ? 32 : key == "spanId" || key == "parentSpanId" ? 16 : 0;
             const char* const hex = lowercase_ids_ ? "0123456789abcdef" : "0123456789abcdefABCDEF";
             if (id_length != 0 && (v.size() != id_length || v.find_first_not_of(hex) != std::string::npos)) {
                 fail(key + " is not " + std::to_string(id_length) + " lower-case hex digits: " + v);
@@ -127,12 +127,12 @@ private:
                 fail(key + " is not a decimal integer string: " + v);
             }
         } else {
-            std::size_t const start = i_;
+            const std::size_t start = i_;
             while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' &&
                    !std::isspace(static_cast<unsigned char>(s_[i_]))) {
                 ++i_;
             }
-            std::string_view const v = s_.substr(start, i_ - start);
+            const std::string_view v = s_.substr(start, i_ - start);
             if ((key == "timeUnixNano" || key == "intValue" || key == "startTimeUnixNano" || key == "endTimeUnixNano" ||
                  key == "observedTimeUnixNano") &&
                 v != "null") {

@@ -21,20 +21,20 @@ int main(int argc, char** argv) {
     }
     int bad = 0;
     for (int i = 1; i < argc; ++i) {
-        std::string_view const name = argv[i];
+        const std::string_view name = argv[i];
         const bool traces = name.ends_with("traces.json");
         if (!traces && !name.ends_with("logs.json")) {
             std::fprintf(stderr, "otlp_schema_check: %s: neither *logs.json nor *traces.json\n", argv[i]);
             return 2;
         }
         std::ifstream in(argv[i], std::ios::binary);
-        std::string const body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (!in.good() && !in.eof()) {
             std::printf("%s: cannot read\n", argv[i]);
             ++bad;
             continue;
         }
-        if (std::string const problem = otlp_test::otlp_problem(body, traces); !problem.empty()) {
+        if (const std::string problem = otlp_test::otlp_problem(body, traces); !problem.empty()) {
             std::printf("%s: %s\n", argv[i], problem.c_str());
             ++bad;
         }

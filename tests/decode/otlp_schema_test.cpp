@@ -21,8 +21,8 @@ std::string read(const std::string& path) {
 }
 
 TEST(OtlpSchema, AcceptsTheSpecificationExamples) {
-    std::string const logs = read(OTLP_EXAMPLES_DIR "/logs.json");
-    std::string const trace = read(OTLP_EXAMPLES_DIR "/trace.json");
+    const std::string logs = read(OTLP_EXAMPLES_DIR "/logs.json");
+    const std::string trace = read(OTLP_EXAMPLES_DIR "/trace.json");
     ASSERT_FALSE(logs.empty());
     ASSERT_FALSE(trace.empty());
     EXPECT_EQ(otlp_problem(logs, false, false), "");

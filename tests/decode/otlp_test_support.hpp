@@ -37,8 +37,8 @@ inline std::string decode_all(const capture& c, ehtrace::decode::output_format f
 #ifdef EHTRACE_OTLP_SCHEMA_CHECK
     // In the schema test every line any test produces is checked.
     for (std::size_t at = 0; at < out.size();) {
-        std::size_t const end = out.find('\n', at);
-        std::string_view const line(out.data() + at, end - at);
+        const std::size_t end = out.find('\n', at);
+        const std::string_view line(out.data() + at, end - at);
         EXPECT_EQ(otlp_problem(line, format == ehtrace::decode::output_format::otlp_traces), "") << line;
         at = end + 1;
     }

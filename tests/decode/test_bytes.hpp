@@ -52,7 +52,7 @@ public:
         return *this;
     }
     [[nodiscard]] std::size_t size() const { return data_.size(); }
-    [[nodiscard]] std::span<std::byte const> span() const { return data_; }
+    [[nodiscard]] std::span<const std::byte> span() const { return data_; }
     std::vector<std::byte>& vec() { return data_; }
 
 private:
@@ -70,7 +70,7 @@ private:
 // An EventHeader event: header + one metadata block (+ optional activity ids)
 // + payload. Flags: 0x01 64-bit, 0x02 little-endian, 0x04 extensions.
 inline bytes event(bool big_endian, unsigned level, const bytes& metadata, const bytes& payload, unsigned opcode = 0,
-                   unsigned id = 0, unsigned version = 0, unsigned tag = 0, std::span<std::byte const> activity = {}) {
+                   unsigned id = 0, unsigned version = 0, unsigned tag = 0, std::span<const std::byte> activity = {}) {
     bytes b(big_endian);
     b.u8(0x01 | (big_endian ? 0 : 0x02) | 0x04).u8(version).u16(id).u16(tag).u8(opcode).u8(level);
     if (!activity.empty()) {

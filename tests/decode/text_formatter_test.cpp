@@ -74,7 +74,7 @@ TEST(TextFormatter, DamagedEventSaysWhere) {
     payload.u8(1);  // 3 bytes short
     const auto event = ehtrace::test::event(false, 4, meta, payload);
     sample_decoder decoder;
-    std::string const line = format_one(decoder.decode_event("P_L4K0", event.span()));
+    const std::string line = format_one(decoder.decode_event("P_L4K0", event.span()));
     EXPECT_TRUE(line.starts_with("P:E error=\"")) << line;
     EXPECT_NE(line.find(" at event offset "), std::string::npos) << line;
 }

@@ -31,7 +31,7 @@ constexpr char sched_switch_format[] =
 
 bytes comm(const char* s) {
     bytes b;
-    std::string_view const v(s);
+    const std::string_view v(s);
     b.str(v);
     for (std::size_t i = v.size(); i < 16; ++i) b.u8(0);
     return b;

@@ -115,7 +115,7 @@ static_assert(!ehtrace::is_plain_tracepoint_name("My:Provider_L4K1"));
 static_assert(!ehtrace::is_user_events_name("user_events:x"));
 
 TEST(TracepointName, WriterAndReaderAgreeOnTheLimit) {
-    std::string const longest(ehtrace::max_tracepoint_name_length - 6, 'p');
+    const std::string longest(ehtrace::max_tracepoint_name_length - 6, 'p');
     tracepoint_name_parts p;
     EXPECT_TRUE(parse_tracepoint_name(longest + "_L4K1a", p));
     EXPECT_FALSE(parse_tracepoint_name(longest + "_L4K1ab", p));

@@ -81,7 +81,7 @@ bytes finished_round() { return bytes().u32(68).u16(0).u16(8); }
 bytes pipe_file() {
     bytes b;
     b.str("PERFILE2").u64(16);
-    std::uint64_t const st = sample_identifier | sample_tid | sample_time | sample_cpu | sample_raw;
+    const std::uint64_t st = sample_identifier | sample_tid | sample_time | sample_cpu | sample_raw;
     b.append(attr_record(1500, st, 11)).append(attr_record(1501, st, 12)).append(tracing_data_record());
     b.append(sample_record(11, 30, eventheader_raw(3)));
     b.append(sample_record(11, 10, eventheader_raw(1)));
@@ -92,7 +92,7 @@ bytes pipe_file() {
     return b;
 }
 
-std::vector<std::string> decode_all(std::span<std::byte const> input, read_error* error = nullptr) {
+std::vector<std::string> decode_all(std::span<const std::byte> input, read_error* error = nullptr) {
     byte_source source(input);
     perf_data_reader reader(source);
     std::vector<std::string> out;
@@ -162,7 +162,7 @@ TEST(PerfDataReader, CorruptRecordSizeStopsWithOffset) {
     while (pos + 8 <= v.size()) {
         const auto type = static_cast<unsigned>(v[pos]);
         const auto size = static_cast<unsigned>(v[pos + 6]) | static_cast<unsigned>(v[pos + 7]) << 8;
-        std::size_t const advance =
+        const std::size_t advance =
             type == 66 ? size + (static_cast<unsigned>(v[pos + 8]) | static_cast<unsigned>(v[pos + 9]) << 8) : size;
         if (type == 9 && ++seen == 3) {
             target = pos;
@@ -185,12 +185,12 @@ TEST(PerfDataReader, CorruptRecordSizeStopsWithOffset) {
 TEST(PerfDataReader, PipeLayoutManySamplesStableTimeOrder) {
     bytes b;
     b.str("PERFILE2").u64(16);
-    std::uint64_t const st = sample_identifier | sample_tid | sample_time | sample_cpu | sample_raw;
+    const std::uint64_t st = sample_identifier | sample_tid | sample_time | sample_cpu | sample_raw;
     b.append(attr_record(1500, st, 11)).append(tracing_data_record());
     constexpr unsigned count = 1000;
     std::vector<std::pair<std::uint64_t, unsigned>> expected;  // (time, value) in file order
     for (unsigned i = 0; i < count; ++i) {
-        std::uint64_t const time = (i < count / 2 ? 0 : 100) + (i * 7919u) % 50;
+        const std::uint64_t time = (i < count / 2 ? 0 : 100) + (i * 7919u) % 50;
         b.append(sample_record(11, time, eventheader_raw(i)));
         expected.emplace_back(time, i);
         if (i == count / 2 - 1) b.append(finished_round());

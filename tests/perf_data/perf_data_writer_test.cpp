@@ -31,7 +31,7 @@ std::vector<std::byte> hello_event(std::uint32_t n) {
 
 std::vector<std::byte> plain_record(std::uint32_t count, const char* label) {
     std::vector<std::byte> r(8 + 4 + 8);
-    std::uint16_t const type = 701;
+    const std::uint16_t type = 701;
     std::memcpy(r.data(), &type, 2);
     std::memcpy(r.data() + 8, &count, 4);
     std::memcpy(r.data() + 12, label, std::min<std::size_t>(8, std::strlen(label)));
@@ -71,7 +71,7 @@ TEST(PerfDataWriter, SynthesizedFormatMatchesKernelLayout) {
               "\tfield:u8 level;\toffset:15;\tsize:1;\tsigned:0;\n\n"
               "print fmt: \"eventheader_flags=%u version=%u id=%u tag=%u opcode=%u level=%u\", "
               "REC->eventheader_flags, REC->version, REC->id, REC->tag, REC->opcode, REC->level\n");
-    std::string const other =
+    const std::string other =
         ehtrace::synthesize_user_events_format("t char[20] msg; unsigned int id; __data_loc char[] path; s64 v", 5);
     EXPECT_NE(other.find("\tfield:char msg[20];\toffset:8;\tsize:20;\tsigned:1;\n"), std::string::npos) << other;
     EXPECT_NE(other.find("\tfield:unsigned int id;\toffset:28;\tsize:4;\tsigned:0;\n"), std::string::npos);
@@ -84,13 +84,13 @@ TEST(PerfDataWriter, SynthesizedFormatMatchesKernelLayout) {
 
 TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     temp_dir dir;
-    std::string const path = dir / "ours.data";
+    const std::string path = dir / "ours.data";
     ehtrace::perf_data_writer writer;
     ASSERT_EQ(writer.open(path.c_str(), CLOCK_MONOTONIC), 0);
     const auto [eh, plain] = add_test_tracepoints(writer);
     ASSERT_GE(eh, 0);
     ASSERT_GE(plain, 0);
-    std::uint64_t const t0 = monotonic_ns();
+    const std::uint64_t t0 = monotonic_ns();
     // Written out of order within the round; readers must sort.
     ASSERT_EQ(writer.write_user_event(eh, t0 + 300, 1, 42, 43, hello_event(3)), 0);
     ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
@@ -126,7 +126,7 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,cpu,time,event,trace --ns", dir);
     ASSERT_EQ(script.status, 0) << script.err;
     EXPECT_EQ(script.err.find("rror"), std::string::npos) << script.err;
-    std::regex const line(R"(\s*(\d+)/(\d+)\s+\[(\d+)\]\s+\d+\.\d+:\s+user_events:(\w+):\s+(.*))");
+    const std::regex line(R"(\s*(\d+)/(\d+)\s+\[(\d+)\]\s+\d+\.\d+:\s+user_events:(\w+):\s+(.*))");
     std::vector<std::string> seen;
     std::istringstream in(script.out);
     for (std::string l; std::getline(in, l);) {
@@ -147,7 +147,7 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
 // threads; read from stdin by ehtrace-decode and by perf script.
 TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     temp_dir dir;
-    std::string const path = dir / "pipe.data";
+    const std::string path = dir / "pipe.data";
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ASSERT_GE(fd, 0);
     ehtrace::perf_data_writer writer;
@@ -156,7 +156,7 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     const auto [eh, plain] = add_test_tracepoints(writer);
     ASSERT_GE(eh, 0);
     ASSERT_GE(plain, 0);
-    std::uint64_t const t0 = monotonic_ns();
+    const std::uint64_t t0 = monotonic_ns();
     ASSERT_EQ(writer.write_comm(42, 42, "acme-main", t0, 0), 0);
     ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
     ASSERT_EQ(writer.write_fork(42, 42, 43, 42, t0 + 150, 0), 0);
@@ -170,7 +170,7 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     ASSERT_EQ(writer.write_exit(42, 42, 43, 42, t0 + 400, 1), 0);
     ASSERT_EQ(writer.finish_round(), 0);
     ASSERT_EQ(writer.close(), 0);
-    std::string const bytes = read_file(path);
+    const std::string bytes = read_file(path);
     ASSERT_GE(bytes.size(), 16u);
     std::uint64_t header_size = 0;
     std::memcpy(&header_size, bytes.data() + 8, 8);
@@ -192,7 +192,7 @@ TEST(PerfDataWriter, PipeLayoutReadsAsAStream) {
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
     const auto script = run(perf_path() + " script -i - -F comm,pid,tid,event,trace < " + path, dir);
     ASSERT_EQ(script.status, 0) << script.err;
-    std::regex const line(R"(\s*(\S+)\s+(\d+)/(\d+)\s+user_events:(\w+):\s+(.*))");
+    const std::regex line(R"(\s*(\S+)\s+(\d+)/(\d+)\s+user_events:(\w+):\s+(.*))");
     std::vector<std::string> seen;
     std::istringstream pin(script.out);
     for (std::string l; std::getline(pin, l);) {

@@ -60,7 +60,7 @@ struct tally {
     }
 };
 
-std::int32_t read_i32(std::span<std::byte const> value) {
+std::int32_t read_i32(std::span<const std::byte> value) {
     std::int32_t v = 0;
     if (value.size() == sizeof v) std::memcpy(&v, value.data(), sizeof v);
     return v;
@@ -95,7 +95,7 @@ tally read_capture(const std::string& path) {
             if (result.damaged++ == 0) result.first_damage = "bad event at offset " + std::to_string(record.offset);
             continue;
         }
-        std::string const key = std::string(strip_tracepoint_system(record.tracepoint_name)) + "/" +
+        const std::string key = std::string(strip_tracepoint_system(record.tracepoint_name)) + "/" +
                                 std::string(e.event().name) + "/" + std::to_string(t);
         ++result.seen[key][i];
     }
@@ -140,7 +140,7 @@ private:
 
 int write_static(std::int32_t t, std::int32_t i) {
     // A length that varies per event, so records of different sizes interleave.
-    std::string const pad(static_cast<std::size_t>((i * 7 + t) % 61), static_cast<char>('a' + t % 26));
+    const std::string pad(static_cast<std::size_t>((i * 7 + t) % 61), static_cast<char>('a' + t % 26));
     return EHTRACE_WRITE(stress_static, "Static", ehtrace::level<4>, ehtrace::keyword<0x1>, field<"t">(t),
                          field<"i">(i), field<"pad">(pad));
 }
@@ -192,7 +192,7 @@ TEST(Stress, WritersWithRegistrationChurnAndForkLoseNothing) {
                 if (write_static(t, i) != 0) failures.fetch_add(1);
                 if (write_dynamic(*set, t, i) != 0) failures.fetch_add(1);
                 // Registered or not at this instant: 0 means it is in the file.
-                int const churn = EHTRACE_WRITE(stress_churn, "Churn", ehtrace::level<5>, ehtrace::keyword<0x2>,
+                const int churn = EHTRACE_WRITE(stress_churn, "Churn", ehtrace::level<5>, ehtrace::keyword<0x2>,
                                                 field<"t">(t), field<"i">(i));
                 if (churn == 0) churn_written[static_cast<std::size_t>(t)].push_back(i);
                 else if (churn != EBADF) failures.fetch_add(1);
@@ -259,13 +259,13 @@ TEST(Stress, WritersWithRegistrationChurnAndForkLoseNothing) {
     EXPECT_EQ(found.damaged, 0u) << found.first_damage;
     std::size_t expected_records = 0;
     for (int t = 0; t < writer_threads; ++t) {
-        std::string const tn = std::to_string(t);
+        const std::string tn = std::to_string(t);
         for (const std::string& key : {"Stress_Static_L4K1/Static/" + tn, "Stress_Dynamic_L4K2/Dynamic/" + tn}) {
             EXPECT_EQ(found.distinct(key), static_cast<std::size_t>(events_per_writer)) << key;
             EXPECT_TRUE(found.exactly_once(key)) << key;
             expected_records += events_per_writer;
         }
-        std::string const churn_key = "Stress_Churn_L5K2/Churn/" + tn;
+        const std::string churn_key = "Stress_Churn_L5K2/Churn/" + tn;
         const auto& written = churn_written[static_cast<std::size_t>(t)];
         EXPECT_EQ(found.distinct(churn_key), written.size()) << churn_key;
         EXPECT_TRUE(found.exactly_once(churn_key)) << churn_key;
@@ -274,14 +274,14 @@ TEST(Stress, WritersWithRegistrationChurnAndForkLoseNothing) {
         }
         expected_records += written.size();
     }
-    std::string const child_tn = std::to_string(child_writer);
+    const std::string child_tn = std::to_string(child_writer);
     for (const std::string& key :
          {"Stress_Static_L4K1/Static/" + child_tn, "Stress_Dynamic_L4K2/Dynamic/" + child_tn}) {
         EXPECT_EQ(found.distinct(key), static_cast<std::size_t>(child_events)) << key;
         EXPECT_TRUE(found.exactly_once(key)) << key;
         expected_records += child_events;
     }
-    std::string const churn_dynamic_key = "Stress_ChurnDynamic_L3K4/Dynamic/0";
+    const std::string churn_dynamic_key = "Stress_ChurnDynamic_L3K4/Dynamic/0";
     EXPECT_EQ(found.distinct(churn_dynamic_key), static_cast<std::size_t>(churn_dynamic_written.load()));
     EXPECT_TRUE(found.exactly_once(churn_dynamic_key));
     expected_records += static_cast<std::size_t>(churn_dynamic_written.load());
@@ -366,13 +366,13 @@ TEST(Stress, SharedObjectLoadedAndUnloadedWhileOthersWrite) {
     EXPECT_EQ(found.damaged, 0u) << found.first_damage;
     std::size_t expected = 0;
     for (int round = 0; round < rounds; ++round) {
-        std::string const key = "Stress_Plugin_L4K1/FromPlugin/" + std::to_string(round);
+        const std::string key = "Stress_Plugin_L4K1/FromPlugin/" + std::to_string(round);
         EXPECT_EQ(found.distinct(key), static_cast<std::size_t>(plugin_events)) << key;
         EXPECT_TRUE(found.exactly_once(key)) << key;
         expected += plugin_events;
     }
     for (int t = 0; t < 2; ++t) {
-        std::string const key = "Stress_Static_L4K1/Static/" + std::to_string(t);
+        const std::string key = "Stress_Static_L4K1/Static/" + std::to_string(t);
         EXPECT_EQ(found.distinct(key), static_cast<std::size_t>(written[static_cast<std::size_t>(t)])) << key;
         EXPECT_TRUE(found.exactly_once(key)) << key;
         expected += static_cast<std::size_t>(written[static_cast<std::size_t>(t)]);

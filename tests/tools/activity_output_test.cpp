@@ -28,7 +28,7 @@ namespace {
 using ehtrace::field;
 using namespace ehtrace::decode;
 
-std::span<std::byte const> event_bytes(const ehtrace::memory_sink::record& r) {
+std::span<const std::byte> event_bytes(const ehtrace::memory_sink::record& r) {
     return std::as_bytes(std::span(r.bytes));
 }
 
@@ -172,7 +172,7 @@ TEST_F(Output, TimelineMarksUnmatchedEndsAndMergesFields) {
 TEST_F(Output, TimelineShowsAnActivityAcrossThreadsAsAnAsyncPair) {
     start(a, 1000, 7);
     stop(a, 4000, 8);
-    std::string const out = format(output_format::timeline);
+    const std::string out = format(output_format::timeline);
     EXPECT_NE(
         out.find(
             R"({"ph":"b","name":"Work","cat":"Activity_Test","ts":0,"id":"0a000000-0000-0000-0000-000000000001","pid":7,"tid":7,)"),
@@ -199,7 +199,7 @@ TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
     format.system = "sched";
     std::vector<std::byte> raw(32);
     std::memcpy(raw.data() + 8, "bash", 4);
-    std::int32_t const pid = 42, prio = 120;
+    const std::int32_t pid = 42, prio = 120;
     std::memcpy(raw.data() + 24, &pid, 4);
     std::memcpy(raw.data() + 28, &prio, 4);
     sample_meta meta;
@@ -224,10 +224,10 @@ TEST(Timeline, PlainTracepointsAreInstantsOnTheirThread) {
 
 TEST_F(Output, SummaryPercentilesAreNearestRank) {
     // Ten activities of 1 ms .. 10 ms, one unmatched stop, one cut.
-    std::uint64_t const t = ten_activities([](int) { return 7u; });
+    const std::uint64_t t = ten_activities([](int) { return 7u; });
     stop(x, t, 8);
     start(b, t + 1'000'000'000, 8);
-    std::string const out = format(output_format::summary_json);
+    const std::string out = format(output_format::summary_json);
     EXPECT_NE(out.find(R"("events":22,"span_s":1.055000000,"first":"0.000000000","last":"1.055000000")"),
               std::string::npos)
         << out;
@@ -238,7 +238,7 @@ TEST_F(Output, SummaryPercentilesAreNearestRank) {
         << out;
     EXPECT_NE(out.find(R"({"pid":7,"tid":7,"events":20,"comm":"main"})"), std::string::npos) << out;
     EXPECT_NE(out.find(R"({"pid":7,"tid":8,"events":2,"comm":"worker"})"), std::string::npos) << out;
-    std::string const text = format(output_format::summary);
+    const std::string text = format(output_format::summary);
     EXPECT_NE(text.find("Activity_Test:Work         10          2      5.000      9.000     10.000     10.000\n"),
               std::string::npos)
         << text;
@@ -253,9 +253,9 @@ std::size_t count_of(const std::string& text, std::string_view what) {
 TEST_F(Output, HtmlReportHasABarPerActivityAndBinsThatHoldEveryDuration) {
     // Ten activities of 1 ms .. 10 ms: 10 bars in one row; 20 bins of 0.45 ms,
     // the longest in the last; one cut activity has no bar.
-    std::uint64_t const t = ten_activities([](int k) { return k % 2 == 0 ? 7u : 8u; });
+    const std::uint64_t t = ten_activities([](int k) { return k % 2 == 0 ? 7u : 8u; });
     start(b, t, 8);
-    std::string const out = format(output_format::html);
+    const std::string out = format(output_format::html);
     EXPECT_EQ(out.rfind("<!DOCTYPE html>", 0), 0u);
     EXPECT_EQ(out.find("http"), std::string::npos) << "the page must not refer to anything outside itself";
     EXPECT_EQ(count_of(out, "<g class=\"row\""), 1u) << out;

@@ -13,7 +13,7 @@ using namespace ehtrace::test;
 
 namespace {
 
-std::string const decoder = EHTRACE_DECODE_EXE;
+const std::string decoder = EHTRACE_DECODE_EXE;
 
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
@@ -32,14 +32,14 @@ struct sample {
 
 // " 3672/3672  [000]   213.042836416:  sched:sched_switch: prev_comm=perf prev_pid=3672 ..."
 bool parse_perf_script_line(const std::string& line, sample& s) {
-    static std::regex const head(R"(^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+\.\d+):\s+(\S+):\s?(.*)$)");
+    static const std::regex head(R"(^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+\.\d+):\s+(\S+):\s?(.*)$)");
     std::smatch m;
     if (!std::regex_match(line, m, head)) return false;
     // perf prints an unknown pid or tid as -1; our "meta" has them unsigned.
     const auto as_u32 = [](const std::string& v) { return std::to_string(static_cast<std::uint32_t>(std::stol(v))); };
     s.pid = as_u32(m[1]), s.tid = as_u32(m[2]), s.cpu = std::to_string(std::stoul(m[3])), s.time = m[4], s.event = m[5];
-    std::string const rest = m[6];
-    static std::regex const kv(R"((\w+)=(\S*))");
+    const std::string rest = m[6];
+    static const std::regex kv(R"((\w+)=(\S*))");
     for (auto it = std::sregex_iterator(rest.begin(), rest.end(), kv); it != std::sregex_iterator(); ++it) {
         s.fields[(*it)[1]] = (*it)[2];
     }
@@ -47,7 +47,7 @@ bool parse_perf_script_line(const std::string& line, sample& s) {
 }
 
 std::string json_member(const std::string& json, const std::string& key) {
-    std::regex const re("\"" + key + "\":(\"([^\"]*)\"|(-?[0-9.]+))");
+    const std::regex re("\"" + key + "\":(\"([^\"]*)\"|(-?[0-9.]+))");
     std::smatch m;
     if (!std::regex_search(json, m, re)) return "<missing>";
     return m[2].matched ? std::string(m[2]) : std::string(m[3]);
@@ -88,7 +88,7 @@ void compare_with_perf_script(const std::string& perf_data, const std::string& d
         sample p;
         ASSERT_TRUE(parse_perf_script_line(lines(script.out)[i], p));
         // Fields perf prints symbolically (prev_state=S) are not comparable.
-        std::string const meta = json.substr(json.rfind("\"meta\":"));
+        const std::string meta = json.substr(json.rfind("\"meta\":"));
         std::string text = json_member(meta, "time") + " " + json_member(meta, "cpu") + " " + json_member(meta, "pid") +
                            "/" + json_member(meta, "tid") + " " + json_member(json, "n");
         for (const auto& [k, v] : p.fields) {
@@ -103,7 +103,7 @@ void compare_with_perf_script(const std::string& perf_data, const std::string& d
             text += " " + k + "=" + ours;
         }
         actual.push_back(text);
-        std::string const time = json_member(meta, "time");
+        const std::string time = json_member(meta, "time");
         EXPECT_GE(time.size(), 10u);
         if (!previous_time.empty()) {
             EXPECT_LE(std::stod(previous_time), std::stod(time)) << "not in time order";
@@ -123,31 +123,31 @@ protected:
         if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
         if (!ensure_tracefs()) GTEST_SKIP() << "tracefs with sched events is not available";
     }
-    std::string const events =
+    const std::string events =
         "-e sched:sched_switch -e sched:sched_process_exec -e sched:sched_process_exit "
         "-e sched:sched_process_fork";
-    std::string const workload = "sh -c 'for i in 1 2 3; do /bin/true; done; ls / >/dev/null'";
+    const std::string workload = "sh -c 'for i in 1 2 3; do /bin/true; done; ls / >/dev/null'";
     temp_dir dir;
 };
 
 }  // namespace
 
 TEST_F(DecodePerfRecord, FileLayoutMatchesPerfScript) {
-    std::string const data = dir / "file.data";
+    const std::string data = dir / "file.data";
     const auto rec = run(perf_path() + " record -q " + events + " -o " + data + " -- " + workload, dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     compare_with_perf_script(data, decoder + " --jsonl " + data, dir);
 }
 
 TEST_F(DecodePerfRecord, SystemWideFileLayoutMatchesPerfScript) {
-    std::string const data = dir / "all.data";
+    const std::string data = dir / "all.data";
     const auto rec = run(perf_path() + " record -q -a " + events + " -o " + data + " -- " + workload, dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     compare_with_perf_script(data, decoder + " --jsonl " + data, dir);
 }
 
 TEST_F(DecodePerfRecord, PipeLayoutFromStdinMatchesPerfScript) {
-    std::string const data = dir / "pipe.data";
+    const std::string data = dir / "pipe.data";
     const auto rec = run(perf_path() + " record -q " + events + " -o - -- " + workload + " > " + data, dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     ASSERT_EQ(read_file(data).substr(0, 8), "PERFILE2");
@@ -155,23 +155,23 @@ TEST_F(DecodePerfRecord, PipeLayoutFromStdinMatchesPerfScript) {
 }
 
 TEST_F(DecodePerfRecord, ClockDataGivesWallClockTime) {
-    std::string const data = dir / "clock.data";
+    const std::string data = dir / "clock.data";
     const auto rec = run(
         perf_path() + " record -q -k CLOCK_MONOTONIC -e sched:sched_process_exec -o " + data + " -- /bin/true", dir);
     ASSERT_EQ(rec.status, 0) << rec.err;
     const auto decoded = run(decoder + " --jsonl " + data, dir);
     ASSERT_EQ(decoded.status, 0) << decoded.err;
     std::smatch m;
-    std::string const out = decoded.out;
+    const std::string out = decoded.out;
     ASSERT_TRUE(std::regex_search(out, m, std::regex(R"("time":"(\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z")"))) << out;
-    std::time_t const now = std::time(nullptr);
+    const std::time_t now = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&now, &tm);
     EXPECT_NEAR(std::stoi(m[1]), tm.tm_year + 1900, 1);
 }
 
 TEST_F(DecodePerfRecord, DefaultOutputIsOneDocumentKeyedByFile) {
-    std::string const data = dir / "doc.data";
+    const std::string data = dir / "doc.data";
     ASSERT_EQ(run(perf_path() + " record -q -e sched:sched_process_exec -o " + data + " -- /bin/true", dir).status, 0);
     const auto decoded = run(decoder + " " + data + " " + data, dir);
     ASSERT_EQ(decoded.status, 0) << decoded.err;

@@ -8,7 +8,7 @@ using namespace ehtrace::test;
 
 namespace {
 
-std::string const decoder = EHTRACE_DECODE_EXE;
+const std::string decoder = EHTRACE_DECODE_EXE;
 
 std::string le32(std::uint32_t v) {
     std::string s(4, '\0');
@@ -20,15 +20,15 @@ std::string le32(std::uint32_t v) {
 // (flags 0x07, level 4, metadata "E" with field "x" value8, payload 42).
 std::string capture_record(const std::string& name, unsigned char value) {
     std::string event = std::string("\x07\0\0\0\0\0\0\x04", 8);
-    std::string const meta = std::string("E\0x\0\x02", 5);
+    const std::string meta = std::string("E\0x\0\x02", 5);
     event += std::string("\x05\0\x01\0", 4) + meta + static_cast<char>(value);
-    std::string const body = name + '\0' + event;
+    const std::string body = name + '\0' + event;
     return le32(static_cast<std::uint32_t>(4 + body.size())) + body;
 }
 
 void expect_damage_report(const run_result& r, const std::string& file, std::uint64_t offset) {
     EXPECT_EQ(r.status, 1) << r.err;
-    std::string const expected = "ehtrace-decode: " + file + ": error at offset " + std::to_string(offset) + ":";
+    const std::string expected = "ehtrace-decode: " + file + ": error at offset " + std::to_string(offset) + ":";
     EXPECT_EQ(r.err.rfind(expected, 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
@@ -49,7 +49,7 @@ TEST_F(DecodeTool, Help) {
 }
 
 TEST_F(DecodeTool, CaptureFileDecodes) {
-    std::string const file = dir / "ok.dat";
+    const std::string file = dir / "ok.dat";
     write_file(file, capture_record("Prov_L4K1", 42) + capture_record("user_events:Prov_L4K1", 43));
     const auto r = run(decoder + " --jsonl " + file, dir);
     EXPECT_EQ(r.status, 0) << r.err;
@@ -62,14 +62,14 @@ TEST_F(DecodeTool, CaptureFileDecodes) {
     EXPECT_EQ(by_level.out, "");
     const auto by_event = run(decoder + " --jsonl --event E --level 4 -o " + (dir / "o.json") + " " + file, dir);
     EXPECT_EQ(by_event.status, 0);
-    std::string const written = read_file(dir / "o.json");
+    const std::string written = read_file(dir / "o.json");
     EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
 }
 
 TEST_F(DecodeTool, TruncatedCaptureFile) {
-    std::string const file = dir / "cut.dat";
-    std::string const first = capture_record("Prov_L4K1", 1);
-    std::string const second = capture_record("Prov_L4K1", 2);
+    const std::string file = dir / "cut.dat";
+    const std::string first = capture_record("Prov_L4K1", 1);
+    const std::string second = capture_record("Prov_L4K1", 2);
     write_file(file, first + second.substr(0, second.size() - 3));
     const auto r = run(decoder + " " + file, dir);
     expect_damage_report(r, file, first.size());
@@ -79,17 +79,17 @@ TEST_F(DecodeTool, TruncatedCaptureFile) {
 }
 
 TEST_F(DecodeTool, ZeroLengthAndWrongMagic) {
-    std::string const empty = dir / "empty.data";
+    const std::string empty = dir / "empty.data";
     write_file(empty, "");
     expect_damage_report(run(decoder + " " + empty, dir), empty, 0);
-    std::string const junk = dir / "junk.data";
+    const std::string junk = dir / "junk.data";
     write_file(junk, std::string("\x01\x02\x03\x04 this is not a trace at all", 32));
     expect_damage_report(run(decoder + " " + junk, dir), junk, 0);
-    std::string const swapped = dir / "swapped.data";
+    const std::string swapped = dir / "swapped.data";
     write_file(swapped, std::string("2ELIFREP\0\0\0\0\0\0\0\x10", 16));
     expect_damage_report(run(decoder + " " + swapped, dir), swapped, 0);
     // Other files are still decoded; the exit status reports the bad one.
-    std::string const good = dir / "good.dat";
+    const std::string good = dir / "good.dat";
     write_file(good, capture_record("P_L4K0", 5));
     const auto r = run(decoder + " " + empty + " " + good, dir);
     EXPECT_EQ(r.status, 1);
@@ -99,13 +99,13 @@ TEST_F(DecodeTool, ZeroLengthAndWrongMagic) {
 TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (install linux-perf)";
     if (!ensure_tracefs()) GTEST_SKIP() << "tracefs with sched events is not available";
-    std::string const data = dir / "whole.data";
+    const std::string data = dir / "whole.data";
     ASSERT_EQ(run(perf_path() + " record -q -e sched:sched_switch -e sched:sched_process_exec -o " + data +
                       " -- sh -c 'for i in 1 2 3 4 5; do /bin/true; done'",
                   dir)
                   .status,
               0);
-    std::string const whole = read_file(data);
+    const std::string whole = read_file(data);
     const auto full = run(decoder + " --jsonl " + data, dir);
     ASSERT_EQ(full.status, 0) << full.err;
     const auto total = std::count(full.out.begin(), full.out.end(), '\n');
@@ -117,10 +117,10 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
         for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(whole[at + i]);
         return v;
     };
-    std::uint64_t const data_offset = u64_at(40), data_size = u64_at(48);
+    const std::uint64_t data_offset = u64_at(40), data_size = u64_at(48);
 
     // Truncated in the middle of the data section.
-    std::string const cut = dir / "cut.data";
+    const std::string cut = dir / "cut.data";
     write_file(cut, whole.substr(0, data_offset + data_size / 2 + 3));
     const auto r = run(decoder + " --jsonl " + cut, dir);
     EXPECT_EQ(r.status, 1);
@@ -133,15 +133,15 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
     EXPECT_LE(std::stoull(m[1]), data_offset + data_size / 2 + 3);
 
     // Pipe layout truncated mid-record.
-    std::string const pipe = dir / "pipe.data";
+    const std::string pipe = dir / "pipe.data";
     ASSERT_EQ(
         run(perf_path() + " record -q -e sched:sched_switch -o - -- sh -c 'for i in 1 2 3 4 5; do /bin/true; done' > " +
                 pipe,
             dir)
             .status,
         0);
-    std::string const pipe_bytes = read_file(pipe);
-    std::string const pipe_cut = dir / "pipe-cut.data";
+    const std::string pipe_bytes = read_file(pipe);
+    const std::string pipe_cut = dir / "pipe-cut.data";
     write_file(pipe_cut, pipe_bytes.substr(0, pipe_bytes.size() - 5));
     const auto p = run(decoder + " --jsonl " + pipe_cut, dir);
     EXPECT_EQ(p.status, 1);
@@ -157,7 +157,7 @@ TEST_F(DecodeTool, TruncatedAndCorruptPerfData) {
         pos += size;
     }
     corrupt[pos + 6] = corrupt[pos + 7] = 0;
-    std::string const bad = dir / "bad.data";
+    const std::string bad = dir / "bad.data";
     write_file(bad, corrupt);
     const auto b = run(decoder + " --jsonl " + bad, dir);
     expect_damage_report(b, bad, pos);

@@ -16,7 +16,7 @@ using namespace ehtrace::test;
 
 namespace {
 
-std::string const decoder = EHTRACE_DECODE_EXE;
+const std::string decoder = EHTRACE_DECODE_EXE;
 
 constexpr char eventheader_fields[] = " u8 eventheader_flags; u8 version; u16 id; u16 tag; u8 opcode; u8 level";
 
@@ -54,7 +54,7 @@ void write_sample_file(const std::string& path) {
     ehtrace::perf_data_writer w;
     ASSERT_EQ(w.open(path.c_str()), 0);
     const auto user_event = [&](const char* name, std::uint32_t id) {
-        std::string const format = ehtrace::synthesize_user_events_format(std::string(name) + eventheader_fields, id);
+        const std::string format = ehtrace::synthesize_user_events_format(std::string(name) + eventheader_fields, id);
         return w.add_tracepoint("user_events", name, format, id);
     };
     const int many4 = user_event("Acme_Many_L4K10", 701);
@@ -70,7 +70,7 @@ void write_sample_file(const std::string& path) {
     ASSERT_EQ(w.write_user_event(many4, t0 + second, 1, 200, 201, eventheader(4, "Even", 2)), 0);
     ASSERT_EQ(w.write_user_event(many2, t0 + 2 * second, 2, 100, 100, eventheader(2, "Odd", 3)), 0);
     std::vector<std::byte> record(8 + 16 + 4);
-    std::uint16_t const type = 704;
+    const std::uint16_t type = 704;
     std::memcpy(record.data(), &type, 2);
     std::memcpy(record.data() + 8, "beta", 4);
     record[24] = std::byte{4};
@@ -83,7 +83,7 @@ void write_sample_file(const std::string& path) {
 std::string values(const std::string& jsonl) {
     std::string out;
     std::istringstream in(jsonl);
-    std::regex const v(R"("v":(\d+))");
+    const std::regex v(R"("v":(\d+))");
     for (std::string line; std::getline(in, line);) {
         std::smatch m;
         if (!out.empty()) out += ',';
@@ -102,7 +102,7 @@ protected:
         return values(r.out);
     }
     temp_dir dir;
-    std::string const file = dir / "t.data";
+    const std::string file = dir / "t.data";
 };
 
 // "2026-12-01T15:44:02.123456789Z" to seconds since 1970 with nanoseconds, "1764603842.123456789".
@@ -156,7 +156,7 @@ TEST_F(DecodeOptions, TimeRanges) {
     EXPECT_EQ(select("--time +3.5,"), "5");
     // Absolute: the times meta.time shows, as ISO 8601 and as seconds since 1970.
     const auto all = run(decoder + " --jsonl " + file, dir).out;
-    std::regex const time(R"x("time":"([^"]+)")x");
+    const std::regex time(R"x("time":"([^"]+)")x");
     std::vector<std::string> times;
     for (auto it = std::sregex_iterator(all.begin(), all.end(), time); it != std::sregex_iterator(); ++it) {
         times.push_back((*it)[1]);
@@ -168,7 +168,7 @@ TEST_F(DecodeOptions, TimeRanges) {
 }
 
 TEST_F(DecodeOptions, BadFilterValuesAreOneLineAndExit2) {
-    for (std::string const bad : {"--level 0",
+    for (const std::string bad : {"--level 0",
                                   "--level 256",
                                   "--level 9x",
                                   "--level ''",
@@ -197,7 +197,7 @@ TEST_F(DecodeOptions, BadFilterValuesAreOneLineAndExit2) {
         const auto r = run(decoder + " " + bad + " " + file, dir);
         EXPECT_EQ(r.status, 2) << bad;
         EXPECT_EQ(r.out, "") << bad;
-        std::string const option = bad.substr(0, bad.find(' '));
+        const std::string option = bad.substr(0, bad.find(' '));
         EXPECT_TRUE(std::regex_match(r.err, std::regex("ehtrace-decode: [^\n]*" + option +
                                                        "[^\n]*\nTry 'ehtrace-decode --help' for more information.\n")))
             << bad << ": " << r.err;
@@ -207,7 +207,7 @@ TEST_F(DecodeOptions, BadFilterValuesAreOneLineAndExit2) {
 TEST_F(DecodeOptions, TextFormatLikePerfScript) {
     const auto r = run(decoder + " --format text " + file, dir);
     ASSERT_EQ(r.status, 0) << r.err;
-    std::string const time = R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)";
+    const std::string time = R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)";
     const std::vector<std::string> expected = {
         R"(alpha +100/100 +\[000\] )" + time + R"(: Acme_Many:Odd v=1)",
         R"(beta +200/201 +\[001\] )" + time + R"(: Acme_Many:Even v=2)",
@@ -231,7 +231,7 @@ TEST_F(DecodeOptions, TextFormatLikePerfScript) {
 TEST_F(DecodeOptions, SummaryCountsLostEventsPerInput) {
     // The same five samples with two LOST records (17 + 5 events) among them;
     // filters do not change what was lost.
-    std::string const lossy = dir / "lossy.data";
+    const std::string lossy = dir / "lossy.data";
     {
         ehtrace::perf_data_writer w;
         ASSERT_EQ(w.open(lossy.c_str()), 0);
@@ -286,7 +286,7 @@ TEST_F(DecodeOptions, NoInputReadsEhtraceData) {
 
 TEST_F(DecodeOptions, ProgressOnlyWhenAsked) {
     // Not a terminal: silent unless --progress.
-    std::string const big = dir / "big.data";
+    const std::string big = dir / "big.data";
     {
         ehtrace::perf_data_writer w;
         ASSERT_EQ(w.open(big.c_str()), 0);

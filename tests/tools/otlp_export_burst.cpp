@@ -33,7 +33,7 @@ public:
     ehtrace_tools::otlp_post_result post(std::string_view path, const std::string& body,
                                          std::chrono::milliseconds timeout) override {
 #ifdef EHTRACE_OTLP_SCHEMA_CHECK
-        std::string const problem = otlp_test::otlp_problem(body, path == "/v1/traces");
+        const std::string problem = otlp_test::otlp_problem(body, path == "/v1/traces");
         if (!problem.empty()) {
             ++schema_problems;
             std::fprintf(stderr, "otlp_export_burst: %.*s body refused by the schema check: %s\n",
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const int logs = std::atoi(argv[2]), spans = std::atoi(argv[3]);
-    std::chrono::milliseconds const finish_timeout{std::atoi(argv[4])};
+    const std::chrono::milliseconds finish_timeout{std::atoi(argv[4])};
 
     ehtrace_test::memory_capture capture;
     {
@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
         otel.set_resource("burst-service", "host-1");
         const auto t0 = std::chrono::system_clock::now();
         for (int i = 0; i < logs; ++i) {
-            std::string const body = "log " + std::to_string(i);
-            ehtrace::otel::attribute const attributes[] = {{"index", std::int64_t{i}}};
+            const std::string body = "log " + std::to_string(i);
+            const ehtrace::otel::attribute attributes[] = {{"index", std::int64_t{i}}};
             ehtrace::otel::log_record r;
             r.time = t0 + std::chrono::microseconds(i);
             r.severity_number = 9 + (i % 4) * 4;
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
             if (otel.write(r) != 0) return 1;
         }
         for (int i = 0; i < spans; ++i) {
-            std::string const name = "span " + std::to_string(i);
+            const std::string name = "span " + std::to_string(i);
             ehtrace::otel::span s;
             s.name = name;
             s.kind = ehtrace::otel::span_kind::server;

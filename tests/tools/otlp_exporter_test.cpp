@@ -70,7 +70,7 @@ public:
         s_->posts.push_back({std::string(path), body});
         s_->times.push_back(otlp_clock::now());
         s_->changed.notify_all();
-        std::size_t const attempt = s_->posts.size();
+        const std::size_t attempt = s_->posts.size();
         lock.unlock();
         if (s_->respond) return s_->respond(attempt);
         return {200, {}, {}};
@@ -80,7 +80,7 @@ private:
     std::shared_ptr<shared> s_;
 };
 
-ehtrace::otel::time_point const t0{std::chrono::seconds{1741064767}};
+const ehtrace::otel::time_point t0{std::chrono::seconds{1741064767}};
 
 // Log records "log 0" .. "log n-1" and spans "span 0" .. in a capture.
 void write_logs(int n, int first = 0) {
@@ -88,7 +88,7 @@ void write_logs(int n, int first = 0) {
     for (int i = first; i < first + n; ++i) {
         ehtrace::otel::log_record r;
         r.time = t0 + std::chrono::milliseconds(i);
-        std::string const body = "log " + std::to_string(i);
+        const std::string body = "log " + std::to_string(i);
         r.body = std::string_view(body);
         ASSERT_EQ(otel.write(r), 0);
     }
@@ -98,7 +98,7 @@ void write_spans(int n) {
     ehtrace::otel::exporter otel("otlpexport");
     for (int i = 0; i < n; ++i) {
         ehtrace::otel::span s;
-        std::string const name = "span " + std::to_string(i);
+        const std::string name = "span " + std::to_string(i);
         s.name = name;
         s.start = t0;
         s.end = t0 + 1ms;

@@ -46,8 +46,8 @@ private:
 
 // Runs `command` with /bin/sh; stdout and stderr captured separately.
 inline run_result run(const std::string& command, const temp_dir& dir) {
-    std::string const out = dir / "stdout.txt", err = dir / "stderr.txt";
-    std::string const full = "(" + command + ") >" + out + " 2>" + err;
+    const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
+    const std::string full = "(" + command + ") >" + out + " 2>" + err;
     const int status = std::system(full.c_str());
     run_result r;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

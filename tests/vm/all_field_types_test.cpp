@@ -75,7 +75,7 @@ TEST(AllFieldTypes, KernelCollectorAndDecoderAgreeWithWhatWasWritten) {
     ASSERT_EQ(names.size(), 6u) << "one tracepoint per level/keyword the example uses";
     std::string error;
     for (const auto& name : names) ASSERT_EQ(session.add(name, &error), 0) << error;
-    std::string const path = "/tmp/all-field-types.data";
+    const std::string path = "/tmp/all-field-types.data";
     ASSERT_EQ(session.set_output(path), 0);
     ASSERT_EQ(session.start(&error), 0) << error;
 

@@ -204,8 +204,8 @@ step_result run_step(mode m, step st, bool decode, std::size_t ring_bytes = sess
 }
 
 void print(mode m, const char* phase, const step_result& r) {
-    std::string const target = r.s.target > 0 ? std::to_string(r.s.target) : "unpaced";
-    std::string const decoded = r.decoded >= 0 ? std::to_string(r.decoded) : "-";
+    const std::string target = r.s.target > 0 ? std::to_string(r.s.target) : "unpaced";
+    const std::string decoded = r.decoded >= 0 ? std::to_string(r.decoded) : "-";
     std::printf(
         "EHTRACE-RATE mode=%s phase=%s target=%s writers=%d ring=%zu written=%llu collected=%llu lost=%llu "
         "lost_records=%llu write_rate=%.0f/s seconds=%.3f decoded=%s\n",

@@ -97,7 +97,7 @@ TEST(Collector, PreRegisteredTracepointCollectedFromALaterWriter) {
     session s;
     std::string error;
     ASSERT_EQ(s.add("user_events:Prov_L4K1", &error), 0) << error;
-    std::string const path = "/tmp/pre.data";
+    const std::string path = "/tmp/pre.data";
     ASSERT_EQ(s.set_output(path), 0);
     ASSERT_EQ(s.start(&error), 0) << error;
 
@@ -123,7 +123,7 @@ TEST(Collector, PreRegisteredTracepointCollectedFromALaterWriter) {
 
     const auto events = decode_file(path);
     ASSERT_EQ(events.size(), 1u);
-    std::string const want_prefix = R"({"n":"Prov:Hello","who":"world","count":42,"meta":{"time":")";
+    const std::string want_prefix = R"({"n":"Prov:Hello","who":"world","count":42,"meta":{"time":")";
     EXPECT_EQ(events[0].rfind(want_prefix, 0), 0u) << events[0];
     EXPECT_NE(events[0].find(",\"pid\":" + std::to_string(child) + ",\"tid\":" + std::to_string(child) +
                              ",\"level\":4,\"keyword\":\"0x1\"}}"),
@@ -159,7 +159,7 @@ TEST(Collector, CompileTimeEventsDecodeToTheValuesWritten) {
               (std::vector<std::string>{"user_events:EhtraceVmCollect_L3K2", "user_events:EhtraceVmCollect_L4K1"}));
     std::string error;
     for (const auto& m : matches) ASSERT_EQ(s.add(m, &error), 0) << error;
-    std::string const path = "/tmp/values.data";
+    const std::string path = "/tmp/values.data";
     ASSERT_EQ(s.set_output(path), 0);
     std::vector<std::string> live;
     ehtrace::decode::sample_decoder decoder;
@@ -207,7 +207,7 @@ TEST(Collector, CircularModeKeepsOnlyTheRecentBurst) {
                           field<"i">(i));
         }
     }
-    std::string const path = "/tmp/flight.data";
+    const std::string path = "/tmp/flight.data";
     ASSERT_EQ(s.save(path), 0);
     ASSERT_EQ(s.stop(), 0);
     EXPECT_EQ(s.stats().samples, 2000u);
@@ -276,7 +276,7 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
         r.flags = ehtrace::abi::reg_flag_multi_format;
         r.enable_addr = reinterpret_cast<std::uintptr_t>(&word.value);
         r.name_args = reinterpret_cast<std::uintptr_t>(command);
-        int const e = ::ioctl(fd, ehtrace::abi::diag_iocsreg, &r) == 0 ? 0 : errno;
+        const int e = ::ioctl(fd, ehtrace::abi::diag_iocsreg, &r) == 0 ? 0 : errno;
         index = r.write_index;
         return e;
     };
@@ -289,7 +289,7 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
     ASSERT_EQ(specs.size(), 2u);
     std::string error;
     for (const auto& spec : specs) ASSERT_EQ(s.add(spec, &error), 0) << error;
-    std::string const path = "/tmp/multi.data";
+    const std::string path = "/tmp/multi.data";
     ASSERT_EQ(s.set_output(path), 0);
     ASSERT_EQ(s.start(&error), 0) << error;
     ASSERT_TRUE(vmtest::wait_for([&] {
@@ -297,7 +297,7 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
                __atomic_load_n(&wide.value, __ATOMIC_RELAXED) == 1;
     })) << "collecting enables both formats";
 
-    std::uint32_t const small = 7;
+    const std::uint32_t small = 7;
     struct [[gnu::packed]] {
         std::uint64_t value;
         std::uint8_t tag;
@@ -313,7 +313,7 @@ TEST(Collector, MultiFormatRegistrationsCollectedAndDecoded) {
 
     const auto events = decode_file(path);
     ASSERT_EQ(events.size(), 2u);
-    std::regex const name(R"(^\{"n":"user_events_multi:ehtrace_vm_multi\.[0-9a-f]+",)");
+    const std::regex name(R"(^\{"n":"user_events_multi:ehtrace_vm_multi\.[0-9a-f]+",)");
     EXPECT_TRUE(std::regex_search(events[0], name)) << events[0];
     EXPECT_TRUE(std::regex_search(events[1], name)) << events[1];
     EXPECT_NE(without_meta(events[0]).find(R"(,"value":7})"), std::string::npos) << events[0];

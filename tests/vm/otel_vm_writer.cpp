@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
     static constexpr int severities[] = {9, 13, 17, 21, 5};
     static constexpr const char* severity_texts[] = {"INFO", "WARN", "ERROR", "FATAL", "DEBUG"};
     for (int i = 0; i < logs; ++i) {
-        std::string const body = "guest log " + std::to_string(i) + " \xe2\x9c\x93";  // U+2713
-        ehtrace::otel::attribute const attributes[] = {
+        const std::string body = "guest log " + std::to_string(i) + " \xe2\x9c\x93";  // U+2713
+        const ehtrace::otel::attribute attributes[] = {
             {"index", std::int64_t{i}}, {"even", i % 2 == 0}, {"ratio", i / 4.0}, {"guest", std::string_view("qemu")}};
         ehtrace::otel::log_record r;
         r.time = at(std::chrono::microseconds(i));
@@ -80,11 +80,11 @@ int main(int argc, char** argv) {
         pace(i);
     }
     for (int j = 0; j < spans; ++j) {
-        std::string const name = "guest span " + std::to_string(j);
-        std::string const message = "failed " + std::to_string(j);
-        ehtrace::otel::attribute const attributes[] = {{"index", std::int64_t{j}},
+        const std::string name = "guest span " + std::to_string(j);
+        const std::string message = "failed " + std::to_string(j);
+        const ehtrace::otel::attribute attributes[] = {{"index", std::int64_t{j}},
                                                        {"http.method", std::string_view("GET")}};
-        ehtrace::otel::link const links[] = {{trace_of(0xab, j - 1), span_of(0x5a, j - 1)}};
+        const ehtrace::otel::link links[] = {{trace_of(0xab, j - 1), span_of(0x5a, j - 1)}};
         ehtrace::otel::span s;
         s.name = name;
         s.kind = static_cast<ehtrace::otel::span_kind>(j % 5);

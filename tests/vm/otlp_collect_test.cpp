@@ -102,16 +102,16 @@ TEST(OtlpCollect, CollectorSendsEveryRecordToTheHost) {
     ASSERT_TRUE(parameters.contains("otlp") && parameters.contains("otlp_logs") && parameters.contains("otlp_spans"))
         << "run by tests/vm/otlp_collect_test.py, which puts ehtrace.otlp=URL ehtrace.otlp_logs=N "
            "ehtrace.otlp_spans=M on the kernel command line";
-    std::string const url = parameters.at("otlp");
-    std::string const logs = parameters.at("otlp_logs"), spans = parameters.at("otlp_spans");
+    const std::string url = parameters.at("otlp");
+    const std::string logs = parameters.at("otlp_logs"), spans = parameters.at("otlp_spans");
     const unsigned long long records = std::stoull(logs) + std::stoull(spans);
 
-    std::string const output = "/tmp/collect.out";
+    const std::string output = "/tmp/collect.out";
     std::vector<std::string> argv{"/tests/ehtrace-collect", "--otlp", url, "--buffer", "4096", "-o", "/tmp/otel.data"};
     for (int level = 1; level <= 5; ++level) argv.push_back("otelvm_L" + std::to_string(level) + "K1");
     argv.insert(argv.end(), {"--", "/tests/ehtrace_vm_otel_writer", logs, spans});
     const int status = run(argv, output);
-    std::string const text = read_file(output);
+    const std::string text = read_file(output);
     std::printf("--- ehtrace-collect's output ---\n%s--- end ---\n", text.c_str());
     ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
     ASSERT_EQ(WEXITSTATUS(status), 0);
@@ -132,8 +132,8 @@ TEST(OtlpCollect, CollectorSendsEveryRecordToTheHost) {
 
     // The file the collector wrote beside, through the decoder's formatters:
     // the same records as were sent.
-    std::string const logs_json = decode_as("/tmp/otel.data", ehtrace::decode::output_format::otlp_logs);
-    std::string const spans_json = decode_as("/tmp/otel.data", ehtrace::decode::output_format::otlp_traces);
+    const std::string logs_json = decode_as("/tmp/otel.data", ehtrace::decode::output_format::otlp_logs);
+    const std::string spans_json = decode_as("/tmp/otel.data", ehtrace::decode::output_format::otlp_traces);
     EXPECT_EQ(count(logs_json, R"("eventName":"vm.log")"), std::stoull(logs));
     EXPECT_EQ(count(spans_json, R"("name":"guest span )"), std::stoull(spans));
 }

@@ -74,7 +74,7 @@ decoded decode_file(const std::string& path) {
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
     ehtrace::decode::sample_decoder decoder;
-    std::regex const run_meta(R"re("meta":\{"time":"[0-9T:.-]+Z","cpu":\d+,"pid":(\d+),"tid":(\d+),?)re");
+    const std::regex run_meta(R"re("meta":\{"time":"[0-9T:.-]+Z","cpu":\d+,"pid":(\d+),"tid":(\d+),?)re");
     while (reader.next(sample)) {
         std::string json;
         if (!ehtrace::decode::append_json(json, decoder.decode(sample))) out.error += "damaged event: " + json + "\n";
@@ -105,7 +105,7 @@ struct command_result {
 };
 
 command_result run(const std::string& command, const std::string& scratch) {
-    std::string const full = "(" + command + ") >" + scratch + ".out 2>" + scratch + ".err";
+    const std::string full = "(" + command + ") >" + scratch + ".out 2>" + scratch + ".err";
     const int status = std::system(full.c_str());
     command_result r;
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -158,7 +158,7 @@ protected:
         capture.reset();
         ::unlink(path.c_str());
     }
-    std::string const path = temp_path(".data");
+    const std::string path = temp_path(".data");
     std::unique_ptr<ehtrace::capture_sink> capture;
     ehtrace::sink* previous = nullptr;
 };
@@ -187,7 +187,7 @@ TEST_F(CapturePerf, PerfScriptReadsTheFile) {
     const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,event,trace", path);
     ASSERT_EQ(script.status, 0) << script.err;
     EXPECT_EQ(script.err.find("rror"), std::string::npos) << script.err;
-    std::regex const line(R"(\s*(\d+)/(\d+)\s+user_events:(\w+):.*)");
+    const std::regex line(R"(\s*(\d+)/(\d+)\s+user_events:(\w+):.*)");
     std::vector<std::string> names;
     std::istringstream in(script.out);
     for (std::string l; std::getline(in, l);) {
@@ -236,7 +236,7 @@ TEST_F(CapturePerf, ForkedChildRecordsIntoItsOwnFile) {
     EXPECT_EQ(result.events,
               (std::vector<std::string>{R"({"n":"EhtraceTest_PerfCapture:Ev","x":1,"meta":{"level":5}})",
                                         R"({"n":"EhtraceTest_PerfCapture:Ev","x":3,"meta":{"level":5}})"}));
-    std::string const child_path = path + "." + std::to_string(child);
+    const std::string child_path = path + "." + std::to_string(child);
     const auto in_child = decode_file(child_path);
     ::unlink(child_path.c_str());
     EXPECT_EQ(in_child.error, "");
@@ -287,7 +287,7 @@ TEST_F(CapturePerf, ManyThreads) {
     EXPECT_EQ(result.error, "");
     ASSERT_EQ(result.events.size(), std::size_t{threads} * per_thread);
     std::vector<int> next(threads, 0);
-    std::regex const tick(R"re(\{"n":"EhtraceTest_PerfCapture:Tick","t":(\d+),"i":(\d+),"meta":\{"level":5\}\})re");
+    const std::regex tick(R"re(\{"n":"EhtraceTest_PerfCapture:Tick","t":(\d+),"i":(\d+),"meta":\{"level":5\}\})re");
     for (const auto& e : result.events) {
         std::smatch m;
         ASSERT_TRUE(std::regex_match(e, m, tick)) << e;
@@ -300,7 +300,7 @@ TEST_F(CapturePerf, ManyThreads) {
 // Flight recorder: only the newest events are kept (whole writer passes),
 // dump() writes them and each event goes to the file once; the counts add up.
 TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
-    std::string const path = temp_path(".data");
+    const std::string path = temp_path(".data");
     int error = 0;
     ehtrace::capture_sink::recorder_options options;
     options.flight_recorder_bytes = 64 * 1024;
@@ -324,7 +324,7 @@ TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
         const auto result = decode_file(path);
         EXPECT_EQ(result.error, "");
         ASSERT_FALSE(result.events.empty());
-        std::regex const seq(R"re(\{"n":"EhtraceTest_PerfCapture:Seq","i":(\d+),)re");
+        const std::regex seq(R"re(\{"n":"EhtraceTest_PerfCapture:Seq","i":(\d+),)re");
         std::vector<int> numbers;
         for (const auto& e : result.events) {
             std::smatch m;
@@ -352,7 +352,7 @@ TEST(CapturePerfFlight, KeepsTheNewestAndWritesEachEventOnce) {
 class CapturePerfClock : public ::testing::TestWithParam<bool> {};
 
 TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
-    std::string const path = "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) +
+    const std::string path = "/tmp/ehtrace-capture-perf-" + std::to_string(::getpid()) +
                              (GetParam() ? "-clock-tsc.data" : "-clock-monotonic.data");
     int error = 0;
     ehtrace::capture_sink::recorder_options options;
@@ -379,10 +379,10 @@ TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
             workers.emplace_back([&, t] {
                 tids[static_cast<std::size_t>(t)] = ::gettid();
                 auto& mine = windows[static_cast<std::size_t>(t)];
-                std::uint64_t const end = monotonic() + 150'000'000;
+                const std::uint64_t end = monotonic() + 150'000'000;
                 for (int i = 0; monotonic() < end; ++i) {
-                    std::uint64_t const before = monotonic();
-                    int const written = EHTRACE_WRITE(perf_capture_provider, "Timed", ehtrace::field<"i">(i));
+                    const std::uint64_t before = monotonic();
+                    const int written = EHTRACE_WRITE(perf_capture_provider, "Timed", ehtrace::field<"i">(i));
                     mine.push_back({before, monotonic()});
                     if (written != 0) return;
                     if (i % 64 == 63) ::usleep(200);

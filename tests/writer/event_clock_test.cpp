@@ -20,7 +20,7 @@ namespace {
 using ehtrace::detail::event_clock;
 
 void sleep_ms(long ms) {
-    ::timespec const t{ms / 1000, (ms % 1000) * 1000000};
+    const ::timespec t{ms / 1000, (ms % 1000) * 1000000};
     ::nanosleep(&t, nullptr);
 }
 
@@ -88,12 +88,12 @@ TEST(EventClock, MonotonicSourceIsClockGettime) {
     event_clock clock;
     clock.start(false);
     EXPECT_EQ(clock.configured(), event_clock::source::monotonic);
-    std::uint64_t const before = ehtrace::detail::monotonic_ns();
+    const std::uint64_t before = ehtrace::detail::monotonic_ns();
     sleep_ms(15);
     EXPECT_EQ(clock.calibrate(50'000'000), 0);
     EXPECT_FALSE(clock.tsc_active());
-    std::uint64_t const t = clock.now();
-    std::uint64_t const after = ehtrace::detail::monotonic_ns();
+    const std::uint64_t t = clock.now();
+    const std::uint64_t after = ehtrace::detail::monotonic_ns();
     EXPECT_GE(t, before);
     EXPECT_LE(t, after);
 }
@@ -136,26 +136,26 @@ TEST(EventClock, TscTimesStayCloseToClockGettimeAndNeverGoBack) {
     constexpr std::int64_t bound_ns = 50'000;
     std::int64_t worst = 0, worst_from_middle = 0, worst_fit_error = 0;
     std::uint64_t previous = 0;
-    std::uint64_t const end = ehtrace::detail::monotonic_ns() + 1'000'000'000;
+    const std::uint64_t end = ehtrace::detail::monotonic_ns() + 1'000'000'000;
     std::uint64_t next_fit = 0;
     long reads = 0;
     for (std::uint64_t now = 0; now < end;) {
-        std::uint64_t const before = ehtrace::detail::monotonic_ns();
-        std::uint64_t const t = clock.now();
+        const std::uint64_t before = ehtrace::detail::monotonic_ns();
+        const std::uint64_t t = clock.now();
         now = ehtrace::detail::monotonic_ns();
         ++reads;
         ASSERT_GE(t, previous) << "went back after " << reads << " reads";
         previous = t;
         // Outside [before, after] by at most bound_ns.
-        std::int64_t const early = static_cast<std::int64_t>(before - t);
-        std::int64_t const late = static_cast<std::int64_t>(t - now);
+        const std::int64_t early = static_cast<std::int64_t>(before - t);
+        const std::int64_t late = static_cast<std::int64_t>(t - now);
         worst = std::max({worst, early, late});
-        std::int64_t const from_middle = static_cast<std::int64_t>(t - (before + (now - before) / 2));
+        const std::int64_t from_middle = static_cast<std::int64_t>(t - (before + (now - before) / 2));
         if (now - before < 200) {  // a narrow window: the thread was not preempted in it
             worst_from_middle = std::max(worst_from_middle, from_middle < 0 ? -from_middle : from_middle);
         }
         if (now >= next_fit) {
-            std::int64_t const error = clock.calibrate(20'000'000);
+            const std::int64_t error = clock.calibrate(20'000'000);
             EXPECT_LE(error, bound_ns);
             EXPECT_GE(error, -bound_ns);
             worst_fit_error = std::max(worst_fit_error, error < 0 ? -error : error);

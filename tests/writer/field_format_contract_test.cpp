@@ -71,7 +71,7 @@ TEST(FormatContract, DecodingAddsOnlyTheObsoleteIpFormat) {
 }
 
 TEST(FormatContract, DynamicBuilderScalars) {
-    std::uint8_t const value[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    const std::uint8_t value[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     event_builder builder;
     for (const auto encoding : fixed_encodings) {
         for (unsigned f = 0; f <= 127; ++f) {
@@ -126,7 +126,7 @@ TEST(FormatContract, DynamicBuilderStrings) {
 TEST(FormatContract, CAbiRefusesWhatTheContractDoesNotAllow) {
     ehtrace_builder* builder = nullptr;
     ASSERT_EQ(ehtrace_builder_create(&builder), 0);
-    std::uint8_t const value[16] = {};
+    const std::uint8_t value[16] = {};
     for (const auto encoding : fixed_encodings) {
         for (unsigned f = 0; f <= 127; ++f) {
             ASSERT_EQ(ehtrace_builder_reset(builder, "E", 0), 0);

@@ -94,7 +94,7 @@ struct options {
 bool parse_id_list(std::string_view text, std::vector<int>& out) {
     while (true) {
         const auto comma = text.find(',');
-        std::string const item(text.substr(0, comma));
+        const std::string item(text.substr(0, comma));
         char* end = nullptr;
         errno = 0;
         const long v = std::strtol(item.c_str(), &end, 10);
@@ -131,7 +131,7 @@ bool parse_number(const char* text, double& out) {
 
 int parse(int argc, char** argv, options& o) {
     for (int i = 1; i < argc; ++i) {
-        std::string const a = argv[i];
+        const std::string a = argv[i];
         auto value = [&](const char* name) -> const char* {
             if (i + 1 >= argc) {
                 ehtrace_tools::usage_error("ehtrace-collect", std::string("option ") + name + " needs a value");
@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> specs, spec_filters;
     // One argument into specs; -1, or the exit status.
     const auto resolve = [&](const std::string& arg) -> int {
-        bool const is_command = arg.find_first_of(" \t") != std::string::npos;
+        const bool is_command = arg.find_first_of(" \t") != std::string::npos;
         if (is_command || arg.find(':') == std::string::npos) {
             std::string message;
             if (reg.add(arg, 0, &message) != 0) return fail(message);
@@ -398,7 +398,7 @@ int main(int argc, char** argv) {
     } else if (!o.output.empty() && o.circular_mib <= 0) {
         if (int e = s.set_output(o.output)) return fail("cannot create " + o.output + ": " + std::strerror(e));
     }
-    std::string const output_name = to_stdout ? "stdout" : o.output;
+    const std::string output_name = to_stdout ? "stdout" : o.output;
     std::string line;
     ehtrace::decode::sample_decoder decoder;
     const auto live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
@@ -415,7 +415,7 @@ int main(int argc, char** argv) {
                 live_format->sample(line, decode_sample(decoder, sample));
                 std::fwrite(line.data(), 1, line.size(), stdout);
             }
-            if (otlp) otlp->add([&](auto& d) -> auto const& { return decode_sample(d, sample); });
+            if (otlp) otlp->add([&](auto& d) -> const auto& { return decode_sample(d, sample); });
         });
     }
 
@@ -457,7 +457,7 @@ int main(int argc, char** argv) {
         if (signals.take_save_request() && o.circular_mib > 0) {
             // Each snapshot to a new file (-o out.data: out.data.1, out.data.2, ...),
             // never over an earlier one; the final save goes to out.data.
-            std::string const snapshot = o.output + "." + std::to_string(++saves);
+            const std::string snapshot = o.output + "." + std::to_string(++saves);
             const int e = s.save(snapshot);
             if (!o.quiet) {
                 if (e) {

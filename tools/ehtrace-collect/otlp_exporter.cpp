@@ -19,7 +19,7 @@ otlp_exporter::otlp_exporter(otlp_export_options options, std::unique_ptr<otlp_t
     : options_(options), transport_(std::move(transport)) {
     options_.batch_records = std::max<std::size_t>(options_.batch_records, 1);
     options_.max_attempts = std::max(options_.max_attempts, 1);
-    ehtrace::decode::json_options const json;
+    const ehtrace::decode::json_options json;
     signals_[0].format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::otlp_logs, json);
     signals_[0].path = "/v1/logs";
     signals_[1].format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::otlp_traces, json);
@@ -30,7 +30,7 @@ otlp_exporter::otlp_exporter(otlp_export_options options, std::unique_ptr<otlp_t
 otlp_exporter::~otlp_exporter() { finish(std::chrono::milliseconds{0}); }
 
 void otlp_exporter::formatted(signal& s, std::size_t before, otlp_clock::time_point now) {
-    std::size_t const after = s.format->pending();
+    const std::size_t after = s.format->pending();
     if (!scratch_.empty()) {
         // The formatter's own batch limit wrote a line: that is a batch too.
         enqueue(s.path, std::move(scratch_), before + 1 - after);
@@ -41,7 +41,7 @@ void otlp_exporter::formatted(signal& s, std::size_t before, otlp_clock::time_po
 }
 
 void otlp_exporter::flush(signal& s) {
-    std::size_t const records = s.format->pending();
+    const std::size_t records = s.format->pending();
     if (records == 0) return;
     std::string body;
     s.format->end_input(body);

@@ -78,7 +78,7 @@ public:
     template <class Decode>
     void add(Decode&& decode, otlp_clock::time_point now = otlp_clock::now()) {
         for (auto& s : signals_) {
-            std::size_t const before = s.format->pending();
+            const std::size_t before = s.format->pending();
             scratch_.clear();
             s.format->sample(scratch_, decode(decoder_));
             formatted(s, before, now);

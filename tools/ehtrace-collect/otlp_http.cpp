@@ -25,7 +25,7 @@ public:
 
     otlp_post_result post(std::string_view path, const std::string& body, std::chrono::milliseconds timeout) override {
         otlp_post_result result;
-        std::string const url = base_ + std::string(path);
+        const std::string url = base_ + std::string(path);
         response_.clear();
         curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
         curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers_);
@@ -61,7 +61,7 @@ private:
     static std::size_t keep_response(char* data, std::size_t size, std::size_t count, void* self) {
         auto& response = static_cast<curl_transport*>(self)->response_;
         // Enough of the body to say why a request was refused.
-        std::size_t const n = size * count;
+        const std::size_t n = size * count;
         response.append(data, std::min(n, std::size_t{300} - std::min(response.size(), std::size_t{300})));
         return n;
     }

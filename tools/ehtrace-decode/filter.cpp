@@ -74,7 +74,7 @@ bool parse_utc(std::string_view text, std::uint64_t& ns) {
     std::tm tm{};
     tm.tm_year = year - 1900, tm.tm_mon = month - 1, tm.tm_mday = day;
     tm.tm_hour = hour, tm.tm_min = minute, tm.tm_sec = second;
-    std::time_t const t = timegm(&tm);
+    const std::time_t t = timegm(&tm);
     if (t < 0) return false;
     ns = static_cast<std::uint64_t>(t) * 1000000000ull + fraction;
     return true;
@@ -109,7 +109,7 @@ constexpr std::string_view level_names[] = {"critical", "error", "warning", "inf
 }  // namespace
 
 bool sample_filter::is_option(std::string_view option) noexcept {
-    for (std::string_view const o :
+    for (const std::string_view o :
          {"--provider", "--event", "--comm", "--pid", "--tid", "--cpu", "--level", "--keyword", "--time"}) {
         if (o == option) return true;
     }
@@ -117,7 +117,7 @@ bool sample_filter::is_option(std::string_view option) noexcept {
 }
 
 std::string sample_filter::parse(std::string_view option, std::string_view value) {
-    std::string const v(value);
+    const std::string v(value);
     const auto bad = [&](const char* what) { return "bad " + std::string(option) + " '" + v + "': " + what; };
     if (option == "--provider" || option == "--event" || option == "--comm") {
         if (value.empty()) return bad("empty name");
@@ -184,7 +184,7 @@ bool sample_filter::wanted(const decoded_sample& s) {
     if (!matches_any(providers_, provider)) return false;
     if (!events_.empty()) {
         // A pattern with ':' is matched against what "n" shows, others against the event name.
-        std::string const full = provider.empty() ? event : provider + ':' + event;
+        const std::string full = provider.empty() ? event : provider + ':' + event;
         bool found = false;
         for (const auto& p : events_) {
             found |= fnmatch(p.c_str(), (p.find(':') != std::string::npos ? full : event).c_str(), 0) == 0;

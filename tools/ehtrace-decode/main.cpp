@@ -209,7 +209,7 @@ int parse_options(int argc, char** argv, options& opt) {
     constexpr char tool[] = "ehtrace-decode";
     bool progress_given = false;
     for (int i = 1; i < argc; ++i) {
-        std::string_view const arg = argv[i];
+        const std::string_view arg = argv[i];
         std::string v;
         bool missing = false;
         const auto value = [&] {

@@ -25,7 +25,7 @@ constexpr char usage[] =
 int main(int argc, char** argv) {
     ehtrace::collect::doctor_options options;
     for (int i = 1; i < argc; ++i) {
-        std::string const a = argv[i];
+        const std::string a = argv[i];
         if (a == "-h" || a == "--help") {
             std::fputs(usage, stdout);
             return 0;

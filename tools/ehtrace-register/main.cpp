@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     std::string tracefs;
     std::vector<std::string> items;
     for (int i = 1; i < argc; ++i) {
-        std::string const a = argv[i];
+        const std::string a = argv[i];
         if (a == "-h" || a == "--help") {
             std::fputs(usage, stdout);
             return 0;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         } else if (a == "--delete") {
             remove = true;
         } else if ((a == "--tracefs" || a == "-f") && i + 1 < argc) {
-            std::string const value = argv[++i];
+            const std::string value = argv[++i];
             if (a == "--tracefs") {
                 tracefs = value;
             } else {

@@ -64,7 +64,7 @@ struct collected_sample {
     std::uint64_t time_ns = 0;                          // CLOCK_MONOTONIC
     std::uint64_t wall_time_ns = 0;                     // nanoseconds since 1970 UTC
     std::uint32_t cpu = 0, pid = 0, tid = 0;
-    std::span<std::byte const> raw;  // the tracepoint record, common fields first
+    std::span<const std::byte> raw;  // the tracepoint record, common fields first
 };
 
 struct session_stats {

@@ -24,14 +24,14 @@ public:
     // "-" means standard input. Returns nullptr and sets `error` on failure.
     static std::unique_ptr<byte_source> open(const std::string& path, std::string& error);
     byte_source(int fd, bool owns_fd);
-    explicit byte_source(std::span<std::byte const> memory);
+    explicit byte_source(std::span<const std::byte> memory);
     ~byte_source();
     byte_source(const byte_source&) = delete;
     byte_source& operator=(const byte_source&) = delete;
 
     // Up to `n` bytes at the read position (fewer only at end of input or on
     // a read error). Valid until the next call.
-    std::span<std::byte const> peek(std::size_t n);
+    std::span<const std::byte> peek(std::size_t n);
     void consume(std::size_t n) noexcept;
     // Skips n bytes; false if the input ends first.
     bool skip(std::uint64_t n);
@@ -39,13 +39,13 @@ public:
     // The fd, or -1 for memory input.
     [[nodiscard]] int fd() const noexcept { return fd_; }
     // The whole input when it is memory, else empty.
-    [[nodiscard]] std::span<std::byte const> memory() const noexcept { return memory_; }
+    [[nodiscard]] std::span<const std::byte> memory() const noexcept { return memory_; }
     [[nodiscard]] const std::string& io_error() const noexcept { return io_error_; }
 
 private:
     int fd_ = -1;
     bool owns_fd_ = false;
-    std::span<std::byte const> memory_;
+    std::span<const std::byte> memory_;
     std::vector<std::byte> buffer_;
     std::size_t begin_ = 0, end_ = 0;
     std::uint64_t offset_ = 0;

@@ -12,7 +12,7 @@ namespace ehtrace::decode {
 
 struct capture_record {
     std::string_view tracepoint_name;
-    std::span<std::byte const> event;  // header onward
+    std::span<const std::byte> event;  // header onward
     std::uint64_t offset = 0;          // of the record in the input
 };
 
@@ -35,6 +35,6 @@ private:
 };
 
 // True when the first bytes look like a capture file record.
-[[nodiscard]] bool looks_like_capture(std::span<std::byte const> first_bytes) noexcept;
+[[nodiscard]] bool looks_like_capture(std::span<const std::byte> first_bytes) noexcept;
 
 }  // namespace ehtrace::decode

@@ -73,7 +73,7 @@ struct item_info {
     std::uint16_t array_count = 0;        // element count, when is_array
     std::uint8_t struct_field_count = 0;  // for struct items
     bool byte_swap = false;               // value bytes are in non-host byte order
-    std::span<std::byte const> value;     // value items: the bytes (strings: code units, no length/terminator)
+    std::span<const std::byte> value;     // value items: the bytes (strings: code units, no length/terminator)
 };
 
 namespace detail {
@@ -102,7 +102,7 @@ public:
     // Reads the header and extension blocks. On success the state is
     // before_first. `tracepoint_name` may carry "user_events:" prefixes.
     // Both spans must outlive the enumeration.
-    decode_error start(std::string_view tracepoint_name, std::span<std::byte const> event) noexcept;
+    decode_error start(std::string_view tracepoint_name, std::span<const std::byte> event) noexcept;
 
     // Advances to the next item in document order. False at the end or on error.
     bool move_next() noexcept;
@@ -119,7 +119,7 @@ public:
     // Offset into the event bytes where the error was found.
     [[nodiscard]] std::size_t error_offset() const noexcept { return error_offset_; }
     // The payload bytes (after the extension blocks).
-    [[nodiscard]] std::span<std::byte const> payload() const noexcept { return event_bytes_.subspan(payload_begin_); }
+    [[nodiscard]] std::span<const std::byte> payload() const noexcept { return event_bytes_.subspan(payload_begin_); }
 
 private:
     struct field_definition {
@@ -158,7 +158,7 @@ private:
     }
     bool push(const frame& f) noexcept;
 
-    std::span<std::byte const> event_bytes_;
+    std::span<const std::byte> event_bytes_;
     event_info event_{};
     item_info item_{};
     std::size_t metadata_begin_ = 0, metadata_end_ = 0, metadata_pos_ = 0;

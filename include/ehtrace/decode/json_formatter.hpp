@@ -72,7 +72,7 @@ inline void append_value_json(std::string& out, const item_info& item, const jso
 
 // Convenience for one EventHeader event (capture files, tests): classify and
 // format. A name that is not an EventHeader name gives {"n":"<name>","error":"..."}.
-decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<std::byte const> event,
+decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<const std::byte> event,
                                const sample_meta& meta = {}, const json_options& options = {});
 
 }  // namespace ehtrace::decode

@@ -32,7 +32,7 @@ struct perf_sample {
     const perf_event_desc* event = nullptr;
     sample_meta meta;                // time is wall-clock UTC when the file says how
     std::uint64_t perf_time = 0;     // the sample's own clock value
-    std::span<std::byte const> raw;  // PERF_SAMPLE_RAW bytes; empty if none
+    std::span<const std::byte> raw;  // PERF_SAMPLE_RAW bytes; empty if none
     std::uint64_t offset = 0;        // of the record in the input
 };
 
@@ -95,15 +95,15 @@ private:
     bool open_file_layout();
     bool read_pipe_record();
     bool read_file_record();
-    bool handle_record(std::span<std::byte const> record, std::uint64_t offset);
-    bool handle_sample(std::span<std::byte const> record, std::uint64_t offset);
-    bool handle_sample_general(std::span<std::byte const> record, std::uint64_t offset);
+    bool handle_record(std::span<const std::byte> record, std::uint64_t offset);
+    bool handle_sample(std::span<const std::byte> record, std::uint64_t offset);
+    bool handle_sample_general(std::span<const std::byte> record, std::uint64_t offset);
     void enqueue(const pending& p);
     void grow_queue();
-    bool add_attr(std::span<std::byte const> attr, std::span<std::byte const> ids, std::uint64_t offset);
-    bool handle_feature(std::uint64_t feature, std::span<std::byte const> data, std::uint64_t offset);
-    bool parse_tracing_data(std::span<std::byte const> data, std::uint64_t offset);
-    bool parse_event_desc(std::span<std::byte const> data, std::uint64_t offset);
+    bool add_attr(std::span<const std::byte> attr, std::span<const std::byte> ids, std::uint64_t offset);
+    bool handle_feature(std::uint64_t feature, std::span<const std::byte> data, std::uint64_t offset);
+    bool parse_tracing_data(std::span<const std::byte> data, std::uint64_t offset);
+    bool parse_event_desc(std::span<const std::byte> data, std::uint64_t offset);
     void release_until(std::uint64_t limit);
     bool fail(std::string message, std::uint64_t offset);
     void resolve_names();
@@ -114,7 +114,7 @@ private:
     bool opened_ = false, pipe_ = false, finished_ = false, names_resolved_ = false;
 
     // File layout: the whole input mapped (or given as memory).
-    std::span<std::byte const> file_;
+    std::span<const std::byte> file_;
     void* mapping_ = nullptr;
     std::size_t mapping_size_ = 0;
     std::uint64_t data_pos_ = 0, data_end_ = 0, declared_data_end_ = 0;
@@ -128,7 +128,7 @@ private:
         std::uint32_t tid_at = 0, time_at = 0, cpu_at = 0, raw_at = 0;  // 0: not in the sample
         std::uint32_t fixed_size = 0;                                   // bytes up to and including the raw size word
     };
-    static pending fixed_layout_sample(const event_entry* desc, std::span<std::byte const> record, std::uint64_t offset,
+    static pending fixed_layout_sample(const event_entry* desc, std::span<const std::byte> record, std::uint64_t offset,
                                        std::uint32_t raw_size);
     std::vector<std::unique_ptr<event_entry>> events_;
     std::unordered_map<std::uint64_t, event_entry*> events_by_id_;
@@ -170,6 +170,6 @@ private:
 enum class input_layout : std::uint8_t { unknown, perf_file, perf_pipe, capture };
 
 // Recognises the input from its first 16 bytes.
-[[nodiscard]] input_layout detect_input_layout(std::span<std::byte const> first_bytes) noexcept;
+[[nodiscard]] input_layout detect_input_layout(std::span<const std::byte> first_bytes) noexcept;
 
 }  // namespace ehtrace::decode

@@ -45,7 +45,7 @@ struct decoded_sample {
     // parts are in `format`; other: the best name known ("" when none).
     std::string_view name;
     const tracepoint_layout* format = nullptr;  // eventheader (perf.data) and tracepoint samples
-    std::span<std::byte const> raw;             // the whole record (tracepoint), the event (capture), ...
+    std::span<const std::byte> raw;             // the whole record (tracepoint), the event (capture), ...
     bool big_endian = false;                    // byte order of `raw`'s tracefs fields
     event_enumerator* enumerator = nullptr;     // eventheader
     decode_error error = decode_error::none;    // other: why an EventHeader claim failed
@@ -60,12 +60,12 @@ public:
     // A tracepoint record: `format` may be null (then `name` and the bytes are
     // all that is known).
     const decoded_sample& decode_record(const tracepoint_layout* format, std::string_view name,
-                                        std::span<std::byte const> raw, const sample_meta& meta,
+                                        std::span<const std::byte> raw, const sample_meta& meta,
                                         bool big_endian = false);
     // A perf.data sample (see perf_data_reader).
     const decoded_sample& decode(const perf_sample& sample);
     // An EventHeader event and its tracepoint name (capture files).
-    const decoded_sample& decode_event(std::string_view tracepoint_name, std::span<std::byte const> event,
+    const decoded_sample& decode_event(std::string_view tracepoint_name, std::span<const std::byte> event,
                                        const sample_meta& meta = {});
 
     [[nodiscard]] event_enumerator& enumerator() noexcept { return enumerator_; }

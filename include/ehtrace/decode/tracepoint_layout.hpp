@@ -69,7 +69,7 @@ private:
 [[nodiscard]] bool parse_tracepoint_layout(std::string_view text, tracepoint_layout& out, std::string* why = nullptr);
 
 // The bytes of one field inside a raw record, or empty if out of range.
-[[nodiscard]] std::span<std::byte const> field_bytes(const tracepoint_field& field, std::span<std::byte const> raw,
+[[nodiscard]] std::span<const std::byte> field_bytes(const tracepoint_field& field, std::span<const std::byte> raw,
                                                      bool big_endian = false) noexcept;
 
 }  // namespace ehtrace::decode

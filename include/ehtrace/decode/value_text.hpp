@@ -19,7 +19,7 @@ struct tracepoint_field;
 // One value as the wire gives it: the bytes of a fixed-size value, or the
 // code units of a string (no length prefix, no terminator).
 struct value_bytes {
-    std::span<std::byte const> bytes;
+    std::span<const std::byte> bytes;
     field_encoding encoding = field_encoding::invalid;
     field_format format = field_format::default_format;
     bool byte_swap = false;  // bytes are in the other byte order than this machine's
@@ -68,7 +68,7 @@ void append_string_text(std::string& out, const value_bytes& value, text_escape 
 // A plain (tracefs) tracepoint's char field, fixed or __data_loc: the bytes
 // up to the first NUL, each taken as a Latin-1 character, as the kernel's
 // char type says nothing of an encoding (the established decoders agree).
-void append_tracefs_string_text(std::string& out, std::span<std::byte const> field, text_escape escape);
+void append_tracefs_string_text(std::string& out, std::span<const std::byte> field, text_escape escape);
 
 // `utf8` (taken as the 8-bit UTF-8 rule above) with the given escapes.
 void append_utf8_text(std::string& out, std::string_view utf8, text_escape escape);

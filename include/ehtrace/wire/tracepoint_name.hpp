@@ -130,7 +130,7 @@ namespace detail {
 // 1..16 name hex digits at `pos`; advances pos. Leading zeros are read,
 // since another writer may have put them there.
 constexpr bool parse_name_hex(std::string_view s, std::size_t& pos, std::uint64_t& value) noexcept {
-    std::size_t const begin = pos;
+    const std::size_t begin = pos;
     value = 0;
     while (pos < s.size() && is_name_hex_digit(s[pos])) {
         if (pos - begin == 16) return false;
@@ -151,11 +151,11 @@ constexpr bool split_tracepoint_name(std::string_view name, tracepoint_name_part
     if (name.empty() || !tracepoint_name_fits(name.size())) return false;
     const auto underscore = name.rfind('_');
     if (underscore == std::string_view::npos || underscore == 0) return false;
-    std::string_view const provider = name.substr(0, underscore);
+    const std::string_view provider = name.substr(0, underscore);
     for (const char c : provider) {
         if (!is_foreign_provider_char(c)) return false;
     }
-    std::string_view const tail = name.substr(underscore + 1);
+    const std::string_view tail = name.substr(underscore + 1);
     std::size_t pos = 0;
     std::uint64_t level = 0;
     if (pos >= tail.size() || tail[pos] != 'L') return false;
@@ -165,7 +165,7 @@ constexpr bool split_tracepoint_name(std::string_view name, tracepoint_name_part
     ++pos;
     std::uint64_t keyword = 0;
     if (!detail::parse_name_hex(tail, pos, keyword)) return false;
-    std::string_view const options = tail.substr(pos);
+    const std::string_view options = tail.substr(pos);
     if (!options_well_formed(options)) return false;
     out.provider = provider;
     out.options = options;
@@ -179,7 +179,7 @@ constexpr bool split_tracepoint_name(std::string_view name, tracepoint_name_part
 constexpr std::string_view tracepoint_name_option(std::string_view options, char letter) noexcept {
     for (std::size_t i = 0; i < options.size();) {
         const char current = options[i];
-        std::size_t const value_begin = ++i;
+        const std::size_t value_begin = ++i;
         while (i < options.size() && !is_option_letter(options[i])) ++i;
         if (current == letter) return options.substr(value_begin, i - value_begin);
     }

@@ -178,15 +178,15 @@ private:
     // Equal-width bins from the shortest to the longest duration; one bin
     // when they are all equal. Only bins with durations get a bar.
     static void write_histogram(std::string& out, const std::string& name, const std::vector<std::uint64_t>& sorted) {
-        std::uint64_t const lo = sorted.front(), hi = sorted.back();
+        const std::uint64_t lo = sorted.front(), hi = sorted.back();
         const unsigned bins = hi == lo ? 1 : histogram_bins;
         const double width = static_cast<double>(hi - lo) / bins;
         std::vector<std::uint64_t> counts(bins);
-        for (std::uint64_t const d : sorted) {
+        for (const std::uint64_t d : sorted) {
             auto bin = hi == lo ? 0u : static_cast<unsigned>(static_cast<double>(d - lo) / width);
             ++counts[std::min(bin, bins - 1)];
         }
-        std::uint64_t const tallest = *std::max_element(counts.begin(), counts.end());
+        const std::uint64_t tallest = *std::max_element(counts.begin(), counts.end());
         constexpr double w = 320, h = 120, bar_w = w / histogram_bins;
         out.append("<figure class=\"histogram\" data-name=\"");
         append_html(out, name);
@@ -251,7 +251,7 @@ private:
                 "<h3>Threads</h3>\n<table class=\"threads\"><thead><tr><th>thread</th><th>pid</th><th>tid</th>"
                 "<th>events</th></tr></thead><tbody>\n");
             for (const auto& [ids, count] : stats().threads()) {
-                std::string_view const comm = stats().names().thread(ids.first, ids.second);
+                const std::string_view comm = stats().names().thread(ids.first, ids.second);
                 out.append("<tr><td>");
                 append_html(out, comm.empty() ? std::string_view("?") : comm);
                 appendf(out, "</td><td>%" PRIu32 "</td><td>%" PRIu32 "</td><td>%" PRIu64 "</td></tr>\n", ids.first,

@@ -184,7 +184,7 @@ void append_tracefs_integer(std::string& out, const tracepoint_field& field, con
 }  // namespace
 
 // Shared with the timeline formatter (json_values.hpp).
-void detail::append_tracefs_value(std::string& out, const tracepoint_field& field, std::span<std::byte const> raw,
+void detail::append_tracefs_value(std::string& out, const tracepoint_field& field, std::span<const std::byte> raw,
                                   bool big_endian, const json_options& options) {
     const bool in_range = field.offset <= raw.size() && raw.size() - field.offset >= field.size;
     if (!in_range) {
@@ -221,7 +221,7 @@ void detail::append_tracefs_value(std::string& out, const tracepoint_field& fiel
 namespace {
 
 void append_tracepoint_fields(body_writer& w, std::string& out, const tracepoint_layout& format, std::size_t begin,
-                              std::size_t end, std::span<std::byte const> raw, bool big_endian,
+                              std::size_t end, std::span<const std::byte> raw, bool big_endian,
                               const json_options& options) {
     for (std::size_t i = begin; i < end; ++i) {
         const tracepoint_field& field = format.fields[i];
@@ -242,7 +242,7 @@ char* write_sample_meta(char* p, const sample_meta& meta, std::uint32_t keys, bo
     };
     if (meta.has_time && (keys & meta_keys::time)) {
         key("\"time\":");
-        std::uint64_t const seconds = meta.time_ns / 1000000000;
+        const std::uint64_t seconds = meta.time_ns / 1000000000;
         const auto nanoseconds = static_cast<std::uint32_t>(meta.time_ns % 1000000000);
         if (meta.time_is_utc) {
             *p++ = '"';
@@ -491,7 +491,7 @@ bool append_json(std::string& out, const decoded_sample& s, const json_options& 
     return ok;
 }
 
-decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<std::byte const> event,
+decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<const std::byte> event,
                                const sample_meta& meta, const json_options& options) {
     sample_decoder decoder;
     const decoded_sample& s = decoder.decode_event(tracepoint_name, event, meta);

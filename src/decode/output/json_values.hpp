@@ -13,7 +13,7 @@ namespace ehtrace::decode::detail {
 
 // The JSON value of one field of a plain tracepoint record (`null` when the
 // record is too short for it).
-void append_tracefs_value(std::string& out, const tracepoint_field& field, std::span<std::byte const> raw,
+void append_tracefs_value(std::string& out, const tracepoint_field& field, std::span<const std::byte> raw,
                           bool big_endian, const json_options& options);
 
 }  // namespace ehtrace::decode::detail

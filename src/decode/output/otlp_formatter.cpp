@@ -48,7 +48,7 @@ value_bytes bytes_of(const item_info& item) { return {item.value, item.encoding,
 
 // The integer of a value8..value64 field whose format is a plain integer.
 std::optional<std::int64_t> integer_of(const item_info& item, bool* beyond_int64 = nullptr) {
-    std::size_t const size = value_size(item.encoding);
+    const std::size_t size = value_size(item.encoding);
     if (size == 0 || size > 8 || item.value.size() != size) return std::nullopt;
     const auto f = item.format;
     if (f != field_format::default_format && f != field_format::unsigned_int && f != field_format::signed_int &&
@@ -57,8 +57,8 @@ std::optional<std::int64_t> integer_of(const item_info& item, bool* beyond_int64
     }
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < size; ++i) {
-        std::size_t const from = item.byte_swap ? size - 1 - i : i;
-        std::uint64_t const byte = static_cast<std::uint8_t>(item.value[from]);
+        const std::size_t from = item.byte_swap ? size - 1 - i : i;
+        const std::uint64_t byte = static_cast<std::uint8_t>(item.value[from]);
         if constexpr (std::endian::native == std::endian::little) v |= byte << (8 * i);
         else v = (v << 8) | byte;
     }
@@ -117,7 +117,7 @@ void append_scalar_any(std::string& out, const item_info& item) {
         }
         if (item.format == field_format::floating) {
             // proto3 JSON spells the special values this way.
-            std::string_view const s = t.view();
+            const std::string_view s = t.view();
             out.append("{\"doubleValue\":");
             if (s == "nan" || s == "-nan") out.append("\"NaN\"");
             else if (s == "inf" || s == "infinity") out.append("\"Infinity\"");
@@ -194,7 +194,7 @@ std::string key_string(std::string_view key, std::string_view value) {
 // Days since 1970-01-01 of a proleptic Gregorian date.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     y -= m <= 2;
-    std::int64_t const era = (y >= 0 ? y : y - 399) / 400;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
     const auto yoe = static_cast<unsigned>(y - era * 400);
     const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -246,7 +246,7 @@ std::optional<std::uint64_t> parse_rfc3339_ns(std::string_view s) {
         return std::nullopt;
     }
     if (i != s.size()) return std::nullopt;
-    std::int64_t const seconds =
+    const std::int64_t seconds =
         days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
     if (seconds < 0 || seconds > std::int64_t{18'000'000'000}) return std::nullopt;
     return static_cast<std::uint64_t>(seconds) * 1'000'000'000u + fraction;
@@ -346,7 +346,7 @@ std::optional<int> span_kind_of(event_enumerator& e) {
         if (*i >= 0 && *i <= 4) return static_cast<int>(*i) + 1;  // OTLP's 0 is "unspecified"
         return std::nullopt;
     }
-    std::string const t = text_of(item);  // an early Rust exporter wrote the kind's name
+    const std::string t = text_of(item);  // an early Rust exporter wrote the kind's name
     static constexpr std::string_view names[] = {"internal", "server", "client", "producer", "consumer"};
     for (int k = 0; k < 5; ++k) {
         if (t == names[k]) return k + 1;
@@ -372,12 +372,12 @@ struct cs_event {
 
 void read_part_a(event_enumerator& e, cs_event& cs) {
     for_each_child(e, [&] {
-        std::string_view const n = e.item().name;
+        const std::string_view n = e.item().name;
         if (e.state() == enumerator_state::struct_begin && (n == "ext_dt" || n == "ext_cloud")) {
             // The nested layout of earlier exporter versions.
-            bool const dt = n == "ext_dt";
+            const bool dt = n == "ext_dt";
             for_each_child(e, [&] {
-                std::string_view const m = e.item().name;
+                const std::string_view m = e.item().name;
                 if (e.state() != enumerator_state::value) return skip_item(e);
                 if (dt && m == "traceId") cs.trace_id = text_of(e.item());
                 else if (dt && m == "spanId") cs.span_id = text_of(e.item());
@@ -401,8 +401,8 @@ void read_part_a(event_enumerator& e, cs_event& cs) {
 void read_part_b(event_enumerator& e, cs_event& cs) {
     cs.part_b = true;
     for_each_child(e, [&] {
-        std::string_view const n = e.item().name;
-        bool const value = e.state() == enumerator_state::value;
+        const std::string_view n = e.item().name;
+        const bool value = e.state() == enumerator_state::value;
         if (n == "body") {
             cs.body.clear();
             append_any_value(cs.body, e);
@@ -426,9 +426,9 @@ void read_part_b(event_enumerator& e, cs_event& cs) {
         } else if (value && n == "statusMessage") {
             cs.status_message = text_of(e.item());
         } else if (value && n == "success") {
-            scalar_text const t = scalar_text_of(bytes_of(e.item()));
+            const scalar_text t = scalar_text_of(bytes_of(e.item()));
             if (t.kind == value_kind::boolean) cs.success = t.view() == "true";
-            else if (auto const i = integer_of(e.item())) cs.success = *i != 0;
+            else if (const auto i = integer_of(e.item())) cs.success = *i != 0;
         } else if (value && n == "kind") {
             cs.kind = span_kind_of(e);
         } else {
@@ -443,8 +443,8 @@ bool read_cs_event(event_enumerator& e, cs_event& cs) {
     const auto v = integer_of(e.item());
     cs.csver = v && (*v >> 8) == 4;  // 0x400 and 0x401 seen so far; the major version is what matters
     for_each_child(e, [&] {
-        std::string_view const n = e.item().name;
-        bool const is_struct = e.state() == enumerator_state::struct_begin;
+        const std::string_view n = e.item().name;
+        const bool is_struct = e.state() == enumerator_state::struct_begin;
         // "partA": the .NET Geneva exporter's first EventHeader version.
         if (is_struct && (n == "PartA" || n == "partA")) {
             read_part_a(e, cs);

@@ -114,7 +114,7 @@ private:
             append_padded(out, "thread", cw);
             appendf(out, " %10s %10s %10s\n", "pid", "tid", "events");
             for (const auto& [ids, count] : facts.threads()) {
-                std::string_view const comm = facts.names().thread(ids.first, ids.second);
+                const std::string_view comm = facts.names().thread(ids.first, ids.second);
                 append_padded(out, comm.empty() ? std::string("?") : shown(comm), cw);
                 appendf(out, " %10" PRIu32 " %10" PRIu32 " %10" PRIu64 "\n", ids.first, ids.second, count);
             }

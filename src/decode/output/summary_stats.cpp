@@ -5,7 +5,7 @@
 namespace ehtrace::decode::detail {
 
 std::uint64_t percentile(const std::vector<std::uint64_t>& sorted, unsigned percent) {
-    std::size_t const rank = (sorted.size() * percent + 99) / 100;
+    const std::size_t rank = (sorted.size() * percent + 99) / 100;
     return sorted[rank == 0 ? 0 : rank - 1];
 }
 
@@ -40,7 +40,7 @@ void summary_stats::note(const decoded_sample& s) {
             activity_stats& stats = activities_[it->second.name];
             ++stats.completed;
             if (meta.has_time) {
-                std::uint64_t const start = std::min(meta.time_ns, it->second.start_ns);
+                const std::uint64_t start = std::min(meta.time_ns, it->second.start_ns);
                 stats.durations.push_back(meta.time_ns - start);
                 if (keep_spans_)
                     spans_[it->second.name].push_back({start, meta.time_ns, it->second.pid, it->second.tid});

@@ -117,7 +117,7 @@ void append_tracepoint_fields(line_writer& w, std::string& out, const decoded_sa
         const tracepoint_field& field = s.format->fields[i];
         w.name(field.name, 0);
         const bool in_range = field.offset <= s.raw.size() && s.raw.size() - field.offset >= field.size;
-        const auto bytes = in_range ? field_bytes(field, s.raw, s.big_endian) : std::span<std::byte const>{};
+        const auto bytes = in_range ? field_bytes(field, s.raw, s.big_endian) : std::span<const std::byte>{};
         if (!in_range) {
             out.append("null");
         } else if (field.display == field_display::string) {

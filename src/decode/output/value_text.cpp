@@ -50,7 +50,7 @@ void format_second(char* text, std::int64_t seconds) noexcept {
     std::int64_t rest = seconds % 86400;
     if (rest < 0) rest += 86400, --days;
     days += 719468;  // from 1970-01-01 to 0000-03-01
-    std::int64_t const era = (days >= 0 ? days : days - 146096) / 146097;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
     const auto doe = static_cast<unsigned>(days - era * 146097);
     const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -93,7 +93,7 @@ char* write_time(char* p, std::int64_t seconds) {
         std::memcpy(p, cache.text, sizeof cache.text);
         return p + sizeof cache.text;
     }
-    std::time_t const t = static_cast<std::time_t>(seconds);
+    const std::time_t t = static_cast<std::time_t>(seconds);
     std::tm tm{};
     if (gmtime_r(&t, &tm) != nullptr) {
         char buffer[48];
@@ -148,7 +148,7 @@ scalar_text finish_unsigned(std::uint64_t value) noexcept {
 scalar_text finish_signed(std::int64_t value) noexcept {
     text_builder b;
     b.p = std::to_chars(b.p, b.p + 21, value).ptr;
-    std::uint64_t const magnitude =
+    const std::uint64_t magnitude =
         value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
     b.t.beyond_double = magnitude > max_exact_double;
     return b.finish(value_kind::number);
@@ -201,7 +201,7 @@ scalar_text character_text(char32_t c) noexcept {
     return b.finish(value_kind::text);
 }
 
-scalar_text hex_bytes_text(std::span<std::byte const> bytes) noexcept {
+scalar_text hex_bytes_text(std::span<const std::byte> bytes) noexcept {
     static constexpr char digits[] = "0123456789abcdef";
     text_builder b;
     for (std::size_t i = 0; i != bytes.size() && i != 21; ++i) {
@@ -213,11 +213,11 @@ scalar_text hex_bytes_text(std::span<std::byte const> bytes) noexcept {
     return b.finish(value_kind::text);
 }
 
-scalar_text ip_address_text(std::span<std::byte const> bytes) noexcept {
+scalar_text ip_address_text(std::span<const std::byte> bytes) noexcept {
     text_builder b;
     char text[INET6_ADDRSTRLEN] = {};
     inet_ntop(bytes.size() == 4 ? AF_INET : AF_INET6, bytes.data(), text, sizeof text);
-    std::size_t const n = std::strlen(text);
+    const std::size_t n = std::strlen(text);
     std::memcpy(b.p, text, n);
     b.p += n;
     return b.finish(value_kind::text);
@@ -365,7 +365,7 @@ std::string_view errno_name(std::int32_t value) noexcept {
 }
 
 char* write_errno(char* p, std::int32_t value) noexcept {
-    std::string_view const name = errno_name(value);
+    const std::string_view name = errno_name(value);
     std::memcpy(p, name.data(), name.size());
     p += name.size();
     *p++ = '(';
@@ -394,7 +394,7 @@ bool is_length_prefixed8(enc encoding) noexcept {
 }
 
 // The text of a fixed-size value of `encoding` (value8..value128).
-scalar_text fixed_text(std::span<std::byte const> v, enc encoding, fmt format, bool swap) noexcept {
+scalar_text fixed_text(std::span<const std::byte> v, enc encoding, fmt format, bool swap) noexcept {
     const auto* p = v.data();
     switch (encoding) {
     case enc::value8: {
@@ -555,13 +555,13 @@ void append_utf8(std::string& out, const unsigned char* p, std::size_t size) {
             if constexpr (Escape == text_escape::json) {
                 // A byte is special if >= 0x80, < 0x20, '"' or '\\' (exact per-byte
                 // tests: no borrow crosses bytes because high bits are excluded first).
-                std::uint64_t const low7 = word & ~highs;
-                std::uint64_t const control = (low7 + (0x80 - 0x20) * ones) & highs;        // set iff byte >= 0x20
-                std::uint64_t const quote = ((low7 ^ ('"' * ones)) + 0x7F * ones) & highs;  // set iff byte != '"'
-                std::uint64_t const slash = ((low7 ^ ('\\' * ones)) + 0x7F * ones) & highs;
+                const std::uint64_t low7 = word & ~highs;
+                const std::uint64_t control = (low7 + (0x80 - 0x20) * ones) & highs;        // set iff byte >= 0x20
+                const std::uint64_t quote = ((low7 ^ ('"' * ones)) + 0x7F * ones) & highs;  // set iff byte != '"'
+                const std::uint64_t slash = ((low7 ^ ('\\' * ones)) + 0x7F * ones) & highs;
                 good = control & quote & slash & ~word;  // ~word: high bit clear
             } else {
-                std::uint64_t const control = ((word & ~highs) + (0x80 - 0x20) * ones) & highs;
+                const std::uint64_t control = ((word & ~highs) + (0x80 - 0x20) * ones) & highs;
                 good = control & ~word;
             }
             if (good != highs) break;
@@ -574,7 +574,7 @@ void append_utf8(std::string& out, const unsigned char* p, std::size_t size) {
         }
         if (i == size) break;
         if (p[i] >= 0x80) {
-            if (std::size_t const n = utf8_sequence(p, size, i); n != 0) {
+            if (const std::size_t n = utf8_sequence(p, size, i); n != 0) {
                 i += n;  // valid: the bytes themselves
                 continue;
             }
@@ -587,13 +587,13 @@ void append_utf8(std::string& out, const unsigned char* p, std::size_t size) {
 }
 
 template <text_escape Escape>
-void append_latin1(std::string& out, std::span<std::byte const> s) {
+void append_latin1(std::string& out, std::span<const std::byte> s) {
     for (const auto b : s) append_code_point<Escape>(out, static_cast<unsigned char>(b));
 }
 
 template <text_escape Escape>
-void append_utf16(std::string& out, std::span<std::byte const> s, bool swap) {
-    std::size_t const units = s.size() / 2;
+void append_utf16(std::string& out, std::span<const std::byte> s, bool swap) {
+    const std::size_t units = s.size() / 2;
     for (std::size_t i = 0; i < units; ++i) {
         char32_t c = load<std::uint16_t>(s.data() + 2 * i, swap);
         if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
@@ -608,19 +608,19 @@ void append_utf16(std::string& out, std::span<std::byte const> s, bool swap) {
 }
 
 template <text_escape Escape>
-void append_utf32(std::string& out, std::span<std::byte const> s, bool swap) {
+void append_utf32(std::string& out, std::span<const std::byte> s, bool swap) {
     for (std::size_t i = 0; i + 4 <= s.size(); i += 4)
         append_code_point<Escape>(out, load<std::uint32_t>(s.data() + i, swap));
 }
 
 template <text_escape Escape>
-void append_utf8_span(std::string& out, std::span<std::byte const> s) {
+void append_utf8_span(std::string& out, std::span<const std::byte> s) {
     append_utf8<Escape>(out, reinterpret_cast<const unsigned char*>(s.data()), s.size());
 }
 
 // A leading byte order mark decides the encoding; false if there is none.
 template <text_escape Escape>
-bool append_bom_string(std::string& out, std::span<std::byte const> s) {
+bool append_bom_string(std::string& out, std::span<const std::byte> s) {
     const auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
     const bool host_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
     if (s.size() >= 4 && at(0) == 0xFF && at(1) == 0xFE && at(2) == 0 && at(3) == 0) {
@@ -639,9 +639,9 @@ bool append_bom_string(std::string& out, std::span<std::byte const> s) {
     return true;
 }
 
-void append_hex_bytes(std::string& out, std::span<std::byte const> bytes) {
+void append_hex_bytes(std::string& out, std::span<const std::byte> bytes) {
     static constexpr char digits[] = "0123456789abcdef";
-    std::size_t const begin = out.size();
+    const std::size_t begin = out.size();
     if (bytes.empty()) return;
     out.resize(begin + bytes.size() * 3 - 1);
     char* p = out.data() + begin;
@@ -654,7 +654,7 @@ void append_hex_bytes(std::string& out, std::span<std::byte const> bytes) {
 }
 
 template <text_escape Escape>
-void append_string(std::string& out, std::span<std::byte const> s, std::size_t unit, fmt format, bool swap) {
+void append_string(std::string& out, std::span<const std::byte> s, std::size_t unit, fmt format, bool swap) {
     if (format == fmt::hex_bytes) {
         append_hex_bytes(out, s);
         return;
@@ -725,7 +725,7 @@ void append_string_text(std::string& out, const value_bytes& value, text_escape 
     else append_string_value<text_escape::control>(out, value);
 }
 
-void append_tracefs_string_text(std::string& out, std::span<std::byte const> field, text_escape escape) {
+void append_tracefs_string_text(std::string& out, std::span<const std::byte> field, text_escape escape) {
     const auto* nul =
         field.empty() ? nullptr : static_cast<const std::byte*>(std::memchr(field.data(), 0, field.size()));
     const auto text = field.first(nul ? static_cast<std::size_t>(nul - field.data()) : field.size());
