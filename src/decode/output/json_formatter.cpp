@@ -40,6 +40,44 @@ void append_scalar_json(std::string& out, const scalar_text& t, bool safe_number
     out.append(text, t.size + 2u);
 }
 
+// The usual values' JSON text at p: integers of the default, unsigned and
+// signed formats (as numbers: not those a double would round when
+// safe_numbers is set) and finite doubles; nullptr (nothing written) for
+// anything else. At most simple_value_json_max bytes.
+constexpr std::size_t simple_value_json_max = 32;
+[[gnu::always_inline]] inline char* write_simple_value_json(char* text, const value_bytes& value,
+                                                            const json_options& options) noexcept {
+    const auto format = value.format;
+    const auto* p = value.bytes.data();
+    if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
+        format <= field_format::signed_int) {
+        std::uint64_t v;
+        unsigned bits;
+        switch (value.encoding) {
+        case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
+        case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
+        case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
+        default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
+        }
+        if (format == field_format::signed_int) {
+            const auto shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+            if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
+                return nullptr;
+            }
+            return std::to_chars(text, text + 24, shifted).ptr;
+        }
+        if (options.safe_numbers && v > (std::uint64_t{1} << 53)) return nullptr;
+        return write_uint(text, v);
+    }
+    if (value.encoding == field_encoding::value64 && format == field_format::floating) {
+        double d;
+        std::memcpy(&d, p, 8);
+        if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
+        if (std::isfinite(d)) return std::to_chars(text, text + simple_value_json_max, d).ptr;
+    }
+    return nullptr;
+}
+
 // Writes the members (or, with field_list, the list entries) of one event
 // object: names, values, and the brackets of structs and arrays.
 class body_writer {
@@ -56,6 +94,53 @@ public:
             append_plain_key(name, tag);
         }
         comma_ = true;
+    }
+    // A named value: member, the value and end_member, in one append when
+    // the key is plain (see append_plain_key) and the value one of the usual
+    // ones (write_simple_value_json).
+    [[gnu::always_inline]] void member_value(std::string_view name, const item_info& item) {
+        if (!options_.field_list && name.size() <= 64 && (item.tag == 0 || !options_.field_tags)) {
+            char text[68 + simple_value_json_max];
+            char* p = text;
+            if (comma_) *p++ = ',';
+            *p++ = '"';
+            bool plain = true;
+            for (const char c : name) {
+                plain &= is_plain_ascii(static_cast<unsigned char>(c));
+                *p++ = c;
+            }
+            if (plain) {
+                *p++ = '"';
+                *p++ = ':';
+                comma_ = true;
+                const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+                if (char* end = write_simple_value_json(p, value, options_)) {
+                    out_.append(text, static_cast<std::size_t>(end - text));
+                    return;
+                }
+                out_.append(text, static_cast<std::size_t>(p - text));
+                append_value_json(out_, value, options_);
+                return;
+            }
+        }
+        member(name, item.tag);
+        append_value_json(out_, item, options_);
+        end_member();
+    }
+    // An array element that is a value: element() and the value, in one
+    // append for the usual values.
+    [[gnu::always_inline]] void element_value(const item_info& item) {
+        char text[1 + simple_value_json_max];
+        char* p = text;
+        if (comma_) *p++ = ',';
+        const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+        if (char* end = write_simple_value_json(p, value, options_)) {
+            out_.append(text, static_cast<std::size_t>(end - text));
+            comma_ = true;
+            return;
+        }
+        element();
+        append_value_json(out_, value, options_);
     }
     // Starts an unnamed array element.
     [[gnu::always_inline]] void element() {
@@ -97,7 +182,7 @@ private:
         char text[16];
         char* p = write_literal(text, ";tag=");
         p = write_hex(p, tag);
-        out_.append(text, p);
+        out_.append(text, static_cast<std::size_t>(p - text));
     }
     // The usual case, a short name of plain ASCII and no tag: one append.
     [[gnu::always_inline]] void append_plain_key(std::string_view name, std::uint16_t tag) {
@@ -114,7 +199,7 @@ private:
             if (plain) {
                 *p++ = '"';
                 *p++ = ':';
-                out_.append(text, p);
+                out_.append(text, static_cast<std::size_t>(p - text));
                 return;
             }
         }
@@ -137,19 +222,16 @@ std::string_view full_name(const item_info& item) noexcept {
 }
 
 // The fields of a started EventHeader event; false if it is damaged.
-bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerator& e, const json_options& options) {
+bool append_eventheader_fields(body_writer& w, event_enumerator& e) {
     if (e.state() != enumerator_state::before_first) return e.state() != enumerator_state::error;
     while (e.move_next()) {
         const item_info& item = e.item();
         switch (e.state()) {
         case enumerator_state::value:
             if (item.is_element) {
-                w.element();
-                append_value_json(out, item, options);
+                w.element_value(item);
             } else {
-                w.member(full_name(item), item.tag);
-                append_value_json(out, item, options);
-                w.end_member();
+                w.member_value(full_name(item), item);
             }
             break;
         case enumerator_state::array_begin:
@@ -283,7 +365,7 @@ void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) 
     bool comma = false;
     p = write_sample_meta(p, s.meta, keys, comma);
     if (s.kind != sample_kind::eventheader) {
-        out.append(text, p);
+        out.append(text, static_cast<std::size_t>(p - text));
         std::string_view provider, event;
         if (s.kind == sample_kind::tracepoint) {
             provider = s.format->system, event = s.format->name;
@@ -298,7 +380,7 @@ void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) 
     }
     const event_info& info = s.enumerator->event();
     if ((keys & (meta_keys::comm | meta_keys::provider | meta_keys::event)) || !s.meta.source.empty()) {
-        out.append(text, p);
+        out.append(text, static_cast<std::size_t>(p - text));
         append_name_meta(out, s.meta, keys, info.name_parts.provider, info.name, comma);
         p = text;
     }
@@ -330,14 +412,14 @@ void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) 
     if ((keys & meta_keys::related_activity) && info.related_activity_id != nullptr) {
         key("\"relatedActivity\":"), quoted_uuid(info.related_activity_id);
     }
-    out.append(text, p);
+    out.append(text, static_cast<std::size_t>(p - text));
     if ((keys & meta_keys::options) && !info.name_parts.options.empty()) {
         append_string_member(out, comma, "\"options\":", info.name_parts.options);
     }
     if (keys & meta_keys::flags) {
         p = text;
         key("\"flags\":"), quoted_hex(h.flags);
-        out.append(text, p);
+        out.append(text, static_cast<std::size_t>(p - text));
     }
     out.push_back('}');
 }
@@ -355,7 +437,7 @@ void append_name_member(std::string& out, std::string_view first, std::string_vi
         for (const char c : second) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
         *p++ = '"';
         if (plain) {
-            out.append(text, p);
+            out.append(text, static_cast<std::size_t>(p - text));
             return;
         }
     }
@@ -371,7 +453,7 @@ void append_error_member(std::string& out, const event_enumerator& e) {
     out.append(to_string(e.error()));
     out.append(" at event offset ");
     char text[24];
-    out.append(text, write_uint(text, e.error_offset()));
+    out.append(text, static_cast<std::size_t>(write_uint(text, e.error_offset()) - text));
     out.push_back('"');
 }
 
@@ -387,9 +469,15 @@ void append_value_json(std::string& out, const value_bytes& value, const json_op
     // The usual values (integers of the default, unsigned and signed formats,
     // doubles, UTF-8 strings) in one step, without a scalar_text or the
     // general string path: the same text.
+    char text[simple_value_json_max];
+    if (char* end = write_simple_value_json(text, value, options)) {
+        out.append(text, static_cast<std::size_t>(end - text));
+        return;
+    }
     const auto format = value.format;
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
+        // Beyond what a double holds exactly, with safe_numbers: as a string.
         const auto* p = value.bytes.data();
         std::uint64_t v;
         unsigned bits;
@@ -399,34 +487,12 @@ void append_value_json(std::string& out, const value_bytes& value, const json_op
         case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
         default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
         }
-        char text[24];
-        char* end;
         if (format == field_format::signed_int) {
-            const auto shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
-            if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
-                append_scalar_json(out, signed_text(shifted), true);
-                return;
-            }
-            end = std::to_chars(text, text + sizeof text, shifted).ptr;
+            append_scalar_json(out, signed_text(static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits)), true);
         } else {
-            if (options.safe_numbers && v > (std::uint64_t{1} << 53)) {
-                append_scalar_json(out, unsigned_text(v), true);
-                return;
-            }
-            end = write_uint(text, v);
+            append_scalar_json(out, unsigned_text(v), true);
         }
-        out.append(text, end);
         return;
-    }
-    if (value.encoding == field_encoding::value64 && format == field_format::floating) {
-        double d;
-        std::memcpy(&d, value.bytes.data(), 8);
-        if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
-        if (std::isfinite(d)) {
-            char text[32];
-            out.append(text, std::to_chars(text, text + sizeof text, d).ptr);
-            return;
-        }
     }
     if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
         (format == field_format::default_format || format == field_format::string_utf)) {
@@ -467,7 +533,7 @@ bool append_json(std::string& out, const decoded_sample& s, const json_options& 
         append_tracefs_fields(w, out, *s.format, 0, s.format->common_field_count, s.raw, s.big_endian, options);
     }
     switch (s.kind) {
-    case sample_kind::eventheader: ok = append_eventheader_fields(w, out, *s.enumerator, options); break;
+    case sample_kind::eventheader: ok = append_eventheader_fields(w, *s.enumerator); break;
     case sample_kind::tracepoint:
         append_tracefs_fields(w, out, *s.format, s.format->common_field_count, s.format->fields.size(), s.raw,
                               s.big_endian, options);
