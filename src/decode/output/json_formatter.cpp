@@ -79,14 +79,19 @@ constexpr std::size_t simple_value_json_max = 32;
 }
 
 // Writes the members (or, with field_list, the list entries) of one event
-// object: names, values, and the brackets of structs and arrays.
+// object: names, values, and the brackets of structs and arrays. What it
+// writes collects in a buffer of its own (one append to `out` for many
+// items): call flush() before anything else writes to `out`, and at the end.
 class body_writer {
 public:
     body_writer(std::string& out, const json_options& options) : out_(out), options_(options) {}
+    body_writer(const body_writer&) = delete;
+    body_writer& operator=(const body_writer&) = delete;
 
     // Starts a named value: `"name;tag=0xT":` or `{"name":"...","value":`.
     [[gnu::always_inline]] void member(std::string_view name, std::uint16_t tag) {
         if (options_.field_list) {
+            flush();
             out_.append(comma_ ? ",{\"name\":" : "{\"name\":");
             append_name(name, tag);
             out_.append(",\"value\":");
@@ -95,13 +100,13 @@ public:
         }
         comma_ = true;
     }
-    // A named value: member, the value and end_member, in one append when
-    // the key is plain (see append_plain_key) and the value one of the usual
-    // ones (write_simple_value_json).
+    // A named value: member, the value and end_member; the key and the value
+    // straight into the buffer when the key is plain (see append_plain_key)
+    // and the value one of the usual ones (write_simple_value_json).
     [[gnu::always_inline]] void member_value(std::string_view name, const item_info& item) {
+        const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
         if (!options_.field_list && name.size() <= 64 && (item.tag == 0 || !options_.field_tags)) {
-            char text[68 + simple_value_json_max];
-            char* p = text;
+            char* p = room(68 + simple_value_json_max);
             if (comma_) *p++ = ',';
             *p++ = '"';
             bool plain = true;
@@ -113,65 +118,81 @@ public:
                 *p++ = '"';
                 *p++ = ':';
                 comma_ = true;
-                const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
                 if (char* end = write_simple_value_json(p, value, options_)) {
-                    out_.append(text, static_cast<std::size_t>(end - text));
+                    p_ = end;
                     return;
                 }
-                out_.append(text, static_cast<std::size_t>(p - text));
+                p_ = p;
+                flush();
                 append_value_json(out_, value, options_);
                 return;
             }
         }
         member(name, item.tag);
-        append_value_json(out_, item, options_);
+        flush();
+        append_value_json(out_, value, options_);
         end_member();
     }
-    // An array element that is a value: element() and the value, in one
-    // append for the usual values.
+    // An array element that is a value: element() and the value, straight
+    // into the buffer for the usual values.
     [[gnu::always_inline]] void element_value(const item_info& item) {
-        char text[1 + simple_value_json_max];
-        char* p = text;
-        if (comma_) *p++ = ',';
         const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+        char* p = room(1 + simple_value_json_max);
+        if (comma_) *p++ = ',';
         if (char* end = write_simple_value_json(p, value, options_)) {
-            out_.append(text, static_cast<std::size_t>(end - text));
+            p_ = end;
             comma_ = true;
             return;
         }
         element();
+        flush();
         append_value_json(out_, value, options_);
     }
     // Starts an unnamed array element.
     [[gnu::always_inline]] void element() {
-        if (comma_) out_.push_back(',');
+        if (comma_) *room(1) = ',', ++p_;
         comma_ = true;
     }
     // After a member's value.
     [[gnu::always_inline]] void end_member() {
-        if (options_.field_list) out_.push_back('}');
+        if (options_.field_list) *room(1) = '}', ++p_;
     }
     // Opens a struct (`named`: a member, else an array element) or an array.
     [[gnu::always_inline]] bool open(bool is_struct, bool named) {
         if (depth_ == sizeof closers_) return false;
         const bool list = options_.field_list;
-        out_.push_back(is_struct && !list ? '{' : '[');
+        *room(1) = is_struct && !list ? '{' : '[', ++p_;
         closers_[depth_++] = static_cast<char>((is_struct && !list ? '}' : ']') | (named && list ? 0x80 : 0));
         comma_ = false;
         return true;
     }
     [[gnu::always_inline]] void close() {
         const char c = closers_[--depth_];
-        out_.push_back(static_cast<char>(c & 0x7F));
-        if (c & 0x80) out_.push_back('}');
+        char* p = room(2);
+        *p++ = static_cast<char>(c & 0x7F);
+        if (c & 0x80) *p++ = '}';
+        p_ = p;
         comma_ = true;
     }
     void close_all() {
         while (depth_ != 0) close();
     }
     void set_comma(bool comma) { comma_ = comma; }
+    // Appends what the buffer holds to `out`.
+    void flush() {
+        if (p_ != buffer_) {
+            out_.append(buffer_, static_cast<std::size_t>(p_ - buffer_));
+            p_ = buffer_;
+        }
+    }
 
 private:
+    // The buffer's next byte, with at least n bytes free.
+    [[gnu::always_inline]] char* room(std::size_t n) {
+        if (static_cast<std::size_t>(buffer_ + sizeof buffer_ - p_) < n) flush();
+        return p_;
+    }
+    // Straight to `out` (after a flush).
     void append_name(std::string_view name, std::uint16_t tag) {
         out_.push_back('"');
         append_utf8_text(out_, name, text_escape::json);
@@ -184,11 +205,10 @@ private:
         p = write_hex(p, tag);
         out_.append(text, static_cast<std::size_t>(p - text));
     }
-    // The usual case, a short name of plain ASCII and no tag: one append.
+    // The usual case, a short name of plain ASCII and no tag: into the buffer.
     [[gnu::always_inline]] void append_plain_key(std::string_view name, std::uint16_t tag) {
         if (name.size() <= 64 && (tag == 0 || !options_.field_tags)) {
-            char text[68];
-            char* p = text;
+            char* p = room(68);
             if (comma_) *p++ = ',';
             *p++ = '"';
             bool plain = true;
@@ -199,10 +219,11 @@ private:
             if (plain) {
                 *p++ = '"';
                 *p++ = ':';
-                out_.append(text, static_cast<std::size_t>(p - text));
+                p_ = p;
                 return;
             }
         }
+        flush();
         if (comma_) out_.push_back(',');
         append_name(name, tag);
         out_.push_back(':');
@@ -213,6 +234,8 @@ private:
     bool comma_ = false;
     std::size_t depth_ = 0;
     char closers_[event_enumerator::max_depth + 2];
+    char* p_ = buffer_;
+    char buffer_[1024];
 };
 
 // The field name as written in the metadata, attributes included.
@@ -308,6 +331,7 @@ void append_tracefs_fields(body_writer& w, std::string& out, const tracefs_forma
     for (std::size_t i = begin; i < end; ++i) {
         const tracefs_field& field = format.fields[i];
         w.member(field.name, 0);
+        w.flush();
         append_tracefs_value(out, field, raw, big_endian, options);
         w.end_member();
     }
@@ -540,6 +564,7 @@ bool append_json(std::string& out, const decoded_sample& s, const json_options& 
         break;
     case sample_kind::other: break;
     }
+    w.flush();
     if (options.field_list) out.push_back(']');
     if (s.kind == sample_kind::eventheader && !ok) append_error_member(out, *s.enumerator);
     if (s.kind == sample_kind::other) {
