@@ -18,6 +18,52 @@ using namespace detail;
 
 constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
 
+// Nonzero when some byte of w is not is_plain_ascii (exact as a yes/no
+// answer: each test borrows only above a byte that fails it).
+[[gnu::always_inline]] inline std::uint64_t not_plain_ascii(std::uint64_t w) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    std::uint64_t const quote = w ^ ('"' * ones), backslash = w ^ ('\\' * ones);
+    return (w | ((w - 0x20 * ones) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+}
+
+// Copies n bytes from src to dst; true when all are is_plain_ascii. Eight at
+// a time (the last eight overlapping), reading only inside [src, src + n).
+[[gnu::always_inline]] inline bool copy_plain_ascii(char* dst, const char* src, std::size_t n) noexcept {
+    if (n < 8) {
+        // Two overlapping loads of 4, 2 or 1 bytes; plain 'a's fill the rest
+        // of the word tested.
+        std::uint64_t w = 0x6161616161616161ull;
+        if (n >= 4) {
+            std::uint32_t a, b;
+            std::memcpy(&a, src, 4);
+            std::memcpy(&b, src + n - 4, 4);
+            std::memcpy(dst, &a, 4);
+            std::memcpy(dst + n - 4, &b, 4);
+            w = a | (std::uint64_t{b} << 32);
+        } else if (n >= 2) {
+            std::uint16_t a, b;
+            std::memcpy(&a, src, 2);
+            std::memcpy(&b, src + n - 2, 2);
+            std::memcpy(dst, &a, 2);
+            std::memcpy(dst + n - 2, &b, 2);
+            w = (w << 32) | a | (std::uint64_t{b} << 16);
+        } else if (n == 1) {
+            dst[0] = src[0];
+            w = (w << 8) | static_cast<unsigned char>(src[0]);
+        }
+        return not_plain_ascii(w) == 0;
+    }
+    std::uint64_t bad = 0, w;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&w, src + i, 8);
+        std::memcpy(dst + i, &w, 8);
+        bad |= not_plain_ascii(w);
+    }
+    std::memcpy(&w, src + n - 8, 8);
+    std::memcpy(dst + n - 8, &w, 8);
+    return (bad | not_plain_ascii(w)) == 0;
+}
+
 void append_scalar_json(std::string& out, const scalar_text& t, bool safe_numbers) {
     switch (t.kind) {
     case value_kind::null: out.append("null"); return;
@@ -109,11 +155,8 @@ public:
             char* p = room(68 + simple_value_json_max);
             if (comma_) *p++ = ',';
             *p++ = '"';
-            bool plain = true;
-            for (const char c : name) {
-                plain &= is_plain_ascii(static_cast<unsigned char>(c));
-                *p++ = c;
-            }
+            const bool plain = copy_plain_ascii(p, name.data(), name.size());
+            p += name.size();
             if (plain) {
                 *p++ = '"';
                 *p++ = ':';
@@ -211,11 +254,8 @@ private:
             char* p = room(68);
             if (comma_) *p++ = ',';
             *p++ = '"';
-            bool plain = true;
-            for (const char c : name) {
-                plain &= is_plain_ascii(static_cast<unsigned char>(c));
-                *p++ = c;
-            }
+            const bool plain = copy_plain_ascii(p, name.data(), name.size());
+            p += name.size();
             if (plain) {
                 *p++ = '"';
                 *p++ = ':';
@@ -455,10 +495,11 @@ void append_name_member(std::string& out, std::string_view first, std::string_vi
     char text[160];
     if (first.size() + second.size() <= sizeof text - 10) {
         char* p = write_literal(text, "{\"n\":\"");
-        bool plain = true;
-        for (const char c : first) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        bool plain = copy_plain_ascii(p, first.data(), first.size());
+        p += first.size();
         *p++ = ':';
-        for (const char c : second) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        plain &= copy_plain_ascii(p, second.data(), second.size());
+        p += second.size();
         *p++ = '"';
         if (plain) {
             out.append(text, static_cast<std::size_t>(p - text));
