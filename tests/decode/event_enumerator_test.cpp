@@ -510,3 +510,35 @@ TEST(EventEnumerator, JsonNamesEscapedAtEveryPosition) {
         }
     }
 }
+
+// String values (NUL-terminated and counted, as members and as array
+// elements) with one character JSON must escape at each position, around
+// the length below which plain ones are copied straight, and a uuid.
+TEST(EventEnumerator, JsonStringValuesEscapedAtEveryPosition) {
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = 0; n <= 20; ++n) lengths.push_back(n);
+    for (std::size_t n = 250; n <= 260; ++n) lengths.push_back(n);
+    for (std::size_t length : lengths) {
+        for (std::size_t k = 0; k <= length; ++k) {  // k == length: all plain
+            for (char c : {'"', '\\', '\x01', '\x7f', '\x80', '\xc3'}) {
+                std::string text(length, 'a');
+                if (k < length) text[k] = c;
+                if (c == '\xc3' && k + 1 < length) text[k + 1] = '\xa9';  // valid UTF-8
+                bytes meta;
+                meta.zstr("E").zstr("z").u8(0x07).zstr("c").u8(0x0A).zstr("a").u8(0x4A).zstr("u").u8(0x86).u8(15);
+                bytes payload;
+                payload.zstr(text).u16(static_cast<unsigned>(length)).str(text);
+                payload.u16(2).u16(static_cast<unsigned>(length)).str(text).u16(0);
+                for (unsigned i = 0; i < 16; ++i) payload.u8(0xA0 + i * 3);
+                const auto ev = ehtrace::test::event(false, 1, meta, payload);
+                std::string value;
+                append_json_string(value, text);
+                const std::string expected = R"({"n":"P:E","z":)" + value + R"(,"c":)" + value + R"(,"a":[)" + value +
+                                             R"(,""],"u":"a0a3a6a9-acaf-b2b5-b8bb-bec1c4c7cacd","meta":{"level":1}})";
+                std::string out;
+                EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::none);
+                EXPECT_EQ(out, expected) << length << " " << k << " " << int(c);
+            }
+        }
+    }
+}

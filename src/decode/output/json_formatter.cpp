@@ -90,7 +90,7 @@ void append_scalar_json(std::string& out, const scalar_text& t, bool safe_number
 // signed formats (as numbers: not those a double would round when
 // safe_numbers is set) and finite doubles; nullptr (nothing written) for
 // anything else. At most simple_value_json_max bytes.
-constexpr std::size_t simple_value_json_max = 32;
+constexpr std::size_t simple_value_json_max = 40;
 [[gnu::always_inline]] inline char* write_simple_value_json(char* text, const value_bytes& value,
                                                             const json_options& options) noexcept {
     const auto format = value.format;
@@ -120,6 +120,34 @@ constexpr std::size_t simple_value_json_max = 32;
         std::memcpy(&d, p, 8);
         if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
         if (std::isfinite(d)) return std::to_chars(text, text + simple_value_json_max, d).ptr;
+    }
+    if (value.encoding == field_encoding::value128 && format == field_format::uuid) {
+        // scalar_text_of's text (never escaped), quoted: 38 bytes.
+        *text = '"';
+        char* end = write_uuid(text + 1, p);
+        *end = '"';
+        return end + 1;
+    }
+    return nullptr;
+}
+
+// write_simple_value_json, and UTF-8 strings (append_value_json's usual
+// string) of at most inline_string_max bytes, all plain ASCII: the same text.
+// At most inline_value_json_max bytes at p.
+constexpr std::size_t inline_string_max = 256, inline_value_json_max = inline_string_max + 2;
+static_assert(inline_value_json_max >= simple_value_json_max);
+[[gnu::always_inline]] inline char* write_inline_value_json(char* text, const value_bytes& value,
+                                                            const json_options& options) noexcept {
+    if (char* end = write_simple_value_json(text, value, options)) return end;
+    std::size_t const n = value.bytes.size();
+    if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
+        (value.format == field_format::default_format || value.format == field_format::string_utf) &&
+        n <= inline_string_max) {
+        *text = '"';
+        if (copy_plain_ascii(text + 1, reinterpret_cast<const char*>(value.bytes.data()), n)) {
+            text[n + 1] = '"';
+            return text + n + 2;
+        }
     }
     return nullptr;
 }
@@ -152,7 +180,7 @@ public:
     [[gnu::always_inline]] void member_value(std::string_view name, const item_info& item) {
         const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
         if (!options_.field_list && name.size() <= 64 && (item.tag == 0 || !options_.field_tags)) {
-            char* p = room(68 + simple_value_json_max);
+            char* p = room(68 + inline_value_json_max);
             if (comma_) *p++ = ',';
             *p++ = '"';
             const bool plain = copy_plain_ascii(p, name.data(), name.size());
@@ -161,7 +189,7 @@ public:
                 *p++ = '"';
                 *p++ = ':';
                 comma_ = true;
-                if (char* end = write_simple_value_json(p, value, options_)) {
+                if (char* end = write_inline_value_json(p, value, options_)) {
                     p_ = end;
                     return;
                 }
@@ -180,9 +208,9 @@ public:
     // into the buffer for the usual values.
     [[gnu::always_inline]] void element_value(const item_info& item) {
         const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
-        char* p = room(1 + simple_value_json_max);
+        char* p = room(1 + inline_value_json_max);
         if (comma_) *p++ = ',';
-        if (char* end = write_simple_value_json(p, value, options_)) {
+        if (char* end = write_inline_value_json(p, value, options_)) {
             p_ = end;
             comma_ = true;
             return;
