@@ -569,6 +569,21 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
     return true;
 }
 
+// The definition a cached one stands for (`name`: where its name starts in
+// the event).
+[[gnu::always_inline]] inline event_enumerator::field_definition event_enumerator::cached_field_definition(
+    const detail::cached_definition& c, const char* name) noexcept {
+    field_definition d;
+    d.name = std::string_view(name, c.name_size);
+    d.attributes = std::string_view(name + c.name_size, c.attributes_size);
+    d.encoding = c.encoding;
+    d.array_flags = c.array_flags;
+    d.format = c.format;
+    d.tag = c.tag;
+    d.const_count = c.const_count;
+    return d;
+}
+
 // read_definition + start_field in one step for the next cached definition
 // of every kind but `other`: the same item, state, error (and error offset)
 // as the general path, in the same order; false (nothing changed) when it
@@ -606,30 +621,23 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
     default: break;
     }
     // A struct.
-    frame f{};
-    f.definition = cached_field_definition(c, name);
-    f.remaining = c.format;
-    if (!push(f)) {
-        result = false;
+    // push(), the frame filled in place.
+    if (depth_ == max_depth) {
+        result = fail(decode_error::nesting_too_deep, metadata_pos_);
         return true;
     }
+    frame& f = stack_[depth_++];
+    f.definition = cached_field_definition(c, name);
+    f.is_array = false;
+    f.index = 0;
+    f.count = 0;
+    f.remaining = c.format;
+    f.element_size = 0;
+    f.element_metadata_begin = 0;
     item_.struct_field_count = c.format;
     state_ = enumerator_state::struct_begin;
     result = true;
     return true;
-}
-
-event_enumerator::field_definition event_enumerator::cached_field_definition(const detail::cached_definition& c,
-                                                                             const char* name) noexcept {
-    field_definition d;
-    d.name = std::string_view(name, c.name_size);
-    d.attributes = std::string_view(name + c.name_size, c.attributes_size);
-    d.encoding = c.encoding;
-    d.array_flags = c.array_flags;
-    d.format = c.format;
-    d.tag = c.tag;
-    d.const_count = c.const_count;
-    return d;
 }
 
 // start_field for a cached array of anything but structs (metadata_pos_ is
@@ -640,13 +648,16 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
         if (!read_u16(data_pos_, count)) return fail(decode_error::payload_truncated, data_pos_);
         data_pos_ += 2;
     }
-    frame f{};
+    // push(), the frame filled in place.
+    if (depth_ == max_depth) return fail(decode_error::nesting_too_deep, metadata_pos_);
+    frame& f = stack_[depth_++];
     f.definition = cached_field_definition(c, name);
     f.is_array = true;
+    f.index = 0;
     f.count = count;
+    f.remaining = 0;
     f.element_size = c.value_size;
     f.element_metadata_begin = metadata_pos_;
-    if (!push(f)) return false;
     item_ = {};
     item_.name = f.definition.name;
     item_.name_attributes = f.definition.attributes;
@@ -693,7 +704,7 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
 
 // Called when the current item (value, struct_end, array_end) is complete and
 // its frame (if any) is popped: decides what comes next.
-bool event_enumerator::after_item() noexcept {
+[[gnu::always_inline]] inline bool event_enumerator::after_item() noexcept {
     if (depth_ == 0) {
         if (metadata_pos_ >= metadata_end_) {
             state_ = enumerator_state::after_last;
