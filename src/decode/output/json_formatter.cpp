@@ -16,17 +16,17 @@ namespace {
 
 using namespace detail;
 
-constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
-
-// Nonzero when some byte of w is not is_plain_ascii (exact as a yes/no
-// answer: each test borrows only above a byte that fails it).
+// Nonzero when some byte of w is not plain ASCII, a byte that stands for
+// itself in a JSON string: 0x20-0x7F but '"' and '\\' (the bytes
+// append_utf8_text copies as they are). Exact as a yes/no answer: each test
+// borrows only above a byte that fails it.
 [[gnu::always_inline]] inline std::uint64_t not_plain_ascii(std::uint64_t w) noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     std::uint64_t const quote = w ^ ('"' * ones), backslash = w ^ ('\\' * ones);
     return (w | ((w - 0x20 * ones) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
 }
 
-// Copies n bytes from src to dst; true when all are is_plain_ascii. Eight at
+// Copies n bytes from src to dst; true when all are plain ASCII. Eight at
 // a time (the last eight overlapping), reading only inside [src, src + n).
 [[gnu::always_inline]] inline bool copy_plain_ascii(char* dst, const char* src, std::size_t n) noexcept {
     if (n < 8) {
