@@ -28,13 +28,22 @@ struct name_cache {
 // for byte. Offsets are from the block's start. Only definitions that parsed
 // without error are kept; anything else goes through the full parse.
 inline constexpr std::size_t cached_metadata_max = 256, cached_definitions_max = 32, metadata_cache_slots = 4;
+// How the enumerator starts a cached definition without the general path.
+enum class cached_kind : std::uint8_t {
+    simple,     // a single fixed-size value or NUL-terminated 8-bit string
+    structure,  // a single struct: pushes its frame
+    counted,    // a single string or binary value with a 16-bit length
+    array,      // an array (constant or variable count) of anything but structs
+    other,      // anything else (arrays of structs, 16/32-bit zstrings): the general path
+};
 struct cached_definition {
     std::uint16_t begin, end;  // of the definition in the block
     std::uint16_t name_size, attributes_size;
     std::uint16_t tag, const_count;
     std::uint8_t encoding, array_flags, format;
-    std::uint8_t value_size;  // a single fixed-size value: its size; else 0
-    bool is_zstring8;         // a single NUL-terminated 8-bit string
+    std::uint8_t value_size;  // a fixed-size encoding: the size of one value; else 0
+    cached_kind kind;
+    std::uint8_t unit;  // counted: bytes per code unit
 };
 struct metadata_cache {
     std::array<std::byte, cached_metadata_max> bytes;

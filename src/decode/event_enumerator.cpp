@@ -342,9 +342,21 @@ void event_enumerator::cache_metadata() noexcept {
         c.encoding = d.encoding;
         c.array_flags = d.array_flags;
         c.format = d.format;
-        c.is_zstring8 = d.array_flags == 0 && d.encoding == static_cast<std::uint8_t>(field_encoding::zstring_char8);
-        c.value_size =
-            d.array_flags == 0 ? static_cast<std::uint8_t>(value_size(static_cast<field_encoding>(d.encoding))) : 0;
+        const auto encoding = static_cast<field_encoding>(d.encoding);
+        c.value_size = static_cast<std::uint8_t>(value_size(encoding));
+        c.unit = static_cast<std::uint8_t>(code_unit_size(encoding));
+        if (d.array_flags != 0) {
+            c.kind = encoding == field_encoding::structure ? detail::cached_kind::other : detail::cached_kind::array;
+        } else if (c.value_size != 0 || encoding == field_encoding::zstring_char8) {
+            c.kind = detail::cached_kind::simple;
+        } else if (encoding == field_encoding::structure) {
+            c.kind = detail::cached_kind::structure;
+        } else if (encoding >= field_encoding::string_length16_char8 &&
+                   encoding <= field_encoding::binary_length16_char8) {
+            c.kind = detail::cached_kind::counted;
+        } else {
+            c.kind = detail::cached_kind::other;
+        }
     }
     std::memcpy(cache.bytes.data(), event_bytes_.data() + metadata_begin_, metadata_size);
     cache.size = metadata_size;
@@ -557,21 +569,45 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
     return true;
 }
 
-// Called when the current item (value, struct_end, array_end) is complete and
-// its frame (if any) is popped: decides what comes next.
-// read_definition + start_field in one step for the usual item: the next
-// cached definition, a single fixed-size value. Same item, state and error
-// as the general path; false (nothing changed) when it does not apply.
-[[gnu::always_inline]] inline bool event_enumerator::next_cached_value(bool& result) noexcept {
+// The definition a cached one stands for (`name`: where its name starts in
+// the event).
+[[gnu::always_inline]] inline event_enumerator::field_definition event_enumerator::cached_field_definition(
+    const detail::cached_definition& c, const char* name) noexcept {
+    field_definition d;
+    d.name = std::string_view(name, c.name_size);
+    d.attributes = std::string_view(name + c.name_size, c.attributes_size);
+    d.encoding = c.encoding;
+    d.array_flags = c.array_flags;
+    d.format = c.format;
+    d.tag = c.tag;
+    d.const_count = c.const_count;
+    return d;
+}
+
+// read_definition + start_field in one step for the next cached definition
+// of every kind but `other`: the same item, state, error (and error offset)
+// as the general path, in the same order; false (nothing changed) when it
+// does not apply. `count_item`: the caller is not the general path, so an
+// item the general path would have counted against items_left_ (anything but
+// a simple value) is counted here.
+[[gnu::always_inline]] inline bool event_enumerator::next_cached_value(bool& result, bool count_item) noexcept {
     if (!use_metadata_cache_) return false;
     const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     const std::size_t i = next_definition_;
     if (i >= cache.count) return false;
     const auto& c = cache.definitions[i];
-    if ((c.value_size == 0 && !c.is_zstring8) || c.begin != metadata_pos_ - metadata_begin_) return false;
+    if (c.kind == detail::cached_kind::other || c.begin != metadata_pos_ - metadata_begin_) return false;
+    if (count_item && c.kind != detail::cached_kind::simple) {
+        if (items_left_ == 0) return false;  // the general path reports too_many_items
+        --items_left_;
+    }
     const auto* name = reinterpret_cast<const char*>(event_bytes_.data() + metadata_pos_);
     metadata_pos_ = metadata_begin_ + c.end;
     next_definition_ = i + 1;
+    if (c.kind == detail::cached_kind::array) {
+        result = start_cached_array(c, name);
+        return true;
+    }
     item_ = {};
     item_.name = std::string_view(name, c.name_size);
     item_.name_attributes = std::string_view(name + c.name_size, c.attributes_size);
@@ -579,7 +615,73 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
     item_.format = static_cast<field_format>(c.format);
     item_.tag = c.tag;
     item_.byte_swap = byte_swap_;
-    result = take_simple_value(c.value_size);
+    switch (c.kind) {
+    case detail::cached_kind::simple: result = take_simple_value(c.value_size); return true;
+    case detail::cached_kind::counted: result = take_counted_value(c.unit); return true;
+    default: break;
+    }
+    // A struct.
+    // push(), the frame filled in place.
+    if (depth_ == max_depth) {
+        result = fail(decode_error::nesting_too_deep, metadata_pos_);
+        return true;
+    }
+    frame& f = stack_[depth_++];
+    f.definition = cached_field_definition(c, name);
+    f.is_array = false;
+    f.index = 0;
+    f.count = 0;
+    f.remaining = c.format;
+    f.element_size = 0;
+    f.element_metadata_begin = 0;
+    item_.struct_field_count = c.format;
+    state_ = enumerator_state::struct_begin;
+    result = true;
+    return true;
+}
+
+// start_field for a cached array of anything but structs (metadata_pos_ is
+// already after its definition): the count, the frame, the array_begin item.
+bool event_enumerator::start_cached_array(const detail::cached_definition& c, const char* name) noexcept {
+    std::uint16_t count = c.const_count;
+    if (c.array_flags & encoding_flags::var_array) {
+        if (!read_u16(data_pos_, count)) return fail(decode_error::payload_truncated, data_pos_);
+        data_pos_ += 2;
+    }
+    // push(), the frame filled in place.
+    if (depth_ == max_depth) return fail(decode_error::nesting_too_deep, metadata_pos_);
+    frame& f = stack_[depth_++];
+    f.definition = cached_field_definition(c, name);
+    f.is_array = true;
+    f.index = 0;
+    f.count = count;
+    f.remaining = 0;
+    f.element_size = c.value_size;
+    f.element_metadata_begin = metadata_pos_;
+    item_ = {};
+    item_.name = f.definition.name;
+    item_.name_attributes = f.definition.attributes;
+    item_.encoding = static_cast<field_encoding>(c.encoding);
+    item_.format = static_cast<field_format>(c.format);
+    item_.tag = c.tag;
+    item_.is_array = true;
+    item_.array_count = count;
+    item_.byte_swap = byte_swap_;
+    state_ = enumerator_state::array_begin;
+    return true;
+}
+
+// A string or binary value with a 16-bit length of `unit`-byte code units at
+// data_pos_ (the item's other members are set): start_element's steps.
+[[gnu::always_inline]] inline bool event_enumerator::take_counted_value(std::size_t unit) noexcept {
+    std::size_t const available = event_bytes_.size() - data_pos_;
+    std::uint16_t length = 0;
+    if (!read_u16(data_pos_, length)) return fail(decode_error::payload_truncated, data_pos_);
+    std::size_t const value_size = std::size_t{length} * unit;
+    if (available < value_size + 2) return fail(decode_error::payload_truncated, data_pos_);
+    item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_ + 2, value_size);
+    data_pos_ += value_size + 2;
+    state_ = enumerator_state::value;
     return true;
 }
 
@@ -600,13 +702,15 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
     return true;
 }
 
-bool event_enumerator::after_item() noexcept {
+// Called when the current item (value, struct_end, array_end) is complete and
+// its frame (if any) is popped: decides what comes next.
+[[gnu::always_inline]] inline bool event_enumerator::after_item() noexcept {
     if (depth_ == 0) {
         if (metadata_pos_ >= metadata_end_) {
             state_ = enumerator_state::after_last;
             return false;
         }
-        if (bool result; next_cached_value(result)) return result;
+        if (bool result; next_cached_value(result, false)) return result;
         field_definition definition;
         return read_definition(definition) && start_field(definition);
     }
@@ -639,21 +743,16 @@ bool event_enumerator::after_item() noexcept {
         return true;
     }
     --top.remaining;
-    if (bool result; next_cached_value(result)) return result;
+    if (bool result; next_cached_value(result, false)) return result;
     field_definition definition;
     return read_definition(definition) && start_field(definition);
 }
 
 bool event_enumerator::move_next() noexcept {
-    // Usual step: from a top-level value (or the start) to the next field, a
-    // cached single value, inlined here (no call, no stack frame);
-    // everything else in move_next_general.
-    if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
-        metadata_pos_ < metadata_end_) {
-        if (bool result; next_cached_value(result)) return result;
-    }
-    // From one element of an array of fixed-size values to the next: the
-    // item differs only in its index and value.
+    // The most common step, inlined here with nothing else (no stack frame,
+    // no saved registers): from one element of an array of fixed-size values
+    // to the next, an item that differs only in its index and value.
+    // Everything else in move_next_general.
     if (state_ == enumerator_state::value && depth_ != 0) {
         frame& top = stack_[depth_ - 1];
         const std::size_t size = top.element_size;
@@ -668,6 +767,13 @@ bool event_enumerator::move_next() noexcept {
 }
 
 bool event_enumerator::move_next_general() noexcept {
+    // Usual step: from a top-level value (or the start) to the next field,
+    // a cached definition, without the general path's switch (counting the
+    // item as the general path would).
+    if ((state_ == enumerator_state::value || state_ == enumerator_state::before_first) && depth_ == 0 &&
+        metadata_pos_ < metadata_end_) {
+        if (bool result; next_cached_value(result, true)) return result;
+    }
     // Only this path can produce items that take no payload bytes (array and
     // struct begins and ends); the cached step always takes some.
     if (items_left_ == 0) {
@@ -687,6 +793,12 @@ bool event_enumerator::move_next_general() noexcept {
             state_ = enumerator_state::array_end;
             return true;
         }
+        if (top.element_size != 0) {
+            // start_element's item for element 0 differs from the
+            // array_begin item only here.
+            item_.is_element = true;
+            return take_simple_value(top.element_size);
+        }
         return start_element(top.definition, true, 0, top.count);
     }
     case enumerator_state::struct_begin: {
@@ -700,6 +812,7 @@ bool event_enumerator::move_next_general() noexcept {
             return true;
         }
         --top.remaining;
+        if (bool result; next_cached_value(result, false)) return result;
         field_definition definition;
         return read_definition(definition) && start_field(definition);
     }

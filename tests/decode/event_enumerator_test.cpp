@@ -325,3 +325,220 @@ TEST(EventEnumerator, RepeatedHeaderAndExtensionsSameAsFresh) {
         }
     }
 }
+
+// ---- the metadata cache's steps against the general path ----
+
+namespace {
+
+// Everything the enumerator shows, offsets from the payload's start (so an
+// event whose name carries more attributes compares equal), value bytes as
+// hex.
+std::string walk_relative(event_enumerator& e, std::string_view name, std::span<std::byte const> ev) {
+    std::string out;
+    const auto r = e.start(name, ev);
+    out += "start " + std::to_string(static_cast<int>(r)) + " " + std::string(e.event().name) + "\n";
+    if (r != decode_error::none) return out;
+    const auto base = e.payload().data() - ev.data();
+    const auto at = [&](const void* p) {
+        return std::to_string((static_cast<std::byte const*>(p) - ev.data()) - base);
+    };
+    static constexpr char hex[] = "0123456789abcdef";
+    while (e.move_next()) {
+        const item_info& it = e.item();
+        out += std::to_string(static_cast<int>(e.state())) + " d" + std::to_string(e.depth()) + " " +
+               std::string(it.name) + std::string(it.name_attributes) + "@" + at(it.name.data()) + " e" +
+               std::to_string(static_cast<int>(it.encoding)) + " f" + std::to_string(static_cast<int>(it.format)) +
+               " t" + std::to_string(it.tag) + " a" + std::to_string(it.is_array) + std::to_string(it.is_element) +
+               " i" + std::to_string(it.array_index) + "/" + std::to_string(it.array_count) + " s" +
+               std::to_string(it.struct_field_count) + " w" + std::to_string(it.byte_swap) + " v";
+        if (!it.value.empty()) out += at(it.value.data()) + ":";
+        for (auto b : it.value) {
+            out += hex[static_cast<unsigned>(b) >> 4];
+            out += hex[static_cast<unsigned>(b) & 15];
+        }
+        out += "\n";
+    }
+    out += "end " + std::to_string(static_cast<int>(e.state())) + " " + std::to_string(static_cast<int>(e.error()));
+    if (e.error() != decode_error::none)
+        out += " " + std::to_string(static_cast<std::ptrdiff_t>(e.error_offset()) - base);
+    return out + "\n";
+}
+
+// An event with a field of every kind the cache steps through (and some it
+// leaves to the general path), its metadata after the event name `event`.
+bytes cache_kinds_event(bool big, std::string_view event, unsigned variant) {
+    bytes meta(big);
+    meta.zstr(event);
+    meta.zstr("id").u8(0x86).u8(15);                    // uuid
+    meta.zstr("path;a=b").u8(0x0A);                     // counted 8-bit string
+    meta.zstr("samples").u8(0x44);                      // u32[]
+    meta.zstr("pair").u8(0xA3).u8(0x82).u16(7).u16(2);  // signed u16[2], tag 7
+    meta.zstr("names").u8(0x47);                        // zstring8[]
+    meta.zstr("request").u8(0x81).u8(3);                // struct of 3
+    meta.zstr("status").u8(0x84).u8(0x02);              // i32
+    meta.zstr("timing").u8(0x81).u8(2);                 // struct of 2
+    meta.zstr("seconds").u8(0x85).u8(0x08);             // double
+    meta.zstr("bytes").u8(0x05);                        // u64
+    meta.zstr("agent").u8(0x0A);                        // counted string
+    meta.zstr("w16").u8(0x0B);                          // counted 16-bit string
+    meta.zstr("bin").u8(0x8D).u8(0x09);                 // binary, hex bytes
+    meta.zstr("z16").u8(0x08);                          // zstring16 (general path)
+    meta.zstr("v").u8(0xC1).u8(0x02);                   // array of structs (general path)
+    meta.zstr("q").u8(0x03);
+    meta.zstr("r").u8(0x07);
+    meta.zstr("empty").u8(0x44);                          // u32[] of 0
+    meta.zstr("tail").u8(0x81).u8(variant == 2 ? 5 : 1);  // more fields declared than defined
+    meta.zstr("last").u8(variant == 1 ? 0x04 : 0x02);
+
+    bytes p(big);
+    for (unsigned i = 0; i < 16; ++i) p.u8(0xB0 + i);
+    p.u16(5).str("/home");
+    p.u16(3).u32(1).u32(2).u32(0xFFFFFFFF);
+    p.u16(0xFFFE).u16(3);
+    p.u16(2).zstr("ab").zstr("");
+    p.u32(200);
+    p.u64(0x3FF8000000000000ull);
+    p.u64(18432);
+    p.u16(4).str("curl");
+    p.u16(2).u16(0x68).u16(0x69);
+    p.u16(3).raw({0xDE, 0xAD, 0x01});
+    p.u16(0x41).u16(0);
+    p.u16(2).u16(10).zstr("x").u16(11).zstr("yz");
+    p.u16(0);
+    p.u8(9);
+    if (variant == 1) p.u8(0).u8(0).u8(1);
+    return ehtrace::test::event(big, 4, meta, p);
+}
+
+// The same event with the event name padded past what the cache keeps: the
+// enumerator reads it through the general path only.
+std::string uncached_name() { return "Ev;pad=" + std::string(300, 'x'); }
+
+}  // namespace
+
+// The cached steps (structs, arrays, counted strings, fixed-size values)
+// give what the general path gives, item by item, for every truncation of
+// the payload, in both byte orders, reusing one enumerator throughout.
+TEST(EventEnumerator, CachedStepsSameAsGeneralPath) {
+    event_enumerator cached;
+    for (bool big : {false, true}) {
+        for (unsigned variant : {0u, 1u, 2u}) {
+            const auto ev = cache_kinds_event(big, "Ev", variant);
+            const auto ref = cache_kinds_event(big, uncached_name(), variant);
+            ASSERT_EQ(ref.size() - ev.size(), uncached_name().size() - 2);
+            const std::size_t payload_offset = ref.size() - ev.size();
+            std::string whole;
+            for (std::size_t size = ev.size() + 1; size-- != 0;) {
+                const auto span = ev.span().first(size);
+                if (size + payload_offset > ref.size()) continue;
+                const auto ref_span = ref.span().first(size + payload_offset);
+                event_enumerator general;
+                const std::string expected = walk_relative(general, "P_L4K1", ref_span);
+                const std::string got = walk_relative(cached, "P_L4K1", span);
+                if (size == ev.size()) whole = got;
+                // Truncated inside the metadata: the two events differ there.
+                if (expected.rfind("start 0 ", 0) != 0) continue;
+                EXPECT_EQ(got, expected) << "big " << big << " variant " << variant << " size " << size;
+            }
+            // The whole event decodes without error, every kind reached.
+            EXPECT_NE(whole.find("end 2 0\n"), std::string::npos) << whole;
+            EXPECT_NE(whole.find(" last@"), std::string::npos) << whole;
+        }
+    }
+}
+
+// Two events with the same metadata and different payloads, and events whose
+// metadata differs in one byte (same size, same prefix): each decodes as a
+// fresh enumerator decodes it, whatever came before.
+TEST(EventEnumerator, MetadataCacheKeyedOnEveryByte) {
+    std::vector<bytes> events;
+    for (bool big : {false, true}) {
+        bytes m1(big), m2(big), m3(big);
+        m1.zstr("Ev").zstr("s").u8(0x81).u8(2).zstr("a").u8(0x04).zstr("b").u8(0x0A);
+        m2.zstr("Ev").zstr("s").u8(0x81).u8(2).zstr("a").u8(0x03).zstr("b").u8(0x0A);  // u16 a
+        m3.zstr("Ev").zstr("s").u8(0x81).u8(1).zstr("a").u8(0x04).zstr("b").u8(0x0A);  // b outside s
+        bytes p1(big), p2(big);
+        p1.u32(1).u16(2).str("hi");
+        p2.u32(0x01020304).u16(0).u16(0);
+        for (const bytes* m : {&m1, &m2, &m3}) {
+            events.push_back(ehtrace::test::event(big, 4, *m, p1));
+            events.push_back(ehtrace::test::event(big, 4, *m, p2));
+        }
+    }
+    event_enumerator reused;
+    for (int round = 0; round < 3; ++round) {
+        for (std::size_t k = 0; k < events.size(); ++k) {
+            // Every order of pairs: each event after each other one.
+            const auto& ev = events[(k * (round + 1)) % events.size()];
+            event_enumerator fresh;
+            EXPECT_EQ(walk_text(reused, "P_L4K1", ev.span()), walk_text(fresh, "P_L4K1", ev.span())) << k;
+            EXPECT_EQ(walk_relative(reused, "P_L4K1", ev.span()), walk_relative(fresh, "P_L4K1", ev.span()));
+        }
+    }
+    // The one-byte differences show: a u32 then a u16, a struct of 2 then of 1.
+    std::string j1, j2, j3;
+    format_event_json(j1, "P_L4K1", events[0].span());
+    format_event_json(j2, "P_L4K1", events[2].span());
+    format_event_json(j3, "P_L4K1", events[4].span());
+    EXPECT_EQ(j1, R"({"n":"P:Ev","s":{"a":1,"b":"hi"},"meta":{"level":4,"keyword":"0x1"}})");
+    EXPECT_NE(j2, j1);
+    EXPECT_EQ(j3, R"({"n":"P:Ev","s":{"a":1},"b":"hi","meta":{"level":4,"keyword":"0x1"}})");
+}
+
+// Names are tested for characters JSON must escape eight bytes at a time:
+// one such character at every position of names of every length up to 20
+// (field names and the event name) takes the escaping path.
+TEST(EventEnumerator, JsonNamesEscapedAtEveryPosition) {
+    for (std::size_t length = 1; length <= 20; ++length) {
+        for (std::size_t k = 0; k < length; ++k) {
+            for (char c : {'"', '\\', '\x01', '\x1f', '\x7f', '\x80', 'A', ' '}) {
+                std::string name(length, 'a');
+                name[k] = c;
+                bytes meta;
+                meta.zstr(name).zstr(name).u8(0x02).zstr(name).u8(0x81).u8(1).zstr(name).u8(0x02);
+                const auto ev = ehtrace::test::event(false, 1, meta, bytes().u8(5).u8(6));
+                std::string key;
+                append_json_string(key, name);
+                std::string event_name;
+                append_json_string(event_name, "P:" + name);
+                const std::string expected =
+                    R"({"n":)" + event_name + "," + key + ":5," + key + ":{" + key + R"(:6},"meta":{"level":1}})";
+                std::string out;
+                EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::none);
+                EXPECT_EQ(out, expected) << length << " " << k << " " << int(c);
+            }
+        }
+    }
+}
+
+// String values (NUL-terminated and counted, as members and as array
+// elements) with one character JSON must escape at each position, around
+// the length below which plain ones are copied straight, and a uuid.
+TEST(EventEnumerator, JsonStringValuesEscapedAtEveryPosition) {
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = 0; n <= 20; ++n) lengths.push_back(n);
+    for (std::size_t n = 250; n <= 260; ++n) lengths.push_back(n);
+    for (std::size_t length : lengths) {
+        for (std::size_t k = 0; k <= length; ++k) {  // k == length: all plain
+            for (char c : {'"', '\\', '\x01', '\x7f', '\x80', '\xc3'}) {
+                std::string text(length, 'a');
+                if (k < length) text[k] = c;
+                if (c == '\xc3' && k + 1 < length) text[k + 1] = '\xa9';  // valid UTF-8
+                bytes meta;
+                meta.zstr("E").zstr("z").u8(0x07).zstr("c").u8(0x0A).zstr("a").u8(0x4A).zstr("u").u8(0x86).u8(15);
+                bytes payload;
+                payload.zstr(text).u16(static_cast<unsigned>(length)).str(text);
+                payload.u16(2).u16(static_cast<unsigned>(length)).str(text).u16(0);
+                for (unsigned i = 0; i < 16; ++i) payload.u8(0xA0 + i * 3);
+                const auto ev = ehtrace::test::event(false, 1, meta, payload);
+                std::string value;
+                append_json_string(value, text);
+                const std::string expected = R"({"n":"P:E","z":)" + value + R"(,"c":)" + value + R"(,"a":[)" + value +
+                                             R"(,""],"u":"a0a3a6a9-acaf-b2b5-b8bb-bec1c4c7cacd","meta":{"level":1}})";
+                std::string out;
+                EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::none);
+                EXPECT_EQ(out, expected) << length << " " << k << " " << int(c);
+            }
+        }
+    }
+}

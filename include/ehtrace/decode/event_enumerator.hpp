@@ -78,7 +78,8 @@ struct item_info {
 
 namespace detail {
 struct enumerator_caches;
-}
+struct cached_definition;
+}  // namespace detail
 
 class event_enumerator {
 public:
@@ -177,8 +178,11 @@ private:
     bool parse_name(std::string_view tracepoint_name, std::string_view& name, tracepoint_name_parts& parts) noexcept;
     void cache_metadata() noexcept;
     void remember_prefix() noexcept;
-    bool next_cached_value(bool& result) noexcept;
+    bool next_cached_value(bool& result, bool count_item) noexcept;
+    static field_definition cached_field_definition(const detail::cached_definition& c, const char* name) noexcept;
+    bool start_cached_array(const detail::cached_definition& c, const char* name) noexcept;
     bool take_simple_value(std::size_t size) noexcept;
+    bool take_counted_value(std::size_t unit) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;
     std::unique_ptr<detail::enumerator_caches> caches_;
     std::size_t metadata_slot_ = 0;  // the cached metadata of the current event

@@ -16,7 +16,53 @@ namespace {
 
 using namespace detail;
 
-constexpr bool is_plain_ascii(unsigned char b) noexcept { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
+// Nonzero when some byte of w is not plain ASCII, a byte that stands for
+// itself in a JSON string: 0x20-0x7F but '"' and '\\' (the bytes
+// append_utf8_text copies as they are). Exact as a yes/no answer: each test
+// borrows only above a byte that fails it.
+[[gnu::always_inline]] inline std::uint64_t not_plain_ascii(std::uint64_t w) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    std::uint64_t const quote = w ^ ('"' * ones), backslash = w ^ ('\\' * ones);
+    return (w | ((w - 0x20 * ones) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+}
+
+// Copies n bytes from src to dst; true when all are plain ASCII. Eight at
+// a time (the last eight overlapping), reading only inside [src, src + n).
+[[gnu::always_inline]] inline bool copy_plain_ascii(char* dst, const char* src, std::size_t n) noexcept {
+    if (n < 8) {
+        // Two overlapping loads of 4, 2 or 1 bytes; plain 'a's fill the rest
+        // of the word tested.
+        std::uint64_t w = 0x6161616161616161ull;
+        if (n >= 4) {
+            std::uint32_t a, b;
+            std::memcpy(&a, src, 4);
+            std::memcpy(&b, src + n - 4, 4);
+            std::memcpy(dst, &a, 4);
+            std::memcpy(dst + n - 4, &b, 4);
+            w = a | (std::uint64_t{b} << 32);
+        } else if (n >= 2) {
+            std::uint16_t a, b;
+            std::memcpy(&a, src, 2);
+            std::memcpy(&b, src + n - 2, 2);
+            std::memcpy(dst, &a, 2);
+            std::memcpy(dst + n - 2, &b, 2);
+            w = (w << 32) | a | (std::uint64_t{b} << 16);
+        } else if (n == 1) {
+            dst[0] = src[0];
+            w = (w << 8) | static_cast<unsigned char>(src[0]);
+        }
+        return not_plain_ascii(w) == 0;
+    }
+    std::uint64_t bad = 0, w;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&w, src + i, 8);
+        std::memcpy(dst + i, &w, 8);
+        bad |= not_plain_ascii(w);
+    }
+    std::memcpy(&w, src + n - 8, 8);
+    std::memcpy(dst + n - 8, &w, 8);
+    return (bad | not_plain_ascii(w)) == 0;
+}
 
 void append_scalar_json(std::string& out, const scalar_text& t, bool safe_numbers) {
     switch (t.kind) {
@@ -40,15 +86,86 @@ void append_scalar_json(std::string& out, const scalar_text& t, bool safe_number
     out.append(text, t.size + 2u);
 }
 
+// The usual values' JSON text at p: integers of the default, unsigned and
+// signed formats (as numbers: not those a double would round when
+// safe_numbers is set) and finite doubles; nullptr (nothing written) for
+// anything else. At most simple_value_json_max bytes.
+constexpr std::size_t simple_value_json_max = 40;
+[[gnu::always_inline]] inline char* write_simple_value_json(char* text, const value_bytes& value,
+                                                            const json_options& options) noexcept {
+    const auto format = value.format;
+    const auto* p = value.bytes.data();
+    if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
+        format <= field_format::signed_int) {
+        std::uint64_t v;
+        unsigned bits;
+        switch (value.encoding) {
+        case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
+        case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
+        case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
+        default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
+        }
+        if (format == field_format::signed_int) {
+            const auto shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+            if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
+                return nullptr;
+            }
+            return std::to_chars(text, text + 24, shifted).ptr;
+        }
+        if (options.safe_numbers && v > (std::uint64_t{1} << 53)) return nullptr;
+        return write_uint(text, v);
+    }
+    if (value.encoding == field_encoding::value64 && format == field_format::floating) {
+        double d;
+        std::memcpy(&d, p, 8);
+        if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
+        if (std::isfinite(d)) return std::to_chars(text, text + simple_value_json_max, d).ptr;
+    }
+    if (value.encoding == field_encoding::value128 && format == field_format::uuid) {
+        // scalar_text_of's text (never escaped), quoted: 38 bytes.
+        *text = '"';
+        char* end = write_uuid(text + 1, p);
+        *end = '"';
+        return end + 1;
+    }
+    return nullptr;
+}
+
+// write_simple_value_json, and UTF-8 strings (append_value_json's usual
+// string) of at most inline_string_max bytes, all plain ASCII: the same text.
+// At most inline_value_json_max bytes at p.
+constexpr std::size_t inline_string_max = 256, inline_value_json_max = inline_string_max + 2;
+static_assert(inline_value_json_max >= simple_value_json_max);
+[[gnu::always_inline]] inline char* write_inline_value_json(char* text, const value_bytes& value,
+                                                            const json_options& options) noexcept {
+    if (char* end = write_simple_value_json(text, value, options)) return end;
+    std::size_t const n = value.bytes.size();
+    if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
+        (value.format == field_format::default_format || value.format == field_format::string_utf) &&
+        n <= inline_string_max) {
+        *text = '"';
+        if (copy_plain_ascii(text + 1, reinterpret_cast<const char*>(value.bytes.data()), n)) {
+            text[n + 1] = '"';
+            return text + n + 2;
+        }
+    }
+    return nullptr;
+}
+
 // Writes the members (or, with field_list, the list entries) of one event
-// object: names, values, and the brackets of structs and arrays.
+// object: names, values, and the brackets of structs and arrays. What it
+// writes collects in a buffer of its own (one append to `out` for many
+// items): call flush() before anything else writes to `out`, and at the end.
 class body_writer {
 public:
     body_writer(std::string& out, const json_options& options) : out_(out), options_(options) {}
+    body_writer(const body_writer&) = delete;
+    body_writer& operator=(const body_writer&) = delete;
 
     // Starts a named value: `"name;tag=0xT":` or `{"name":"...","value":`.
     [[gnu::always_inline]] void member(std::string_view name, std::uint16_t tag) {
         if (options_.field_list) {
+            flush();
             out_.append(comma_ ? ",{\"name\":" : "{\"name\":");
             append_name(name, tag);
             out_.append(",\"value\":");
@@ -57,36 +174,96 @@ public:
         }
         comma_ = true;
     }
+    // A named value: member, the value and end_member; the key and the value
+    // straight into the buffer when the key is plain (see append_plain_key)
+    // and the value one of the usual ones (write_simple_value_json).
+    [[gnu::always_inline]] void member_value(std::string_view name, const item_info& item) {
+        const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+        if (!options_.field_list && name.size() <= 64 && (item.tag == 0 || !options_.field_tags)) {
+            char* p = room(68 + inline_value_json_max);
+            if (comma_) *p++ = ',';
+            *p++ = '"';
+            const bool plain = copy_plain_ascii(p, name.data(), name.size());
+            p += name.size();
+            if (plain) {
+                *p++ = '"';
+                *p++ = ':';
+                comma_ = true;
+                if (char* end = write_inline_value_json(p, value, options_)) {
+                    p_ = end;
+                    return;
+                }
+                p_ = p;
+                flush();
+                append_value_json(out_, value, options_);
+                return;
+            }
+        }
+        member(name, item.tag);
+        flush();
+        append_value_json(out_, value, options_);
+        end_member();
+    }
+    // An array element that is a value: element() and the value, straight
+    // into the buffer for the usual values.
+    [[gnu::always_inline]] void element_value(const item_info& item) {
+        const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+        char* p = room(1 + inline_value_json_max);
+        if (comma_) *p++ = ',';
+        if (char* end = write_inline_value_json(p, value, options_)) {
+            p_ = end;
+            comma_ = true;
+            return;
+        }
+        element();
+        flush();
+        append_value_json(out_, value, options_);
+    }
     // Starts an unnamed array element.
     [[gnu::always_inline]] void element() {
-        if (comma_) out_.push_back(',');
+        if (comma_) *room(1) = ',', ++p_;
         comma_ = true;
     }
     // After a member's value.
     [[gnu::always_inline]] void end_member() {
-        if (options_.field_list) out_.push_back('}');
+        if (options_.field_list) *room(1) = '}', ++p_;
     }
     // Opens a struct (`named`: a member, else an array element) or an array.
     [[gnu::always_inline]] bool open(bool is_struct, bool named) {
         if (depth_ == sizeof closers_) return false;
         const bool list = options_.field_list;
-        out_.push_back(is_struct && !list ? '{' : '[');
+        *room(1) = is_struct && !list ? '{' : '[', ++p_;
         closers_[depth_++] = static_cast<char>((is_struct && !list ? '}' : ']') | (named && list ? 0x80 : 0));
         comma_ = false;
         return true;
     }
     [[gnu::always_inline]] void close() {
         const char c = closers_[--depth_];
-        out_.push_back(static_cast<char>(c & 0x7F));
-        if (c & 0x80) out_.push_back('}');
+        char* p = room(2);
+        *p++ = static_cast<char>(c & 0x7F);
+        if (c & 0x80) *p++ = '}';
+        p_ = p;
         comma_ = true;
     }
     void close_all() {
         while (depth_ != 0) close();
     }
     void set_comma(bool comma) { comma_ = comma; }
+    // Appends what the buffer holds to `out`.
+    void flush() {
+        if (p_ != buffer_) {
+            out_.append(buffer_, static_cast<std::size_t>(p_ - buffer_));
+            p_ = buffer_;
+        }
+    }
 
 private:
+    // The buffer's next byte, with at least n bytes free.
+    [[gnu::always_inline]] char* room(std::size_t n) {
+        if (static_cast<std::size_t>(buffer_ + sizeof buffer_ - p_) < n) flush();
+        return p_;
+    }
+    // Straight to `out` (after a flush).
     void append_name(std::string_view name, std::uint16_t tag) {
         out_.push_back('"');
         append_utf8_text(out_, name, text_escape::json);
@@ -97,27 +274,24 @@ private:
         char text[16];
         char* p = write_literal(text, ";tag=");
         p = write_hex(p, tag);
-        out_.append(text, p);
+        out_.append(text, static_cast<std::size_t>(p - text));
     }
-    // The usual case, a short name of plain ASCII and no tag: one append.
+    // The usual case, a short name of plain ASCII and no tag: into the buffer.
     [[gnu::always_inline]] void append_plain_key(std::string_view name, std::uint16_t tag) {
         if (name.size() <= 64 && (tag == 0 || !options_.field_tags)) {
-            char text[68];
-            char* p = text;
+            char* p = room(68);
             if (comma_) *p++ = ',';
             *p++ = '"';
-            bool plain = true;
-            for (const char c : name) {
-                plain &= is_plain_ascii(static_cast<unsigned char>(c));
-                *p++ = c;
-            }
+            const bool plain = copy_plain_ascii(p, name.data(), name.size());
+            p += name.size();
             if (plain) {
                 *p++ = '"';
                 *p++ = ':';
-                out_.append(text, p);
+                p_ = p;
                 return;
             }
         }
+        flush();
         if (comma_) out_.push_back(',');
         append_name(name, tag);
         out_.push_back(':');
@@ -128,6 +302,8 @@ private:
     bool comma_ = false;
     std::size_t depth_ = 0;
     char closers_[event_enumerator::max_depth + 2];
+    char* p_ = buffer_;
+    char buffer_[1024];
 };
 
 // The field name as written in the metadata, attributes included.
@@ -137,19 +313,16 @@ std::string_view full_name(const item_info& item) noexcept {
 }
 
 // The fields of a started EventHeader event; false if it is damaged.
-bool append_eventheader_fields(body_writer& w, std::string& out, event_enumerator& e, const json_options& options) {
+bool append_eventheader_fields(body_writer& w, event_enumerator& e) {
     if (e.state() != enumerator_state::before_first) return e.state() != enumerator_state::error;
     while (e.move_next()) {
         const item_info& item = e.item();
         switch (e.state()) {
         case enumerator_state::value:
             if (item.is_element) {
-                w.element();
-                append_value_json(out, item, options);
+                w.element_value(item);
             } else {
-                w.member(full_name(item), item.tag);
-                append_value_json(out, item, options);
-                w.end_member();
+                w.member_value(full_name(item), item);
             }
             break;
         case enumerator_state::array_begin:
@@ -226,6 +399,7 @@ void append_tracepoint_fields(body_writer& w, std::string& out, const tracepoint
     for (std::size_t i = begin; i < end; ++i) {
         const tracepoint_field& field = format.fields[i];
         w.member(field.name, 0);
+        w.flush();
         append_tracefs_value(out, field, raw, big_endian, options);
         w.end_member();
     }
@@ -283,7 +457,7 @@ void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) 
     bool comma = false;
     p = write_sample_meta(p, s.meta, keys, comma);
     if (s.kind != sample_kind::eventheader) {
-        out.append(text, p);
+        out.append(text, static_cast<std::size_t>(p - text));
         std::string_view provider, event;
         if (s.kind == sample_kind::tracepoint) {
             provider = s.format->system, event = s.format->name;
@@ -298,7 +472,7 @@ void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) 
     }
     const event_info& info = s.enumerator->event();
     if ((keys & (meta_keys::comm | meta_keys::provider | meta_keys::event)) || !s.meta.source.empty()) {
-        out.append(text, p);
+        out.append(text, static_cast<std::size_t>(p - text));
         append_name_meta(out, s.meta, keys, info.name_parts.provider, info.name, comma);
         p = text;
     }
@@ -330,14 +504,14 @@ void append_meta(std::string& out, const decoded_sample& s, std::uint32_t keys) 
     if ((keys & meta_keys::related_activity) && info.related_activity_id != nullptr) {
         key("\"relatedActivity\":"), quoted_uuid(info.related_activity_id);
     }
-    out.append(text, p);
+    out.append(text, static_cast<std::size_t>(p - text));
     if ((keys & meta_keys::options) && !info.name_parts.options.empty()) {
         append_string_member(out, comma, "\"options\":", info.name_parts.options);
     }
     if (keys & meta_keys::flags) {
         p = text;
         key("\"flags\":"), quoted_hex(h.flags);
-        out.append(text, p);
+        out.append(text, static_cast<std::size_t>(p - text));
     }
     out.push_back('}');
 }
@@ -349,13 +523,14 @@ void append_name_member(std::string& out, std::string_view first, std::string_vi
     char text[160];
     if (first.size() + second.size() <= sizeof text - 10) {
         char* p = write_literal(text, "{\"n\":\"");
-        bool plain = true;
-        for (const char c : first) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        bool plain = copy_plain_ascii(p, first.data(), first.size());
+        p += first.size();
         *p++ = ':';
-        for (const char c : second) plain &= is_plain_ascii(static_cast<unsigned char>(c)), *p++ = c;
+        plain &= copy_plain_ascii(p, second.data(), second.size());
+        p += second.size();
         *p++ = '"';
         if (plain) {
-            out.append(text, p);
+            out.append(text, static_cast<std::size_t>(p - text));
             return;
         }
     }
@@ -371,7 +546,7 @@ void append_error_member(std::string& out, const event_enumerator& e) {
     out.append(to_string(e.error()));
     out.append(" at event offset ");
     char text[24];
-    out.append(text, write_uint(text, e.error_offset()));
+    out.append(text, static_cast<std::size_t>(write_uint(text, e.error_offset()) - text));
     out.push_back('"');
 }
 
@@ -387,9 +562,15 @@ void append_value_json(std::string& out, const value_bytes& value, const json_op
     // The usual values (integers of the default, unsigned and signed formats,
     // doubles, UTF-8 strings) in one step, without a scalar_text or the
     // general string path: the same text.
+    char text[simple_value_json_max];
+    if (char* end = write_simple_value_json(text, value, options)) {
+        out.append(text, static_cast<std::size_t>(end - text));
+        return;
+    }
     const auto format = value.format;
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
+        // Beyond what a double holds exactly, with safe_numbers: as a string.
         const auto* p = value.bytes.data();
         std::uint64_t v;
         unsigned bits;
@@ -399,34 +580,12 @@ void append_value_json(std::string& out, const value_bytes& value, const json_op
         case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
         default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
         }
-        char text[24];
-        char* end;
         if (format == field_format::signed_int) {
-            const auto shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
-            if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
-                append_scalar_json(out, signed_text(shifted), true);
-                return;
-            }
-            end = std::to_chars(text, text + sizeof text, shifted).ptr;
+            append_scalar_json(out, signed_text(static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits)), true);
         } else {
-            if (options.safe_numbers && v > (std::uint64_t{1} << 53)) {
-                append_scalar_json(out, unsigned_text(v), true);
-                return;
-            }
-            end = write_uint(text, v);
+            append_scalar_json(out, unsigned_text(v), true);
         }
-        out.append(text, end);
         return;
-    }
-    if (value.encoding == field_encoding::value64 && format == field_format::floating) {
-        double d;
-        std::memcpy(&d, value.bytes.data(), 8);
-        if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
-        if (std::isfinite(d)) {
-            char text[32];
-            out.append(text, std::to_chars(text, text + sizeof text, d).ptr);
-            return;
-        }
     }
     if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
         (format == field_format::default_format || format == field_format::string_utf)) {
@@ -467,13 +626,14 @@ bool append_json(std::string& out, const decoded_sample& s, const json_options& 
         append_tracepoint_fields(w, out, *s.format, 0, s.format->common_field_count, s.raw, s.big_endian, options);
     }
     switch (s.kind) {
-    case sample_kind::eventheader: ok = append_eventheader_fields(w, out, *s.enumerator, options); break;
+    case sample_kind::eventheader: ok = append_eventheader_fields(w, *s.enumerator); break;
     case sample_kind::tracepoint:
         append_tracepoint_fields(w, out, *s.format, s.format->common_field_count, s.format->fields.size(), s.raw,
                                  s.big_endian, options);
         break;
     case sample_kind::other: break;
     }
+    w.flush();
     if (options.field_list) out.push_back(']');
     if (s.kind == sample_kind::eventheader && !ok) append_error_member(out, *s.enumerator);
     if (s.kind == sample_kind::other) {

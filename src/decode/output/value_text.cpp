@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -108,13 +109,27 @@ char* write_time(char* p, std::int64_t seconds) {
     return p;
 }
 
+namespace {
+
+// The two lower-case hex digits of every byte value.
+constexpr std::array<char, 512> hex_pairs = [] {
+    std::array<char, 512> pairs{};
+    constexpr char digits[] = "0123456789abcdef";
+    for (unsigned b = 0; b != 256; ++b) {
+        pairs[2 * b] = digits[b >> 4];
+        pairs[2 * b + 1] = digits[b & 15];
+    }
+    return pairs;
+}();
+
+}  // namespace
+
 char* write_uuid(char* p, const std::byte* bytes16) noexcept {
-    static constexpr char digits[] = "0123456789abcdef";
+    // 8-4-4-4-12 digits: two digits per byte from the table.
     for (int i = 0; i != 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-        const auto b = static_cast<unsigned>(bytes16[i]);
-        *p++ = digits[b >> 4];
-        *p++ = digits[b & 15];
+        std::memcpy(p, &hex_pairs[2 * static_cast<unsigned>(bytes16[i])], 2);
+        p += 2;
     }
     return p;
 }
