@@ -674,12 +674,12 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
 // A string or binary value with a 16-bit length of `unit`-byte code units at
 // data_pos_ (the item's other members are set): start_element's steps.
 [[gnu::always_inline]] inline bool event_enumerator::take_counted_value(std::size_t unit) noexcept {
-    std::size_t const available = event_bytes_.size() - data_pos_;
+    const std::size_t available = event_bytes_.size() - data_pos_;
     std::uint16_t length = 0;
     if (!read_u16(data_pos_, length)) return fail(decode_error::payload_truncated, data_pos_);
-    std::size_t const value_size = std::size_t{length} * unit;
+    const std::size_t value_size = std::size_t{length} * unit;
     if (available < value_size + 2) return fail(decode_error::payload_truncated, data_pos_);
-    item_.value = std::span<std::byte const>(event_bytes_.data() + data_pos_ + 2, value_size);
+    item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_ + 2, value_size);
     data_pos_ += value_size + 2;
     state_ = enumerator_state::value;
     return true;

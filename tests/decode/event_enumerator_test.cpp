@@ -333,14 +333,14 @@ namespace {
 // Everything the enumerator shows, offsets from the payload's start (so an
 // event whose name carries more attributes compares equal), value bytes as
 // hex.
-std::string walk_relative(event_enumerator& e, std::string_view name, std::span<std::byte const> ev) {
+std::string walk_relative(event_enumerator& e, std::string_view name, std::span<const std::byte> ev) {
     std::string out;
     const auto r = e.start(name, ev);
     out += "start " + std::to_string(static_cast<int>(r)) + " " + std::string(e.event().name) + "\n";
     if (r != decode_error::none) return out;
     const auto base = e.payload().data() - ev.data();
     const auto at = [&](const void* p) {
-        return std::to_string((static_cast<std::byte const*>(p) - ev.data()) - base);
+        return std::to_string((static_cast<const std::byte*>(p) - ev.data()) - base);
     };
     static constexpr char hex[] = "0123456789abcdef";
     while (e.move_next()) {

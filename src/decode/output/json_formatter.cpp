@@ -22,7 +22,7 @@ using namespace detail;
 // borrows only above a byte that fails it.
 [[gnu::always_inline]] inline std::uint64_t not_plain_ascii(std::uint64_t w) noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    std::uint64_t const quote = w ^ ('"' * ones), backslash = w ^ ('\\' * ones);
+    const std::uint64_t quote = w ^ ('"' * ones), backslash = w ^ ('\\' * ones);
     return (w | ((w - 0x20 * ones) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
 }
 
@@ -139,7 +139,7 @@ static_assert(inline_value_json_max >= simple_value_json_max);
 [[gnu::always_inline]] inline char* write_inline_value_json(char* text, const value_bytes& value,
                                                             const json_options& options) noexcept {
     if (char* end = write_simple_value_json(text, value, options)) return end;
-    std::size_t const n = value.bytes.size();
+    const std::size_t n = value.bytes.size();
     if ((value.encoding == field_encoding::zstring_char8 || value.encoding == field_encoding::string_length16_char8) &&
         (value.format == field_format::default_format || value.format == field_format::string_utf) &&
         n <= inline_string_max) {
