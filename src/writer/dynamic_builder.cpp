@@ -98,6 +98,27 @@ event_builder& event_builder::fail_too_many_fields() noexcept {
     return fail(ERANGE, "a struct has more than 127 fields");
 }
 
+event_builder& event_builder::add_scalar_slow(std::string_view name, field_encoding encoding, field_format format,
+                                              const void* value, std::uint16_t tag) noexcept {
+    const std::size_t size = value_size(encoding);
+    if (!check_field(name, static_cast<std::uint8_t>(encoding), format)) return *this;
+    std::uint8_t* out;
+    if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
+    std::memcpy(out, value, size);
+    payload_.commit(out + size);
+    return *this;
+}
+
+event_builder& event_builder::add_units_slow(std::string_view name, std::uint8_t encoding, field_format format,
+                                             std::uint16_t tag, const void* units, std::size_t count,
+                                             std::size_t unit_size) noexcept {
+    return add_units_checked(name, encoding, format, tag, units, count, unit_size);
+}
+
+struct_bookmark event_builder::begin_struct_slow(std::string_view name, std::uint16_t tag) noexcept {
+    return begin_struct_checked(name, tag);
+}
+
 event_builder& event_builder::add_scalar_array(std::string_view name, field_encoding encoding, field_format format,
                                                const void* values, std::size_t count, std::uint16_t tag) noexcept {
     const std::size_t size = value_size(encoding);
