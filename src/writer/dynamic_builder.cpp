@@ -1,6 +1,7 @@
 // The out-of-line parts of the event builder: buffer growth, structs,
 // arrays, write(), and the error paths.
 #include <ehtrace/dynamic.hpp>
+#include <ehtrace/sink.hpp>
 
 #include <sys/uio.h>
 #include <new>
@@ -154,7 +155,10 @@ int event_builder::write(const event_set& set, const void* activity_id, const vo
     iov_[3] = {payload_.data(), payload_size};
     // The size-taking write() leaves the enabled check to its caller.
     if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
-    return set.tracepoint_.write(iov_, payload_size != 0 ? 4 : 3, prefix_size + metadata_size + payload_size);
+    // basic_tracepoint::write(iov, iovcnt, size), without the call.
+    sink* const owner = set.tracepoint_.write_target();
+    if (EHTRACE_DYNAMIC_UNLIKELY(owner == nullptr)) return EBADF;
+    return owner->write(set.tracepoint_, iov_, payload_size != 0 ? 4 : 3, prefix_size + metadata_size + payload_size);
 }
 
 int event_builder::write_checked(const event_set& set, const void* activity_id,
