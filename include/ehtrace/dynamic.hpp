@@ -47,7 +47,9 @@
 #define EHTRACE_DYNAMIC_INLINE inline __attribute__((always_inline))
 #define EHTRACE_DYNAMIC_COLD __attribute__((cold))
 #define EHTRACE_DYNAMIC_UNLIKELY(condition) __builtin_expect(static_cast<bool>(condition), 0)
+#define EHTRACE_DYNAMIC_LIKELY(condition) __builtin_expect(static_cast<bool>(condition), 1)
 #else
+#define EHTRACE_DYNAMIC_LIKELY(condition) (condition)
 #define EHTRACE_DYNAMIC_INLINE inline
 #define EHTRACE_DYNAMIC_COLD
 #define EHTRACE_DYNAMIC_UNLIKELY(condition) (condition)
@@ -318,6 +320,14 @@ EHTRACE_DYNAMIC_INLINE void copy_bytes(std::uint8_t* to, const std::uint8_t* fro
         } else if (size == 1) {
             store8(to, *from);
         }
+    } else if (size <= 32) {
+        copy16(to, from);
+        copy16(to + size - 16, from + size - 16);
+    } else if (size <= 64) {
+        copy16(to, from);
+        copy16(to + 16, from + 16);
+        copy16(to + size - 32, from + size - 32);
+        copy16(to + size - 16, from + size - 16);
     } else {
         std::memcpy(to, from, size);
     }
@@ -766,7 +776,8 @@ public:
                 depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u, structs_[depth_ - 1].format_offset))) {
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
-        const open_struct closed = structs_[--depth_];
+        --depth_;
+        const open_struct& closed = structs_[depth_];
         if (EHTRACE_DYNAMIC_UNLIKELY(closed.field_count == 0)) {
             // The format has no empty struct: drop its definition (the last
             // thing in the metadata, as nothing was added to it) and uncount it.
@@ -1082,6 +1093,14 @@ private:
                 return *this;
             }
         } else {
+            if (EHTRACE_DYNAMIC_LIKELY(count <= 0xFFFF && (values != nullptr || count == 0) &&
+                                       fast_field(name, static_cast<std::uint8_t>(encoding | encoding_flags::var_array),
+                                                  format, tag, sizeof(std::uint16_t) + count * size, out))) {
+                detail::store16(out, static_cast<std::uint16_t>(count));
+                detail::copy_bytes(out + sizeof(std::uint16_t), static_cast<const std::uint8_t*>(values), count * size);
+                payload_.commit(out + sizeof(std::uint16_t) + count * size);
+                return *this;
+            }
             if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0))
                 return fail_argument("an array's values are null");
             if (!begin_array(name, encoding, format, tag, count, out, count * size)) return *this;
