@@ -423,6 +423,6 @@ TEST_P(CapturePerfClock, TimesAreTheMonotonicClockAndInOrderPerThread) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Clocks, CapturePerfClock, ::testing::Values(true, false),
-                         [](::const testing::TestParamInfo<bool>& param) {
+                         [](const ::testing::TestParamInfo<bool>& param) {
                              return param.param ? std::string("Tsc") : std::string("Monotonic");
                          });

@@ -29,12 +29,14 @@ struct reference {
     void definition(std::string_view name, field_encoding encoding, field_format format, std::uint16_t tag,
                     std::uint8_t flags = 0) {
         ehtrace::byte_writer counter;
-        ehtrace::encode_field_definition(counter, name, static_cast<std::uint8_t>(static_cast<std::uint8_t>(encoding) | flags),
+        ehtrace::encode_field_definition(counter, name,
+                                         static_cast<std::uint8_t>(static_cast<std::uint8_t>(encoding) | flags),
                                          static_cast<std::uint8_t>(format), tag, 0);
         const std::size_t at = metadata.size();
         metadata.resize(at + counter.size());
         ehtrace::byte_writer writer(metadata.data() + at);
-        ehtrace::encode_field_definition(writer, name, static_cast<std::uint8_t>(static_cast<std::uint8_t>(encoding) | flags),
+        ehtrace::encode_field_definition(writer, name,
+                                         static_cast<std::uint8_t>(static_cast<std::uint8_t>(encoding) | flags),
                                          static_cast<std::uint8_t>(format), tag, 0);
     }
     void u16(std::uint16_t value) {
