@@ -29,7 +29,6 @@
 #include <ehtrace/fields.hpp>
 #include <ehtrace/fixed_string.hpp>
 #include <ehtrace/format.hpp>
-#include <ehtrace/sink.hpp>
 #include <ehtrace/tracepoint.hpp>
 
 namespace ehtrace {
@@ -475,12 +474,7 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         if constexpr (!fixed_size) {
             if (writer.variable_size > max_event_size - constant_size) return E2BIG;
         }
-        // basic_tracepoint::write(iov, iovcnt, size), without the call.
-        sink* const owner = site.tracepoint.write_target();
-        if (owner == nullptr) [[unlikely]]
-            return EBADF;
-        return owner->write(site.tracepoint, iov, static_cast<int>(layout.iov_count),
-                            constant_size + writer.variable_size);
+        return site.tracepoint.write(iov, static_cast<int>(layout.iov_count), constant_size + writer.variable_size);
     }
 
 private:
