@@ -286,6 +286,20 @@ EHTRACE_DYNAMIC_INLINE void store64(std::uint8_t* to, std::uint64_t value) noexc
     std::memcpy(to, &value, sizeof value);
 #endif
 }
+// Words composed byte by byte (byte i at bits 8i..8i+7), stored so that
+// byte i lands at to[i] in either byte order.
+EHTRACE_DYNAMIC_INLINE void store16_bytes(std::uint8_t* to, std::uint16_t bytes) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bytes = __builtin_bswap16(bytes);
+#endif
+    store16(to, bytes);
+}
+EHTRACE_DYNAMIC_INLINE void store32_bytes(std::uint8_t* to, std::uint32_t bytes) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bytes = __builtin_bswap32(bytes);
+#endif
+    store32(to, bytes);
+}
 // 16 bytes from `from` to `to`.
 EHTRACE_DYNAMIC_INLINE void copy16(std::uint8_t* to, const std::uint8_t* from) noexcept {
 #ifdef EHTRACE_DYNAMIC_TYPED_STORES
@@ -358,7 +372,7 @@ struct unchecked_writer {
             return;
         }
         copy_bytes(out, from, size - 1);
-        store16(out + size - 1, from[size - 1]);
+        store16_bytes(out + size - 1, from[size - 1]);
         out += size + 1;
     }
 };
@@ -909,6 +923,14 @@ private:
                                         const_array_length));
         return true;
     }
+    // A u16 as its bytes in memory order (byte i at bits 8i..8i+7).
+    static constexpr std::uint16_t native_bytes(std::uint16_t value) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        return static_cast<std::uint16_t>(value << 8 | value >> 8);
+#else
+        return value;
+#endif
+    }
     // What encode_field_definition() writes: the name, then the rest (NUL,
     // encoding, [format, [tag]], [array length]: 2..7 bytes) as one word,
     // in two stores.
@@ -924,12 +946,12 @@ private:
             rest |= std::uint64_t{static_cast<std::uint8_t>(format | (tag != 0 ? format_flags::tag_follows : 0))} << 16;
             rest_size = 3;
             if (tag != 0) {
-                rest |= std::uint64_t{tag} << 24;
+                rest |= std::uint64_t{native_bytes(tag)} << 24;
                 rest_size = 5;
             }
         }
         if (encoding & encoding_flags::const_array) {
-            rest |= std::uint64_t{const_array_length} << (8 * rest_size);
+            rest |= std::uint64_t{native_bytes(const_array_length)} << (8 * rest_size);
             rest_size += 2;
         }
         const std::size_t size = name.size();
@@ -937,11 +959,11 @@ private:
         out += size;
         // 2..7 bytes as two stores of one type, the second ending at the end.
         if (rest_size < 4) {
-            detail::store16(out, static_cast<std::uint16_t>(rest));
-            detail::store16(out + rest_size - 2, static_cast<std::uint16_t>(rest >> (8 * (rest_size - 2))));
+            detail::store16_bytes(out, static_cast<std::uint16_t>(rest));
+            detail::store16_bytes(out + rest_size - 2, static_cast<std::uint16_t>(rest >> (8 * (rest_size - 2))));
         } else {
-            detail::store32(out, static_cast<std::uint32_t>(rest));
-            detail::store32(out + rest_size - 4, static_cast<std::uint32_t>(rest >> (8 * (rest_size - 4))));
+            detail::store32_bytes(out, static_cast<std::uint32_t>(rest));
+            detail::store32_bytes(out + rest_size - 4, static_cast<std::uint32_t>(rest >> (8 * (rest_size - 4))));
         }
         return out + rest_size;
     }
