@@ -47,7 +47,9 @@
 #define EHTRACE_DYNAMIC_INLINE inline __attribute__((always_inline))
 #define EHTRACE_DYNAMIC_COLD __attribute__((cold))
 #define EHTRACE_DYNAMIC_UNLIKELY(condition) __builtin_expect(static_cast<bool>(condition), 0)
+#define EHTRACE_DYNAMIC_LIKELY(condition) __builtin_expect(static_cast<bool>(condition), 1)
 #else
+#define EHTRACE_DYNAMIC_LIKELY(condition) (condition)
 #define EHTRACE_DYNAMIC_INLINE inline
 #define EHTRACE_DYNAMIC_COLD
 #define EHTRACE_DYNAMIC_UNLIKELY(condition) (condition)
@@ -200,6 +202,8 @@ public:
     // The fast path of reserve(), for callers that check first and write
     // at end() after: true when `count` more bytes fit without growing.
     bool has_room(std::size_t count) const noexcept { return static_cast<std::size_t>(limit_ - end_) >= count; }
+    // The room has_room() checks against.
+    std::uint8_t* limit() const noexcept { return limit_; }
     std::uint8_t* end() noexcept { return end_; }
 
     // True when the last grow() failed for lack of memory rather than for
@@ -230,11 +234,117 @@ private:
 #define EHTRACE_DYNAMIC_QUIET_BOUNDS 1
 #endif
 
-template <std::size_t Size>
-EHTRACE_DYNAMIC_INLINE void copy_fixed(std::uint8_t* to, const std::uint8_t* from) noexcept {
-    std::uint8_t chunk[Size];
-    std::memcpy(chunk, from, Size);  // load everything before storing: the ranges may overlap
-    std::memcpy(to, chunk, Size);
+// Stores into the builder's buffers go through these non-character types
+// (unaligned where the compiler allows it). A store through a byte pointer
+// may modify anything, the builder's own members included, so after one the
+// compiler reloads the buffers' end and limit pointers for the next field;
+// a store of a u16/u32/u64 cannot modify a pointer, so the pointers stay in
+// registers from one field to the next. Loads from the caller's memory stay
+// byte-wise (memcpy): they modify nothing, and may read any type. Every load
+// from the buffers is byte-wise too (memcpy, or the sink's), and stores that
+// overlap have the same type: the compiler may reorder stores of different
+// types, which is harmless only where they do not overlap. So every store
+// writes exactly the bytes it means to, never ahead of what is committed.
+#if defined(__GNUC__)
+typedef std::uint16_t store_u16 __attribute__((aligned(1)));
+typedef std::uint32_t store_u32 __attribute__((aligned(1)));
+typedef std::uint64_t store_u64 __attribute__((aligned(1)));
+typedef unsigned long long store_u128 __attribute__((vector_size(16), aligned(1)));
+#define EHTRACE_DYNAMIC_TYPED_STORES 1
+#endif
+// A byte that is not a character type for aliasing.
+enum class store_u8 : std::uint8_t {};
+
+template <class T>
+EHTRACE_DYNAMIC_INLINE T load_as(const void* from) noexcept {
+    T value;
+    std::memcpy(&value, from, sizeof value);
+    return value;
+}
+
+EHTRACE_DYNAMIC_INLINE void store8(std::uint8_t* to, std::uint8_t value) noexcept {
+    *reinterpret_cast<store_u8*>(to) = static_cast<store_u8>(value);
+}
+EHTRACE_DYNAMIC_INLINE void store16(std::uint8_t* to, std::uint16_t value) noexcept {
+#ifdef EHTRACE_DYNAMIC_TYPED_STORES
+    *reinterpret_cast<store_u16*>(to) = value;
+#else
+    std::memcpy(to, &value, sizeof value);
+#endif
+}
+EHTRACE_DYNAMIC_INLINE void store32(std::uint8_t* to, std::uint32_t value) noexcept {
+#ifdef EHTRACE_DYNAMIC_TYPED_STORES
+    *reinterpret_cast<store_u32*>(to) = value;
+#else
+    std::memcpy(to, &value, sizeof value);
+#endif
+}
+EHTRACE_DYNAMIC_INLINE void store64(std::uint8_t* to, std::uint64_t value) noexcept {
+#ifdef EHTRACE_DYNAMIC_TYPED_STORES
+    *reinterpret_cast<store_u64*>(to) = value;
+#else
+    std::memcpy(to, &value, sizeof value);
+#endif
+}
+// Words composed byte by byte (byte i at bits 8i..8i+7), stored so that
+// byte i lands at to[i] in either byte order.
+EHTRACE_DYNAMIC_INLINE void store16_bytes(std::uint8_t* to, std::uint16_t bytes) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bytes = __builtin_bswap16(bytes);
+#endif
+    store16(to, bytes);
+}
+EHTRACE_DYNAMIC_INLINE void store32_bytes(std::uint8_t* to, std::uint32_t bytes) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bytes = __builtin_bswap32(bytes);
+#endif
+    store32(to, bytes);
+}
+// 16 bytes from `from` to `to`.
+EHTRACE_DYNAMIC_INLINE void copy16(std::uint8_t* to, const std::uint8_t* from) noexcept {
+#ifdef EHTRACE_DYNAMIC_TYPED_STORES
+    *reinterpret_cast<store_u128*>(to) = load_as<store_u128>(from);
+#else
+    std::uint8_t chunk[16];
+    std::memcpy(chunk, from, 16);
+    std::memcpy(to, chunk, 16);
+#endif
+}
+
+// Copies exactly `size` bytes (the ranges do not overlap). Short copies
+// inline, without a call into libc: two overlapping fixed-size moves cover
+// every length in a range; each load comes before its store.
+EHTRACE_DYNAMIC_INLINE void copy_bytes(std::uint8_t* to, const std::uint8_t* from, std::size_t size) noexcept {
+    if (size >= 8 && size <= 16) {
+        const auto head = load_as<std::uint64_t>(from);
+        const auto tail = load_as<std::uint64_t>(from + size - 8);
+        store64(to, head);
+        store64(to + size - 8, tail);
+    } else if (size >= 4 && size < 8) {
+        const auto head = load_as<std::uint32_t>(from);
+        const auto tail = load_as<std::uint32_t>(from + size - 4);
+        store32(to, head);
+        store32(to + size - 4, tail);
+    } else if (size < 4) {
+        if (size >= 2) {
+            const auto head = load_as<std::uint16_t>(from);
+            const auto tail = load_as<std::uint16_t>(from + size - 2);
+            store16(to, head);
+            store16(to + size - 2, tail);
+        } else if (size == 1) {
+            store8(to, *from);
+        }
+    } else if (size <= 32) {
+        copy16(to, from);
+        copy16(to + size - 16, from + size - 16);
+    } else if (size <= 64) {
+        copy16(to, from);
+        copy16(to + 16, from + 16);
+        copy16(to + size - 32, from + size - 32);
+        copy16(to + size - 16, from + size - 16);
+    } else {
+        std::memcpy(to, from, size);
+    }
 }
 
 // The Writer that encoding.hpp's encoders write through, over room the
@@ -244,30 +354,26 @@ struct unchecked_writer {
 
     EHTRACE_DYNAMIC_INLINE void put(std::uint8_t byte) noexcept { *out++ = byte; }
     EHTRACE_DYNAMIC_INLINE void put_u16(std::uint16_t value) noexcept {
-        std::memcpy(out, &value, sizeof value);  // native byte order, as the header says
+        store16(out, value);  // native byte order, as the header says
         out += sizeof value;
     }
-    // Short copies (names, small values) inline, without a call into libc:
-    // two overlapping fixed-size moves cover every length in a range.
     EHTRACE_DYNAMIC_INLINE void put_bytes(const void* bytes, std::size_t size) noexcept {
-        const auto* from = static_cast<const std::uint8_t*>(bytes);
-        if (size >= 8 && size <= 16) {
-            copy_fixed<8>(out, from);
-            copy_fixed<8>(out + size - 8, from + size - 8);
-        } else if (size >= 4 && size < 8) {
-            copy_fixed<4>(out, from);
-            copy_fixed<4>(out + size - 4, from + size - 4);
-        } else if (size < 4) {
-            for (std::size_t i = 0; i < size; ++i) out[i] = from[i];
-        } else {
-            std::memcpy(out, from, size);
-        }
+        copy_bytes(out, static_cast<const std::uint8_t*>(bytes), size);
         out += size;
     }
     EHTRACE_DYNAMIC_INLINE void put_string(std::string_view text) noexcept { put_bytes(text.data(), text.size()); }
+    // The text and a 0 byte. A nonempty text ends with a 2-byte store of its
+    // last character and the 0, not a byte store (see store16()).
     EHTRACE_DYNAMIC_INLINE void put_zstring(std::string_view text) noexcept {
-        put_string(text);
-        put(0);
+        const std::size_t size = text.size();
+        const auto* from = reinterpret_cast<const std::uint8_t*>(text.data());
+        if (size == 0) {
+            store8(out++, 0);
+            return;
+        }
+        copy_bytes(out, from, size - 1);
+        store16_bytes(out + size - 1, from[size - 1]);
+        out += size + 1;
     }
 };
 
@@ -408,16 +514,20 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(size == 0))
             return fail_argument("a scalar field needs a value8..value128 encoding");
         if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
-        if (!check_field(name, static_cast<std::uint8_t>(encoding), format)) return *this;
         std::uint8_t* out;
-        if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
+        if (EHTRACE_DYNAMIC_UNLIKELY(!fast_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out))) {
+            // A copy, so that `value` need not be in memory on the usual path.
+            unsigned char copy[16];
+            std::memcpy(copy, value, size);
+            return add_scalar_slow(name, encoding, format, copy, tag);
+        }
         // 1, 2, 4, 8 or 16 bytes: a constant size where the encoding is one.
         switch (size) {
-        case 1: std::memcpy(out, value, 1); break;
-        case 2: std::memcpy(out, value, 2); break;
-        case 4: std::memcpy(out, value, 4); break;
-        case 8: std::memcpy(out, value, 8); break;
-        default: std::memcpy(out, value, 16); break;
+        case 1: detail::store8(out, *static_cast<const std::uint8_t*>(value)); break;
+        case 2: detail::store16(out, detail::load_as<std::uint16_t>(value)); break;
+        case 4: detail::store32(out, detail::load_as<std::uint32_t>(value)); break;
+        case 8: detail::store64(out, detail::load_as<std::uint64_t>(value)); break;
+        default: detail::copy16(out, static_cast<const std::uint8_t*>(value)); break;
         }
         payload_.commit(out + size);
         return *this;
@@ -633,6 +743,22 @@ public:
     // Opens a struct: the fields added until the matching end_struct() are
     // its members (1..127 of them). Structs nest up to max_struct_depth.
     EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct(std::string_view name, std::uint16_t tag = 0) noexcept {
+        const std::size_t depth = depth_;
+        const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
+        std::uint8_t* unused;
+        if (EHTRACE_DYNAMIC_UNLIKELY(depth == max_struct_depth ||
+                                     !fast_field(name, static_cast<std::uint8_t>(field_encoding::structure),
+                                                 static_cast<field_format>(1), tag, 0, unused, 0, false))) {
+            return begin_struct_slow(name, tag);
+        }
+        const auto format_offset =
+            static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
+        structs_[depth] = {definition_offset, format_offset, 0};
+        depth_ = static_cast<std::uint8_t>(depth + 1);
+        return {bookmark_value(depth, format_offset)};
+    }
+    // begin_struct() without fast_field().
+    EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct_checked(std::string_view name, std::uint16_t tag) noexcept {
         if (EHTRACE_DYNAMIC_UNLIKELY(depth_ == max_struct_depth)) {
             fail(ERANGE, "structs are nested more than 8 levels deep");
             return {};
@@ -664,7 +790,8 @@ public:
                 depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u, structs_[depth_ - 1].format_offset))) {
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
-        const open_struct closed = structs_[--depth_];
+        --depth_;
+        const open_struct& closed = structs_[depth_];
         if (EHTRACE_DYNAMIC_UNLIKELY(closed.field_count == 0)) {
             // The format has no empty struct: drop its definition (the last
             // thing in the metadata, as nothing was added to it) and uncount it.
@@ -672,8 +799,13 @@ public:
             if (depth_ != 0) --structs_[depth_ - 1].field_count;
             return *this;
         }
-        std::uint8_t& format = metadata_.data()[closed.format_offset];
-        format = static_cast<std::uint8_t>((format & format_flags::tag_follows) | closed.field_count);
+        // A 2-byte access (the struct's fields follow its format byte), so
+        // that the store is not a byte store (see detail::store16()).
+        std::uint8_t* const format = metadata_.data() + closed.format_offset;
+        std::uint8_t pair[2];
+        std::memcpy(pair, format, sizeof pair);
+        pair[0] = static_cast<std::uint8_t>((pair[0] & format_flags::tag_follows) | closed.field_count);
+        detail::store16(format, detail::load_as<std::uint16_t>(pair));
         return *this;
     }
 
@@ -721,6 +853,59 @@ private:
         return true;
     }
 
+    // The long ways of add_scalar(), add_units() and begin_struct(), for
+    // any field fast_field() refuses: every check in order, growing the
+    // buffers or recording the error. Out of line: they are rare (a
+    // reused builder's buffers soon fit its events), and a call keeps the
+    // usual path's registers (see fast_field()).
+    EHTRACE_DYNAMIC_COLD event_builder& add_scalar_slow(std::string_view name, field_encoding encoding,
+                                                        field_format format, const void* value,
+                                                        std::uint16_t tag) noexcept;
+    EHTRACE_DYNAMIC_COLD event_builder& add_units_slow(std::string_view name, std::uint8_t encoding,
+                                                       field_format format, std::uint16_t tag, const void* units,
+                                                       std::size_t count, std::size_t unit_size) noexcept;
+    EHTRACE_DYNAMIC_COLD struct_bookmark begin_struct_slow(std::string_view name, std::uint16_t tag) noexcept;
+
+    // True when `size` bytes from `at` end by `limit` (as byte_buffer::has_room(),
+    // in one fewer instruction: an address plus an event size cannot wrap).
+    static EHTRACE_DYNAMIC_INLINE bool fits(const std::uint8_t* at, std::size_t size,
+                                            const std::uint8_t* limit) noexcept {
+        return reinterpret_cast<std::uintptr_t>(at) + size <= reinterpret_cast<std::uintptr_t>(limit);
+    }
+    // The usual field, checked and begun at once: a valid name and format,
+    // room in the innermost open struct (where the field is counted), and
+    // room in both buffers (none while an error is
+    // set: the metadata is closed). Writes and commits the definition and
+    // sets `data` as begin_field() does. False (nothing changed) otherwise:
+    // the caller then goes the long way, check_field() and begin_field(),
+    // which report what failed. Everything this reads stays in registers
+    // from one field to the next, as the stores into the buffers do not
+    // touch the builder (see detail::store16()).
+    EHTRACE_DYNAMIC_INLINE bool fast_field(std::string_view name, std::uint8_t encoding, field_format format,
+                                           std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
+                                           std::uint16_t const_array_length = 0, bool check_format = true) noexcept {
+        // Loaded first and used throughout, so that the compiler keeps them
+        // in registers from one field to the next.
+        std::uint8_t* const definition = metadata_.end();
+        std::uint8_t* const definition_limit = metadata_.limit();
+        std::uint8_t* const payload = payload_.end();
+        std::uint8_t* const payload_limit = payload_.limit();
+        const std::size_t depth = depth_;
+        if (!fits(definition, name.size() + max_definition_overhead, definition_limit) ||
+            !fits(payload, data_size, payload_limit) || check_name(name) != name_error::none ||
+            (check_format &&
+             !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask))) ||
+            (depth != 0 && structs_[depth - 1].field_count == max_struct_fields)) {
+            return false;
+        }
+        data = payload;
+        metadata_.commit(
+            put_definition(definition, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length));
+        // Counted last: a store into the builder, after those into the buffers.
+        if (depth != 0) ++structs_[depth - 1].field_count;
+        return true;
+    }
+
     // After check_field(): room for the field's definition and for
     // `data_size` payload bytes, both checked before either is used.
     // Writes and commits the definition and sets `data` to where the data
@@ -733,11 +918,54 @@ private:
             !make_room(definition_size, data_size)) {
             return false;
         }
-        data = payload_.end();  // before the definition's stores, which the compiler cannot tell apart from it
-        detail::unchecked_writer writer{metadata_.end()};
-        encode_field_definition(writer, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length);
-        metadata_.commit(writer.out);
+        data = payload_.end();
+        metadata_.commit(put_definition(metadata_.end(), name, encoding, static_cast<std::uint8_t>(format), tag,
+                                        const_array_length));
         return true;
+    }
+    // A u16 as its bytes in memory order (byte i at bits 8i..8i+7).
+    static constexpr std::uint16_t native_bytes(std::uint16_t value) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        return static_cast<std::uint16_t>(value << 8 | value >> 8);
+#else
+        return value;
+#endif
+    }
+    // What encode_field_definition() writes: the name, then the rest (NUL,
+    // encoding, [format, [tag]], [array length]: 2..7 bytes) as one word,
+    // in two stores.
+    static EHTRACE_DYNAMIC_INLINE std::uint8_t* put_definition(std::uint8_t* out, std::string_view name,
+                                                               std::uint8_t encoding, std::uint8_t format,
+                                                               std::uint16_t tag,
+                                                               std::uint16_t const_array_length) noexcept {
+        const bool has_format = format != 0 || tag != 0;
+        std::uint64_t rest =
+            std::uint64_t{static_cast<std::uint8_t>(encoding | (has_format ? encoding_flags::format_follows : 0))} << 8;
+        std::size_t rest_size = 2;
+        if (has_format) {
+            rest |= std::uint64_t{static_cast<std::uint8_t>(format | (tag != 0 ? format_flags::tag_follows : 0))} << 16;
+            rest_size = 3;
+            if (tag != 0) {
+                rest |= std::uint64_t{native_bytes(tag)} << 24;
+                rest_size = 5;
+            }
+        }
+        if (encoding & encoding_flags::const_array) {
+            rest |= std::uint64_t{native_bytes(const_array_length)} << (8 * rest_size);
+            rest_size += 2;
+        }
+        const std::size_t size = name.size();
+        detail::copy_bytes(out, reinterpret_cast<const std::uint8_t*>(name.data()), size);
+        out += size;
+        // 2..7 bytes as two stores of one type, the second ending at the end.
+        if (rest_size < 4) {
+            detail::store16_bytes(out, static_cast<std::uint16_t>(rest));
+            detail::store16_bytes(out + rest_size - 2, static_cast<std::uint16_t>(rest >> (8 * (rest_size - 2))));
+        } else {
+            detail::store32_bytes(out, static_cast<std::uint32_t>(rest));
+            detail::store32_bytes(out + rest_size - 4, static_cast<std::uint32_t>(rest >> (8 * (rest_size - 4))));
+        }
+        return out + rest_size;
     }
     // Grows the buffers for `definition_size` metadata and `data_size`
     // (either may be 0) payload bytes; false with error() set when they
@@ -779,19 +1007,46 @@ private:
     }
     EHTRACE_DYNAMIC_INLINE void put_units(std::uint8_t* out, std::uint8_t encoding, const void* units,
                                           std::size_t count, std::size_t unit_size) noexcept {
-        detail::unchecked_writer writer{out};
-        if (!is_zero_terminated(encoding)) writer.put_u16(static_cast<std::uint16_t>(count));
-        writer.put_bytes(units, count * unit_size);
-        if (is_zero_terminated(encoding)) {
-            for (std::size_t i = 0; i < unit_size; ++i) writer.put(0);
+        const std::size_t size = count * unit_size;
+        const auto* from = static_cast<const std::uint8_t*>(units);
+        if (!is_zero_terminated(encoding)) {
+            detail::store16(out, static_cast<std::uint16_t>(count));
+            detail::copy_bytes(out + 2, from, size);
+            payload_.commit(out + 2 + size);
+            return;
         }
-        payload_.commit(writer.out);
+        // The units, then a 0 unit (see unchecked_writer::put_zstring()).
+        if (unit_size == 1) {
+            detail::unchecked_writer writer{out};
+            writer.put_zstring({static_cast<const char*>(units), size});
+            payload_.commit(writer.out);
+            return;
+        }
+        detail::copy_bytes(out, from, size);
+        if (unit_size == 2) {
+            detail::store16(out + size, 0);
+        } else {
+            detail::store32(out + size, 0);
+        }
+        payload_.commit(out + size + unit_size);
     }
 
     // A string or binary field: its definition, then its units as put_units() writes them.
     EHTRACE_DYNAMIC_INLINE event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format,
                                                     std::uint16_t tag, const void* units, std::size_t count,
                                                     std::size_t unit_size) noexcept {
+        std::uint8_t* out;
+        if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF || !fast_field(name, encoding, format, tag,
+                                                                   units_data_size(encoding, count, unit_size), out))) {
+            return add_units_slow(name, encoding, format, tag, units, count, unit_size);
+        }
+        put_units(out, encoding, units, count, unit_size);
+        return *this;
+    }
+    // add_units() without fast_field().
+    EHTRACE_DYNAMIC_INLINE event_builder& add_units_checked(std::string_view name, std::uint8_t encoding,
+                                                            field_format format, std::uint16_t tag, const void* units,
+                                                            std::size_t count, std::size_t unit_size) noexcept {
         if (!check_field(name, encoding, format) || !check_unit_count(encoding, count)) return *this;
         std::uint8_t* out;
         if (begin_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size), out)) {
@@ -837,7 +1092,7 @@ private:
             return false;
         }
         const auto stored_count = static_cast<std::uint16_t>(count);
-        std::memcpy(data, &stored_count, sizeof stored_count);
+        detail::store16(data, stored_count);
         data += sizeof stored_count;
         payload_.commit(data);
         return true;
@@ -860,6 +1115,14 @@ private:
                 return *this;
             }
         } else {
+            if (EHTRACE_DYNAMIC_LIKELY(count <= 0xFFFF && (values != nullptr || count == 0) &&
+                                       fast_field(name, static_cast<std::uint8_t>(encoding | encoding_flags::var_array),
+                                                  format, tag, sizeof(std::uint16_t) + count * size, out))) {
+                detail::store16(out, static_cast<std::uint16_t>(count));
+                detail::copy_bytes(out + sizeof(std::uint16_t), static_cast<const std::uint8_t*>(values), count * size);
+                payload_.commit(out + sizeof(std::uint16_t) + count * size);
+                return *this;
+            }
             if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0))
                 return fail_argument("an array's values are null");
             if (!begin_array(name, encoding, format, tag, count, out, count * size)) return *this;

@@ -61,6 +61,11 @@ public:
     int write(::iovec* iov, int iovcnt, std::size_t size) const noexcept;
 
     bool registered() const noexcept { return sink_.load(std::memory_order_acquire) != nullptr; }
+    // The sink that write(iov, iovcnt, size) hands the event to, nullptr when
+    // unregistered: for writers that call it themselves, one call fewer per
+    // event (`return owner != nullptr ? owner->write(*this, iov, iovcnt,
+    // size) : EBADF;` is exactly that write()).
+    sink* write_target() const noexcept { return sink_.load(std::memory_order_acquire); }
     // Of the last registration ("" before the first one). The name is not
     // NUL-terminated.
     std::string_view name() const noexcept { return {command_, name_length_}; }

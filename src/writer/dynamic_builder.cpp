@@ -1,6 +1,7 @@
 // The out-of-line parts of the event builder: buffer growth, structs,
 // arrays, write(), and the error paths.
 #include <ehtrace/dynamic.hpp>
+#include <ehtrace/sink.hpp>
 
 #include <sys/uio.h>
 #include <new>
@@ -98,6 +99,27 @@ event_builder& event_builder::fail_too_many_fields() noexcept {
     return fail(ERANGE, "a struct has more than 127 fields");
 }
 
+event_builder& event_builder::add_scalar_slow(std::string_view name, field_encoding encoding, field_format format,
+                                              const void* value, std::uint16_t tag) noexcept {
+    const std::size_t size = value_size(encoding);
+    if (!check_field(name, static_cast<std::uint8_t>(encoding), format)) return *this;
+    std::uint8_t* out;
+    if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
+    std::memcpy(out, value, size);
+    payload_.commit(out + size);
+    return *this;
+}
+
+event_builder& event_builder::add_units_slow(std::string_view name, std::uint8_t encoding, field_format format,
+                                             std::uint16_t tag, const void* units, std::size_t count,
+                                             std::size_t unit_size) noexcept {
+    return add_units_checked(name, encoding, format, tag, units, count, unit_size);
+}
+
+struct_bookmark event_builder::begin_struct_slow(std::string_view name, std::uint16_t tag) noexcept {
+    return begin_struct_checked(name, tag);
+}
+
 event_builder& event_builder::add_scalar_array(std::string_view name, field_encoding encoding, field_format format,
                                                const void* values, std::size_t count, std::uint16_t tag) noexcept {
     const std::size_t size = value_size(encoding);
@@ -133,7 +155,10 @@ int event_builder::write(const event_set& set, const void* activity_id, const vo
     iov_[3] = {payload_.data(), payload_size};
     // The size-taking write() leaves the enabled check to its caller.
     if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
-    return set.tracepoint_.write(iov_, payload_size != 0 ? 4 : 3, prefix_size + metadata_size + payload_size);
+    // basic_tracepoint::write(iov, iovcnt, size), without the call.
+    sink* const owner = set.tracepoint_.write_target();
+    if (EHTRACE_DYNAMIC_UNLIKELY(owner == nullptr)) return EBADF;
+    return owner->write(set.tracepoint_, iov_, payload_size != 0 ? 4 : 3, prefix_size + metadata_size + payload_size);
 }
 
 int event_builder::write_checked(const event_set& set, const void* activity_id,
