@@ -474,7 +474,13 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         if constexpr (!fixed_size) {
             if (writer.variable_size > max_event_size - constant_size) return E2BIG;
         }
-        return site.tracepoint.write(iov, static_cast<int>(layout.iov_count), constant_size + writer.variable_size);
+        // basic_tracepoint::write(iov, iovcnt, size) without its call: one call
+        // per event, the sink's.
+        sink* const owner = site.tracepoint.write_target();
+        if (owner == nullptr) [[unlikely]]
+            return EBADF;
+        return owner->write(site.tracepoint, iov, static_cast<int>(layout.iov_count),
+                            constant_size + writer.variable_size);
     }
 
 private:

@@ -20,21 +20,7 @@
 
 namespace ehtrace {
 
-class sink {
-public:
-    virtual ~sink() = default;
-
-    // Takes a tracepoint whose command (tp.command()) is valid. Returns 0 or
-    // an errno value. Always-on sinks set the enable bit here.
-    virtual int add(basic_tracepoint& tp) noexcept = 0;
-    // Forgets tp; clears its enable word.
-    virtual void remove(basic_tracepoint& tp) noexcept = 0;
-    // iov[0] is free for the sink's own use; iov[1..iovcnt) is the event,
-    // `size` bytes in all (the writer knows it; sinks need not add it up).
-    virtual int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept = 0;
-    // What this sink is, for user_events_diagnostic().
-    virtual std::string describe() const = 0;
-};
+// class sink, the interface every sink implements, is in tracepoint.hpp.
 
 // The kernel's user_events (the default).
 sink& kernel_sink() noexcept;

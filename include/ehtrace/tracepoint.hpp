@@ -96,6 +96,24 @@ private:
     std::uint16_t command_length_ = 0;
 };
 
+// Where a registered tracepoint's writes go (sink.hpp has the built-in ones
+// and set_sink). Here so that a write site can call its sink directly.
+class sink {
+public:
+    virtual ~sink() = default;
+
+    // Takes a tracepoint whose command (tp.command()) is valid. Returns 0 or
+    // an errno value. Always-on sinks set the enable bit here.
+    virtual int add(basic_tracepoint& tp) noexcept = 0;
+    // Forgets tp; clears its enable word.
+    virtual void remove(basic_tracepoint& tp) noexcept = 0;
+    // iov[0] is free for the sink's own use; iov[1..iovcnt) is the event,
+    // `size` bytes in all (the writer knows it; sinks need not add it up).
+    virtual int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept = 0;
+    // What this sink is, for user_events_diagnostic().
+    virtual std::string describe() const = 0;
+};
+
 // A basic_tracepoint that unregisters when destroyed: for tracepoints owned
 // by objects or functions rather than static call sites.
 class tracepoint : public basic_tracepoint {
