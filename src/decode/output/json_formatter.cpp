@@ -86,6 +86,22 @@ void append_scalar_json(std::string& out, const scalar_text& t, bool safe_number
     out.append(text, t.size + 2u);
 }
 
+// An integer value (value8..value64) in 64 bits: sign-extended for the
+// signed format, zero-extended for the others.
+[[gnu::always_inline]] inline std::uint64_t load_integer(const value_bytes& value) noexcept {
+    const auto* p = value.bytes.data();
+    std::uint64_t v;
+    unsigned bits;
+    switch (value.encoding) {
+    case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
+    case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
+    case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
+    default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
+    }
+    if (value.format != field_format::signed_int) return v;
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits));
+}
+
 // The usual values' JSON text at p: integers of the default, unsigned and
 // signed formats (as numbers: not those a double would round when
 // safe_numbers is set) and finite doubles; nullptr (nothing written) for
@@ -97,16 +113,9 @@ constexpr std::size_t simple_value_json_max = 40;
     const auto* p = value.bytes.data();
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
-        std::uint64_t v;
-        unsigned bits;
-        switch (value.encoding) {
-        case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
-        case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
-        case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
-        default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
-        }
+        const std::uint64_t v = load_integer(value);
         if (format == field_format::signed_int) {
-            const auto shifted = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+            const auto shifted = static_cast<std::int64_t>(v);
             if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
                 return nullptr;
             }
@@ -571,17 +580,9 @@ void append_value_json(std::string& out, const value_bytes& value, const json_op
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
         // Beyond what a double holds exactly, with safe_numbers: as a string.
-        const auto* p = value.bytes.data();
-        std::uint64_t v;
-        unsigned bits;
-        switch (value.encoding) {
-        case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
-        case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
-        case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
-        default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
-        }
+        const std::uint64_t v = load_integer(value);
         if (format == field_format::signed_int) {
-            append_scalar_json(out, signed_text(static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits)), true);
+            append_scalar_json(out, signed_text(static_cast<std::int64_t>(v)), true);
         } else {
             append_scalar_json(out, unsigned_text(v), true);
         }
