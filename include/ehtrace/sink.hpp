@@ -122,6 +122,17 @@ public:
         // TSC (docs/recorder.md); false: clock_gettime for every event
         // (EHTRACE_CAPTURE_CLOCK=monotonic).
         bool tsc_clock = true;
+        // What a thread does when the writer thread is late (not scheduled
+        // on a busy machine, or slower than the thread writes) and its ring
+        // fills. See docs/recorder.md, "A late writer".
+        enum class overflow : std::uint8_t {
+            drop,  // nothing: an event that finds the ring full is lost (counted)
+            help,  // the thread runs a writer pass itself when its ring is half
+                   // or wholly full and no pass is running (never waits)
+            wait,  // as help, and a full ring waits for the pass in progress:
+                   // nothing is lost; the thread may wait for the disk
+        };
+        overflow when_late = overflow::help;  // EHTRACE_CAPTURE_OVERFLOW=drop|help|wait
     };
     struct recorder_stats {
         std::uint64_t events = 0;       // recorded into thread buffers

@@ -488,17 +488,18 @@ int perf_data_writer::write_records(::iovec* pieces, int count) {
     if (error_) return error_;
     put_pending_tracing_data();
     if (buffer_.empty()) return write_pieces(pieces, count);
-    // The buffered records first, in the same writev.
-    std::vector<::iovec> all;
-    try {
-        all.reserve(static_cast<std::size_t>(count) + 1);
-    } catch (const std::bad_alloc&) {
+    // The buffered records first, in the same writev when the pieces are few.
+    // No allocation: the recorder calls this from a thread that may be
+    // anywhere, even inside malloc (docs/recorder.md, "A late writer").
+    constexpr int inline_pieces = 32;
+    if (count >= inline_pieces) {
         if (const int e = flush()) return e;
         return write_pieces(pieces, count);
     }
-    all.push_back({buffer_.data(), buffer_.size()});
-    all.insert(all.end(), pieces, pieces + count);
-    if (const int e = write_pieces(all.data(), static_cast<int>(all.size()))) return e;
+    ::iovec all[inline_pieces];
+    all[0] = {buffer_.data(), buffer_.size()};
+    std::copy(pieces, pieces + count, all + 1);
+    if (const int e = write_pieces(all, count + 1)) return e;
     buffer_.clear();
     return 0;
 }

@@ -109,6 +109,7 @@ struct ring_cache {
 thread_local ring_cache this_thread_ring;
 
 thread_local bool thread_rings_released = false;  // ring_owner destroyed (thread exiting)
+thread_local bool holding_recorder = false;       // in attach_thread or an assisting pass
 
 struct ring_owner {
     std::vector<thread_ring*> rings;
@@ -145,6 +146,15 @@ struct capture_sink::perf_state {
     std::vector<declared> tracepoints;             // index = writer index
     std::unordered_map<std::string, int> indexes;  // tracepoint name -> index
     std::vector<thread_ring*> rings;               // each holds a reference
+    // write_cycle's lists, kept with room for every ring (reserved when a
+    // ring is added) so a pass allocates nothing: a producing thread may run
+    // one (assist) from anywhere, even from inside malloc.
+    struct pending {
+        thread_ring* ring;
+        std::uint64_t head, lost;
+    };
+    std::vector<pending> cycle_work;
+    std::vector<::iovec> cycle_pieces;
     std::unique_ptr<std::condition_variable> wake = std::make_unique<std::condition_variable>();
     std::unique_ptr<std::thread> thread;  // the writer, started with the first ring
     bool stopping = false;
@@ -171,6 +181,9 @@ struct capture_sink::perf_state {
     void forget_parent() noexcept;
     void stop() noexcept;
     void request_wake(thread_ring& r) noexcept;
+    void assist(bool wait) noexcept;
+    bool helps() const noexcept;
+    bool make_room(thread_ring& r, std::uint64_t head, std::size_t total) noexcept;
     void keep_in_memory(const std::vector<::iovec>& pieces) noexcept;
 };
 
@@ -230,19 +243,47 @@ void capture_sink::perf_state::request_wake(thread_ring& r) noexcept {
     }
 }
 
-void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
-    struct pending {
-        thread_ring* ring;
-        std::uint64_t head, lost;
+// A late writer (docs/recorder.md): the producing thread runs the writer's
+// pass itself. help: only if no one is in one (try_lock); wait: after the
+// pass in progress. Never on a thread that already holds the mutex (a
+// signal handler's event interrupting attach_thread or a pass).
+void capture_sink::perf_state::assist(bool wait) noexcept {
+    if (holding_recorder) return;
+    if (wait) mutex.lock();
+    else if (!mutex.try_lock()) return;
+    holding_recorder = true;
+    if (!stopping && owner == ::getpid()) write_cycle();
+    holding_recorder = false;
+    mutex.unlock();
+}
+
+bool capture_sink::perf_state::helps() const noexcept {
+    return options.when_late != recorder_options::overflow::drop && options.flight_recorder_bytes == 0;
+}
+
+// A full ring: the tail read again, then a pass of our own (assist), before
+// the event is given up. False: still no room (the event is lost).
+bool capture_sink::perf_state::make_room(thread_ring& r, std::uint64_t head, std::size_t total) noexcept {
+    const auto room = [&] {
+        r.tail_seen = r.tail.load(std::memory_order_acquire);
+        return r.capacity - (head - r.tail_seen) >= total;
     };
-    std::vector<pending> work;
-    std::vector<::iovec> pieces;
-    try {
-        work.reserve(rings.size());
-        pieces.reserve(2 * rings.size() + 1);
-    } catch (const std::bad_alloc&) {
-        return;  // next time
+    if (room()) return true;
+    if (helps()) {
+        // One pass writes every ring up to its head: after it there is room
+        // (unless no pass could run).
+        assist(options.when_late == recorder_options::overflow::wait);
+        if (room()) return true;
     }
+    if (!r.wake_requested.load(std::memory_order_relaxed)) request_wake(r);
+    return false;
+}
+
+void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
+    std::vector<pending>& work = cycle_work;
+    std::vector<::iovec>& pieces = cycle_pieces;
+    work.clear();
+    pieces.clear();
     times.calibrate(std::uint64_t{options.flush_interval_ms} * 1000000u);
     const std::uint64_t now = times.now();
     const std::uint32_t cpu = detail::current_cpu();
@@ -279,11 +320,10 @@ void capture_sink::perf_state::write_cycle(bool to_file) noexcept {
     } else if (output_error == 0) {
         if (options.flight_recorder_bytes != 0) {
             // A dump: what memory holds, then this pass.
-            std::vector<::iovec> all;
             try {
-                for (const auto& chunk : flight) all.push_back({const_cast<std::byte*>(chunk.data()), chunk.size()});
-                all.insert(all.end(), pieces.begin(), pieces.end());
-                pieces.swap(all);
+                std::vector<::iovec> held;
+                for (const auto& chunk : flight) held.push_back({const_cast<std::byte*>(chunk.data()), chunk.size()});
+                pieces.insert(pieces.begin(), held.begin(), held.end());
             } catch (const std::bad_alloc&) {}
         }
         output_error = writer.write_records(pieces.data(), static_cast<int>(pieces.size()));
@@ -378,12 +418,19 @@ void capture_sink::perf_state::run() noexcept {
 // A new ring for this thread (slow path). In a forked child, first moves
 // the recorder to the child's own file.
 thread_ring* capture_sink::perf_state::attach_thread() noexcept {
+    if (holding_recorder) return nullptr;  // an event from a signal handler that interrupted us
     std::lock_guard lock(mutex);
+    holding_recorder = true;
+    struct release {
+        ~release() { holding_recorder = false; }
+    } released_at_return;
     if (owner != ::getpid() && !reopen_in_child()) return nullptr;
     if (!accepting.load(std::memory_order_relaxed)) return nullptr;
     thread_ring* r = thread_ring::create(options.thread_buffer_bytes);
     if (r == nullptr) return nullptr;
     try {
+        cycle_work.reserve(rings.size() + 1);
+        cycle_pieces.reserve(2 * (rings.size() + 1) + 1);
         rings.push_back(r);
     } catch (const std::bad_alloc&) {
         std::free(r->data);
@@ -617,14 +664,10 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
     if (total > thread_ring::max_record - 8) [[unlikely]]
         return E2BIG;
     const std::uint64_t head = r->head_local;
-    if (r->capacity - (head - r->tail_seen) < total) [[unlikely]] {
-        r->tail_seen = r->tail.load(std::memory_order_acquire);
-        if (r->capacity - (head - r->tail_seen) < total) {
-            // Full: counted, and the writer is asked to come now.
-            r->lost.store(r->lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-            if (!r->wake_requested.load(std::memory_order_relaxed)) perf.request_wake(*r);
-            return 0;
-        }
+    if (r->capacity - (head - r->tail_seen) < total && !perf.make_room(*r, head, total)) [[unlikely]] {
+        // Full: counted (the writer has been asked to come now).
+        r->lost.store(r->lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        return 0;
     }
     // The TSC (or the clock) can disagree by a little between CPUs and across
     // a refit: a thread's times never go back.
@@ -661,8 +704,13 @@ int capture_sink::record(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, s
         // the writer's cache line).
         r->next_wake_check = head + total + r->capacity / 16;
         r->tail_seen = r->tail.load(std::memory_order_acquire);
-        if (head + total - r->tail_seen > r->capacity / 4 && !r->wake_requested.load(std::memory_order_relaxed)) {
-            perf.request_wake(*r);
+        const std::uint64_t used = head + total - r->tail_seen;
+        if (used > r->capacity / 4 && !r->wake_requested.load(std::memory_order_relaxed)) perf.request_wake(*r);
+        // Half full: the writer thread is late (not scheduled, on a busy
+        // machine); this thread writes the rings out itself.
+        if (used > r->capacity / 2 && perf.helps()) {
+            perf.assist(false);
+            r->tail_seen = r->tail.load(std::memory_order_acquire);
         }
     }
     return 0;

@@ -47,6 +47,15 @@ sink& default_sink() {
             std::min<unsigned long>(number("EHTRACE_CAPTURE_FLUSH_MS", options.flush_interval_ms), 10000));
         options.flight_recorder_bytes =
             std::getenv("EHTRACE_CAPTURE_FLIGHT_KB") ? number("EHTRACE_CAPTURE_FLIGHT_KB", 4096) * 1024 : 0;
+        if (const char* late = std::getenv("EHTRACE_CAPTURE_OVERFLOW"); late != nullptr && *late != '\0') {
+            using overflow = capture_sink::recorder_options::overflow;
+            const std::string_view text(late);
+            if (text == "drop") options.when_late = overflow::drop;
+            else if (text == "wait") options.when_late = overflow::wait;
+            else if (text != "help")
+                std::fprintf(stderr, "ehtrace: EHTRACE_CAPTURE_OVERFLOW=%s is not drop, help or wait; using help\n",
+                             late);
+        }
         if (const char* clock = std::getenv("EHTRACE_CAPTURE_CLOCK"); clock != nullptr && *clock != '\0') {
             const std::string_view text(clock);
             if (text == "monotonic") options.tsc_clock = false;

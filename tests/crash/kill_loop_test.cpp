@@ -252,6 +252,56 @@ TEST(KillLoop, EveryClockChoiceRecords) {
     }
 }
 
+// EHTRACE_CAPTURE_OVERFLOW=wait with tiny rings (4 KiB) and a writer that
+// only comes when asked: every event of every thread is in the file, killed
+// at a random moment or not. An unknown value is warned about (help).
+TEST(KillLoop, OverflowWaitLosesNothing) {
+    temp_dir dir;
+    const std::vector<std::pair<std::string, std::string>> env = {{"EHTRACE_CAPTURE_OVERFLOW", "wait"},
+                                                                  {"EHTRACE_CAPTURE_BUFFER_KB", "4"},
+                                                                  {"EHTRACE_CAPTURE_FLUSH_MS", "10000"}};
+    {
+        const std::string path = (dir.path / "wait.data").string();
+        int out = -1;
+        const pid_t pid = start_writer(path, {"3", "count", "20000"}, out, env);
+        ASSERT_GT(pid, 0);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ::close(out);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+        const auto r = check_file(path);
+        EXPECT_EQ(r.problem, "");
+        EXPECT_TRUE(r.finalised);
+        EXPECT_EQ(r.events, 3u * 20000u);
+    }
+    std::mt19937 random(std::random_device{}());
+    for (int run = 0; run < 5; ++run) {
+        const std::string path = (dir.path / ("wait-killed" + std::to_string(run) + ".data")).string();
+        int out = -1;
+        const pid_t pid = start_writer(path, {"2", "run"}, out, env);
+        ASSERT_GT(pid, 0);
+        const bool ready = wait_ready(out);
+        ::usleep(static_cast<useconds_t>(random() % 50000));
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        ::close(out);
+        ASSERT_TRUE(ready) << "run " << run;
+        const auto r = check_file(path);
+        EXPECT_EQ(r.problem, "") << "run " << run;
+    }
+    {
+        const std::string path = (dir.path / "unknown.data").string();
+        int out = -1;
+        const pid_t pid = start_writer(path, {"1", "count", "100"}, out, {{"EHTRACE_CAPTURE_OVERFLOW", "sometimes"}});
+        ASSERT_GT(pid, 0);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ::close(out);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+        EXPECT_EQ(check_file(path).events, 100u);
+    }
+}
+
 // Flight recorder (EHTRACE_CAPTURE_FLIGHT_KB) with EHTRACE_CAPTURE_DUMP_ON_CRASH:
 // a crash writes the newest events before the process dies, up to the very
 // last one of the crashing thread.

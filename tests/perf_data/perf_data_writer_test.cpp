@@ -141,6 +141,52 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     EXPECT_EQ(seen[2], "42/43 001 Acme_L4K1 eventheader_flags=7 version=0 id=0 tag=0 opcode=0 level=4");
 }
 
+// Records the caller built (the recorder's rings) go after what the writer
+// has buffered (metadata, LOST): in one writev for a few pieces, after a
+// flush of its own for many; either way in order and whole.
+TEST(PerfDataWriter, CallersRecordsFollowTheBufferedOnes) {
+    temp_dir dir;
+    const std::string path = dir / "records.data";
+    ehtrace::perf_data_writer writer;
+    ASSERT_EQ(writer.open(path.c_str(), CLOCK_MONOTONIC), 0);
+    const int plain = add_test_tracepoints(writer).second;
+    ASSERT_GE(plain, 0);
+    const std::uint64_t t0 = monotonic_ns();
+    constexpr std::uint32_t count = 41;
+    const std::size_t raw_bytes = plain_record(0, "").size();
+    const std::size_t record_size = ehtrace::perf_data_writer::sample_size(raw_bytes);
+    std::vector<std::byte> records(count * record_size);
+    std::vector<::iovec> pieces;
+    for (std::uint32_t i = 0; i != count; ++i) {
+        std::byte* out = records.data() + i * record_size;
+        ASSERT_EQ(ehtrace::perf_data_writer::put_sample_head(out, plain, t0 + i, 0, 42, 42, raw_bytes), record_size);
+        const auto raw = plain_record(i, "rec");
+        std::memcpy(out + ehtrace::perf_data_writer::sample_head_size, raw.data(), raw.size());
+        pieces.push_back({out, record_size});
+    }
+    ASSERT_EQ(writer.write_records(pieces.data(), 1), 0);  // after the buffered metadata
+    ASSERT_EQ(writer.write_lost(7, t0, 0), 0);
+    ASSERT_EQ(writer.write_records(pieces.data() + 1, static_cast<int>(count - 1)), 0);  // many pieces
+    ASSERT_EQ(writer.finish_round(), 0);
+    ASSERT_EQ(writer.close(), 0);
+
+    std::string error;
+    auto input = ehtrace::decode::byte_source::open(path, error);
+    ASSERT_TRUE(input) << error;
+    ehtrace::decode::perf_data_reader reader(*input);
+    ehtrace::decode::perf_sample sample;
+    std::uint32_t next = 0;
+    while (reader.next(sample)) {
+        ASSERT_EQ(sample.raw.size(), raw_bytes);
+        std::uint32_t n = 0;
+        std::memcpy(&n, sample.raw.data() + 8, 4);
+        EXPECT_EQ(n, next++);
+    }
+    EXPECT_FALSE(reader.error()) << reader.error().message;
+    EXPECT_EQ(next, count);
+    EXPECT_EQ(reader.session().lost_events, 7u);
+}
+
 #ifdef EHTRACE_DECODE_EXE
 // The pipe layout (perf record -o -): one TRACING_DATA for the tracepoints
 // declared up front (none can follow it), and COMM / FORK / EXIT naming the
