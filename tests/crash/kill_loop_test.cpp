@@ -66,6 +66,18 @@ pid_t start_writer(const std::string& path, const std::vector<std::string>& args
     return pid;
 }
 
+// Runs crash_writer to its end; its wait status, or -1 if it did not start.
+int run_writer(const std::string& path, const std::vector<std::string>& args,
+               const std::vector<std::pair<std::string, std::string>>& env = {}) {
+    int out = -1;
+    const pid_t pid = start_writer(path, args, out, env);
+    if (pid <= 0) return -1;
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ::close(out);
+    return status;
+}
+
 // Waits (at most 10 s) for "ready" on the writer's stdout.
 bool wait_ready(int fd) {
     std::string seen;
@@ -192,12 +204,8 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
         for (int repeat = 0; repeat < 3; ++repeat, ++run) {
             const std::string path = (dir.path / ("m" + std::to_string(run) + ".data")).string();
             const long events = 200 + static_cast<long>(random() % 20000);
-            int out = -1;
-            const pid_t pid = start_writer(path, {"2", mode, std::to_string(events)}, out);
-            ASSERT_GT(pid, 0);
-            int status = 0;
-            ::waitpid(pid, &status, 0);
-            ::close(out);
+            const int status = run_writer(path, {"2", mode, std::to_string(events)});
+            ASSERT_NE(status, -1);
             if (mode == "exit") {
                 ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status;
             } else {
@@ -216,12 +224,8 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
 TEST(KillLoop, NormalExitFinishesTheFile) {
     temp_dir dir;
     const std::string path = (dir.path / "normal.data").string();
-    int out = -1;
-    const pid_t pid = start_writer(path, {"3", "count", "5000"}, out);
-    ASSERT_GT(pid, 0);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ::close(out);
+    const int status = run_writer(path, {"3", "count", "5000"});
+    ASSERT_NE(status, -1);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
     const auto r = check_file(path);
     EXPECT_EQ(r.problem, "");
@@ -238,12 +242,8 @@ TEST(KillLoop, EveryClockChoiceRecords) {
     temp_dir dir;
     for (const char* clock : {"monotonic", "auto", "sundial"}) {
         const std::string path = (dir.path / (std::string(clock) + ".data")).string();
-        int out = -1;
-        const pid_t pid = start_writer(path, {"2", "count", "3000"}, out, {{"EHTRACE_CAPTURE_CLOCK", clock}});
-        ASSERT_GT(pid, 0);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        ::close(out);
+        const int status = run_writer(path, {"2", "count", "3000"}, {{"EHTRACE_CAPTURE_CLOCK", clock}});
+        ASSERT_NE(status, -1);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << clock << ": " << status;
         const auto r = check_file(path);
         EXPECT_EQ(r.problem, "") << clock;
@@ -262,12 +262,8 @@ TEST(KillLoop, OverflowWaitLosesNothing) {
                                                                   {"EHTRACE_CAPTURE_FLUSH_MS", "10000"}};
     {
         const std::string path = (dir.path / "wait.data").string();
-        int out = -1;
-        const pid_t pid = start_writer(path, {"3", "count", "20000"}, out, env);
-        ASSERT_GT(pid, 0);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        ::close(out);
+        const int status = run_writer(path, {"3", "count", "20000"}, env);
+        ASSERT_NE(status, -1);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
         const auto r = check_file(path);
         EXPECT_EQ(r.problem, "");
@@ -291,12 +287,8 @@ TEST(KillLoop, OverflowWaitLosesNothing) {
     }
     {
         const std::string path = (dir.path / "unknown.data").string();
-        int out = -1;
-        const pid_t pid = start_writer(path, {"1", "count", "100"}, out, {{"EHTRACE_CAPTURE_OVERFLOW", "sometimes"}});
-        ASSERT_GT(pid, 0);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        ::close(out);
+        const int status = run_writer(path, {"1", "count", "100"}, {{"EHTRACE_CAPTURE_OVERFLOW", "sometimes"}});
+        ASSERT_NE(status, -1);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
         EXPECT_EQ(check_file(path).events, 100u);
     }
@@ -311,13 +303,9 @@ TEST(KillLoop, FlightRecorderDumpsOnCrash) {
     for (const std::string mode : {"segv", "abort"}) {
         const std::string path = (dir.path / ("f" + std::to_string(run++) + ".data")).string();
         const long events = 30000;
-        int out = -1;
-        const pid_t pid = start_writer(path, {"2", mode, std::to_string(events)}, out,
-                                       {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_ON_CRASH", "1"}});
-        ASSERT_GT(pid, 0);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        ::close(out);
+        const int status = run_writer(path, {"2", mode, std::to_string(events)},
+                                      {{"EHTRACE_CAPTURE_FLIGHT_KB", "256"}, {"EHTRACE_CAPTURE_DUMP_ON_CRASH", "1"}});
+        ASSERT_NE(status, -1);
         ASSERT_TRUE(WIFSIGNALED(status)) << status;
         EXPECT_EQ(WTERMSIG(status), mode == "abort" ? SIGABRT : SIGSEGV) << "the process still dies of its signal";
         const auto r = check_file(path, true);
