@@ -451,11 +451,21 @@ thread_ring* capture_sink::perf_state::attach_thread() noexcept {
         output_error = writer.write_comm(r->pid, r->tid, r->comm, r->last_time, detail::current_cpu());
     }
     if (!thread) {
+        // The writer thread takes none of the program's asynchronous
+        // signals: a handler run there could not write an event (the
+        // thread may hold the mutex its first event needs) and would delay
+        // every ring. It starts with them blocked (no window), this
+        // thread's mask is put back. Faults stay deliverable.
+        sigset_t asynchronous, previous;
+        sigfillset(&asynchronous);
+        for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&asynchronous, sig);
+        const bool masked = ::pthread_sigmask(SIG_BLOCK, &asynchronous, &previous) == 0;
         try {
             thread = std::make_unique<std::thread>([this] { run(); });
         } catch (...) {
             // No writer thread: the ring fills and its events count as lost.
         }
+        if (masked) ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     }
     this_thread_ring = {instance, r};
     return r;

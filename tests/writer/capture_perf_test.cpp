@@ -9,10 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -295,6 +298,36 @@ TEST_F(CapturePerf, ManyThreads) {
         ASSERT_LT(t, threads);
         EXPECT_EQ(std::stoi(m[2]), next[static_cast<std::size_t>(t)]++);
     }
+}
+
+// The program's asynchronous signals never run its handlers on the
+// recorder's writer thread: with SIGUSR1 blocked in this thread, a SIGUSR1
+// sent to the process stays pending (no other thread takes it) until this
+// thread unblocks it.
+namespace {
+std::atomic<pid_t> usr1_handled_on{0};
+void note_usr1(int) { usr1_handled_on.store(static_cast<pid_t>(::gettid())); }
+}  // namespace
+
+TEST_F(CapturePerf, WriterThreadTakesNoSignals) {
+    struct sigaction action {
+    }, previous_action{};
+    action.sa_handler = note_usr1;
+    sigemptyset(&action.sa_mask);
+    ASSERT_EQ(::sigaction(SIGUSR1, &action, &previous_action), 0);
+    ehtrace::provider_registration registration(perf_capture_provider);
+    ASSERT_EQ(EHTRACE_WRITE(perf_capture_provider, "Ev", ehtrace::field<"x">(1)), 0);  // starts the writer thread
+    sigset_t usr1, previous_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &usr1, &previous_mask), 0);
+    ASSERT_EQ(::kill(::getpid(), SIGUSR1), 0);
+    ::usleep(100000);
+    EXPECT_EQ(usr1_handled_on.load(), 0) << "the handler ran on another thread";
+    ASSERT_EQ(::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr), 0);
+    for (int waited = 0; waited < 1000 && usr1_handled_on.load() == 0; ++waited) ::usleep(1000);
+    EXPECT_EQ(usr1_handled_on.load(), static_cast<pid_t>(::gettid()));
+    ::sigaction(SIGUSR1, &previous_action, nullptr);
 }
 
 // A late writer (recorder_options::when_late): three threads write flat out
