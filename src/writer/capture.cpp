@@ -109,7 +109,17 @@ struct ring_cache {
 thread_local ring_cache this_thread_ring;
 
 thread_local bool thread_rings_released = false;  // ring_owner destroyed (thread exiting)
-thread_local bool holding_recorder = false;       // in attach_thread or an assisting pass
+// This thread holds a recorder's mutex (attach_thread, a pass of its own,
+// dump()): an event it writes meanwhile (from a signal handler) must not
+// wait for the mutex or run a pass.
+thread_local bool holding_recorder = false;
+
+struct holding_section {
+    holding_section() noexcept { holding_recorder = true; }
+    ~holding_section() { holding_recorder = false; }
+    holding_section(const holding_section&) = delete;
+    holding_section& operator=(const holding_section&) = delete;
+};
 
 struct ring_owner {
     std::vector<thread_ring*> rings;
@@ -251,9 +261,10 @@ void capture_sink::perf_state::assist(bool wait) noexcept {
     if (holding_recorder) return;
     if (wait) mutex.lock();
     else if (!mutex.try_lock()) return;
-    holding_recorder = true;
-    if (!stopping && owner == ::getpid()) write_cycle();
-    holding_recorder = false;
+    {
+        const holding_section holding;
+        if (!stopping && owner == ::getpid()) write_cycle();
+    }
     mutex.unlock();
 }
 
@@ -420,10 +431,7 @@ void capture_sink::perf_state::run() noexcept {
 thread_ring* capture_sink::perf_state::attach_thread() noexcept {
     if (holding_recorder) return nullptr;  // an event from a signal handler that interrupted us
     std::lock_guard lock(mutex);
-    holding_recorder = true;
-    struct release {
-        ~release() { holding_recorder = false; }
-    } released_at_return;
+    const holding_section holding;
     if (owner != ::getpid() && !reopen_in_child()) return nullptr;
     if (!accepting.load(std::memory_order_relaxed)) return nullptr;
     thread_ring* r = thread_ring::create(options.thread_buffer_bytes);
@@ -746,6 +754,7 @@ void capture_sink::finish() noexcept {
 int capture_sink::dump() noexcept {
     if (!perf_) return EINVAL;
     std::lock_guard lock(perf_->mutex);
+    const holding_section holding;
     if (perf_->owner != ::getpid()) return EBADF;  // a forked child that has not written: nothing of its own
     return perf_->dump();
 }
