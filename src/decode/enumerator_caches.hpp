@@ -57,7 +57,8 @@ struct cached_definition {
 // items that take no payload bytes per definition, see item_budget), and
 // its item sequence is fixed by the metadata alone.
 enum class plan_op : std::uint8_t {
-    value,         // a single value
+    fixed_value,   // a single value of a fixed size
+    value,         // a single value of another kind
     struct_begin,  // a struct (its fields follow as steps)
     struct_end,
     array_begin,     // an array of values: the count (read when variable)...

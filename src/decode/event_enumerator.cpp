@@ -458,7 +458,7 @@ void event_enumerator::compile_plan(detail::metadata_cache& cache) noexcept {
             remaining[depth] = c.format;
             ++depth;
         } else {
-            add_step(cache, n, plan_op::value, c, depth);
+            add_step(cache, n, c.value_size != 0 ? plan_op::fixed_value : plan_op::value, c, depth);
         }
         ++next;
     }
@@ -891,6 +891,11 @@ bool event_enumerator::move_next() noexcept {
 bool event_enumerator::move_next_planned() noexcept {
     const detail::plan_step& step = *plan_step_;
     switch (step.op) {
+    case detail::plan_op::fixed_value:
+        plan_step_ = &step + 1;
+        set_planned_item(step);
+        depth_ = step.depth;
+        return take_simple_value(step.size);
     case detail::plan_op::value:
         plan_step_ = &step + 1;
         set_planned_item(step);

@@ -724,3 +724,65 @@ TEST(EventEnumerator, PlanSameAsGeneralPath) {
     EXPECT_GT(unplanned, 40u);
     EXPECT_GT(whole_ok, 250u);
 }
+
+// Arrays of integers (every size, the default, unsigned and signed formats,
+// the values where the text changes: zero, the extremes, 2^53 and past it,
+// which safe_numbers quotes), written as the elements come: the whole event
+// in both byte orders, and every cut inside the array, which keeps the
+// elements read before it.
+TEST(EventEnumerator, JsonIntegerArrays) {
+    const std::uint64_t limit = std::uint64_t{1} << 53;
+    for (unsigned size : {1u, 2u, 4u, 8u}) {
+        for (unsigned format : {0u, 1u, 2u}) {
+            const unsigned bits = 8 * size;
+            const std::uint64_t mask = size == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+            std::vector<std::uint64_t> raw = {0, 1, 7, mask, mask >> 1, (mask >> 1) + 1, 200};
+            if (size == 8) raw.insert(raw.end(), {limit, limit + 1, 0 - limit, 0 - limit - 1});
+            for (bool big : {false, true}) {
+                for (bool safe : {false, true}) {
+                    const unsigned encoding = size == 1 ? 0x02 : size == 2 ? 0x03 : size == 4 ? 0x04 : 0x05;
+                    bytes meta(big);
+                    meta.zstr("E").zstr("a").u8(0x40 | encoding | (format != 0 ? 0x80 : 0));
+                    if (format != 0) meta.u8(format);
+                    meta.zstr("z").u8(0x02);
+                    bytes payload(big);
+                    payload.u16(static_cast<unsigned>(raw.size()));
+                    std::vector<std::string> texts;
+                    for (std::uint64_t v : raw) {
+                        if (size == 1) payload.u8(static_cast<unsigned>(v));
+                        else if (size == 2) payload.u16(static_cast<unsigned>(v));
+                        else if (size == 4) payload.u32(v);
+                        else payload.u64(v);
+                        std::string text;
+                        bool beyond = false;
+                        if (format == 2) {
+                            const auto x = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+                            text = std::to_string(x);
+                            beyond = x > static_cast<std::int64_t>(limit) || x < -static_cast<std::int64_t>(limit);
+                        } else {
+                            text = std::to_string(v);
+                            beyond = v > limit;
+                        }
+                        texts.push_back(safe && beyond ? "\"" + text + "\"" : text);
+                    }
+                    payload.u8(9);
+                    const auto ev = ehtrace::test::event(big, 1, meta, payload);
+                    json_options options;
+                    options.safe_numbers = safe;
+                    const std::size_t elements_at = ev.size() - 1 - raw.size() * size;
+                    for (std::size_t cut = elements_at; cut <= ev.size(); ++cut) {
+                        const std::size_t whole = std::min(raw.size(), (cut - elements_at) / size);
+                        std::string expected = R"({"n":"P:E","a":[)";
+                        for (std::size_t k = 0; k < whole; ++k) expected += (k != 0 ? "," : "") + texts[k];
+                        expected += "]";
+                        expected += cut == ev.size() ? R"(,"z":9)" : R"(,"error":"field value runs past the event)";
+                        std::string out;
+                        format_event_json(out, "P_L1K0", ev.span().first(cut), {}, options);
+                        EXPECT_EQ(out.substr(0, expected.size()), expected)
+                            << size << " " << format << " big " << big << " safe " << safe << " cut " << cut;
+                    }
+                }
+            }
+        }
+    }
+}
