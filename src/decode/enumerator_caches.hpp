@@ -80,6 +80,7 @@ struct plan_step {
     plan_value value_kind;
     std::uint8_t size;
     std::uint8_t depth;         // depth() at this item
+    enumerator_state state;     // struct_begin and struct_end: state() at this item
     bool var_count;             // array_begin: the count is in the payload
     std::uint16_t const_count;  // array_begin otherwise
     std::uint16_t name_offset;  // from the metadata block's start

@@ -388,6 +388,7 @@ detail::plan_step& add_step(detail::metadata_cache& cache, std::size_t& n, detai
     detail::plan_step& step = cache.steps[n++];
     step = {};
     step.op = op;
+    step.state = op == detail::plan_op::struct_end ? enumerator_state::struct_end : enumerator_state::struct_begin;
     step.depth = static_cast<std::uint8_t>(depth);
     step.name_offset = c.begin;
     step.name_size = c.name_size;
@@ -869,7 +870,10 @@ bool event_enumerator::move_next() noexcept {
     return move_next_general();
 }
 
-[[gnu::always_inline]] inline void event_enumerator::set_planned_item(const detail::plan_step& step) noexcept {
+// Makes `step` the current one: its item (names in this event) and depth.
+[[gnu::always_inline]] inline void event_enumerator::enter_step(const detail::plan_step& step) noexcept {
+    plan_step_ = &step + 1;
+    depth_ = step.depth;
     item_ = step.item;
     const auto* name = reinterpret_cast<const char*>(plan_names_ + step.name_offset);
     item_.name = std::string_view(name, step.name_size);
@@ -891,27 +895,12 @@ bool event_enumerator::move_next() noexcept {
 bool event_enumerator::move_next_planned() noexcept {
     const detail::plan_step& step = *plan_step_;
     switch (step.op) {
-    case detail::plan_op::fixed_value:
-        plan_step_ = &step + 1;
-        set_planned_item(step);
-        depth_ = step.depth;
-        return take_simple_value(step.size);
-    case detail::plan_op::value:
-        plan_step_ = &step + 1;
-        set_planned_item(step);
-        depth_ = step.depth;
-        return take_planned_value(step);
+    case detail::plan_op::fixed_value: enter_step(step); return take_simple_value(step.size);
+    case detail::plan_op::value: enter_step(step); return take_planned_value(step);
     case detail::plan_op::struct_begin:
-        plan_step_ = &step + 1;
-        set_planned_item(step);
-        depth_ = step.depth;
-        state_ = enumerator_state::struct_begin;
-        return true;
     case detail::plan_op::struct_end:
-        plan_step_ = &step + 1;
-        set_planned_item(step);
-        depth_ = step.depth;
-        state_ = enumerator_state::struct_end;
+        enter_step(step);
+        state_ = step.state;
         return true;
     case detail::plan_op::array_begin: {
         std::uint16_t count = step.const_count;
@@ -921,13 +910,12 @@ bool event_enumerator::move_next_planned() noexcept {
             if (!read_u16(data_pos_, count)) return fail(decode_error::payload_truncated, data_pos_);
             data_pos_ += 2;
         }
+        enter_step(step);
         // An empty array ends right away, with the array_begin item.
-        plan_step_ = &step + (count != 0 ? 1 : 2);
+        if (count == 0) ++plan_step_;
         plan_index_ = 0;
         plan_count_ = count;
-        set_planned_item(step);
         item_.array_count = count;
-        depth_ = step.depth;
         state_ = enumerator_state::array_begin;
         return true;
     }
@@ -941,10 +929,11 @@ bool event_enumerator::move_next_planned() noexcept {
         return take_planned_value(step);
     }
     case detail::plan_op::array_end:
-        plan_step_ = &step + 1;
         if (state_ != enumerator_state::array_begin) {
-            set_planned_item(step);
+            enter_step(step);
             item_.array_count = plan_count_;
+        } else {
+            plan_step_ = &step + 1;
         }
         state_ = enumerator_state::array_end;
         return true;

@@ -201,7 +201,7 @@ private:
     static void compile_plan(detail::metadata_cache& cache) noexcept;
     void follow_plan() noexcept;
     bool move_next_planned() noexcept;
-    void set_planned_item(const detail::plan_step& step) noexcept;
+    void enter_step(const detail::plan_step& step) noexcept;
     bool take_planned_value(const detail::plan_step& step) noexcept;
     const detail::plan_step* plan_step_ = nullptr;   // the next item's step; nullptr: the general path
     const std::byte* plan_names_ = nullptr;          // the metadata block in this event
