@@ -46,7 +46,7 @@ struct cached_definition {
     std::uint8_t unit;  // counted: bytes per code unit
 };
 
-// A metadata block compiled into the items it produces, in order: one step a
+// A metadata block compiled into the items it produces, in order: one step an
 // item (all elements of an array share one), each with the item as far as
 // the metadata decides it. move_next() then takes the next step, fills in
 // what the payload decides (value bytes, array count and index) and checks

@@ -379,10 +379,10 @@ void event_enumerator::cache_metadata() noexcept {
     compile_plan(cache);
 }
 
-// Where each step's fixed part comes from: the definition's name, sizes and
-// item members, as start_field, start_element and after_item set them.
 namespace {
 
+// A step for definition `c`: the item members start_field, start_element
+// and after_item would set from it for this kind of item.
 detail::plan_step& add_step(detail::metadata_cache& cache, std::size_t& n, detail::plan_op op,
                             const detail::cached_definition& c, std::size_t depth) noexcept {
     detail::plan_step& step = cache.steps[n++];
