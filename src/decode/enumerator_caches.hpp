@@ -45,6 +45,49 @@ struct cached_definition {
     cached_kind kind;
     std::uint8_t unit;  // counted: bytes per code unit
 };
+
+// A metadata block compiled into the items it produces, in order: one step an
+// item (all elements of an array share one), each with the item as far as
+// the metadata decides it. move_next() then takes the next step, fills in
+// what the payload decides (value bytes, array count and index) and checks
+// the payload's bounds; it never looks at the metadata or keeps frames.
+// Compiled only for blocks whose every definition is cached and that hold no
+// array of structs and never nest past max_depth: for those the general path
+// fails only on payload bounds, its item budget cannot run out (at most two
+// items that take no payload bytes per definition, see item_budget), and
+// its item sequence is fixed by the metadata alone.
+enum class plan_op : std::uint8_t {
+    fixed_value,   // a single value of a fixed size
+    value,         // a single value of another kind
+    struct_begin,  // a struct (its fields follow as steps)
+    struct_end,
+    array_begin,     // an array of values: the count (read when variable)...
+    fixed_elements,  // ...each element of a fixed size (this step repeats count times)...
+    elements,        // ...or each element of another kind...
+    array_end,       // ...the end (right after array_begin when the count is 0)
+    end,             // after_last
+};
+// How a value (or each element) takes its payload bytes.
+enum class plan_value : std::uint8_t {
+    fixed,         // `size` bytes
+    zstring8,      // up to and with a NUL byte
+    zstring_wide,  // up to and with a NUL code unit of `size` bytes
+    counted,       // a 16-bit count of `size`-byte units, then the units
+};
+struct plan_step {
+    item_info item;  // the item, but for the pointers of name, name_attributes and value
+    plan_op op;
+    plan_value value_kind;
+    std::uint8_t size;
+    std::uint8_t depth;         // depth() at this item
+    enumerator_state state;     // struct_begin and struct_end: state() at this item
+    bool var_count;             // array_begin: the count is in the payload
+    std::uint16_t const_count;  // array_begin otherwise
+    std::uint16_t name_offset;  // from the metadata block's start
+    std::uint16_t name_size, attributes_size;
+};
+inline constexpr std::size_t plan_steps_max = 3 * cached_definitions_max + 1;
+
 struct metadata_cache {
     std::array<std::byte, cached_metadata_max> bytes;
     std::size_t size = ~std::size_t{0};  // none
@@ -52,6 +95,8 @@ struct metadata_cache {
     std::size_t name_size = 0, name_semicolon = 0;  // the event name
     std::size_t count = 0;
     std::array<cached_definition, cached_definitions_max> definitions;
+    bool planned = false;  // steps holds this block's plan
+    std::array<plan_step, plan_steps_max> steps;
 };
 
 // The header and extension blocks (everything before the payload) of the

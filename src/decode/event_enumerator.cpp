@@ -115,6 +115,7 @@ event_enumerator::event_enumerator() : caches_(std::make_unique<detail::enumerat
 event_enumerator::~event_enumerator() = default;
 
 bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
+    plan_step_ = nullptr;
     error_ = error;
     error_offset_ = offset;
     state_ = enumerator_state::error;
@@ -158,6 +159,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
     error_ = decode_error::none;
     error_offset_ = 0;
     next_definition_ = 0;
+    plan_step_ = nullptr;
 
     std::string_view name;
     tracepoint_name_parts parts{};
@@ -185,6 +187,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
         payload_begin_ = data_pos_ = prefix.size;
         metadata_slot_ = prefix.slot;
         use_metadata_cache_ = true;
+        follow_plan();
         state_ = enumerator_state::before_first;
         return decode_error::none;
     }
@@ -273,6 +276,7 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
         event_.name_attributes = std::string_view(text + cache.name_semicolon, cache.name_size - cache.name_semicolon);
         metadata_pos_ = metadata_begin_ + cache.name_size + 1;
         use_metadata_cache_ = true;
+        follow_plan();
         state_ = enumerator_state::before_first;
         remember_prefix();
         return decode_error::none;
@@ -287,7 +291,10 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
     metadata_pos_ = metadata_begin_ + full_name.size() + 1;
     cache_metadata();
     state_ = enumerator_state::before_first;
-    if (use_metadata_cache_) remember_prefix();
+    if (use_metadata_cache_) {
+        follow_plan();
+        remember_prefix();
+    }
     return decode_error::none;
 }
 
@@ -324,6 +331,7 @@ void event_enumerator::cache_metadata() noexcept {
     caches_->next_victim = (caches_->next_victim + 1) % caches_->metadata.size();
     detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     cache.size = ~std::size_t{0};
+    cache.planned = false;
     const std::size_t saved_pos = metadata_pos_, saved_error_offset = error_offset_;
     const enumerator_state saved_state = state_;
     const decode_error saved_error = error_;
@@ -368,6 +376,102 @@ void event_enumerator::cache_metadata() noexcept {
     state_ = saved_state;
     error_ = saved_error;
     use_metadata_cache_ = true;
+    compile_plan(cache);
+}
+
+namespace {
+
+// A step for definition `c`: the item members start_field, start_element
+// and after_item would set from it for this kind of item.
+detail::plan_step& add_step(detail::metadata_cache& cache, std::size_t& n, detail::plan_op op,
+                            const detail::cached_definition& c, std::size_t depth) noexcept {
+    detail::plan_step& step = cache.steps[n++];
+    step = {};
+    step.op = op;
+    step.state = op == detail::plan_op::struct_end ? enumerator_state::struct_end : enumerator_state::struct_begin;
+    step.depth = static_cast<std::uint8_t>(depth);
+    step.name_offset = c.begin;
+    step.name_size = c.name_size;
+    step.attributes_size = c.attributes_size;
+    const auto encoding = static_cast<field_encoding>(c.encoding);
+    step.item.encoding = encoding;
+    if (op == detail::plan_op::struct_end || op == detail::plan_op::array_end) {
+        step.item.is_array = op == detail::plan_op::array_end;
+        return step;
+    }
+    step.item.format = static_cast<field_format>(c.format);
+    step.item.tag = c.tag;
+    step.item.byte_swap = cache.byte_swap;
+    step.item.is_array = c.array_flags != 0;
+    step.item.is_element = op == detail::plan_op::elements || op == detail::plan_op::fixed_elements;
+    if (op == detail::plan_op::struct_begin) step.item.struct_field_count = c.format;
+    step.var_count = (c.array_flags & encoding_flags::var_array) != 0;
+    step.const_count = c.const_count;
+    if (c.value_size != 0) {
+        step.value_kind = detail::plan_value::fixed;
+        step.size = c.value_size;
+    } else if (encoding == field_encoding::zstring_char8) {
+        step.value_kind = detail::plan_value::zstring8;
+    } else if (encoding == field_encoding::zstring_char16 || encoding == field_encoding::zstring_char32) {
+        step.value_kind = detail::plan_value::zstring_wide;
+        step.size = c.unit;
+    } else {
+        step.value_kind = detail::plan_value::counted;
+        step.size = c.unit;
+    }
+    return step;
+}
+
+}  // namespace
+
+// The general path's walk over the cached definitions, done once: each item
+// it would produce becomes a step. Leaves the cache unplanned for what the
+// plan does not cover (see enumerator_caches.hpp).
+void event_enumerator::compile_plan(detail::metadata_cache& cache) noexcept {
+    static_assert(2 * detail::cached_definitions_max + 1 < item_budget(0),
+                  "a planned event must never exhaust the item budget");
+    cache.planned = false;
+    const std::size_t defined_end = cache.count == 0 ? cache.name_size + 1 : cache.definitions[cache.count - 1].end;
+    if (defined_end != cache.size) return;           // a definition failed to parse or was not kept
+    std::array<std::size_t, max_depth> open{};       // the open structs' definitions
+    std::array<std::size_t, max_depth> remaining{};  // and their fields not yet started
+    std::size_t depth = 0, next = 0, n = 0;
+    using detail::plan_op;
+    for (;;) {
+        if (depth != 0 && (remaining[depth - 1] == 0 || next == cache.count)) {
+            add_step(cache, n, plan_op::struct_end, cache.definitions[open[depth - 1]], depth);
+            --depth;
+            continue;
+        }
+        if (depth == 0 && next == cache.count) break;
+        if (depth != 0) --remaining[depth - 1];
+        const detail::cached_definition& c = cache.definitions[next];
+        const auto encoding = static_cast<field_encoding>(c.encoding);
+        if (c.array_flags != 0) {
+            if (encoding == field_encoding::structure || depth == max_depth) return;
+            add_step(cache, n, plan_op::array_begin, c, depth + 1);
+            add_step(cache, n, c.value_size != 0 ? plan_op::fixed_elements : plan_op::elements, c, depth + 1);
+            add_step(cache, n, plan_op::array_end, c, depth + 1);
+        } else if (encoding == field_encoding::structure) {
+            if (depth == max_depth) return;
+            add_step(cache, n, plan_op::struct_begin, c, depth + 1);
+            open[depth] = next;
+            remaining[depth] = c.format;
+            ++depth;
+        } else {
+            add_step(cache, n, c.value_size != 0 ? plan_op::fixed_value : plan_op::value, c, depth);
+        }
+        ++next;
+    }
+    cache.steps[n] = {};
+    cache.steps[n].op = plan_op::end;
+    cache.planned = true;
+}
+
+void event_enumerator::follow_plan() noexcept {
+    const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
+    plan_step_ = cache.planned ? cache.steps.data() : nullptr;
+    plan_names_ = event_bytes_.data() + metadata_begin_;
 }
 
 bool event_enumerator::read_definition(field_definition& out) noexcept {
@@ -523,50 +627,16 @@ bool event_enumerator::start_element(const field_definition& definition, bool is
     }
 
     if (const std::size_t size = value_size(item_.encoding); size != 0) return take_simple_value(size);
-    if (item_.encoding == field_encoding::zstring_char8) return take_simple_value(0);
-    const std::size_t available = event_bytes_.size() - data_pos_;
-    std::size_t value_begin = data_pos_;
-    std::size_t value_size = 0;
-    std::size_t consumed = 0;
     switch (item_.encoding) {
+    case field_encoding::zstring_char8: return take_simple_value(0);
     case field_encoding::zstring_char16:
-    case field_encoding::zstring_char32: {
-        const std::size_t unit = code_unit_size(item_.encoding);
-        const auto* p = event_bytes_.data() + data_pos_;
-        std::size_t units = 0;
-        bool terminated = false;
-        for (std::size_t off = 0; available - off >= unit; off += unit) {
-            bool zero = true;
-            for (std::size_t b = 0; b != unit; ++b) zero &= p[off + b] == std::byte{0};
-            if (zero) {
-                terminated = true;
-                break;
-            }
-            ++units;
-        }
-        if (!terminated) return fail(decode_error::payload_truncated, data_pos_);
-        value_size = units * unit;
-        consumed = value_size + unit;
-        break;
-    }
+    case field_encoding::zstring_char32: return take_wide_zstring(code_unit_size(item_.encoding));
     case field_encoding::string_length16_char8:
     case field_encoding::string_length16_char16:
     case field_encoding::string_length16_char32:
-    case field_encoding::binary_length16_char8: {
-        std::uint16_t length = 0;
-        if (!read_u16(data_pos_, length)) return fail(decode_error::payload_truncated, data_pos_);
-        value_begin = data_pos_ + 2;
-        value_size = std::size_t{length} * code_unit_size(static_cast<field_encoding>(definition.encoding));
-        consumed = value_size + 2;
-        break;
-    }
+    case field_encoding::binary_length16_char8: return take_counted_value(code_unit_size(item_.encoding));
     default: return fail(decode_error::unknown_encoding, data_pos_);
     }
-    if (available < consumed) return fail(decode_error::payload_truncated, data_pos_);
-    item_.value = event_bytes_.subspan(value_begin, value_size);
-    data_pos_ += consumed;
-    state_ = enumerator_state::value;
-    return true;
 }
 
 // The definition a cached one stands for (`name`: where its name starts in
@@ -702,6 +772,24 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
     return true;
 }
 
+// A string of `unit`-byte code units up to a NUL unit at data_pos_ (the
+// item's other members are set): the value is the units before the NUL.
+bool event_enumerator::take_wide_zstring(std::size_t unit) noexcept {
+    const std::size_t available = event_bytes_.size() - data_pos_;
+    const auto* p = event_bytes_.data() + data_pos_;
+    for (std::size_t off = 0; available - off >= unit; off += unit) {
+        bool zero = true;
+        for (std::size_t b = 0; b != unit; ++b) zero &= p[off + b] == std::byte{0};
+        if (zero) {
+            item_.value = std::span<const std::byte>(p, off);
+            data_pos_ += off + unit;
+            state_ = enumerator_state::value;
+            return true;
+        }
+    }
+    return fail(decode_error::payload_truncated, data_pos_);
+}
+
 // Called when the current item (value, struct_end, array_end) is complete and
 // its frame (if any) is popped: decides what comes next.
 [[gnu::always_inline]] inline bool event_enumerator::after_item() noexcept {
@@ -749,10 +837,26 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
 }
 
 bool event_enumerator::move_next() noexcept {
-    // The most common step, inlined here with nothing else (no stack frame,
-    // no saved registers): from one element of an array of fixed-size values
-    // to the next, an item that differs only in its index and value.
-    // Everything else in move_next_general.
+    if (const detail::plan_step* step = plan_step_) {
+        // The most common step, with nothing else (no stack frame, no saved
+        // registers): the next element of an array of fixed-size values, an
+        // item that differs from the last only in its index and value.
+        if (step->op == detail::plan_op::fixed_elements) {
+            const std::size_t size = step->size;
+            if (event_bytes_.size() - data_pos_ >= size) {
+                const std::uint16_t index = plan_index_++;
+                if (plan_index_ == plan_count_) plan_step_ = step + 1;
+                item_.is_element = true;
+                item_.array_index = index;
+                item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
+                data_pos_ += size;
+                state_ = enumerator_state::value;
+                return true;
+            }
+        }
+        return move_next_planned();
+    }
+    // Without a plan: the same step from the general path's frame.
     if (state_ == enumerator_state::value && depth_ != 0) {
         frame& top = stack_[depth_ - 1];
         const std::size_t size = top.element_size;
@@ -764,6 +868,81 @@ bool event_enumerator::move_next() noexcept {
         }
     }
     return move_next_general();
+}
+
+// Makes `step` the current one: its item (names in this event) and depth.
+[[gnu::always_inline]] inline void event_enumerator::enter_step(const detail::plan_step& step) noexcept {
+    plan_step_ = &step + 1;
+    depth_ = step.depth;
+    item_ = step.item;
+    const auto* name = reinterpret_cast<const char*>(plan_names_ + step.name_offset);
+    item_.name = std::string_view(name, step.name_size);
+    item_.name_attributes = std::string_view(name + step.name_size, step.attributes_size);
+}
+
+[[gnu::always_inline]] inline bool event_enumerator::take_planned_value(const detail::plan_step& step) noexcept {
+    switch (step.value_kind) {
+    case detail::plan_value::fixed: return take_simple_value(step.size);
+    case detail::plan_value::zstring8: return take_simple_value(0);
+    case detail::plan_value::zstring_wide: return take_wide_zstring(step.size);
+    case detail::plan_value::counted: return take_counted_value(step.size);
+    }
+    return fail(decode_error::unknown_encoding, data_pos_);  // not reached: every kind is above
+}
+
+// One step of the plan: the item the general path gives at this point, with
+// the same state, depth, error and error offset.
+bool event_enumerator::move_next_planned() noexcept {
+    const detail::plan_step& step = *plan_step_;
+    switch (step.op) {
+    case detail::plan_op::fixed_value: enter_step(step); return take_simple_value(step.size);
+    case detail::plan_op::value: enter_step(step); return take_planned_value(step);
+    case detail::plan_op::struct_begin:
+    case detail::plan_op::struct_end:
+        enter_step(step);
+        state_ = step.state;
+        return true;
+    case detail::plan_op::array_begin: {
+        std::uint16_t count = step.const_count;
+        if (step.var_count) {
+            // The general path fails here before it pushes the array's frame.
+            depth_ = step.depth - 1u;
+            if (!read_u16(data_pos_, count)) return fail(decode_error::payload_truncated, data_pos_);
+            data_pos_ += 2;
+        }
+        enter_step(step);
+        // An empty array ends right away, with the array_begin item.
+        if (count == 0) ++plan_step_;
+        plan_index_ = 0;
+        plan_count_ = count;
+        item_.array_count = count;
+        state_ = enumerator_state::array_begin;
+        return true;
+    }
+    case detail::plan_op::fixed_elements:  // payload_truncated: the fast step in move_next did not apply
+    case detail::plan_op::elements: {
+        const std::uint16_t index = plan_index_++;
+        if (plan_index_ == plan_count_) plan_step_ = &step + 1;
+        item_.is_element = true;
+        item_.array_index = index;
+        item_.value = {};
+        return take_planned_value(step);
+    }
+    case detail::plan_op::array_end:
+        if (state_ != enumerator_state::array_begin) {
+            enter_step(step);
+            item_.array_count = plan_count_;
+        } else {
+            plan_step_ = &step + 1;
+        }
+        state_ = enumerator_state::array_end;
+        return true;
+    case detail::plan_op::end: break;
+    }
+    plan_step_ = nullptr;
+    depth_ = 0;
+    state_ = enumerator_state::after_last;
+    return false;
 }
 
 bool event_enumerator::move_next_general() noexcept {

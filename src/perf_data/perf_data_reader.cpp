@@ -647,6 +647,15 @@ bool perf_data_reader::read_file_record() {
     const std::uint16_t size = read_at<std::uint16_t>(file_, data_pos_ + 6);
     if (size < record_header_size) return fail("bad record size " + std::to_string(size), data_pos_);
     if (data_end_ - data_pos_ < size) return cut_short("truncated record");
+    // The records are read once, in order, and each is done with long before
+    // DRAM answers for the next: without this, reading each record's size
+    // waited on memory for as long as decoding the record took. The bytes
+    // that far ahead are asked for now, as many as this record has.
+    constexpr std::uint64_t prefetch_distance = 4096;
+    if (data_end_ - data_pos_ > prefetch_distance + size) {
+        const auto* ahead = file_.data() + data_pos_ + prefetch_distance;
+        for (std::uint64_t line = 0; line < size; line += 64) __builtin_prefetch(ahead + line);
+    }
     const auto record = file_.subspan(data_pos_, size);
     const std::uint64_t offset = data_pos_;
     const std::uint32_t type = read_at<std::uint32_t>(record, 0);

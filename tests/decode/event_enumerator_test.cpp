@@ -332,36 +332,49 @@ namespace {
 
 // Everything the enumerator shows, offsets from the payload's start (so an
 // event whose name carries more attributes compares equal), value bytes as
-// hex.
-std::string walk_relative(event_enumerator& e, std::string_view name, std::span<const std::byte> ev) {
+// hex; the item where the walk stopped too (what an error leaves of it).
+// `skip`: move_next_sibling() past every array (1) or struct (2) begin.
+std::string walk_relative(event_enumerator& e, std::string_view name, std::span<const std::byte> ev, int skip = 0) {
     std::string out;
     const auto r = e.start(name, ev);
     out += "start " + std::to_string(static_cast<int>(r)) + " " + std::string(e.event().name) + "\n";
     if (r != decode_error::none) return out;
     const auto base = e.payload().data() - ev.data();
     const auto at = [&](const void* p) {
-        return std::to_string((static_cast<const std::byte*>(p) - ev.data()) - base);
+        return p == nullptr ? std::string("-") : std::to_string((static_cast<const std::byte*>(p) - ev.data()) - base);
     };
     static constexpr char hex[] = "0123456789abcdef";
-    while (e.move_next()) {
+    const auto item_line = [&] {
         const item_info& it = e.item();
-        out += std::to_string(static_cast<int>(e.state())) + " d" + std::to_string(e.depth()) + " " +
-               std::string(it.name) + std::string(it.name_attributes) + "@" + at(it.name.data()) + " e" +
-               std::to_string(static_cast<int>(it.encoding)) + " f" + std::to_string(static_cast<int>(it.format)) +
-               " t" + std::to_string(it.tag) + " a" + std::to_string(it.is_array) + std::to_string(it.is_element) +
-               " i" + std::to_string(it.array_index) + "/" + std::to_string(it.array_count) + " s" +
-               std::to_string(it.struct_field_count) + " w" + std::to_string(it.byte_swap) + " v";
-        if (!it.value.empty()) out += at(it.value.data()) + ":";
+        std::string line = std::to_string(static_cast<int>(e.state())) + " d" + std::to_string(e.depth()) + " " +
+                           std::string(it.name) + std::string(it.name_attributes) + "@" + at(it.name.data()) + " e" +
+                           std::to_string(static_cast<int>(it.encoding)) + " f" +
+                           std::to_string(static_cast<int>(it.format)) + " t" + std::to_string(it.tag) + " a" +
+                           std::to_string(it.is_array) + std::to_string(it.is_element) + " i" +
+                           std::to_string(it.array_index) + "/" + std::to_string(it.array_count) + " s" +
+                           std::to_string(it.struct_field_count) + " w" + std::to_string(it.byte_swap) + " v";
+        if (!it.value.empty()) line += at(it.value.data()) + ":";
         for (auto b : it.value) {
-            out += hex[static_cast<unsigned>(b) >> 4];
-            out += hex[static_cast<unsigned>(b) & 15];
+            line += hex[static_cast<unsigned>(b) >> 4];
+            line += hex[static_cast<unsigned>(b) & 15];
         }
-        out += "\n";
-    }
+        return line + "\n";
+    };
+    const auto step = [&] {
+        if ((skip == 1 && e.state() == enumerator_state::array_begin) ||
+            (skip == 2 && e.state() == enumerator_state::struct_begin)) {
+            return e.move_next_sibling();
+        }
+        return e.move_next();
+    };
+    while (step()) out += item_line();
     out += "end " + std::to_string(static_cast<int>(e.state())) + " " + std::to_string(static_cast<int>(e.error()));
     if (e.error() != decode_error::none)
         out += " " + std::to_string(static_cast<std::ptrdiff_t>(e.error_offset()) - base);
-    return out + "\n";
+    out += "\n" + item_line();
+    // Past the end or an error, nothing moves.
+    if (e.move_next() || e.move_next_sibling()) out += "moved on\n";
+    return out;
 }
 
 // An event with a field of every kind the cache steps through (and some it
@@ -538,6 +551,237 @@ TEST(EventEnumerator, JsonStringValuesEscapedAtEveryPosition) {
                 std::string out;
                 EXPECT_EQ(format_event_json(out, "P_L1K0", ev.span()), decode_error::none);
                 EXPECT_EQ(out, expected) << length << " " << k << " " << int(c);
+            }
+        }
+    }
+}
+
+// ---- the compiled plan against the general path ----
+
+// Which path start() chose for the current event.
+struct ehtrace::decode::detail::enumerator_probe {
+    static bool planned(const event_enumerator& e) { return e.plan_step_ != nullptr; }
+};
+
+namespace {
+
+// A definition of a random shape and the values written for it.
+struct shape_node {
+    std::string name;
+    unsigned encoding = 2;
+    bool has_format = false;
+    unsigned format = 0;  // structs: the declared field count
+    unsigned tag = 0;
+    int array = 0;  // 0 none, 1 constant count, 2 variable count
+    unsigned count = 0;
+    std::vector<shape_node> fields;
+};
+
+class shape_random {
+public:
+    explicit shape_random(std::uint32_t seed) : state_(seed * 2654435761u + 1) {}
+    unsigned below(unsigned n) {
+        state_ = state_ * 1664525u + 1013904223u;
+        return (state_ >> 8) % n;
+    }
+
+private:
+    std::uint32_t state_;
+};
+
+// Fields of random encodings (every one), arrays of both kinds, structs
+// nested up to `depth` levels, arrays of structs when `struct_arrays`.
+void random_fields(shape_random& r, std::vector<shape_node>& out, unsigned n, unsigned depth, bool struct_arrays,
+                   unsigned& budget) {
+    static const char* const names[] = {"a", "bc", "def", "x;k=v", "long_name", "", "u;", "z"};
+    for (unsigned i = 0; i < n && budget != 0; ++i) {
+        --budget;
+        shape_node f;
+        f.name = names[r.below(8)];
+        const bool structure = depth != 0 && budget >= 2 && r.below(4) == 0;
+        f.encoding = structure ? 1 : 2 + r.below(12);
+        f.has_format = structure || r.below(3) == 0;
+        if (f.has_format && r.below(4) == 0) f.tag = 1 + r.below(0xFFFE);
+        const unsigned kind = r.below(4);
+        f.array = kind == 3 ? 0 : kind == 2 ? 2 : kind == 1 ? 1 : 0;
+        if (structure && f.array != 0 && !struct_arrays) f.array = 0;
+        f.count = f.array == 1 ? 1 + r.below(3) : r.below(4);
+        if (structure) {
+            random_fields(r, f.fields, 1 + r.below(3), depth - 1, struct_arrays, budget);
+            f.format = static_cast<unsigned>(f.fields.size());
+            if (f.fields.empty()) {  // no budget left for a field: a plain value instead
+                f.encoding = 4;
+                f.has_format = false;
+                f.tag = 0;
+            }
+        } else if (f.has_format) {
+            f.format = r.below(16);
+        }
+        out.push_back(std::move(f));
+    }
+}
+
+void write_definitions(bytes& meta, const shape_node& f) {
+    meta.zstr(f.name);
+    meta.u8(f.encoding | (f.array == 1 ? 0x20 : 0) | (f.array == 2 ? 0x40 : 0) | (f.has_format ? 0x80 : 0));
+    if (f.has_format) {
+        meta.u8(f.format | (f.tag != 0 ? 0x80 : 0));
+        if (f.tag != 0) meta.u16(f.tag);
+    }
+    if (f.array == 1) meta.u16(f.count);
+    for (const auto& g : f.fields) write_definitions(meta, g);
+}
+
+void write_one_value(bytes& p, unsigned encoding, shape_random& r) {
+    static constexpr unsigned sizes[] = {0, 0, 1, 2, 4, 8, 16};
+    if (encoding <= 6) {
+        for (unsigned i = 0; i < sizes[encoding]; ++i) p.u8(r.below(256));
+        return;
+    }
+    const unsigned unit = encoding == 8 || encoding == 11 ? 2 : encoding == 9 || encoding == 12 ? 4 : 1;
+    const unsigned length = r.below(5);
+    if (encoding >= 10) p.u16(length);
+    for (unsigned i = 0; i < length * unit; ++i) p.u8(encoding >= 10 ? r.below(256) : 1 + r.below(255));
+    if (encoding < 10) {
+        for (unsigned i = 0; i < unit; ++i) p.u8(0);
+    }
+}
+
+void write_values(bytes& p, const shape_node& f, shape_random& r) {
+    const unsigned elements = f.array == 0 ? 1 : f.count;
+    if (f.array == 2) p.u16(f.count);
+    for (unsigned k = 0; k < elements; ++k) {
+        if (f.encoding == 1) {
+            for (const auto& g : f.fields) write_values(p, g, r);
+        } else {
+            write_one_value(p, f.encoding, r);
+        }
+    }
+}
+
+bool has_struct_array(const std::vector<shape_node>& fields) {
+    for (const auto& f : fields) {
+        if ((f.encoding == 1 && f.array != 0) || has_struct_array(f.fields)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+// Random shapes of every encoding, arrays of both kinds, nested structs (some
+// declaring more fields than the metadata defines), with and without arrays
+// of structs, in both byte orders: one reused enumerator (the plan, where it
+// applies) shows item for item what the general path shows (the same event
+// with the event name padded past what the cache keeps), for every
+// truncation of the payload, walked with move_next and with
+// move_next_sibling past arrays or structs.
+TEST(EventEnumerator, PlanSameAsGeneralPath) {
+    event_enumerator planned;
+    unsigned plans = 0, unplanned = 0, whole_ok = 0;
+    for (std::uint32_t seed = 0; seed < 160; ++seed) {
+        shape_random r(seed);
+        std::vector<shape_node> fields;
+        unsigned budget = 3 + r.below(14);
+        random_fields(r, fields, budget, 3, seed % 4 == 3, budget);
+        if (!fields.empty() && fields.back().encoding == 1 && fields.back().array == 0 && r.below(2) == 0) {
+            fields.back().format += 1 + r.below(2);  // more fields declared than defined
+        }
+        for (bool big : {false, true}) {
+            bytes meta(big), ref_meta(big), payload(big);
+            meta.zstr("Ev");
+            ref_meta.zstr(uncached_name());
+            for (const auto& f : fields) {
+                write_definitions(meta, f);
+                write_definitions(ref_meta, f);
+            }
+            shape_random values(seed + 1000);
+            for (const auto& f : fields) write_values(payload, f, values);
+            const auto ev = ehtrace::test::event(big, 4, meta, payload);
+            const auto ref = ehtrace::test::event(big, 4, ref_meta, payload);
+            const std::size_t payload_begin = ev.size() - payload.size(), shift = ref.size() - ev.size();
+
+            // The plan applies to every block the cache keeps whole, but for
+            // arrays of structs.
+            ASSERT_EQ(planned.start("P_L4K1", ev.span()), decode_error::none);
+            const bool expect_plan = meta.size() <= 256 && !has_struct_array(fields);
+            EXPECT_EQ(detail::enumerator_probe::planned(planned), expect_plan) << "seed " << seed;
+            (expect_plan ? plans : unplanned) += 1;
+
+            for (std::size_t size = ev.size() + 1; size-- > payload_begin;) {
+                for (int skip : {0, 1, 2}) {
+                    event_enumerator general;
+                    const std::string expected = walk_relative(general, "P_L4K1", ref.span().first(size + shift), skip);
+                    const std::string got = walk_relative(planned, "P_L4K1", ev.span().first(size), skip);
+                    ASSERT_EQ(got, expected) << "seed " << seed << " big " << big << " size " << size;
+                    if (size == ev.size() && skip == 0 && got.find("end 2 0\n") != std::string::npos) ++whole_ok;
+                }
+            }
+        }
+    }
+    // Both paths were taken, and most events decoded whole (a struct that
+    // declares more fields than it defines takes what follows it).
+    EXPECT_GT(plans, 150u);
+    EXPECT_GT(unplanned, 40u);
+    EXPECT_GT(whole_ok, 250u);
+}
+
+// Arrays of integers (every size, the default, unsigned and signed formats,
+// the values where the text changes: zero, the extremes, 2^53 and past it,
+// which safe_numbers quotes), written as the elements come: the whole event
+// in both byte orders, and every cut inside the array, which keeps the
+// elements read before it.
+TEST(EventEnumerator, JsonIntegerArrays) {
+    const std::uint64_t limit = std::uint64_t{1} << 53;
+    for (unsigned size : {1u, 2u, 4u, 8u}) {
+        for (unsigned format : {0u, 1u, 2u}) {
+            const unsigned bits = 8 * size;
+            const std::uint64_t mask = size == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+            std::vector<std::uint64_t> raw = {0, 1, 7, mask, mask >> 1, (mask >> 1) + 1, 200};
+            if (size == 8) raw.insert(raw.end(), {limit, limit + 1, 0 - limit, 0 - limit - 1});
+            for (bool big : {false, true}) {
+                for (bool safe : {false, true}) {
+                    const unsigned encoding = size == 1 ? 0x02 : size == 2 ? 0x03 : size == 4 ? 0x04 : 0x05;
+                    bytes meta(big);
+                    meta.zstr("E").zstr("a").u8(0x40 | encoding | (format != 0 ? 0x80 : 0));
+                    if (format != 0) meta.u8(format);
+                    meta.zstr("z").u8(0x02);
+                    bytes payload(big);
+                    payload.u16(static_cast<unsigned>(raw.size()));
+                    std::vector<std::string> texts;
+                    for (std::uint64_t v : raw) {
+                        if (size == 1) payload.u8(static_cast<unsigned>(v));
+                        else if (size == 2) payload.u16(static_cast<unsigned>(v));
+                        else if (size == 4) payload.u32(v);
+                        else payload.u64(v);
+                        std::string text;
+                        bool beyond = false;
+                        if (format == 2) {
+                            const auto x = static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits);
+                            text = std::to_string(x);
+                            beyond = x > static_cast<std::int64_t>(limit) || x < -static_cast<std::int64_t>(limit);
+                        } else {
+                            text = std::to_string(v);
+                            beyond = v > limit;
+                        }
+                        texts.push_back(safe && beyond ? "\"" + text + "\"" : text);
+                    }
+                    payload.u8(9);
+                    const auto ev = ehtrace::test::event(big, 1, meta, payload);
+                    json_options options;
+                    options.safe_numbers = safe;
+                    const std::size_t elements_at = ev.size() - 1 - raw.size() * size;
+                    for (std::size_t cut = elements_at; cut <= ev.size(); ++cut) {
+                        const std::size_t whole = std::min(raw.size(), (cut - elements_at) / size);
+                        std::string expected = R"({"n":"P:E","a":[)";
+                        for (std::size_t k = 0; k < whole; ++k) expected += (k != 0 ? "," : "") + texts[k];
+                        expected += "]";
+                        expected += cut == ev.size() ? R"(,"z":9)" : R"(,"error":"field value runs past the event)";
+                        std::string out;
+                        format_event_json(out, "P_L1K0", ev.span().first(cut), {}, options);
+                        EXPECT_EQ(out.substr(0, expected.size()), expected)
+                            << size << " " << format << " big " << big << " safe " << safe << " cut " << cut;
+                    }
+                }
             }
         }
     }

@@ -79,6 +79,9 @@ struct item_info {
 namespace detail {
 struct enumerator_caches;
 struct cached_definition;
+struct metadata_cache;
+struct plan_step;
+struct enumerator_probe;  // the tests' view of which path an event takes
 }  // namespace detail
 
 class event_enumerator {
@@ -123,6 +126,7 @@ public:
     [[nodiscard]] std::span<const std::byte> payload() const noexcept { return event_bytes_.subspan(payload_begin_); }
 
 private:
+    friend struct detail::enumerator_probe;
     struct field_definition {
         std::string_view name;
         std::string_view attributes;
@@ -183,11 +187,25 @@ private:
     bool start_cached_array(const detail::cached_definition& c, const char* name) noexcept;
     bool take_simple_value(std::size_t size) noexcept;
     bool take_counted_value(std::size_t unit) noexcept;
+    bool take_wide_zstring(std::size_t unit) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;
     std::unique_ptr<detail::enumerator_caches> caches_;
     std::size_t metadata_slot_ = 0;  // the cached metadata of the current event
     bool use_metadata_cache_ = false;
     std::size_t next_definition_ = 0;  // where the next lookup in the cache starts
+
+    // The current event's metadata compiled into steps (see
+    // enumerator_caches.hpp): while plan_step_ is set, move_next() follows
+    // the plan and the general path's position, frames and budget are not
+    // kept (nothing after the plan's last step needs them).
+    static void compile_plan(detail::metadata_cache& cache) noexcept;
+    void follow_plan() noexcept;
+    bool move_next_planned() noexcept;
+    void enter_step(const detail::plan_step& step) noexcept;
+    bool take_planned_value(const detail::plan_step& step) noexcept;
+    const detail::plan_step* plan_step_ = nullptr;   // the next item's step; nullptr: the general path
+    const std::byte* plan_names_ = nullptr;          // the metadata block in this event
+    std::uint16_t plan_index_ = 0, plan_count_ = 0;  // the current array's next element and count
 };
 
 }  // namespace ehtrace::decode

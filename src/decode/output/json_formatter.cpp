@@ -228,6 +228,40 @@ public:
         flush();
         append_value_json(out_, value, options_);
     }
+    // The elements of an array of integers of the default, unsigned and
+    // signed formats (e at its array_begin): element_value's text, with the
+    // encoding and format looked at once for the array. Leaves e at the item
+    // after the elements (the array's end); false where move_next() was.
+    bool integer_elements(event_enumerator& e) {
+        switch (e.item().encoding) {
+        case field_encoding::value8: return integer_elements<std::uint8_t>(e);
+        case field_encoding::value16: return integer_elements<std::uint16_t>(e);
+        case field_encoding::value32: return integer_elements<std::uint32_t>(e);
+        default: return integer_elements<std::uint64_t>(e);
+        }
+    }
+    template <class T>
+    bool integer_elements(event_enumerator& e) {
+        const item_info& item = e.item();
+        const bool is_signed = item.format == field_format::signed_int, swap = item.byte_swap;
+        constexpr unsigned shift = 64 - 8 * sizeof(T);
+        constexpr std::uint64_t safe_limit = std::uint64_t{1} << 53;
+        while (e.move_next()) {
+            if (e.state() != enumerator_state::value) return true;
+            std::uint64_t v = load<T>(item.value.data(), swap);
+            if (is_signed) v = static_cast<std::uint64_t>(static_cast<std::int64_t>(v << shift) >> shift);
+            const std::uint64_t magnitude = is_signed && static_cast<std::int64_t>(v) < 0 ? 0 - v : v;
+            if (options_.safe_numbers && magnitude > safe_limit) {
+                element_value(item);  // as a string
+                continue;
+            }
+            char* p = room(2 + 24);
+            if (comma_) *p++ = ',';
+            comma_ = true;
+            p_ = is_signed ? std::to_chars(p, p + 24, static_cast<std::int64_t>(v)).ptr : write_uint(p, v);
+        }
+        return false;
+    }
     // Starts an unnamed array element.
     [[gnu::always_inline]] void element() {
         if (comma_) *room(1) = ',', ++p_;
@@ -324,19 +358,28 @@ std::string_view full_name(const item_info& item) noexcept {
 // The fields of a started EventHeader event; false if it is damaged.
 bool append_eventheader_fields(body_writer& w, event_enumerator& e) {
     if (e.state() != enumerator_state::before_first) return e.state() != enumerator_state::error;
-    while (e.move_next()) {
-        const item_info& item = e.item();
-        switch (e.state()) {
-        case enumerator_state::value:
+    const item_info& item = e.item();
+    bool more = e.move_next();
+    while (more) {
+        if (e.state() == enumerator_state::value) {
             if (item.is_element) {
                 w.element_value(item);
             } else {
                 w.member_value(full_name(item), item);
             }
-            break;
+            more = e.move_next();
+            continue;
+        }
+        switch (e.state()) {
         case enumerator_state::array_begin:
             w.member(full_name(item), item.tag);
             w.open(false, true);
+            if (item.encoding >= field_encoding::value8 && item.encoding <= field_encoding::value64 &&
+                item.format <= field_format::signed_int) {
+                more = w.integer_elements(e);
+                if (!more) continue;
+                w.close();  // the elements are followed by the array's end
+            }
             break;
         case enumerator_state::struct_begin:
             if (item.is_element) {
@@ -351,6 +394,7 @@ bool append_eventheader_fields(body_writer& w, event_enumerator& e) {
         case enumerator_state::struct_end: w.close(); break;
         default: break;
         }
+        more = e.move_next();
     }
     w.close_all();  // damage mid-struct still leaves a valid document
     return e.state() != enumerator_state::error;
