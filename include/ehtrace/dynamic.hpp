@@ -251,10 +251,6 @@ typedef std::uint32_t store_u32 __attribute__((aligned(1)));
 typedef std::uint64_t store_u64 __attribute__((aligned(1)));
 typedef unsigned long long store_u128 __attribute__((vector_size(16), aligned(1)));
 #define EHTRACE_DYNAMIC_TYPED_STORES 1
-#else
-using store_u16 = std::uint16_t;  // named only: stored with memcpy
-using store_u32 = std::uint32_t;
-using store_u64 = std::uint64_t;
 #endif
 // A byte that is not a character type for aliasing.
 enum class store_u8 : std::uint8_t {};
@@ -269,18 +265,30 @@ EHTRACE_DYNAMIC_INLINE T load_as(const void* from) noexcept {
 EHTRACE_DYNAMIC_INLINE void store8(std::uint8_t* to, std::uint8_t value) noexcept {
     *reinterpret_cast<store_u8*>(to) = static_cast<store_u8>(value);
 }
-// One unaligned store of `value` as the store type S (see above).
-template <class S, class T>
-EHTRACE_DYNAMIC_INLINE void store_as(std::uint8_t* to, T value) noexcept {
+// Three functions, not one template: a typedef's aligned(1) is dropped when
+// the typedef is a template argument, and the store would then assume the
+// type's natural alignment.
+EHTRACE_DYNAMIC_INLINE void store16(std::uint8_t* to, std::uint16_t value) noexcept {
 #ifdef EHTRACE_DYNAMIC_TYPED_STORES
-    *reinterpret_cast<S*>(to) = value;
+    *reinterpret_cast<store_u16*>(to) = value;
 #else
     std::memcpy(to, &value, sizeof value);
 #endif
 }
-EHTRACE_DYNAMIC_INLINE void store16(std::uint8_t* to, std::uint16_t value) noexcept { store_as<store_u16>(to, value); }
-EHTRACE_DYNAMIC_INLINE void store32(std::uint8_t* to, std::uint32_t value) noexcept { store_as<store_u32>(to, value); }
-EHTRACE_DYNAMIC_INLINE void store64(std::uint8_t* to, std::uint64_t value) noexcept { store_as<store_u64>(to, value); }
+EHTRACE_DYNAMIC_INLINE void store32(std::uint8_t* to, std::uint32_t value) noexcept {
+#ifdef EHTRACE_DYNAMIC_TYPED_STORES
+    *reinterpret_cast<store_u32*>(to) = value;
+#else
+    std::memcpy(to, &value, sizeof value);
+#endif
+}
+EHTRACE_DYNAMIC_INLINE void store64(std::uint8_t* to, std::uint64_t value) noexcept {
+#ifdef EHTRACE_DYNAMIC_TYPED_STORES
+    *reinterpret_cast<store_u64*>(to) = value;
+#else
+    std::memcpy(to, &value, sizeof value);
+#endif
+}
 // Words composed byte by byte (byte i at bits 8i..8i+7), stored so that
 // byte i lands at to[i] in either byte order.
 EHTRACE_DYNAMIC_INLINE void store16_bytes(std::uint8_t* to, std::uint16_t bytes) noexcept {
