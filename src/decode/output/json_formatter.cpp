@@ -86,20 +86,40 @@ void append_scalar_json(std::string& out, const scalar_text& t, bool safe_number
     out.append(text, t.size + 2u);
 }
 
-// An integer value (value8..value64) in 64 bits: sign-extended for the
-// signed format, zero-extended for the others.
+// An integer of type T in 64 bits: sign-extended when is_signed (the
+// signed format), zero-extended otherwise.
+template <class T>
+[[gnu::always_inline]] inline std::uint64_t load_integer_as(const std::byte* p, bool swap, bool is_signed) noexcept {
+    const std::uint64_t v = load<T>(p, swap);
+    if (!is_signed) return v;
+    constexpr unsigned shift = 64 - 8 * sizeof(T);
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(v << shift) >> shift);
+}
+
+// An integer value (value8..value64) in 64 bits, as load_integer_as.
 [[gnu::always_inline]] inline std::uint64_t load_integer(const value_bytes& value) noexcept {
     const auto* p = value.bytes.data();
-    std::uint64_t v;
-    unsigned bits;
+    const bool is_signed = value.format == field_format::signed_int;
     switch (value.encoding) {
-    case field_encoding::value8: v = load<std::uint8_t>(p), bits = 8; break;
-    case field_encoding::value16: v = load<std::uint16_t>(p, value.byte_swap), bits = 16; break;
-    case field_encoding::value32: v = load<std::uint32_t>(p, value.byte_swap), bits = 32; break;
-    default: v = load<std::uint64_t>(p, value.byte_swap), bits = 64; break;
+    case field_encoding::value8: return load_integer_as<std::uint8_t>(p, false, is_signed);
+    case field_encoding::value16: return load_integer_as<std::uint16_t>(p, value.byte_swap, is_signed);
+    case field_encoding::value32: return load_integer_as<std::uint32_t>(p, value.byte_swap, is_signed);
+    default: return load_integer_as<std::uint64_t>(p, value.byte_swap, is_signed);
     }
-    if (value.format != field_format::signed_int) return v;
-    return static_cast<std::uint64_t>(static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits));
+}
+
+// Whether a double holds a loaded integer exactly (|v| <= 2^53):
+// safe_numbers writes the others as strings.
+[[gnu::always_inline]] inline bool exact_in_double(std::uint64_t v, bool is_signed) noexcept {
+    constexpr auto limit = std::int64_t{1} << 53;
+    if (!is_signed) return v <= std::uint64_t{limit};
+    const auto signed_v = static_cast<std::int64_t>(v);
+    return signed_v <= limit && signed_v >= -limit;
+}
+
+// A loaded integer as a JSON number at text (at most 24 bytes).
+[[gnu::always_inline]] inline char* write_integer_json(char* text, std::uint64_t v, bool is_signed) noexcept {
+    return is_signed ? std::to_chars(text, text + 24, static_cast<std::int64_t>(v)).ptr : write_uint(text, v);
 }
 
 // The usual values' JSON text at p: integers of the default, unsigned and
@@ -114,15 +134,9 @@ constexpr std::size_t simple_value_json_max = 40;
     if (value.encoding >= field_encoding::value8 && value.encoding <= field_encoding::value64 &&
         format <= field_format::signed_int) {
         const std::uint64_t v = load_integer(value);
-        if (format == field_format::signed_int) {
-            const auto shifted = static_cast<std::int64_t>(v);
-            if (options.safe_numbers && (shifted > (std::int64_t{1} << 53) || shifted < -(std::int64_t{1} << 53))) {
-                return nullptr;
-            }
-            return std::to_chars(text, text + 24, shifted).ptr;
-        }
-        if (options.safe_numbers && v > (std::uint64_t{1} << 53)) return nullptr;
-        return write_uint(text, v);
+        const bool is_signed = format == field_format::signed_int;
+        if (options.safe_numbers && !exact_in_double(v, is_signed)) return nullptr;
+        return write_integer_json(text, v, is_signed);
     }
     if (value.encoding == field_encoding::value64 && format == field_format::floating) {
         double d;
@@ -244,21 +258,17 @@ public:
     bool integer_elements(event_enumerator& e) {
         const item_info& item = e.item();
         const bool is_signed = item.format == field_format::signed_int, swap = item.byte_swap;
-        constexpr unsigned shift = 64 - 8 * sizeof(T);
-        constexpr std::uint64_t safe_limit = std::uint64_t{1} << 53;
         while (e.move_next()) {
             if (e.state() != enumerator_state::value) return true;
-            std::uint64_t v = load<T>(item.value.data(), swap);
-            if (is_signed) v = static_cast<std::uint64_t>(static_cast<std::int64_t>(v << shift) >> shift);
-            const std::uint64_t magnitude = is_signed && static_cast<std::int64_t>(v) < 0 ? 0 - v : v;
-            if (options_.safe_numbers && magnitude > safe_limit) {
+            const std::uint64_t v = load_integer_as<T>(item.value.data(), swap, is_signed);
+            if (options_.safe_numbers && !exact_in_double(v, is_signed)) {
                 element_value(item);  // as a string
                 continue;
             }
             char* p = room(2 + 24);
             if (comma_) *p++ = ',';
             comma_ = true;
-            p_ = is_signed ? std::to_chars(p, p + 24, static_cast<std::int64_t>(v)).ptr : write_uint(p, v);
+            p_ = write_integer_json(p, v, is_signed);
         }
         return false;
     }
