@@ -141,6 +141,19 @@ check_result check_file(const std::string& path, bool suffix = false) {
     return r;
 }
 
+// crash_writer's "count" mode run to a normal exit: a finished file with
+// every event of every thread, in order.
+void expect_every_event(const std::string& path, int threads, long events,
+                        const std::vector<std::pair<std::string, std::string>>& env = {}) {
+    const int status = run_writer(path, {std::to_string(threads), "count", std::to_string(events)}, env);
+    ASSERT_NE(status, -1);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    const auto r = check_file(path);
+    EXPECT_EQ(r.problem, "");
+    EXPECT_TRUE(r.finalised);
+    EXPECT_EQ(r.events, static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(events));
+}
+
 struct tool_result {
     int status = -1;
     std::string err;
@@ -224,13 +237,7 @@ TEST(KillLoop, AbortExitAndSegvStayReadable) {
 TEST(KillLoop, NormalExitFinishesTheFile) {
     temp_dir dir;
     const std::string path = (dir.path / "normal.data").string();
-    const int status = run_writer(path, {"3", "count", "5000"});
-    ASSERT_NE(status, -1);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-    const auto r = check_file(path);
-    EXPECT_EQ(r.problem, "");
-    EXPECT_TRUE(r.finalised);
-    EXPECT_EQ(r.events, 3u * 5000u);
+    expect_every_event(path, 3, 5000);
     const auto tool = run_decode(path);
     EXPECT_EQ(tool.status, 0);
     EXPECT_EQ(tool.err, "");
@@ -241,14 +248,9 @@ TEST(KillLoop, NormalExitFinishesTheFile) {
 TEST(KillLoop, EveryClockChoiceRecords) {
     temp_dir dir;
     for (const char* clock : {"monotonic", "auto", "sundial"}) {
-        const std::string path = (dir.path / (std::string(clock) + ".data")).string();
-        const int status = run_writer(path, {"2", "count", "3000"}, {{"EHTRACE_CAPTURE_CLOCK", clock}});
-        ASSERT_NE(status, -1);
-        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << clock << ": " << status;
-        const auto r = check_file(path);
-        EXPECT_EQ(r.problem, "") << clock;
-        EXPECT_TRUE(r.finalised) << clock;
-        EXPECT_EQ(r.events, 2u * 3000u) << clock;
+        SCOPED_TRACE(clock);
+        expect_every_event((dir.path / (std::string(clock) + ".data")).string(), 2, 3000,
+                           {{"EHTRACE_CAPTURE_CLOCK", clock}});
     }
 }
 
@@ -260,16 +262,7 @@ TEST(KillLoop, OverflowWaitLosesNothing) {
     const std::vector<std::pair<std::string, std::string>> env = {{"EHTRACE_CAPTURE_OVERFLOW", "wait"},
                                                                   {"EHTRACE_CAPTURE_BUFFER_KB", "4"},
                                                                   {"EHTRACE_CAPTURE_FLUSH_MS", "10000"}};
-    {
-        const std::string path = (dir.path / "wait.data").string();
-        const int status = run_writer(path, {"3", "count", "20000"}, env);
-        ASSERT_NE(status, -1);
-        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-        const auto r = check_file(path);
-        EXPECT_EQ(r.problem, "");
-        EXPECT_TRUE(r.finalised);
-        EXPECT_EQ(r.events, 3u * 20000u);
-    }
+    expect_every_event((dir.path / "wait.data").string(), 3, 20000, env);
     std::mt19937 random(std::random_device{}());
     for (int run = 0; run < 5; ++run) {
         const std::string path = (dir.path / ("wait-killed" + std::to_string(run) + ".data")).string();
@@ -285,13 +278,7 @@ TEST(KillLoop, OverflowWaitLosesNothing) {
         const auto r = check_file(path);
         EXPECT_EQ(r.problem, "") << "run " << run;
     }
-    {
-        const std::string path = (dir.path / "unknown.data").string();
-        const int status = run_writer(path, {"1", "count", "100"}, {{"EHTRACE_CAPTURE_OVERFLOW", "sometimes"}});
-        ASSERT_NE(status, -1);
-        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-        EXPECT_EQ(check_file(path).events, 100u);
-    }
+    expect_every_event((dir.path / "unknown.data").string(), 1, 100, {{"EHTRACE_CAPTURE_OVERFLOW", "sometimes"}});
 }
 
 // Flight recorder (EHTRACE_CAPTURE_FLIGHT_KB) with EHTRACE_CAPTURE_DUMP_ON_CRASH:
