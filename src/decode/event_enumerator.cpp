@@ -571,6 +571,17 @@ bool event_enumerator::push(const frame& f) noexcept {
     return true;
 }
 
+// An array_begin item's value: the bytes of all its elements, when they are
+// `count` fixed-size values of `element_size` bytes at data_pos_, all in the
+// payload (else the elements report the damage one by one).
+[[gnu::always_inline]] inline void event_enumerator::take_array_bytes(std::size_t element_size,
+                                                                      std::size_t count) noexcept {
+    const std::size_t size = element_size * count;
+    if (size != 0 && event_bytes_.size() - data_pos_ >= size) {
+        item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
+    }
+}
+
 bool event_enumerator::start_field(const field_definition& definition) noexcept {
     if (definition.array_flags == 0) return start_element(definition, false, 0, 0);
     std::uint16_t count = definition.const_count;
@@ -598,6 +609,7 @@ bool event_enumerator::start_field(const field_definition& definition) noexcept 
     item_.is_array = true;
     item_.array_count = count;
     item_.byte_swap = byte_swap_;
+    take_array_bytes(f.element_size, count);
     state_ = enumerator_state::array_begin;
     return true;
 }
@@ -737,6 +749,7 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
     item_.is_array = true;
     item_.array_count = count;
     item_.byte_swap = byte_swap_;
+    take_array_bytes(f.element_size, count);
     state_ = enumerator_state::array_begin;
     return true;
 }
@@ -916,6 +929,7 @@ bool event_enumerator::move_next_planned() noexcept {
         plan_index_ = 0;
         plan_count_ = count;
         item_.array_count = count;
+        take_array_bytes(step.value_kind == detail::plan_value::fixed ? step.size : 0, count);
         state_ = enumerator_state::array_begin;
         return true;
     }
@@ -999,6 +1013,21 @@ bool event_enumerator::move_next_general() noexcept {
     case enumerator_state::struct_end: --depth_; return after_item();
     default: return false;
     }
+}
+
+bool event_enumerator::skip_to_array_end() noexcept {
+    if (state_ != enumerator_state::array_begin || item_.value.empty()) return false;
+    // The state after the array's last element, from which move_next()
+    // gives the array_end item.
+    data_pos_ += item_.value.size();
+    state_ = enumerator_state::value;
+    if (const detail::plan_step* step = plan_step_) {
+        plan_index_ = plan_count_;
+        plan_step_ = step + 1;  // past the fixed_elements step
+        return move_next_planned();
+    }
+    stack_[depth_ - 1].index = static_cast<std::uint16_t>(stack_[depth_ - 1].count - 1);
+    return move_next_general();
 }
 
 bool event_enumerator::move_next_sibling() noexcept {

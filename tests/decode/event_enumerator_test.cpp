@@ -333,7 +333,9 @@ namespace {
 // Everything the enumerator shows, offsets from the payload's start (so an
 // event whose name carries more attributes compares equal), value bytes as
 // hex; the item where the walk stopped too (what an error leaves of it).
-// `skip`: move_next_sibling() past every array (1) or struct (2) begin.
+// `skip`: move_next_sibling() past every array (1) or struct (2) begin;
+// skip_to_array_end() from every array begin (3), a "skipped" line where it
+// moved.
 std::string walk_relative(event_enumerator& e, std::string_view name, std::span<const std::byte> ev, int skip = 0) {
     std::string out;
     const auto r = e.start(name, ev);
@@ -361,6 +363,10 @@ std::string walk_relative(event_enumerator& e, std::string_view name, std::span<
         return line + "\n";
     };
     const auto step = [&] {
+        if (skip == 3 && e.state() == enumerator_state::array_begin && e.skip_to_array_end()) {
+            out += "skipped\n";
+            return true;
+        }
         if ((skip == 1 && e.state() == enumerator_state::array_begin) ||
             (skip == 2 && e.state() == enumerator_state::struct_begin)) {
             return e.move_next_sibling();
@@ -668,6 +674,34 @@ bool has_struct_array(const std::vector<shape_node>& fields) {
 
 }  // namespace
 
+namespace {
+
+// A walk_relative() trace as skip_to_array_end() should leave it: where an
+// array_begin line shows value bytes (the elements, all there), its element
+// lines become one "skipped" line.
+std::string without_skipped_elements(const std::string& walked) {
+    const std::string array_begin = std::to_string(static_cast<int>(enumerator_state::array_begin)) + " ";
+    std::string out;
+    bool skipping = false;
+    std::size_t from = 0;
+    while (from < walked.size()) {
+        const std::size_t end = walked.find('\n', from) + 1;
+        const std::string line = walked.substr(from, end - from);
+        from = end;
+        if (skipping && line.find(" a11 ") != std::string::npos) continue;
+        skipping = false;
+        out += line;
+        if (line.starts_with(array_begin) && line.find(" v\n") == std::string::npos &&
+            walked.compare(from, 3, "end") != 0) {
+            out += "skipped\n";
+            skipping = true;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 // Random shapes of every encoding, arrays of both kinds, nested structs (some
 // declaring more fields than the metadata defines), with and without arrays
 // of structs, in both byte orders: one reused enumerator (the plan, where it
@@ -677,7 +711,7 @@ bool has_struct_array(const std::vector<shape_node>& fields) {
 // move_next_sibling past arrays or structs.
 TEST(EventEnumerator, PlanSameAsGeneralPath) {
     event_enumerator planned;
-    unsigned plans = 0, unplanned = 0, whole_ok = 0;
+    unsigned plans = 0, unplanned = 0, whole_ok = 0, skipped = 0;
     for (std::uint32_t seed = 0; seed < 160; ++seed) {
         shape_random r(seed);
         std::vector<shape_node> fields;
@@ -708,12 +742,17 @@ TEST(EventEnumerator, PlanSameAsGeneralPath) {
             (expect_plan ? plans : unplanned) += 1;
 
             for (std::size_t size = ev.size() + 1; size-- > payload_begin;) {
-                for (int skip : {0, 1, 2}) {
+                for (int skip : {0, 1, 2, 3}) {
                     event_enumerator general;
                     const std::string expected = walk_relative(general, "P_L4K1", ref.span().first(size + shift), skip);
                     const std::string got = walk_relative(planned, "P_L4K1", ev.span().first(size), skip);
                     ASSERT_EQ(got, expected) << "seed " << seed << " big " << big << " size " << size;
                     if (size == ev.size() && skip == 0 && got.find("end 2 0\n") != std::string::npos) ++whole_ok;
+                    if (skip == 3) {
+                        const std::string walked = walk_relative(general, "P_L4K1", ref.span().first(size + shift));
+                        ASSERT_EQ(got, without_skipped_elements(walked)) << "seed " << seed << " size " << size;
+                        skipped += got.find("skipped\n") != std::string::npos;
+                    }
                 }
             }
         }
@@ -723,6 +762,7 @@ TEST(EventEnumerator, PlanSameAsGeneralPath) {
     EXPECT_GT(plans, 150u);
     EXPECT_GT(unplanned, 40u);
     EXPECT_GT(whole_ok, 250u);
+    EXPECT_GT(skipped, 1000u);
 }
 
 // Arrays of integers (every size, the default, unsigned and signed formats,

@@ -4,6 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 using namespace ehtrace::decode;
 using ehtrace::field_encoding;
 using ehtrace::field_format;
@@ -176,4 +184,95 @@ TEST(JsonFormatter, SampleMeta) {
     meta.has_cpu = meta.has_tid = false;
     append_json(out, decoder.decode_record(nullptr, "perf:cycles", {}, meta));
     EXPECT_EQ(out, R"({"n":"perf:cycles","meta":{"time":213.042836001}})");
+}
+
+namespace {
+
+std::string to_chars_text(double d) {
+    char text[32];
+    return {text, std::to_chars(text, text + sizeof text, d).ptr};
+}
+
+// Doubles of the kinds the number writers treat differently: decimals with
+// few digits (the usual values), decimals near 2^50 scaled and past it,
+// integers with and without trailing zeros, powers of ten, tiny and huge
+// values and random bit patterns; each with both signs.
+std::vector<double> doubles_to_check() {
+    std::vector<double> out;
+    std::uint64_t state = 0x9E3779B97F4A7C15ull;
+    const auto next = [&state] {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        return state;
+    };
+    for (int i = 0; i < 60000; ++i) {
+        // digits x 10^exponent, parsed the way a reader would.
+        const std::uint64_t digit_count = 1 + next() % 17;
+        std::uint64_t digits = next() % 10;
+        for (std::uint64_t k = 1; k < digit_count; ++k) digits = digits * 10 + next() % 10;
+        const int exponent = static_cast<int>(next() % 48) - 30;
+        const std::string text = std::to_string(digits) + "e" + std::to_string(exponent);
+        out.push_back(std::strtod(text.c_str(), nullptr));
+        out.push_back(std::bit_cast<double>(next()));
+        const double near_limit = static_cast<double>((std::uint64_t{1} << 50) - 64 + next() % 128);
+        out.push_back(near_limit / std::pow(10.0, static_cast<double>(next() % 18)));
+    }
+    for (int e = -30; e <= 30; ++e) out.push_back(std::pow(10.0, e));
+    for (double d : {0.0, 1.0, 100000.0, 123456789.0, 1e15, 1e16, 0.0125, 1e-5, 1.5e-5, 0.0001, 5e-324,
+                     2.2250738585072014e-308, 1.7976931348623157e308, 4503599627370496.5, 1125899906842623.9}) {
+        out.push_back(d);
+    }
+    const std::size_t positive = out.size();
+    for (std::size_t i = 0; i < positive; ++i) out.push_back(-out[i]);
+    return out;
+}
+
+}  // namespace
+
+// Doubles are written as std::to_chars's shortest form, byte for byte: as a
+// value and inside events (where the formatter writes numbers straight into
+// its buffer).
+TEST(JsonFormatter, DoublesAsShortestToChars) {
+    const std::vector<double> values = doubles_to_check();
+    for (double d : values) {
+        const std::string expected = std::isfinite(d) ? to_chars_text(d) : "\"" + to_chars_text(d) + "\"";
+        ASSERT_EQ(value(bytes().u64(std::bit_cast<std::uint64_t>(d)), field_encoding::value64, field_format::floating),
+                  expected)
+            << std::hexfloat << d;
+    }
+    constexpr std::size_t per_event = 64;
+    bytes meta;
+    meta.zstr("E");
+    for (std::size_t k = 0; k < per_event; ++k) meta.zstr("d" + std::to_string(k)).u8(0x85).u8(8);
+    for (std::size_t first = 0; first + per_event <= values.size(); first += per_event) {
+        bytes payload;
+        std::string expected = R"({"n":"P:E")";
+        for (std::size_t k = 0; k < per_event; ++k) {
+            const double d = values[first + k];
+            payload.u64(std::bit_cast<std::uint64_t>(d));
+            const std::string text = to_chars_text(d);
+            expected += ",\"d" + std::to_string(k) + "\":" + (std::isfinite(d) ? text : "\"" + text + "\"");
+        }
+        expected += R"(,"meta":{"level":1}})";
+        std::string out;
+        ASSERT_EQ(format_event_json(out, "P_L1K0", ehtrace::test::event(false, 1, meta, payload).span()),
+                  decode_error::none);
+        ASSERT_EQ(out, expected) << "values from " << first;
+    }
+}
+
+// Integers of every size and both signs, as std::to_chars writes them, around
+// each power of ten (where the number of digits changes).
+TEST(JsonFormatter, IntegersAsToChars) {
+    std::vector<std::uint64_t> values = {0, ~std::uint64_t{0}, std::uint64_t{1} << 63};
+    for (std::uint64_t p = 1; p <= 1000000000000000000ull; p *= 10) {
+        for (std::uint64_t delta : {0ull, 1ull, 2ull}) values.insert(values.end(), {p - delta, p + delta});
+    }
+    for (std::uint64_t v = 0; v < 20000; ++v) values.push_back(v);
+    for (std::uint64_t v : values) {
+        char text[24];
+        const std::string as_unsigned(text, std::to_chars(text, text + sizeof text, v).ptr);
+        ASSERT_EQ(value(bytes().u64(v), field_encoding::value64, field_format::unsigned_int), as_unsigned) << v;
+        const std::string as_signed(text, std::to_chars(text, text + sizeof text, static_cast<std::int64_t>(v)).ptr);
+        ASSERT_EQ(value(bytes().u64(v), field_encoding::value64, field_format::signed_int), as_signed) << v;
+    }
 }

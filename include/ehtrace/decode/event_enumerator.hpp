@@ -73,7 +73,10 @@ struct item_info {
     std::uint16_t array_count = 0;        // element count, when is_array
     std::uint8_t struct_field_count = 0;  // for struct items
     bool byte_swap = false;               // value bytes are in non-host byte order
-    std::span<const std::byte> value;     // value items: the bytes (strings: code units, no length/terminator)
+    // value items: the bytes (strings: code units, no length/terminator);
+    // array_begin of fixed-size values: all the elements' bytes, so that a
+    // reader may take them at once (empty when the payload is cut short).
+    std::span<const std::byte> value;
 };
 
 namespace detail {
@@ -113,6 +116,10 @@ public:
     // From a struct_begin or array_begin, moves past the whole struct or array
     // to the item after it; from any other state it is move_next().
     bool move_next_sibling() noexcept;
+    // From the array_begin item of an array of fixed-size values whose bytes
+    // item().value holds, moves to the array_end item without visiting the
+    // elements; true then. False, with nothing changed, from any other item.
+    bool skip_to_array_end() noexcept;
 
     [[nodiscard]] enumerator_state state() const noexcept { return state_; }
     [[nodiscard]] const event_info& event() const noexcept { return event_; }
@@ -186,6 +193,7 @@ private:
     static field_definition cached_field_definition(const detail::cached_definition& c, const char* name) noexcept;
     bool start_cached_array(const detail::cached_definition& c, const char* name) noexcept;
     bool take_simple_value(std::size_t size) noexcept;
+    void take_array_bytes(std::size_t element_size, std::size_t count) noexcept;
     bool take_counted_value(std::size_t unit) noexcept;
     bool take_wide_zstring(std::size_t unit) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;

@@ -119,7 +119,7 @@ template <class T>
 
 // A loaded integer as a JSON number at text (at most 24 bytes).
 [[gnu::always_inline]] inline char* write_integer_json(char* text, std::uint64_t v, bool is_signed) noexcept {
-    return is_signed ? std::to_chars(text, text + 24, static_cast<std::int64_t>(v)).ptr : write_uint(text, v);
+    return is_signed ? write_int(text, static_cast<std::int64_t>(v)) : write_uint(text, v);
 }
 
 // The usual values' JSON text at p: integers of the default, unsigned and
@@ -142,7 +142,7 @@ constexpr std::size_t simple_value_json_max = 40;
         double d;
         std::memcpy(&d, p, 8);
         if (value.byte_swap) d = std::bit_cast<double>(__builtin_bswap64(std::bit_cast<std::uint64_t>(d)));
-        if (std::isfinite(d)) return std::to_chars(text, text + simple_value_json_max, d).ptr;
+        if (std::isfinite(d)) return write_double(text, d);
     }
     if (value.encoding == field_encoding::value128 && format == field_format::uuid) {
         // scalar_text_of's text (never escaped), quoted: 38 bytes.
@@ -230,7 +230,9 @@ public:
     // An array element that is a value: element() and the value, straight
     // into the buffer for the usual values.
     [[gnu::always_inline]] void element_value(const item_info& item) {
-        const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+        element_value(value_bytes{item.value, item.encoding, item.format, item.byte_swap});
+    }
+    [[gnu::always_inline]] void element_value(const value_bytes& value) {
         char* p = room(1 + inline_value_json_max);
         if (comma_) *p++ = ',';
         if (char* end = write_inline_value_json(p, value, options_)) {
@@ -258,19 +260,32 @@ public:
     bool integer_elements(event_enumerator& e) {
         const item_info& item = e.item();
         const bool is_signed = item.format == field_format::signed_int, swap = item.byte_swap;
+        // Every element's bytes at once, when the enumerator has them: no
+        // item per element.
+        if (const std::span<const std::byte> all = item.value; !all.empty()) {
+            for (std::size_t at = 0; at + sizeof(T) <= all.size(); at += sizeof(T)) {
+                integer_element<T>(all.subspan(at, sizeof(T)), item, is_signed, swap);
+            }
+            return e.skip_to_array_end();
+        }
         while (e.move_next()) {
             if (e.state() != enumerator_state::value) return true;
-            const std::uint64_t v = load_integer_as<T>(item.value.data(), swap, is_signed);
-            if (options_.safe_numbers && !exact_in_double(v, is_signed)) {
-                element_value(item);  // as a string
-                continue;
-            }
-            char* p = room(2 + 24);
-            if (comma_) *p++ = ',';
-            comma_ = true;
-            p_ = write_integer_json(p, v, is_signed);
+            integer_element<T>(item.value, item, is_signed, swap);
         }
         return false;
+    }
+    template <class T>
+    [[gnu::always_inline]] void integer_element(std::span<const std::byte> bytes, const item_info& item, bool is_signed,
+                                                bool swap) {
+        const std::uint64_t v = load_integer_as<T>(bytes.data(), swap, is_signed);
+        if (sizeof(T) == 8 && options_.safe_numbers && !exact_in_double(v, is_signed)) {
+            element_value(value_bytes{bytes, item.encoding, item.format, swap});  // as a string
+            return;
+        }
+        char* p = room(2 + 24);
+        if (comma_) *p++ = ',';
+        comma_ = true;
+        p_ = write_integer_json(p, v, is_signed);
     }
     // Starts an unnamed array element.
     [[gnu::always_inline]] void element() {

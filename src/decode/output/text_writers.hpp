@@ -15,7 +15,47 @@ inline char* write_literal(char* p, const char (&text)[N]) noexcept {
     return p + (N - 1);
 }
 
-inline char* write_uint(char* p, std::uint64_t value) noexcept { return std::to_chars(p, p + 20, value).ptr; }
+// "00".."99": two decimal digits per load.
+inline constexpr char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// The decimal digits of value (at most 20 bytes), as std::to_chars writes
+// them. Values below 10,000 (most counts, sizes, ids and array elements in a
+// trace) take a table load or two instead of to_chars's digit-counting loop.
+inline char* write_uint(char* p, std::uint64_t value) noexcept {
+    if (value < 100) {
+        if (value < 10) {
+            *p = static_cast<char>('0' + value);
+            return p + 1;
+        }
+        std::memcpy(p, digit_pairs + 2 * value, 2);
+        return p + 2;
+    }
+    if (value < 10000) {
+        const std::uint64_t high = value / 100, low = value % 100;
+        if (high < 10) {
+            *p++ = static_cast<char>('0' + high);
+        } else {
+            std::memcpy(p, digit_pairs + 2 * high, 2);
+            p += 2;
+        }
+        std::memcpy(p, digit_pairs + 2 * low, 2);
+        return p + 2;
+    }
+    return std::to_chars(p, p + 20, value).ptr;
+}
+// A signed value's digits (at most 20 bytes), as std::to_chars writes them.
+inline char* write_int(char* p, std::int64_t value) noexcept {
+    if (value >= 0) return write_uint(p, static_cast<std::uint64_t>(value));
+    *p = '-';
+    return write_uint(p + 1, 0 - static_cast<std::uint64_t>(value));
+}
+// The shortest text that reads back as `value` (at most 24 bytes): exactly
+// what std::to_chars(p, end, value) writes, faster for the usual values of
+// traces (few significant digits, not too large).
+char* write_double(char* p, double value) noexcept;
 
 // "0x" and upper-case hex digits (at most 18 bytes).
 char* write_hex(char* p, std::uint64_t value) noexcept;

@@ -10,8 +10,11 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <iterator>
+#include <type_traits>
 
 namespace ehtrace::decode {
 
@@ -19,6 +22,81 @@ using enc = field_encoding;
 using fmt = field_format;
 
 namespace detail {
+
+namespace {
+
+// ±digits × 10^exponent (digits without trailing zeros, or 0) in the form
+// std::to_chars gives the shortest representation: fixed unless scientific
+// is shorter.
+char* write_decimal(char* p, bool negative, std::uint64_t digits, int exponent) noexcept {
+    char text[20];
+    const auto length = static_cast<int>(write_uint(text, digits) - text);
+    if (negative) *p++ = '-';
+    const int scientific_exponent = exponent + length - 1;
+    const int fixed_length = exponent >= 0 ? length + exponent : (length > -exponent ? length + 1 : 2 - exponent);
+    const int scientific_length = length + (length > 1 ? 1 : 0) + 2 + (std::abs(scientific_exponent) >= 100 ? 3 : 2);
+    if (fixed_length <= scientific_length) {
+        if (exponent >= 0) {
+            std::memcpy(p, text, static_cast<std::size_t>(length));
+            p += length;
+            std::memset(p, '0', static_cast<std::size_t>(exponent));
+            return p + exponent;
+        }
+        const int whole = length + exponent;  // digits before the point
+        if (whole > 0) {
+            std::memcpy(p, text, static_cast<std::size_t>(whole));
+            p[whole] = '.';
+            std::memcpy(p + whole + 1, text + whole, static_cast<std::size_t>(length - whole));
+            return p + length + 1;
+        }
+        *p++ = '0';
+        *p++ = '.';
+        std::memset(p, '0', static_cast<std::size_t>(-whole));
+        p += -whole;
+        std::memcpy(p, text, static_cast<std::size_t>(length));
+        return p + length;
+    }
+    *p++ = text[0];
+    if (length > 1) {
+        *p++ = '.';
+        std::memcpy(p, text + 1, static_cast<std::size_t>(length - 1));
+        p += length - 1;
+    }
+    *p++ = 'e';
+    *p++ = scientific_exponent < 0 ? '-' : '+';
+    const auto magnitude = static_cast<std::uint64_t>(std::abs(scientific_exponent));
+    if (magnitude < 10) *p++ = '0';
+    return write_uint(p, magnitude);
+}
+
+}  // namespace
+
+char* write_double(char* p, double value) noexcept {
+    // The usual values are m / 10^k for a small integer m: found by trying
+    // k = 0, 1, ... while value * 10^k stays below 2^50. There the rounding
+    // interval of value, scaled, is at most 1/4 wide, so the nearest integer
+    // m is the only candidate at each k, and the first k whose m divides
+    // back to value (an exactly rounded division, as a reader's) gives the
+    // fewest significant digits: the digits of the shortest representation.
+    // Everything else (many digits, very large or small, not finite) takes
+    // std::to_chars's general algorithm.
+    static constexpr double powers_of_ten[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                               1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+    constexpr double limit = 0x1p50;
+    const double magnitude = std::fabs(value);
+    for (std::size_t k = 0; k != std::size(powers_of_ten); ++k) {
+        const double scaled = magnitude * powers_of_ten[k];
+        if (!(scaled < limit)) break;  // NaN and infinity too
+        const auto m = static_cast<std::uint64_t>(scaled + 0.5);
+        if (static_cast<double>(m) / powers_of_ten[k] != magnitude) continue;
+        if (k != 0) return write_decimal(p, std::signbit(value), m, -static_cast<int>(k));
+        int exponent = 0;
+        std::uint64_t digits = m;
+        while (digits != 0 && digits % 10 == 0) digits /= 10, ++exponent;
+        return write_decimal(p, std::signbit(value), digits, exponent);
+    }
+    return std::to_chars(p, p + 24, value).ptr;
+}
 
 char* write_hex(char* p, std::uint64_t value) noexcept {
     p = write_literal(p, "0x");
@@ -162,7 +240,7 @@ scalar_text finish_unsigned(std::uint64_t value) noexcept {
 
 scalar_text finish_signed(std::int64_t value) noexcept {
     text_builder b;
-    b.p = std::to_chars(b.p, b.p + 21, value).ptr;
+    b.p = write_int(b.p, value);
     const std::uint64_t magnitude =
         value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
     b.t.beyond_double = magnitude > max_exact_double;
@@ -175,7 +253,11 @@ scalar_text finish_signed(std::int64_t value) noexcept {
 template <class Float>
 scalar_text float_text(Float value) noexcept {
     text_builder b;
-    b.p = std::to_chars(b.p, b.t.data + scalar_text::capacity, value).ptr;
+    if constexpr (std::is_same_v<Float, double>) {
+        b.p = write_double(b.p, value);
+    } else {
+        b.p = std::to_chars(b.p, b.t.data + scalar_text::capacity, value).ptr;
+    }
     return b.finish(std::isfinite(value) ? value_kind::number : value_kind::text);
 }
 
