@@ -571,17 +571,6 @@ bool event_enumerator::push(const frame& f) noexcept {
     return true;
 }
 
-// An array_begin item's value: the bytes of all its elements, when they are
-// `count` fixed-size values of `element_size` bytes at data_pos_, all in the
-// payload (else the elements report the damage one by one).
-[[gnu::always_inline]] inline void event_enumerator::take_array_bytes(std::size_t element_size,
-                                                                      std::size_t count) noexcept {
-    const std::size_t size = element_size * count;
-    if (size != 0 && event_bytes_.size() - data_pos_ >= size) {
-        item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
-    }
-}
-
 bool event_enumerator::start_field(const field_definition& definition) noexcept {
     if (definition.array_flags == 0) return start_element(definition, false, 0, 0);
     std::uint16_t count = definition.const_count;
@@ -609,7 +598,6 @@ bool event_enumerator::start_field(const field_definition& definition) noexcept 
     item_.is_array = true;
     item_.array_count = count;
     item_.byte_swap = byte_swap_;
-    take_array_bytes(f.element_size, count);
     state_ = enumerator_state::array_begin;
     return true;
 }
@@ -749,7 +737,6 @@ bool event_enumerator::start_cached_array(const detail::cached_definition& c, co
     item_.is_array = true;
     item_.array_count = count;
     item_.byte_swap = byte_swap_;
-    take_array_bytes(f.element_size, count);
     state_ = enumerator_state::array_begin;
     return true;
 }
@@ -929,7 +916,6 @@ bool event_enumerator::move_next_planned() noexcept {
         plan_index_ = 0;
         plan_count_ = count;
         item_.array_count = count;
-        take_array_bytes(step.value_kind == detail::plan_value::fixed ? step.size : 0, count);
         state_ = enumerator_state::array_begin;
         return true;
     }
@@ -1015,11 +1001,24 @@ bool event_enumerator::move_next_general() noexcept {
     }
 }
 
+std::span<const std::byte> event_enumerator::array_bytes() const noexcept {
+    if (state_ != enumerator_state::array_begin) return {};
+    // Where a plan is followed, its step after array_begin is the elements'
+    // (or, for an empty array, the array_end, which has no size).
+    const std::size_t element_size = plan_step_ != nullptr
+                                         ? (plan_step_->op == detail::plan_op::fixed_elements ? plan_step_->size : 0)
+                                         : stack_[depth_ - 1].element_size;
+    const std::size_t size = element_size * item_.array_count;
+    if (size == 0 || event_bytes_.size() - data_pos_ < size) return {};
+    return {event_bytes_.data() + data_pos_, size};
+}
+
 bool event_enumerator::skip_to_array_end() noexcept {
-    if (state_ != enumerator_state::array_begin || item_.value.empty()) return false;
+    const std::size_t size = array_bytes().size();
+    if (size == 0) return false;
     // The state after the array's last element, from which move_next()
     // gives the array_end item.
-    data_pos_ += item_.value.size();
+    data_pos_ += size;
     state_ = enumerator_state::value;
     if (const detail::plan_step* step = plan_step_) {
         plan_index_ = plan_count_;

@@ -360,6 +360,9 @@ std::string walk_relative(event_enumerator& e, std::string_view name, std::span<
             line += hex[static_cast<unsigned>(b) >> 4];
             line += hex[static_cast<unsigned>(b) & 15];
         }
+        if (const auto elements = e.array_bytes(); !elements.empty()) {
+            line += " elements@" + at(elements.data()) + ":" + std::to_string(elements.size());
+        }
         return line + "\n";
     };
     const auto step = [&] {
@@ -508,7 +511,7 @@ TEST(EventEnumerator, MetadataCacheKeyedOnEveryByte) {
 // one such character at every position of names of every length up to 20
 // (field names and the event name) takes the escaping path.
 TEST(EventEnumerator, JsonNamesEscapedAtEveryPosition) {
-    for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t length = 1; length <= 34; ++length) {
         for (std::size_t k = 0; k < length; ++k) {
             for (char c : {'"', '\\', '\x01', '\x1f', '\x7f', '\x80', 'A', ' '}) {
                 std::string name(length, 'a');
@@ -536,6 +539,7 @@ TEST(EventEnumerator, JsonNamesEscapedAtEveryPosition) {
 TEST(EventEnumerator, JsonStringValuesEscapedAtEveryPosition) {
     std::vector<std::size_t> lengths;
     for (std::size_t n = 0; n <= 20; ++n) lengths.push_back(n);
+    for (std::size_t n = 31; n <= 33; ++n) lengths.push_back(n);
     for (std::size_t n = 250; n <= 260; ++n) lengths.push_back(n);
     for (std::size_t length : lengths) {
         for (std::size_t k = 0; k <= length; ++k) {  // k == length: all plain
@@ -677,8 +681,8 @@ bool has_struct_array(const std::vector<shape_node>& fields) {
 namespace {
 
 // A walk_relative() trace as skip_to_array_end() should leave it: where an
-// array_begin line shows value bytes (the elements, all there), its element
-// lines become one "skipped" line.
+// array_begin line shows array_bytes() (the elements, all there), its
+// element lines become one "skipped" line.
 std::string without_skipped_elements(const std::string& walked) {
     const std::string array_begin = std::to_string(static_cast<int>(enumerator_state::array_begin)) + " ";
     std::string out;
@@ -691,7 +695,7 @@ std::string without_skipped_elements(const std::string& walked) {
         if (skipping && line.find(" a11 ") != std::string::npos) continue;
         skipping = false;
         out += line;
-        if (line.starts_with(array_begin) && line.find(" v\n") == std::string::npos &&
+        if (line.starts_with(array_begin) && line.find(" elements@") != std::string::npos &&
             walked.compare(from, 3, "end") != 0) {
             out += "skipped\n";
             skipping = true;

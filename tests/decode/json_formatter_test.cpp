@@ -260,14 +260,16 @@ TEST(JsonFormatter, DoublesAsShortestToChars) {
     }
 }
 
-// Integers of every size and both signs, as std::to_chars writes them, around
-// each power of ten (where the number of digits changes).
+// Integers of both signs, as std::to_chars writes them: around each power of
+// ten (where the number of digits changes) and through the ranges the
+// writer takes apart in table-sized pieces.
 TEST(JsonFormatter, IntegersAsToChars) {
     std::vector<std::uint64_t> values = {0, ~std::uint64_t{0}, std::uint64_t{1} << 63};
     for (std::uint64_t p = 1; p <= 1000000000000000000ull; p *= 10) {
         for (std::uint64_t delta : {0ull, 1ull, 2ull}) values.insert(values.end(), {p - delta, p + delta});
     }
     for (std::uint64_t v = 0; v < 20000; ++v) values.push_back(v);
+    for (std::uint64_t v = 20000; v < 200000000; v += 1999) values.push_back(v);
     for (std::uint64_t v : values) {
         char text[24];
         const std::string as_unsigned(text, std::to_chars(text, text + sizeof text, v).ptr);

@@ -73,10 +73,7 @@ struct item_info {
     std::uint16_t array_count = 0;        // element count, when is_array
     std::uint8_t struct_field_count = 0;  // for struct items
     bool byte_swap = false;               // value bytes are in non-host byte order
-    // value items: the bytes (strings: code units, no length/terminator);
-    // array_begin of fixed-size values: all the elements' bytes, so that a
-    // reader may take them at once (empty when the payload is cut short).
-    std::span<const std::byte> value;
+    std::span<const std::byte> value;     // value items: the bytes (strings: code units, no length/terminator)
 };
 
 namespace detail {
@@ -116,9 +113,14 @@ public:
     // From a struct_begin or array_begin, moves past the whole struct or array
     // to the item after it; from any other state it is move_next().
     bool move_next_sibling() noexcept;
-    // From the array_begin item of an array of fixed-size values whose bytes
-    // item().value holds, moves to the array_end item without visiting the
-    // elements; true then. False, with nothing changed, from any other item.
+    // At the array_begin item of an array of fixed-size values: every
+    // element's bytes, so that a reader may take them at once. Empty at any
+    // other item, for an empty array, and when the payload is cut short
+    // inside the array (the elements then report the damage one by one).
+    [[nodiscard]] std::span<const std::byte> array_bytes() const noexcept;
+    // From an array_begin item whose array_bytes() are not empty, moves to
+    // the array_end item without visiting the elements; true then. False,
+    // with nothing changed, from any other item.
     bool skip_to_array_end() noexcept;
 
     [[nodiscard]] enumerator_state state() const noexcept { return state_; }
@@ -193,7 +195,6 @@ private:
     static field_definition cached_field_definition(const detail::cached_definition& c, const char* name) noexcept;
     bool start_cached_array(const detail::cached_definition& c, const char* name) noexcept;
     bool take_simple_value(std::size_t size) noexcept;
-    void take_array_bytes(std::size_t element_size, std::size_t count) noexcept;
     bool take_counted_value(std::size_t unit) noexcept;
     bool take_wide_zstring(std::size_t unit) noexcept;
     bool read_definition_slow(field_definition& out) noexcept;

@@ -26,8 +26,9 @@ using namespace detail;
     return (w | ((w - 0x20 * ones) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
 }
 
-// Copies n bytes from src to dst; true when all are plain ASCII. Eight at
-// a time (the last eight overlapping), reading only inside [src, src + n).
+// Copies n bytes from src to dst; true when all are plain ASCII. Eight or
+// sixteen at a time (the last ones overlapping), reading only inside
+// [src, src + n).
 [[gnu::always_inline]] inline bool copy_plain_ascii(char* dst, const char* src, std::size_t n) noexcept {
     if (n < 8) {
         // Two overlapping loads of 4, 2 or 1 bytes; plain 'a's fill the rest
@@ -53,6 +54,26 @@ using namespace detail;
         }
         return not_plain_ascii(w) == 0;
     }
+#if defined(__GNUC__)
+    if (n >= 16) {
+        // Sixteen at a time (the last sixteen overlapping) in a vector
+        // register: a signed byte below 0x20 is a control character or not
+        // ASCII.
+        typedef signed char chunk __attribute__((vector_size(16)));
+        chunk bad{}, c;
+        for (std::size_t i = 0; i + 16 <= n; i += 16) {
+            std::memcpy(&c, src + i, 16);
+            std::memcpy(dst + i, &c, 16);
+            bad |= (c < 0x20) | (c == '"') | (c == '\\');
+        }
+        std::memcpy(&c, src + n - 16, 16);
+        std::memcpy(dst + n - 16, &c, 16);
+        bad |= (c < 0x20) | (c == '"') | (c == '\\');
+        std::uint64_t halves[2];
+        std::memcpy(halves, &bad, 16);
+        return (halves[0] | halves[1]) == 0;
+    }
+#endif
     std::uint64_t bad = 0, w;
     for (std::size_t i = 0; i + 8 <= n; i += 8) {
         std::memcpy(&w, src + i, 8);
@@ -262,7 +283,7 @@ public:
         const bool is_signed = item.format == field_format::signed_int, swap = item.byte_swap;
         // Every element's bytes at once, when the enumerator has them: no
         // item per element.
-        if (const std::span<const std::byte> all = item.value; !all.empty()) {
+        if (const std::span<const std::byte> all = e.array_bytes(); !all.empty()) {
             for (std::size_t at = 0; at + sizeof(T) <= all.size(); at += sizeof(T)) {
                 integer_element<T>(all.subspan(at, sizeof(T)), item, is_signed, swap);
             }

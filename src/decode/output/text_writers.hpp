@@ -21,10 +21,8 @@ inline constexpr char digit_pairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-// The decimal digits of value (at most 20 bytes), as std::to_chars writes
-// them. Values below 10,000 (most counts, sizes, ids and array elements in a
-// trace) take a table load or two instead of to_chars's digit-counting loop.
-inline char* write_uint(char* p, std::uint64_t value) noexcept {
+// 1 to 4 digits of a value below 10,000.
+inline char* write_uint_below_10000(char* p, std::uint32_t value) noexcept {
     if (value < 100) {
         if (value < 10) {
             *p = static_cast<char>('0' + value);
@@ -33,16 +31,29 @@ inline char* write_uint(char* p, std::uint64_t value) noexcept {
         std::memcpy(p, digit_pairs + 2 * value, 2);
         return p + 2;
     }
-    if (value < 10000) {
-        const std::uint64_t high = value / 100, low = value % 100;
-        if (high < 10) {
-            *p++ = static_cast<char>('0' + high);
-        } else {
-            std::memcpy(p, digit_pairs + 2 * high, 2);
-            p += 2;
-        }
-        std::memcpy(p, digit_pairs + 2 * low, 2);
-        return p + 2;
+    const std::uint32_t high = value / 100, low = value % 100;
+    if (high < 10) {
+        *p++ = static_cast<char>('0' + high);
+    } else {
+        std::memcpy(p, digit_pairs + 2 * high, 2);
+        p += 2;
+    }
+    std::memcpy(p, digit_pairs + 2 * low, 2);
+    return p + 2;
+}
+
+// The decimal digits of value (at most 20 bytes), as std::to_chars writes
+// them. Values below 10^8 (most counts, sizes, ids, pids and array elements
+// in a trace) take a few table loads instead of to_chars's digit-counting
+// loop.
+inline char* write_uint(char* p, std::uint64_t value) noexcept {
+    if (value < 10000) return write_uint_below_10000(p, static_cast<std::uint32_t>(value));
+    if (value < 100000000) {
+        const auto high = static_cast<std::uint32_t>(value / 10000), low = static_cast<std::uint32_t>(value % 10000);
+        p = write_uint_below_10000(p, high);
+        std::memcpy(p, digit_pairs + 2 * (low / 100), 2);
+        std::memcpy(p + 2, digit_pairs + 2 * (low % 100), 2);
+        return p + 4;
     }
     return std::to_chars(p, p + 20, value).ptr;
 }

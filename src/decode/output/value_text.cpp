@@ -7,7 +7,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -72,28 +74,49 @@ char* write_decimal(char* p, bool negative, std::uint64_t digits, int exponent) 
 }  // namespace
 
 char* write_double(char* p, double value) noexcept {
-    // The usual values are m / 10^k for a small integer m: found by trying
-    // k = 0, 1, ... while value * 10^k stays below 2^50. There the rounding
-    // interval of value, scaled, is at most 1/4 wide, so the nearest integer
-    // m is the only candidate at each k, and the first k whose m divides
-    // back to value (an exactly rounded division, as a reader's) gives the
-    // fewest significant digits: the digits of the shortest representation.
-    // Everything else (many digits, very large or small, not finite) takes
-    // std::to_chars's general algorithm.
+    // The usual values are m / 10^k for a small integer m. While value * 10^k
+    // stays below 2^50, the rounding interval of value, scaled, is at most
+    // 1/4 wide: the nearest integer m is the only candidate at each k, and
+    // once one divides back to value (an exactly rounded division, as a
+    // reader's) every larger k does too. So the largest such k tells whether
+    // the value is one of these, and a binary search below it finds the
+    // smallest: the fewest significant digits, those of the shortest
+    // representation. Everything else (many digits, very large or small, not
+    // finite) takes std::to_chars's general algorithm.
     static constexpr double powers_of_ten[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
                                                1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+    constexpr int max_k = static_cast<int>(std::size(powers_of_ten)) - 1;
     constexpr double limit = 0x1p50;
     const double magnitude = std::fabs(value);
-    for (std::size_t k = 0; k != std::size(powers_of_ten); ++k) {
-        const double scaled = magnitude * powers_of_ten[k];
-        if (!(scaled < limit)) break;  // NaN and infinity too
-        const auto m = static_cast<std::uint64_t>(scaled + 0.5);
-        if (static_cast<double>(m) / powers_of_ten[k] != magnitude) continue;
-        if (k != 0) return write_decimal(p, std::signbit(value), m, -static_cast<int>(k));
-        int exponent = 0;
-        std::uint64_t digits = m;
-        while (digits != 0 && digits % 10 == 0) digits /= 10, ++exponent;
-        return write_decimal(p, std::signbit(value), digits, exponent);
+    if (magnitude < limit) {  // not NaN or infinity either
+        const auto scaled_integer = [magnitude](int k) {
+            return static_cast<std::uint64_t>(magnitude * powers_of_ten[k] + 0.5);
+        };
+        const auto divides_back = [magnitude](std::uint64_t m, int k) {
+            return static_cast<double>(m) / powers_of_ten[k] == magnitude;
+        };
+        // magnitude < 2^(binary exponent + 1), so magnitude * 10^k < 2^50 for
+        // k <= (49 - binary exponent) * log10(2); 1233 / 4096 is just below it.
+        const int binary_exponent = static_cast<int>(std::bit_cast<std::uint64_t>(magnitude) >> 52) - 1023;
+        int high = std::min(max_k, (49 - binary_exponent) * 1233 / 4096);
+        if (high < max_k && magnitude * powers_of_ten[high + 1] < limit) ++high;
+        if (high >= 0 && divides_back(scaled_integer(high), high)) {
+            int low = 0;
+            while (low < high) {
+                const int mid = (low + high) / 2;
+                if (divides_back(scaled_integer(mid), mid)) {
+                    high = mid;
+                } else {
+                    low = mid + 1;
+                }
+            }
+            std::uint64_t digits = scaled_integer(high);
+            int exponent = -high;
+            if (high == 0) {
+                while (digits != 0 && digits % 10 == 0) digits /= 10, ++exponent;
+            }
+            return write_decimal(p, std::signbit(value), digits, exponent);
+        }
     }
     return std::to_chars(p, p + 24, value).ptr;
 }
