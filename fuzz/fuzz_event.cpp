@@ -62,8 +62,17 @@ void walk(std::string_view name, std::span<const std::byte> event, unsigned styl
     const std::size_t limit = event_enumerator::item_budget(event.size()) + event.size() + 2;
     std::size_t steps = 0;
     for (;;) {
-        const bool sibling = (style >> (steps % 8)) & 1;
-        const bool more = sibling ? e.move_next_sibling() : e.move_next();
+        // Two bits of style per step: move_next, move_next_sibling, or
+        // skip_to_array_end where it applies.
+        const unsigned how = (style >> (2 * (steps % 4))) & 3;
+        if (!inside(e.array_bytes(), event)) ehtrace::fuzz::fail("array bytes outside the event");
+        bool more;
+        if (how == 3 && e.skip_to_array_end()) {
+            if (e.state() != enumerator_state::array_end) ehtrace::fuzz::fail("skip_to_array_end not at array_end");
+            more = true;
+        } else {
+            more = how == 2 ? e.move_next_sibling() : e.move_next();
+        }
         if (++steps > limit) ehtrace::fuzz::fail("enumeration did not end");
         if (!more) break;
         if (e.depth() > event_enumerator::max_depth) ehtrace::fuzz::fail("depth above max_depth");
