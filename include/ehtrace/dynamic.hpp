@@ -449,7 +449,7 @@ public:
     EHTRACE_DYNAMIC_INLINE event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
         std::uint8_t* out = metadata_.data();
         // Both buffers are empty now: room_size_ bytes fit in either.
-        std::uintptr_t room_limit = end_sum(out, payload_.data()) + room_size_;
+        std::uint64_t room_limit = end_sum(out, payload_.data()) + room_size_;
         metadata_.clear();
         payload_.clear();
         error_ = 0;  // error_message() is "" while error_ is 0
@@ -917,10 +917,13 @@ private:
     EHTRACE_DYNAMIC_COLD struct_bookmark begin_struct_slow(std::string_view name, std::uint16_t tag) noexcept;
 
     // What room_limit_ is compared with: the two buffers' ends as numbers,
-    // added (user-space addresses plus event sizes do not wrap).
-    static EHTRACE_DYNAMIC_INLINE std::uintptr_t end_sum(const std::uint8_t* metadata_end,
-                                                         const std::uint8_t* payload_end) noexcept {
-        return reinterpret_cast<std::uintptr_t>(metadata_end) + reinterpret_cast<std::uintptr_t>(payload_end);
+    // added in 64 bits, where two user-space addresses and the sizes of
+    // real objects cannot wrap (in 32 bits, two 32-bit addresses could).
+    static EHTRACE_DYNAMIC_INLINE std::uint64_t end_sum(const std::uint8_t* metadata_end,
+                                                        const std::uint8_t* payload_end) noexcept {
+        static_assert(sizeof(std::uintptr_t) <= sizeof(std::uint64_t), "addresses of at most 64 bits");
+        return std::uint64_t{reinterpret_cast<std::uintptr_t>(metadata_end)} +
+               reinterpret_cast<std::uintptr_t>(payload_end);
     }
     // The usual field, checked and begun at once: a valid name and format,
     // and room for its definition and `data_size` payload bytes within
@@ -1210,7 +1213,7 @@ private:
     // the ends have moved up by no more than that since it was set (0 while
     // error_ is set, so that every field takes the long way). room_size_ is
     // the smaller capacity, all of it room after reset().
-    std::uintptr_t room_limit_ = 0;
+    std::uint64_t room_limit_ = 0;
     std::size_t room_size_ = 0;
     const char* error_message_ = "";
     // Fields since the builder was made, wrapping: only differences count
