@@ -61,7 +61,7 @@ namespace ehtrace::dynamic {
 // change bumps the shared library's SOVERSION and this name together (CMake
 // checks that they agree; docs/abi.md). Code names ehtrace::dynamic::...
 // as before.
-inline namespace abi_v0 {
+inline namespace abi_v1 {
 
 class provider;
 class event_builder;
@@ -184,26 +184,22 @@ public:
     std::uint8_t* data() noexcept { return data_; }
     std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
     void clear() noexcept { end_ = data_; }
-    // close() leaves no room, so the next reserve() or has_room() check
-    // takes the slow path (the builder closes its metadata on an error, which
-    // spares every field a separate error check); open() gives it back.
-    void close() noexcept { limit_ = end_; }
-    void open() noexcept { limit_ = storage_end_; }
     void truncate(std::size_t size) noexcept { end_ = data_ + size; }
 
     // Room for `count` more bytes at the end: fill them, then commit().
     // nullptr when the buffer would pass the event size limit or memory ran out.
     EHTRACE_DYNAMIC_INLINE std::uint8_t* reserve(std::size_t count) noexcept {
-        if (EHTRACE_DYNAMIC_UNLIKELY(static_cast<std::size_t>(limit_ - end_) < count)) return grow(count);
+        if (EHTRACE_DYNAMIC_UNLIKELY(room() < count)) return grow(count);
         return end_;
     }
     void commit(std::uint8_t* end) noexcept { end_ = end; }
 
     // The fast path of reserve(), for callers that check first and write
     // at end() after: true when `count` more bytes fit without growing.
-    bool has_room(std::size_t count) const noexcept { return static_cast<std::size_t>(limit_ - end_) >= count; }
-    // The room has_room() checks against.
-    std::uint8_t* limit() const noexcept { return limit_; }
+    bool has_room(std::size_t count) const noexcept { return room() >= count; }
+    // The bytes that fit without growing.
+    std::size_t room() const noexcept { return static_cast<std::size_t>(storage_end_ - end_); }
+    std::size_t capacity() const noexcept { return static_cast<std::size_t>(storage_end_ - data_); }
     std::uint8_t* end() noexcept { return end_; }
 
     // True when the last grow() failed for lack of memory rather than for
@@ -214,11 +210,9 @@ private:
     // Allocates room for `count` more bytes, keeping the content.
     EHTRACE_DYNAMIC_COLD std::uint8_t* grow(std::size_t count) noexcept;
 
-    // [data_, end_) is the content, [end_, limit_) free room; limit_ is
-    // storage_end_ unless close()d.
+    // [data_, end_) is the content, [end_, storage_end_) free room.
     std::uint8_t* data_ = nullptr;
     std::uint8_t* end_ = nullptr;
-    std::uint8_t* limit_ = nullptr;
     std::uint8_t* storage_end_ = nullptr;
     bool out_of_memory_ = false;
 };
@@ -237,7 +231,7 @@ private:
 // Stores into the builder's buffers go through these non-character types
 // (unaligned where the compiler allows it). A store through a byte pointer
 // may modify anything, the builder's own members included, so after one the
-// compiler reloads the buffers' end and limit pointers for the next field;
+// compiler reloads the buffers' end pointers for the next field;
 // a store of a u16/u32/u64 cannot modify a pointer, so the pointers stay in
 // registers from one field to the next. Loads from the caller's memory stay
 // byte-wise (memcpy): they modify nothing, and may read any type. Every load
@@ -439,7 +433,12 @@ public:
     // Structs nest at most this deep: reference decoders stop at 8 levels.
     static constexpr std::size_t max_struct_depth = 8;
 
-    event_builder() noexcept = default;
+    event_builder() noexcept {
+        // The metadata block header's kind never changes: write() puts in
+        // only its size.
+        detail::unchecked_writer writer{prefix_ + header_size};
+        encode_extension_header(writer, 0, extension_kind::metadata, false);
+    }
     ~event_builder() = default;
     event_builder(const event_builder&) = delete;
     event_builder& operator=(const event_builder&) = delete;
@@ -448,42 +447,41 @@ public:
 
     // Starts a new event: clears fields, error, id, version and opcode.
     EHTRACE_DYNAMIC_INLINE event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
+        std::uint8_t* out = metadata_.data();
+        // Both buffers are empty now: room_size_ bytes fit in either.
+        std::uint64_t room_limit = end_sum(out, payload_.data()) + room_size_;
         metadata_.clear();
-        metadata_.open();
         payload_.clear();
         error_ = 0;  // error_message() is "" while error_ is 0
-        id_ = 0;
-        tag_ = event_tag;
-        version_ = 0;
-        opcode_ = 0;
         depth_ = 0;
-        encode_prefix();
+        // The header with id, version and opcode 0 (the setters patch them in).
+        detail::unchecked_writer header{prefix_};
+        encode_header(header, true, 0, 0, event_tag, 0, 0);
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(event_name) != name_error::none)) return fail_name(event_name, "event");
-        if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(event_name.size() + 1)) &&
-            !make_room(event_name.size() + 1, 0)) {
-            return *this;
+        if (EHTRACE_DYNAMIC_UNLIKELY(event_name.size() + 1 > room_size_)) {
+            if (!make_room(event_name.size() + 1, 0)) return *this;
+            out = metadata_.end();
+            room_limit = room_limit_;
         }
-        detail::unchecked_writer writer{metadata_.end()};
+        detail::unchecked_writer writer{out};
         writer.put_zstring(event_name);
         metadata_.commit(writer.out);
+        room_limit_ = room_limit;
         return *this;
     }
 
     // A stable id (0: none) and the version of its field layout.
     event_builder& set_id_version(std::uint16_t id, std::uint8_t version) noexcept {
-        id_ = id;
-        version_ = version;
-        encode_prefix();
+        prefix_[version_offset] = version;
+        detail::store16(prefix_ + id_offset, id);
         return *this;
     }
     event_builder& set_opcode(event_opcode opcode) noexcept {
-        opcode_ = static_cast<std::uint8_t>(opcode);
-        encode_prefix();
+        prefix_[opcode_offset] = static_cast<std::uint8_t>(opcode);
         return *this;
     }
     event_builder& set_tag(std::uint16_t event_tag) noexcept {
-        tag_ = event_tag;
-        encode_prefix();
+        detail::store16(prefix_ + tag_offset, event_tag);
         return *this;
     }
 
@@ -495,16 +493,46 @@ public:
     // event over 65,535 bytes, EBADF when the set is disabled or unregistered,
     // or the sink's error. The builder keeps the event: it can be written
     // again, to this or another set.
-    int write(const event_set& set, const void* activity_id = nullptr,
-              const void* related_activity_id = nullptr) noexcept;
+    EHTRACE_DYNAMIC_INLINE int write(const event_set& set, const void* activity_id = nullptr,
+                                     const void* related_activity_id = nullptr) noexcept {
+        const std::size_t metadata_size = metadata_.size();
+        const std::size_t payload_size = payload_.size();
+        const std::size_t size = sizeof prefix_ + metadata_size + payload_size;
+        if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || metadata_size == 0 || size > max_event_size ||
+                                     activity_id != nullptr || related_activity_id != nullptr)) {
+            return write_checked(set, activity_id, related_activity_id);
+        }
+        // The usual event: prefix_ (the header reset() encoded, with the
+        // set's level, and the metadata block header), the metadata, the
+        // payload.
+        prefix_[level_offset] = set.level();
+        detail::store16(prefix_ + header_size, static_cast<std::uint16_t>(metadata_size));  // the block's size
+        // set_room() keeps iov_[2] and iov_[3] pointing at the buffers.
+        iov_[2].iov_len = metadata_size;
+        iov_[3].iov_len = payload_size;
+        // What basic_tracepoint::write(iov, iovcnt, size) does, without the
+        // call; that write() leaves the enabled check to its caller.
+        if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
+        sink* const owner = set.tracepoint_.write_target();
+        if (EHTRACE_DYNAMIC_UNLIKELY(owner == nullptr)) return EBADF;
+        return owner->write(set.tracepoint_, iov_, payload_size != 0 ? 4 : 3, size);
+    }
 
     // 0, or the first error since reset(): EINVAL (bad name or argument,
     // unbalanced struct), ERANGE (struct over 127 fields, nesting over
     // max_struct_depth, array over 65,535 elements), E2BIG (event over
     // 65,535 bytes), ENOMEM.
-    int error() const noexcept { return error_; }
+    int error() const noexcept {
+        // Fields are not checked against the struct limit as they are
+        // added (see end_struct()), but an open struct over it is an error.
+        if (EHTRACE_DYNAMIC_UNLIKELY(error_ == 0 && depth_ != 0)) return open_struct_error();
+        return error_;
+    }
     // A sentence for error(), "" when there is none.
-    const char* error_message() const noexcept { return error_ != 0 ? error_message_ : ""; }
+    const char* error_message() const noexcept {
+        if (error_ != 0) return error_message_;
+        return error() != 0 ? too_many_fields_message : "";
+    }
 
     // --- scalars ----------------------------------------------------------
 
@@ -713,6 +741,7 @@ public:
                 zero_terminated ? detail::units_before_nul(value.data(), value.size()) : value.size();
             append_units(encoding, value.data(), length, sizeof(Char));
         }
+        if (error_ == 0) set_room();  // append_units() wrote past what begin_array() reserved
         return *this;
     }
 
@@ -756,9 +785,10 @@ public:
         }
         const auto format_offset =
             static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
-        structs_[depth] = {definition_offset, format_offset, 0};
-        depth_ = static_cast<std::uint8_t>(depth + 1);
-        return {bookmark_value(depth, format_offset)};
+        const std::uint32_t bookmark = bookmark_value(depth, format_offset);
+        structs_[depth] = {definition_offset, bookmark, field_count_};
+        depth_ = static_cast<std::uint32_t>(depth + 1);
+        return {bookmark};
     }
     // begin_struct() without fast_field().
     EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct_checked(std::string_view name, std::uint16_t tag) noexcept {
@@ -779,36 +809,49 @@ public:
         }
         const auto format_offset =
             static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
-        structs_[depth_] = {definition_offset, format_offset, 0};
         const struct_bookmark bookmark{bookmark_value(depth_, format_offset)};
+        structs_[depth_] = {definition_offset, bookmark.value, field_count_};
         ++depth_;
         return bookmark;
     }
     // Closes the innermost open struct (EINVAL if `bookmark` is not that
-    // one) and patches its field count into the metadata. A struct left
-    // empty is dropped from the event, since the format has no empty struct.
+    // one, ERANGE if it has more than 127 fields) and patches its field
+    // count into the metadata. A struct left empty is dropped from the
+    // event, since the format has no empty struct.
     EHTRACE_DYNAMIC_INLINE event_builder& end_struct(struct_bookmark bookmark) noexcept {
         if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return *this;
-        if (EHTRACE_DYNAMIC_UNLIKELY(
-                depth_ == 0 || bookmark.value != bookmark_value(depth_ - 1u, structs_[depth_ - 1].format_offset))) {
+        // The level is checked before it indexes structs_ (an invalid
+        // bookmark's is 0xFFFF); the mask, a no-op then, shows the compiler
+        // that the index is in bounds.
+        static_assert((max_struct_depth & (max_struct_depth - 1)) == 0, "the mask needs a power of 2");
+        const std::uint32_t level = (bookmark.value >> 16) & (max_struct_depth - 1);
+        if (EHTRACE_DYNAMIC_UNLIKELY(level + 1 != depth_ || structs_[level].bookmark != bookmark.value)) {
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
-        --depth_;
-        const open_struct& closed = structs_[depth_];
-        if (EHTRACE_DYNAMIC_UNLIKELY(closed.field_count == 0)) {
+        depth_ = level;
+        const open_struct& closed = structs_[level];
+        // Fields are counted for the whole event; the struct's are those
+        // since it opened. To its parent it is the one field counted when
+        // it opened.
+        const std::uint32_t field_count = field_count_ - closed.first_field;
+        field_count_ = closed.first_field;
+        if (EHTRACE_DYNAMIC_UNLIKELY(field_count == 0)) {
             // The format has no empty struct: drop its definition (the last
             // thing in the metadata, as nothing was added to it) and uncount it.
             metadata_.truncate(closed.definition_offset);
-            if (depth_ != 0) --structs_[depth_ - 1].field_count;
+            --field_count_;
+            set_room();  // the room would otherwise grow by the metadata dropped
             return *this;
         }
-        // A 2-byte access (the struct's fields follow its format byte), so
-        // that the store is not a byte store (see detail::store16()).
-        std::uint8_t* const format = metadata_.data() + closed.format_offset;
-        std::uint8_t pair[2];
-        std::memcpy(pair, format, sizeof pair);
-        pair[0] = static_cast<std::uint8_t>((pair[0] & format_flags::tag_follows) | closed.field_count);
-        detail::store16(format, detail::load_as<std::uint16_t>(pair));
+        if (EHTRACE_DYNAMIC_UNLIKELY(field_count > max_struct_fields)) return fail_too_many_fields();
+        // The format byte holds the placeholder count 1 (and the tag flag):
+        // adding count - 1 makes it the count, with no carry out of the byte
+        // (at most 0x81 + 126). A 2-byte access (the struct's fields follow
+        // its format byte), so that the store is not a byte store (see
+        // detail::store16()).
+        std::uint8_t* const format = metadata_.data() + (closed.bookmark & 0xFFFF);
+        detail::store16(format, static_cast<std::uint16_t>(detail::load_as<std::uint16_t>(format) +
+                                                           native_bytes(static_cast<std::uint16_t>(field_count - 1))));
         return *this;
     }
 
@@ -822,9 +865,16 @@ public:
 private:
     struct open_struct {
         std::uint32_t definition_offset;  // where the struct's field definition starts
-        std::uint32_t format_offset;      // its format byte, which holds the field count
-        std::uint8_t field_count;
+        std::uint32_t bookmark;           // its bookmark_value(): level, and where its format byte
+                                          // (which holds the field count) is
+        std::uint32_t first_field;        // field_count_ when it opened
     };
+    // Where encode_header() puts what the setters and write() change.
+    static constexpr std::size_t version_offset = 1;
+    static constexpr std::size_t id_offset = 2;
+    static constexpr std::size_t tag_offset = 4;
+    static constexpr std::size_t opcode_offset = 6;
+    static constexpr std::size_t level_offset = 7;
     // name NUL + encoding + format + tag + constant array length
     static constexpr std::size_t max_definition_overhead = 1 + 1 + 1 + 2 + 2;
 
@@ -836,13 +886,11 @@ private:
                    : 0;
     }
 
-    // The checks every field passes before anything is written: a valid
-    // name and format, room in the innermost open struct (where the field is
-    // then counted). False with error() set otherwise. An earlier error is
-    // caught by begin_field() instead: the metadata is closed (no room) while
-    // error_ is set, and make_room() refuses.
+    // The checks every field passes before anything is written: no earlier
+    // error, a valid name and format. False with error() set otherwise.
     EHTRACE_DYNAMIC_INLINE bool check_field(std::string_view name, std::uint8_t encoding,
                                             field_format format) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return false;
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(name) != name_error::none)) {
             fail_name(name, "field");
             return false;
@@ -852,7 +900,6 @@ private:
             fail_argument("this format does not apply to this encoding (docs/wire.md, the format table)");
             return false;
         }
-        if (depth_ != 0 && !count_struct_field()) return false;
         return true;
     }
 
@@ -869,62 +916,75 @@ private:
                                                        std::size_t count, std::size_t unit_size) noexcept;
     EHTRACE_DYNAMIC_COLD struct_bookmark begin_struct_slow(std::string_view name, std::uint16_t tag) noexcept;
 
-    // True when `size` bytes from `at` end by `limit` (as byte_buffer::has_room(),
-    // in one fewer instruction: an address plus an event size cannot wrap).
-    static EHTRACE_DYNAMIC_INLINE bool fits(const std::uint8_t* at, std::size_t size,
-                                            const std::uint8_t* limit) noexcept {
-        return reinterpret_cast<std::uintptr_t>(at) + size <= reinterpret_cast<std::uintptr_t>(limit);
+    // What room_limit_ is compared with: the two buffers' ends as numbers,
+    // added in 64 bits, where two user-space addresses and the sizes of
+    // real objects cannot wrap (in 32 bits, two 32-bit addresses could).
+    static EHTRACE_DYNAMIC_INLINE std::uint64_t end_sum(const std::uint8_t* metadata_end,
+                                                        const std::uint8_t* payload_end) noexcept {
+        static_assert(sizeof(std::uintptr_t) <= sizeof(std::uint64_t), "addresses of at most 64 bits");
+        return std::uint64_t{reinterpret_cast<std::uintptr_t>(metadata_end)} +
+               reinterpret_cast<std::uintptr_t>(payload_end);
     }
     // The usual field, checked and begun at once: a valid name and format,
-    // room in the innermost open struct (where the field is counted), and
-    // room in both buffers (none while an error is
-    // set: the metadata is closed). Writes and commits the definition and
-    // sets `data` as begin_field() does. False (nothing changed) otherwise:
-    // the caller then goes the long way, check_field() and begin_field(),
-    // which report what failed. Everything this reads stays in registers
+    // and room for its definition and `data_size` payload bytes within
+    // room_limit_ (one check for both buffers, and no count to update: the
+    // ends move up by what is written; no room while an error is set).
+    // Writes and commits the definition, counts the field and sets `data`
+    // as begin_field() does. False (nothing changed) otherwise: the caller
+    // then goes the long way, check_field() and begin_field(), which report
+    // what failed or grow the buffers. The buffers' ends stay in registers
     // from one field to the next, as the stores into the buffers do not
-    // touch the builder (see detail::store16()).
+    // touch the builder's pointers (see detail::store16()); room_limit_ is
+    // a number, which a u64 store may be taken to modify (a reload, no more).
     EHTRACE_DYNAMIC_INLINE bool fast_field(std::string_view name, std::uint8_t encoding, field_format format,
                                            std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
                                            std::uint16_t const_array_length = 0, bool check_format = true) noexcept {
-        // Loaded first and used throughout, so that the compiler keeps them
-        // in registers from one field to the next.
         std::uint8_t* const definition = metadata_.end();
-        std::uint8_t* const definition_limit = metadata_.limit();
         std::uint8_t* const payload = payload_.end();
-        std::uint8_t* const payload_limit = payload_.limit();
-        const std::size_t depth = depth_;
-        if (!fits(definition, name.size() + max_definition_overhead, definition_limit) ||
-            !fits(payload, data_size, payload_limit) || check_name(name) != name_error::none ||
+        if (end_sum(definition, payload) + name.size() + max_definition_overhead + data_size > room_limit_ ||
+            check_name(name) != name_error::none ||
             (check_format &&
-             !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask))) ||
-            (depth != 0 && structs_[depth - 1].field_count == max_struct_fields)) {
+             !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask)))) {
             return false;
         }
         data = payload;
         metadata_.commit(
             put_definition(definition, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length));
-        // Counted last: a store into the builder, after those into the buffers.
-        if (depth != 0) ++structs_[depth - 1].field_count;
+        ++field_count_;
         return true;
     }
 
     // After check_field(): room for the field's definition and for
-    // `data_size` payload bytes, both checked before either is used.
+    // `data_size` payload bytes, both made before either is used.
     // Writes and commits the definition and sets `data` to where the data
     // goes (the caller commits it); false with error() set.
     EHTRACE_DYNAMIC_INLINE bool begin_field(std::string_view name, std::uint8_t encoding, field_format format,
                                             std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
                                             std::uint16_t const_array_length = 0) noexcept {
-        const std::size_t definition_size = name.size() + max_definition_overhead;
-        if (EHTRACE_DYNAMIC_UNLIKELY(!metadata_.has_room(definition_size) || !payload_.has_room(data_size)) &&
-            !make_room(definition_size, data_size)) {
-            return false;
-        }
+        // Always make_room(): the fast path may have failed with room in
+        // each buffer, its one check being for both (see make_room()).
+        if (!make_room(name.size() + max_definition_overhead, data_size)) return false;
         data = payload_.end();
         metadata_.commit(put_definition(metadata_.end(), name, encoding, static_cast<std::uint8_t>(format), tag,
                                         const_array_length));
+        set_room();
+        ++field_count_;
         return true;
+    }
+    // Sets room_limit_ (and room_size_) from the buffers: after any change
+    // of them but the fast paths' writes (which move the ends up within
+    // the room), while error_ is 0.
+    EHTRACE_DYNAMIC_INLINE void set_room() noexcept {
+        const std::size_t metadata_room = metadata_.room();
+        const std::size_t payload_room = payload_.room();
+        room_limit_ =
+            end_sum(metadata_.end(), payload_.end()) + (metadata_room < payload_room ? metadata_room : payload_room);
+        const std::size_t metadata_capacity = metadata_.capacity();
+        const std::size_t payload_capacity = payload_.capacity();
+        room_size_ = metadata_capacity < payload_capacity ? metadata_capacity : payload_capacity;
+        // Where the buffers are after growing, for write().
+        iov_[2].iov_base = metadata_.data();
+        iov_[3].iov_base = payload_.data();
     }
     // A u16 as its bytes in memory order (byte i at bits 8i..8i+7).
     static constexpr std::uint16_t native_bytes(std::uint16_t value) noexcept {
@@ -971,20 +1031,14 @@ private:
         return out + rest_size;
     }
     // Grows the buffers for `definition_size` metadata and `data_size`
-    // (either may be 0) payload bytes; false with error() set when they
-    // cannot grow (the event would pass the size limit, or memory ran out),
-    // or false at once when error() was already set.
+    // (either may be 0) payload bytes and sets the room (nothing reserved);
+    // false with error() set when they cannot grow (the event would pass
+    // the size limit, or memory ran out), or false at once when error() was
+    // already set. As room_limit_ counts both buffers' bytes against the
+    // room of either, each buffer is also grown (when it can be) to twice
+    // what the event holds so far in both, so that fields soon stop
+    // coming here.
     EHTRACE_DYNAMIC_COLD bool make_room(std::size_t definition_size, std::size_t data_size) noexcept;
-
-    bool count_struct_field() noexcept {
-        open_struct& innermost = structs_[depth_ - 1];
-        if (EHTRACE_DYNAMIC_UNLIKELY(innermost.field_count == max_struct_fields)) {
-            fail_too_many_fields();
-            return false;
-        }
-        ++innermost.field_count;
-        return true;
-    }
 
     static constexpr bool is_zero_terminated(std::uint8_t encoding) noexcept {
         return encoding >= static_cast<std::uint8_t>(field_encoding::zstring_char8) &&
@@ -1039,8 +1093,12 @@ private:
                                                     std::uint16_t tag, const void* units, std::size_t count,
                                                     std::size_t unit_size) noexcept {
         std::uint8_t* out;
-        if (EHTRACE_DYNAMIC_UNLIKELY(count > 0xFFFF || !fast_field(name, encoding, format, tag,
-                                                                   units_data_size(encoding, count, unit_size), out))) {
+        // A zero-terminated string's count is of units read, so that the
+        // data size cannot wrap: the room check alone refuses a long one. A
+        // counted one's is the caller's, checked first.
+        if (EHTRACE_DYNAMIC_UNLIKELY(
+                (!is_zero_terminated(encoding) && count > 0xFFFF) ||
+                !fast_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size), out))) {
             return add_units_slow(name, encoding, format, tag, units, count, unit_size);
         }
         put_units(out, encoding, units, count, unit_size);
@@ -1067,13 +1125,6 @@ private:
             return;
         }
         put_units(out, encoding, units, count, unit_size);
-    }
-
-    // The header into prefix_, level 0: write() puts in the set's level and
-    // the metadata block header.
-    EHTRACE_DYNAMIC_INLINE void encode_prefix() noexcept {
-        detail::unchecked_writer writer{prefix_};
-        encode_header(writer, true, version_, id_, tag_, opcode_, 0);
     }
 
     // write() with activity ids, or refusing an event it cannot write.
@@ -1143,7 +1194,12 @@ private:
         return static_cast<std::uint32_t>(depth_index << 16) | format_offset;
     }
 
-    // Record the first error; out of line, they are the cold paths.
+    // ERANGE when an open struct has more than 127 fields, else 0.
+    int open_struct_error() const noexcept;
+    static constexpr const char* too_many_fields_message = "a struct has more than 127 fields";
+
+    // Record the first error (an open struct's ERANGE if there is one, as
+    // it came first); out of line, they are the cold paths.
     EHTRACE_DYNAMIC_COLD event_builder& fail(int error, const char* message) noexcept;
     EHTRACE_DYNAMIC_COLD event_builder& fail_name(std::string_view name, const char* what) noexcept;
     EHTRACE_DYNAMIC_COLD event_builder& fail_argument(const char* message) noexcept;
@@ -1152,13 +1208,20 @@ private:
 
     detail::byte_buffer metadata_;  // event name NUL, then field definitions
     detail::byte_buffer payload_;
+    // The fast paths' one room check for both buffers: room_limit_ minus
+    // end_sum() of the buffers' ends is at most the room left in either, as
+    // the ends have moved up by no more than that since it was set (0 while
+    // error_ is set, so that every field takes the long way). room_size_ is
+    // the smaller capacity, all of it room after reset().
+    std::uint64_t room_limit_ = 0;
+    std::size_t room_size_ = 0;
     const char* error_message_ = "";
+    // Fields since the builder was made, wrapping: only differences count
+    // (see end_struct()), so reset() leaves it.
+    std::uint32_t field_count_ = 0;
+    // Next to each other, so that reset() clears both with one store.
     int error_ = 0;
-    std::uint16_t id_ = 0;
-    std::uint16_t tag_ = 0;
-    std::uint8_t version_ = 0;
-    std::uint8_t opcode_ = 0;
-    std::uint8_t depth_ = 0;
+    std::uint32_t depth_ = 0;
     open_struct structs_[max_struct_depth] = {};
     // What write() gives the sink, kept between events so that write() only
     // fills in what changes: iov_[0] is the sink's, iov_[1] prefix_ (the
@@ -1169,5 +1232,5 @@ private:
     ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
-}  // namespace abi_v0
+}  // namespace abi_v1
 }  // namespace ehtrace::dynamic

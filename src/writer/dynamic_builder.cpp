@@ -7,20 +7,27 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v0 {
+inline namespace abi_v1 {
 
 namespace {
 
-// write() puts the set's level into the header that reset() encoded: the
-// encoder writes it as the header's last byte.
-constexpr std::size_t level_offset = header_size - 1;
-constexpr bool level_is_at(std::size_t offset) noexcept {
+// The setters and write() patch the header that reset() encoded: each
+// value where the encoder puts it.
+constexpr bool header_offsets_are(std::size_t version, std::size_t id, std::size_t tag, std::size_t opcode,
+                                  std::size_t level) noexcept {
     std::uint8_t bytes[header_size] = {};
     byte_writer writer(bytes);
     encode_header(writer, true, 0x11, 0x2233, 0x4455, 0x66, 0xA5);
-    return writer.size() == header_size && bytes[offset] == 0xA5;
+    std::uint8_t id_bytes[2] = {};
+    std::uint8_t tag_bytes[2] = {};
+    byte_writer id_writer(id_bytes);
+    id_writer.put_u16(0x2233);
+    byte_writer tag_writer(tag_bytes);
+    tag_writer.put_u16(0x4455);
+    return writer.size() == header_size && bytes[version] == 0x11 && bytes[id] == id_bytes[0] &&
+           bytes[id + 1] == id_bytes[1] && bytes[tag] == tag_bytes[0] && bytes[tag + 1] == tag_bytes[1] &&
+           bytes[opcode] == 0x66 && bytes[level] == 0xA5;
 }
-static_assert(level_is_at(level_offset));
 
 }  // namespace
 
@@ -49,7 +56,6 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
     data_ = data;
     end_ = data + size;
     storage_end_ = data + capacity;
-    limit_ = storage_end_;
     return end_;
 }
 
@@ -57,9 +63,13 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
 
 event_builder& event_builder::fail(int error, const char* message) noexcept {
     if (error_ == 0) {  // the first error explains the rest
+        if (depth_ != 0 && open_struct_error() != 0) {
+            error = ERANGE;
+            message = too_many_fields_message;
+        }
         error_ = error;
         error_message_ = message;
-        metadata_.close();  // later fields go to make_room(), which refuses them
+        room_limit_ = 0;  // later fields go the long way, which refuses them
     }
     return *this;
 }
@@ -85,6 +95,12 @@ bool event_builder::make_room(std::size_t definition_size, std::size_t data_size
         fail_no_room();
         return false;
     }
+    const std::size_t in_use = metadata_.size() + payload_.size() + definition_size + data_size;
+    const std::size_t wanted = in_use < max_event_size / 2 ? 2 * in_use : max_event_size;
+    // Failing to grow further costs nothing but speed.
+    if (metadata_.capacity() < wanted) (void)metadata_.reserve(wanted - metadata_.size());
+    if (payload_.capacity() < wanted) (void)payload_.reserve(wanted - payload_.size());
+    set_room();
     return true;
 }
 
@@ -95,8 +111,16 @@ event_builder& event_builder::fail_no_room() noexcept {
     return fail(E2BIG, "the event is larger than 65,535 bytes");
 }
 
-event_builder& event_builder::fail_too_many_fields() noexcept {
-    return fail(ERANGE, "a struct has more than 127 fields");
+event_builder& event_builder::fail_too_many_fields() noexcept { return fail(ERANGE, too_many_fields_message); }
+
+int event_builder::open_struct_error() const noexcept {
+    // Level i's fields are those counted from its opening to level i + 1's
+    // (that struct itself included), the innermost's those counted since.
+    for (std::uint32_t level = 0; level < depth_; ++level) {
+        const std::uint32_t end = level + 1 < depth_ ? structs_[level + 1].first_field : field_count_;
+        if (end - structs_[level].first_field > max_struct_fields) return ERANGE;
+    }
+    return 0;
 }
 
 event_builder& event_builder::add_scalar_slow(std::string_view name, field_encoding encoding, field_format format,
@@ -135,36 +159,12 @@ event_builder& event_builder::add_scalar_const_array(std::string_view name, fiel
     return add_values(name, static_cast<std::uint8_t>(encoding), format, values, count, size, tag, true);
 }
 
-int event_builder::write(const event_set& set, const void* activity_id, const void* related_activity_id) noexcept {
-    const std::size_t metadata_size = metadata_.size();
-    const std::size_t payload_size = payload_.size();
-    if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || metadata_size == 0 || activity_id != nullptr ||
-                                 related_activity_id != nullptr)) {
-        return write_checked(set, activity_id, related_activity_id);
-    }
-    // The usual event: prefix_ (the header reset() encoded, with the set's
-    // level, and the metadata block header), the metadata, the payload.
-    constexpr std::size_t prefix_size = sizeof prefix_;
-    if (EHTRACE_DYNAMIC_UNLIKELY(prefix_size + metadata_size + payload_size > max_event_size)) {
-        return fail(E2BIG, "the event is larger than 65,535 bytes").error_;
-    }
-    prefix_[level_offset] = set.level();
-    detail::unchecked_writer writer{prefix_ + header_size};
-    encode_extension_header(writer, static_cast<std::uint16_t>(metadata_size), extension_kind::metadata, false);
-    iov_[2] = {metadata_.data(), metadata_size};
-    iov_[3] = {payload_.data(), payload_size};
-    // The size-taking write() leaves the enabled check to its caller.
-    if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
-    // basic_tracepoint::write(iov, iovcnt, size), without the call.
-    sink* const owner = set.tracepoint_.write_target();
-    if (EHTRACE_DYNAMIC_UNLIKELY(owner == nullptr)) return EBADF;
-    return owner->write(set.tracepoint_, iov_, payload_size != 0 ? 4 : 3, prefix_size + metadata_size + payload_size);
-}
-
 int event_builder::write_checked(const event_set& set, const void* activity_id,
                                  const void* related_activity_id) noexcept {
+    static_assert(header_offsets_are(version_offset, id_offset, tag_offset, opcode_offset, level_offset));
     if (error_ != 0) return error_;
     if (metadata_.size() == 0) return fail_argument("write() before reset()").error_;
+    // fail() reports an open struct over 127 fields first, as it came first.
     if (depth_ != 0) return fail_argument("a struct is still open: call end_struct() before write()").error_;
     if (related_activity_id != nullptr && activity_id == nullptr) {
         return fail_argument("a related activity id needs an activity id").error_;
@@ -173,7 +173,8 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     // Header, [activity id block], metadata block header: one small buffer.
     std::uint8_t prefix[header_size + extension_block_header_size + 2 * activity_id_size + extension_block_header_size];
     detail::unchecked_writer writer{prefix};
-    encode_header(writer, true, version_, id_, tag_, opcode_, set.level());
+    writer.put_bytes(prefix_, header_size);  // what reset() and the setters made of it
+    prefix[level_offset] = set.level();
     if (activity_id != nullptr) {
         const std::size_t ids_size = related_activity_id != nullptr ? 2 * activity_id_size : activity_id_size;
         encode_extension_header(writer, static_cast<std::uint16_t>(ids_size), extension_kind::activity_id, true);
@@ -194,5 +195,5 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     return set.tracepoint_.write(iov, payload_.size() != 0 ? 4 : 3);
 }
 
-}  // namespace abi_v0
+}  // namespace abi_v1
 }  // namespace ehtrace::dynamic

@@ -4,7 +4,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v0 {
+inline namespace abi_v1 {
 namespace {
 
 const char* describe(provider_name_error error, bool in_options) noexcept {
@@ -98,5 +98,5 @@ void provider::unregister() noexcept {
     }
 }
 
-}  // namespace abi_v0
+}  // namespace abi_v1
 }  // namespace ehtrace::dynamic
