@@ -321,6 +321,50 @@ TEST(DynamicBuilder, StructsHoldAtMost127Fields) {
     EXPECT_EQ(b.error(), 0);
 }
 
+// Each struct's 127 counts its own fields: an inner struct is one field of
+// its parent, an empty one (dropped) none, and an inner struct over the
+// limit is an error as soon as it is, before it is closed.
+TEST(DynamicBuilder, StructLimitCountsEachLevelOnItsOwn) {
+    event_builder b;
+    b.reset("E");
+    auto outer = b.begin_struct("s");
+    for (int i = 0; i < 126; ++i) b.add_value("f", std::uint8_t{0});
+    auto inner = b.begin_struct("t");
+    for (int i = 0; i < 127; ++i) b.add_value("f", std::uint8_t{0});
+    b.end_struct(inner);
+    b.end_struct(outer);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(b.metadata_data()[5], 127);                // "E\0s\0" encoding, then the count
+    EXPECT_EQ(b.metadata_data()[6 + 3 * 126 + 3], 127);  // after 126 x "f\0" encoding: "t\0" encoding count
+
+    b.reset("E");
+    outer = b.begin_struct("s");
+    for (int i = 0; i < 127; ++i) b.add_value("f", std::uint8_t{0});
+    b.end_struct(b.begin_struct("t"));
+    b.end_struct(outer);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(b.metadata_data()[5], 127);
+    EXPECT_EQ(b.metadata_size(), 6u + 3 * 127);  // the empty struct's definition is gone
+
+    b.reset("E");
+    outer = b.begin_struct("s");
+    inner = b.begin_struct("t");
+    for (int i = 0; i < 127; ++i) b.add_value("f", std::uint8_t{0});
+    EXPECT_EQ(b.error(), 0);
+    b.add_value("f", std::uint8_t{0});
+    EXPECT_EQ(b.error(), ERANGE);
+    EXPECT_STREQ(b.error_message(), "a struct has more than 127 fields");
+    b.add_value("g", std::uint8_t{0});
+    b.end_struct(inner);
+    b.end_struct(outer);
+    EXPECT_EQ(b.error(), ERANGE);
+
+    b.reset("E");
+    b.add_value("f", std::uint8_t{1});
+    EXPECT_EQ(b.error(), 0);
+    EXPECT_EQ(b.metadata_size(), 2u + 3);
+}
+
 TEST(DynamicBuilder, StructNestingIsLimited) {
     event_builder b;
     b.reset("E");
