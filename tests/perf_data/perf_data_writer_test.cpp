@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <cstring>
+#include <memory>
 #include <regex>
 #include <sstream>
 #include <utility>
@@ -54,6 +55,20 @@ std::uint64_t monotonic_ns() {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+// Ends the writer's last round and its file, then opens the file for our
+// reader; null (with a test failure) when either step fails.
+std::unique_ptr<ehtrace::decode::byte_source> finish_and_open(ehtrace::perf_data_writer& writer,
+                                                              const std::string& path) {
+    if (writer.finish_round() != 0 || writer.close() != 0) {
+        ADD_FAILURE() << "the writer could not finish " << path;
+        return nullptr;
+    }
+    std::string error;
+    auto input = ehtrace::decode::byte_source::open(path, error);
+    if (!input) ADD_FAILURE() << error;
+    return input;
+}
+
 }  // namespace
 
 TEST(PerfDataWriter, SynthesizedFormatMatchesKernelLayout) {
@@ -95,12 +110,8 @@ TEST(PerfDataWriter, RoundTripThroughOurReaderAndPerfScript) {
     ASSERT_EQ(writer.write_user_event(eh, t0 + 300, 1, 42, 43, hello_event(3)), 0);
     ASSERT_EQ(writer.write_user_event(eh, t0 + 100, 0, 42, 42, hello_event(1)), 0);
     ASSERT_EQ(writer.write_sample(plain, t0 + 200, 1, 42, 44, plain_record(5, "five")), 0);
-    ASSERT_EQ(writer.finish_round(), 0);
-    ASSERT_EQ(writer.close(), 0);
-
-    std::string error;
-    auto input = ehtrace::decode::byte_source::open(path, error);
-    ASSERT_TRUE(input) << error;
+    const auto input = finish_and_open(writer, path);
+    ASSERT_TRUE(input);
     ehtrace::decode::perf_data_reader reader(*input);
     std::vector<std::string> events;
     ehtrace::decode::perf_sample sample;
@@ -167,12 +178,8 @@ TEST(PerfDataWriter, CallersRecordsFollowTheBufferedOnes) {
     ASSERT_EQ(writer.write_records(pieces.data(), 1), 0);  // after the buffered metadata
     ASSERT_EQ(writer.write_lost(7, t0, 0), 0);
     ASSERT_EQ(writer.write_records(pieces.data() + 1, static_cast<int>(count - 1)), 0);  // many pieces
-    ASSERT_EQ(writer.finish_round(), 0);
-    ASSERT_EQ(writer.close(), 0);
-
-    std::string error;
-    auto input = ehtrace::decode::byte_source::open(path, error);
-    ASSERT_TRUE(input) << error;
+    const auto input = finish_and_open(writer, path);
+    ASSERT_TRUE(input);
     ehtrace::decode::perf_data_reader reader(*input);
     ehtrace::decode::perf_sample sample;
     std::uint32_t next = 0;
