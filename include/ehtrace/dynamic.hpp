@@ -297,6 +297,12 @@ EHTRACE_DYNAMIC_INLINE void store32_bytes(std::uint8_t* to, std::uint32_t bytes)
 #endif
     store32(to, bytes);
 }
+EHTRACE_DYNAMIC_INLINE void store64_bytes(std::uint8_t* to, std::uint64_t bytes) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bytes = __builtin_bswap64(bytes);
+#endif
+    store64(to, bytes);
+}
 // 16 bytes from `from` to `to`.
 EHTRACE_DYNAMIC_INLINE void copy16(std::uint8_t* to, const std::uint8_t* from) noexcept {
 #ifdef EHTRACE_DYNAMIC_TYPED_STORES
@@ -498,8 +504,9 @@ public:
         const std::size_t metadata_size = metadata_.size();
         const std::size_t payload_size = payload_.size();
         const std::size_t size = sizeof prefix_ + metadata_size + payload_size;
-        if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || metadata_size == 0 || size > max_event_size ||
-                                     activity_id != nullptr || related_activity_id != nullptr)) {
+        // error_ is set until reset() has begun an event (with a name).
+        if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || size > max_event_size || activity_id != nullptr ||
+                                     related_activity_id != nullptr)) {
             return write_checked(set, activity_id, related_activity_id);
         }
         // The usual event: prefix_ (the header reset() encoded, with the
@@ -515,11 +522,11 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
         sink* const owner = set.tracepoint_.write_target();
         if (EHTRACE_DYNAMIC_UNLIKELY(owner == nullptr)) return EBADF;
-        return owner->write(set.tracepoint_, iov_, payload_size != 0 ? 4 : 3, size);
+        return owner->write(set.tracepoint_, iov_, 4, size);  // an empty payload is an empty iovec
     }
 
     // 0, or the first error since reset(): EINVAL (bad name or argument,
-    // unbalanced struct), ERANGE (struct over 127 fields, nesting over
+    // unbalanced struct, no reset() yet), ERANGE (struct over 127 fields, nesting over
     // max_struct_depth, array over 65,535 elements), E2BIG (event over
     // 65,535 bytes), ENOMEM.
     int error() const noexcept {
@@ -695,8 +702,18 @@ public:
                                                       std::uint16_t tag = 0) noexcept {
         static constexpr Char empty{};
         if (value == nullptr) value = &empty;
-        return add_units(name, detail::string_encoding<Char>(true), format, tag, value,
-                         std::char_traits<Char>::length(value), sizeof(Char));
+        const std::size_t count = std::char_traits<Char>::length(value);
+        const std::uint8_t encoding = detail::string_encoding<Char>(true);
+        std::uint8_t* out;
+        if (EHTRACE_DYNAMIC_UNLIKELY(
+                !fast_field(name, encoding, format, tag, units_data_size(encoding, count, sizeof(Char)), out))) {
+            return add_units_slow(name, encoding, format, tag, value, count, sizeof(Char));
+        }
+        // The units and the 0 unit that ends them, in one copy.
+        const std::size_t size = (count + 1) * sizeof(Char);
+        detail::copy_bytes(out, reinterpret_cast<const std::uint8_t*>(value), size);
+        payload_.commit(out + size);
+        return *this;
     }
 
     // binary_length16_char8: at most 65,535 bytes, shown as hex by default.
@@ -1018,17 +1035,38 @@ private:
             rest_size += 2;
         }
         const std::size_t size = name.size();
+#if defined(__clang__)
+        // A literal name (known after inlining) that fits with the rest in
+        // 8 bytes: one constant word, so that the definition takes one or
+        // two stores instead of up to four. Not for g++ 12, which merges
+        // these stores itself, and whose __builtin_constant_p(size) also
+        // holds for names whose bytes it cannot fold, for which this loop
+        // would read them one by one.
+        if (__builtin_constant_p(size) && size + rest_size <= 8) {
+            std::uint64_t word = rest << (8 * size);
+            for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t{static_cast<std::uint8_t>(name[i])} << (8 * i);
+            put_word_bytes(out, word, size + rest_size);
+            return out + size + rest_size;
+        }
+#endif
         detail::copy_bytes(out, reinterpret_cast<const std::uint8_t*>(name.data()), size);
         out += size;
-        // 2..7 bytes as two stores of one type, the second ending at the end.
-        if (rest_size < 4) {
-            detail::store16_bytes(out, static_cast<std::uint16_t>(rest));
-            detail::store16_bytes(out + rest_size - 2, static_cast<std::uint16_t>(rest >> (8 * (rest_size - 2))));
-        } else {
-            detail::store32_bytes(out, static_cast<std::uint32_t>(rest));
-            detail::store32_bytes(out + rest_size - 4, static_cast<std::uint32_t>(rest >> (8 * (rest_size - 4))));
-        }
+        put_word_bytes(out, rest, rest_size);
         return out + rest_size;
+    }
+    // The first `size` (2..8) bytes of `word` (byte i at bits 8i..8i+7) as
+    // one store, or two of one type, the second ending at the end.
+    static EHTRACE_DYNAMIC_INLINE void put_word_bytes(std::uint8_t* out, std::uint64_t word,
+                                                      std::size_t size) noexcept {
+        if (size == 8) {
+            detail::store64_bytes(out, word);
+        } else if (size >= 4) {
+            detail::store32_bytes(out, static_cast<std::uint32_t>(word));
+            detail::store32_bytes(out + size - 4, static_cast<std::uint32_t>(word >> (8 * (size - 4))));
+        } else {
+            detail::store16_bytes(out, static_cast<std::uint16_t>(word));
+            detail::store16_bytes(out + size - 2, static_cast<std::uint16_t>(word >> (8 * (size - 2))));
+        }
     }
     // Grows the buffers for `definition_size` metadata and `data_size`
     // (either may be 0) payload bytes and sets the room (nothing reserved);
@@ -1197,6 +1235,7 @@ private:
     // ERANGE when an open struct has more than 127 fields, else 0.
     int open_struct_error() const noexcept;
     static constexpr const char* too_many_fields_message = "a struct has more than 127 fields";
+    static constexpr const char* no_event_message = "no event: reset() was not called";
 
     // Record the first error (an open struct's ERANGE if there is one, as
     // it came first); out of line, they are the cold paths.
@@ -1215,12 +1254,14 @@ private:
     // the smaller capacity, all of it room after reset().
     std::uint64_t room_limit_ = 0;
     std::size_t room_size_ = 0;
-    const char* error_message_ = "";
+    // Until the first reset() there is no event: fields and write() are
+    // refused (so write() need not check for an event name).
+    const char* error_message_ = no_event_message;
     // Fields since the builder was made, wrapping: only differences count
     // (see end_struct()), so reset() leaves it.
     std::uint32_t field_count_ = 0;
     // Next to each other, so that reset() clears both with one store.
-    int error_ = 0;
+    int error_ = EINVAL;
     std::uint32_t depth_ = 0;
     open_struct structs_[max_struct_depth] = {};
     // What write() gives the sink, kept between events so that write() only

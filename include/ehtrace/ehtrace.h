@@ -142,7 +142,8 @@ int ehtrace_builder_set_id_version(ehtrace_builder* builder, uint16_t id, uint8_
 int ehtrace_builder_set_opcode(ehtrace_builder* builder, uint8_t opcode);
 int ehtrace_builder_set_tag(ehtrace_builder* builder, uint16_t event_tag);
 
-/* The first error since the last reset, and a sentence about it ("" if none). */
+/* The first error since the last reset, and a sentence about it ("" if none);
+ * EINVAL before the first reset. */
 int ehtrace_builder_error(const ehtrace_builder* builder);
 const char* ehtrace_builder_error_message(const ehtrace_builder* builder);
 

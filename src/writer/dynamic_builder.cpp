@@ -163,7 +163,6 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
                                  const void* related_activity_id) noexcept {
     static_assert(header_offsets_are(version_offset, id_offset, tag_offset, opcode_offset, level_offset));
     if (error_ != 0) return error_;
-    if (metadata_.size() == 0) return fail_argument("write() before reset()").error_;
     // fail() reports an open struct over 127 fields first, as it came first.
     if (depth_ != 0) return fail_argument("a struct is still open: call end_struct() before write()").error_;
     if (related_activity_id != nullptr && activity_id == nullptr) {
@@ -192,7 +191,7 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     iov[1] = {prefix, prefix_size};
     iov[2] = {metadata_.data(), metadata_.size()};
     iov[3] = {payload_.data(), payload_.size()};
-    return set.tracepoint_.write(iov, payload_.size() != 0 ? 4 : 3);
+    return set.tracepoint_.write(iov, 4);
 }
 
 }  // namespace abi_v1

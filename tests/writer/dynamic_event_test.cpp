@@ -206,8 +206,16 @@ TEST(DynamicEvent, WriteErrors) {
     event_builder b;
     std::uint8_t id[16] = {};
 
-    EXPECT_EQ(b.write(*set), EINVAL);  // never reset
-    EXPECT_STREQ(b.error_message(), "write() before reset()");
+    // Never reset: no event, so fields and write() are refused, and nothing
+    // reaches the sink (a field's definition would otherwise pass for the
+    // event's name).
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "no event: reset() was not called");
+    b.add_value("x", 1);
+    EXPECT_EQ(b.metadata_size(), 0u);
+    EXPECT_EQ(b.payload_size(), 0u);
+    EXPECT_EQ(b.write(*set), EINVAL);
+    EXPECT_TRUE(capture.records().empty());
 
     b.reset("E");
     b.begin_struct("open");
