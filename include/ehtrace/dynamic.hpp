@@ -456,23 +456,31 @@ public:
         std::uint8_t* out = metadata_.data();
         // Both buffers are empty now: room_size_ bytes fit in either.
         std::uint64_t room_limit = end_sum(out, payload_.data()) + room_size_;
-        metadata_.clear();
+        // The metadata's end is set once, after the name, on the usual path.
         payload_.clear();
         error_ = 0;  // error_message() is "" while error_ is 0
         depth_ = 0;
-        // The header with id, version and opcode 0 (the setters patch them in).
-        detail::unchecked_writer header{prefix_};
-        encode_header(header, true, 0, 0, event_tag, 0, 0);
-        if (EHTRACE_DYNAMIC_UNLIKELY(check_name(event_name) != name_error::none)) return fail_name(event_name, "event");
+        // The header with id, version and opcode 0 (the setters patch them
+        // in), built in a local and stored as one word.
+        std::uint8_t header[header_size];
+        detail::unchecked_writer header_writer{header};
+        encode_header(header_writer, true, 0, 0, event_tag, 0, 0);
+        static_assert(header_size == sizeof(std::uint64_t));
+        detail::store64(prefix_, detail::load_as<std::uint64_t>(header));
+        if (EHTRACE_DYNAMIC_UNLIKELY(check_name(event_name) != name_error::none)) {
+            metadata_.clear();
+            return fail_name(event_name, "event");
+        }
         if (EHTRACE_DYNAMIC_UNLIKELY(event_name.size() + 1 > room_size_)) {
+            metadata_.clear();
             if (!make_room(event_name.size() + 1, 0)) return *this;
             out = metadata_.end();
-            room_limit = room_limit_;
+            room_limit = static_cast<std::uint64_t>(room_limit_);
         }
         detail::unchecked_writer writer{out};
         writer.put_zstring(event_name);
         metadata_.commit(writer.out);
-        room_limit_ = room_limit;
+        room_limit_ = static_cast<room_mark>(room_limit);
         return *this;
     }
 
@@ -958,7 +966,8 @@ private:
                                            std::uint16_t const_array_length = 0, bool check_format = true) noexcept {
         std::uint8_t* const definition = metadata_.end();
         std::uint8_t* const payload = payload_.end();
-        if (end_sum(definition, payload) + name.size() + max_definition_overhead + data_size > room_limit_ ||
+        if (end_sum(definition, payload) + name.size() + max_definition_overhead + data_size >
+                static_cast<std::uint64_t>(room_limit_) ||
             check_name(name) != name_error::none ||
             (check_format &&
              !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask)))) {
@@ -994,8 +1003,8 @@ private:
     EHTRACE_DYNAMIC_INLINE void set_room() noexcept {
         const std::size_t metadata_room = metadata_.room();
         const std::size_t payload_room = payload_.room();
-        room_limit_ =
-            end_sum(metadata_.end(), payload_.end()) + (metadata_room < payload_room ? metadata_room : payload_room);
+        room_limit_ = static_cast<room_mark>(end_sum(metadata_.end(), payload_.end()) +
+                                             (metadata_room < payload_room ? metadata_room : payload_room));
         const std::size_t metadata_capacity = metadata_.capacity();
         const std::size_t payload_capacity = payload_.capacity();
         room_size_ = metadata_capacity < payload_capacity ? metadata_capacity : payload_capacity;
@@ -1252,7 +1261,10 @@ private:
     // the ends have moved up by no more than that since it was set (0 while
     // error_ is set, so that every field takes the long way). room_size_ is
     // the smaller capacity, all of it room after reset().
-    std::uint64_t room_limit_ = 0;
+    // Its own type, so that the buffers' u64 stores cannot be taken to
+    // modify it: it stays in a register from one field to the next.
+    enum class room_mark : std::uint64_t {};
+    room_mark room_limit_{};
     std::size_t room_size_ = 0;
     // Until the first reset() there is no event: fields and write() are
     // refused (so write() need not check for an event name).

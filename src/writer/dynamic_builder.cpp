@@ -69,7 +69,7 @@ event_builder& event_builder::fail(int error, const char* message) noexcept {
         }
         error_ = error;
         error_message_ = message;
-        room_limit_ = 0;  // later fields go the long way, which refuses them
+        room_limit_ = room_mark{};  // later fields go the long way, which refuses them
     }
     return *this;
 }

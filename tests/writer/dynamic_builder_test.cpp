@@ -46,6 +46,23 @@ TEST(DynamicBuilder, ResetWritesTheEventName) {
     EXPECT_STREQ(b.error_message(), "");
 }
 
+// A name longer than the buffers hold grows them (the long way), and
+// replaces the last event whole either way.
+TEST(DynamicBuilder, ResetReplacesTheLastEventWhateverTheNameLength) {
+    event_builder b;
+    b.reset("E").add_value("x", 1).add_zstring("s", "text");
+    for (std::size_t length : {std::size_t{1}, std::size_t{300}, std::size_t{5000}, std::size_t{2}}) {
+        const std::string name(length, 'n');
+        b.reset(name);
+        EXPECT_EQ(b.error(), 0) << length;
+        EXPECT_EQ(metadata_of(b), cat({name.c_str()})) << length;
+        EXPECT_EQ(b.payload_size(), 0u) << length;
+        b.add_value("y", std::uint8_t{7});
+        EXPECT_EQ(metadata_of(b), cat({name.c_str(), "y", 0x02})) << length;
+        EXPECT_EQ(payload_of(b), bytes{7}) << length;
+    }
+}
+
 // --- unsigned integers: default format, no format byte ---------------------
 
 TEST(DynamicBuilder, UnsignedIntegersUseTheDefaultFormat) {

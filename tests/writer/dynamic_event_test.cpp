@@ -226,7 +226,11 @@ TEST(DynamicEvent, WriteErrors) {
     b.reset("E");
     EXPECT_EQ(b.write(*set, nullptr, id), EINVAL);
 
+    // A refused name leaves no event behind, not even the last one's.
+    b.reset("E").add_value("x", std::uint8_t{1});
     b.reset("bad;name");
+    EXPECT_EQ(b.metadata_size(), 0u);
+    EXPECT_EQ(b.payload_size(), 0u);
     EXPECT_EQ(b.write(*set), EINVAL);
 
     b.reset("E").add_value("x", std::uint8_t{1});
