@@ -512,8 +512,10 @@ public:
         const std::size_t metadata_size = metadata_.size();
         const std::size_t payload_size = payload_.size();
         const std::size_t size = sizeof prefix_ + metadata_size + payload_size;
-        // error_ is set until reset() has begun an event (with a name).
-        if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || size > max_event_size || activity_id != nullptr ||
+        // error_ is set until reset() has begun an event (with a name), and
+        // when a field would take the event past max_event_size (the room
+        // limit keeps the usual fields within it, make_room() the others).
+        if (EHTRACE_DYNAMIC_UNLIKELY((error_ | depth_) != 0 || activity_id != nullptr ||
                                      related_activity_id != nullptr)) {
             return write_checked(set, activity_id, related_activity_id);
         }
@@ -902,6 +904,9 @@ private:
     static constexpr std::size_t level_offset = 7;
     // name NUL + encoding + format + tag + constant array length
     static constexpr std::size_t max_definition_overhead = 1 + 1 + 1 + 2 + 2;
+    // What an event holds besides prefix_ (the header and the metadata
+    // block's header): its metadata and payload.
+    static constexpr std::size_t max_content_size = max_event_size - (header_size + extension_block_header_size);
 
     static constexpr std::size_t value_size(field_encoding encoding) noexcept {
         const auto e = static_cast<std::uint8_t>(encoding);
@@ -989,7 +994,10 @@ private:
                                             std::uint16_t const_array_length = 0) noexcept {
         // Always make_room(): the fast path may have failed with room in
         // each buffer, its one check being for both (see make_room()).
-        if (!make_room(name.size() + max_definition_overhead, data_size)) return false;
+        if (!make_room(name.size() + definition_rest_size(encoding, static_cast<std::uint8_t>(format), tag),
+                       data_size)) {
+            return false;
+        }
         data = payload_.end();
         metadata_.commit(put_definition(metadata_.end(), name, encoding, static_cast<std::uint8_t>(format), tag,
                                         const_array_length));
@@ -1003,11 +1011,15 @@ private:
     EHTRACE_DYNAMIC_INLINE void set_room() noexcept {
         const std::size_t metadata_room = metadata_.room();
         const std::size_t payload_room = payload_.room();
-        room_limit_ = static_cast<room_mark>(end_sum(metadata_.end(), payload_.end()) +
-                                             (metadata_room < payload_room ? metadata_room : payload_room));
+        const std::uint64_t room =
+            end_sum(metadata_.end(), payload_.end()) + (metadata_room < payload_room ? metadata_room : payload_room);
+        // Never past the event size limit: write() need not check it.
+        const std::uint64_t content = end_sum(metadata_.data(), payload_.data()) + max_content_size;
+        room_limit_ = static_cast<room_mark>(room < content ? room : content);
         const std::size_t metadata_capacity = metadata_.capacity();
         const std::size_t payload_capacity = payload_.capacity();
-        room_size_ = metadata_capacity < payload_capacity ? metadata_capacity : payload_capacity;
+        const std::size_t capacity = metadata_capacity < payload_capacity ? metadata_capacity : payload_capacity;
+        room_size_ = capacity < max_content_size ? capacity : max_content_size;
         // Where the buffers are after growing, for write().
         iov_[2].iov_base = metadata_.data();
         iov_[3].iov_base = payload_.data();
@@ -1019,6 +1031,12 @@ private:
 #else
         return value;
 #endif
+    }
+    // The size of a definition's rest (see put_definition()).
+    static constexpr std::size_t definition_rest_size(std::uint8_t encoding, std::uint8_t format,
+                                                      std::uint16_t tag) noexcept {
+        const bool has_format = format != 0 || tag != 0;
+        return 2 + (has_format ? 1 : 0) + (tag != 0 ? 2 : 0) + ((encoding & encoding_flags::const_array) ? 2 : 0);
     }
     // What encode_field_definition() writes: the name, then the rest (NUL,
     // encoding, [format, [tag]], [array length]: 2..7 bytes) as one word,
@@ -1078,9 +1096,9 @@ private:
         }
     }
     // Grows the buffers for `definition_size` metadata and `data_size`
-    // (either may be 0) payload bytes and sets the room (nothing reserved);
-    // false with error() set when they cannot grow (the event would pass
-    // the size limit, or memory ran out), or false at once when error() was
+    // (either may be 0) payload bytes, both exact, and sets the room
+    // (nothing reserved); false with error() set when they cannot grow (the
+    // event would pass the size limit, or memory ran out), or false at once when error() was
     // already set. As room_limit_ counts both buffers' bytes against the
     // room of either, each buffer is also grown (when it can be) to twice
     // what the event holds so far in both, so that fields soon stop
@@ -1166,9 +1184,14 @@ private:
     EHTRACE_DYNAMIC_INLINE void append_units(std::uint8_t encoding, const void* units, std::size_t count,
                                              std::size_t unit_size) noexcept {
         if (!check_unit_count(encoding, count)) return;
-        std::uint8_t* out = payload_.reserve(units_data_size(encoding, count, unit_size));
+        const std::size_t size = units_data_size(encoding, count, unit_size);
+        std::uint8_t* out = payload_.reserve(size);
         if (EHTRACE_DYNAMIC_UNLIKELY(out == nullptr)) {
             fail_no_room();
+            return;
+        }
+        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_.size() + payload_.size() + size > max_content_size)) {
+            fail(E2BIG, too_big_message);  // write() does not check the size
             return;
         }
         put_units(out, encoding, units, count, unit_size);
@@ -1245,6 +1268,7 @@ private:
     int open_struct_error() const noexcept;
     static constexpr const char* too_many_fields_message = "a struct has more than 127 fields";
     static constexpr const char* no_event_message = "no event: reset() was not called";
+    static constexpr const char* too_big_message = "the event is larger than 65,535 bytes";
 
     // Record the first error (an open struct's ERANGE if there is one, as
     // it came first); out of line, they are the cold paths.

@@ -90,6 +90,12 @@ event_builder& event_builder::fail_name(std::string_view name, const char* what)
 
 bool event_builder::make_room(std::size_t definition_size, std::size_t data_size) noexcept {
     if (error_ != 0) return false;
+    // The sizes are exact, so the event size limit is checked here, as the
+    // field is added: write() does not check it.
+    if (metadata_.size() + payload_.size() + definition_size + data_size > max_content_size) {
+        fail(E2BIG, too_big_message);
+        return false;
+    }
     if ((definition_size != 0 && metadata_.reserve(definition_size) == nullptr) ||
         (data_size != 0 && payload_.reserve(data_size) == nullptr)) {
         fail_no_room();
@@ -108,7 +114,7 @@ event_builder& event_builder::fail_argument(const char* message) noexcept { retu
 
 event_builder& event_builder::fail_no_room() noexcept {
     if (metadata_.out_of_memory() || payload_.out_of_memory()) return fail(ENOMEM, "out of memory");
-    return fail(E2BIG, "the event is larger than 65,535 bytes");
+    return fail(E2BIG, too_big_message);
 }
 
 event_builder& event_builder::fail_too_many_fields() noexcept { return fail(ERANGE, too_many_fields_message); }
@@ -182,7 +188,7 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     }
     const std::size_t prefix_size = static_cast<std::size_t>(writer.out - prefix) + extension_block_header_size;
     if (prefix_size + metadata_.size() + payload_.size() > max_event_size) {
-        return fail(E2BIG, "the event is larger than 65,535 bytes").error_;
+        return fail(E2BIG, too_big_message).error_;
     }
     encode_extension_header(writer, static_cast<std::uint16_t>(metadata_.size()), extension_kind::metadata, false);
 

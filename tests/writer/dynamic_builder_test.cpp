@@ -502,6 +502,18 @@ TEST(DynamicBuilder, ArrayAndStringLimits) {
     for (int i = 0; i < 10; ++i) b.add_binary("b", text.data(), 30000);
     EXPECT_EQ(b.error(), E2BIG);
     EXPECT_LE(b.payload_size(), ehtrace::max_event_size);
+    // A string array's elements count against the limit as they are added,
+    // with the metadata: here each buffer alone would fit.
+    const std::string long_name(30000, 'n');
+    const std::string element(1000, 's');
+    std::vector<std::string_view> elements(40, element);
+    b.reset(long_name).add_string_array("s", elements.data(), 30);
+    EXPECT_EQ(b.error(), 0);
+    b.reset(long_name).add_string_array("s", elements.data(), elements.size());
+    EXPECT_EQ(b.error(), E2BIG);
+    b.reset(long_name).add_zstring_array("s", elements.data(), elements.size());
+    EXPECT_EQ(b.error(), E2BIG);
+    EXPECT_LE(b.metadata_size() + b.payload_size(), ehtrace::max_event_size);
 }
 
 TEST(DynamicBuilder, ReusableAfterEveryError) {
