@@ -61,7 +61,7 @@ namespace ehtrace::dynamic {
 // change bumps the shared library's SOVERSION and this name together (CMake
 // checks that they agree; docs/abi.md). Code names ehtrace::dynamic::...
 // as before.
-inline namespace abi_v1 {
+inline namespace abi_v2 {
 
 class provider;
 class event_builder;
@@ -82,7 +82,7 @@ public:
     std::uint64_t keyword() const noexcept { return keyword_; }
     // "<provider>_L<level>K<keyword><options>", NUL-terminated.
     std::string_view tracepoint_name() const noexcept { return {tracepoint_name_, tracepoint_name_length_}; }
-    bool registered() const noexcept { return tracepoint_.registered(); }
+    bool registered() const noexcept;
     // What the sink said when the set was registered: 0, or an errno value
     // (e.g. ENOENT when the kernel has no user_events). A set that failed to
     // register is never enabled; writing to it returns EBADF.
@@ -530,9 +530,9 @@ public:
         // What basic_tracepoint::write(iov, iovcnt, size) does, without the
         // call; that write() leaves the enabled check to its caller.
         if (EHTRACE_DYNAMIC_UNLIKELY(!set.enabled())) return EBADF;
-        sink* const owner = set.tracepoint_.write_target();
-        if (EHTRACE_DYNAMIC_UNLIKELY(owner == nullptr)) return EBADF;
-        return owner->write(set.tracepoint_, iov_, 4, size);  // an empty payload is an empty iovec
+        // Never nullptr: an unregistered set's sink returns EBADF.
+        return set.tracepoint_.write_target()->write(set.tracepoint_, iov_, 4,
+                                                     size);  // an empty payload is an empty iovec
     }
 
     // 0, or the first error since reset(): EINVAL (bad name or argument,
@@ -1309,5 +1309,5 @@ private:
     ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
-}  // namespace abi_v1
+}  // namespace abi_v2
 }  // namespace ehtrace::dynamic

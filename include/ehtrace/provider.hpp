@@ -476,11 +476,8 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         }
         // basic_tracepoint::write(iov, iovcnt, size) without its call: one call
         // per event, the sink's.
-        sink* const owner = site.tracepoint.write_target();
-        if (owner == nullptr) [[unlikely]]
-            return EBADF;
-        return owner->write(site.tracepoint, iov, static_cast<int>(layout.iov_count),
-                            constant_size + writer.variable_size);
+        return site.tracepoint.write_target()->write(site.tracepoint, iov, static_cast<int>(layout.iov_count),
+                                                     constant_size + writer.variable_size);
     }
 
 private:

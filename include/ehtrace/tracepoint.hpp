@@ -14,7 +14,42 @@ struct iovec;
 
 namespace ehtrace {
 
-class sink;
+class basic_tracepoint;
+
+// Where a registered tracepoint's writes go (sink.hpp has the built-in ones
+// and set_sink). Here so that a write site can call its sink directly.
+class sink {
+public:
+    virtual ~sink() = default;
+
+    // Takes a tracepoint whose command (tp.command()) is valid. Returns 0 or
+    // an errno value. Always-on sinks set the enable bit here.
+    virtual int add(basic_tracepoint& tp) noexcept = 0;
+    // Forgets tp; clears its enable word.
+    virtual void remove(basic_tracepoint& tp) noexcept = 0;
+    // iov[0] is free for the sink's own use; iov[1..iovcnt) is the event,
+    // `size` bytes in all (the writer knows it; sinks need not add it up).
+    virtual int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept = 0;
+    // What this sink is, for user_events_diagnostic().
+    virtual std::string describe() const = 0;
+};
+
+namespace detail {
+
+// The sink of every tracepoint that is not registered: it writes nothing
+// and returns EBADF. A tracepoint always has a sink, so that a write site
+// calls it with no null check (write_target()).
+class unregistered_sink final : public sink {
+public:
+    constexpr unregistered_sink() noexcept = default;
+    int add(basic_tracepoint& tp) noexcept override;
+    void remove(basic_tracepoint& tp) noexcept override;
+    int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept override;
+    std::string describe() const override;
+};
+extern unregistered_sink no_sink;
+
+}  // namespace detail
 
 // A tracepoint registration: the enable word that the kernel (or the active
 // sink) flips, and the write index the sink assigned. Constant-initialized
@@ -60,11 +95,11 @@ public:
     // racing with a disable is refused by the kernel with EBADF).
     int write(::iovec* iov, int iovcnt, std::size_t size) const noexcept;
 
-    bool registered() const noexcept { return sink_.load(std::memory_order_acquire) != nullptr; }
-    // The sink that write(iov, iovcnt, size) hands the event to, nullptr when
-    // unregistered: for writers that call it themselves, one call fewer per
-    // event (`return owner != nullptr ? owner->write(*this, iov, iovcnt,
-    // size) : EBADF;` is exactly that write()).
+    bool registered() const noexcept { return sink_.load(std::memory_order_acquire) != &detail::no_sink; }
+    // The sink that write(iov, iovcnt, size) hands the event to, never
+    // nullptr (detail::no_sink when unregistered): for writers that call it
+    // themselves, one call fewer per event (`return owner->write(*this, iov,
+    // iovcnt, size);` is exactly that write()).
     sink* write_target() const noexcept { return sink_.load(std::memory_order_acquire); }
     // Of the last registration ("" before the first one). The name is not
     // NUL-terminated.
@@ -87,31 +122,13 @@ private:
 
     std::atomic<std::uint32_t> enable_word_{0};
     std::atomic<std::int32_t> write_index_{-1};
-    std::atomic<sink*> sink_{nullptr};
+    std::atomic<sink*> sink_{&detail::no_sink};
     // The command stays readable after unregister(): a write racing with
     // unregister() may still read the name through its sink.
     const char* command_ = "";
     char* owned_command_ = nullptr;  // command_ when it was copied
     std::uint16_t name_length_ = 0;
     std::uint16_t command_length_ = 0;
-};
-
-// Where a registered tracepoint's writes go (sink.hpp has the built-in ones
-// and set_sink). Here so that a write site can call its sink directly.
-class sink {
-public:
-    virtual ~sink() = default;
-
-    // Takes a tracepoint whose command (tp.command()) is valid. Returns 0 or
-    // an errno value. Always-on sinks set the enable bit here.
-    virtual int add(basic_tracepoint& tp) noexcept = 0;
-    // Forgets tp; clears its enable word.
-    virtual void remove(basic_tracepoint& tp) noexcept = 0;
-    // iov[0] is free for the sink's own use; iov[1..iovcnt) is the event,
-    // `size` bytes in all (the writer knows it; sinks need not add it up).
-    virtual int write(const basic_tracepoint& tp, ::iovec* iov, int iovcnt, std::size_t size) noexcept = 0;
-    // What this sink is, for user_events_diagnostic().
-    virtual std::string describe() const = 0;
 };
 
 // A basic_tracepoint that unregisters when destroyed: for tracepoints owned

@@ -7,7 +7,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v1 {
+inline namespace abi_v2 {
 
 namespace {
 
@@ -200,5 +200,5 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     return set.tracepoint_.write(iov, 4);
 }
 
-}  // namespace abi_v1
+}  // namespace abi_v2
 }  // namespace ehtrace::dynamic

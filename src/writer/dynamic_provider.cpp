@@ -4,7 +4,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v1 {
+inline namespace abi_v2 {
 namespace {
 
 const char* describe(provider_name_error error, bool in_options) noexcept {
@@ -26,6 +26,10 @@ const char* describe(provider_name_error error, bool in_options) noexcept {
 }  // namespace
 
 event_set::~event_set() = default;  // ehtrace::tracepoint unregisters itself
+
+// Out of line: an unregistered tracepoint's sink is ehtrace's own, which
+// the shared library does not export.
+bool event_set::registered() const noexcept { return tracepoint_.registered(); }
 
 provider::provider(std::string_view name, std::string_view options) noexcept {
     provider_name_error problem = check_provider_name(name);
@@ -98,5 +102,5 @@ void provider::unregister() noexcept {
     }
 }
 
-}  // namespace abi_v1
+}  // namespace abi_v2
 }  // namespace ehtrace::dynamic

@@ -19,13 +19,24 @@ constinit std::mutex registration_mutex;
 
 }  // namespace
 
+namespace detail {
+
+constinit unregistered_sink no_sink;
+
+int unregistered_sink::add(basic_tracepoint&) noexcept { return EINVAL; }
+void unregistered_sink::remove(basic_tracepoint&) noexcept {}
+int unregistered_sink::write(const basic_tracepoint&, ::iovec*, int, std::size_t) noexcept { return EBADF; }
+std::string unregistered_sink::describe() const { return "not registered"; }
+
+}  // namespace detail
+
 int basic_tracepoint::register_command(std::string_view command) noexcept {
     command = detail::trim_command(command);
     std::string_view name = detail::command_name(command);
     if (name.empty()) return EINVAL;
 
     std::lock_guard lock(registration_mutex);
-    if (sink_.load(std::memory_order_relaxed) != nullptr) return EALREADY;
+    if (sink_.load(std::memory_order_relaxed) != &detail::no_sink) return EALREADY;
     if (command != this->command()) {
         // Registering the same command again reuses the copy.
         auto* copy = new (std::nothrow) char[command.size() + 1];
@@ -47,7 +58,7 @@ int basic_tracepoint::register_static_command(const char* command) noexcept {
     if (name.empty() || text != detail::trim_command(text)) return EINVAL;
 
     std::lock_guard lock(registration_mutex);
-    if (sink_.load(std::memory_order_relaxed) != nullptr) return EALREADY;
+    if (sink_.load(std::memory_order_relaxed) != &detail::no_sink) return EALREADY;
     if (command != command_) {
         release_storage();
         command_ = command;
@@ -71,8 +82,8 @@ int basic_tracepoint::register_with_current_sink() noexcept {
 int basic_tracepoint::unregister() noexcept {
     std::lock_guard lock(registration_mutex);
     sink* owner = sink_.load(std::memory_order_relaxed);
-    if (owner == nullptr) return EALREADY;
-    sink_.store(nullptr, std::memory_order_release);
+    if (owner == &detail::no_sink) return EALREADY;
+    sink_.store(&detail::no_sink, std::memory_order_release);
     owner->remove(*this);
     enable_word_.store(0, std::memory_order_relaxed);
     write_index_.store(-1, std::memory_order_relaxed);
@@ -99,9 +110,7 @@ int basic_tracepoint::write(::iovec* iov, int iovcnt) const noexcept {
 }
 
 int basic_tracepoint::write(::iovec* iov, int iovcnt, std::size_t size) const noexcept {
-    sink* owner = sink_.load(std::memory_order_acquire);
-    if (owner == nullptr) return EBADF;
-    return owner->write(*this, iov, iovcnt, size);
+    return sink_.load(std::memory_order_acquire)->write(*this, iov, iovcnt, size);
 }
 
 std::string user_events_diagnostic() { return current_sink().describe(); }
