@@ -964,8 +964,8 @@ private:
     // then goes the long way, check_field() and begin_field(), which report
     // what failed or grow the buffers. The buffers' ends stay in registers
     // from one field to the next, as the stores into the buffers do not
-    // touch the builder's pointers (see detail::store16()); room_limit_ is
-    // a number, which a u64 store may be taken to modify (a reload, no more).
+    // touch the builder's pointers (see detail::store16()), nor room_limit_
+    // (a type of its own).
     EHTRACE_DYNAMIC_INLINE bool fast_field(std::string_view name, std::uint8_t encoding, field_format format,
                                            std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
                                            std::uint16_t const_array_length = 0, bool check_format = true) noexcept {
