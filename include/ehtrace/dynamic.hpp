@@ -1048,18 +1048,14 @@ private:
         const bool has_format = format != 0 || tag != 0;
         std::uint64_t rest =
             std::uint64_t{static_cast<std::uint8_t>(encoding | (has_format ? encoding_flags::format_follows : 0))} << 8;
-        std::size_t rest_size = 2;
         if (has_format) {
             rest |= std::uint64_t{static_cast<std::uint8_t>(format | (tag != 0 ? format_flags::tag_follows : 0))} << 16;
-            rest_size = 3;
-            if (tag != 0) {
-                rest |= std::uint64_t{native_bytes(tag)} << 24;
-                rest_size = 5;
-            }
+            if (tag != 0) rest |= std::uint64_t{native_bytes(tag)} << 24;
         }
+        const std::size_t rest_size = definition_rest_size(encoding, format, tag);
+        // The constant array length, when there is one, ends the rest.
         if (encoding & encoding_flags::const_array) {
-            rest |= std::uint64_t{native_bytes(const_array_length)} << (8 * rest_size);
-            rest_size += 2;
+            rest |= std::uint64_t{native_bytes(const_array_length)} << (8 * (rest_size - 2));
         }
         const std::size_t size = name.size();
 #if defined(__clang__)
