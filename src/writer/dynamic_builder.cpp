@@ -92,7 +92,8 @@ bool event_builder::make_room(std::size_t definition_size, std::size_t data_size
     if (error_ != 0) return false;
     // The sizes are exact, so the event size limit is checked here, as the
     // field is added: write() does not check it.
-    if (metadata_.size() + payload_.size() + definition_size + data_size > max_content_size) {
+    const std::size_t in_use = metadata_.size() + payload_.size() + definition_size + data_size;
+    if (in_use > max_content_size) {
         fail(E2BIG, too_big_message);
         return false;
     }
@@ -101,7 +102,6 @@ bool event_builder::make_room(std::size_t definition_size, std::size_t data_size
         fail_no_room();
         return false;
     }
-    const std::size_t in_use = metadata_.size() + payload_.size() + definition_size + data_size;
     const std::size_t wanted = in_use < max_event_size / 2 ? 2 * in_use : max_event_size;
     // Failing to grow further costs nothing but speed.
     if (metadata_.capacity() < wanted) (void)metadata_.reserve(wanted - metadata_.size());
