@@ -194,9 +194,6 @@ public:
     }
     void commit(std::uint8_t* end) noexcept { end_ = end; }
 
-    // The fast path of reserve(), for callers that check first and write
-    // at end() after: true when `count` more bytes fit without growing.
-    bool has_room(std::size_t count) const noexcept { return room() >= count; }
     // The bytes that fit without growing.
     std::size_t room() const noexcept { return static_cast<std::size_t>(storage_end_ - end_); }
     std::size_t capacity() const noexcept { return static_cast<std::size_t>(storage_end_ - data_); }
@@ -1181,13 +1178,15 @@ private:
                                              std::size_t unit_size) noexcept {
         if (!check_unit_count(encoding, count)) return;
         const std::size_t size = units_data_size(encoding, count, unit_size);
+        // The event size limit first (write() does not check it), so that
+        // a refused element grows nothing.
+        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_.size() + payload_.size() + size > max_content_size)) {
+            fail(E2BIG, too_big_message);
+            return;
+        }
         std::uint8_t* out = payload_.reserve(size);
         if (EHTRACE_DYNAMIC_UNLIKELY(out == nullptr)) {
             fail_no_room();
-            return;
-        }
-        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_.size() + payload_.size() + size > max_content_size)) {
-            fail(E2BIG, too_big_message);  // write() does not check the size
             return;
         }
         put_units(out, encoding, units, count, unit_size);
