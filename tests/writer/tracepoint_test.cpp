@@ -70,6 +70,30 @@ TEST(Tracepoint, RegistersWritesAndUnregistersThroughItsSink) {
     EXPECT_EQ(sink.records().size(), 1u);
 }
 
+// Write sites call write_target()->write() with no test (provider.hpp,
+// dynamic.hpp): a tracepoint always has a sink, which refuses the event
+// while it is not registered, even where enabled() is not asked first.
+TEST(Tracepoint, AlwaysHasASinkThatRefusesWhileUnregistered) {
+    ehtrace::memory_sink sink;
+    scoped_sink route(&sink);
+    ehtrace::tracepoint tp;
+    ::iovec iov[2] = {{nullptr, 0}, {const_cast<char*>("x"), 1}};
+    ASSERT_NE(tp.write_target(), nullptr);
+    EXPECT_EQ(tp.write_target()->write(tp, iov, 2, 1), EBADF);
+    EXPECT_EQ(tp.write(iov, 2, 1), EBADF);
+
+    ASSERT_EQ(tp.register_command("sink_tp u8 a"), 0);
+    EXPECT_EQ(tp.write_target(), &sink);
+    EXPECT_EQ(tp.write(iov, 2, 1), 0);
+
+    ASSERT_EQ(tp.unregister(), 0);
+    ASSERT_NE(tp.write_target(), nullptr);
+    EXPECT_NE(tp.write_target(), &sink);
+    EXPECT_FALSE(tp.registered());
+    EXPECT_EQ(tp.write(iov, 2, 1), EBADF);
+    EXPECT_EQ(sink.records().size(), 1u);
+}
+
 TEST(Tracepoint, RefusesMalformedCommands) {
     ehtrace::memory_sink sink;
     scoped_sink route(&sink);
