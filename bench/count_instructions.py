@@ -4,6 +4,9 @@
     count_instructions.py [--valgrind PATH] [--n1 N] [--n2 N] [--json FILE]
                           [--skip-if-missing] ehtrace-bench-count [case ...]
 
+A case named "case@K" runs "case" with EHTRACE_BENCH_STRING_OFFSET=K: the
+zero-terminated string K bytes into a 16-byte block (bench_values.cpp).
+
 Only the loop function of a case is counted (--toggle-collect); the cost of
 one event is (I(N2) - I(N1)) / (N2 - N1), minus the same figure for the
 "empty" case, which is the loop itself. Prints a table; --json writes the
@@ -18,14 +21,17 @@ import sys
 import tempfile
 
 ALL_CASES = ["disabled", "enabled4", "dynamic4", "enabled4_noop", "dynamic4_noop", "mixed", "dynamic_mixed",
-             "nested_noop", "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop", "capture4"]
+             "nested_noop", "dynamic_nested_noop", "enabled64_noop", "dynamic64_noop", "capture4",
+             "enabled4_noop@9", "dynamic4_noop@9", "enabled64_noop@9"]
 
 
 def count(valgrind, driver, case, n, workdir):
+    name, _, offset = case.partition("@")
+    env = dict(os.environ, EHTRACE_BENCH_STRING_OFFSET=offset or "0")
     out = os.path.join(workdir, f"callgrind.{case}.{n}")
     cmd = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
-           f"--toggle-collect=bench_loop_{case}", driver, case, str(n)]
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+           f"--toggle-collect=bench_loop_{name}", driver, name, str(n)]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"count_instructions: {' '.join(cmd)} failed:\n{done.stderr}")
     with open(out) as f:

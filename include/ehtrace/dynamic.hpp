@@ -36,6 +36,7 @@
 #include <sys/uio.h>
 
 #include <ehtrace/encoding.hpp>
+#include <ehtrace/string_length.hpp>
 #include <ehtrace/tracepoint.hpp>
 #include <ehtrace/wire/eventheader.hpp>
 
@@ -707,9 +708,7 @@ public:
     EHTRACE_DYNAMIC_INLINE event_builder& add_zstring(std::string_view name, const Char* value,
                                                       field_format format = field_format::default_format,
                                                       std::uint16_t tag = 0) noexcept {
-        static constexpr Char empty{};
-        if (value == nullptr) value = &empty;
-        const std::size_t count = std::char_traits<Char>::length(value);
+        const std::size_t count = ::ehtrace::detail::zstring_length(value);
         const std::uint8_t encoding = detail::string_encoding<Char>(true);
         std::uint8_t* out;
         if (EHTRACE_DYNAMIC_UNLIKELY(

@@ -34,6 +34,7 @@
 
 #include <ehtrace/encoding.hpp>
 #include <ehtrace/fixed_string.hpp>
+#include <ehtrace/string_length.hpp>
 #include <ehtrace/wire/eventheader.hpp>
 
 // The encoding path of a write site is forced inline: GCC at -O2 would
@@ -252,10 +253,10 @@ struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
     held<const C*, ByRef> text;  // a null pointer is written as ""
     template <std::size_t First, class Out>
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
-        static constexpr C empty{};
-        const C* chars = text.get() != nullptr ? text.get() : &empty;
+        const C* chars = text.get();
+        const std::size_t length = zstring_length(chars);
         out.template ref_data<First>(chars);
-        out.template ref_size<First>((std::char_traits<C>::length(chars) + 1) * sizeof(C));
+        out.template ref_size<First>((length + 1) * sizeof(C));
     }
     zstring_encoder<C, Format, false> detach() const noexcept { return {{}, {text.get()}}; }
 };

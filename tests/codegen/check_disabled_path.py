@@ -30,10 +30,10 @@ def instructions(asm, symbol):
     return lines
 
 
-def compiled_body(compiler, include_dir, source, symbol):
-    """The instructions of `symbol` in `source` compiled at -O2."""
-    asm = subprocess.run([compiler, "-std=c++20", "-O2", "-fno-asynchronous-unwind-tables", "-I", include_dir,
-                          "-S", "-o", "-", source], check=True, capture_output=True, text=True).stdout
+def compiled_body(compiler, include_dir, source, symbol, flags=()):
+    """The instructions of `symbol` in `source` compiled at -O2 (and `flags`)."""
+    asm = subprocess.run([compiler, "-std=c++20", "-O2", "-fno-asynchronous-unwind-tables", *flags, "-I",
+                          include_dir, "-S", "-o", "-", source], check=True, capture_output=True, text=True).stdout
     return instructions(asm, symbol)
 
 

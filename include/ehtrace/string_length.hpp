@@ -1,0 +1,91 @@
+// The length of a zero-terminated string, measured on the write path of both
+// APIs. docs/write-path.md ("Measuring zero-terminated strings") says why a
+// short string is measured inline rather than by strlen().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+// The inline measure reads the aligned 16 bytes that hold the string's first
+// unit, bytes past its end included. Such a load never crosses a page, so it
+// cannot fault; valgrind's memcheck accepts it (aligned partial loads). The
+// sanitizers would report it, so instrumented builds call strlen() instead,
+// as does EHTRACE_NO_INLINE_STRLEN.
+#if defined(__SSE2__) && !defined(EHTRACE_NO_INLINE_STRLEN) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_HWADDRESS__)
+#if defined(__has_feature)
+#if !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer) && !__has_feature(memory_sanitizer) && \
+    !__has_feature(hwaddress_sanitizer)
+#define EHTRACE_INLINE_STRLEN 1
+#endif
+#else
+#define EHTRACE_INLINE_STRLEN 1
+#endif
+#endif
+#if !defined(EHTRACE_INLINE_STRLEN)
+#define EHTRACE_INLINE_STRLEN 0
+#endif
+
+#if EHTRACE_INLINE_STRLEN
+#include <emmintrin.h>
+#endif
+
+// GCC lays out a label marked cold away from the usual path; clang has no
+// such attribute.
+#if defined(__clang__)
+#define EHTRACE_COLD_LABEL
+#else
+#define EHTRACE_COLD_LABEL __attribute__((cold))
+#endif
+
+namespace ehtrace::detail {
+
+// What a null string pointer is written as.
+template <class Char>
+inline constexpr Char empty_zstring{};
+
+#if EHTRACE_INLINE_STRLEN
+// Bit i is set where byte i of the aligned 16 bytes at `block_at` is 0.
+inline __attribute__((always_inline)) std::uint64_t zero_units(std::uintptr_t block_at) noexcept {
+    const __m128i block = _mm_load_si128(reinterpret_cast<const __m128i*>(block_at));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_setzero_si128())));
+}
+#endif
+
+// The number of units before the first 0 unit of `text`; a null `text` is
+// replaced by "" first. The usual case, a short string, costs no call and
+// no separate null test: a null pointer's block address is 0.
+template <class Char>
+inline __attribute__((always_inline)) std::size_t zstring_length(const Char*& text) noexcept {
+#if EHTRACE_INLINE_STRLEN
+    // A literal's length is left to the compiler, which knows it.
+    if (sizeof(Char) == 1 && !__builtin_constant_p(std::char_traits<Char>::length(text))) {
+        const auto at = reinterpret_cast<std::uintptr_t>(text);
+        const std::uintptr_t block_at = at & ~std::uintptr_t{15};
+        if (__builtin_expect(block_at != 0, 1)) {
+            const std::uint64_t zeros = zero_units(block_at) >> (at & 15);
+            // bsf finds the first 0 unit and says whether there is one, so
+            // the branch needs no test of its own (__builtin_ctzll would).
+            std::uint64_t length;
+            __asm__ goto("bsf %1, %0\n\tjz %l[next_block]" : "=r"(length) : "r"(zeros) : "cc" : next_block);
+            return length;
+        next_block:
+            EHTRACE_COLD_LABEL;
+            // A string that ends in the next block (up to 16 units long).
+            __asm__ goto("bsf %1, %0\n\tjz %l[long_string]"
+                         : "=r"(length)
+                         : "r"(zero_units(block_at + 16))
+                         : "cc"
+                         : long_string);
+            return block_at + 16 + length - at;
+        }
+    }
+long_string:
+    EHTRACE_COLD_LABEL;
+#endif
+    if (text == nullptr) text = &empty_zstring<Char>;
+    return std::char_traits<Char>::length(text);
+}
+
+}  // namespace ehtrace::detail
