@@ -14,6 +14,7 @@
 
 #include <sys/mman.h>
 #include <unistd.h>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -56,6 +57,21 @@ TEST(ZstringLength, AStringEndingAtAnUnmappedPageIsReadInItsOwnPageOnly) {
         EXPECT_EQ(measure(end - 1 - length), length) << length;
     }
     ::munmap(mapping, 2 * page);
+}
+
+// Blocks of exactly the string's size: under valgrind's memcheck (the
+// writer.string_length_memcheck test) the bytes after them are unaddressable.
+TEST(ZstringLength, HeapStringsOfEveryLength) {
+    for (std::size_t length = 0; length < 48; ++length) {
+        for (std::size_t skip = 0; skip <= length; ++skip) {
+            auto* text = static_cast<char*>(std::malloc(length + 1));
+            ASSERT_NE(text, nullptr);
+            std::memset(text, 'h', length);
+            text[length] = '\0';
+            EXPECT_EQ(measure(text + skip), length - skip) << length << ", from " << skip;
+            std::free(text);
+        }
+    }
 }
 
 TEST(ZstringLength, NullIsMeasuredAsTheEmptyString) {
