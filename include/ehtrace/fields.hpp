@@ -254,9 +254,15 @@ struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
     template <std::size_t First, class Out>
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
         const C* chars = text.get();
-        const std::size_t length = zstring_length(chars);
+        std::size_t size = (zstring_length(chars) + 1) * sizeof(C);
+#if defined(__clang__)
+        // One register for the iovec's length and the event's size: clang
+        // would otherwise add the strings' 0 units to the size after the last
+        // field, keeping every length in memory until then.
+        if (!__builtin_constant_p(size)) __asm__("" : "+r"(size));
+#endif
         out.template ref_data<First>(chars);
-        out.template ref_size<First>((length + 1) * sizeof(C));
+        out.template ref_size<First>(size);
     }
     zstring_encoder<C, Format, false> detach() const noexcept { return {{}, {text.get()}}; }
 };

@@ -443,12 +443,6 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         }
         template <std::size_t Piece>
         EHTRACE_FIELD_INLINE void ref_size(std::size_t size) noexcept {
-#if defined(__clang__)
-            // One register for the iovec and the sum: clang would otherwise
-            // gather the sizes' constant parts into the sum after the last
-            // field, and keep every size in memory until then.
-            if (!__builtin_constant_p(size)) __asm__("" : "+r"(size));
-#endif
             iov[layout.slots[Piece].iov].iov_len = size;
             if constexpr (pieces[Piece].variable) variable_size += size;
         }
