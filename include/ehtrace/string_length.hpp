@@ -12,8 +12,11 @@
 // cannot fault; valgrind's memcheck accepts it (aligned partial loads). The
 // sanitizers would report it, so instrumented builds call strlen() instead,
 // as does EHTRACE_NO_INLINE_STRLEN.
-#if defined(__SSE2__) && !defined(EHTRACE_NO_INLINE_STRLEN) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_HWADDRESS__)
+// It needs x86-64 (SSE2, 64-bit bsf) and `asm goto` with outputs (GCC 11,
+// clang 11).
+#if defined(__x86_64__) && !defined(EHTRACE_NO_INLINE_STRLEN) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_HWADDRESS__) &&                           \
+    ((defined(__clang__) && __clang_major__ >= 11) || (!defined(__clang__) && __GNUC__ >= 11))
 #if defined(__has_feature)
 #if !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer) && !__has_feature(memory_sanitizer) && \
     !__has_feature(hwaddress_sanitizer)
