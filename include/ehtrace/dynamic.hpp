@@ -1087,6 +1087,17 @@ private:
             detail::store16_bytes(out + size - 2, static_cast<std::uint16_t>(word >> (8 * (size - 2))));
         }
     }
+    // Whether `more` metadata and payload bytes keep the event within
+    // max_event_size; false with E2BIG recorded otherwise. write() does not
+    // check the size: fields within room_limit_ are within it, and every
+    // other way an event grows asks here first.
+    EHTRACE_DYNAMIC_INLINE bool within_size_limit(std::size_t more) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_.size() + payload_.size() + more > max_content_size)) {
+            fail(E2BIG, too_big_message);
+            return false;
+        }
+        return true;
+    }
     // Grows the buffers for `definition_size` metadata and `data_size`
     // (either may be 0) payload bytes, both exact, and sets the room
     // (nothing reserved); false with error() set when they cannot grow (the
@@ -1177,12 +1188,8 @@ private:
                                              std::size_t unit_size) noexcept {
         if (!check_unit_count(encoding, count)) return;
         const std::size_t size = units_data_size(encoding, count, unit_size);
-        // The event size limit first (write() does not check it), so that
-        // a refused element grows nothing.
-        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_.size() + payload_.size() + size > max_content_size)) {
-            fail(E2BIG, too_big_message);
-            return;
-        }
+        // The limit first, so that a refused element grows nothing.
+        if (!within_size_limit(size)) return;
         std::uint8_t* out = payload_.reserve(size);
         if (EHTRACE_DYNAMIC_UNLIKELY(out == nullptr)) {
             fail_no_room();

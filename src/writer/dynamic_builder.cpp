@@ -90,18 +90,15 @@ event_builder& event_builder::fail_name(std::string_view name, const char* what)
 
 bool event_builder::make_room(std::size_t definition_size, std::size_t data_size) noexcept {
     if (error_ != 0) return false;
-    // The sizes are exact, so the event size limit is checked here, as the
-    // field is added: write() does not check it.
-    const std::size_t in_use = metadata_.size() + payload_.size() + definition_size + data_size;
-    if (in_use > max_content_size) {
-        fail(E2BIG, too_big_message);
-        return false;
-    }
+    // The sizes are exact, so the event size limit is checked as the field
+    // is added.
+    if (!within_size_limit(definition_size + data_size)) return false;
     if ((definition_size != 0 && metadata_.reserve(definition_size) == nullptr) ||
         (data_size != 0 && payload_.reserve(data_size) == nullptr)) {
         fail_no_room();
         return false;
     }
+    const std::size_t in_use = metadata_.size() + payload_.size() + definition_size + data_size;
     const std::size_t wanted = in_use < max_event_size / 2 ? 2 * in_use : max_event_size;
     // Failing to grow further costs nothing but speed.
     if (metadata_.capacity() < wanted) (void)metadata_.reserve(wanted - metadata_.size());
