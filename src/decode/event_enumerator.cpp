@@ -116,15 +116,19 @@ event_enumerator::~event_enumerator() = default;
 
 bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
     plan_step_ = nullptr;
+    element_size_ = 0;
     error_ = error;
     error_offset_ = offset;
     state_ = enumerator_state::error;
     return false;
 }
 
-bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_view& name,
-                                  tracepoint_name_parts& parts) noexcept {
+// Writes straight into event_: start() reads the parts back at once, and a
+// copy through the stack made that read wait for the stores to finish.
+bool event_enumerator::parse_name(std::string_view tracepoint_name) noexcept {
     detail::name_cache& c = caches_->name;
+    std::string_view& name = event_.tracepoint_name;
+    tracepoint_name_parts& parts = event_.name_parts;
     const std::size_t size = tracepoint_name.size();
     if (size == c.size && (size >= 8 ? same_bytes(tracepoint_name.data(), c.text.data(), size)
                                      : std::memcmp(tracepoint_name.data(), c.text.data(), size) == 0)) {
@@ -137,6 +141,7 @@ bool event_enumerator::parse_name(std::string_view tracepoint_name, std::string_
         return true;
     }
     name = strip_tracepoint_system(tracepoint_name);
+    parts = {};
     if (!parse_tracepoint_name(name, parts)) return false;
     if (size > c.text.size()) return true;
     std::memcpy(c.text.data(), tracepoint_name.data(), size);
@@ -160,19 +165,16 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
     error_offset_ = 0;
     next_definition_ = 0;
     plan_step_ = nullptr;
+    element_size_ = 0;
 
-    std::string_view name;
-    tracepoint_name_parts parts{};
-    const bool name_ok = parse_name(tracepoint_name, name, parts);
+    const bool name_ok = parse_name(tracepoint_name);
     const detail::prefix_cache& prefix = caches_->prefix;
-    if (name_ok && prefix.size != 0 && event.size() >= prefix.size && parts.level == prefix.header.level &&
+    if (name_ok && prefix.size != 0 && event.size() >= prefix.size && event_.name_parts.level == prefix.header.level &&
         same_bytes(event.data(), prefix.bytes.data(), prefix.size)) {
         // The same header and extension blocks as the last event that
         // started: the same result (the level check passes, every block lies
         // inside the event, the metadata is in slot prefix.slot).
         const auto* bytes = event.data();
-        event_.tracepoint_name = name;
-        event_.name_parts = parts;
         event_.header = prefix.header;
         event_.activity_id = prefix.activity_at != 0 ? bytes + prefix.activity_at : nullptr;
         event_.related_activity_id = prefix.related_at != 0 ? bytes + prefix.related_at : nullptr;
@@ -191,13 +193,13 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
         state_ = enumerator_state::before_first;
         return decode_error::none;
     }
-    event_ = {};
+    event_.name = event_.name_attributes = {};
+    event_.header = {};
+    event_.activity_id = event_.related_activity_id = nullptr;
     state_ = enumerator_state::none;
     metadata_begin_ = metadata_end_ = metadata_pos_ = 0;
     payload_begin_ = data_pos_ = 0;
     use_metadata_cache_ = false;
-    event_.tracepoint_name = name;
-    event_.name_parts = parts;
     if (!name_ok) {
         error_ = decode_error::bad_tracepoint_name;
         return error_;
@@ -836,26 +838,9 @@ bool event_enumerator::take_wide_zstring(std::size_t unit) noexcept {
     return read_definition(definition) && start_field(definition);
 }
 
-bool event_enumerator::move_next() noexcept {
-    if (const detail::plan_step* step = plan_step_) {
-        // The most common step, with nothing else (no stack frame, no saved
-        // registers): the next element of an array of fixed-size values, an
-        // item that differs from the last only in its index and value.
-        if (step->op == detail::plan_op::fixed_elements) {
-            const std::size_t size = step->size;
-            if (event_bytes_.size() - data_pos_ >= size) {
-                const std::uint16_t index = plan_index_++;
-                if (plan_index_ == plan_count_) plan_step_ = step + 1;
-                item_.is_element = true;
-                item_.array_index = index;
-                item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
-                data_pos_ += size;
-                state_ = enumerator_state::value;
-                return true;
-            }
-        }
-        return move_next_planned();
-    }
+// Every item but the elements move_next() takes inline.
+bool event_enumerator::move_next_step() noexcept {
+    if (plan_step_ != nullptr) return move_next_planned();
     // Without a plan: the same step from the general path's frame.
     if (state_ == enumerator_state::value && depth_ != 0) {
         frame& top = stack_[depth_ - 1];
@@ -912,7 +897,12 @@ bool event_enumerator::move_next_planned() noexcept {
         }
         enter_step(step);
         // An empty array ends right away, with the array_begin item.
-        if (count == 0) ++plan_step_;
+        if (count == 0) {
+            ++plan_step_;
+        } else if (const detail::plan_step& elements = *plan_step_; elements.op == detail::plan_op::fixed_elements) {
+            element_size_ = elements.size;
+            after_elements_ = &elements + 1;
+        }
         plan_index_ = 0;
         plan_count_ = count;
         item_.array_count = count;
@@ -922,7 +912,10 @@ bool event_enumerator::move_next_planned() noexcept {
     case detail::plan_op::fixed_elements:  // payload_truncated: the fast step in move_next did not apply
     case detail::plan_op::elements: {
         const std::uint16_t index = plan_index_++;
-        if (plan_index_ == plan_count_) plan_step_ = &step + 1;
+        if (plan_index_ == plan_count_) {
+            plan_step_ = &step + 1;
+            element_size_ = 0;
+        }
         item_.is_element = true;
         item_.array_index = index;
         item_.value = {};
@@ -1022,6 +1015,7 @@ bool event_enumerator::skip_to_array_end() noexcept {
     state_ = enumerator_state::value;
     if (const detail::plan_step* step = plan_step_) {
         plan_index_ = plan_count_;
+        element_size_ = 0;
         plan_step_ = step + 1;  // past the fixed_elements step
         return move_next_planned();
     }

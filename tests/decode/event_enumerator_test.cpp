@@ -769,6 +769,48 @@ TEST(EventEnumerator, PlanSameAsGeneralPath) {
     EXPECT_GT(skipped, 1000u);
 }
 
+// Long arrays of integers, whose text runs through the formatter's buffer
+// many times over: every element as std::to_chars writes it, for each
+// element size, format and byte order.
+TEST(EventEnumerator, JsonLongIntegerArrays) {
+    std::uint64_t state = 0x243F6A8885A308D3ull;
+    const auto next = [&state] {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        return state;
+    };
+    constexpr unsigned count = 3000;
+    for (unsigned size : {1u, 2u, 4u, 8u}) {
+        for (unsigned format : {0u, 1u, 2u}) {
+            for (bool big : {false, true}) {
+                const unsigned bits = 8 * size;
+                const unsigned encoding = size == 1 ? 0x02 : size == 2 ? 0x03 : size == 4 ? 0x04 : 0x05;
+                bytes meta(big);
+                meta.zstr("E").zstr("a").u8(0x40 | encoding | (format != 0 ? 0x80 : 0));
+                if (format != 0) meta.u8(format);
+                bytes payload(big);
+                payload.u16(count);
+                std::string expected = R"({"n":"P:E","a":[)";
+                for (unsigned k = 0; k < count; ++k) {
+                    // Every length of text, from one digit to the most.
+                    const std::uint64_t v = next() >> (next() % 64) >> (64 - bits);
+                    if (size == 1) payload.u8(static_cast<unsigned>(v));
+                    else if (size == 2) payload.u16(static_cast<unsigned>(v));
+                    else if (size == 4) payload.u32(v);
+                    else payload.u64(v);
+                    if (k != 0) expected += ',';
+                    expected += format == 2 ? std::to_string(static_cast<std::int64_t>(v << (64 - bits)) >> (64 - bits))
+                                            : std::to_string(v);
+                }
+                expected += R"(],"meta":{"level":1}})";
+                std::string out;
+                ASSERT_EQ(format_event_json(out, "P_L1K0", ehtrace::test::event(big, 1, meta, payload).span()),
+                          decode_error::none);
+                ASSERT_EQ(out, expected) << size << " " << format << " big " << big;
+            }
+        }
+    }
+}
+
 // Arrays of integers (every size, the default, unsigned and signed formats,
 // the values where the text changes: zero, the extremes, 2^53 and past it,
 // which safe_numbers quotes), written as the elements come: the whole event

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -184,6 +185,49 @@ TEST(JsonFormatter, SampleMeta) {
     meta.has_cpu = meta.has_tid = false;
     append_json(out, decoder.decode_record(nullptr, "perf:cycles", {}, meta));
     EXPECT_EQ(out, R"({"n":"perf:cycles","meta":{"time":213.042836001}})");
+}
+
+// The fraction of a second: nine digits whatever the value (leading and
+// trailing zeros kept), at every digit position.
+TEST(JsonFormatter, TimeFractions) {
+    std::vector<std::uint32_t> values = {0, 1, 9, 10, 99, 100, 999999999, 100000000, 99999999, 123456789, 900000001};
+    for (std::uint32_t v = 7; v < 1000000000; v = v * 3 + 1) values.push_back(v);
+    sample_decoder decoder;
+    for (std::uint32_t ns : values) {
+        sample_meta meta;
+        meta.has_time = true;
+        meta.time_ns = 5000000000ull + ns;
+        char fraction[16];
+        std::snprintf(fraction, sizeof fraction, "%09u", ns);
+        std::string out;
+        append_json(out, decoder.decode_record(nullptr, "perf:cycles", {}, meta));
+        EXPECT_EQ(out, std::string(R"({"n":"perf:cycles","meta":{"time":5.)") + fraction + "}}") << ns;
+        meta.time_is_utc = true;
+        out.clear();
+        append_json(out, decoder.decode_record(nullptr, "perf:cycles", {}, meta));
+        EXPECT_EQ(out, std::string(R"({"n":"perf:cycles","meta":{"time":"1970-01-01T00:00:05.)") + fraction + "Z\"}}")
+            << ns;
+    }
+}
+
+// Every byte value at every place of a uuid: two lower-case hex digits each,
+// dashes after the 4th, 6th, 8th and 10th byte.
+TEST(JsonFormatter, UuidDigitsAtEveryPlace) {
+    for (unsigned first = 0; first < 256; first += 15) {
+        std::vector<std::uint8_t> raw(16);
+        std::string expected = "\"";
+        for (unsigned i = 0; i < 16; ++i) {
+            raw[i] = static_cast<std::uint8_t>(first + 17 * i);
+            if (i == 4 || i == 6 || i == 8 || i == 10) expected += '-';
+            char pair[3];
+            std::snprintf(pair, sizeof pair, "%02x", raw[i]);
+            expected += pair;
+        }
+        expected += '"';
+        bytes b;
+        for (std::uint8_t byte : raw) b.u8(byte);
+        EXPECT_EQ(value(b, field_encoding::value128, field_format::uuid), expected) << first;
+    }
 }
 
 namespace {

@@ -109,7 +109,24 @@ public:
     decode_error start(std::string_view tracepoint_name, std::span<const std::byte> event) noexcept;
 
     // Advances to the next item in document order. False at the end or on error.
-    bool move_next() noexcept;
+    bool move_next() noexcept {
+        // The most common item, inline: the next element of an array of
+        // fixed-size values in a planned event, which differs from the last
+        // item only in its index and value.
+        if (const std::size_t size = element_size_; size != 0 && event_bytes_.size() - data_pos_ >= size) {
+            item_.is_element = true;
+            item_.array_index = plan_index_++;
+            item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
+            data_pos_ += size;
+            state_ = enumerator_state::value;
+            if (plan_index_ == plan_count_) {
+                element_size_ = 0;
+                plan_step_ = after_elements_;
+            }
+            return true;
+        }
+        return move_next_step();
+    }
     // From a struct_begin or array_begin, moves past the whole struct or array
     // to the item after it; from any other state it is move_next().
     bool move_next_sibling() noexcept;
@@ -156,6 +173,7 @@ private:
     };
 
     bool fail(decode_error error, std::size_t offset) noexcept;
+    bool move_next_step() noexcept;
     bool move_next_general() noexcept;
     bool read_definition(field_definition& out) noexcept;
     bool skip_definitions(std::size_t count) noexcept;
@@ -188,7 +206,8 @@ private:
     // What repeats between events of one tracepoint (its name, its metadata
     // block parsed, its header and extension bytes), kept so the next event
     // is read without parsing them again. Private to the decoder.
-    bool parse_name(std::string_view tracepoint_name, std::string_view& name, tracepoint_name_parts& parts) noexcept;
+    // Sets event_.tracepoint_name (without "user_events:") and event_.name_parts.
+    bool parse_name(std::string_view tracepoint_name) noexcept;
     void cache_metadata() noexcept;
     void remember_prefix() noexcept;
     bool next_cached_value(bool& result, bool count_item) noexcept;
@@ -215,6 +234,10 @@ private:
     const detail::plan_step* plan_step_ = nullptr;   // the next item's step; nullptr: the general path
     const std::byte* plan_names_ = nullptr;          // the metadata block in this event
     std::uint16_t plan_index_ = 0, plan_count_ = 0;  // the current array's next element and count
+    // While plan_step_ is the elements of an array of fixed-size values that
+    // has elements left: their size (else 0), and the step after them.
+    std::uint8_t element_size_ = 0;
+    const detail::plan_step* after_elements_ = nullptr;
 };
 
 }  // namespace ehtrace::decode

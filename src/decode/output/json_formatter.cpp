@@ -284,8 +284,17 @@ public:
         // Every element's bytes at once, when the enumerator has them: no
         // item per element.
         if (const std::span<const std::byte> all = e.array_bytes(); !all.empty()) {
-            for (std::size_t at = 0; at + sizeof(T) <= all.size(); at += sizeof(T)) {
-                integer_element<T>(all.subspan(at, sizeof(T)), item, is_signed, swap);
+            if (sizeof(T) == 8 && options_.safe_numbers) {
+                for (std::size_t at = 0; at + sizeof(T) <= all.size(); at += sizeof(T)) {
+                    integer_element<T>(all.subspan(at, sizeof(T)), item, is_signed, swap);
+                }
+            } else {
+                // One loop per sign and byte order: nothing is tested per element.
+                if (is_signed) {
+                    swap ? write_integers<T, true, true>(all) : write_integers<T, true, false>(all);
+                } else {
+                    swap ? write_integers<T, false, true>(all) : write_integers<T, false, false>(all);
+                }
             }
             return e.skip_to_array_end();
         }
@@ -294,6 +303,29 @@ public:
             integer_element<T>(item.value, item, is_signed, swap);
         }
         return false;
+    }
+    // Every element of `all` (a whole number of them), comma-separated: the
+    // buffer's position and the comma are kept in registers for the loop
+    // (the text's stores may alias the members, which would reload them).
+    template <class T, bool is_signed, bool swap>
+    void write_integers(std::span<const std::byte> all) {
+        constexpr std::size_t element_max = 1 + 24;  // a comma and write_integer_json's most
+        const std::byte* at = all.data();
+        const std::byte* const end = at + all.size();
+        char* p = p_;
+        bool comma = comma_;
+        for (; at != end; at += sizeof(T)) {
+            if (static_cast<std::size_t>(buffer_ + sizeof buffer_ - p) < element_max) {
+                p_ = p;
+                flush();
+                p = p_;
+            }
+            if (comma) *p++ = ',';
+            comma = true;
+            p = write_integer_json(p, load_integer_as<T>(at, swap, is_signed), is_signed);
+        }
+        p_ = p;
+        comma_ = comma;
     }
     template <class T>
     [[gnu::always_inline]] void integer_element(std::span<const std::byte> bytes, const item_info& item, bool is_signed,

@@ -22,7 +22,7 @@ inline constexpr char digit_pairs[] =
     "8081828384858687888990919293949596979899";
 
 // 1 to 4 digits of a value below 10,000.
-inline char* write_uint_below_10000(char* p, std::uint32_t value) noexcept {
+[[gnu::always_inline]] inline char* write_uint_below_10000(char* p, std::uint32_t value) noexcept {
     if (value < 100) {
         if (value < 10) {
             *p = static_cast<char>('0' + value);
@@ -42,20 +42,16 @@ inline char* write_uint_below_10000(char* p, std::uint32_t value) noexcept {
     return p + 2;
 }
 
+// Values of 10,000 and more (write_uint's slow part).
+char* write_uint_above_9999(char* p, std::uint64_t value) noexcept;
+
 // The decimal digits of value (at most 20 bytes), as std::to_chars writes
-// them. Values below 10^8 (most counts, sizes, ids, pids and array elements
-// in a trace) take a few table loads instead of to_chars's digit-counting
-// loop.
-inline char* write_uint(char* p, std::uint64_t value) noexcept {
+// them. Values below
+// 10,000 (most counts, sizes and array elements in a trace) are written
+// inline, the rest out of line.
+[[gnu::always_inline]] inline char* write_uint(char* p, std::uint64_t value) noexcept {
     if (value < 10000) return write_uint_below_10000(p, static_cast<std::uint32_t>(value));
-    if (value < 100000000) {
-        const auto high = static_cast<std::uint32_t>(value / 10000), low = static_cast<std::uint32_t>(value % 10000);
-        p = write_uint_below_10000(p, high);
-        std::memcpy(p, digit_pairs + 2 * (low / 100), 2);
-        std::memcpy(p + 2, digit_pairs + 2 * (low % 100), 2);
-        return p + 4;
-    }
-    return std::to_chars(p, p + 20, value).ptr;
+    return write_uint_above_9999(p, value);
 }
 // A signed value's digits (at most 20 bytes), as std::to_chars writes them.
 inline char* write_int(char* p, std::int64_t value) noexcept {
@@ -73,13 +69,17 @@ char* write_hex(char* p, std::uint64_t value) noexcept;
 // "YYYY-MM-DDThh:mm:ss" or, outside years 0..9999, what gmtime_r gives, or
 // "TIME(<n>)" (at most 48 bytes).
 char* write_time(char* p, std::int64_t seconds);
-// ".nnnnnnnnn"
+// ".nnnnnnnnn" (nanoseconds below 10^9)
 inline char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept {
+    // Below 10^9: one digit, then four pairs from the table.
+    const std::uint32_t high = nanoseconds / 100000000, rest = nanoseconds % 100000000;
+    const std::uint32_t upper = rest / 10000, lower = rest % 10000;
     p[0] = '.';
-    for (int k = 9; k != 0; --k) {
-        p[k] = static_cast<char>('0' + nanoseconds % 10);
-        nanoseconds /= 10;
-    }
+    p[1] = static_cast<char>('0' + high);
+    std::memcpy(p + 2, digit_pairs + 2 * (upper / 100), 2);
+    std::memcpy(p + 4, digit_pairs + 2 * (upper % 100), 2);
+    std::memcpy(p + 6, digit_pairs + 2 * (lower / 100), 2);
+    std::memcpy(p + 8, digit_pairs + 2 * (lower % 100), 2);
     return p + 10;
 }
 // 36 characters of RFC 4122 text.
