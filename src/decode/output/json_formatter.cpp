@@ -196,6 +196,16 @@ static_assert(inline_value_json_max >= simple_value_json_max);
     return nullptr;
 }
 
+// The item's value. Its span is read as pointer and size, not copied whole:
+// the enumerator has just stored the two halves apart, and one 16-byte load
+// of them waits until both stores have reached the cache (perf showed a
+// third of the field loop's time on that load).
+[[gnu::always_inline]] inline value_bytes value_of(const item_info& item) noexcept {
+    const std::byte* const data = item.value.data();
+    const std::size_t size = item.value.size();
+    return {std::span<const std::byte>(data, size), item.encoding, item.format, item.byte_swap};
+}
+
 // Writes the members (or, with field_list, the list entries) of one event
 // object: names, values, and the brackets of structs and arrays. What it
 // writes collects in a buffer of its own (one append to `out` for many
@@ -222,7 +232,7 @@ public:
     // straight into the buffer when the key is plain (see append_plain_key)
     // and the value one of the usual ones (write_simple_value_json).
     [[gnu::always_inline]] void member_value(std::string_view name, const item_info& item) {
-        const value_bytes value{item.value, item.encoding, item.format, item.byte_swap};
+        const value_bytes value = value_of(item);
         if (!options_.field_list && name.size() <= 64 && (item.tag == 0 || !options_.field_tags)) {
             char* p = room(68 + inline_value_json_max);
             if (comma_) *p++ = ',';
@@ -250,9 +260,7 @@ public:
     }
     // An array element that is a value: element() and the value, straight
     // into the buffer for the usual values.
-    [[gnu::always_inline]] void element_value(const item_info& item) {
-        element_value(value_bytes{item.value, item.encoding, item.format, item.byte_swap});
-    }
+    [[gnu::always_inline]] void element_value(const item_info& item) { element_value(value_of(item)); }
     [[gnu::always_inline]] void element_value(const value_bytes& value) {
         char* p = room(1 + inline_value_json_max);
         if (comma_) *p++ = ',';
