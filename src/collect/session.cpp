@@ -218,8 +218,9 @@ struct session::impl {
     std::unordered_map<std::uint64_t, tracepoint_state*> by_sample_id;
     std::vector<ring> rings;
     std::vector<int> tracking;  // the targets' COMM/FORK/EXIT events
-    // Circular mode: the thread names seen so far, written at the head of a
-    // flight-recorder file (its COMM records are not kept).
+    // The thread names seen so far (keep_names()): written at the head of a
+    // flight-recorder file (its COMM records are not kept) and given to the
+    // callback with each sample.
     struct task_name {
         std::uint32_t pid;
         std::string comm;
@@ -286,7 +287,8 @@ struct session::impl {
             attr.wakeup_watermark = static_cast<std::uint32_t>(std::max<std::size_t>(pages * page / 4, 1));
             // System-wide, the ring's owner reports every task; with targets,
             // their own tracking events do (attach_tracking).
-            if (options.task_records && options.targets.empty()) want_task_records(attr);
+            const bool tracks_tasks = options.task_records && options.targets.empty();
+            if (tracks_tasks) want_task_records(attr);
             const int fd = perf_event_open(attr, -1, cpu);
             if (fd < 0) {
                 const int e = errno;
@@ -314,6 +316,13 @@ struct session::impl {
             r.map = static_cast<std::byte*>(map);
             if (options.circular_bytes_per_cpu) r.flight.bytes.resize(options.circular_bytes_per_cpu);
             rings.push_back(std::move(r));
+            // Opened disabled like every event: it reports nothing until
+            // enabled, now that its ring is mapped.
+            if (tracks_tasks && ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+                const int e = errno;
+                if (error) *error = open_error_text(e, "on CPU " + std::to_string(cpu));
+                return e;
+            }
         }
         if (rings.empty()) {
             if (error) *error = "no online CPU accepted a perf event";
@@ -383,7 +392,7 @@ struct session::impl {
         for (auto& t : proc_thread_names(tids)) {
             const auto cpu = rings.empty() ? 0u : static_cast<std::uint32_t>(rings.front().cpu);
             if (writing()) note_output_error(writer->write_comm(t.pid, t.tid, t.comm, now, cpu));
-            if (options.circular_bytes_per_cpu) names[t.tid] = {t.pid, std::move(t.comm)};
+            if (keep_names()) names[t.tid] = {t.pid, std::move(t.comm)};
         }
     }
 
@@ -507,6 +516,7 @@ struct session::impl {
             s.cpu = cpu;
             s.pid = pid;
             s.tid = tid;
+            if (const auto name = names.find(tid); name != names.end()) s.comm = name->second.comm;
             s.raw = raw;
             callback(s);
         }
@@ -526,6 +536,8 @@ struct session::impl {
         }
     }
 
+    bool keep_names() const { return options.circular_bytes_per_cpu != 0 || callback != nullptr; }
+
     bool writing() const {
         return !options.circular_bytes_per_cpu && writer && writer->is_open() && stats.output_error == 0;
     }
@@ -543,7 +555,7 @@ struct session::impl {
         std::string comm(text, strnlen(text, rec.size() - 16 - trailer));
         if (writing())
             note_output_error(writer->write_comm(pid, tid, comm, time, static_cast<std::uint32_t>(r.cpu), exec));
-        if (options.circular_bytes_per_cpu) names[tid] = {pid, std::move(comm)};
+        if (keep_names()) names[tid] = {pid, std::move(comm)};
     }
 
     // PERF_RECORD_FORK / EXIT: pid, ppid, tid, ptid, time, sample_id.
@@ -554,7 +566,7 @@ struct session::impl {
         std::memcpy(ids, rec.data() + 8, sizeof ids);
         std::memcpy(&time, rec.data() + 24, 8);
         const auto cpu = static_cast<std::uint32_t>(r.cpu);
-        if (fork && options.circular_bytes_per_cpu) {
+        if (fork && keep_names()) {
             if (const auto parent = names.find(ids[3]); parent != names.end()) {
                 names[ids[2]] = {ids[0], parent->second.comm};
             }
@@ -907,6 +919,7 @@ const decode::decoded_sample& decode_sample(decode::sample_decoder& decoder, con
     meta.has_tid = true;
     meta.pid = sample.pid;
     meta.tid = sample.tid;
+    meta.comm = sample.comm;
     // Without a parsed format only the name is known (the system is in `format`).
     const std::string_view name = sample.tracepoint ? std::string_view(sample.tracepoint->name) : "unknown";
     return decoder.decode_record(sample.format, name, sample.raw, meta);

@@ -72,7 +72,8 @@ inline std::string sched_unavailable() {
 }
 
 // Every sample of a perf.data file as the decoder's JSON; false on damage.
-inline bool decode_json(const std::string& path, std::vector<std::string>& events, std::string* error = nullptr) {
+inline bool decode_json(const std::string& path, std::vector<std::string>& events, std::string* error = nullptr,
+                        const ehtrace::decode::json_options& options = {}) {
     std::string open_error;
     auto input = ehtrace::decode::byte_source::open(path, open_error);
     if (!input) {
@@ -84,7 +85,7 @@ inline bool decode_json(const std::string& path, std::vector<std::string>& event
     ehtrace::decode::sample_decoder decoder;
     while (reader.next(sample)) {
         std::string json;
-        ehtrace::decode::append_json(json, decoder.decode(sample));
+        ehtrace::decode::append_json(json, decoder.decode(sample), options);
         events.push_back(std::move(json));
     }
     if (reader.error()) {

@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <regex>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace collect_test;
 using ehtrace::collect::collected_sample;
@@ -84,12 +87,16 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     }
     ASSERT_EQ(s.set_output(path), 0);
     std::vector<std::string> live;
+    std::vector<std::pair<pid_t, std::string>> live_comms;  // the exec samples' pid and thread name
     ehtrace::decode::sample_decoder decoder;
     s.set_callback([&](const collected_sample& sample) {
         if (sample.tracepoint->name == "sched_process_exec") {
             std::string json;
-            ehtrace::decode::append_json(json, decode_sample(decoder, sample));
+            const auto& decoded = decode_sample(decoder, sample);
+            EXPECT_EQ(decoded.meta.comm, sample.comm);
+            ehtrace::decode::append_json(json, decoded);
             live.push_back(json);
+            live_comms.emplace_back(static_cast<pid_t>(sample.pid), std::string(sample.comm));
         }
     });
     std::string error;
@@ -122,6 +129,18 @@ TEST(CollectSession, RealtimeFileHoldsTheWorkloadInOrder) {
     for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LE(meta_time(events[i - 1]), meta_time(events[i]));
     // The callback saw the same exec as JSON.
     EXPECT_EQ(containing(live, "\"filename\":\"/bin/true\"", "\"pid\":" + pid_hex).size(), 1u);
+    // With the thread's name the exec gave it: the COMM record before the
+    // sample, in the callback and in the file (system-wide, the rings' own
+    // events report every task).
+    EXPECT_EQ(std::count(live_comms.begin(), live_comms.end(), std::make_pair(child, std::string("true"))), 1)
+        << (live_comms.empty() ? "no exec sample" : live_comms.back().second);
+    ehtrace::decode::json_options with_comm;
+    with_comm.meta |= ehtrace::decode::meta_keys::comm;
+    std::vector<std::string> named;
+    ASSERT_TRUE(decode_json(path, named, &error, with_comm)) << error;
+    const auto named_exec = containing(named, "\"n\":\"sched:sched_process_exec\"", "\"pid\":" + pid_hex);
+    ASSERT_EQ(named_exec.size(), 1u);
+    EXPECT_NE(named_exec[0].find(",\"comm\":\"true\"}"), std::string::npos) << named_exec[0];
 
     if (perf_path().empty()) GTEST_SKIP() << "perf is not installed (linux-perf)";
     const auto script = run(perf_path() + " script -i " + path + " -F pid,tid,time,event,trace --ns", dir);

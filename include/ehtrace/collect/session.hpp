@@ -64,6 +64,9 @@ struct collected_sample {
     std::uint64_t time_ns = 0;                          // CLOCK_MONOTONIC
     std::uint64_t wall_time_ns = 0;                     // nanoseconds since 1970 UTC
     std::uint32_t cpu = 0, pid = 0, tid = 0;
+    // The thread's name when known (task_records: the names at start() and
+    // the COMM records since), else empty. Valid during the callback.
+    std::string_view comm;
     std::span<const std::byte> raw;  // the tracepoint record, common fields first
 };
 
