@@ -90,6 +90,29 @@ TEST(CollectTool, LivePrintsJsonLines) {
     EXPECT_FALSE(std::filesystem::exists(dir / "ehtrace.data"));
 }
 
+// --meta picks the --live lines' meta keys as ehtrace-decode's does: +comm
+// adds the thread's name (the exec's COMM record), a list gives only those.
+TEST(CollectTool, LiveMetaKeys) {
+    REQUIRE_SCHED();
+    temp_dir dir;
+    auto r = run(collect_exe + " -q --live --meta +comm sched:sched_process_exec -- /bin/true", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"("filename":"/bin/true".*"meta":\{"time":"[^"]+","cpu":\d+,)"
+                                                    R"("pid":\d+,"tid":\d+,"comm":"true"\}\})")))
+        << r.out;
+    r = run(collect_exe + " -q --live --meta time,comm sched:sched_process_exec -- /bin/true", dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(
+        std::regex_search(r.out, std::regex(R"("filename":"/bin/true".*"meta":\{"time":"[^"]+","comm":"true"\}\})")))
+        << r.out;
+    r = run(collect_exe + " -q --live --meta bogus sched:sched_process_exec", dir);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("bad --meta 'bogus'"), std::string::npos) << r.err;
+    r = run(collect_exe + " -q --meta +comm sched:sched_process_exec", dir);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("--meta applies to --live"), std::string::npos) << r.err;
+}
+
 TEST(CollectTool, SigintLeavesAValidFile) {
     REQUIRE_SCHED();
     temp_dir dir;

@@ -165,6 +165,29 @@ TEST(JsonFormatter, Length16SpecialRules) {
     EXPECT_EQ(value(bytes().u32(1), field_encoding::binary_length16_char8, field_format::boolean), "true");
 }
 
+// The --meta option's words: lists, "+" for the standard keys and more, the
+// named sets; anything else is refused.
+TEST(JsonFormatter, ParseMetaKeys) {
+    namespace keys = ehtrace::decode::meta_keys;
+    std::uint32_t k = 0;
+    ASSERT_TRUE(parse_meta_keys("standard", k));
+    EXPECT_EQ(k, keys::standard);
+    ASSERT_TRUE(parse_meta_keys("+comm", k));
+    EXPECT_EQ(k, keys::standard | keys::comm);
+    ASSERT_TRUE(parse_meta_keys("+provider,event", k));
+    EXPECT_EQ(k, keys::standard | keys::provider | keys::event);
+    ASSERT_TRUE(parse_meta_keys("time,cpu,relatedActivity", k));
+    EXPECT_EQ(k, keys::time | keys::cpu | keys::related_activity);
+    ASSERT_TRUE(parse_meta_keys("none", k));
+    EXPECT_EQ(k, 0u);
+    ASSERT_TRUE(parse_meta_keys("all", k));
+    EXPECT_EQ(k, keys::all);
+    EXPECT_FALSE(parse_meta_keys("bogus", k));
+    EXPECT_FALSE(parse_meta_keys("time,bogus", k));
+    EXPECT_FALSE(parse_meta_keys("time,,cpu", k));
+    EXPECT_FALSE(parse_meta_keys("Time", k));
+}
+
 TEST(JsonFormatter, SampleMeta) {
     sample_meta meta;
     meta.has_time = true;

@@ -4,6 +4,7 @@
 #include <ehtrace/collect/registrar.hpp>
 #include <ehtrace/collect/session.hpp>
 #include <ehtrace/decode/formatter.hpp>
+#include <ehtrace/decode/json_formatter.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -56,6 +57,9 @@ constexpr char usage[] =
     "  --circular MIB     flight recorder: keep only the most recent MIB MiB per CPU, written\n"
     "                     at the end to -o FILE; each SIGUSR1 writes a snapshot to FILE.1, FILE.2, ...\n"
     "  --live             print each event as a JSON line on stdout as it arrives\n"
+    "  --meta KEYS        keys of the --live lines' \"meta\" object, as ehtrace-decode --meta\n"
+    "                     takes them (standard, all, none, time,cpu,..., +comm adds the\n"
+    "                     thread's name)\n"
     "  --otlp URL         send the OpenTelemetry exporters' logs and spans as OTLP/HTTP JSON\n"
     "                     to URL/v1/logs and URL/v1/traces (e.g. http://127.0.0.1:4318)\n"
     "  --duration S       stop after S seconds (fractions allowed)\n"
@@ -78,6 +82,8 @@ struct options {
     bool output_given = false;
     double circular_mib = 0;
     bool live = false;
+    std::uint32_t live_meta = ehtrace::decode::meta_keys::standard;
+    bool meta_given = false;
     std::string otlp;
     bool verbose = false;
     double duration = 0;
@@ -199,6 +205,13 @@ int parse(int argc, char** argv, options& o) {
             if (const int r = ehtrace_tools::check_otlp_url(o.otlp); r >= 0) return r;
         } else if (a == "--live") {
             o.live = true;
+        } else if (a == "--meta") {
+            const char* v = value("--meta");
+            if (!v) return 2;
+            if (!ehtrace::decode::parse_meta_keys(v, o.live_meta)) {
+                return ehtrace_tools::usage_error("ehtrace-collect", std::string("bad --meta '") + v + "'");
+            }
+            o.meta_given = true;
         } else if (a == "--check") {
             o.check = true;
         } else if (a == "-q" || a == "--quiet") {
@@ -211,6 +224,7 @@ int parse(int argc, char** argv, options& o) {
             o.tracepoints.push_back(a);
         }
     }
+    if (o.meta_given && !o.live) return ehtrace_tools::usage_error("ehtrace-collect", "--meta applies to --live");
     if (!o.output_given && !o.live && o.otlp.empty()) o.output = "ehtrace.data";
     if (o.output == "-") {
         if (o.live) return ehtrace_tools::usage_error("ehtrace-collect", "-o - and --live both write to stdout");
@@ -401,7 +415,9 @@ int main(int argc, char** argv) {
     const std::string output_name = to_stdout ? "stdout" : o.output;
     std::string line;
     ehtrace::decode::sample_decoder decoder;
-    const auto live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, {});
+    ehtrace::decode::json_options live_options;
+    live_options.meta = o.live_meta;
+    const auto live_format = ehtrace::decode::make_formatter(ehtrace::decode::output_format::jsonl, live_options);
     std::unique_ptr<ehtrace_tools::otlp_exporter> otlp;
     if (!o.otlp.empty()) {
         std::string error;

@@ -160,50 +160,6 @@ bool decode_file(const std::string& path, byte_source* input, output& out, forma
     return report("unrecognised input (not perf.data or a capture file)", 0);
 }
 
-// "time,cpu", "standard", "+comm,options": the meta keys.
-bool parse_meta_keys(std::string_view text, std::uint32_t& keys) {
-    struct named {
-        std::string_view name;
-        std::uint32_t bits;
-    };
-    static constexpr named names[] = {
-        {"time", meta_keys::time},
-        {"cpu", meta_keys::cpu},
-        {"pid", meta_keys::pid},
-        {"tid", meta_keys::tid},
-        {"comm", meta_keys::comm},
-        {"provider", meta_keys::provider},
-        {"event", meta_keys::event},
-        {"id", meta_keys::id},
-        {"version", meta_keys::version},
-        {"level", meta_keys::level},
-        {"keyword", meta_keys::keyword},
-        {"opcode", meta_keys::opcode},
-        {"tag", meta_keys::tag},
-        {"activity", meta_keys::activity},
-        {"relatedActivity", meta_keys::related_activity},
-        {"options", meta_keys::options},
-        {"flags", meta_keys::flags},
-        {"common", meta_keys::common},
-        {"standard", meta_keys::standard},
-        {"all", meta_keys::all},
-        {"none", 0},
-    };
-    keys = text.starts_with('+') ? meta_keys::standard : 0;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        std::string_view word = text.substr(0, comma);
-        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-        if (word.starts_with('+')) word.remove_prefix(1);
-        bool found = false;
-        for (const auto& n : names) {
-            if (n.name == word) keys |= n.bits, found = true;
-        }
-        if (!found) return false;
-    }
-    return true;
-}
-
 // Returns -1 to go on, else the exit status.
 int parse_options(int argc, char** argv, options& opt) {
     constexpr char tool[] = "ehtrace-decode";
@@ -239,7 +195,7 @@ int parse_options(int argc, char** argv, options& opt) {
         } else if (arg == "--summary") {
             opt.summary = true;
         } else if (arg == "--meta") {
-            if (value() && !parse_meta_keys(v, opt.json.meta)) {
+            if (value() && !ehtrace::decode::parse_meta_keys(v, opt.json.meta)) {
                 return ehtrace_tools::usage_error(tool, "bad --meta '" + v + "'");
             }
         } else if (arg == "--no-field-tags") {

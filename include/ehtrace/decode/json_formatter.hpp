@@ -41,6 +41,13 @@ inline constexpr std::uint32_t standard =
 inline constexpr std::uint32_t all = (1u << 18) - 1;
 }  // namespace meta_keys
 
+// Meta keys by name, as the tools' --meta option takes them: a comma-separated
+// list of time, cpu, pid, tid, comm, provider, event, id, version, level,
+// keyword, opcode, tag, activity, relatedActivity, options, flags, common,
+// standard, all or none; a leading "+" adds to the standard ones. False (and
+// `keys` unspecified) for a word that is none of these.
+[[nodiscard]] bool parse_meta_keys(std::string_view text, std::uint32_t& keys) noexcept;
+
 struct json_options {
     std::uint32_t meta = meta_keys::standard;
     // ";tag=0x<TAG>" after the name of a field with a non-zero field tag.

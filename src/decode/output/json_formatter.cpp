@@ -782,6 +782,49 @@ bool append_json(std::string& out, const decoded_sample& s, const json_options& 
     return ok;
 }
 
+bool parse_meta_keys(std::string_view text, std::uint32_t& keys) noexcept {
+    struct named {
+        std::string_view name;
+        std::uint32_t bits;
+    };
+    static constexpr named names[] = {
+        {"time", meta_keys::time},
+        {"cpu", meta_keys::cpu},
+        {"pid", meta_keys::pid},
+        {"tid", meta_keys::tid},
+        {"comm", meta_keys::comm},
+        {"provider", meta_keys::provider},
+        {"event", meta_keys::event},
+        {"id", meta_keys::id},
+        {"version", meta_keys::version},
+        {"level", meta_keys::level},
+        {"keyword", meta_keys::keyword},
+        {"opcode", meta_keys::opcode},
+        {"tag", meta_keys::tag},
+        {"activity", meta_keys::activity},
+        {"relatedActivity", meta_keys::related_activity},
+        {"options", meta_keys::options},
+        {"flags", meta_keys::flags},
+        {"common", meta_keys::common},
+        {"standard", meta_keys::standard},
+        {"all", meta_keys::all},
+        {"none", 0},
+    };
+    keys = text.starts_with('+') ? meta_keys::standard : 0;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        std::string_view word = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        if (word.starts_with('+')) word.remove_prefix(1);
+        bool found = false;
+        for (const auto& n : names) {
+            if (n.name == word) keys |= n.bits, found = true;
+        }
+        if (!found) return false;
+    }
+    return true;
+}
+
 decode_error format_event_json(std::string& out, std::string_view tracepoint_name, std::span<const std::byte> event,
                                const sample_meta& meta, const json_options& options) {
     sample_decoder decoder;
