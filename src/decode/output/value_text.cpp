@@ -79,10 +79,10 @@ char* write_double(char* p, double value) noexcept {
     // 1/4 wide: the nearest integer m is the only candidate at each k, and
     // once one divides back to value (an exactly rounded division, as a
     // reader's) every larger k does too. So the largest such k tells whether
-    // the value is one of these, and a binary search below it finds the
-    // smallest: the fewest significant digits, those of the shortest
-    // representation. Everything else (many digits, very large or small, not
-    // finite) takes std::to_chars's general algorithm.
+    // the value is one of these, and the smallest (see below) gives the
+    // fewest significant digits, those of the shortest representation.
+    // Everything else (many digits, very large or small, not finite) takes
+    // std::to_chars's general algorithm.
     static constexpr double powers_of_ten[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
                                                1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
     constexpr int max_k = static_cast<int>(std::size(powers_of_ten)) - 1;
@@ -100,22 +100,30 @@ char* write_double(char* p, double value) noexcept {
         const int binary_exponent = static_cast<int>(std::bit_cast<std::uint64_t>(magnitude) >> 52) - 1023;
         int high = std::min(max_k, (49 - binary_exponent) * 1233 / 4096);
         if (high < max_k && magnitude * powers_of_ten[high + 1] < limit) ++high;
-        if (high >= 0 && divides_back(scaled_integer(high), high)) {
-            int low = 0;
-            while (low < high) {
-                const int mid = (low + high) / 2;
-                if (divides_back(scaled_integer(mid), mid)) {
-                    high = mid;
-                } else {
-                    low = mid + 1;
+        if (std::uint64_t digits; high >= 0 && divides_back(digits = scaled_integer(high), high)) {
+            // Each k from the smallest up to high has the smallest's integer
+            // times 10^(k - smallest), and the smallest's does not end in 0
+            // (unless it is k = 0): so the trailing zeros of high's integer
+            // say how far down the smallest is, found with a few integer
+            // tests rather than a chain of divisions. Two divisions that do
+            // not wait on each other prove it (k divides back, k - 1 does
+            // not); were they ever to disagree, to_chars below decides.
+            int k = high;
+            const auto strip = [&](int zeros, std::uint64_t power) {
+                if (k >= zeros && digits % power == 0) digits /= power, k -= zeros;
+            };
+            strip(16, 10'000'000'000'000'000);
+            strip(8, 100'000'000);
+            strip(4, 10'000);
+            strip(2, 100);
+            strip(1, 10);
+            if (divides_back(digits, k) && (k == 0 || !divides_back(scaled_integer(k - 1), k - 1))) {
+                int exponent = -k;
+                if (k == 0) {
+                    while (digits != 0 && digits % 10 == 0) digits /= 10, ++exponent;
                 }
+                return write_decimal(p, std::signbit(value), digits, exponent);
             }
-            std::uint64_t digits = scaled_integer(high);
-            int exponent = -high;
-            if (high == 0) {
-                while (digits != 0 && digits % 10 == 0) digits /= 10, ++exponent;
-            }
-            return write_decimal(p, std::signbit(value), digits, exponent);
         }
     }
     return std::to_chars(p, p + 24, value).ptr;
