@@ -21,6 +21,16 @@ inline constexpr char digit_pairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+// Two decimal digits of a value below 100 at p, leading zero included.
+[[gnu::always_inline]] inline void put_two_digits(char* p, std::uint32_t value) noexcept {
+    std::memcpy(p, digit_pairs + 2 * value, 2);
+}
+// Four decimal digits of a value below 10,000 at p, leading zeros included.
+[[gnu::always_inline]] inline void put_four_digits(char* p, std::uint32_t value) noexcept {
+    put_two_digits(p, value / 100);
+    put_two_digits(p + 2, value % 100);
+}
+
 // 1 to 4 digits of a value below 10,000.
 [[gnu::always_inline]] inline char* write_uint_below_10000(char* p, std::uint32_t value) noexcept {
     if (value < 100) {
@@ -28,17 +38,17 @@ inline constexpr char digit_pairs[] =
             *p = static_cast<char>('0' + value);
             return p + 1;
         }
-        std::memcpy(p, digit_pairs + 2 * value, 2);
+        put_two_digits(p, value);
         return p + 2;
     }
     const std::uint32_t high = value / 100, low = value % 100;
     if (high < 10) {
         *p++ = static_cast<char>('0' + high);
     } else {
-        std::memcpy(p, digit_pairs + 2 * high, 2);
+        put_two_digits(p, high);
         p += 2;
     }
-    std::memcpy(p, digit_pairs + 2 * low, 2);
+    put_two_digits(p, low);
     return p + 2;
 }
 
@@ -46,9 +56,8 @@ inline constexpr char digit_pairs[] =
 char* write_uint_above_9999(char* p, std::uint64_t value) noexcept;
 
 // The decimal digits of value (at most 20 bytes), as std::to_chars writes
-// them. Values below
-// 10,000 (most counts, sizes and array elements in a trace) are written
-// inline, the rest out of line.
+// them. Values below 10,000 (most counts, sizes and array elements in a
+// trace) are written inline, the rest out of line.
 [[gnu::always_inline]] inline char* write_uint(char* p, std::uint64_t value) noexcept {
     if (value < 10000) return write_uint_below_10000(p, static_cast<std::uint32_t>(value));
     return write_uint_above_9999(p, value);
@@ -71,15 +80,12 @@ char* write_hex(char* p, std::uint64_t value) noexcept;
 char* write_time(char* p, std::int64_t seconds);
 // ".nnnnnnnnn" (nanoseconds below 10^9)
 inline char* write_fraction(char* p, std::uint32_t nanoseconds) noexcept {
-    // Below 10^9: one digit, then four pairs from the table.
-    const std::uint32_t high = nanoseconds / 100000000, rest = nanoseconds % 100000000;
-    const std::uint32_t upper = rest / 10000, lower = rest % 10000;
+    // Below 10^9: one digit, then twice four.
+    const std::uint32_t rest = nanoseconds % 100000000;
     p[0] = '.';
-    p[1] = static_cast<char>('0' + high);
-    std::memcpy(p + 2, digit_pairs + 2 * (upper / 100), 2);
-    std::memcpy(p + 4, digit_pairs + 2 * (upper % 100), 2);
-    std::memcpy(p + 6, digit_pairs + 2 * (lower / 100), 2);
-    std::memcpy(p + 8, digit_pairs + 2 * (lower % 100), 2);
+    p[1] = static_cast<char>('0' + nanoseconds / 100000000);
+    put_four_digits(p + 2, rest / 10000);
+    put_four_digits(p + 6, rest % 10000);
     return p + 10;
 }
 // 36 characters of RFC 4122 text.

@@ -135,8 +135,7 @@ char* write_uint_above_9999(char* p, std::uint64_t value) noexcept {
     if (value < 100000000) {
         const auto high = static_cast<std::uint32_t>(value / 10000), low = static_cast<std::uint32_t>(value % 10000);
         p = write_uint_below_10000(p, high);
-        std::memcpy(p, digit_pairs + 2 * (low / 100), 2);
-        std::memcpy(p + 2, digit_pairs + 2 * (low % 100), 2);
+        put_four_digits(p, low);
         return p + 4;
     }
     return std::to_chars(p, p + 20, value).ptr;
@@ -153,12 +152,6 @@ char* write_hex(char* p, std::uint64_t value) noexcept {
 }
 
 namespace {
-
-// Two decimal digits at p.
-inline void put2(char* p, unsigned v) noexcept {
-    p[0] = static_cast<char>('0' + v / 10);
-    p[1] = static_cast<char>('0' + v % 10);
-}
 
 // Seconds since 1970 covered by the arithmetic path: years 0000..9999, where
 // "%04d" prints exactly four digits and gmtime_r cannot fail.
@@ -182,18 +175,17 @@ void format_second(char* text, std::int64_t seconds) noexcept {
     const unsigned month = mp < 10 ? mp + 3 : mp - 9;
     const auto year = static_cast<unsigned>(static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2));
     const auto second_of_day = static_cast<unsigned>(rest);
-    put2(text, year / 100);
-    put2(text + 2, year % 100);
+    put_four_digits(text, year);
     text[4] = '-';
-    put2(text + 5, month);
+    put_two_digits(text + 5, month);
     text[7] = '-';
-    put2(text + 8, day);
+    put_two_digits(text + 8, day);
     text[10] = 'T';
-    put2(text + 11, second_of_day / 3600);
+    put_two_digits(text + 11, second_of_day / 3600);
     text[13] = ':';
-    put2(text + 14, second_of_day / 60 % 60);
+    put_two_digits(text + 14, second_of_day / 60 % 60);
     text[16] = ':';
-    put2(text + 17, second_of_day % 60);
+    put_two_digits(text + 17, second_of_day % 60);
 }
 
 // The text of the last second formatted on this thread: events come in time
