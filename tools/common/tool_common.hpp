@@ -1,4 +1,5 @@
-// What every ehtrace tool does the same way: --version and usage errors.
+// What every ehtrace tool does the same way: --help, --version and usage
+// errors.
 #pragma once
 
 #include "ehtrace_tool_version.h"  // generated: EHTRACE_VERSION, EHTRACE_GIT_COMMIT
@@ -13,6 +14,15 @@ namespace ehtrace_tools {
 inline void print_version(const char* tool) {
     if (EHTRACE_GIT_COMMIT[0] != '\0') std::printf("%s %s (git %s)\n", tool, EHTRACE_VERSION, EHTRACE_GIT_COMMIT);
     else std::printf("%s %s\n", tool, EHTRACE_VERSION);
+}
+
+// -h or --help (the usage on stdout) and --version, which every tool answers
+// the same way and then exits with 0: true when `arg` was one of them.
+inline bool answered_help_or_version(std::string_view arg, const char* tool, const char* usage) {
+    if (arg == "-h" || arg == "--help") std::fputs(usage, stdout);
+    else if (arg == "--version") print_version(tool);
+    else return false;
+    return true;
 }
 
 // A usage error: the problem on one line, then where the usage is. Returns 2,

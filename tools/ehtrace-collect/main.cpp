@@ -149,14 +149,7 @@ int parse(int argc, char** argv, options& o) {
             for (++i; i < argc; ++i) o.command.push_back(argv[i]);
             break;
         }
-        if (a == "-h" || a == "--help") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (a == "--version") {
-            ehtrace_tools::print_version("ehtrace-collect");
-            return 0;
-        }
+        if (ehtrace_tools::answered_help_or_version(a, "ehtrace-collect", usage)) return 0;
         if (a == "-o") {
             const char* v = value("-o");
             if (!v) return 2;

@@ -173,11 +173,7 @@ int parse_options(int argc, char** argv, options& opt) {
             v = argv[++i];
             return true;
         };
-        if (arg == "-h" || arg == "--help") {
-            std::fputs(usage, stdout);
-            return 0;
-        } else if (arg == "--version") {
-            ehtrace_tools::print_version(tool);
+        if (ehtrace_tools::answered_help_or_version(arg, tool, usage)) {
             return 0;
         } else if (arg == "-o") {
             if (value()) opt.output_path = v;

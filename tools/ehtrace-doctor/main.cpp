@@ -26,14 +26,7 @@ int main(int argc, char** argv) {
     ehtrace::collect::doctor_options options;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "-h" || a == "--help") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (a == "--version") {
-            ehtrace_tools::print_version("ehtrace-doctor");
-            return 0;
-        }
+        if (ehtrace_tools::answered_help_or_version(a, "ehtrace-doctor", usage)) return 0;
         if (a == "--tracefs" && i + 1 < argc) {
             options.tracefs = argv[++i];
         } else if (a == "--tracefs") {

@@ -52,14 +52,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> items;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "-h" || a == "--help") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (a == "--version") {
-            ehtrace_tools::print_version("ehtrace-register");
-            return 0;
-        }
+        if (ehtrace_tools::answered_help_or_version(a, "ehtrace-register", usage)) return 0;
         if (a == "--persist") {
             persist = true;
         } else if (a == "--delete") {
