@@ -573,6 +573,17 @@ bool event_enumerator::push(const frame& f) noexcept {
     return true;
 }
 
+// The item of `definition`'s field, but for what its kind and place add.
+[[gnu::always_inline]] inline void event_enumerator::begin_item(const field_definition& definition) noexcept {
+    item_ = {};
+    item_.name = definition.name;
+    item_.name_attributes = definition.attributes;
+    item_.encoding = static_cast<field_encoding>(definition.encoding);
+    item_.format = static_cast<field_format>(definition.format);
+    item_.tag = definition.tag;
+    item_.byte_swap = byte_swap_;
+}
+
 bool event_enumerator::start_field(const field_definition& definition) noexcept {
     if (definition.array_flags == 0) return start_element(definition, false, 0, 0);
     std::uint16_t count = definition.const_count;
@@ -591,32 +602,20 @@ bool event_enumerator::start_field(const field_definition& definition) noexcept 
         !skip_definitions(definition.format)) {
         return false;
     }
-    item_ = {};
-    item_.name = definition.name;
-    item_.name_attributes = definition.attributes;
-    item_.encoding = static_cast<field_encoding>(definition.encoding);
-    item_.format = static_cast<field_format>(definition.format);
-    item_.tag = definition.tag;
+    begin_item(definition);
     item_.is_array = true;
     item_.array_count = count;
-    item_.byte_swap = byte_swap_;
     state_ = enumerator_state::array_begin;
     return true;
 }
 
 bool event_enumerator::start_element(const field_definition& definition, bool is_element, std::uint16_t index,
                                      std::uint16_t count) noexcept {
-    item_ = {};
-    item_.name = definition.name;
-    item_.name_attributes = definition.attributes;
-    item_.encoding = static_cast<field_encoding>(definition.encoding);
-    item_.format = static_cast<field_format>(definition.format);
-    item_.tag = definition.tag;
+    begin_item(definition);
     item_.is_array = is_element;
     item_.is_element = is_element;
     item_.array_index = index;
     item_.array_count = count;
-    item_.byte_swap = byte_swap_;
 
     if (item_.encoding == field_encoding::structure) {
         frame f{};

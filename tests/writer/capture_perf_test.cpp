@@ -369,7 +369,9 @@ TEST_P(CapturePerfLateWriter, KeepsOrderAndCountsAndWaitLosesNothing) {
     ehtrace::set_sink(previous);
     const auto stats = capture->stats();
     EXPECT_EQ(stats.events + stats.lost, std::uint64_t{threads} * per_thread);
-    if (GetParam() == overflow::wait) EXPECT_EQ(stats.lost, 0u);
+    if (GetParam() == overflow::wait) {
+        EXPECT_EQ(stats.lost, 0u);
+    }
     const auto result = decode_file(path);
     EXPECT_EQ(result.error, "");
     EXPECT_EQ(result.events.size(), stats.events);
@@ -382,7 +384,9 @@ TEST_P(CapturePerfLateWriter, KeepsOrderAndCountsAndWaitLosesNothing) {
         ASSERT_LT(t, std::size_t{threads});
         const int i = std::stoi(m[2]);
         ASSERT_GT(i, last[t]) << "thread " << t << ": out of order or twice";
-        if (GetParam() == overflow::wait) ASSERT_EQ(i, last[t] + 1) << "thread " << t << ": a gap";
+        if (GetParam() == overflow::wait) {
+            ASSERT_EQ(i, last[t] + 1) << "thread " << t << ": a gap";
+        }
         last[t] = i;
     }
     capture.reset();
@@ -393,8 +397,8 @@ INSTANTIATE_TEST_SUITE_P(Modes, CapturePerfLateWriter,
                          ::testing::Values(ehtrace::capture_sink::recorder_options::overflow::drop,
                                            ehtrace::capture_sink::recorder_options::overflow::help,
                                            ehtrace::capture_sink::recorder_options::overflow::wait),
-                         [](const ::testing::TestParamInfo<ehtrace::capture_sink::recorder_options::overflow>& info) {
-                             switch (info.param) {
+                         [](const ::testing::TestParamInfo<ehtrace::capture_sink::recorder_options::overflow>& mode) {
+                             switch (mode.param) {
                              case ehtrace::capture_sink::recorder_options::overflow::drop: return std::string("drop");
                              case ehtrace::capture_sink::recorder_options::overflow::help: return std::string("help");
                              default: return std::string("wait");

@@ -177,6 +177,7 @@ private:
     bool move_next_general() noexcept;
     bool read_definition(field_definition& out) noexcept;
     bool skip_definitions(std::size_t count) noexcept;
+    void begin_item(const field_definition& definition) noexcept;
     bool start_field(const field_definition& definition) noexcept;
     bool start_element(const field_definition& definition, bool is_element, std::uint16_t index,
                        std::uint16_t count) noexcept;
