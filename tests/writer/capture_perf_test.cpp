@@ -33,26 +33,19 @@ EHTRACE_PROVIDER(late_provider, "EhtraceTest_Late");
 
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool under_thread_sanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+// GCC says which sanitizer is on with a macro, clang with __has_feature.
+#if defined(__has_feature)
+#define EHTRACE_TEST_HAS_FEATURE(feature) __has_feature(feature)
+#else
+#define EHTRACE_TEST_HAS_FEATURE(feature) 0
+#endif
+#if defined(__SANITIZE_THREAD__) || EHTRACE_TEST_HAS_FEATURE(thread_sanitizer)
 constexpr bool under_thread_sanitizer = true;
 #else
 constexpr bool under_thread_sanitizer = false;
 #endif
-#else
-constexpr bool under_thread_sanitizer = false;
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || EHTRACE_TEST_HAS_FEATURE(address_sanitizer)
 constexpr bool under_address_sanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool under_address_sanitizer = true;
-#else
-constexpr bool under_address_sanitizer = false;
-#endif
 #else
 constexpr bool under_address_sanitizer = false;
 #endif
