@@ -876,10 +876,13 @@ bool event_enumerator::move_next_step() noexcept {
 
 // One step of the plan: the item the general path gives at this point, with
 // the same state, depth, error and error offset.
-bool event_enumerator::move_next_planned() noexcept {
+[[gnu::always_inline]] inline bool event_enumerator::move_next_planned() noexcept {
     const detail::plan_step& step = *plan_step_;
     switch (step.op) {
-    case detail::plan_op::fixed_value: enter_step(step); return take_simple_value(step.size);
+    case detail::plan_op::fixed_value:
+        enter_step(step);
+        if (step.size == 0) __builtin_unreachable();  // a fixed size: take_simple_value's string test goes
+        return take_simple_value(step.size);
     case detail::plan_op::value: enter_step(step); return take_planned_value(step);
     case detail::plan_op::struct_begin:
     case detail::plan_op::struct_end:
@@ -898,7 +901,12 @@ bool event_enumerator::move_next_planned() noexcept {
         // An empty array ends right away, with the array_begin item.
         if (count == 0) {
             ++plan_step_;
-        } else if (const detail::plan_step& elements = *plan_step_; elements.op == detail::plan_op::fixed_elements) {
+        } else if (const detail::plan_step& elements = *plan_step_;
+                   elements.op == detail::plan_op::fixed_elements &&
+                   event_bytes_.size() - data_pos_ >= std::size_t{elements.size} * count) {
+            // Every element is in the payload: move_next() takes them
+            // without a bounds check each. (A cut-off array's elements go
+            // the long way, to report the damage at the element it hits.)
             element_size_ = elements.size;
             after_elements_ = &elements + 1;
         }
@@ -908,7 +916,7 @@ bool event_enumerator::move_next_planned() noexcept {
         state_ = enumerator_state::array_begin;
         return true;
     }
-    case detail::plan_op::fixed_elements:  // payload_truncated: the fast step in move_next did not apply
+    case detail::plan_op::fixed_elements:  // the payload ends inside the array: move_next's fast step did not apply
     case detail::plan_op::elements: {
         const std::uint16_t index = plan_index_++;
         if (plan_index_ == plan_count_) {
@@ -930,6 +938,7 @@ bool event_enumerator::move_next_planned() noexcept {
         state_ = enumerator_state::array_end;
         return true;
     case detail::plan_op::end: break;
+    default: __builtin_unreachable();  // compile_plan writes no other op: no range check
     }
     plan_step_ = nullptr;
     depth_ = 0;
@@ -1016,7 +1025,7 @@ bool event_enumerator::skip_to_array_end() noexcept {
         plan_index_ = plan_count_;
         element_size_ = 0;
         plan_step_ = step + 1;  // past the fixed_elements step
-        return move_next_planned();
+        return move_next_step();
     }
     stack_[depth_ - 1].index = static_cast<std::uint16_t>(stack_[depth_ - 1].count - 1);
     return move_next_general();

@@ -112,8 +112,9 @@ public:
     bool move_next() noexcept {
         // The most common item, inline: the next element of an array of
         // fixed-size values in a planned event, which differs from the last
-        // item only in its index and value.
-        if (const std::size_t size = element_size_; size != 0 && event_bytes_.size() - data_pos_ >= size) {
+        // item only in its index and value (the array's bytes were found in
+        // the payload at its array_begin).
+        if (const std::size_t size = element_size_; size != 0) {
             item_.is_element = true;
             item_.array_index = plan_index_++;
             item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
@@ -236,7 +237,8 @@ private:
     const std::byte* plan_names_ = nullptr;          // the metadata block in this event
     std::uint16_t plan_index_ = 0, plan_count_ = 0;  // the current array's next element and count
     // While plan_step_ is the elements of an array of fixed-size values that
-    // has elements left: their size (else 0), and the step after them.
+    // has elements left, all of them in the payload: their size (else 0),
+    // and the step after them.
     std::uint8_t element_size_ = 0;
     const detail::plan_step* after_elements_ = nullptr;
 };
