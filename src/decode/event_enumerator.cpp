@@ -66,21 +66,28 @@ bool scan_name(const char* p, const char* limit, std::size_t& length, std::size_
     return false;
 }
 
-// Equal bytes, for n >= 8: sixteen at a time, the last sixteen (or eight)
-// overlapping. The blocks compared here are short; a memcmp call costs more.
+// Equal bytes, for n >= 8: the differences of every sixteen bytes (the last
+// sixteen overlapping) gathered in one vector register and tested once, at
+// the end: the blocks compared here are short and nearly always equal, and a
+// memcmp call costs more. (GCC's vector extension, which clang has too.)
 [[gnu::always_inline]] inline std::uint64_t word_at(const unsigned char* p, std::size_t offset) noexcept {
     std::uint64_t w;
     std::memcpy(&w, p + offset, 8);
     return w;
 }
+using block16 = std::uint64_t __attribute__((vector_size(16)));
+[[gnu::always_inline]] inline block16 block_at(const unsigned char* p, std::size_t offset) noexcept {
+    block16 b;
+    std::memcpy(&b, p + offset, 16);
+    return b;
+}
 [[gnu::always_inline]] inline bool same_bytes(const void* a, const void* b, std::size_t n) noexcept {
     const auto* p = static_cast<const unsigned char*>(a);
     const auto* q = static_cast<const unsigned char*>(b);
-    for (std::size_t i = 0; i + 16 < n; i += 16) {
-        if ((word_at(p, i) ^ word_at(q, i)) | (word_at(p, i + 8) ^ word_at(q, i + 8))) return false;
-    }
-    const std::size_t last16 = n >= 16 ? n - 16 : 0;
-    return ((word_at(p, last16) ^ word_at(q, last16)) | (word_at(p, n - 8) ^ word_at(q, n - 8))) == 0;
+    if (n < 16) return ((word_at(p, 0) ^ word_at(q, 0)) | (word_at(p, n - 8) ^ word_at(q, n - 8))) == 0;
+    block16 differences = block_at(p, n - 16) ^ block_at(q, n - 16);
+    for (std::size_t i = 0; i + 16 < n; i += 16) differences |= block_at(p, i) ^ block_at(q, i);
+    return (differences[0] | differences[1]) == 0;
 }
 
 // Index of the first NUL in [p, p + n), or n if there is none: memchr's
@@ -125,21 +132,29 @@ bool event_enumerator::fail(decode_error error, std::size_t offset) noexcept {
 
 // Writes straight into event_: start() reads the parts back at once, and a
 // copy through the stack made that read wait for the stores to finish.
+[[gnu::always_inline]] inline bool event_enumerator::cached_name(std::string_view tracepoint_name) noexcept {
+    const detail::name_cache& c = caches_->name;
+    const std::size_t size = tracepoint_name.size();
+    if (size != c.size || !(size >= 8 ? same_bytes(tracepoint_name.data(), c.text.data(), size)
+                                      : std::memcmp(tracepoint_name.data(), c.text.data(), size) == 0)) {
+        return false;
+    }
+    // The offsets were taken from this very text: no bounds to check.
+    std::string_view& name = event_.tracepoint_name;
+    tracepoint_name_parts& parts = event_.name_parts;
+    name = std::string_view(tracepoint_name.data() + c.name_offset, c.name_size);
+    parts.provider = std::string_view(name.data(), c.provider_size);
+    parts.options = std::string_view(name.data() + c.options_offset, c.options_size);
+    parts.level = c.level;
+    parts.keyword = c.keyword;
+    return true;
+}
+
 bool event_enumerator::parse_name(std::string_view tracepoint_name) noexcept {
     detail::name_cache& c = caches_->name;
     std::string_view& name = event_.tracepoint_name;
     tracepoint_name_parts& parts = event_.name_parts;
     const std::size_t size = tracepoint_name.size();
-    if (size == c.size && (size >= 8 ? same_bytes(tracepoint_name.data(), c.text.data(), size)
-                                     : std::memcmp(tracepoint_name.data(), c.text.data(), size) == 0)) {
-        // The offsets were taken from this very text: no bounds to check.
-        name = std::string_view(tracepoint_name.data() + c.name_offset, c.name_size);
-        parts.provider = std::string_view(name.data(), c.provider_size);
-        parts.options = std::string_view(name.data() + c.options_offset, c.options_size);
-        parts.level = c.level;
-        parts.keyword = c.keyword;
-        return true;
-    }
     name = strip_tracepoint_system(tracepoint_name);
     parts = {};
     if (!parse_tracepoint_name(name, parts)) return false;
@@ -167,10 +182,10 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
     plan_step_ = nullptr;
     element_size_ = 0;
 
-    const bool name_ok = parse_name(tracepoint_name);
+    const bool name_cached = cached_name(tracepoint_name);
     const detail::prefix_cache& prefix = caches_->prefix;
-    if (name_ok && prefix.size != 0 && event.size() >= prefix.size && event_.name_parts.level == prefix.header.level &&
-        same_bytes(event.data(), prefix.bytes.data(), prefix.size)) {
+    if (name_cached && prefix.size != 0 && event.size() >= prefix.size &&
+        event_.name_parts.level == prefix.header.level && same_bytes(event.data(), prefix.bytes.data(), prefix.size)) {
         // The same header and extension blocks as the last event that
         // started: the same result (the level check passes, every block lies
         // inside the event, the metadata is in slot prefix.slot).
@@ -193,6 +208,15 @@ decode_error event_enumerator::start(std::string_view tracepoint_name, std::span
         state_ = enumerator_state::before_first;
         return decode_error::none;
     }
+    return start_uncached(tracepoint_name, event, name_cached);
+}
+
+// What start() does when the event's header and extension blocks are not the
+// last ones it saw: out of line, so that start()'s usual path saves few
+// registers.
+decode_error event_enumerator::start_uncached(std::string_view tracepoint_name, std::span<const std::byte> event,
+                                              bool name_cached) noexcept {
+    const bool name_ok = name_cached || parse_name(tracepoint_name);
     event_.name = event_.name_attributes = {};
     event_.header = {};
     event_.activity_id = event_.related_activity_id = nullptr;
@@ -470,7 +494,7 @@ void event_enumerator::compile_plan(detail::metadata_cache& cache) noexcept {
     cache.planned = true;
 }
 
-void event_enumerator::follow_plan() noexcept {
+[[gnu::always_inline]] inline void event_enumerator::follow_plan() noexcept {
     const detail::metadata_cache& cache = caches_->metadata[metadata_slot_];
     plan_step_ = cache.planned ? cache.steps.data() : nullptr;
     plan_names_ = event_bytes_.data() + metadata_begin_;

@@ -208,8 +208,13 @@ private:
     // What repeats between events of one tracepoint (its name, its metadata
     // block parsed, its header and extension bytes), kept so the next event
     // is read without parsing them again. Private to the decoder.
-    // Sets event_.tracepoint_name (without "user_events:") and event_.name_parts.
+    // Set event_.tracepoint_name (without "user_events:") and event_.name_parts:
+    // from the name cache when it holds this name (else false, nothing set),
+    // or by parsing it.
+    bool cached_name(std::string_view tracepoint_name) noexcept;
     bool parse_name(std::string_view tracepoint_name) noexcept;
+    [[gnu::noinline]] decode_error start_uncached(std::string_view tracepoint_name, std::span<const std::byte> event,
+                                                  bool name_cached) noexcept;
     void cache_metadata() noexcept;
     void remember_prefix() noexcept;
     bool next_cached_value(bool& result, bool count_item) noexcept;
