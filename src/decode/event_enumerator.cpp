@@ -898,6 +898,32 @@ bool event_enumerator::move_next_step() noexcept {
     return fail(decode_error::unknown_encoding, data_pos_);  // not reached: every kind is above
 }
 
+// The next element of an array, the long way: each is bounds-checked as it
+// is read, so a cut-off array reports the damage at the element it hits.
+[[gnu::always_inline]] inline bool event_enumerator::take_element(const detail::plan_step& step) noexcept {
+    const std::uint16_t index = plan_index_++;
+    if (plan_index_ == plan_count_) plan_step_ = &step + 1;
+    item_.is_element = true;
+    item_.array_index = index;
+    item_.value = {};
+    return take_planned_value(step);
+}
+
+// The first element of an array of fixed-size values. When the whole array is
+// in the payload, move_next() takes the others inline, without a bounds check
+// each. Out of line: inside move_next_step() its setup made every step save a
+// register.
+[[gnu::noinline]] bool event_enumerator::take_first_element(const detail::plan_step& step) noexcept {
+    if (event_bytes_.size() - data_pos_ < std::size_t{step.size} * plan_count_) return take_element(step);
+    plan_index_ = plan_count_;
+    last_element_ = static_cast<std::uint16_t>(plan_count_ - 1);
+    element_size_ = step.size;
+    after_elements_ = &step + 1;
+    item_.is_element = true;
+    item_.array_index = 0;
+    return take_simple_value(step.size);
+}
+
 // One step of the plan: the item the general path gives at this point, with
 // the same state, depth, error and error offset.
 [[gnu::always_inline]] inline bool event_enumerator::move_next_planned() noexcept {
@@ -923,35 +949,17 @@ bool event_enumerator::move_next_step() noexcept {
         }
         enter_step(step);
         // An empty array ends right away, with the array_begin item.
-        if (count == 0) {
-            ++plan_step_;
-        } else if (const detail::plan_step& elements = *plan_step_;
-                   elements.op == detail::plan_op::fixed_elements &&
-                   event_bytes_.size() - data_pos_ >= std::size_t{elements.size} * count) {
-            // Every element is in the payload: move_next() takes them
-            // without a bounds check each. (A cut-off array's elements go
-            // the long way, to report the damage at the element it hits.)
-            element_size_ = elements.size;
-            after_elements_ = &elements + 1;
-        }
+        if (count == 0) ++plan_step_;
         plan_index_ = 0;
         plan_count_ = count;
         item_.array_count = count;
         state_ = enumerator_state::array_begin;
         return true;
     }
-    case detail::plan_op::fixed_elements:  // the payload ends inside the array: move_next's fast step did not apply
-    case detail::plan_op::elements: {
-        const std::uint16_t index = plan_index_++;
-        if (plan_index_ == plan_count_) {
-            plan_step_ = &step + 1;
-            element_size_ = 0;
-        }
-        item_.is_element = true;
-        item_.array_index = index;
-        item_.value = {};
-        return take_planned_value(step);
-    }
+    case detail::plan_op::fixed_elements:
+        if (plan_index_ == 0 && plan_count_ > 1) return take_first_element(step);
+        return take_element(step);
+    case detail::plan_op::elements: return take_element(step);
     case detail::plan_op::array_end:
         if (state_ != enumerator_state::array_begin) {
             enter_step(step);

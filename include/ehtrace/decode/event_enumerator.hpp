@@ -111,18 +111,18 @@ public:
     // Advances to the next item in document order. False at the end or on error.
     bool move_next() noexcept {
         // The most common item, inline: the next element of an array of
-        // fixed-size values in a planned event, which differs from the last
-        // item only in its index and value (the array's bytes were found in
-        // the payload at its array_begin).
+        // fixed-size values in a planned event, which differs from the
+        // element before it only in its index and where its bytes start (the
+        // whole array was found in the payload at its first element).
         if (const std::size_t size = element_size_; size != 0) {
-            item_.is_element = true;
-            item_.array_index = plan_index_++;
-            item_.value = std::span<const std::byte>(event_bytes_.data() + data_pos_, size);
-            data_pos_ += size;
-            state_ = enumerator_state::value;
-            if (plan_index_ == plan_count_) {
+            const std::byte* const at = item_.value.data() + size;
+            item_.value = std::span<const std::byte>(at, size);
+            const auto index = static_cast<std::uint16_t>(item_.array_index + 1);
+            item_.array_index = index;
+            if (index == last_element_) {
                 element_size_ = 0;
                 plan_step_ = after_elements_;
+                data_pos_ = static_cast<std::size_t>(at + size - event_bytes_.data());
             }
             return true;
         }
@@ -238,13 +238,17 @@ private:
     bool move_next_planned() noexcept;
     void enter_step(const detail::plan_step& step) noexcept;
     bool take_planned_value(const detail::plan_step& step) noexcept;
+    bool take_element(const detail::plan_step& step) noexcept;
+    bool take_first_element(const detail::plan_step& step) noexcept;
     const detail::plan_step* plan_step_ = nullptr;   // the next item's step; nullptr: the general path
     const std::byte* plan_names_ = nullptr;          // the metadata block in this event
     std::uint16_t plan_index_ = 0, plan_count_ = 0;  // the current array's next element and count
-    // While plan_step_ is the elements of an array of fixed-size values that
-    // has elements left, all of them in the payload: their size (else 0),
-    // and the step after them.
+    // While the current item is an element of an array of fixed-size values
+    // that has elements left, all of them in the payload: their size (else
+    // 0), the last one's index and the step after them. plan_index_ is then
+    // already the count and data_pos_ is not kept until the last element.
     std::uint8_t element_size_ = 0;
+    std::uint16_t last_element_ = 0;
     const detail::plan_step* after_elements_ = nullptr;
 };
 
