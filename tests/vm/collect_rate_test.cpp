@@ -20,8 +20,9 @@
 // The guest is qemu TCG (emulated, 2 vCPUs on 2 shared host cores): every
 // figure is far below what the same code does on hardware. Only what must
 // hold is asserted: every write succeeded, collected + lost accounts for
-// every event written, nothing is lost at 10k events/s, and the perf.data
-// files decode to as many events as were collected.
+// every event written (lost may also count a few task records, see check()),
+// nothing is lost at 10k events/s, and the perf.data files decode to as many
+// events as were collected.
 #include "vm_helpers.hpp"
 
 #include "../../bench/bench_events.hpp"
@@ -216,9 +217,18 @@ void print(mode m, const char* phase, const step_result& r) {
     std::fflush(stdout);
 }
 
+// Lost counts every record the kernel dropped from a full ring, and with the
+// default options each ring also carries the whole system's task records
+// (COMM, FORK, EXIT): a writer thread's FORK or EXIT dropped beside its
+// samples counts as lost too. So collected + lost is what was written plus
+// at most a few such records (seen once: one more, with a 256 KiB ring).
+constexpr std::uint64_t task_records_slack(int writers) { return 2u * static_cast<unsigned>(writers) + 8u; }
+
 void check(const step_result& r) {
     EXPECT_EQ(r.failed, 0u) << "writes that failed at target " << r.s.target;
-    EXPECT_EQ(r.collected + r.lost, r.written) << "events neither collected nor counted lost at target " << r.s.target;
+    EXPECT_GE(r.collected + r.lost, r.written) << "events neither collected nor counted lost at target " << r.s.target;
+    EXPECT_LE(r.collected + r.lost, r.written + task_records_slack(r.s.writers))
+        << "more events collected and lost than written at target " << r.s.target;
     if (r.decoded >= 0) {
         EXPECT_EQ(static_cast<std::uint64_t>(r.decoded), r.collected + r.markers);
     }
