@@ -62,7 +62,7 @@ namespace ehtrace::dynamic {
 // change bumps the shared library's SOVERSION and this name together (CMake
 // checks that they agree; docs/abi.md). Code names ehtrace::dynamic::...
 // as before.
-inline namespace abi_v2 {
+inline namespace abi_v3 {
 
 class provider;
 class event_builder;
@@ -806,10 +806,9 @@ public:
                                                  static_cast<field_format>(1), tag, 0, unused, 0, false))) {
             return begin_struct_slow(name, tag);
         }
-        const auto format_offset =
-            static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
-        const std::uint32_t bookmark = bookmark_value(depth, format_offset);
-        structs_[depth] = {definition_offset, bookmark, field_count_};
+        const std::uint32_t bookmark = format_offset(definition_offset, name);
+        struct_bookmarks_[depth + 1] = bookmark;
+        structs_[depth + 1] = {definition_offset, field_count_};
         depth_ = static_cast<std::uint32_t>(depth + 1);
         return {bookmark};
     }
@@ -830,29 +829,27 @@ public:
                          unused)) {
             return {};
         }
-        const auto format_offset =
-            static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
-        const struct_bookmark bookmark{bookmark_value(depth_, format_offset)};
-        structs_[depth_] = {definition_offset, bookmark.value, field_count_};
+        const std::uint32_t bookmark = format_offset(definition_offset, name);
+        struct_bookmarks_[depth_ + 1] = bookmark;
+        structs_[depth_ + 1] = {definition_offset, field_count_};
         ++depth_;
-        return bookmark;
+        return {bookmark};
     }
     // Closes the innermost open struct (EINVAL if `bookmark` is not that
     // one, ERANGE if it has more than 127 fields) and patches its field
     // count into the metadata. A struct left empty is dropped from the
     // event, since the format has no empty struct.
     EHTRACE_DYNAMIC_INLINE event_builder& end_struct(struct_bookmark bookmark) noexcept {
-        if (EHTRACE_DYNAMIC_UNLIKELY(error_ != 0)) return *this;
-        // The level is checked before it indexes structs_ (an invalid
-        // bookmark's is 0xFFFF); the mask, a no-op then, shows the compiler
-        // that the index is in bounds.
-        static_assert((max_struct_depth & (max_struct_depth - 1)) == 0, "the mask needs a power of 2");
-        const std::uint32_t level = (bookmark.value >> 16) & (max_struct_depth - 1);
-        if (EHTRACE_DYNAMIC_UNLIKELY(level + 1 != depth_ || structs_[level].bookmark != bookmark.value)) {
+        // Slot depth_ is the innermost open struct; slot 0, when none is
+        // open, holds a value no bookmark has. So one comparison refuses a
+        // bookmark of another struct or event, an invalid one and any after
+        // an error (fail() closes every struct).
+        const std::uint32_t depth = depth_;
+        if (EHTRACE_DYNAMIC_UNLIKELY(struct_bookmarks_[depth] != bookmark.value)) {
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
-        depth_ = level;
-        const open_struct& closed = structs_[level];
+        depth_ = depth - 1;
+        const open_struct& closed = structs_[depth];
         // Fields are counted for the whole event; the struct's are those
         // since it opened. To its parent it is the one field counted when
         // it opened.
@@ -872,7 +869,7 @@ public:
         // (at most 0x81 + 126). A 2-byte access (the struct's fields follow
         // its format byte), so that the store is not a byte store (see
         // detail::store16()).
-        std::uint8_t* const format = metadata_.data() + (closed.bookmark & 0xFFFF);
+        std::uint8_t* const format = metadata_.data() + bookmark.value;
         detail::store16(format, static_cast<std::uint16_t>(detail::load_as<std::uint16_t>(format) +
                                                            native_bytes(static_cast<std::uint16_t>(field_count - 1))));
         return *this;
@@ -886,12 +883,13 @@ public:
     std::size_t payload_size() const noexcept { return payload_.size(); }
 
 private:
+    // An open struct, besides its bookmark (in struct_bookmarks_).
     struct open_struct {
         std::uint32_t definition_offset;  // where the struct's field definition starts
-        std::uint32_t bookmark;           // its bookmark_value(): level, and where its format byte
-                                          // (which holds the field count) is
         std::uint32_t first_field;        // field_count_ when it opened
     };
+    // Wider than any bookmark, so that no end_struct() matches slot 0.
+    static constexpr std::uint64_t no_struct = std::uint64_t{1} << 32;
     // Where encode_header() puts what the setters and write() change.
     static constexpr std::size_t version_offset = 1;
     static constexpr std::size_t id_offset = 2;
@@ -1258,11 +1256,12 @@ private:
         return *this;
     }
 
-    // The bookmark names the struct by nesting level and metadata position,
-    // so a stale or foreign bookmark is detected rather than patching the
-    // wrong byte.
-    static constexpr std::uint32_t bookmark_value(std::size_t depth_index, std::uint32_t format_offset) noexcept {
-        return static_cast<std::uint32_t>(depth_index << 16) | format_offset;
+    // A struct's bookmark is where its format byte is in the metadata: no
+    // two structs open in an event share it, and it is below 65,536, so
+    // never struct_bookmark::invalid.
+    static EHTRACE_DYNAMIC_INLINE std::uint32_t format_offset(std::uint32_t definition_offset,
+                                                              std::string_view name) noexcept {
+        return static_cast<std::uint32_t>(definition_offset + name.size() + 2);  // name NUL encoding
     }
 
     // ERANGE when an open struct has more than 127 fields, else 0.
@@ -1300,7 +1299,12 @@ private:
     // Next to each other, so that reset() clears both with one store.
     int error_ = EINVAL;
     std::uint32_t depth_ = 0;
-    open_struct structs_[max_struct_depth] = {};
+    // The open structs, innermost in slot depth_; slot 0 is for no struct.
+    // Two arrays of 8-byte slots, which an index addresses without a
+    // multiplication. A bookmark is the value of struct_bookmark (where its
+    // format byte is); slot 0's is no_struct.
+    std::uint64_t struct_bookmarks_[max_struct_depth + 1] = {no_struct};
+    open_struct structs_[max_struct_depth + 1] = {};
     // What write() gives the sink, kept between events so that write() only
     // fills in what changes: iov_[0] is the sink's, iov_[1] prefix_ (the
     // header and the metadata block header), iov_[2] the metadata, iov_[3]
@@ -1310,5 +1314,5 @@ private:
     ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
-}  // namespace abi_v2
+}  // namespace abi_v3
 }  // namespace ehtrace::dynamic

@@ -7,7 +7,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v2 {
+inline namespace abi_v3 {
 
 namespace {
 
@@ -70,6 +70,7 @@ event_builder& event_builder::fail(int error, const char* message) noexcept {
         error_ = error;
         error_message_ = message;
         room_limit_ = room_mark{};  // later fields go the long way, which refuses them
+        depth_ = 0;                 // and no end_struct() matches (see end_struct())
     }
     return *this;
 }
@@ -117,11 +118,12 @@ event_builder& event_builder::fail_no_room() noexcept {
 event_builder& event_builder::fail_too_many_fields() noexcept { return fail(ERANGE, too_many_fields_message); }
 
 int event_builder::open_struct_error() const noexcept {
-    // Level i's fields are those counted from its opening to level i + 1's
-    // (that struct itself included), the innermost's those counted since.
-    for (std::uint32_t level = 0; level < depth_; ++level) {
-        const std::uint32_t end = level + 1 < depth_ ? structs_[level + 1].first_field : field_count_;
-        if (end - structs_[level].first_field > max_struct_fields) return ERANGE;
+    // The struct in slot i has the fields counted from its opening to the
+    // next slot's (that struct itself included), the innermost those
+    // counted since.
+    for (std::uint32_t slot = 1; slot <= depth_; ++slot) {
+        const std::uint32_t end = slot < depth_ ? structs_[slot + 1].first_field : field_count_;
+        if (end - structs_[slot].first_field > max_struct_fields) return ERANGE;
     }
     return 0;
 }
@@ -197,5 +199,5 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
     return set.tracepoint_.write(iov, 4);
 }
 
-}  // namespace abi_v2
+}  // namespace abi_v3
 }  // namespace ehtrace::dynamic

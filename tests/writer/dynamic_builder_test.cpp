@@ -426,6 +426,49 @@ TEST(DynamicBuilder, UnbalancedStructsAreErrors) {
     EXPECT_EQ(b.error(), EINVAL);
 }
 
+// With no struct open, no value closes one: not the invalid bookmark, not a
+// real one from an earlier event, not values near the slot kept for "none".
+TEST(DynamicBuilder, NoBookmarkClosesAStructWhenNoneIsOpen) {
+    event_builder b;
+    b.reset("E");
+    const struct_bookmark earlier = b.begin_struct("s");
+    b.add_value("x", 1);
+    b.end_struct(earlier);
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    for (std::uint32_t value : {std::uint32_t{0}, std::uint32_t{1}, earlier.value, std::uint32_t{0xFFFF},
+                                std::uint32_t{0x10000}, std::uint32_t{0x80000000}, struct_bookmark::invalid}) {
+        b.reset("E");
+        b.add_value("x", 1);
+        b.end_struct(struct_bookmark{value});
+        EXPECT_EQ(b.error(), EINVAL) << value;
+    }
+}
+
+// After an error every open struct is closed: ending them changes nothing,
+// the first error stays, and the next event starts clean.
+TEST(DynamicBuilder, AnErrorClosesEveryOpenStruct) {
+    event_builder b;
+    b.reset("E");
+    const struct_bookmark outer = b.begin_struct("outer");
+    const struct_bookmark inner = b.begin_struct("inner");
+    b.add_value("x", 1);
+    const bytes metadata = metadata_of(b);
+    b.add_value("bad;name", 2);
+    ASSERT_EQ(b.error(), EINVAL);
+    b.end_struct(inner);
+    b.end_struct(outer);
+    EXPECT_EQ(b.error(), EINVAL);
+    EXPECT_STREQ(b.error_message(), "a field name contains ';'");
+    EXPECT_EQ(metadata_of(b), metadata);  // no count patched
+
+    b.reset("E");
+    const struct_bookmark again = b.begin_struct("outer");
+    b.add_value("x", std::uint8_t{1});
+    b.end_struct(again);
+    EXPECT_EQ(b.error(), 0) << b.error_message();
+    EXPECT_EQ(metadata_of(b), cat({"E", "outer", 0x81, 0x01, "x", 0x02}));
+}
+
 // --- errors ---------------------------------------------------------------------
 
 TEST(DynamicBuilder, InvalidNamesAreRefused) {

@@ -8,7 +8,7 @@ expected=$3
 fail=0
 
 soname=$(readelf -d "$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-[ "$soname" = "libehtrace.so.2" ] || { echo "SONAME is '$soname', expected libehtrace.so.2"; fail=1; }
+[ "$soname" = "libehtrace.so.3" ] || { echo "SONAME is '$soname', expected libehtrace.so.3"; fail=1; }
 
 # Every defined dynamic symbol, demangled, without address, type and version,
 # is exactly the list in libehtrace.exports: the shared library's contract

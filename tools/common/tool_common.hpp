@@ -9,7 +9,7 @@
 
 namespace ehtrace_tools {
 
-// "ehtrace-decode 2.0.0 (git 1a2b3c4d5e6f)"; without the commit when not
+// "ehtrace-decode 3.0.0 (git 1a2b3c4d5e6f)"; without the commit when not
 // built from a git checkout.
 inline void print_version(const char* tool) {
     if (EHTRACE_GIT_COMMIT[0] != '\0') std::printf("%s %s (git %s)\n", tool, EHTRACE_VERSION, EHTRACE_GIT_COMMIT);
