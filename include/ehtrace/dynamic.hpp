@@ -806,11 +806,7 @@ public:
                                                  static_cast<field_format>(1), tag, 0, unused, 0, false))) {
             return begin_struct_slow(name, tag);
         }
-        const std::uint32_t bookmark = format_offset(definition_offset, name);
-        struct_bookmarks_[depth + 1] = bookmark;
-        structs_[depth + 1] = {definition_offset, field_count_};
-        depth_ = static_cast<std::uint32_t>(depth + 1);
-        return {bookmark};
+        return push_struct(depth, definition_offset, name);
     }
     // begin_struct() without fast_field().
     EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct_checked(std::string_view name, std::uint16_t tag) noexcept {
@@ -829,11 +825,7 @@ public:
                          unused)) {
             return {};
         }
-        const std::uint32_t bookmark = format_offset(definition_offset, name);
-        struct_bookmarks_[depth_ + 1] = bookmark;
-        structs_[depth_ + 1] = {definition_offset, field_count_};
-        ++depth_;
-        return {bookmark};
+        return push_struct(depth_, definition_offset, name);
     }
     // Closes the innermost open struct (EINVAL if `bookmark` is not that
     // one, ERANGE if it has more than 127 fields) and patches its field
@@ -1256,6 +1248,17 @@ private:
         return *this;
     }
 
+    // Records the struct whose definition (named `name`) was just written
+    // at `definition_offset` as the innermost open one, above the `depth`
+    // open before it.
+    EHTRACE_DYNAMIC_INLINE struct_bookmark push_struct(std::size_t depth, std::uint32_t definition_offset,
+                                                       std::string_view name) noexcept {
+        const std::uint32_t bookmark = format_offset(definition_offset, name);
+        struct_bookmarks_[depth + 1] = bookmark;
+        structs_[depth + 1] = {definition_offset, field_count_};
+        depth_ = static_cast<std::uint32_t>(depth + 1);
+        return {bookmark};
+    }
     // A struct's bookmark is where its format byte is in the metadata: no
     // two structs open in an event share it, and it is below 65,536, so
     // never struct_bookmark::invalid.

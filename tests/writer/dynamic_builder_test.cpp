@@ -452,6 +452,7 @@ TEST(DynamicBuilder, AnErrorClosesEveryOpenStruct) {
     const struct_bookmark outer = b.begin_struct("outer");
     const struct_bookmark inner = b.begin_struct("inner");
     b.add_value("x", 1);
+    b.add_value("y", 2);  // so that closing `inner` would change its count byte
     const bytes metadata = metadata_of(b);
     b.add_value("bad;name", 2);
     ASSERT_EQ(b.error(), EINVAL);
