@@ -16,8 +16,10 @@ install(EXPORT ehtraceTargets NAMESPACE ehtrace:: DESTINATION ${ehtrace_cmake_di
 configure_package_config_file(cmake/ehtraceConfig.cmake.in
     ${CMAKE_CURRENT_BINARY_DIR}/ehtraceConfig.cmake
     INSTALL_DESTINATION ${ehtrace_cmake_dir})
+# A minor release only adds (docs/abi.md), so it satisfies a request for an
+# earlier one of the same major version.
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/ehtraceConfigVersion.cmake
-    COMPATIBILITY SameMinorVersion)
+    COMPATIBILITY SameMajorVersion)
 install(FILES
     ${CMAKE_CURRENT_BINARY_DIR}/ehtraceConfig.cmake
     ${CMAKE_CURRENT_BINARY_DIR}/ehtraceConfigVersion.cmake

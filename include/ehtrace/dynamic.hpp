@@ -562,10 +562,12 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
         std::uint8_t* out;
         if (EHTRACE_DYNAMIC_UNLIKELY(!fast_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out))) {
-            // A copy, so that `value` need not be in memory on the usual path.
-            unsigned char copy[16];
-            std::memcpy(copy, value, size);
-            return add_scalar_slow(name, encoding, format, copy, tag);
+            // The bytes go by value: a copy in this frame whose address a
+            // call took would keep the sink's call at the end of write()
+            // from being a tail call (clang).
+            std::uint64_t bits[2] = {};
+            std::memcpy(bits, value, size);
+            return add_scalar_slow(name, encoding, format, bits[0], bits[1], tag);
         }
         // 1, 2, 4, 8 or 16 bytes: a constant size where the encoding is one.
         switch (size) {
@@ -924,6 +926,12 @@ private:
     // buffers or recording the error. Out of line: they are rare (a
     // reused builder's buffers soon fit its events), and a call keeps the
     // usual path's registers (see fast_field()).
+    // add_scalar_slow(): the value's bytes as two integers (memcpy'd in
+    // native order, the first 8 in `low`). The overload taking a pointer is
+    // what code compiled with ehtrace 3.0's header calls (docs/abi.md).
+    EHTRACE_DYNAMIC_COLD event_builder& add_scalar_slow(std::string_view name, field_encoding encoding,
+                                                        field_format format, std::uint64_t low, std::uint64_t high,
+                                                        std::uint16_t tag) noexcept;
     EHTRACE_DYNAMIC_COLD event_builder& add_scalar_slow(std::string_view name, field_encoding encoding,
                                                         field_format format, const void* value,
                                                         std::uint16_t tag) noexcept;

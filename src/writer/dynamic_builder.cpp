@@ -129,14 +129,22 @@ int event_builder::open_struct_error() const noexcept {
 }
 
 event_builder& event_builder::add_scalar_slow(std::string_view name, field_encoding encoding, field_format format,
-                                              const void* value, std::uint16_t tag) noexcept {
+                                              std::uint64_t low, std::uint64_t high, std::uint16_t tag) noexcept {
     const std::size_t size = value_size(encoding);
     if (!check_field(name, static_cast<std::uint8_t>(encoding), format)) return *this;
     std::uint8_t* out;
     if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
-    std::memcpy(out, value, size);
+    const std::uint64_t bits[2] = {low, high};
+    std::memcpy(out, bits, size);
     payload_.commit(out + size);
     return *this;
+}
+
+event_builder& event_builder::add_scalar_slow(std::string_view name, field_encoding encoding, field_format format,
+                                              const void* value, std::uint16_t tag) noexcept {
+    std::uint64_t bits[2] = {};
+    std::memcpy(bits, value, value_size(encoding));
+    return add_scalar_slow(name, encoding, format, bits[0], bits[1], tag);
 }
 
 event_builder& event_builder::add_units_slow(std::string_view name, std::uint8_t encoding, field_format format,

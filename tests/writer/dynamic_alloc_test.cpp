@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -66,6 +67,54 @@ TEST(DynamicAllocations, TheCounterSeesTheBuildersGrowth) {
     event_builder builder;
     builder.reset("First");
     EXPECT_GT(allocations.load(), before);
+}
+
+// The k-th byte of the i-th value in the test below.
+std::uint8_t value_byte(std::uint32_t i, std::size_t k) { return static_cast<std::uint8_t>(i * 31 + k * 7 + 1); }
+
+// Adds values of one size until an add grows the payload (the long way,
+// event_builder::add_scalar_slow()), then checks every value's bytes, the
+// grown one's and those copied with it.
+template <class Add>
+void expect_values_across_growth(std::size_t size, Add add) {
+    event_builder b;
+    b.reset("Grow");
+    std::uint32_t count = 0;
+    bool grew = false;
+    while (!grew && count < 10000) {
+        std::uint8_t value[16];
+        for (std::size_t k = 0; k < size; ++k) value[k] = value_byte(count, k);
+        const long before = allocations.load();
+        add(b, value);
+        grew = allocations.load() != before;
+        ++count;
+    }
+    ASSERT_TRUE(grew) << size << "-byte values never took the long way";
+    ASSERT_EQ(b.error(), 0) << b.error_message();
+    ASSERT_EQ(b.payload_size(), count * size);
+    for (std::uint32_t i = 0; i < count; ++i) {
+        for (std::size_t k = 0; k < size; ++k) {
+            ASSERT_EQ(b.payload_data()[i * size + k], value_byte(i, k))
+                << size << "-byte value " << i << " of " << count;
+        }
+    }
+}
+
+TEST(DynamicAllocations, ValuesOfEverySizeKeepTheirBytesWhenTheBuilderGrows) {
+    auto add_as = [](auto type) {
+        return [](event_builder& b, const std::uint8_t* bytes) {
+            decltype(type) value;
+            std::memcpy(&value, bytes, sizeof value);
+            b.add_value("v", value);
+        };
+    };
+    expect_values_across_growth(1, add_as(std::uint8_t{}));
+    expect_values_across_growth(2, add_as(std::uint16_t{}));
+    expect_values_across_growth(4, add_as(std::uint32_t{}));
+    expect_values_across_growth(4, add_as(float{}));
+    expect_values_across_growth(8, add_as(std::uint64_t{}));
+    expect_values_across_growth(8, add_as(double{}));
+    expect_values_across_growth(16, [](event_builder& b, const std::uint8_t* bytes) { b.add_value128("v", bytes); });
 }
 
 }  // namespace

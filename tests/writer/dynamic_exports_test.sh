@@ -17,7 +17,7 @@ soname=$(readelf -d "$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 # Weak definitions (inline functions and templates a build did not inline,
 # as in a debug build) are left out: a program has its own copy of those.
 exports=$(nm -D --defined-only -C "$library" | grep -v '^[0-9a-f]* [WVu] ' \
-          | sed -e 's/^[0-9a-f]* [A-Za-z] //' -e 's/@.*$//' | grep -v '^EHTRACE_0$' | LC_ALL=C sort -u)
+          | sed -e 's/^[0-9a-f]* [A-Za-z] //' -e 's/@.*$//' | grep -v '^EHTRACE_[0-9.]*$' | LC_ALL=C sort -u)
 if ! printf '%s\n' "$exports" | diff -u "$expected" - >&2; then
     echo "libehtrace.so's exports differ from $expected (lines with + are new, - are gone)"
     fail=1
@@ -35,6 +35,18 @@ for function in $declared; do
     fi
 done
 [ "$count" -ge 40 ] || { echo "found only $count functions in $header"; fail=1; }
+
+# A C++ symbol added after 3.0.0 carries the version of the release that added
+# it (libehtrace.map), so that a program built with a newer header is refused
+# by an older library when it loads; every other one has EHTRACE_0.
+added_in_3_1='ehtrace::dynamic::abi_v3::event_builder::add_scalar_slow(std::basic_string_view<char, std::char_traits<char> >, ehtrace::field_encoding, ehtrace::field_format, unsigned long, unsigned long, unsigned short)'
+versions=$(nm -D --defined-only -C "$library" | grep -v '^[0-9a-f]* [WVuA] ' | sed -e 's/^[0-9a-f]* [A-Za-z] //')
+if ! printf '%s\n' "$versions" | grep -qxF "$added_in_3_1@@EHTRACE_3.1"; then
+    echo "not exported as ...@@EHTRACE_3.1: $added_in_3_1"
+    fail=1
+fi
+others=$(printf '%s\n' "$versions" | grep -vxF "$added_in_3_1@@EHTRACE_3.1" | grep -v '@@EHTRACE_0$' || true)
+[ -z "$others" ] || { echo "exported without EHTRACE_0 or a later version named here:"; echo "$others"; fail=1; }
 
 [ "$fail" -eq 0 ] && echo "ok: $count C functions, $(printf '%s\n' "$exports" | wc -l) exports in all"
 exit "$fail"
