@@ -448,17 +448,26 @@ struct event_definition<Provider, Name, type_list<Args...>> {
         }
     };
 
+    // The iovecs of the constant bytes (one, or two around the activity
+    // ids). Not const, so that the compiler copies each (one 16-byte load
+    // and store) rather than rebuilding a constant it knows (an address
+    // computed, two stores).
+    static constinit inline ::iovec leading_iovec{const_cast<std::uint8_t*>(constant_bytes.data()),
+                                                  has_activity ? leading_size : constant_bytes.size()};
+    static constinit inline ::iovec trailing_iovec{const_cast<std::uint8_t*>(constant_bytes.data()) + leading_size,
+                                                   trailing_size};
+
     template <class... Values>
     EHTRACE_FIELD_INLINE static int write(const event_site& site, const Values&... values) noexcept {
         ::iovec iov[layout.iov_count];
         ::iovec* out = iov + 1;
         if constexpr (has_activity) {
-            *out++ = make_iovec(constant_bytes.data(), leading_size);
+            *out++ = leading_iovec;
             (fill_activity<activity_attribute>(out, values), ...);
             (fill_activity<related_activity_attribute>(out, values), ...);
-            *out++ = make_iovec(constant_bytes.data() + leading_size, trailing_size);
+            *out++ = trailing_iovec;
         } else {
-            *out++ = make_iovec(constant_bytes.data(), constant_bytes.size());
+            *out++ = leading_iovec;
         }
         if (!(true && ... && field_valid(values))) return EINVAL;
         alignas(16) std::uint8_t copied[layout.copied_size != 0 ? layout.copied_size : 1];
