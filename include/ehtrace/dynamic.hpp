@@ -669,17 +669,19 @@ public:
     EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::string_view value,
                                                      field_format format = field_format::default_format,
                                                      std::uint16_t tag = 0) noexcept {
-        return add_units(name, detail::string_encoding<char>(false), format, tag, value.data(), value.size(), 1);
+        return add_units(name, detail::string_encoding<char>(false), format, tag, value.data(), value.size(), 1, true);
     }
     EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::u16string_view value,
                                                      field_format format = field_format::default_format,
                                                      std::uint16_t tag = 0) noexcept {
-        return add_units(name, detail::string_encoding<char16_t>(false), format, tag, value.data(), value.size(), 2);
+        return add_units(name, detail::string_encoding<char16_t>(false), format, tag, value.data(), value.size(), 2,
+                         true);
     }
     EHTRACE_DYNAMIC_INLINE event_builder& add_string(std::string_view name, std::u32string_view value,
                                                      field_format format = field_format::default_format,
                                                      std::uint16_t tag = 0) noexcept {
-        return add_units(name, detail::string_encoding<char32_t>(false), format, tag, value.data(), value.size(), 4);
+        return add_units(name, detail::string_encoding<char32_t>(false), format, tag, value.data(), value.size(), 4,
+                         true);
     }
 
     // Zero-terminated strings (zstring_char8/16/32): written up to the first
@@ -1155,19 +1157,25 @@ private:
     }
 
     // A string or binary field: its definition, then its units as put_units() writes them.
+    // `viewed`: the units are those of a string view, a range of memory that
+    // exists, as are a zero-terminated string's (the count is of units
+    // read). Then count * unit_size cannot wrap, and the room check alone
+    // refuses more than 65,535 units: room_limit_ is never more than
+    // max_content_size bytes past the buffers' starts. Any other count is
+    // the caller's word, checked first.
     EHTRACE_DYNAMIC_INLINE event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format,
                                                     std::uint16_t tag, const void* units, std::size_t count,
-                                                    std::size_t unit_size) noexcept {
+                                                    std::size_t unit_size, bool viewed = false) noexcept {
+        static_assert(0x10000 + sizeof(std::uint16_t) > max_content_size, "65,536 units fail the room check");
         std::uint8_t* out;
-        // A zero-terminated string's count is of units read, so that the
-        // data size cannot wrap: the room check alone refuses a long one. A
-        // counted one's is the caller's, checked first.
         if (EHTRACE_DYNAMIC_UNLIKELY(
-                (!is_zero_terminated(encoding) && count > 0xFFFF) ||
+                (!viewed && !is_zero_terminated(encoding) && count > 0xFFFF) ||
                 !fast_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size), out))) {
             return add_units_slow(name, encoding, format, tag, units, count, unit_size);
         }
-        put_units(out, encoding, units, count, unit_size);
+        // A counted string's count fits in 16 bits here; saying so keeps
+        // the compiler from warning of copies of sizes it cannot reach.
+        put_units(out, encoding, units, is_zero_terminated(encoding) ? count : std::uint16_t(count), unit_size);
         return *this;
     }
     // add_units() without fast_field().

@@ -536,6 +536,29 @@ TEST(DynamicBuilder, ArrayAndStringLimits) {
     std::string text(65536, 'x');
     b.reset("E").add_string("s", text);
     EXPECT_EQ(b.error(), E2BIG);
+    EXPECT_STREQ(b.error_message(), "a counted string or binary field holds at most 65,535 code units");
+    // A string view's count has no check of its own on the usual path: the
+    // room check refuses it, however large the buffers have grown.
+    b.reset("E").add_binary("b", text.data(), 60000);
+    ASSERT_EQ(b.error(), 0);
+    for (std::size_t units : {std::size_t{65536}, std::size_t{65537}, text.size() * 64}) {
+        const std::string longer(units, 'y');
+        const std::u16string longer16(units, u'y');
+        const std::u32string longer32(units, U'y');
+        b.reset("E").add_string("s", longer);
+        EXPECT_EQ(b.error(), E2BIG) << units;
+        EXPECT_STREQ(b.error_message(), "a counted string or binary field holds at most 65,535 code units");
+        b.reset("E").add_string("s", longer16);
+        EXPECT_EQ(b.error(), E2BIG) << units;
+        b.reset("E").add_string("s", longer32);
+        EXPECT_EQ(b.error(), E2BIG) << units;
+        EXPECT_EQ(b.payload_size(), 0u);
+    }
+    b.reset("E").add_string("s", std::string_view(text).substr(0, 65535));
+    EXPECT_EQ(b.error(), E2BIG);  // fits the count, not the event
+    EXPECT_STREQ(b.error_message(), "the event is larger than 65,535 bytes");
+    b.reset("E").add_string("s", std::string_view(text).substr(0, 65000));
+    EXPECT_EQ(b.error(), 0);
     b.reset("E").add_binary("b", text.data(), text.size());
     EXPECT_EQ(b.error(), E2BIG);
     b.reset("E").add_zstring("z", text);
