@@ -1166,7 +1166,8 @@ private:
     EHTRACE_DYNAMIC_INLINE event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format,
                                                     std::uint16_t tag, const void* units, std::size_t count,
                                                     std::size_t unit_size, bool viewed = false) noexcept {
-        static_assert(0x10000 + sizeof(std::uint16_t) > max_content_size, "65,536 units fail the room check");
+        static_assert(units_data_size(detail::string_encoding<char>(false), 0x10000, 1) > max_content_size,
+                      "65,536 units fail the room check");
         std::uint8_t* out;
         if (EHTRACE_DYNAMIC_UNLIKELY(
                 (!viewed && !is_zero_terminated(encoding) && count > 0xFFFF) ||
@@ -1175,7 +1176,8 @@ private:
         }
         // A counted string's count fits in 16 bits here; saying so keeps
         // the compiler from warning of copies of sizes it cannot reach.
-        put_units(out, encoding, units, is_zero_terminated(encoding) ? count : std::uint16_t(count), unit_size);
+        put_units(out, encoding, units, is_zero_terminated(encoding) ? count : static_cast<std::uint16_t>(count),
+                  unit_size);
         return *this;
     }
     // add_units() without fast_field().
