@@ -22,7 +22,7 @@ FORMAT_DEFAULT, FORMAT_STRING_JSON = 0, 14
 
 
 def load_library():
-    for name in ("libehtrace.so.3", "libehtrace.so"):
+    for name in ("libehtrace.so.4", "libehtrace.so"):
         try:
             return ctypes.CDLL(name)
         except OSError:

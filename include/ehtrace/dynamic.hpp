@@ -62,7 +62,7 @@ namespace ehtrace::dynamic {
 // change bumps the shared library's SOVERSION and this name together (CMake
 // checks that they agree; docs/abi.md). Code names ehtrace::dynamic::...
 // as before.
-inline namespace abi_v3 {
+inline namespace abi_v4 {
 
 class provider;
 class event_builder;
@@ -173,7 +173,9 @@ namespace detail {
 
 // A byte buffer whose storage outlives reset(), so a reused builder stops
 // allocating once its buffers fit the largest event it has built. It never
-// grows past the event size limit.
+// grows past the event size limit. How much of it is in use is the
+// builder's to know (see event_builder::cursor_): the buffer only holds the
+// storage.
 class byte_buffer {
 public:
     byte_buffer() noexcept = default;
@@ -183,34 +185,24 @@ public:
 
     const std::uint8_t* data() const noexcept { return data_; }
     std::uint8_t* data() noexcept { return data_; }
-    std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - data_); }
-    void clear() noexcept { end_ = data_; }
-    void truncate(std::size_t size) noexcept { end_ = data_ + size; }
-
-    // Room for `count` more bytes at the end: fill them, then commit().
-    // nullptr when the buffer would pass the event size limit or memory ran out.
-    EHTRACE_DYNAMIC_INLINE std::uint8_t* reserve(std::size_t count) noexcept {
-        if (EHTRACE_DYNAMIC_UNLIKELY(room() < count)) return grow(count);
-        return end_;
-    }
-    void commit(std::uint8_t* end) noexcept { end_ = end; }
-
-    // The bytes that fit without growing.
-    std::size_t room() const noexcept { return static_cast<std::size_t>(storage_end_ - end_); }
     std::size_t capacity() const noexcept { return static_cast<std::size_t>(storage_end_ - data_); }
-    std::uint8_t* end() noexcept { return end_; }
+
+    // Room for `count` more bytes after the first `size`, growing (and
+    // keeping those `size` bytes) when needed. False when the buffer would
+    // pass the event size limit or memory ran out.
+    EHTRACE_DYNAMIC_INLINE bool reserve(std::size_t size, std::size_t count) noexcept {
+        if (EHTRACE_DYNAMIC_UNLIKELY(capacity() - size < count)) return grow(size, count);
+        return true;
+    }
 
     // True when the last grow() failed for lack of memory rather than for
     // the event size limit.
     bool out_of_memory() const noexcept { return out_of_memory_; }
 
 private:
-    // Allocates room for `count` more bytes, keeping the content.
-    EHTRACE_DYNAMIC_COLD std::uint8_t* grow(std::size_t count) noexcept;
+    EHTRACE_DYNAMIC_COLD bool grow(std::size_t size, std::size_t count) noexcept;
 
-    // [data_, end_) is the content, [end_, storage_end_) free room.
     std::uint8_t* data_ = nullptr;
-    std::uint8_t* end_ = nullptr;
     std::uint8_t* storage_end_ = nullptr;
     bool out_of_memory_ = false;
 };
@@ -229,14 +221,15 @@ private:
 // Stores into the builder's buffers go through these non-character types
 // (unaligned where the compiler allows it). A store through a byte pointer
 // may modify anything, the builder's own members included, so after one the
-// compiler reloads the buffers' end pointers for the next field;
-// a store of a u16/u32/u64 cannot modify a pointer, so the pointers stay in
-// registers from one field to the next. Loads from the caller's memory stay
-// byte-wise (memcpy): they modify nothing, and may read any type. Every load
-// from the buffers is byte-wise too (memcpy, or the sink's), and stores that
-// overlap have the same type: the compiler may reorder stores of different
-// types, which is harmless only where they do not overlap. So every store
-// writes exactly the bytes it means to, never ahead of what is committed.
+// compiler reloads the builder's state for the next field; a store of a
+// u16/u32/u64 cannot modify a pointer or the builder's cursor (a type of
+// its own), so those stay in registers from one field to the next. Loads
+// from the caller's memory stay byte-wise (memcpy): they modify nothing,
+// and may read any type. Every load from the buffers is byte-wise too
+// (memcpy, or the sink's), and stores that overlap have the same type, so
+// that no reordering of stores of different types can matter: the
+// payload's stores write exactly the bytes they mean to, and the
+// metadata's are all 8 bytes wide (see event_builder::put_definition()).
 #if defined(__GNUC__)
 typedef std::uint16_t store_u16 __attribute__((aligned(1)));
 typedef std::uint32_t store_u32 __attribute__((aligned(1)));
@@ -348,6 +341,50 @@ EHTRACE_DYNAMIC_INLINE void copy_bytes(std::uint8_t* to, const std::uint8_t* fro
     }
 }
 
+// `size` (0..8) bytes from `from` as a word, byte i at bits 8i..8i+7;
+// only those bytes are read.
+EHTRACE_DYNAMIC_INLINE std::uint64_t word_of_bytes(const std::uint8_t* from, std::size_t size) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    std::uint64_t word = 0;
+    for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t{from[i]} << (8 * i);
+    return word;
+#else
+    if (size >= 4) {
+        return load_as<std::uint32_t>(from) | std::uint64_t{load_as<std::uint32_t>(from + size - 4)}
+                                                  << (8 * (size - 4));
+    }
+    if (size >= 2) {
+        return load_as<std::uint16_t>(from) | std::uint64_t{load_as<std::uint16_t>(from + size - 2)}
+                                                  << (8 * (size - 2));
+    }
+    return size == 1 ? from[0] : 0;
+#endif
+}
+
+// Copies `size` bytes with 8-byte stores, which may write up to 7 bytes
+// past them (the caller has the room), or with memcpy() when long.
+EHTRACE_DYNAMIC_INLINE void copy_words(std::uint8_t* to, const std::uint8_t* from, std::size_t size) noexcept {
+    if (size <= 8) {
+        store64_bytes(to, word_of_bytes(from, size));
+    } else if (size <= 16) {
+        const auto head = load_as<std::uint64_t>(from);
+        const auto tail = load_as<std::uint64_t>(from + size - 8);
+        store64(to, head);
+        store64(to + size - 8, tail);
+    } else if (size <= 32) {
+        const auto first = load_as<std::uint64_t>(from);
+        const auto second = load_as<std::uint64_t>(from + 8);
+        const auto third = load_as<std::uint64_t>(from + size - 16);
+        const auto last = load_as<std::uint64_t>(from + size - 8);
+        store64(to, first);
+        store64(to + 8, second);
+        store64(to + size - 16, third);
+        store64(to + size - 8, last);
+    } else {
+        std::memcpy(to, from, size);  // bytes, which the compiler orders with every store
+    }
+}
+
 // The Writer that encoding.hpp's encoders write through, over room the
 // caller has already reserved.
 struct unchecked_writer {
@@ -451,11 +488,6 @@ public:
 
     // Starts a new event: clears fields, error, id, version and opcode.
     EHTRACE_DYNAMIC_INLINE event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
-        std::uint8_t* out = metadata_.data();
-        // Both buffers are empty now: room_size_ bytes fit in either.
-        std::uint64_t room_limit = end_sum(out, payload_.data()) + room_size_;
-        // The metadata's end is set once, after the name, on the usual path.
-        payload_.clear();
         error_ = 0;  // error_message() is "" while error_ is 0
         depth_ = 0;
         // The header with id, version and opcode 0 (the setters patch them
@@ -466,19 +498,18 @@ public:
         static_assert(header_size == sizeof(std::uint64_t));
         detail::store64(prefix_, detail::load_as<std::uint64_t>(header));
         if (EHTRACE_DYNAMIC_UNLIKELY(check_name(event_name) != name_error::none)) {
-            metadata_.clear();
+            cursor_ = cursor_word{};
             return fail_name(event_name, "event");
         }
+        // Both buffers are empty now: room_size_ bytes fit in either, and
+        // the 8 that put_name() may write past them.
         if (EHTRACE_DYNAMIC_UNLIKELY(event_name.size() + 1 > room_size_)) {
-            metadata_.clear();
+            cursor_ = cursor_word{};
             if (!make_room(event_name.size() + 1, 0)) return *this;
-            out = metadata_.end();
-            room_limit = static_cast<std::uint64_t>(room_limit_);
         }
-        detail::unchecked_writer writer{out};
-        writer.put_zstring(event_name);
-        metadata_.commit(writer.out);
-        room_limit_ = static_cast<room_mark>(room_limit);
+        put_name(metadata_.data(), event_name, 0, 1);  // and its NUL
+        cursor_ = static_cast<cursor_word>(cursor_of_metadata_size(event_name.size() + 1));
+        room_limit_ = static_cast<room_mark>(room_size_);
         return *this;
     }
 
@@ -507,8 +538,9 @@ public:
     // again, to this or another set.
     EHTRACE_DYNAMIC_INLINE int write(const event_set& set, const void* activity_id = nullptr,
                                      const void* related_activity_id = nullptr) noexcept {
-        const std::size_t metadata_size = metadata_.size();
-        const std::size_t payload_size = payload_.size();
+        const auto cursor = static_cast<std::uint64_t>(cursor_);
+        const std::size_t metadata_size = metadata_size_of(cursor);
+        const std::size_t payload_size = payload_size_of(cursor);
         const std::size_t size = sizeof prefix_ + metadata_size + payload_size;
         // error_ is set until reset() has begun an event (with a name), and
         // when a field would take the event past max_event_size (the room
@@ -577,7 +609,6 @@ public:
         case 8: detail::store64(out, detail::load_as<std::uint64_t>(value)); break;
         default: detail::copy16(out, static_cast<const std::uint8_t*>(value)); break;
         }
-        payload_.commit(out + size);
         return *this;
     }
 
@@ -720,9 +751,7 @@ public:
             return add_units_slow(name, encoding, format, tag, value, count, sizeof(Char));
         }
         // The units and the 0 unit that ends them, in one copy.
-        const std::size_t size = (count + 1) * sizeof(Char);
-        detail::copy_bytes(out, reinterpret_cast<const std::uint8_t*>(value), size);
-        payload_.commit(out + size);
+        detail::copy_bytes(out, reinterpret_cast<const std::uint8_t*>(value), (count + 1) * sizeof(Char));
         return *this;
     }
 
@@ -768,7 +797,7 @@ public:
                 zero_terminated ? detail::units_before_nul(value.data(), value.size()) : value.size();
             append_units(encoding, value.data(), length, sizeof(Char));
         }
-        if (error_ == 0) set_room();  // append_units() wrote past what begin_array() reserved
+        if (error_ == 0) set_room();  // append_units() may have grown the payload's buffer
         return *this;
     }
 
@@ -803,14 +832,14 @@ public:
     // its members (1..127 of them). Structs nest up to max_struct_depth.
     EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct(std::string_view name, std::uint16_t tag = 0) noexcept {
         const std::size_t depth = depth_;
-        const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
+        const auto opening = static_cast<std::uint64_t>(cursor_);
         std::uint8_t* unused;
         if (EHTRACE_DYNAMIC_UNLIKELY(depth == max_struct_depth ||
                                      !fast_field(name, static_cast<std::uint8_t>(field_encoding::structure),
                                                  static_cast<field_format>(1), tag, 0, unused, 0, false))) {
             return begin_struct_slow(name, tag);
         }
-        return push_struct(depth, definition_offset, name);
+        return push_struct(depth, opening, name);
     }
     // begin_struct() without fast_field().
     EHTRACE_DYNAMIC_INLINE struct_bookmark begin_struct_checked(std::string_view name, std::uint16_t tag) noexcept {
@@ -823,13 +852,13 @@ public:
         constexpr auto placeholder_count = static_cast<field_format>(1);
         if (!check_field(name, static_cast<std::uint8_t>(field_encoding::structure), field_format::default_format))
             return {};
-        const auto definition_offset = static_cast<std::uint32_t>(metadata_.size());
+        const auto opening = static_cast<std::uint64_t>(cursor_);
         std::uint8_t* unused;
         if (!begin_field(name, static_cast<std::uint8_t>(field_encoding::structure), placeholder_count, tag, 0,
                          unused)) {
             return {};
         }
-        return push_struct(depth_, definition_offset, name);
+        return push_struct(depth_, opening, name);
     }
     // Closes the innermost open struct (EINVAL if `bookmark` is not that
     // one, ERANGE if it has more than 127 fields) and patches its field
@@ -845,20 +874,18 @@ public:
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
         depth_ = depth - 1;
-        const open_struct& closed = structs_[depth];
         // Fields are counted for the whole event; the struct's are those
-        // since it opened. To its parent it is the one field counted when
-        // it opened.
-        const std::uint32_t field_count = field_count_ - closed.first_field;
-        field_count_ = closed.first_field;
+        // since its own was counted. To its parent it is that one field.
+        const std::uint64_t opening = struct_openings_[depth];
+        const auto cursor = static_cast<std::uint64_t>(cursor_);
+        const std::uint32_t field_count = field_count_of(cursor) - field_count_of(opening) - 1;
         if (EHTRACE_DYNAMIC_UNLIKELY(field_count == 0)) {
-            // The format has no empty struct: drop its definition (the last
-            // thing in the metadata, as nothing was added to it) and uncount it.
-            metadata_.truncate(closed.definition_offset);
-            --field_count_;
-            set_room();  // the room would otherwise grow by the metadata dropped
+            // The format has no empty struct: as nothing was added since,
+            // the cursor from before its definition drops it and uncounts it.
+            cursor_ = static_cast<cursor_word>(opening);
             return *this;
         }
+        cursor_ = static_cast<cursor_word>(cursor - (std::uint64_t{field_count} << cursor_count_shift));
         if (EHTRACE_DYNAMIC_UNLIKELY(field_count > max_struct_fields)) return fail_too_many_fields();
         // The format byte holds the placeholder count 1 (and the tag flag):
         // adding count - 1 makes it the count, with no carry out of the byte
@@ -874,16 +901,31 @@ public:
     // --- the raw event, for tests and custom sinks -------------------------
     // The metadata block's content (event name, field definitions) and the payload.
     const std::uint8_t* metadata_data() const noexcept { return metadata_.data(); }
-    std::size_t metadata_size() const noexcept { return metadata_.size(); }
+    std::size_t metadata_size() const noexcept { return metadata_size_of(static_cast<std::uint64_t>(cursor_)); }
     const std::uint8_t* payload_data() const noexcept { return payload_.data(); }
-    std::size_t payload_size() const noexcept { return payload_.size(); }
+    std::size_t payload_size() const noexcept { return payload_size_of(static_cast<std::uint64_t>(cursor_)); }
 
 private:
-    // An open struct, besides its bookmark (in struct_bookmarks_).
-    struct open_struct {
-        std::uint32_t definition_offset;  // where the struct's field definition starts
-        std::uint32_t first_field;        // field_count_ when it opened
-    };
+    // Where the event stands, in one word that each field stores once:
+    // the payload's size in bits 0-15, the fields counted since reset() in
+    // bits 16-47, the metadata's size in bits 48-63 (each size below
+    // 65,536, as the event is). Each size takes one instruction or two to
+    // read. A type of its own, so that the stores into the buffers
+    // cannot be taken to modify it (see detail::store16()).
+    enum class cursor_word : std::uint64_t {};
+    static constexpr unsigned cursor_count_shift = 16;
+    static constexpr unsigned cursor_metadata_shift = 48;
+    static constexpr std::uint64_t cursor_one_field = std::uint64_t{1} << cursor_count_shift;
+    static constexpr std::size_t payload_size_of(std::uint64_t cursor) noexcept { return cursor & 0xFFFF; }
+    static constexpr std::size_t metadata_size_of(std::uint64_t cursor) noexcept {
+        return cursor >> cursor_metadata_shift;
+    }
+    static constexpr std::uint32_t field_count_of(std::uint64_t cursor) noexcept {
+        return static_cast<std::uint32_t>(cursor >> cursor_count_shift);
+    }
+    static constexpr std::uint64_t cursor_of_metadata_size(std::size_t size) noexcept {
+        return std::uint64_t{size} << cursor_metadata_shift;
+    }
     // Wider than any bookmark, so that no end_struct() matches slot 0.
     static constexpr std::uint64_t no_struct = std::uint64_t{1} << 32;
     // Where encode_header() puts what the setters and write() change.
@@ -892,8 +934,6 @@ private:
     static constexpr std::size_t tag_offset = 4;
     static constexpr std::size_t opcode_offset = 6;
     static constexpr std::size_t level_offset = 7;
-    // name NUL + encoding + format + tag + constant array length
-    static constexpr std::size_t max_definition_overhead = 1 + 1 + 1 + 2 + 2;
     // What an event holds besides prefix_ (the header and the metadata
     // block's header): its metadata and payload.
     static constexpr std::size_t max_content_size = max_event_size - (header_size + extension_block_header_size);
@@ -929,93 +969,89 @@ private:
     // reused builder's buffers soon fit its events), and a call keeps the
     // usual path's registers (see fast_field()).
     // add_scalar_slow(): the value's bytes as two integers (memcpy'd in
-    // native order, the first 8 in `low`). The overload taking a pointer is
-    // what code compiled with ehtrace 3.0's header calls (docs/abi.md).
+    // native order, the first 8 in `low`).
     EHTRACE_DYNAMIC_COLD event_builder& add_scalar_slow(std::string_view name, field_encoding encoding,
                                                         field_format format, std::uint64_t low, std::uint64_t high,
-                                                        std::uint16_t tag) noexcept;
-    EHTRACE_DYNAMIC_COLD event_builder& add_scalar_slow(std::string_view name, field_encoding encoding,
-                                                        field_format format, const void* value,
                                                         std::uint16_t tag) noexcept;
     EHTRACE_DYNAMIC_COLD event_builder& add_units_slow(std::string_view name, std::uint8_t encoding,
                                                        field_format format, std::uint16_t tag, const void* units,
                                                        std::size_t count, std::size_t unit_size) noexcept;
     EHTRACE_DYNAMIC_COLD struct_bookmark begin_struct_slow(std::string_view name, std::uint16_t tag) noexcept;
 
-    // What room_limit_ is compared with: the two buffers' ends as numbers,
-    // added in 64 bits, where two user-space addresses and the sizes of
-    // real objects cannot wrap (in 32 bits, two 32-bit addresses could).
-    static EHTRACE_DYNAMIC_INLINE std::uint64_t end_sum(const std::uint8_t* metadata_end,
-                                                        const std::uint8_t* payload_end) noexcept {
-        static_assert(sizeof(std::uintptr_t) <= sizeof(std::uint64_t), "addresses of at most 64 bits");
-        return std::uint64_t{reinterpret_cast<std::uintptr_t>(metadata_end)} +
-               reinterpret_cast<std::uintptr_t>(payload_end);
-    }
     // The usual field, checked and begun at once: a valid name and format,
     // and room for its definition and `data_size` payload bytes within
-    // room_limit_ (one check for both buffers, and no count to update: the
-    // ends move up by what is written; no room while an error is set).
-    // Writes and commits the definition, counts the field and sets `data`
-    // as begin_field() does. False (nothing changed) otherwise: the caller
-    // then goes the long way, check_field() and begin_field(), which report
-    // what failed or grow the buffers. The buffers' ends stay in registers
-    // from one field to the next, as the stores into the buffers do not
-    // touch the builder's pointers (see detail::store16()), nor room_limit_
-    // (a type of its own).
+    // room_limit_ (one check for both buffers; no room while an error is
+    // set). Writes the definition, sets `data` to where the field's
+    // `data_size` bytes go, and commits both with the field's count, as
+    // begin_field() does: one store of cursor_. False (nothing changed)
+    // otherwise: the caller then goes the long way, check_field() and
+    // begin_field(), which report what failed or grow the buffers.
+    // cursor_ and room_limit_ stay in registers from one field to the
+    // next, as they have types of their own that the stores into the
+    // buffers cannot modify (see detail::store16()).
     EHTRACE_DYNAMIC_INLINE bool fast_field(std::string_view name, std::uint8_t encoding, field_format format,
                                            std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
                                            std::uint16_t const_array_length = 0, bool check_format = true) noexcept {
-        std::uint8_t* const definition = metadata_.end();
-        std::uint8_t* const payload = payload_.end();
-        if (end_sum(definition, payload) + name.size() + max_definition_overhead + data_size >
-                static_cast<std::uint64_t>(room_limit_) ||
+        const auto cursor = static_cast<std::uint64_t>(cursor_);
+        const std::size_t metadata_size = metadata_size_of(cursor);
+        const std::size_t payload_size = payload_size_of(cursor);
+        const std::size_t definition_size =
+            name.size() + definition_rest_size(encoding, static_cast<std::uint8_t>(format), tag);
+        // Loaded before the check, so that the compiler sees them needed on
+        // every path and keeps them in registers from field to field.
+        std::uint8_t* const metadata = metadata_.data();
+        std::uint8_t* const payload = payload_.data();
+        if (metadata_size + payload_size + definition_size + data_size > static_cast<std::uint64_t>(room_limit_) ||
             check_name(name) != name_error::none ||
             (check_format &&
              !format_applies(format, static_cast<field_encoding>(encoding & encoding_flags::value_mask)))) {
             return false;
         }
-        data = payload;
-        metadata_.commit(
-            put_definition(definition, name, encoding, static_cast<std::uint8_t>(format), tag, const_array_length));
-        ++field_count_;
+        data = payload + payload_size;
+        put_definition(metadata + metadata_size, name, encoding, static_cast<std::uint8_t>(format), tag,
+                       const_array_length);
+        cursor_ = advanced(cursor, definition_size, data_size);
         return true;
     }
 
     // After check_field(): room for the field's definition and for
     // `data_size` payload bytes, both made before either is used.
-    // Writes and commits the definition and sets `data` to where the data
-    // goes (the caller commits it); false with error() set.
+    // Writes the definition, sets `data` to where the data goes and
+    // commits both; false with error() set.
     EHTRACE_DYNAMIC_INLINE bool begin_field(std::string_view name, std::uint8_t encoding, field_format format,
                                             std::uint16_t tag, std::size_t data_size, std::uint8_t*& data,
                                             std::uint16_t const_array_length = 0) noexcept {
         // Always make_room(): the fast path may have failed with room in
         // each buffer, its one check being for both (see make_room()).
-        if (!make_room(name.size() + definition_rest_size(encoding, static_cast<std::uint8_t>(format), tag),
-                       data_size)) {
-            return false;
-        }
-        data = payload_.end();
-        metadata_.commit(put_definition(metadata_.end(), name, encoding, static_cast<std::uint8_t>(format), tag,
-                                        const_array_length));
-        set_room();
-        ++field_count_;
+        const std::size_t definition_size =
+            name.size() + definition_rest_size(encoding, static_cast<std::uint8_t>(format), tag);
+        if (!make_room(definition_size, data_size)) return false;
+        const auto cursor = static_cast<std::uint64_t>(cursor_);
+        data = payload_.data() + payload_size_of(cursor);
+        put_definition(metadata_.data() + metadata_size_of(cursor), name, encoding, static_cast<std::uint8_t>(format),
+                       tag, const_array_length);
+        cursor_ = advanced(cursor, definition_size, data_size);
         return true;
     }
-    // Sets room_limit_ (and room_size_) from the buffers: after any change
-    // of them but the fast paths' writes (which move the ends up within
-    // the room), while error_ is 0.
+    // `cursor` with a field of `definition_size` metadata and `data_size`
+    // payload bytes added; the room check or make_room() keeps the sizes
+    // from carrying into the next part.
+    static EHTRACE_DYNAMIC_INLINE cursor_word advanced(std::uint64_t cursor, std::size_t definition_size,
+                                                       std::size_t data_size) noexcept {
+        return static_cast<cursor_word>(cursor + cursor_of_metadata_size(definition_size) + data_size +
+                                        cursor_one_field);
+    }
+    // Sets room_limit_ and room_size_ from the buffers' capacities, after
+    // they grew, while error_ is 0: a field within the smaller capacity
+    // (counting both buffers' bytes) fits in either, and within the event
+    // size limit, which write() then need not check.
     EHTRACE_DYNAMIC_INLINE void set_room() noexcept {
-        const std::size_t metadata_room = metadata_.room();
-        const std::size_t payload_room = payload_.room();
-        const std::uint64_t room =
-            end_sum(metadata_.end(), payload_.end()) + (metadata_room < payload_room ? metadata_room : payload_room);
-        // Never past the event size limit: write() need not check it.
-        const std::uint64_t content = end_sum(metadata_.data(), payload_.data()) + max_content_size;
-        room_limit_ = static_cast<room_mark>(room < content ? room : content);
         const std::size_t metadata_capacity = metadata_.capacity();
         const std::size_t payload_capacity = payload_.capacity();
         const std::size_t capacity = metadata_capacity < payload_capacity ? metadata_capacity : payload_capacity;
-        room_size_ = capacity < max_content_size ? capacity : max_content_size;
+        const std::size_t room = capacity > definition_slack ? capacity - definition_slack : 0;
+        room_size_ = room < max_content_size ? room : max_content_size;
+        room_limit_ = static_cast<room_mark>(room_size_);
         // Where the buffers are after growing, for write().
         iov_[2].iov_base = metadata_.data();
         iov_[3].iov_base = payload_.data();
@@ -1035,12 +1071,15 @@ private:
         return 2 + (has_format ? 1 : 0) + (tag != 0 ? 2 : 0) + ((encoding & encoding_flags::const_array) ? 2 : 0);
     }
     // What encode_field_definition() writes: the name, then the rest (NUL,
-    // encoding, [format, [tag]], [array length]: 2..7 bytes) as one word,
-    // in two stores.
-    static EHTRACE_DYNAMIC_INLINE std::uint8_t* put_definition(std::uint8_t* out, std::string_view name,
-                                                               std::uint8_t encoding, std::uint8_t format,
-                                                               std::uint16_t tag,
-                                                               std::uint16_t const_array_length) noexcept {
+    // encoding, [format, [tag]], [array length]: 2..7 bytes) as one word.
+    // Only 8-byte stores, which may write up to 7 bytes past the
+    // definition, into the room the checks keep for it (definition_slack):
+    // a short name and its rest take one store. The next definition's
+    // stores overwrite those bytes; as they have the same type, the
+    // compiler keeps them in order (see detail::store16()).
+    static EHTRACE_DYNAMIC_INLINE void put_definition(std::uint8_t* out, std::string_view name, std::uint8_t encoding,
+                                                      std::uint8_t format, std::uint16_t tag,
+                                                      std::uint16_t const_array_length) noexcept {
         const bool has_format = format != 0 || tag != 0;
         std::uint64_t rest =
             std::uint64_t{static_cast<std::uint8_t>(encoding | (has_format ? encoding_flags::format_follows : 0))} << 8;
@@ -1053,46 +1092,29 @@ private:
         if (encoding & encoding_flags::const_array) {
             rest |= std::uint64_t{native_bytes(const_array_length)} << (8 * (rest_size - 2));
         }
+        put_name(out, name, rest, rest_size);
+    }
+    // A name, then the first `rest_size` (1..8) bytes of `rest` (byte i at
+    // bits 8i..8i+7), with 8-byte stores (see put_definition()).
+    static EHTRACE_DYNAMIC_INLINE void put_name(std::uint8_t* out, std::string_view name, std::uint64_t rest,
+                                                std::size_t rest_size) noexcept {
         const std::size_t size = name.size();
-#if defined(__clang__)
-        // A literal name (known after inlining) that fits with the rest in
-        // 8 bytes: one constant word, so that the definition takes one or
-        // two stores instead of up to four. Not for g++ 12, which merges
-        // these stores itself, and whose __builtin_constant_p(size) also
-        // holds for names whose bytes it cannot fold, for which this loop
-        // would read them one by one.
-        if (__builtin_constant_p(size) && size + rest_size <= 8) {
-            std::uint64_t word = rest << (8 * size);
-            for (std::size_t i = 0; i < size; ++i) word |= std::uint64_t{static_cast<std::uint8_t>(name[i])} << (8 * i);
-            put_word_bytes(out, word, size + rest_size);
-            return out + size + rest_size;
+        const auto* from = reinterpret_cast<const std::uint8_t*>(name.data());
+        if (size + rest_size <= 8) {
+            detail::store64_bytes(out, detail::word_of_bytes(from, size) | rest << (8 * size));
+            return;
         }
-#endif
-        detail::copy_bytes(out, reinterpret_cast<const std::uint8_t*>(name.data()), size);
-        out += size;
-        put_word_bytes(out, rest, rest_size);
-        return out + rest_size;
+        detail::copy_words(out, from, size);
+        detail::store64_bytes(out + size, rest);
     }
-    // The first `size` (2..8) bytes of `word` (byte i at bits 8i..8i+7) as
-    // one store, or two of one type, the second ending at the end.
-    static EHTRACE_DYNAMIC_INLINE void put_word_bytes(std::uint8_t* out, std::uint64_t word,
-                                                      std::size_t size) noexcept {
-        if (size == 8) {
-            detail::store64_bytes(out, word);
-        } else if (size >= 4) {
-            detail::store32_bytes(out, static_cast<std::uint32_t>(word));
-            detail::store32_bytes(out + size - 4, static_cast<std::uint32_t>(word >> (8 * (size - 4))));
-        } else {
-            detail::store16_bytes(out, static_cast<std::uint16_t>(word));
-            detail::store16_bytes(out + size - 2, static_cast<std::uint16_t>(word >> (8 * (size - 2))));
-        }
-    }
+    // What put_definition() may write past a definition.
+    static constexpr std::size_t definition_slack = 8;
     // Whether `more` metadata and payload bytes keep the event within
     // max_event_size; false with E2BIG recorded otherwise. write() does not
     // check the size: fields within room_limit_ are within it, and every
     // other way an event grows asks here first.
     EHTRACE_DYNAMIC_INLINE bool within_size_limit(std::size_t more) noexcept {
-        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_.size() + payload_.size() + more > max_content_size)) {
+        if (EHTRACE_DYNAMIC_UNLIKELY(metadata_size() + payload_size() + more > max_content_size)) {
             fail(E2BIG, too_big_message);
             return false;
         }
@@ -1137,14 +1159,12 @@ private:
         if (!is_zero_terminated(encoding)) {
             detail::store16(out, static_cast<std::uint16_t>(count));
             detail::copy_bytes(out + 2, from, size);
-            payload_.commit(out + 2 + size);
             return;
         }
         // The units, then a 0 unit (see unchecked_writer::put_zstring()).
         if (unit_size == 1) {
             detail::unchecked_writer writer{out};
             writer.put_zstring({static_cast<const char*>(units), size});
-            payload_.commit(writer.out);
             return;
         }
         detail::copy_bytes(out, from, size);
@@ -1153,7 +1173,6 @@ private:
         } else {
             detail::store32(out + size, 0);
         }
-        payload_.commit(out + size + unit_size);
     }
 
     // A string or binary field: its definition, then its units as put_units() writes them.
@@ -1161,7 +1180,7 @@ private:
     // exists, as are a zero-terminated string's (the count is of units
     // read). Then count * unit_size cannot wrap, and the room check alone
     // refuses more than 65,535 units: room_limit_ is never more than
-    // max_content_size bytes past the buffers' starts. Any other count is
+    // max_content_size. Any other count is
     // the caller's word, checked first.
     EHTRACE_DYNAMIC_INLINE event_builder& add_units(std::string_view name, std::uint8_t encoding, field_format format,
                                                     std::uint16_t tag, const void* units, std::size_t count,
@@ -1198,12 +1217,13 @@ private:
         const std::size_t size = units_data_size(encoding, count, unit_size);
         // The limit first, so that a refused element grows nothing.
         if (!within_size_limit(size)) return;
-        std::uint8_t* out = payload_.reserve(size);
-        if (EHTRACE_DYNAMIC_UNLIKELY(out == nullptr)) {
+        const auto cursor = static_cast<std::uint64_t>(cursor_);
+        if (EHTRACE_DYNAMIC_UNLIKELY(!payload_.reserve(payload_size_of(cursor), size))) {
             fail_no_room();
             return;
         }
-        put_units(out, encoding, units, count, unit_size);
+        put_units(payload_.data() + payload_size_of(cursor), encoding, units, count, unit_size);
+        cursor_ = static_cast<cursor_word>(cursor + size);
     }
 
     // write() with activity ids, or refusing an event it cannot write.
@@ -1227,7 +1247,6 @@ private:
         const auto stored_count = static_cast<std::uint16_t>(count);
         detail::store16(data, stored_count);
         data += sizeof stored_count;
-        payload_.commit(data);
         return true;
     }
 
@@ -1253,27 +1272,24 @@ private:
                                                   format, tag, sizeof(std::uint16_t) + count * size, out))) {
                 detail::store16(out, static_cast<std::uint16_t>(count));
                 detail::copy_bytes(out + sizeof(std::uint16_t), static_cast<const std::uint8_t*>(values), count * size);
-                payload_.commit(out + sizeof(std::uint16_t) + count * size);
                 return *this;
             }
             if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0))
                 return fail_argument("an array's values are null");
             if (!begin_array(name, encoding, format, tag, count, out, count * size)) return *this;
         }
-        detail::unchecked_writer writer{out};
-        writer.put_bytes(values, count * size);
-        payload_.commit(writer.out);
+        detail::copy_bytes(out, static_cast<const std::uint8_t*>(values), count * size);
         return *this;
     }
 
     // Records the struct whose definition (named `name`) was just written
-    // at `definition_offset` as the innermost open one, above the `depth`
-    // open before it.
-    EHTRACE_DYNAMIC_INLINE struct_bookmark push_struct(std::size_t depth, std::uint32_t definition_offset,
+    // where `opening`, the cursor before it, ended the metadata, as the
+    // innermost open one, above the `depth` open before it.
+    EHTRACE_DYNAMIC_INLINE struct_bookmark push_struct(std::size_t depth, std::uint64_t opening,
                                                        std::string_view name) noexcept {
-        const std::uint32_t bookmark = format_offset(definition_offset, name);
+        const std::uint32_t bookmark = format_offset(static_cast<std::uint32_t>(metadata_size_of(opening)), name);
         struct_bookmarks_[depth + 1] = bookmark;
-        structs_[depth + 1] = {definition_offset, field_count_};
+        struct_openings_[depth + 1] = opening;
         depth_ = static_cast<std::uint32_t>(depth + 1);
         return {bookmark};
     }
@@ -1301,31 +1317,29 @@ private:
 
     detail::byte_buffer metadata_;  // event name NUL, then field definitions
     detail::byte_buffer payload_;
-    // The fast paths' one room check for both buffers: room_limit_ minus
-    // end_sum() of the buffers' ends is at most the room left in either, as
-    // the ends have moved up by no more than that since it was set (0 while
-    // error_ is set, so that every field takes the long way). room_size_ is
-    // the smaller capacity, all of it room after reset().
-    // Its own type, so that the buffers' u64 stores cannot be taken to
-    // modify it: it stays in a register from one field to the next.
+    cursor_word cursor_{};
+    // The fast paths' one room check for both buffers: the bytes of both
+    // after the field are at most room_limit_, the smaller capacity (within
+    // the event size limit), so the field fits in either (0 while error_ is
+    // set, so that every field takes the long way). room_size_ is that
+    // capacity, what reset() sets room_limit_ to. Its own type, as
+    // cursor_word.
     enum class room_mark : std::uint64_t {};
     room_mark room_limit_{};
     std::size_t room_size_ = 0;
     // Until the first reset() there is no event: fields and write() are
     // refused (so write() need not check for an event name).
     const char* error_message_ = no_event_message;
-    // Fields since the builder was made, wrapping: only differences count
-    // (see end_struct()), so reset() leaves it.
-    std::uint32_t field_count_ = 0;
     // Next to each other, so that reset() clears both with one store.
     int error_ = EINVAL;
     std::uint32_t depth_ = 0;
     // The open structs, innermost in slot depth_; slot 0 is for no struct.
     // Two arrays of 8-byte slots, which an index addresses without a
     // multiplication. A bookmark is the value of struct_bookmark (where its
-    // format byte is); slot 0's is no_struct.
+    // format byte is); slot 0's is no_struct. A struct's opening is the
+    // cursor before its definition.
     std::uint64_t struct_bookmarks_[max_struct_depth + 1] = {no_struct};
-    open_struct structs_[max_struct_depth + 1] = {};
+    std::uint64_t struct_openings_[max_struct_depth + 1] = {};
     // What write() gives the sink, kept between events so that write() only
     // fills in what changes: iov_[0] is the sink's, iov_[1] prefix_ (the
     // header and the metadata block header), iov_[2] the metadata, iov_[3]
@@ -1335,5 +1349,5 @@ private:
     ::iovec iov_[4] = {{nullptr, 0}, {prefix_, sizeof prefix_}, {nullptr, 0}, {nullptr, 0}};
 };
 
-}  // namespace abi_v3
+}  // namespace abi_v4
 }  // namespace ehtrace::dynamic

@@ -7,7 +7,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v3 {
+inline namespace abi_v4 {
 
 namespace {
 
@@ -35,11 +35,10 @@ namespace detail {
 
 byte_buffer::~byte_buffer() { ::operator delete(data_); }
 
-std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
+bool byte_buffer::grow(std::size_t size, std::size_t count) noexcept {
     // Nothing larger than an event is ever needed; refusing here bounds the
     // memory a runaway event can take.
-    const std::size_t size = this->size();
-    if (count > max_event_size - size) return nullptr;
+    if (count > max_event_size - size) return false;
     constexpr std::size_t first_capacity = 256;
     const auto old_capacity = static_cast<std::size_t>(storage_end_ - data_);
     std::size_t capacity = old_capacity < first_capacity ? first_capacity : old_capacity * 2;
@@ -48,15 +47,14 @@ std::uint8_t* byte_buffer::grow(std::size_t count) noexcept {
     auto* data = static_cast<std::uint8_t*>(::operator new(capacity, std::nothrow));
     if (data == nullptr) {
         out_of_memory_ = true;
-        return nullptr;
+        return false;
     }
     out_of_memory_ = false;
     if (size != 0) std::memcpy(data, data_, size);
     ::operator delete(data_);
     data_ = data;
-    end_ = data + size;
     storage_end_ = data + capacity;
-    return end_;
+    return true;
 }
 
 }  // namespace detail
@@ -94,16 +92,18 @@ bool event_builder::make_room(std::size_t definition_size, std::size_t data_size
     // The sizes are exact, so the event size limit is checked as the field
     // is added.
     if (!within_size_limit(definition_size + data_size)) return false;
-    if ((definition_size != 0 && metadata_.reserve(definition_size) == nullptr) ||
-        (data_size != 0 && payload_.reserve(data_size) == nullptr)) {
+    const std::size_t metadata_size = this->metadata_size();
+    const std::size_t payload_size = this->payload_size();
+    if ((definition_size != 0 && !metadata_.reserve(metadata_size, definition_size + definition_slack)) ||
+        (data_size != 0 && !payload_.reserve(payload_size, data_size))) {
         fail_no_room();
         return false;
     }
-    const std::size_t in_use = metadata_.size() + payload_.size() + definition_size + data_size;
+    const std::size_t in_use = metadata_size + payload_size + definition_size + data_size;
     const std::size_t wanted = in_use < max_event_size / 2 ? 2 * in_use : max_event_size;
     // Failing to grow further costs nothing but speed.
-    if (metadata_.capacity() < wanted) (void)metadata_.reserve(wanted - metadata_.size());
-    if (payload_.capacity() < wanted) (void)payload_.reserve(wanted - payload_.size());
+    if (metadata_.capacity() < wanted) (void)metadata_.reserve(metadata_size, wanted - metadata_size);
+    if (payload_.capacity() < wanted) (void)payload_.reserve(payload_size, wanted - payload_size);
     set_room();
     return true;
 }
@@ -122,8 +122,11 @@ int event_builder::open_struct_error() const noexcept {
     // next slot's (that struct itself included), the innermost those
     // counted since.
     for (std::uint32_t slot = 1; slot <= depth_; ++slot) {
-        const std::uint32_t end = slot < depth_ ? structs_[slot + 1].first_field : field_count_;
-        if (end - structs_[slot].first_field > max_struct_fields) return ERANGE;
+        // The struct's own field is counted in the cursors after its opening.
+        const std::uint32_t first = field_count_of(struct_openings_[slot]) + 1;
+        const std::uint32_t end = slot < depth_ ? field_count_of(struct_openings_[slot + 1]) + 1
+                                                : field_count_of(static_cast<std::uint64_t>(cursor_));
+        if (end - first > max_struct_fields) return ERANGE;
     }
     return 0;
 }
@@ -136,15 +139,7 @@ event_builder& event_builder::add_scalar_slow(std::string_view name, field_encod
     if (!begin_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out)) return *this;
     const std::uint64_t bits[2] = {low, high};
     std::memcpy(out, bits, size);
-    payload_.commit(out + size);
     return *this;
-}
-
-event_builder& event_builder::add_scalar_slow(std::string_view name, field_encoding encoding, field_format format,
-                                              const void* value, std::uint16_t tag) noexcept {
-    std::uint64_t bits[2] = {};
-    std::memcpy(bits, value, value_size(encoding));
-    return add_scalar_slow(name, encoding, format, bits[0], bits[1], tag);
 }
 
 event_builder& event_builder::add_units_slow(std::string_view name, std::uint8_t encoding, field_format format,
@@ -194,18 +189,18 @@ int event_builder::write_checked(const event_set& set, const void* activity_id,
         if (related_activity_id != nullptr) writer.put_bytes(related_activity_id, activity_id_size);
     }
     const std::size_t prefix_size = static_cast<std::size_t>(writer.out - prefix) + extension_block_header_size;
-    if (prefix_size + metadata_.size() + payload_.size() > max_event_size) {
+    if (prefix_size + metadata_size() + payload_size() > max_event_size) {
         return fail(E2BIG, too_big_message).error_;
     }
-    encode_extension_header(writer, static_cast<std::uint16_t>(metadata_.size()), extension_kind::metadata, false);
+    encode_extension_header(writer, static_cast<std::uint16_t>(metadata_size()), extension_kind::metadata, false);
 
     ::iovec iov[4];
     iov[0] = {nullptr, 0};  // the sink's (the kernel's write index)
     iov[1] = {prefix, prefix_size};
-    iov[2] = {metadata_.data(), metadata_.size()};
-    iov[3] = {payload_.data(), payload_.size()};
+    iov[2] = {metadata_.data(), metadata_size()};
+    iov[3] = {payload_.data(), payload_size()};
     return set.tracepoint_.write(iov, 4);
 }
 
-}  // namespace abi_v3
+}  // namespace abi_v4
 }  // namespace ehtrace::dynamic

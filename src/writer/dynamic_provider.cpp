@@ -4,7 +4,7 @@
 #include <new>
 
 namespace ehtrace::dynamic {
-inline namespace abi_v3 {
+inline namespace abi_v4 {
 namespace {
 
 const char* describe(provider_name_error error, bool in_options) noexcept {
@@ -102,5 +102,5 @@ void provider::unregister() noexcept {
     }
 }
 
-}  // namespace abi_v3
+}  // namespace abi_v4
 }  // namespace ehtrace::dynamic

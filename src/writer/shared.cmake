@@ -12,8 +12,8 @@ if(NOT ehtrace_abi_line STREQUAL "inline namespace abi_v${PROJECT_VERSION_MAJOR}
     message(FATAL_ERROR "include/ehtrace/dynamic.hpp has '${ehtrace_abi_line}' but the SOVERSION is "
                         "${PROJECT_VERSION_MAJOR}: bump both together (docs/abi.md)")
 endif()
-if(NOT "abi_v${PROJECT_VERSION_MAJOR}" STREQUAL "abi_v3")
-    message(FATAL_ERROR "src/writer/libehtrace.map exports ehtrace::dynamic::abi_v3: update it with the SOVERSION")
+if(NOT "abi_v${PROJECT_VERSION_MAJOR}" STREQUAL "abi_v4")
+    message(FATAL_ERROR "src/writer/libehtrace.map exports ehtrace::dynamic::abi_v4: update it with the SOVERSION")
 endif()
 set(ehtrace_version_script ${CMAKE_CURRENT_SOURCE_DIR}/libehtrace.map)
 add_library(ehtrace_shared SHARED ${ehtrace_version_script})

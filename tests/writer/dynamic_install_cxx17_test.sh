@@ -8,7 +8,7 @@ work=$(mktemp -d /tmp/ehtrace-cxx17-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
-for f in include/ehtrace/dynamic.hpp include/ehtrace/ehtrace.h lib/libehtrace.so.3 lib/pkgconfig/ehtrace-shared.pc; do
+for f in include/ehtrace/dynamic.hpp include/ehtrace/ehtrace.h lib/libehtrace.so.4 lib/pkgconfig/ehtrace-shared.pc; do
     [ -e "$work/prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
