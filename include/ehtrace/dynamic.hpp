@@ -1120,11 +1120,12 @@ private:
         }
         return true;
     }
-    // Grows the buffers for `definition_size` metadata and `data_size`
-    // (either may be 0) payload bytes, both exact, and sets the room
-    // (nothing reserved); false with error() set when they cannot grow (the
-    // event would pass the size limit, or memory ran out), or false at once when error() was
-    // already set. As room_limit_ counts both buffers' bytes against the
+    // Grows the buffers for `definition_size` metadata bytes (and the 8 that
+    // put_definition() may write past them) and `data_size` payload bytes
+    // (either size may be 0), and sets the room (nothing reserved); false
+    // with error() set when they cannot grow (the event would pass the size
+    // limit, or memory ran out), or false at once when error() was already
+    // set. As room_limit_ counts both buffers' bytes against the
     // room of either, each buffer is also grown (when it can be) to twice
     // what the event holds so far in both, so that fields soon stop
     // coming here.
