@@ -254,14 +254,25 @@ struct zstring_encoder : encoder_shape<zstring_encoding<C>(), Format, 0, true> {
     template <std::size_t First, class Out>
     EHTRACE_FIELD_INLINE void emit(Out& out) const {
         const C* chars = text.get();
-        std::size_t size = (zstring_length(chars) + 1) * sizeof(C);
 #if defined(__clang__)
+        // Stored before the string is measured, the pointer is not needed
+        // after: clang then measures in the pointer's own register, one
+        // instruction less per string. With g++ 12 the other order is
+        // faster (it keeps its test of the block address next to the branch).
+        out.template ref_data<First>(chars);
+        std::size_t size =
+            (zstring_length(chars,
+                            [&](const C* empty) EHTRACE_FIELD_LAMBDA_INLINE { out.template ref_data<First>(empty); }) +
+             1) *
+            sizeof(C);
         // One register for the iovec's length and the event's size: clang
         // would otherwise add the strings' 0 units to the size after the last
         // field, keeping every length in memory until then.
         if (!__builtin_constant_p(size)) __asm__("" : "+r"(size));
-#endif
+#else
+        std::size_t size = (zstring_length(chars) + 1) * sizeof(C);
         out.template ref_data<First>(chars);
+#endif
         out.template ref_size<First>(size);
     }
     zstring_encoder<C, Format, false> detach() const noexcept { return {{}, {text.get()}}; }

@@ -56,17 +56,26 @@ inline __attribute__((always_inline)) std::uint64_t zero_units(std::uintptr_t bl
 #endif
 
 // The number of units before the first 0 unit of `text`; a null `text` is
-// replaced by "" first. The usual case, a short string, costs no call and
-// no separate null test: a null pointer's block address is 0.
-template <class Char>
-inline __attribute__((always_inline)) std::size_t zstring_length(const Char*& text) noexcept {
+// measured as "", and `on_null(&empty_zstring<Char>)` is called first. The
+// usual case, a short string, costs no call and no separate null test: a null
+// pointer's block address is 0. Once measured, `text` itself is not needed:
+// a caller that stores the pointer before measuring lets the compiler use
+// one register for the pointer and its offset in the block.
+template <class Char, class OnNull>
+inline __attribute__((always_inline)) std::size_t zstring_length(const Char* text, OnNull&& on_null) noexcept {
 #if EHTRACE_INLINE_STRLEN
     // A literal's length is left to the compiler, which knows it.
     if (sizeof(Char) == 1 && !__builtin_constant_p(std::char_traits<Char>::length(text))) {
         const auto at = reinterpret_cast<std::uintptr_t>(text);
         const std::uintptr_t block_at = at & ~std::uintptr_t{15};
+        std::uintptr_t offset = at & 15;
+        // The slower paths take the text back from the block and the offset,
+        // so that the usual one keeps no copy of the pointer (which would
+        // cost a register move per string); the empty asm keeps the
+        // compiler from seeing that the two add up to `at`.
+        __asm__("" : "+r"(offset));
         if (__builtin_expect(block_at != 0, 1)) {
-            const std::uint64_t zeros = zero_units(block_at) >> (at & 15);
+            const std::uint64_t zeros = zero_units(block_at) >> offset;
             // bsf finds the first 0 unit and says whether there is one, so
             // the branch needs no test of its own (__builtin_ctzll would).
             std::uint64_t length;
@@ -81,14 +90,25 @@ inline __attribute__((always_inline)) std::size_t zstring_length(const Char*& te
                          : "r"(zero_units(block_at + 16))
                          : "cc"
                          : long_string);
-            return block_at + 16 + length - at;
+            return 16 - offset + length;
         }
+    long_string:
+        EHTRACE_COLD_LABEL;
+        text = reinterpret_cast<const Char*>(block_at + offset);
     }
-long_string:
-    EHTRACE_COLD_LABEL;
 #endif
-    if (text == nullptr) text = &empty_zstring<Char>;
+    if (text == nullptr) {
+        on_null(&empty_zstring<Char>);
+        return 0;
+    }
     return std::char_traits<Char>::length(text);
+}
+
+// The same, replacing a null `text` by "".
+template <class Char>
+inline __attribute__((always_inline)) std::size_t zstring_length(const Char*& text) noexcept {
+    return zstring_length(
+        text, [&](const Char* empty) __attribute__((always_inline)) { text = empty; });
 }
 
 }  // namespace ehtrace::detail

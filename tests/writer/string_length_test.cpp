@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 EHTRACE_PROVIDER(string_length_provider, "StringLength_Test");
 
@@ -82,6 +83,29 @@ TEST(ZstringLength, NullIsMeasuredAsTheEmptyString) {
     const char16_t* wide = nullptr;
     EXPECT_EQ(zstring_length(wide), 0u);
     ASSERT_NE(wide, nullptr);
+}
+
+// The form the compile-time API uses with clang: the caller has stored the
+// pointer already and is told only when null must be replaced.
+TEST(ZstringLength, NullIsReportedOnceAndOnlyForNull) {
+    std::vector<const char*> replacements;
+    const auto on_null = [&](const char* empty) { replacements.push_back(empty); };
+    const char* const null_text = nullptr;
+    EXPECT_EQ(zstring_length(null_text, on_null), 0u);
+    ASSERT_EQ(replacements.size(), 1u);
+    ASSERT_NE(replacements[0], nullptr);
+    EXPECT_EQ(*replacements[0], '\0');
+    alignas(16) char area[64];
+    std::memset(area, 'n', sizeof area);
+    for (std::size_t offset = 0; offset < 16; ++offset) {
+        for (std::size_t length : {0u, 3u, 15u, 16u, 17u, 40u}) {
+            area[offset + length] = '\0';
+            EXPECT_EQ(zstring_length(static_cast<const char*>(area + offset), on_null), length)
+                << "offset " << offset << ", length " << length;
+            area[offset + length] = 'n';
+        }
+    }
+    EXPECT_EQ(replacements.size(), 1u);
 }
 
 TEST(ZstringLength, LongAndWideStrings) {
