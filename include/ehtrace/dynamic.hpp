@@ -870,6 +870,7 @@ public:
         // bookmark of another struct or event, an invalid one and any after
         // an error (fail() closes every struct).
         const std::uint32_t depth = depth_;
+        const auto cursor = static_cast<std::uint64_t>(cursor_);
         if (EHTRACE_DYNAMIC_UNLIKELY(struct_bookmarks_[depth] != bookmark.value)) {
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
@@ -877,7 +878,6 @@ public:
         // Fields are counted for the whole event; the struct's are those
         // since its own was counted. To its parent it is that one field.
         const std::uint64_t opening = struct_openings_[depth];
-        const auto cursor = static_cast<std::uint64_t>(cursor_);
         const std::uint32_t field_count = field_count_of(cursor) - field_count_of(opening) - 1;
         if (EHTRACE_DYNAMIC_UNLIKELY(field_count == 0)) {
             // The format has no empty struct: as nothing was added since,
