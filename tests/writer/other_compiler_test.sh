@@ -9,7 +9,6 @@ set -eu
 cxx=$1 include_dir=$2 library=$3 work=$4
 shift 4
 mkdir -p "$work"
-# shellcheck disable=SC2086
 "$cxx" -std=c++20 -O2 -DNDEBUG -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Werror \
     -I"$include_dir" -o "$work/event_test_other_compiler" "$@" "$library" -lgmock -lgtest_main -lgtest -pthread
 "$work/event_test_other_compiler" --gtest_brief=1
