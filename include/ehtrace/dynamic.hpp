@@ -594,6 +594,7 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(value == nullptr)) return fail_argument("a scalar field's value is null");
         std::uint8_t* out;
         if (EHTRACE_DYNAMIC_UNLIKELY(!fast_field(name, static_cast<std::uint8_t>(encoding), format, tag, size, out))) {
+            restate_cursor();
             // The bytes go by value: a copy in this frame whose address a
             // call took would keep the sink's call at the end of write()
             // from being a tail call (clang).
@@ -748,6 +749,7 @@ public:
         std::uint8_t* out;
         if (EHTRACE_DYNAMIC_UNLIKELY(
                 !fast_field(name, encoding, format, tag, units_data_size(encoding, count, sizeof(Char)), out))) {
+            restate_cursor();
             return add_units_slow(name, encoding, format, tag, value, count, sizeof(Char));
         }
         // The units and the 0 unit that ends them, in one copy.
@@ -837,6 +839,7 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(depth == max_struct_depth ||
                                      !fast_field(name, static_cast<std::uint8_t>(field_encoding::structure),
                                                  static_cast<field_format>(1), tag, 0, unused, 0, false))) {
+            restate_cursor();
             return begin_struct_slow(name, tag);
         }
         return push_struct(depth, opening, name);
@@ -872,6 +875,7 @@ public:
         const std::uint32_t depth = depth_;
         const auto cursor = static_cast<std::uint64_t>(cursor_);
         if (EHTRACE_DYNAMIC_UNLIKELY(struct_bookmarks_[depth] != bookmark.value)) {
+            restate_cursor();
             return fail(EINVAL, "end_struct() does not match the innermost open struct");
         }
         depth_ = depth - 1;
@@ -1041,6 +1045,18 @@ private:
         return static_cast<cursor_word>(cursor + cursor_of_metadata_size(definition_size) + data_size +
                                         cursor_one_field);
     }
+    // On a long way, before its first call: stores cursor_ again, as a
+    // value the compiler cannot tell is the one already there. A field's
+    // store of cursor_ is then overwritten on every way to the next
+    // field's before anything can read it (the long ways' calls could),
+    // and the compiler drops it: one store less per field wherever the
+    // next field reads nothing of the caller's (a byte-wise load could
+    // read cursor_; see detail::store16()). Costs one store on a long way.
+    EHTRACE_DYNAMIC_INLINE void restate_cursor() noexcept {
+        auto cursor = static_cast<std::uint64_t>(cursor_);
+        __asm__("" : "+r"(cursor));
+        cursor_ = static_cast<cursor_word>(cursor);
+    }
     // Sets room_limit_ and room_size_ from the buffers' capacities, after
     // they grew, while error_ is 0: a field within the smaller capacity
     // (counting both buffers' bytes) fits in either, and within the event
@@ -1192,6 +1208,7 @@ private:
         if (EHTRACE_DYNAMIC_UNLIKELY(
                 (!viewed && !is_zero_terminated(encoding) && count > 0xFFFF) ||
                 !fast_field(name, encoding, format, tag, units_data_size(encoding, count, unit_size), out))) {
+            restate_cursor();
             return add_units_slow(name, encoding, format, tag, units, count, unit_size);
         }
         // A counted string's count fits in 16 bits here; saying so keeps
@@ -1275,6 +1292,7 @@ private:
                 detail::copy_bytes(out + sizeof(std::uint16_t), static_cast<const std::uint8_t*>(values), count * size);
                 return *this;
             }
+            restate_cursor();
             if (EHTRACE_DYNAMIC_UNLIKELY(values == nullptr && count != 0))
                 return fail_argument("an array's values are null");
             if (!begin_array(name, encoding, format, tag, count, out, count * size)) return *this;
