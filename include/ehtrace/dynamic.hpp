@@ -881,8 +881,12 @@ public:
         depth_ = depth - 1;
         // Fields are counted for the whole event; the struct's are those
         // since its own was counted. To its parent it is that one field.
+        // While the struct is open no part of the cursor falls below the
+        // opening's (an inner struct's end takes back only counts from
+        // after its own opening), so their difference holds each part's
+        // growth, with no borrow from one part into the next.
         const std::uint64_t opening = struct_openings_[depth];
-        const std::uint32_t field_count = field_count_of(cursor) - field_count_of(opening) - 1;
+        const std::uint32_t field_count = field_count_of(cursor - opening) - 1;
         if (EHTRACE_DYNAMIC_UNLIKELY(field_count == 0)) {
             // The format has no empty struct: as nothing was added since,
             // the cursor from before its definition drops it and uncounts it.
