@@ -488,6 +488,12 @@ public:
 
     // Starts a new event: clears fields, error, id, version and opcode.
     EHTRACE_DYNAMIC_INLINE event_builder& reset(std::string_view event_name, std::uint16_t event_tag = 0) noexcept {
+        // The last event's stores into the buffers come first: not all have
+        // the type of the stores that may overwrite them now (end_struct()'s
+        // byte, a string's last units), so the compiler, which takes stores
+        // of different types to be to different bytes, could otherwise put
+        // them after, when no call comes between (an event abandoned).
+        __asm__ __volatile__("" ::: "memory");
         error_ = 0;  // error_message() is "" while error_ is 0
         depth_ = 0;
         // The header with id, version and opcode 0 (the setters patch them
@@ -897,12 +903,14 @@ public:
         if (EHTRACE_DYNAMIC_UNLIKELY(field_count > max_struct_fields)) return fail_too_many_fields();
         // The format byte holds the placeholder count 1 (and the tag flag):
         // adding count - 1 makes it the count, with no carry out of the byte
-        // (at most 0x81 + 126). A 2-byte access (the struct's fields follow
-        // its format byte), so that the store is not a byte store (see
-        // detail::store16()).
+        // (at most 0x81 + 126). A 1-byte load: the definition's last 8-byte
+        // store holds the format byte, and the next field's definition
+        // starts right after it, so a wider load would span two stores that
+        // may still be in flight, which the processor cannot forward (a
+        // stall of some 20 cycles; docs/write-path.md). store8() is not a
+        // character store, so the builder's state stays in registers.
         std::uint8_t* const format = metadata_.data() + bookmark.value;
-        detail::store16(format, static_cast<std::uint16_t>(detail::load_as<std::uint16_t>(format) +
-                                                           native_bytes(static_cast<std::uint16_t>(field_count - 1))));
+        detail::store8(format, static_cast<std::uint8_t>(*format + field_count - 1));
         return *this;
     }
 
