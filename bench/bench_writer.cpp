@@ -211,6 +211,8 @@ std::string capture_path(const char* extension) {
 // thread's loop together) and cleans up after it.
 struct capture_run {
     std::unique_ptr<ehtrace::capture_sink> sink;
+    std::unique_ptr<ehtrace::dynamic::provider> dynamic_provider;
+    ehtrace::dynamic::event_set* dynamic_set = nullptr;
     std::string path;
 };
 capture_run capture_state;
@@ -225,7 +227,12 @@ void open_capture(benchmark::State& state, const char* extension,
         state.SkipWithError(("cannot open " + capture_state.path + ": " + std::strerror(error)).c_str());
     } else {
         ehtrace::sink* previous = ehtrace::set_sink(capture_state.sink.get());
-        if (bench_capture.register_events() != 0) state.SkipWithError("registration with the capture sink failed");
+        capture_state.dynamic_provider = std::make_unique<ehtrace::dynamic::provider>("EhtraceBench_CaptureDynamic");
+        capture_state.dynamic_set = capture_state.dynamic_provider->register_set(4, 0);
+        if (bench_capture.register_events() != 0 || capture_state.dynamic_set == nullptr ||
+            capture_state.dynamic_set->registration_error() != 0) {
+            state.SkipWithError("registration with the capture sink failed");
+        }
         ehtrace::set_sink(previous);
     }
 }
@@ -252,6 +259,8 @@ void capture_benchmark(benchmark::State& state, const char* extension, long pace
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     if (state.thread_index() == 0) {
         bench_capture.unregister_events();
+        capture_state.dynamic_set = nullptr;
+        capture_state.dynamic_provider.reset();
         if (capture_state.sink) {
             capture_state.sink->finish();
             if (capture_state.sink->kind() == ehtrace::capture_sink::file_kind::perf_data) {
@@ -290,7 +299,8 @@ BENCHMARK(BM_CapturePerfData)->Threads(1)->Threads(2)->UseRealTime();
 // writes them out; lost counts the timed events only.
 std::barrier<>* no_loss_sync[3] = {nullptr, new std::barrier<>(1), new std::barrier<>(2)};
 
-void capture_no_loss(benchmark::State& state, bool tsc_clock) {
+template <class Write>
+void capture_no_loss(benchmark::State& state, bool tsc_clock, Write write) {
     constexpr int warm_up = 600000;
     std::barrier<>& sync = *no_loss_sync[state.threads()];
     if (state.thread_index() == 0) {
@@ -300,8 +310,7 @@ void capture_no_loss(benchmark::State& state, bool tsc_clock) {
         open_capture(state, ".data", options);
     }
     sync.arrive_and_wait();
-    const values4& v = ehtrace_bench::shared_values4();
-    for (int i = 0; i < warm_up; ++i) benchmark::DoNotOptimize(EHTRACE_BENCH_WRITE4(bench_capture, v));
+    for (int i = 0; i < warm_up; ++i) benchmark::DoNotOptimize(write());
     sync.arrive_and_wait();
     static std::uint64_t lost_before = 0;
     if (state.thread_index() == 0 && capture_state.sink) {
@@ -310,12 +319,14 @@ void capture_no_loss(benchmark::State& state, bool tsc_clock) {
     }
     sync.arrive_and_wait();
     for (auto _ : state) {
-        int result = EHTRACE_BENCH_WRITE4(bench_capture, v);
+        int result = write();
         benchmark::DoNotOptimize(result);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     if (state.thread_index() == 0) {
         bench_capture.unregister_events();
+        capture_state.dynamic_set = nullptr;
+        capture_state.dynamic_provider.reset();
         if (capture_state.sink) {
             capture_state.sink->finish();
             state.counters["lost"] = static_cast<double>(capture_state.sink->stats().lost - lost_before);
@@ -325,13 +336,31 @@ void capture_no_loss(benchmark::State& state, bool tsc_clock) {
     }
 }
 
-void BM_CapturePerfDataNoLoss(benchmark::State& state) { capture_no_loss(state, true); }
+auto write4_captured() {
+    return [&v = ehtrace_bench::shared_values4()] { return EHTRACE_BENCH_WRITE4(bench_capture, v); };
+}
+
+void BM_CapturePerfDataNoLoss(benchmark::State& state) { capture_no_loss(state, true, write4_captured()); }
 BENCHMARK(BM_CapturePerfDataNoLoss)->Iterations(300000)->Threads(1)->Threads(2)->UseRealTime();
 
 // The same with clock_gettime for every event (EHTRACE_CAPTURE_CLOCK=monotonic)
 // instead of the TSC: what the clock costs.
-void BM_CapturePerfDataNoLossMonotonic(benchmark::State& state) { capture_no_loss(state, false); }
+void BM_CapturePerfDataNoLossMonotonic(benchmark::State& state) { capture_no_loss(state, false, write4_captured()); }
 BENCHMARK(BM_CapturePerfDataNoLossMonotonic)->Iterations(300000)->Threads(1)->UseRealTime();
+
+// The dynamic builder's 4-field event into the recorder (what an exporter
+// that builds its events at run time pays while capturing), one builder
+// per thread.
+void BM_CapturePerfDataNoLossDynamic(benchmark::State& state) {
+    ehtrace::dynamic::event_builder builder;
+    const values4& v = ehtrace_bench::shared_values4();
+    capture_no_loss(state, true, [&] {
+        return capture_state.dynamic_set == nullptr
+                   ? EBADF
+                   : ehtrace_bench::write_dynamic4(builder, *capture_state.dynamic_set, v);
+    });
+}
+BENCHMARK(BM_CapturePerfDataNoLossDynamic)->Iterations(300000)->Threads(1)->UseRealTime();
 
 // The recorder at a sustained 1 M events/s for 2 s (one thread), in each
 // of the three modes for a late writer (EHTRACE_CAPTURE_OVERFLOW): lost_pct
