@@ -237,6 +237,13 @@ void open_capture(benchmark::State& state, const char* extension,
     }
 }
 
+// Thread 0, after the timed loop: what open_capture() registered, before the sink closes.
+void unregister_capture_events() {
+    bench_capture.unregister_events();
+    capture_state.dynamic_set = nullptr;
+    capture_state.dynamic_provider.reset();
+}
+
 void capture_benchmark(benchmark::State& state, const char* extension, long pace_ns = 0,
                        ehtrace::capture_sink::recorder_options options = {}) {
     if (state.thread_index() == 0) open_capture(state, extension, options);
@@ -258,9 +265,7 @@ void capture_benchmark(benchmark::State& state, const char* extension, long pace
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     if (state.thread_index() == 0) {
-        bench_capture.unregister_events();
-        capture_state.dynamic_set = nullptr;
-        capture_state.dynamic_provider.reset();
+        unregister_capture_events();
         if (capture_state.sink) {
             capture_state.sink->finish();
             if (capture_state.sink->kind() == ehtrace::capture_sink::file_kind::perf_data) {
@@ -324,9 +329,7 @@ void capture_no_loss(benchmark::State& state, bool tsc_clock, Write write) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     if (state.thread_index() == 0) {
-        bench_capture.unregister_events();
-        capture_state.dynamic_set = nullptr;
-        capture_state.dynamic_provider.reset();
+        unregister_capture_events();
         if (capture_state.sink) {
             capture_state.sink->finish();
             state.counters["lost"] = static_cast<double>(capture_state.sink->stats().lost - lost_before);

@@ -64,7 +64,7 @@ def main():
     if not body:
         print("probe function not found in the assembly")
         return 1
-    narrow = [(ins, load_width(ins)) for ins in body if load_width(ins) in (1, 2)]
+    narrow = [(ins, width) for ins in body if (width := load_width(ins)) in (1, 2)]
     problems = []
     if any(width == 2 for _, width in narrow):
         problems.append("2-byte loads: %s" % [ins for ins, width in narrow if width == 2])
